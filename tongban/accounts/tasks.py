@@ -1,0 +1,1 @@
+"""Filled in by the identity capability (issue: 统一身份认证)."""

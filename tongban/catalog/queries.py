@@ -1,0 +1,342 @@
+"""Catalogue reads: search, guides, the published lists, indicators and the 四级四同 report."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
+
+from tongban.core import queries as core_queries
+from tongban.core.errors import InvalidInput, NotFound
+from tongban.core.search import MAX_QUERY_CHARS, query_tokens
+
+from .checks import BASIC_CODE_RE, IMPL_CODE_RE, embedded_basic_code
+from .enums import HandlingList, ItemType, Status
+from .models import BasicItem, ImplementationItem, Material, Topic
+
+PAGE_SIZE = 20
+MAX_PAGE = 500
+CODE_QUERY_RE = re.compile(r"^[0-9A-Za-z]{9,36}$")
+
+
+def current_items() -> QuerySet[ImplementationItem]:
+    return ImplementationItem.objects.filter(is_current=True)
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    q: str = ""
+    region: str = ""  # 6- or 12-digit code
+    scope: str = "within"  # within: the region and below; serving: the region and above
+    department: str = ""  # id or credit code
+    item_type: str = ""
+    topic: str = ""
+    handling_list: str = ""
+    page: int = 1
+
+
+def check_filters(f: SearchFilters) -> SearchFilters:
+    """Validate filters, naming the field at fault."""
+    if len(f.q) > MAX_QUERY_CHARS:
+        raise InvalidInput.field("q", f"搜索词不能超过{MAX_QUERY_CHARS}个字")
+    if f.item_type and f.item_type not in ItemType.values:
+        raise InvalidInput.field(
+            "item_type", "事项类型应为国家代码表中的两位代码（如 01 行政许可、20 公共服务）"
+        )
+    if f.scope not in ("within", "serving"):
+        raise InvalidInput.field("scope", "scope 只能是 within 或 serving")
+    if f.handling_list and f.handling_list not in HandlingList.values:
+        raise InvalidInput.field("list", "清单只能是 now、online、nearby、once")  # the public parameter name
+    if not 1 <= f.page <= MAX_PAGE:
+        raise InvalidInput.field("page", f"页码应在1到{MAX_PAGE}之间")
+    if f.region:
+        core_queries.check_region_code(f.region)
+    if f.department and not re.fullmatch(r"\d{1,12}|[0-9A-Za-z]{18}", f.department):
+        raise InvalidInput.field("department", "部门应为部门编号或18位统一社会信用代码")
+    if f.topic and not re.fullmatch(r"[-a-zA-Z0-9_]{1,50}", f.topic):
+        raise InvalidInput.field("topic", "主题应为字母、数字、连字符组成的标识")
+    if "\x00" in f.q:  # PostgreSQL text cannot hold NUL, and it is never part of what people look for
+        f = replace(f, q=f.q.replace("\x00", ""))
+    return f
+
+
+LIST_FILTERS = {
+    HandlingList.NOW: Q(is_immediate=True),
+    HandlingList.ONLINE: Q(is_online=True),
+    HandlingList.NEARBY: Q(nearby=True),
+    HandlingList.ONCE: Q(at_most_once=True),
+}
+
+
+def filter_items(qs: QuerySet[ImplementationItem], f: SearchFilters) -> QuerySet[ImplementationItem]:
+    if f.region:
+        region = core_queries.get_region(f.region)
+        if f.scope == "serving":
+            qs = qs.filter(region_id__in=core_queries.region_codes_serving(region))
+        else:
+            qs = qs.filter(region__code__startswith=region.prefix)
+    if f.department:
+        qs = qs.filter(department_id=core_queries.get_department(f.department).pk)
+    if f.item_type:
+        qs = qs.filter(item_type=f.item_type)
+    if f.topic:
+        codes = BasicItem.objects.filter(is_current=True, topics__slug=f.topic).values("code")
+        qs = qs.filter(basic_code__in=codes)
+    if f.handling_list:
+        qs = qs.filter(LIST_FILTERS[HandlingList(f.handling_list)])
+    return qs
+
+
+def search_items(f: SearchFilters) -> tuple[int, list[ImplementationItem]]:
+    """Count and one page of current items matching the filters, best first.
+
+    A query that looks like a code matches code prefixes; otherwise every segmented word of
+    the query must match the item's name, department, region or result. Items whose name
+    contains the whole query rank first, then popular ones."""
+    f = check_filters(f)
+    qs = filter_items(current_items(), f)
+    q = f.q.strip()
+    order = ["-popularity", "code"]
+    if q:
+        if BASIC_CODE_RE.match(q):
+            qs = qs.filter(basic_code=q)  # every implementation of a basic item
+        elif CODE_QUERY_RE.match(q) and any(c.isdigit() for c in q):
+            qs = qs.filter(code__startswith=q.upper())
+        elif not query_tokens(q):
+            return 0, []
+        else:
+            qs = qs.filter(search_text__matches=q).annotate(
+                name_hit=Case(
+                    When(name__contains=q, then=Value(0)), default=Value(1), output_field=IntegerField()
+                )
+            )
+            order = ["name_hit", *order]
+    total = qs.count()
+    start = (f.page - 1) * PAGE_SIZE
+    page = list(qs.select_related("department", "region").order_by(*order)[start : start + PAGE_SIZE])
+    return total, page
+
+
+def guide_queryset() -> QuerySet[ImplementationItem]:
+    return ImplementationItem.objects.select_related("department", "region").prefetch_related(
+        Prefetch("materials", queryset=Material.objects.order_by("order", "id")), "handling_items"
+    )
+
+
+def get_guide(code: str, *, version: int | None = None) -> ImplementationItem:
+    """The current published guide of an item, or a given version (cases keep theirs)."""
+    code = (code or "").strip().upper()
+    if not code or len(code) > 36 or not code.isalnum():
+        raise InvalidInput.field("code", "实施编码应为不超过36位的数字和大写字母")
+    if version is not None and version < 1:  # 0 used to fall through to the current version
+        raise InvalidInput.field("version", "版本号应为正整数，如 ?version=1")
+    qs = guide_queryset().filter(code=code)
+    qs = (
+        qs.filter(version=version, status__in=[Status.PUBLISHED, Status.SUPERSEDED])
+        if version is not None
+        else qs.filter(is_current=True)
+    )
+    item = qs.first()
+    if item is None:
+        raise NotFound(f"没有找到编码为 {code} 的已发布事项")
+    return item
+
+
+def item_versions(code: str) -> QuerySet[ImplementationItem]:
+    return ImplementationItem.objects.filter(code=code).order_by("-version")
+
+
+def get_item_version(pk: int) -> ImplementationItem:
+    item = guide_queryset().filter(pk=pk).first()
+    if item is None:
+        raise NotFound("事项版本不存在")
+    return item
+
+
+def basic_item_for(code: str) -> BasicItem | None:
+    return BasicItem.objects.filter(code=code, is_current=True).prefetch_related("topics").first()
+
+
+def topics(audience: str | None = None) -> QuerySet[Topic]:
+    qs = Topic.objects.all()
+    return qs.filter(audience=audience) if audience else qs
+
+
+def get_topic(slug: str) -> Topic:
+    topic = Topic.objects.filter(slug=slug).first()
+    if topic is None:
+        raise NotFound("主题不存在")
+    return topic
+
+
+def hot_items(*, region: str = "", limit: int = 8) -> list[ImplementationItem]:
+    qs = (
+        filter_items(current_items(), SearchFilters(region=region, scope="serving"))
+        if region
+        else current_items()
+    )
+    return list(qs.select_related("department").order_by("-popularity", "code")[:limit])
+
+
+def department_items(department_id: int) -> QuerySet[ImplementationItem]:
+    return current_items().filter(department_id=department_id).order_by("item_type", "code")
+
+
+def work_queue(*, department_id: int | None, statuses: list[str]) -> QuerySet[ImplementationItem]:
+    qs = ImplementationItem.objects.filter(status__in=statuses).select_related("department", "region")
+    if department_id is not None:
+        qs = qs.filter(department_id=department_id)
+    return qs.order_by("-updated_at")
+
+
+# --- The published lists and the indicators -----------------------------------------------
+
+
+def handling_list(kind: str, f: SearchFilters) -> QuerySet[ImplementationItem]:
+    """马上办 / 网上办 / 就近办 / 一次办 list for a region or department."""
+    f = check_filters(SearchFilters(region=f.region, department=f.department, handling_list=kind))
+    return (
+        filter_items(current_items(), f).select_related("department", "region").order_by("region_id", "code")
+    )
+
+
+def visits_list(f: SearchFilters) -> QuerySet[ImplementationItem]:
+    """跑动次数清单: every current item with its on-site visits and the reason for each visit."""
+    f = check_filters(SearchFilters(region=f.region, department=f.department))
+    return filter_items(current_items(), f).select_related("department").order_by("visits", "code")
+
+
+def _indicator_aggregates():
+    one = Value(1)
+    return {
+        "total": Count("pk"),
+        "online": Sum(Case(When(is_online=True, then=one), default=Value(0))),
+        "fully_online": Sum(Case(When(fully_online=True, then=one), default=Value(0))),
+        "at_most_once": Sum(Case(When(at_most_once=True, then=one), default=Value(0))),
+        "zero_visit": Sum(Case(When(zero_visit=True, then=one), default=Value(0))),
+        "immediate": Sum(Case(When(is_immediate=True, then=one), default=Value(0))),
+        "nearby": Sum(Case(When(nearby=True, then=one), default=Value(0))),
+    }
+
+
+def _ratios(row: dict) -> dict:
+    total = row.get("total") or 0
+
+    def pct(n):
+        return round(100 * (n or 0) / total, 2) if total else 0.0
+
+    return {
+        "total": total,
+        "online": row.get("online") or 0,
+        "fully_online": row.get("fully_online") or 0,
+        "at_most_once": row.get("at_most_once") or 0,
+        "zero_visit": row.get("zero_visit") or 0,
+        "immediate": row.get("immediate") or 0,
+        "nearby": row.get("nearby") or 0,
+        "online_rate": pct(row.get("online")),  # 可网办率
+        "fully_online_rate": pct(row.get("fully_online")),  # 全程网办率
+        "at_most_once_rate": pct(row.get("at_most_once")),  # 最多跑一次比率
+        "zero_visit_rate": pct(row.get("zero_visit")),  # 零跑动比率
+    }
+
+
+def indicators(f: SearchFilters) -> dict:
+    """可网办率, 全程网办率, 最多跑一次 and 零跑动 for a region (and below) or a department."""
+    f = check_filters(SearchFilters(region=f.region, department=f.department))
+    return _ratios(filter_items(current_items(), f).aggregate(**_indicator_aggregates()))
+
+
+def indicators_by_region(region_code: str) -> list[tuple[object, dict]]:
+    """Indicators for each child region of `region_code`, from one grouped query."""
+    parent = core_queries.get_region(region_code)
+    children = list(core_queries.region_children(region_code))
+    rows = (
+        current_items()
+        .filter(region__code__startswith=parent.prefix)
+        .values("region_id")
+        .annotate(**_indicator_aggregates())
+    )
+    totals: dict[str, dict] = {c.code: {} for c in children}
+    for row in rows:
+        child = next((c for c in children if row["region_id"].startswith(c.prefix)), None)
+        if child is None:
+            continue
+        acc = totals[child.code]
+        for key, value in row.items():
+            if key != "region_id":
+                acc[key] = acc.get(key, 0) + (value or 0)
+    return [(c, _ratios(totals[c.code])) for c in children]
+
+
+def indicators_by_department(region_code: str | None = None) -> list[tuple[object, dict]]:
+    qs = current_items()
+    if region_code:
+        qs = qs.filter(region__code__startswith=core_queries.get_region(region_code).prefix)
+    rows = {r["department_id"]: r for r in qs.values("department_id").annotate(**_indicator_aggregates())}
+    depts = core_queries.departments().filter(pk__in=list(rows))
+    return sorted(((d, _ratios(rows[d.pk])) for d in depts), key=lambda x: (-x[1]["total"], x[0].name))
+
+
+# --- 四级四同 ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Divergence:
+    item: ImplementationItem
+    basic: BasicItem | None
+    fields: tuple[str, ...]  # which of name / item_type / legal_basis / code differ
+
+
+def four_sames_report(f: SearchFilters | None = None) -> list[Divergence]:
+    """Implementation items whose name, type, legal basis or code differ from their basic item."""
+    f = check_filters(f or SearchFilters())
+    basics = {b.code: b for b in BasicItem.objects.filter(is_current=True)}
+    qs = (
+        filter_items(current_items(), f)
+        .select_related("department", "region")
+        .only(
+            "pk",
+            "code",
+            "basic_code",
+            "name",
+            "item_type",
+            "legal_basis",
+            "department__name",
+            "department__credit_code",
+            "region__name",
+            "region__full_name",
+        )
+        .order_by("code")
+    )
+    out = []
+    for item in qs.iterator(chunk_size=2000):
+        basic = basics.get(item.basic_code)
+        if basic is None:
+            out.append(Divergence(item, None, ("code",)))
+            continue
+        diff = []
+        if item.name.strip() != basic.name.strip():
+            diff.append("name")
+        if item.item_type != basic.item_type:
+            diff.append("item_type")
+        if _norm(item.legal_basis) != _norm(basic.legal_basis):
+            diff.append("legal_basis")
+        if embedded_basic_code(item.code) != basic.code:
+            diff.append("code")
+        if diff:
+            out.append(Divergence(item, basic, tuple(diff)))
+    return out
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", text or "")
+
+
+def is_code(value: str) -> bool:
+    return bool(IMPL_CODE_RE.match(value) or BASIC_CODE_RE.match(value))
+
+
+def count_by_type() -> dict[str, int]:
+    rows = current_items().values("item_type").annotate(n=Count("pk"))
+    return {r["item_type"]: r["n"] for r in rows}

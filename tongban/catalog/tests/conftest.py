@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import pytest
+
+from tongban.accounts import services as account_services
+from tongban.catalog.models import HandlingItem, ImplementationItem, Material
+from tongban.catalog.testing import SYSTEM, ensure_regions, make_basic_item, make_department
+from tongban.core import queries as core_queries
+from tongban.core.models import AuditEvent, Region
+
+
+def make_staff(username: str, *roles: str, department=None):
+    return account_services.do_upsert_staff(
+        actor=SYSTEM,
+        username=username,
+        password="a-long-test-password",
+        display_name=username,
+        roles=list(roles),
+        department_id=department.pk if department else None,
+    )
+
+
+def counts() -> dict[str, int]:
+    """Row counts a refused write must leave unchanged."""
+    return {
+        "items": ImplementationItem.objects.count(),
+        "materials": Material.objects.count(),
+        "handling": HandlingItem.objects.count(),
+        "audit": AuditEvent.objects.count(),
+    }
+
+
+@pytest.fixture(scope="module")
+def regions_loaded(django_db_setup, django_db_blocker):
+    """Hubei's regions, loaded once per module outside the per-test transactions (a load is
+    some 250 queries) and removed afterwards, so later modules start from an empty database.
+    Modules opt in with `pytestmark = pytest.mark.usefixtures("regions_loaded")`."""
+    with django_db_blocker.unblock():
+        loaded_here = not core_queries.provinces().exists()
+        ensure_regions()
+    yield
+    if loaded_here:
+        with django_db_blocker.unblock():
+            for level in (5, 4, 3, 2, 1):  # children first: parent links are protected
+                Region.objects.filter(level=level).delete()
+            AuditEvent.objects.filter(action="core.regions.load").delete()
+
+
+@pytest.fixture
+def dept(db):
+    return make_department(region="420100", name="武汉市市场监督管理局")
+
+
+@pytest.fixture
+def other_dept(db):
+    return make_department(region="420200", name="黄石市市场监督管理局")
+
+
+@pytest.fixture
+def basic(db):
+    return make_basic_item(code="420100101000", name="企业营业执照核发")
+
+
+@pytest.fixture
+def editor(dept):
+    return make_staff("editor", "catalog_editor", department=dept)
+
+
+@pytest.fixture
+def reviewer(dept):
+    return make_staff("reviewer", "catalog_reviewer", department=dept)
+
+
+@pytest.fixture
+def admin(db):
+    return make_staff("admin", "platform_admin")

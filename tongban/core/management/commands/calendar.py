@@ -1,0 +1,64 @@
+"""`manage.py calendar seed|import FILE|show YEAR|add DATE N`: the working-day calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tongban.core import services, workdays
+from tongban.core.errors import DomainError
+
+
+class Command(BaseCommand):
+    help = "Maintain the working-day calendar (工作日历).\n\n" + services.CALENDAR_FILE_HELP
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        seed = sub.add_parser("seed", help="seed 2004-2026 from the chinesecalendar package")
+        seed.add_argument("--first", type=int, default=2004)
+        seed.add_argument("--last", type=int, default=2026)
+        imp = sub.add_parser("import", help="import a year (or years) from a CSV file: date,kind,name")
+        imp.add_argument("file")
+        show = sub.add_parser("show", help="list a year's holidays and adjusted workdays")
+        show.add_argument("year", type=int)
+        add = sub.add_parser("add", help="the date N working days after DATE")
+        add.add_argument("date")
+        add.add_argument("n", type=int)
+
+    def handle(self, *args, action, **opts):
+        try:
+            getattr(self, f"do_{action}")(**opts)
+        except DomainError as exc:
+            lines = [exc.message, *(f"  {p}" for p in exc.problems)]
+            raise CommandError("\n".join(lines)) from None
+
+    def do_seed(self, first, last, **_):
+        n = services.do_seed_calendar_from_package(actor="system:calendar", first_year=first, last_year=last)
+        self.stdout.write(f"Seeded {n} holidays and adjusted workdays for {first}-{last}.")
+
+    def do_import(self, file, **_):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"file: {file} does not exist")
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise CommandError("file: not UTF-8 text") from None
+        years = services.do_import_calendar(actor="system:calendar", text=text, source=f"file {path.name}")
+        self.stdout.write(f"Imported {', '.join(map(str, years))}.")
+
+    def do_show(self, year, **_):
+        rows = list(services.calendar_rows(year))
+        if not rows:
+            self.stdout.write(f"No exceptions stored for {year}.")
+        for day, kind, name in rows:
+            self.stdout.write(f"{day}\t{kind}\t{name}")
+
+    def do_add(self, date, n, **_):
+        try:
+            start = dt.date.fromisoformat(date)
+        except ValueError:
+            raise CommandError("date: use YYYY-MM-DD") from None
+        self.stdout.write(workdays.add_working_days(start, n).isoformat())

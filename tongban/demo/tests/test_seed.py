@@ -1,0 +1,274 @@
+"""The demo province: `seed demo` once per module (inside a transaction rolled back at the end),
+then every test reads what it built."""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+
+from tongban.accounts.queries import has_role
+from tongban.catalog import queries as catalog_queries
+from tongban.catalog.checks import check_implementation_code
+from tongban.catalog.models import BasicItem, HandlingItem, Material
+from tongban.core import queries as core_queries
+from tongban.core.identifiers import check_credit_code
+from tongban.core.models import AuditEvent
+from tongban.demo import queries as demo_queries
+from tongban.demo import services
+from tongban.demo.data import featured, places
+from tongban.demo.data.accounts import DEMO_PASSWORD
+from tongban.demo.data.catalogue import all_specs, spec_by_name
+
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+ALL_TYPES = {"01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "20"}
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "departments": core_queries.departments().count(),
+        "basic": BasicItem.objects.count(),
+        "items": catalog_queries.current_items().count(),
+        "materials": Material.objects.count(),
+        "handling": HandlingItem.objects.count(),
+        "topics": catalog_queries.topics().count(),
+        "audit": AuditEvent.objects.count(),
+        "users": get_user_model().objects.count(),
+    }
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """Seed once, keep it for the module's tests, roll everything back afterwards."""
+    # The project's tests hash passwords with MD5 (tongban/conftest.py); seed the same way.
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=[FAST_HASHER]):
+        outer = transaction.atomic()
+        outer.__enter__()
+        first = StringIO()
+        call_command("seed", "demo", stdout=first)
+        after_first = _counts()
+        second = StringIO()
+        call_command("seed", "demo", stdout=second)
+        after_second = _counts()
+    yield {"first": first.getvalue(), "second": second.getvalue(), "counts": (after_first, after_second)}
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_basic_catalogue_covers_every_item_type(demo):
+    current = BasicItem.objects.filter(is_current=True)
+    assert current.count() >= 150
+    assert set(current.values_list("item_type", flat=True)) == ALL_TYPES
+    assert current.count() == len(all_specs())
+    for code in current.values_list("code", flat=True):
+        assert re.fullmatch(r"42(0[1-9]|10|20)\d{5}[0-9A-Z]{3}", code), code
+    assert BasicItem.objects.filter(is_current=True, hot__gt=0).count() >= 100
+    licence = catalog_queries.basic_item_for(spec_by_name()["内资有限责任公司设立登记"].code)
+    assert {t.slug for t in licence.topics.all()} == {"start-business"}
+
+
+def test_at_least_3000_current_items_across_regions(demo):
+    items = catalog_queries.current_items()
+    assert items.count() >= 3000
+    assert set(items.values_list("level", flat=True)) == {"2", "3", "4", "5"}
+    counties = {r for r in items.filter(level="4").values_list("region_id", flat=True)}
+    assert len(counties) == 99  # every county has its own items
+    cities = {r[:6] for r in items.filter(level="3").values_list("region_id", flat=True)}
+    assert len(cities) == 17
+    assert set(catalog_queries.count_by_type()) == ALL_TYPES
+
+
+def test_departments_have_valid_credit_codes_and_contacts(demo):
+    depts = list(core_queries.departments())
+    assert len(depts) > 800
+    for dept in depts:
+        assert check_credit_code(dept.credit_code), dept.name
+        assert not dept.credit_code_override
+        assert dept.phone.startswith(places.area_code(dept.region_id) + "-"), (dept.name, dept.phone)
+        assert dept.address and dept.hours
+    names = {d.name for d in depts}
+    for name in (
+        "湖北省市场监督管理局", "湖北省人力资源和社会保障厅", "湖北省公安厅", "湖北省民政厅", "湖北省林业局",
+        "湖北省卫生健康委员会", "湖北省住房和城乡建设厅", "湖北省自然资源厅", "湖北省教育考试院",
+        "湖北省住房公积金中心", "湖北省税务局", "湖北省医疗保障局", "武汉市行政审批局", "武汉市市场监督管理局",
+        "武汉市江汉区行政审批局", "武汉市江岸区行政审批局", "襄阳市不动产登记局", "恩施州林业局", "恩施市林业局",
+        "南漳县李庙镇便民服务中心", "武汉市江夏区纸坊街道便民服务中心",
+    ):  # fmt: skip
+        assert name in names, name
+    # Every prefecture-level unit has at least its 行政审批局.
+    for code in places.CITY_PREFIX:
+        assert any(d.region_id == code + "000000" and d.kind == "approval" for d in depts), code
+
+
+def test_named_services_exist_with_their_facts(demo):
+    for entry in featured.FEATURED:
+        spec = spec_by_name()[entry["basic"]]
+        hits = [
+            i
+            for i in catalog_queries.current_items().filter(basic_code=spec.code)
+            if i.region_id == core_queries.check_region_code(entry["region"])
+        ]
+        assert hits, entry["basic"]
+    jiangxia = catalog_queries.get_guide(demo_queries.featured_licence_code())
+    assert jiangxia.department.name == "武汉市江夏区行政审批局"
+    assert jiangxia.result_name == "营业执照"
+    assert any("B21" in p["name"] for p in jiangxia.places)
+    for query, at_least in {
+        "营业执照": 2, "食品经营许可证": 2, "林木采伐许可证": 1, "特殊工时": 1, "不动产登记": 2, "出生医学证明": 1,
+        "新生儿落户": 1, "结婚登记预约": 1, "社保缴费": 1, "社会保险费缴纳": 1, "公积金查询": 1, "高考成绩查询": 1,
+        "企业开办": 1,
+    }.items():  # fmt: skip
+        total, _ = catalog_queries.search_items(catalog_queries.SearchFilters(q=query))
+        assert total >= at_least, query
+    xiangyang = catalog_queries.search_items(catalog_queries.SearchFilters(q="不动产登记", region="420600"))[
+        1
+    ]
+    transfer = next(i for i in xiangyang if i.department.name == "襄阳市不动产登记局" and "转移" in i.name)
+    assert (transfer.promised_limit, transfer.promised_unit, transfer.charged) == (5, "workday", True)
+    jiangan = [
+        i for i in catalog_queries.department_items(_dept("武汉市江岸区行政审批局").pk) if "工时" in i.name
+    ]
+    assert jiangan and jiangan[0].fully_online and "post" in jiangan[0].delivery_methods
+    exam = catalog_queries.search_items(catalog_queries.SearchFilters(q="高考成绩查询"))[1][0]
+    assert exam.department.name == "湖北省教育考试院" and exam.case_type == "1"
+
+
+def _dept(name: str):
+    return next(d for d in core_queries.departments() if d.name == name)
+
+
+def test_guides_are_complete_and_follow_the_rules(demo):
+    fields = (
+        "code", "basic_code", "level", "department__credit_code", "region_id", "statutory_limit", "statutory_unit",
+        "promised_limit", "promised_unit", "case_type", "visits", "visit_reason", "fully_online", "handling_forms",
+        "charged", "fees", "fee_basis", "nearby", "steps", "places", "consult_phone", "complaint_phone", "faqs",
+        "description", "conditions", "result_name", "result_sample", "delivery_methods",
+    )  # fmt: skip
+    rows = list(catalog_queries.current_items().values(*fields))
+    for r in rows:
+        code = r["code"]
+        assert not check_implementation_code(
+            code, department_credit_code=r["department__credit_code"], level=r["level"]
+        )
+        assert code.endswith(r["basic_code"])
+        assert (r["case_type"] == "1") == (r["promised_limit"] == 0), code
+        if r["statutory_unit"] == r["promised_unit"]:
+            assert r["promised_limit"] <= r["statutory_limit"], code
+        assert not r["fully_online"] or (r["visits"] == 0 and {"2", "3"} & set(r["handling_forms"])), code
+        assert r["visits"] == 0 or r["visit_reason"], code
+        assert not r["charged"] or (r["fees"] and r["fee_basis"]), code
+        if r["level"] == "5":
+            assert r["nearby"], code
+        assert r["steps"] and r["places"] and r["faqs"] and r["delivery_methods"], code
+        assert r["description"] and r["conditions"] and r["result_name"] and r["result_sample"], code
+        assert r["complaint_phone"] == "12345"
+        if r["level"] != "2" and r["consult_phone"][0] == "0":
+            assert r["consult_phone"].startswith(places.area_code(r["region_id"])), code
+    visits = [r["visits"] for r in rows]
+    assert sum(v == 0 for v in visits) / len(visits) > 0.55  # 零跑动
+    assert sum(v <= 1 for v in visits) / len(visits) > 0.95  # 最多跑一次
+    assert 0.05 < sum(r["charged"] for r in rows) / len(rows) < 0.2  # most are free
+    indicators = catalog_queries.indicators(catalog_queries.SearchFilters())
+    assert indicators["online_rate"] > 85 and indicators["nearby"] > 100
+
+
+def test_materials_and_handling_items(demo):
+    items = catalog_queries.current_items()
+    assert Material.objects.filter(item__in=items).values("item").distinct().count() == items.count()
+    assert HandlingItem.objects.filter(item__in=items).values("item").distinct().count() == items.count()
+    for code, item_code in HandlingItem.objects.filter(item__in=items).values_list("code", "item__code")[
+        :5000
+    ]:
+        assert re.fullmatch(re.escape(item_code) + r"\d{3}", code)
+    licences = Material.objects.filter(item__in=items).exclude(license_type_code="")
+    assert {"营业执照", "居民身份证", "结婚证", "出生医学证明", "居民户口簿", "不动产权证书"} <= set(
+        licences.values_list("license_type_name", flat=True)
+    )
+    for code, name in licences.values_list("license_type_code", "license_type_name").distinct():
+        assert check_credit_code(code[:18]) and code[18:].isdigit() and name
+    kinds = set(HandlingItem.objects.filter(item__in=items).values_list("kind", flat=True))
+    assert {"new", "change", "renewal", "cancel"} <= kinds
+    assert Material.objects.filter(item__in=items, requirement="deferrable").exists()  # 容缺后补
+
+
+def test_four_sames_report_has_about_one_percent(demo):
+    report = catalog_queries.four_sames_report()
+    total = catalog_queries.current_items().count()
+    assert 0.005 * total <= len(report) <= 0.02 * total
+    assert {"name", "legal_basis"} == {f for d in report for f in d.fields}
+    featured_codes = {demo_queries.featured_licence_code()}
+    assert not featured_codes & {d.item.code for d in report}
+
+
+def test_second_run_reuses_the_demo_and_writes_nothing(demo):
+    after_first, after_second = demo["counts"]
+    assert after_first == after_second
+    assert "already seeded" in demo["second"]
+    assert "reused" in demo["second"]
+    assert "seeded in" in demo["first"]
+
+
+def test_generation_is_deterministic(demo):
+    units = services.load_units()
+    first, n1 = services.build_bundles(units)
+    second, n2 = services.build_bundles(services.load_units())
+    assert n1 == n2
+    assert [b.data for b in first] == [b.data for b in second]
+    assert [b.materials for b in first] == [b.materials for b in second]
+    assert {b.data["code"] for b in first} == set(
+        catalog_queries.current_items().values_list("code", flat=True)
+    )
+
+
+def test_staff_accounts(demo):
+    users = {
+        u.username: u for u in get_user_model().objects.filter(username__in=["admin", "editor", "reviewer"])
+    }
+    assert set(users) == {"admin", "editor", "reviewer"}
+    assert users["admin"].is_superuser and users["admin"].check_password(DEMO_PASSWORD)
+    assert has_role(users["editor"], "catalog_editor") and not users["editor"].is_superuser
+    assert users["editor"].department.name == "武汉市行政审批局"
+    assert has_role(users["reviewer"], "catalog_reviewer")
+    assert len(DEMO_PASSWORD) >= 10
+
+
+def test_demo_info_prints_accounts_and_urls(demo):
+    out = StringIO()
+    call_command("demo_info", "--host", "demo.example", "--port", "8123", stdout=out)
+    text = out.getvalue()
+    for part in (
+        "http://demo.example:8123/",
+        "http://demo.example:8123/search/?q=营业执照",
+        f"http://demo.example:8123/items/{demo_queries.featured_licence_code()}/",
+        "http://demo.example:8123/workbench/catalog/",
+        "http://demo.example:8123/admin/",
+        "http://demo.example:8123/api/v1/catalog/items?q=社保",
+        "http://demo.example:8123/api/v1/docs",
+        "admin",
+        "editor",
+        "reviewer",
+        DEMO_PASSWORD,
+    ):
+        assert part in text
+
+
+def test_seed_scale_passes_its_arguments(monkeypatch):
+    calls = []
+    fake = types.ModuleType("tongban.demo.scale")
+    fake.generate_scale_catalog = lambda **kw: calls.append(kw)
+    monkeypatch.setitem(sys.modules, "tongban.demo.scale", fake)
+    out = StringIO()
+    call_command("seed", "scale", "--items", "1234", "--seed", "7", stdout=out)
+    assert calls == [{"items": 1234, "seed": 7, "stdout": calls[0]["stdout"]}]
+    assert calls[0]["stdout"].write  # the command's stdout wrapper

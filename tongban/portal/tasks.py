@@ -1,0 +1,1 @@
+"""No background work: every portal page is rendered on request from the catalogue."""
