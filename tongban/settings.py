@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks_db",
     "ninja",
+    "oauth2_provider",
     "rules.apps.AutodiscoverRulesConfig",
     "tongban.core",
     "tongban.accounts",
@@ -111,7 +112,6 @@ TASKS = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "/admin/login/"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -175,6 +175,51 @@ CSRF_COOKIE_HTTPONLY = True
 
 # --- Audit chain and personal-data keys (hex, 32 bytes each). Development defaults only.
 AUDIT_CHAIN_GENESIS = env.str("AUDIT_CHAIN_GENESIS", default="tongban")
+# SM4 key (16 bytes hex) for personal identifiers at rest, its id, and retired "id:hex" keys.
+PERSONAL_DATA_KEY = env.str("PERSONAL_DATA_KEY", default="0123456789abcdeffedcba9876543210")
+PERSONAL_DATA_KEY_ID = env.str("PERSONAL_DATA_KEY_ID", default="k1")
+PERSONAL_DATA_KEYS_OLD = env.list("PERSONAL_DATA_KEYS_OLD", default=[])
+# HMAC-SM3 key (32 bytes hex) of the blind indexes used to look identifiers up.
+BLIND_INDEX_KEY = env.str(
+    "BLIND_INDEX_KEY", default="6c6f6f6b7570732d6f6e6c792d6e6f742d7468652d646174612d6b65792d3031"
+)
+
+# --- Unified identity (统一身份认证): sign-in policy, SMS gateway, OIDC provider.
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/accounts/me/"
+LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+SMS_GATEWAY = env.str("SMS_GATEWAY", default="tongban.accounts.gateways.ConsoleSmsGateway")
+SMS_CODE_TTL_SECONDS = env.int("SMS_CODE_TTL_SECONDS", default=300)
+TOTP_ISSUER = env.str("TOTP_ISSUER", default="tongban")
+# Empty: the issuer is the site root of each request (http://127.0.0.1:8000). Set it in production.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="")
+OIDC_KEY_GRACE_HOURS = env.int("OIDC_KEY_GRACE_HOURS", default=24)
+OAUTH2_PROVIDER_APPLICATION_MODEL = "accounts.Client"
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_ISS_ENDPOINT": OIDC_ISSUER,
+    "PKCE_REQUIRED": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OIDC_ACCESS_TOKEN_SECONDS", default=600),
+    "ID_TOKEN_EXPIRE_SECONDS": env.int("OIDC_ID_TOKEN_SECONDS", default=600),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("OIDC_REFRESH_TOKEN_SECONDS", default=8 * 3600),
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "OAUTH2_VALIDATOR_CLASS": "tongban.accounts.oidc.TongbanValidator",
+    "SCOPES": {
+        "openid": "身份标识（必需）",
+        "profile": "姓名与实名认证等级",
+        "phone": "手机号码（脱敏）",
+        "id_number": "身份证号码（脱敏）",
+        "acting": "当前办事身份（本人、代表的企业或被代办人）",
+        "api": "系统间接口调用",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],
+}
 
 LOGGING = {
     "version": 1,

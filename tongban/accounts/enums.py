@@ -14,3 +14,58 @@ class StaffRole(models.TextChoices):
     DATA_STEWARD = "data_steward", _("数据管理员")
     CATALOG_EDITOR = "catalog_editor", _("事项编制人员")
     CATALOG_REVIEWER = "catalog_reviewer", _("事项审核人员")
+
+
+class AccountKind(models.TextChoices):
+    PERSON = "person", _("自然人")
+    STAFF = "staff", _("工作人员")
+
+
+class AssuranceLevel(models.IntegerChoices):
+    """Identity assurance (实名等级), published to relying parties as `acr`."""
+
+    L1 = 1, _("L1 手机注册")
+    L2 = 2, _("L2 实名核验")
+    L3 = 3, _("L3 现场核验")
+
+    @property
+    def acr(self) -> str:
+        return f"urn:tongban:loa:{self.value}"
+
+
+class LegalPersonKind(models.TextChoices):
+    ENTERPRISE = "enterprise", _("企业法人")
+    INSTITUTION = "institution", _("事业单位法人")
+    SOCIAL_ORG = "social_org", _("社会组织法人")
+
+
+class MandateRole(models.TextChoices):
+    LEGAL_REP = "legal_rep", _("法定代表人")
+    AGENT = "agent", _("经办人")
+
+
+class HelperRelation(models.TextChoices):
+    FAMILY = "family", _("家属")
+    VILLAGE_HELPER = "village_helper", _("村（社区）帮办员")
+    OTHER = "other", _("其他受托人")
+
+
+class ConsentMethod(models.TextChoices):
+    WRITTEN = "written", _("书面授权书")
+    IN_PERSON = "in_person", _("本人到场确认")
+    SMS = "sms", _("短信验证码确认")
+    ONLINE = "online", _("本人在线授权")
+
+
+class LoginMethod(models.TextChoices):
+    PASSWORD = "password", _("密码")
+    SMS = "sms", _("短信验证码")
+    TOTP = "totp", _("动态口令")
+
+
+class ActingKind(models.TextChoices):
+    """Who the signed-in person is acting as (办事身份)."""
+
+    SELF = "self", _("本人")
+    ENTERPRISE = "enterprise", _("代表企业")
+    PRINCIPAL = "principal", _("代办")

@@ -160,3 +160,34 @@ def make_credit_code(rng: random.Random, *, region: str = "420000", kind: str = 
     org += rng.choice("0123456789X")  # organisation code check position: digit or X
     first17 = f"{kind}{region}{org}"
     return first17 + uscc_check_char(first17)
+
+
+# --- Masking (脱敏) for pages and logs --------------------------------------------------
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def mask_resident_id(value: str) -> str:
+    """`420102199001011234` -> `4201**********1234`: region prefix and last four only."""
+    v = normalize(value)
+    if len(v) <= 8:
+        return "*" * len(v)
+    return v[:4] + "*" * (len(v) - 8) + v[-4:]
+
+
+def mask_mobile(value: str) -> str:
+    """`13812345678` -> `138****5678`."""
+    v = (value or "").strip()
+    if len(v) < 7:
+        return "*" * len(v)
+    return v[:3] + "*" * (len(v) - 7) + v[-4:]
+
+
+def mask_name(value: str) -> str:
+    """`张三丰` -> `张**`: the family name only."""
+    v = (value or "").strip()
+    return v[:1] + "*" * (len(v) - 1) if v else ""
+
+
+def is_mobile(value: str) -> bool:
+    return bool(MOBILE_RE.match((value or "").strip()))

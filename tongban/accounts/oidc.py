@@ -1,0 +1,5 @@
+"""placeholder"""
+
+
+def active_jwk():
+    raise NotImplementedError
