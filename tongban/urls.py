@@ -1,13 +1,17 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from .api import api
 
 urlpatterns = [
+    # Staff sign in through the one login (password + TOTP), never the admin's own form.
+    path("admin/login/", RedirectView.as_view(url="/accounts/login/", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("tongban.accounts.urls")),
     path("workbench/catalog/", include("tongban.catalog.urls")),
     path("", include("tongban.portal.urls")),
 ]

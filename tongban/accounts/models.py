@@ -26,7 +26,9 @@ from .enums import (
 class User(AbstractUser):
     """Every account: a natural person (citizen), or staff of a department."""
 
-    kind = models.CharField(_("账号类型"), max_length=10, choices=AccountKind.choices, default=AccountKind.STAFF)
+    kind = models.CharField(
+        _("账号类型"), max_length=10, choices=AccountKind.choices, default=AccountKind.STAFF
+    )
     # The OIDC `sub`: stable for the whole platform, random, never reused, never personal data.
     sub = models.UUIDField(_("统一身份标识"), default=uuid.uuid4, unique=True, editable=False)
     display_name = models.CharField(_("姓名"), max_length=60, blank=True)
@@ -69,7 +71,9 @@ class LegalPerson(models.Model):
     kind = models.CharField(_("法人类型"), max_length=20, choices=LegalPersonKind.choices)
     legal_rep_name = models.CharField(_("法定代表人"), max_length=60)
     legal_rep_id_index = models.CharField(max_length=64, db_index=True)
-    region = models.ForeignKey("core.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(
+        "core.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -100,6 +104,9 @@ class Mandate(models.Model):
         verbose_name_plural = _("法人授权")
         indexes = [models.Index(fields=["user", "revoked_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.user} -> {self.legal_person} ({self.role})"
+
 
 class AgentConsent(models.Model):
     """帮办代办: a helper acts for a person with that person's recorded consent."""
@@ -120,7 +127,13 @@ class AgentConsent(models.Model):
     class Meta:
         verbose_name = _("代办授权")
         verbose_name_plural = _("代办授权")
-        indexes = [models.Index(fields=["agent", "revoked_at"]), models.Index(fields=["principal", "revoked_at"])]
+        indexes = [
+            models.Index(fields=["agent", "revoked_at"]),
+            models.Index(fields=["principal", "revoked_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} -> {self.principal}"
 
 
 class PopulationRecord(models.Model):
@@ -138,6 +151,9 @@ class PopulationRecord(models.Model):
         verbose_name = _("人口库记录")
         verbose_name_plural = _("人口库")
 
+    def __str__(self) -> str:
+        return f"{self.name} {self.id_number_masked}"
+
 
 class LegalPersonRecord(models.Model):
     """法人库: the legal-person register."""
@@ -154,6 +170,9 @@ class LegalPersonRecord(models.Model):
         verbose_name = _("法人库记录")
         verbose_name_plural = _("法人库")
 
+    def __str__(self) -> str:
+        return f"{self.name} {self.credit_code}"
+
 
 class LoginAttempt(models.Model):
     """Every sign-in attempt, keyed by the blind index of what was typed, so lockout works the
@@ -161,7 +180,9 @@ class LoginAttempt(models.Model):
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     identifier_index = models.CharField(max_length=64)
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="login_attempts")
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="login_attempts"
+    )
     method = models.CharField(max_length=10, choices=LoginMethod.choices)
     success = models.BooleanField()
     reason = models.CharField(max_length=40, blank=True)
@@ -170,6 +191,9 @@ class LoginAttempt(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["identifier_index", "at"]), models.Index(fields=["user", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.method} {self.success}"
 
 
 class SmsCode(models.Model):
@@ -186,6 +210,9 @@ class SmsCode(models.Model):
     class Meta:
         indexes = [models.Index(fields=["mobile_index", "purpose", "created_at"])]
 
+    def __str__(self) -> str:
+        return f"sms {self.purpose} {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class DeviceSession(models.Model):
     """A signed-in browser ("my devices and sessions"); ending one ends its Django session."""
@@ -199,6 +226,9 @@ class DeviceSession(models.Model):
     method = models.CharField(max_length=10, choices=LoginMethod.choices)
     ended_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class SigningKey(models.Model):
     """An RSA key the OpenID Provider signs ID tokens with. One is active; retired keys stay in
@@ -210,6 +240,9 @@ class SigningKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     retired_at = models.DateTimeField(null=True, blank=True)
     publish_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.kid
 
 
 class Client(AbstractApplication):
@@ -246,4 +279,3 @@ class Client(AbstractApplication):
     @property
     def allowed_scope_set(self) -> set[str]:
         return set(self.allowed_scopes.split())
-

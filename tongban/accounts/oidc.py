@@ -1,5 +1,423 @@
-"""placeholder"""
+"""The OpenID Provider (统一身份认证 for every department system), on django-oauth-toolkit.
+
+What lives here:
+
+- Signing keys. RSA 2048 keys in `SigningKey`, the private half SM4-encrypted at rest. One key
+  is active; `do_rotate_signing_key` makes a new one active and keeps the old one in the JWKS
+  until `publish_until` (now + OIDC_KEY_GRACE_HOURS) so ID tokens signed before the rotation
+  still verify. The `kid` is the RFC 7638 thumbprint, which is what the toolkit writes into
+  the ID token header. Lookups are cached briefly in Django's cache (shared across workers
+  when Redis is configured), never in module-level state.
+- `TongbanValidator`: the claims, the scope policy (a client gets only scopes it was
+  registered for), S256-only PKCE, exact redirect URIs, and notes about why a request was
+  refused, which the views in `oidc_views` write into the audit chain.
+
+Why `sub` is the same for every client (public, not pairwise): the departments of one
+province are one government serving one person. A case started in one department system and
+finished in another, a licence issued by one and checked by another, and the platform's own
+"my cases" all have to correlate the same person. Pairwise subjects would force every such
+exchange back through the platform to translate identifiers. `User.sub` is random (UUID4),
+carries no personal data, and is never reused, so it reveals nothing by itself; the personal
+claims (masked phone or ID number) are released only for scopes the client was granted.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextvars
+import hashlib
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from jwcrypto import jwk, jws
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.settings import oauth2_settings
+from oauthlib.oauth2.rfc6749 import errors
+
+from tongban.core import audit
+from tongban.core.crypto import constant_time_equal, decrypt_personal, encrypt_personal
+
+from .enums import AssuranceLevel
+from .models import SigningKey
+
+log = logging.getLogger(__name__)
+
+SYSTEM_ACTOR = "system:oidc"
+REFUSED = "accounts.oidc.refused"
+# Scopes that describe a signed-in person; a client_credentials token (no person) never has them.
+PERSON_SCOPES = frozenset({"openid", "profile", "phone", "id_number", "acting"})
+SYSTEM_SCOPES = frozenset({"api"})
+ACR_VALUES = [level.acr for level in AssuranceLevel]
+CLAIMS_SUPPORTED = [
+    "sub",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "acr",
+    "name",
+    "phone_number",
+    "id_number_masked",
+    "acting",
+]
+
+_CACHE_SECONDS = 60
+_ACTIVE_KID_CACHE = "oidc:active-kid"
 
 
-def active_jwk():
-    raise NotImplementedError
+def _key_cache(kid: str) -> str:
+    return f"oidc:signing-key:{kid}"
+
+
+# --- Signing keys ----------------------------------------------------------------------
+
+
+def _new_key_row() -> SigningKey:
+    key = jwk.JWK.generate(kty="RSA", size=2048)
+    kid = key.thumbprint()
+    public = json.loads(key.export_public())
+    public.update({"kid": kid, "alg": "RS256", "use": "sig"})
+    pem = key.export_to_pem(private_key=True, password=None).decode()
+    return SigningKey(kid=kid, private_pem_enc=encrypt_personal(pem), public_jwk=public)
+
+
+def do_rotate_signing_key(*, actor) -> SigningKey:
+    """Make a new key active; the old active key(s) stay published for the grace period."""
+    now = timezone.now()
+    with transaction.atomic():
+        old = list(SigningKey.objects.select_for_update().filter(retired_at__isnull=True).order_by("pk"))
+        grace = now + timedelta(hours=settings.OIDC_KEY_GRACE_HOURS)
+        for row in old:
+            row.retired_at = now
+            row.publish_until = grace
+            row.save(update_fields=["retired_at", "publish_until"])
+        new = _new_key_row()
+        new.save()
+        audit.record(
+            actor=actor,
+            action="accounts.oidc.key_rotate",
+            obj=new,
+            data={"kid": new.kid, "retired": [r.kid for r in old], "publish_until": grace.isoformat()},
+        )
+    cache.delete(_ACTIVE_KID_CACHE)
+    return new
+
+
+def _active_kid() -> str:
+    kid = cache.get(_ACTIVE_KID_CACHE)
+    if kid:
+        return kid
+    row = (
+        SigningKey.objects.filter(retired_at__isnull=True)
+        .order_by("-created_at", "-pk")
+        .values("kid", "private_pem_enc")
+        .first()
+    )
+    if row is None:
+        # The first key is made on first use (a fresh install signs its first ID token). Two
+        # workers racing here both create one; both stay published and the newest is used.
+        created = _new_key_row()
+        with transaction.atomic():
+            created.save()
+            audit.record(actor=SYSTEM_ACTOR, action="accounts.oidc.key_create", obj=created, data={})
+        row = {"kid": created.kid, "private_pem_enc": created.private_pem_enc}
+    cache.set(_key_cache(row["kid"]), row["private_pem_enc"], _CACHE_SECONDS)
+    cache.set(_ACTIVE_KID_CACHE, row["kid"], _CACHE_SECONDS)
+    return row["kid"]
+
+
+def private_jwk(kid: str) -> jwk.JWK | None:
+    """The private key with this kid (active or retired), or None."""
+    enc = cache.get(_key_cache(kid))
+    if enc is None:
+        enc = SigningKey.objects.filter(kid=kid).values_list("private_pem_enc", flat=True).first()
+        if enc is None:
+            return None
+        cache.set(_key_cache(kid), enc, _CACHE_SECONDS)
+    return jwk.JWK.from_pem(decrypt_personal(enc).encode())
+
+
+def active_jwk() -> jwk.JWK:
+    """The key ID tokens are signed with now (created on first use)."""
+    key = private_jwk(_active_kid())
+    if key is None:  # the cached kid was deleted under us
+        cache.delete(_ACTIVE_KID_CACHE)
+        key = private_jwk(_active_kid())
+    return key
+
+
+def published_jwks() -> list[dict]:
+    """Public keys relying parties may verify with: the active key and retired keys whose
+    grace period has not ended, newest first."""
+    _active_kid()  # a fresh install publishes its first key before signing anything
+    now = timezone.now()
+    rows = SigningKey.objects.filter(retired_at__isnull=True) | SigningKey.objects.filter(
+        publish_until__gt=now
+    )
+    return [row.public_jwk for row in rows.order_by("-created_at", "-pk")]
+
+
+def public_jwk(kid: str) -> jwk.JWK | None:
+    """A published public key by kid (for verifying our own tokens, e.g. id_token_hint)."""
+    for data in published_jwks():
+        if data.get("kid") == kid:
+            return jwk.JWK(**data)
+    return None
+
+
+# --- Refusals --------------------------------------------------------------------------
+#
+# oauthlib turns a failed check into an error response and drops the reason. The views in
+# `oidc_views` open a per-request note (a ContextVar: one value per request context, reset when
+# the request ends, so no state is shared between requests); the validator writes the first
+# precise reason into it, and the view writes one audit event per refused request.
+
+_refusal: contextvars.ContextVar[dict | None] = contextvars.ContextVar("tongban_oidc_refusal", default=None)
+
+
+def open_refusal_note() -> tuple[dict, contextvars.Token]:
+    note: dict = {}
+    return note, _refusal.set(note)
+
+
+def close_refusal_note(token: contextvars.Token) -> None:
+    _refusal.reset(token)
+
+
+def note_refusal(reason: str, request=None, **data: Any) -> None:
+    note = _refusal.get()
+    if note is None or "reason" in note:
+        return
+    note["reason"] = reason
+    client_id = getattr(request, "client_id", None) if request is not None else None
+    if client_id:
+        note["client_id"] = str(client_id)[:100]
+    note.update(data)
+
+
+def record_refusal(*, actor, endpoint: str, reason: str, client_id: str = "", detail: str = "") -> None:
+    """One refused request into the audit chain, in its own transaction. Never token values."""
+    data = {"endpoint": endpoint, "reason": reason, "client_id": (client_id or "")[:100]}
+    if detail:
+        data["detail"] = detail[:200]
+    with transaction.atomic():
+        audit.record(actor=actor, action=REFUSED, data=data)
+
+
+def _s256(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+# --- The validator -----------------------------------------------------------------------
+
+
+def _acting(user) -> dict:
+    from . import queries
+
+    claim = getattr(queries, "acting_claim", None)
+    return claim(user) if claim is not None else {"kind": "self"}
+
+
+def _granted(request, scope: str) -> bool:
+    client = getattr(request, "client", None)
+    return client is not None and scope in client.allowed_scope_set
+
+
+class TongbanValidator(OAuth2Validator):
+    """django-oauth-toolkit's validator with the platform's claims and policies."""
+
+    oidc_claim_scope = {
+        "sub": "openid",
+        "acr": "openid",
+        "name": "profile",
+        "phone_number": "phone",
+        "id_number_masked": "id_number",
+        "acting": "acting",
+    }
+
+    # Request-agnostic form: the toolkit evaluates each callable with the request, and only
+    # for the scopes the token carries (`oidc_claim_scope`).
+    def get_additional_claims(self):
+        return {
+            "sub": lambda r: str(r.user.sub),
+            "acr": lambda r: AssuranceLevel(r.user.assurance_level).acr,
+            "name": lambda r: r.user.display_name or r.user.username,
+            "phone_number": lambda r: r.user.mobile_masked or None,
+            # Re-checked against the client's registration at release time, so a grant
+            # withdrawn by an administrator stops the claim at once.
+            "id_number_masked": lambda r: r.user.id_number_masked if _granted(r, "id_number") else None,
+            "acting": lambda r: _acting(r.user),
+        }
+
+    def get_oidc_claims(self, token, token_handler, request):
+        claims = super().get_oidc_claims(token, token_handler, request)
+        return {k: v for k, v in claims.items() if v is not None}
+
+    def get_discovery_claims(self, request):
+        return list(CLAIMS_SUPPORTED)
+
+    def get_userinfo_claims(self, request):
+        if getattr(request, "user", None) is None:
+            # A client_credentials token names a system, not a person.
+            note_refusal("token_has_no_user", request)
+            raise errors.InvalidTokenError(description="This token does not belong to a person.")
+        return super().get_userinfo_claims(request)
+
+    # -- scopes
+
+    def _allowed_scopes(self, client, request) -> set[str]:
+        allowed = set(client.allowed_scope_set) & set(oauth2_settings.SCOPES)
+        if getattr(request, "grant_type", None) == "client_credentials":
+            allowed &= SYSTEM_SCOPES
+        return allowed
+
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
+        refused = set(scopes) - self._allowed_scopes(client, request)
+        if refused:
+            note_refusal("scope_not_allowed", request, scopes=sorted(refused))
+            return False
+        return True
+
+    def get_default_scopes(self, client_id, request, *args, **kwargs):
+        if getattr(request, "grant_type", None) == "client_credentials":
+            return sorted(self._allowed_scopes(request.client, request))
+        return super().get_default_scopes(client_id, request, *args, **kwargs)
+
+    # -- clients and redirect URIs
+
+    def authenticate_client(self, request, *args, **kwargs):
+        ok = super().authenticate_client(request, *args, **kwargs)
+        if not ok:
+            note_refusal("client_auth_failed", request)
+        return ok
+
+    def authenticate_client_id(self, client_id, request, *args, **kwargs):
+        ok = super().authenticate_client_id(client_id, request, *args, **kwargs)
+        if not ok:
+            note_refusal("client_auth_failed", request)
+        return ok
+
+    def validate_client_id(self, client_id, request, *args, **kwargs):
+        ok = super().validate_client_id(client_id, request, *args, **kwargs)
+        if not ok:
+            note_refusal("unknown_client", request)
+        return ok
+
+    @staticmethod
+    def _registered(client, redirect_uri: str) -> bool:
+        # OIDC Core 3.1.2.1: simple string comparison with a registered URI. This is
+        # stricter than the toolkit, which lets a loopback URI use any port (RFC 8252, for
+        # native apps); department systems are web servers with fixed addresses.
+        return redirect_uri in client.redirect_uris.split()
+
+    def validate_redirect_uri(self, client_id, redirect_uri, request, *args, **kwargs):
+        ok = self._registered(request.client, redirect_uri) and super().validate_redirect_uri(
+            client_id, redirect_uri, request, *args, **kwargs
+        )
+        if not ok:
+            note_refusal("redirect_uri_mismatch", request)
+        return ok
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, *args, **kwargs):
+        request = kwargs.get("request") or (args[0] if args else None)
+        ok = self._registered(client, redirect_uri) and super().confirm_redirect_uri(
+            client_id, code, redirect_uri, client, *args, **kwargs
+        )
+        if not ok:
+            note_refusal("redirect_uri_mismatch", request)
+        return ok
+
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
+        ok = super().validate_grant_type(client_id, grant_type, client, request, *args, **kwargs)
+        if not ok:
+            note_refusal("grant_type_not_allowed", request, grant_type=str(grant_type)[:40])
+        return ok
+
+    def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs):
+        ok = response_type == "code" and super().validate_response_type(
+            client_id, response_type, client, request, *args, **kwargs
+        )
+        if not ok:
+            note_refusal("response_type_not_allowed", request)
+        return ok
+
+    # -- authorization codes and PKCE
+
+    def is_pkce_required(self, client_id, request):
+        # At the authorization endpoint: only S256 (oauthlib would accept "plain").
+        if getattr(request, "code_challenge", None) is not None and request.code_challenge_method != "S256":
+            note_refusal("pkce_method_not_s256", request)
+            raise errors.UnsupportedCodeChallengeMethodError(request=request)
+        required = super().is_pkce_required(client_id, request)
+        if required and getattr(request, "response_type", None) and request.code_challenge is None:
+            note_refusal("pkce_missing", request)
+        return required
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        Grant = self._grant_model()
+        grant = Grant.objects.filter(code=code, application=client).only("expires").first()
+        ok = super().validate_code(client_id, code, client, request, *args, **kwargs)
+        if not ok:
+            # A code is deleted when it is exchanged: an unknown code is forged or replayed.
+            reason = "code_expired" if grant is not None else "code_invalid_or_replayed"
+            note_refusal(reason, request)
+        return ok
+
+    @staticmethod
+    def _grant_model():
+        from oauth2_provider.models import get_grant_model
+
+        return get_grant_model()
+
+    def get_code_challenge(self, code, request):
+        challenge = super().get_code_challenge(code, request)
+        verifier = getattr(request, "code_verifier", None)
+        if challenge is not None:
+            if verifier is None:
+                note_refusal("pkce_missing", request)
+            elif not constant_time_equal(_s256(verifier), challenge):
+                note_refusal("pkce_mismatch", request)
+        return challenge
+
+    # -- refresh and bearer tokens
+
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        ok = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
+        if not ok:
+            note_refusal("refresh_token_invalid", request)
+        return ok
+
+    def validate_bearer_token(self, token, scopes, request):
+        ok = super().validate_bearer_token(token, scopes, request)
+        if not ok:
+            error = (getattr(request, "oauth2_error", None) or {}).get("error_description", "")
+            reason = "token_expired" if "expired" in str(error) else "token_invalid"
+            if getattr(request, "oauth2_error", {}).get("error") == "insufficient_scope":
+                reason = "insufficient_scope"
+            note_refusal(reason, request)
+        return ok
+
+    # -- ID tokens: verify with the key named in the header (old tokens after a rotation)
+
+    def _get_key_for_token(self, token):
+        unverified = jws.JWS()
+        unverified.deserialize(token)
+        header = unverified.jose_header
+        if isinstance(header, list):
+            header = header[0]
+        kid = (header or {}).get("kid")
+        if not kid:
+            return None
+        claims = json.loads(unverified.objects["payload"].decode("utf-8"))
+        if "aud" not in claims or self._get_client_by_audience(claims["aud"]) is None:
+            return None
+        return public_jwk(kid)

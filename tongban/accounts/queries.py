@@ -1,4 +1,12 @@
-from .models import User
+"""Account reads: roles, acting options, grants valid now, login history, the acting claim."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils import timezone
+
+from .enums import AccountKind, ActingKind
+from .models import AgentConsent, DeviceSession, LoginAttempt, Mandate, User
 
 
 def staff_department_id(user) -> int | None:
@@ -13,3 +21,129 @@ def has_role(user, role: str) -> bool:
 
 def get_user(pk: int) -> User | None:
     return User.objects.filter(pk=pk).first()
+
+
+def _valid_now(qs, now=None):
+    now = now or timezone.now()
+    return qs.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+
+def valid_mandate(user, mandate_id) -> Mandate | None:
+    if not mandate_id:
+        return None
+    return _valid_now(Mandate.objects.filter(pk=mandate_id, user=user)).select_related("legal_person").first()
+
+
+def valid_consent(user, consent_id) -> AgentConsent | None:
+    if not consent_id:
+        return None
+    return (
+        _valid_now(AgentConsent.objects.filter(pk=consent_id, agent=user)).select_related("principal").first()
+    )
+
+
+def my_mandates(user):
+    """Enterprises the person acts for (valid now)."""
+    return (
+        _valid_now(Mandate.objects.filter(user=user))
+        .select_related("legal_person")
+        .order_by("legal_person__name")
+    )
+
+
+def mandates_granted(user):
+    """Agents the person authorised as legal representative (all, newest first)."""
+    reps = Mandate.objects.filter(user=user, role="legal_rep", revoked_at__isnull=True).values(
+        "legal_person_id"
+    )
+    return (
+        Mandate.objects.filter(legal_person_id__in=reps, role="agent")
+        .select_related("legal_person", "user")
+        .order_by("-granted_at")
+    )
+
+
+def my_principals(user):
+    """People who consented to this person's help (valid now)."""
+    return (
+        _valid_now(AgentConsent.objects.filter(agent=user))
+        .select_related("principal")
+        .order_by("-created_at")
+    )
+
+
+def my_agents(user):
+    """Helpers this person has consented to (all, newest first)."""
+    return AgentConsent.objects.filter(principal=user).select_related("agent").order_by("-created_at")
+
+
+def acting_options(user) -> list[dict]:
+    options = [
+        {"kind": ActingKind.SELF.value, "id": None, "label": "本人：" + (user.display_name or user.username)}
+    ]
+    for m in my_mandates(user):
+        options.append(
+            {
+                "kind": ActingKind.ENTERPRISE.value,
+                "id": m.pk,
+                "label": f"{m.legal_person.name}（{m.get_role_display()}）",
+            }
+        )
+    for c in my_principals(user):
+        options.append(
+            {
+                "kind": ActingKind.PRINCIPAL.value,
+                "id": c.pk,
+                "label": f"代办：{c.principal.display_name}（{c.get_relation_display()}）",
+            }
+        )
+    return options
+
+
+def acting_claim(user) -> dict:
+    """The acting context as published to relying parties (OIDC claim `acting`); an expired or
+    revoked grant falls back to "self"."""
+    acting = user.acting or {}
+    if acting.get("kind") == "enterprise":
+        m = valid_mandate(user, acting.get("mandate"))
+        if m is not None:
+            return {
+                "kind": "enterprise",
+                "credit_code": m.legal_person.credit_code,
+                "name": m.legal_person.name,
+                "role": m.role,
+                "all_items": m.all_items,
+                "items": m.item_codes,
+            }
+    if acting.get("kind") == "principal":
+        c = valid_consent(user, acting.get("consent"))
+        if c is not None:
+            return {
+                "kind": "principal",
+                "sub": str(c.principal.sub),
+                "name": c.principal.display_name,
+                "all_items": c.all_items,
+                "items": c.item_codes,
+            }
+    return {"kind": "self"}
+
+
+def current_acting_label(user) -> str:
+    claim = acting_claim(user)
+    if claim["kind"] == "enterprise":
+        return claim["name"]
+    if claim["kind"] == "principal":
+        return "代办：" + claim["name"]
+    return "本人"
+
+
+def login_history(user, limit: int = 20):
+    return LoginAttempt.objects.filter(user=user).order_by("-at")[:limit]
+
+
+def device_sessions(user):
+    return DeviceSession.objects.filter(user=user, ended_at__isnull=True).order_by("-created_at")
+
+
+def is_person(user) -> bool:
+    return getattr(user, "kind", None) == AccountKind.PERSON

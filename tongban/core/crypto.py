@@ -69,7 +69,7 @@ def decrypt_personal(stored: str) -> str:
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-    prefix, key_id, blob = (stored.split(":", 2) + ["", ""])[:3]
+    prefix, key_id, blob = [*stored.split(":", 2), "", ""][:3]
     key = _sm4_keys().get(key_id)
     if prefix != _SM4_PREFIX or key is None:
         raise ValueError("unknown ciphertext format or key")

@@ -87,7 +87,7 @@ def edit_payload(item, **overrides):
 def test_anonymous_is_sent_to_login(client):
     response = client.get(reverse("catalog:workbench"))
     assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/?next=/workbench/catalog/")
+    assert response["Location"].startswith("/accounts/login/?next=/workbench/catalog/")
 
 
 def test_draft_edit_submit_approve_publish(client, setup):

@@ -72,7 +72,7 @@ def test_home_shows_search_first_then_topics_hot_items_lists_and_entries(
     assert "湖北省（全省）" in page and 'href="/region/?next=/"' in page
     assert 'action="/i18n/setlang/"' in page and 'value="en"' in page
     assert 'action="/display/"' in page and 'aria-pressed="false"' in page
-    assert 'href="/admin/login/?next=/"' in page
+    assert 'href="/accounts/login/?next=/"' in page
 
 
 def test_home_without_any_data_still_renders(client):
