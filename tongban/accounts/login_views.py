@@ -147,6 +147,16 @@ def _pending_user(request) -> User | None:
     return User.objects.filter(pk=pk, is_active=True).first() if pk else None
 
 
+def _second_factor(request, user: User):
+    """Check the posted TOTP code of the pending user and, when it is right, sign them in."""
+    services.verify_totp(
+        user=user, code=request.POST.get("code", ""), ip=client_ip(request), user_agent=_ua(request)
+    )
+    method = request.session.pop(PENDING_METHOD, LoginMethod.PASSWORD)
+    request.session.pop(PENDING, None)
+    return _complete_login(request, user, method)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def totp_view(request):
@@ -159,12 +169,7 @@ def totp_view(request):
     error, status = "", 200
     if request.method == "POST":
         try:
-            services.verify_totp(
-                user=user, code=request.POST.get("code", ""), ip=client_ip(request), user_agent=_ua(request)
-            )
-            method = request.session.pop(PENDING_METHOD, LoginMethod.PASSWORD)
-            request.session.pop(PENDING, None)
-            return _complete_login(request, user, method)
+            return _second_factor(request, user)
         except DomainError as exc:
             error, status = exc.message, exc.status
     return render(
@@ -186,12 +191,7 @@ def totp_enrol_view(request):
     error, status = "", 200
     if request.method == "POST":
         try:
-            services.verify_totp(
-                user=user, code=request.POST.get("code", ""), ip=client_ip(request), user_agent=_ua(request)
-            )
-            method = request.session.pop(PENDING_METHOD, LoginMethod.PASSWORD)
-            request.session.pop(PENDING, None)
-            return _complete_login(request, user, method)
+            return _second_factor(request, user)
         except DomainError as exc:
             error, status = exc.message, exc.status
     if not user.totp_secret_enc or request.method == "GET":
