@@ -1,11 +1,95 @@
+"""Admin for identity reference data. Personal identifiers show masked only; the ciphertext and
+blind-index columns are never displayed or editable here."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .models import User
+from .models import AgentConsent, Client, LegalPerson, LegalPersonRecord, Mandate, PopulationRecord, User
 
 
 @admin.register(User)
 class TongbanUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, ("tongban", {"fields": ("display_name", "department")}))
-    list_display = ("username", "display_name", "department", "is_staff")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("tongban", {"fields": ("kind", "display_name", "department", "assurance_level", "verified_at")}),
+        ("个人信息（脱敏）", {"fields": ("id_number_masked", "mobile_masked")}),
+        ("权限", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        ("时间", {"fields": ("last_login", "date_joined")}),
+    )
+    readonly_fields = (
+        "id_number_masked",
+        "mobile_masked",
+        "assurance_level",
+        "verified_at",
+        "last_login",
+        "date_joined",
+    )
+    list_display = ("username", "display_name", "kind", "assurance_level", "department", "is_staff")
+    list_filter = ("kind", "assurance_level", "is_staff")
+    search_fields = ("username", "display_name")
+    raw_id_fields = ("department",)
+
+
+@admin.register(LegalPerson)
+class LegalPersonAdmin(admin.ModelAdmin):
+    list_display = ("name", "credit_code", "kind", "legal_rep_name")
+    search_fields = ("name", "credit_code")
+    exclude = ("legal_rep_id_index",)
+    raw_id_fields = ("region",)
+
+
+@admin.register(Mandate)
+class MandateAdmin(admin.ModelAdmin):
+    list_display = ("legal_person", "user", "role", "all_items", "expires_at", "revoked_at")
+    list_filter = ("role",)
+    raw_id_fields = ("legal_person", "user", "granted_by", "revoked_by")
+
+
+@admin.register(AgentConsent)
+class AgentConsentAdmin(admin.ModelAdmin):
+    list_display = ("principal", "agent", "relation", "consent_method", "expires_at", "revoked_at")
+    raw_id_fields = ("principal", "agent", "recorded_by", "revoked_by")
+
+
+@admin.register(PopulationRecord)
+class PopulationRecordAdmin(admin.ModelAdmin):
+    list_display = ("name", "id_number_masked", "sex", "birth_date", "birthplace")
+    fields = ("name", "id_number_masked", "sex", "birth_date", "birthplace")
+    readonly_fields = fields
+
+
+@admin.register(LegalPersonRecord)
+class LegalPersonRecordAdmin(admin.ModelAdmin):
+    list_display = ("name", "credit_code", "kind", "legal_rep_name", "region_code")
+    search_fields = ("name", "credit_code")
+    exclude = ("legal_rep_id_index",)
+
+
+if admin.site.is_registered(Client):  # the toolkit registers its own admin for the swapped model
+    admin.site.unregister(Client)
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "client_id",
+        "department",
+        "client_type",
+        "authorization_grant_type",
+        "skip_authorization",
+    )
+    fields = (
+        "name",
+        "department",
+        "description",
+        "contact",
+        "client_type",
+        "authorization_grant_type",
+        "redirect_uris",
+        "post_logout_redirect_uris",
+        "allowed_scopes",
+        "skip_authorization",
+        "algorithm",
+    )
     raw_id_fields = ("department",)
