@@ -192,6 +192,12 @@ def close_refusal_note(token: contextvars.Token) -> None:
     _refusal.reset(token)
 
 
+def current_refusal_note() -> dict:
+    """This request's note (a throwaway dict outside the OIDC views)."""
+    note = _refusal.get()
+    return note if note is not None else {}
+
+
 def note_refusal(reason: str, request=None, **data: Any) -> None:
     note = _refusal.get()
     if note is None or "reason" in note:
