@@ -1,7 +1,8 @@
 """Seeding the demo province (演示省份) through the other apps' services.
 
 `do_seed_demo` runs in one transaction: regions, the working-day calendar, departments,
-topics, the basic catalogue, the implementation catalogue (bulk import) and the demo staff.
+topics, the basic catalogue, the implementation catalogue (bulk import), the population and
+legal-person registers and the demo accounts (`identity.py`).
 It is deterministic (fixed seeds; credit codes derived from department names) and
 idempotent: when the demo's marker item exists it writes nothing and reports the counts.
 """
@@ -15,7 +16,6 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from tongban.accounts import services as accounts_services
 from tongban.catalog import queries as catalog_queries
 from tongban.catalog import services as catalog_services
 from tongban.catalog.enums import ItemType
@@ -23,8 +23,8 @@ from tongban.core import queries as core_queries
 from tongban.core import services as core_services
 from tongban.core.enums import RegionLevel
 
-from . import guides, queries
-from .data import accounts, departments, featured, places, topics
+from . import guides, identity, queries
+from .data import accounts, departments, featured, people, places, topics
 from .data.catalogue import all_specs, spec_by_name
 from .data.specs import Spec
 
@@ -91,7 +91,12 @@ class DemoSummary:
             f"  可网办率 {ind.get('online_rate')}%, 全程网办率 {ind.get('fully_online_rate')}%, "
             f"最多跑一次 {ind.get('at_most_once_rate')}%, 零跑动 {ind.get('zero_visit_rate')}%, "
             f"马上办 {ind.get('immediate')}, 就近办 {ind.get('nearby')}",
-            f"staff accounts 演示账号: {', '.join(self.accounts)} (password {accounts.DEMO_PASSWORD})",
+            f"population register 人口库: {people.POPULATION} people; legal-person register 法人库: "
+            f"{people.LEGAL_PERSONS} units",
+            f"staff accounts 工作人员: {', '.join(self.accounts)} (password {accounts.DEMO_PASSWORD}, "
+            "TOTP secrets: manage.py demo_info)",
+            f"citizen accounts 群众账号 (sign in by mobile): "
+            f"{', '.join(f'{p.display_name} {p.mobile}' for p in accounts.PEOPLE)}",
             f"{'reused' if self.reused else 'seeded'} in {self.seconds:.1f} s",
         ]
 
@@ -103,13 +108,19 @@ def do_seed_demo(*, actor: str = ACTOR, log: Callable[[str], None] | None = None
     """Seed the demo province, or report the existing one. `log` receives progress lines."""
     say = log or (lambda _msg: None)
     started = time.monotonic()
-    reused = queries.demo_is_seeded()
+    reused = queries.demo_is_seeded() and identity.identity_is_seeded()
     if not reused:
         with transaction.atomic():
             _serialise_seeding()
-            reused = queries.demo_is_seeded()  # another process may have finished meanwhile
-            if not reused:
+            catalogue = queries.demo_is_seeded()  # another process may have finished meanwhile
+            has_people = identity.identity_is_seeded()
+            reused = catalogue and has_people
+            if not catalogue:
                 _seed(actor=actor, say=say)
+            elif not has_people:
+                # A demo seeded before the identity data existed: add only that.
+                say("The demo catalogue exists; adding the identity data (registers and accounts).")
+                identity.seed_identity(actor=actor, units=load_units(), say=say)
     if reused:
         say("The demo province is already seeded (marker item found): reusing it, nothing written.")
     return _summary(reused=reused, started=started)
@@ -160,7 +171,7 @@ def _seed(*, actor: str, say: Callable[[str], None]) -> None:
         )
     say(f"implementation items imported ({time.monotonic() - t0:.1f} s)")
 
-    ensure_accounts(actor=actor, units=units)
+    identity.seed_identity(actor=actor, units=units, say=say)
 
 
 # --- Departments ------------------------------------------------------------------------------
@@ -431,24 +442,6 @@ def build_bundles(units: list[Unit]) -> tuple[list[catalog_services.ItemBundle],
         bundle = chosen[code]
         guides.diverge(bundle, specs[bundle.data["basic_code"]], rng)
     return list(chosen.values()), n
-
-
-# --- Staff --------------------------------------------------------------------------------------
-
-
-def ensure_accounts(*, actor: str, units: list[Unit]) -> None:
-    by_name = {d.name: d for u in units for d in u.depts.values()}
-    for acc in accounts.ACCOUNTS:
-        dept = by_name[acc.department] if acc.department else None
-        accounts_services.do_upsert_staff(
-            actor=actor,
-            username=acc.username,
-            password=accounts.DEMO_PASSWORD,
-            display_name=acc.display_name,
-            roles=list(acc.roles),
-            department_id=dept.pk if dept else None,
-            superuser=acc.superuser,
-        )
 
 
 # --- Summary ------------------------------------------------------------------------------------

@@ -1,18 +1,23 @@
-"""Demo staff accounts (演示账号). The password is public: the demo is not for production."""
+"""Demo accounts (演示账号). The password and the TOTP secrets are public: the demo is not for
+production."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 DEMO_PASSWORD = "tongban-demo-2026"  # noqa: S105 - a published demo password, never for production
+TOTP_HINT = ".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\""
 
 
 @dataclass(frozen=True)
 class DemoAccount:
+    """A staff account. Staff sign in with username + password + a TOTP code (second factor)."""
+
     username: str
     display_name: str
     roles: tuple[str, ...]
     role_label: str
+    totp_secret: str  # base32; published, so anyone can compute the demo codes
     department: str = ""  # department name; "" = none (platform level)
     superuser: bool = False
 
@@ -23,6 +28,7 @@ ACCOUNTS = (
         "平台管理员（演示）",
         ("platform_admin",),
         "平台管理员 platform_admin（超级用户）",
+        "TONGBANDEMOADMINZZVIAAAAAAAAAAAA",
         superuser=True,
     ),
     DemoAccount(
@@ -30,7 +36,97 @@ ACCOUNTS = (
         "事项编制员（演示）",
         ("catalog_editor",),
         "事项编制人员 catalog_editor（武汉市行政审批局）",
+        "TONGBANDEMOEDITORZZVIAAAAAAAAAAA",
         department="武汉市行政审批局",
     ),
-    DemoAccount("reviewer", "事项审核员（演示）", ("catalog_reviewer",), "事项审核人员 catalog_reviewer"),
+    DemoAccount(
+        "reviewer",
+        "事项审核员（演示）",
+        ("catalog_reviewer",),
+        "事项审核人员 catalog_reviewer",
+        "TONGBANDEMOREVIEWERZZVIAAAAAAAAA",
+    ),
+    DemoAccount(
+        "clerk",
+        "窗口人员（演示）",
+        ("window_clerk",),
+        "窗口人员 window_clerk（武汉市江夏区行政审批局）",
+        "TONGBANDEMOCLERKZZVIAAAAAAAAAAAA",
+        department="武汉市江夏区行政审批局",
+    ),
+    DemoAccount(
+        "officer",
+        "审批人员（演示）",
+        ("approving_officer",),
+        "审批人员 approving_officer（武汉市江夏区行政审批局）",
+        "TONGBANDEMOOFFICERZZVIAAAAAAAAAA",
+        department="武汉市江夏区行政审批局",
+    ),
+    DemoAccount(
+        "deptadmin",
+        "部门管理员（演示）",
+        ("department_admin",),
+        "部门管理员 department_admin（武汉市江夏区行政审批局）",
+        "TONGBANDEMODEPTADMINZZVIAAAAAAAA",
+        department="武汉市江夏区行政审批局",
+    ),
+    DemoAccount(
+        "platform",
+        "平台运营管理员（演示）",
+        ("platform_admin",),
+        "平台管理员 platform_admin（非超级用户）",
+        "TONGBANDEMOPLATFORMZZVIAAAAAAAAA",
+    ),
+    DemoAccount(
+        "inspector",
+        "监管人员（演示）",
+        ("inspector",),
+        "监管人员 inspector（湖北省市场监督管理局）",
+        "TONGBANDEMOINSPECTORZZVIAAAAAAAA",
+        department="湖北省市场监督管理局",
+    ),
+    DemoAccount(
+        "hotline",
+        "热线坐席（演示）",
+        ("hotline_operator",),
+        "热线坐席 hotline_operator（12345）",
+        "TONGBANDEMOHOTLINEZZVIAAAAAAAAAA",
+    ),
+    DemoAccount(
+        "steward",
+        "数据管理员（演示）",
+        ("data_steward",),
+        "数据管理员 data_steward",
+        "TONGBANDEMOSTEWARDZZVIAAAAAAAAAA",
+    ),
 )
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """A citizen account. Citizens sign in with their mobile number (or ID number once
+    verified) and the demo password, or with an SMS code printed on the console."""
+
+    key: str
+    display_name: str
+    mobile: str  # synthetic: 170 numbers are virtual-operator numbers
+    level: int  # 1 mobile only, 2 real name verified online, 3 verified at a service hall
+    role_label: str
+
+
+PEOPLE = (
+    DemoPerson("citizen_l1", "李晓明", "17000000001", 1, "市民 L1（仅手机注册）"),
+    DemoPerson("citizen_l2", "王芳", "17000000002", 2, "市民 L2（在线实名核验）"),
+    DemoPerson("citizen_l3", "刘洋", "17000000003", 3, "市民 L3（窗口现场核验，clerk 办理）"),
+    DemoPerson("legal_rep", "陈建国", "17000000004", 2, "企业法定代表人（武汉鑫达恒通商贸有限公司）"),
+    DemoPerson("agent", "赵敏", "17000000005", 2, "企业经办人（陈建国授权，限定事项，一年有效）"),
+    DemoPerson("helper", "周小红", "17000000006", 2, "村帮办员（代办 黄桂英，窗口登记同意）"),
+)
+# The elderly villager (黄桂英) has no mobile and no password: registered at the hall (L3) by
+# the clerk, she is the principal of 周小红's consent and never signs in herself.
+VILLAGER = "黄桂英"
+
+# Items the demo agent may handle for the enterprise: the first few implementation items of
+# these basic items at 江夏 (by name), resolved at seeding time.
+AGENT_ITEMS = ("内资有限责任公司设立登记", "食品经营许可")
+OIDC_CLIENT_NAME = "演示部门业务系统"

@@ -14,17 +14,26 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 
-from tongban.accounts.queries import has_role
+from tongban.accounts import services as accounts_services
+from tongban.accounts.models import (
+    AgentConsent,
+    LegalPerson,
+    LegalPersonRecord,
+    Mandate,
+    PopulationRecord,
+)
+from tongban.accounts.queries import acting_options, has_role, my_mandates, my_principals
 from tongban.catalog import queries as catalog_queries
 from tongban.catalog.checks import check_implementation_code
 from tongban.catalog.models import BasicItem, HandlingItem, Material
 from tongban.core import queries as core_queries
-from tongban.core.identifiers import check_credit_code
+from tongban.core.crypto import decrypt_personal
+from tongban.core.identifiers import check_credit_code, check_resident_id
 from tongban.core.models import AuditEvent
+from tongban.demo import identity, services
 from tongban.demo import queries as demo_queries
-from tongban.demo import services
-from tongban.demo.data import featured, places
-from tongban.demo.data.accounts import DEMO_PASSWORD
+from tongban.demo.data import featured, people, places
+from tongban.demo.data.accounts import ACCOUNTS, DEMO_PASSWORD, PEOPLE
 from tongban.demo.data.catalogue import all_specs, spec_by_name
 
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
@@ -41,6 +50,11 @@ def _counts() -> dict[str, int]:
         "topics": catalog_queries.topics().count(),
         "audit": AuditEvent.objects.count(),
         "users": get_user_model().objects.count(),
+        "population": PopulationRecord.objects.count(),
+        "legal_register": LegalPersonRecord.objects.count(),
+        "legal_persons": LegalPerson.objects.count(),
+        "mandates": Mandate.objects.count(),
+        "consents": AgentConsent.objects.count(),
     }
 
 
@@ -214,6 +228,10 @@ def test_four_sames_report_has_about_one_percent(demo):
 def test_second_run_reuses_the_demo_and_writes_nothing(demo):
     after_first, after_second = demo["counts"]
     assert after_first == after_second
+    assert after_first["population"] == people.POPULATION == 3000
+    assert after_first["legal_register"] == people.LEGAL_PERSONS == 300
+    assert after_first["users"] == len(ACCOUNTS) + len(PEOPLE) + 1 == 17  # + the villager
+    assert (after_first["legal_persons"], after_first["mandates"], after_first["consents"]) == (1, 2, 1)
     assert "already seeded" in demo["second"]
     assert "reused" in demo["second"]
     assert "seeded in" in demo["first"]
@@ -232,10 +250,24 @@ def test_generation_is_deterministic(demo):
 
 
 def test_staff_accounts(demo):
-    users = {
-        u.username: u for u in get_user_model().objects.filter(username__in=["admin", "editor", "reviewer"])
-    }
-    assert set(users) == {"admin", "editor", "reviewer"}
+    names = [a.username for a in ACCOUNTS]
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=names)}
+    assert set(users) == {
+        "admin", "editor", "reviewer", "clerk", "officer", "deptadmin", "platform", "inspector", "hotline",
+        "steward",
+    }  # fmt: skip
+    for acc in ACCOUNTS:
+        user = users[acc.username]
+        assert user.kind == "staff" and user.is_staff and user.check_password(DEMO_PASSWORD)
+        assert accounts_services.totp_secret(user) == acc.totp_secret
+        assert user.totp_confirmed_at is not None
+        for role in acc.roles:
+            assert has_role(user, role), (acc.username, role)
+        assert set(user.groups.values_list("name", flat=True)) == set(acc.roles)
+        assert (user.department.name if user.department else "") == acc.department
+    for role in ("window_clerk", "approving_officer", "department_admin", "platform_admin", "inspector",
+                 "hotline_operator", "data_steward"):  # fmt: skip
+        assert any(role in a.roles and not a.superuser for a in ACCOUNTS), role
     assert users["admin"].is_superuser and users["admin"].check_password(DEMO_PASSWORD)
     assert has_role(users["editor"], "catalog_editor") and not users["editor"].is_superuser
     assert users["editor"].department.name == "武汉市行政审批局"
@@ -259,8 +291,15 @@ def test_demo_info_prints_accounts_and_urls(demo):
         "editor",
         "reviewer",
         DEMO_PASSWORD,
+        "pyotp.TOTP(",
     ):
         assert part in text
+    for acc in ACCOUNTS:
+        line = next(li for li in text.splitlines() if li.strip().startswith(acc.username + " "))
+        assert acc.totp_secret in line and acc.role_label in line
+    for p in PEOPLE:
+        line = next(li for li in text.splitlines() if p.mobile in li)
+        assert p.display_name in line and p.role_label in line and DEMO_PASSWORD in line
 
 
 def test_seed_scale_passes_its_arguments(monkeypatch):
@@ -272,3 +311,97 @@ def test_seed_scale_passes_its_arguments(monkeypatch):
     call_command("seed", "scale", "--items", "1234", "--seed", "7", stdout=out)
     assert calls == [{"items": 1234, "seed": 7, "stdout": calls[0]["stdout"]}]
     assert calls[0]["stdout"].write  # the command's stdout wrapper
+
+
+# --- Identity data (人口库, 法人库, demo citizens) ------------------------------------------------
+
+
+def test_population_register_is_valid_synthetic_hubei_people(demo):
+    counties = {u.code6 for u in services.load_units() if u.level == 3}
+    rows = list(
+        PopulationRecord.objects.values_list("name", "id_number_enc", "birthplace", "sex", "birth_date")
+    )
+    assert len(rows) == 3000
+    ids = set()
+    for name, enc, birthplace, sex, born in rows:
+        pid = decrypt_personal(enc)
+        assert check_resident_id(pid).ok, pid
+        assert pid[:6] == birthplace and birthplace in counties
+        assert sex == ("M" if int(pid[16]) % 2 else "F")
+        assert f"{born:%Y%m%d}" == pid[6:14]
+        assert 2 <= len(name) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in name), name
+        ids.add(pid)
+    assert len(ids) == 3000
+    assert len({r[0][0] for r in rows}) > 50  # many surnames
+    assert len({r[2] for r in rows}) > 80  # born all over the province
+
+
+def test_legal_person_register_has_valid_credit_codes(demo):
+    rows = list(LegalPersonRecord.objects.values_list("credit_code", "name", "kind", "region_code"))
+    assert len(rows) == 300
+    assert len({r[1] for r in rows}) == 300
+    for code, _name, kind, region in rows:
+        assert check_credit_code(code).ok
+        assert code[:2] == {"enterprise": "91", "institution": "12", "social_org": "51"}[kind]
+        assert code[2:8] == region and region.startswith("42")
+    kinds = [r[2] for r in rows]
+    assert kinds.count("enterprise") > 200 and "institution" in kinds and "social_org" in kinds
+
+
+def test_generators_are_deterministic():
+    counties = ["420102", "420624", "422801"]
+    first = people.population(counties, size=50)
+    assert first == people.population(counties, size=50)
+    names = {"420102": "江岸区", "420624": "南漳县", "422801": "恩施市"}
+    assert people.legal_persons(first, names, size=20) == people.legal_persons(first, names, size=20)
+    # The named demo people do not depend on the counties or the size.
+    assert first[:6] == people.population(["420111"], size=6)
+
+
+def _citizen(key):
+    spec = next(p for p in PEOPLE if p.key == key)
+    return accounts_services.authenticate_password(identifier=spec.mobile, password=DEMO_PASSWORD)
+
+
+def test_citizens_sign_in_by_mobile_at_their_levels(demo):
+    for spec in PEOPLE:
+        user = _citizen(spec.key)
+        assert (user.display_name, user.assurance_level, user.kind) == (
+            spec.display_name,
+            spec.level,
+            "person",
+        )
+        if spec.level >= 2:
+            pid = accounts_services.reveal_id_number(user)
+            record = PopulationRecord.objects.get(id_number_index=user.id_number_index)
+            assert record.name == user.display_name and check_resident_id(pid).ok
+        else:
+            assert not user.id_number_enc
+    l3 = _citizen("citizen_l3")
+    assert l3.verified_by.username == "clerk"
+
+
+def test_enterprise_mandate_and_helper_consent(demo):
+    rep, agent, helper = _citizen("legal_rep"), _citizen("agent"), _citizen("helper")
+    [rep_mandate] = my_mandates(rep)
+    assert rep_mandate.role == "legal_rep" and rep_mandate.legal_person.name == people.DEMO_ENTERPRISE
+    assert LegalPersonRecord.objects.get(credit_code=rep_mandate.legal_person.credit_code).name == (
+        people.DEMO_ENTERPRISE
+    )
+    [agent_mandate] = my_mandates(agent)
+    assert agent_mandate.legal_person_id == rep_mandate.legal_person_id
+    assert agent_mandate.role == "agent" and not agent_mandate.all_items and agent_mandate.granted_by == rep
+    assert agent_mandate.item_codes == sorted(identity.agent_item_codes())
+    assert demo_queries.featured_licence_code() in agent_mandate.item_codes
+    assert 364 <= (agent_mandate.expires_at - agent_mandate.granted_at).days <= 365
+    [consent] = my_principals(helper)
+    assert consent.principal.display_name == "黄桂英" and consent.principal.assurance_level == 3
+    assert not consent.principal.has_usable_password() and not consent.principal.mobile_index
+    assert (consent.relation, consent.consent_method, consent.all_items) == (
+        "village_helper",
+        "in_person",
+        True,
+    )
+    assert consent.recorded_by.username == "clerk"
+    assert [o["kind"] for o in acting_options(helper)] == ["self", "principal"]
+    assert [o["kind"] for o in acting_options(agent)] == ["self", "enterprise"]

@@ -7,7 +7,7 @@ import unicodedata
 from django.core.management.base import BaseCommand
 
 from tongban.demo import queries
-from tongban.demo.data.accounts import ACCOUNTS, DEMO_PASSWORD
+from tongban.demo.data.accounts import ACCOUNTS, DEMO_PASSWORD, PEOPLE, TOTP_HINT, VILLAGER
 
 
 def _pad(text: str, width: int) -> str:
@@ -17,7 +17,9 @@ def _pad(text: str, width: int) -> str:
 
 
 class Command(BaseCommand):
-    help = "Print the demo staff accounts and the main URLs of a running demo."
+    help = (
+        "Print the demo accounts (citizens, enterprise, agents, staff) and the main URLs of a running demo."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -30,9 +32,18 @@ class Command(BaseCommand):
         if not queries.demo_is_seeded():
             out("  (the demo is not seeded yet: run `manage.py seed demo` first)")
         out("")
-        out("Demo accounts 演示账号 (username / password / role):")
+        out(f"Citizen accounts 群众账号 (sign in with the mobile number; password {DEMO_PASSWORD},")
+        out("  or an SMS code, printed on this console by the demo SMS gateway):")
+        for p in PEOPLE:
+            out(f"  {_pad(p.display_name, 8)}{p.mobile:<13} {DEMO_PASSWORD:<19} {p.role_label}")
+        out(f"  ({VILLAGER}: the elderly villager, registered at the hall without mobile or password;")
+        out("   周小红 acts for her after switching identity, 赵敏 for the enterprise)")
+        out("")
+        out(f"Staff accounts 工作人员 (username / password / TOTP secret / role); password {DEMO_PASSWORD},")
+        out("  then a TOTP code (second factor) from the secret:")
+        out("    " + TOTP_HINT.format(secret="SECRET"))  # noqa: S106 - a placeholder
         for acc in ACCOUNTS:
-            out(f"  {acc.username:<10} {DEMO_PASSWORD:<20} {acc.role_label}")
+            out(f"  {acc.username:<10} {DEMO_PASSWORD:<19} {acc.totp_secret}  {acc.role_label}")
         out("")
         out("URLs:")
         for label, url in queries.demo_urls(host, port, guide_code=queries.licence_guide_code()):
