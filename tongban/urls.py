@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("tongban.accounts.urls")),
     path("workbench/catalog/", include("tongban.catalog.urls")),
+    path("workbench/identity/", include("tongban.accounts.workbench_urls")),
     path("", include("tongban.accounts.oidc_urls")),  # OpenID Provider: /.well-known/, /o/
     path("", include("tongban.portal.urls")),
 ]

@@ -147,3 +147,36 @@ def device_sessions(user):
 
 def is_person(user) -> bool:
     return getattr(user, "kind", None) == AccountKind.PERSON
+
+
+# --- Reads for the account and workbench pages -----------------------------------------------
+
+
+def legal_rep_mandate(user, legal_person_id) -> Mandate | None:
+    """The person's valid legal-representative mandate for this legal person, if any."""
+    return (
+        my_mandates(user).filter(legal_person_id=legal_person_id, role="legal_rep").first()
+        if legal_person_id
+        else None
+    )
+
+
+def get_person(pk) -> User | None:
+    return User.objects.filter(pk=pk, kind=AccountKind.PERSON).first()
+
+
+def staff_of_department(department_id: int | None):
+    """Staff accounts of one department, with their roles prefetched."""
+    return (
+        User.objects.filter(kind=AccountKind.STAFF, department_id=department_id)
+        .prefetch_related("groups")
+        .order_by("username")
+    )
+
+
+def get_staff(pk) -> User | None:
+    return User.objects.filter(pk=pk, kind=AccountKind.STAFF).select_related("department").first()
+
+
+def role_names(user) -> list[str]:
+    return sorted(g.name for g in user.groups.all())

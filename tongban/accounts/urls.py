@@ -12,4 +12,12 @@ urlpatterns = [
     path("logout/", login_views.logout_view, name="logout"),
     path("signup/", views.signup, name="signup"),
     path("me/", views.me, name="me"),
+    path("me/verify/", views.verify, name="verify"),
+    path("me/enterprises/claim/", views.claim_legal_person, name="claim"),
+    path("me/enterprises/<int:legal_person_id>/agents/new/", views.grant_mandate, name="grant_mandate"),
+    path("me/mandates/<int:pk>/revoke/", views.revoke_mandate, name="revoke_mandate"),
+    path("me/helpers/new/", views.grant_consent, name="grant_consent"),
+    path("me/consents/<int:pk>/revoke/", views.revoke_consent, name="revoke_consent"),
+    path("me/sessions/<int:pk>/end/", views.end_session, name="end_session"),
+    path("acting/", views.switch_acting, name="acting"),
 ]
