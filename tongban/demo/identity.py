@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
+from tongban.accounts import clients as accounts_clients
 from tongban.accounts import services as accounts_services
 from tongban.catalog import queries as catalog_queries
 from tongban.core.enums import RegionLevel
@@ -67,7 +68,29 @@ def seed_identity(*, actor: str, units: list, say: Callable[[str], None]) -> dic
     staff = ensure_staff(actor=actor, units=units)
     citizens = ensure_citizens(actor=actor, clerk=staff["clerk"], enterprise=enterprises[0])
     say(f"accounts: {len(staff)} staff, {len(citizens)} citizens ({time.monotonic() - t0:.1f} s)")
-    return {"staff": staff, "citizens": citizens, "enterprise": enterprises[0]}
+    client = register_demo_client(actor=actor, units=units)
+    say(
+        f"OIDC client {client.client.name}: client_id {client.client.client_id}, client_secret "
+        f"{client.secret} (shown once, stored hashed; a new one: manage.py identity rotate-secret "
+        f"{client.client.client_id})"
+    )
+    return {"staff": staff, "citizens": citizens, "enterprise": enterprises[0], "client": client}
+
+
+def register_demo_client(*, actor: str, units: list) -> accounts_clients.RegisteredClient:
+    """演示部门业务系统: a trusted first-party department system (no consent page)."""
+    dept = next(d for u in units for d in u.depts.values() if d.name == accounts.OIDC_CLIENT_DEPARTMENT)
+    return accounts_clients.do_register_client(
+        actor=actor,
+        name=accounts.OIDC_CLIENT_NAME,
+        department_id=dept.pk,
+        redirect_uris=[accounts.OIDC_CLIENT_REDIRECT],
+        post_logout_redirect_uris=[accounts.OIDC_CLIENT_HOME],
+        allowed_scopes=("openid", "profile", "phone", "id_number", "acting"),
+        trusted=True,
+        description="演示用的部门业务系统：用户经统一身份认证登录后办理业务",
+        contact="平台运营（演示）",
+    )
 
 
 def ensure_staff(*, actor: str, units: list) -> dict:

@@ -40,4 +40,22 @@ def demo_urls(host: str, port: int | str, *, guide_code: str) -> list[tuple[str,
         ("管理后台 admin", f"{base}/admin/"),
         ("接口 API", f"{base}/api/v1/catalog/items?q=社保"),
         ("接口文档 API docs", f"{base}/api/v1/docs"),
+        ("OIDC discovery", f"{base}/.well-known/openid-configuration"),
     ]
+
+
+def demo_client_id() -> str:
+    """client_id of the demo department system (演示部门业务系统), "" when not registered. Read
+    through the toolkit's swappable-model accessor, not the accounts models."""
+    from oauth2_provider.models import get_application_model
+
+    from .data.accounts import OIDC_CLIENT_NAME
+
+    return (
+        get_application_model()
+        .objects.filter(name=OIDC_CLIENT_NAME)
+        .order_by("pk")
+        .values_list("client_id", flat=True)
+        .first()
+        or ""
+    )

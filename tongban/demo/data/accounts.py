@@ -129,4 +129,8 @@ VILLAGER = "黄桂英"
 # Items the demo agent may handle for the enterprise: the first few implementation items of
 # these basic items at 江夏 (by name), resolved at seeding time.
 AGENT_ITEMS = ("内资有限责任公司设立登记", "食品经营许可")
+# The demo department system registered as an OIDC client (a trusted first-party system).
 OIDC_CLIENT_NAME = "演示部门业务系统"
+OIDC_CLIENT_DEPARTMENT = "武汉市江夏区行政审批局"
+OIDC_CLIENT_HOME = "http://127.0.0.1:8001/"
+OIDC_CLIENT_REDIRECT = "http://127.0.0.1:8001/oidc/callback"

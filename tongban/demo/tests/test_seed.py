@@ -17,6 +17,7 @@ from django.test import override_settings
 from tongban.accounts import services as accounts_services
 from tongban.accounts.models import (
     AgentConsent,
+    Client,
     LegalPerson,
     LegalPersonRecord,
     Mandate,
@@ -55,6 +56,7 @@ def _counts() -> dict[str, int]:
         "legal_persons": LegalPerson.objects.count(),
         "mandates": Mandate.objects.count(),
         "consents": AgentConsent.objects.count(),
+        "clients": Client.objects.count(),
     }
 
 
@@ -232,6 +234,7 @@ def test_second_run_reuses_the_demo_and_writes_nothing(demo):
     assert after_first["legal_register"] == people.LEGAL_PERSONS == 300
     assert after_first["users"] == len(ACCOUNTS) + len(PEOPLE) + 1 == 17  # + the villager
     assert (after_first["legal_persons"], after_first["mandates"], after_first["consents"]) == (1, 2, 1)
+    assert after_first["clients"] == 1
     assert "already seeded" in demo["second"]
     assert "reused" in demo["second"]
     assert "seeded in" in demo["first"]
@@ -405,3 +408,16 @@ def test_enterprise_mandate_and_helper_consent(demo):
     assert consent.recorded_by.username == "clerk"
     assert [o["kind"] for o in acting_options(helper)] == ["self", "principal"]
     assert [o["kind"] for o in acting_options(agent)] == ["self", "enterprise"]
+
+
+def test_demo_oidc_client(demo):
+    client = Client.objects.get(name="演示部门业务系统")
+    assert client.skip_authorization and client.client_type == "confidential"
+    assert client.authorization_grant_type == "authorization-code"
+    assert client.redirect_uris == "http://127.0.0.1:8001/oidc/callback"
+    assert client.department.name == "武汉市江夏区行政审批局"
+    assert "client_secret" in demo["first"] and client.client_id in demo["first"]
+    assert client.client_secret not in demo["first"]  # stored hashed; the printed one is the clear secret
+    out = StringIO()
+    call_command("demo_info", stdout=out)
+    assert client.client_id in out.getvalue()

@@ -7,7 +7,15 @@ import unicodedata
 from django.core.management.base import BaseCommand
 
 from tongban.demo import queries
-from tongban.demo.data.accounts import ACCOUNTS, DEMO_PASSWORD, PEOPLE, TOTP_HINT, VILLAGER
+from tongban.demo.data.accounts import (
+    ACCOUNTS,
+    DEMO_PASSWORD,
+    OIDC_CLIENT_NAME,
+    OIDC_CLIENT_REDIRECT,
+    PEOPLE,
+    TOTP_HINT,
+    VILLAGER,
+)
 
 
 def _pad(text: str, width: int) -> str:
@@ -45,6 +53,12 @@ class Command(BaseCommand):
         for acc in ACCOUNTS:
             out(f"  {acc.username:<10} {DEMO_PASSWORD:<19} {acc.totp_secret}  {acc.role_label}")
         out("")
+        client_id = queries.demo_client_id()
+        if client_id:
+            out(f"OIDC client {OIDC_CLIENT_NAME} (trusted, redirect {OIDC_CLIENT_REDIRECT}):")
+            out(f"  client_id {client_id}; the secret was printed once by `seed demo`;")
+            out(f"  a new one: .venv/bin/python manage.py identity rotate-secret {client_id}")
+            out("")
         out("URLs:")
         for label, url in queries.demo_urls(host, port, guide_code=queries.licence_guide_code()):
             out(f"  {_pad(label, 30)}{url}")
