@@ -13,6 +13,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.views import redirect_to_login
+from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -444,6 +445,11 @@ def walk_in(request):
         except DomainError as exc:
             apply_error(form, exc)
             return render(request, "accounts/workbench/walk_in.html", {"form": form}, status=exc.status)
+        except IntegrityError:
+            # The service does not yet turn a mobile number held by another account into a
+            # field error; say so here rather than fail.
+            form.add_error("mobile", "该手机号码已被其他账号使用，请不填或更换")
+            return render(request, "accounts/workbench/walk_in.html", {"form": form}, status=400)
         messages.success(request, f"已为{subject.display_name}登记账号（L3 现场核验）。")
         return redirect("identity:person", pk=subject.pk)
     return render(request, "accounts/workbench/walk_in.html", {"form": form}, status=_status(form))
