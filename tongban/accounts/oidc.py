@@ -209,13 +209,21 @@ def note_refusal(reason: str, request=None, **data: Any) -> None:
     note.update(data)
 
 
-def record_refusal(*, actor, endpoint: str, reason: str, client_id: str = "", detail: str = "") -> None:
+def record_refusal(
+    *, actor, endpoint: str, reason: str, client_id: str = "", detail: str = "", extra: dict | None = None
+) -> None:
     """One refused request into the audit chain, in its own transaction. Never token values."""
-    data = {"endpoint": endpoint, "reason": reason, "client_id": (client_id or "")[:100]}
+    data = {**(extra or {}), "endpoint": endpoint, "reason": reason, "client_id": (client_id or "")[:100]}
     if detail:
         data["detail"] = detail[:200]
     with transaction.atomic():
         audit.record(actor=actor, action=REFUSED, data=data)
+
+
+def record_logout(*, actor, client_id: str = "") -> None:
+    """RP-initiated logout ended the session and deleted the client's tokens."""
+    with transaction.atomic():
+        audit.record(actor=actor, action="accounts.oidc.logout", data={"client_id": client_id or ""})
 
 
 def _s256(verifier: str) -> str:

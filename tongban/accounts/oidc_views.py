@@ -12,9 +12,9 @@ import binascii
 import json
 from urllib.parse import unquote_plus, urlsplit
 
-from django.conf import settings
 from django.http import JsonResponse
-from django.utils.csp import CSP
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views as dot
@@ -59,15 +59,33 @@ def _origin(uri: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
-def _csp_allowing_form_to(response, uri: str):
-    """The form on this page posts here and is then redirected to the client's origin: CSP
-    `form-action` applies to that redirect too, so allow exactly that origin."""
-    origin = _origin(uri)
-    if origin:
-        config = dict(settings.SECURE_CSP)
-        config["form-action"] = [CSP.SELF, origin]
-        response._csp_config = config
-    return response
+def continue_to_client(request, response, application=None):
+    """Hand a redirect to a client's origin over as a page that navigates on its own.
+
+    Our pages send `Content-Security-Policy: form-action 'self'`, and browsers apply it to
+    every redirect that follows a form submission. Signing in (the login form, then this
+    endpoint) or answering the consent form would end in a cross-origin redirect the browser
+    blocks. When the navigation came from one of our own pages (`Sec-Fetch-Site:
+    same-origin`) and leaves for another origin, answer with a page that moves on by meta
+    refresh (a new navigation, not part of the form submission), with a link as a fallback.
+    Requests from elsewhere (the client's own redirect, non-browser clients) get the 302.
+    """
+    location = response.get("Location", "")
+    own = _origin(request.build_absolute_uri("/"))
+    if (
+        response.status_code not in (301, 302, 303)
+        or request.META.get("HTTP_SEC_FETCH_SITE") != "same-origin"
+        or _origin(location) in ("", own)
+    ):
+        return response
+    page = TemplateResponse(
+        request,
+        "oauth2_provider/tongban_continue.html",
+        {"location": location, "application": application},
+    )
+    add_never_cache_headers(page)
+    page["Referrer-Policy"] = "no-referrer"
+    return page
 
 
 class RefusalAuditMixin:
@@ -105,6 +123,7 @@ class RefusalAuditMixin:
             reason=note.get("reason") or error.get("error") or "refused",
             client_id=client_id or "",
             detail=error.get("error_description", ""),
+            extra={k: v for k, v in note.items() if k not in ("reason", "client_id", "recorded")},
         )
         note["recorded"] = True
 
@@ -135,11 +154,8 @@ class AuthorizationView(RefusalAuditMixin, dot.AuthorizationView):
         ]
         return context
 
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        if response.status_code == 200:
-            _csp_allowing_form_to(response, self.oauth2_data.get("redirect_uri", ""))
-        return response
+    def redirect(self, redirect_to, application):
+        return continue_to_client(self.request, super().redirect(redirect_to, application), application)
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -173,12 +189,12 @@ class LogoutView(RefusalAuditMixin, dot.RPInitiatedLogoutView):
     endpoint = "logout"
     template_name = "oauth2_provider/tongban_logout_confirm.html"
 
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        if response.status_code == 200:
-            uri = request.GET.get("post_logout_redirect_uri", "")
-            _csp_allowing_form_to(response, uri)
-        return response
+    def do_logout(self, application=None, post_logout_redirect_uri=None, state=None, token_user=None):
+        user = token_user or self.request.user
+        actor = user if getattr(user, "is_authenticated", False) else "anonymous"
+        response = super().do_logout(application, post_logout_redirect_uri, state, token_user)
+        oidc.record_logout(actor=actor, client_id=getattr(application, "client_id", ""))
+        return continue_to_client(self.request, response, application)
 
     def error_response(self, error):
         note = oidc.current_refusal_note()

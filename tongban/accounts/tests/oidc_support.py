@@ -28,13 +28,16 @@ _mobiles = itertools.count(13900000001)
 
 
 def make_citizen(*, display_name: str = "张三", id_number: bool = False):
+    """A person (L1, or L2 with `id_number`); `user.test_mobile` is the number to sign in with."""
+    mobile = str(next(_mobiles))
     user = services.do_register_person(
-        actor=SYSTEM, mobile=str(next(_mobiles)), password=PASSWORD, display_name=display_name
+        actor=SYSTEM, mobile=mobile, password=PASSWORD, display_name=display_name
     )
     if id_number:
         number = make_resident_id(random.Random(user.pk), region="420102")
         services.do_upsert_population_record(actor=SYSTEM, name=display_name, id_number=number)
         user = services.do_verify_real_name(actor=user, user=user, name=display_name, id_number=number)
+    user.test_mobile = mobile
     return user
 
 
