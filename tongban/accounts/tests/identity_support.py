@@ -115,3 +115,17 @@ def regions_loaded(django_db_setup, django_db_blocker):
             for level in (5, 4, 3, 2, 1):
                 Region.objects.filter(level=level).delete()
             AuditEvent.objects.filter(action="core.regions.load").delete()
+
+
+def _consent_for(principal: User, *, helper_n: int, name: str):
+    """The principal consents online to helper person(helper_n) for all items, 30 days."""
+    return services.do_record_consent(
+        actor=principal,
+        principal=principal,
+        agent_name=name,
+        agent_id_number=rid(helper_n),
+        relation="village_helper",
+        all_items=True,
+        expires_at=in_days(30),
+        consent_method="online",
+    )
