@@ -54,6 +54,7 @@ def list_items(request, params: Query[ItemQuery]):
     total, page = queries.search_items(_filters(params))
     return {
         "count": total,
+        "count_exact": total.exact,
         "page": params.page,
         "page_size": queries.PAGE_SIZE,
         "items": [presenters.summary(i) for i in page],

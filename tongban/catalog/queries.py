@@ -88,34 +88,80 @@ def filter_items(qs: QuerySet[ImplementationItem], f: SearchFilters) -> QuerySet
     return qs
 
 
-def search_items(f: SearchFilters) -> tuple[int, list[ImplementationItem]]:
+class SearchCount(int):
+    """The number of matches; `exact` is False when it is the database's estimate."""
+
+    exact: bool = True
+
+    def __new__(cls, value: int, *, exact: bool = True):
+        obj = super().__new__(cls, value)
+        obj.exact = exact
+        return obj
+
+
+# A word search ranks at most this many of the most popular matches (then name hits first).
+# Beyond it the count is the planner's estimate: counting or sorting 170,000 matches of a
+# common word such as 许可 is what made searches slow at province scale (bench/README.md).
+SEARCH_CANDIDATES = 1000
+
+
+def search_items(f: SearchFilters) -> tuple[SearchCount, list[ImplementationItem]]:
     """Count and one page of current items matching the filters, best first.
 
     A query that looks like a code matches code prefixes; otherwise every segmented word of
     the query must match the item's name, department, region or result. Items whose name
-    contains the whole query rank first, then popular ones."""
+    contains the whole query rank first, then popular ones. A word search with more than
+    SEARCH_CANDIDATES matches ranks the SEARCH_CANDIDATES most popular ones and reports an
+    estimated count (`count.exact` is False)."""
     f = check_filters(f)
     qs = filter_items(current_items(), f)
     q = f.q.strip()
     order = ["-popularity", "code"]
-    if q:
-        if BASIC_CODE_RE.match(q):
-            qs = qs.filter(basic_code=q)  # every implementation of a basic item
-        elif CODE_QUERY_RE.match(q) and any(c.isdigit() for c in q):
-            qs = qs.filter(code__startswith=q.upper())
-        elif not query_tokens(q):
-            return 0, []
-        else:
-            qs = qs.filter(search_text__matches=q).annotate(
+    start = (f.page - 1) * PAGE_SIZE
+    if q and not BASIC_CODE_RE.match(q) and not (CODE_QUERY_RE.match(q) and any(c.isdigit() for c in q)):
+        if not query_tokens(q):
+            return SearchCount(0), []
+        matches = qs.filter(search_text__matches=q)
+        ids = list(matches.order_by(*order).values_list("pk", flat=True)[: SEARCH_CANDIDATES + 1])
+        total = SearchCount(len(ids))
+        if len(ids) > SEARCH_CANDIDATES:
+            ids = ids[:SEARCH_CANDIDATES]
+            total = SearchCount(max(estimate_count(matches), len(ids) + 1), exact=False)
+        ranked = (
+            ImplementationItem.objects.filter(pk__in=ids)
+            .annotate(
                 name_hit=Case(
                     When(name__contains=q, then=Value(0)), default=Value(1), output_field=IntegerField()
                 )
             )
-            order = ["name_hit", *order]
-    total = qs.count()
-    start = (f.page - 1) * PAGE_SIZE
+            .select_related("department", "region")
+            .order_by("name_hit", *order)
+        )
+        return total, list(ranked[start : start + PAGE_SIZE])
+    if q and BASIC_CODE_RE.match(q):
+        qs = qs.filter(basic_code=q)  # every implementation of a basic item
+    elif q:
+        qs = qs.filter(code__startswith=q.upper())
+    total = SearchCount(qs.count())
     page = list(qs.select_related("department", "region").order_by(*order)[start : start + PAGE_SIZE])
     return total, page
+
+
+def estimate_count(qs: QuerySet) -> int:
+    """The planner's row estimate on PostgreSQL (one EXPLAIN, no scan); an exact count elsewhere."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return qs.count()
+    sql, params = qs.values("pk").query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cur.fetchone()[0]
+    if isinstance(plan, str):
+        import json
+
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def guide_queryset() -> QuerySet[ImplementationItem]:

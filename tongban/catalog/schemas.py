@@ -25,6 +25,7 @@ class ItemSummary(Schema):
 
 class ItemPage(Schema):
     count: int
+    count_exact: bool = True  # False: `count` is an estimate (a very common word)
     page: int
     page_size: int
     items: list[ItemSummary]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
 
+from tongban.catalog import queries as catalog_queries
 from tongban.catalog.queries import MAX_PAGE, PAGE_SIZE
 from tongban.core import queries as core_queries
 
@@ -22,8 +23,15 @@ class Page:
     per_page: int = PAGE_SIZE
 
     @property
+    def exact(self) -> bool:
+        """False when the total is an estimate (a very common word): only the ranked
+        candidates can be paged through."""
+        return getattr(self.total, "exact", True)
+
+    @property
     def pages(self) -> int:
-        return min(max(1, math.ceil(self.total / self.per_page)), MAX_PAGE)
+        shown = self.total if self.exact else min(self.total, catalog_queries.SEARCH_CANDIDATES)
+        return min(max(1, math.ceil(shown / self.per_page)), MAX_PAGE)
 
     @property
     def has_previous(self) -> bool:

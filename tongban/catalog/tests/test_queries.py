@@ -132,6 +132,23 @@ def test_names_containing_the_whole_query_rank_first(cat):
     assert (total, found) == (4, [*codes(cat, "wh", "hs", "jx"), bundle_item.code])
 
 
+def test_a_very_common_word_ranks_the_most_popular_candidates_and_estimates_the_count(cat, monkeypatch):
+    # With room for two candidates, 营业执照 (4 matches) ranks the two most popular (the bundle
+    # 95, wh 50; hs and jx are left out) and reports an estimate above two, flagged as not exact.
+    extra = make_basic_item(code="420100199000", name="企业开办一件事")
+    bundle_item = make_item(cat.depts["wh_amr"], extra, popularity=95, result_name="营业执照、公章")
+    monkeypatch.setattr(queries, "SEARCH_CANDIDATES", 2)
+    total, page = queries.search_items(SearchFilters(q="营业执照"))
+    assert total >= 3 and total.exact is False
+    # Of the two candidates, the name hit ranks first.
+    assert [i.code for i in page] == [cat.items["wh"].code, bundle_item.code]
+    assert queries.search_items(SearchFilters(q="营业执照", page=2))[1] == []
+    monkeypatch.setattr(queries, "SEARCH_CANDIDATES", 1000)
+    total, page = queries.search_items(SearchFilters(q="营业执照"))
+    assert (total, total.exact) == (4, True)
+    assert [i.code for i in page] == [*codes(cat, "wh", "hs", "jx"), bundle_item.code]
+
+
 def test_codes_and_code_prefixes(cat):
     wh = cat.items["wh"]
     assert search(q=wh.code) == (1, [wh.code])

@@ -1,6 +1,6 @@
 """Chinese full-text search: one interface, two backends, this one test module.
 
-The same tests run on SQLite (FTS5) and PostgreSQL (GIN over to_tsvector) by switching
+The same tests run on SQLite (FTS5) and PostgreSQL (GIN over a stored tsvector column) by switching
 DATABASE_URL. They exercise the kernel's search pieces on a scratch table built with the real
 migration operation (`CreateSearchIndex`), so they need no domain app; the catalogue's item
 search is tested on top of this in catalog/tests/test_queries.py.
