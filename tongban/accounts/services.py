@@ -469,10 +469,14 @@ def _consume_sms_code(*, mobile: str, purpose: str, code: str) -> None:
         )
         if sms is None or sms.attempts >= 5:
             raise InvalidInput.field("code", BAD_CODE)
-        if not constant_time_equal(sms.code_hash, _code_hash(index, (code or "").strip())):
+        ok = constant_time_equal(sms.code_hash, _code_hash(index, (code or "").strip()))
+        if ok:
+            SmsCode.objects.filter(pk=sms.pk).update(consumed_at=timezone.now())
+        else:
+            # Counted outside the refusal: raising inside this block would roll the count back.
             SmsCode.objects.filter(pk=sms.pk).update(attempts=sms.attempts + 1)
-            raise InvalidInput.field("code", BAD_CODE)
-        SmsCode.objects.filter(pk=sms.pk).update(consumed_at=timezone.now())
+    if not ok:
+        raise InvalidInput.field("code", BAD_CODE)
 
 
 def authenticate_sms(*, mobile: str, code: str, ip: str | None = None, user_agent: str = "") -> User:

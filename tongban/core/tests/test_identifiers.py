@@ -209,3 +209,44 @@ def test_make_credit_code_is_valid(seed, kind):
 def test_generators_are_deterministic_for_a_seed():
     assert make_resident_id(random.Random(7)) == make_resident_id(random.Random(7))
     assert make_credit_code(random.Random(7)) == make_credit_code(random.Random(7))
+
+
+# --- Masking (脱敏) -------------------------------------------------------------------------
+
+
+def test_mask_resident_id():
+    from tongban.core.identifiers import mask_resident_id
+
+    assert mask_resident_id("420102199001011234") == "4201**********1234"
+    assert mask_resident_id(" 42010219900101123x ") == "4201**********123X"
+    assert mask_resident_id("12345678") == "********"
+    assert mask_resident_id("") == ""
+    assert mask_resident_id("123456789") == "1234*6789"
+
+
+def test_mask_mobile():
+    from tongban.core.identifiers import mask_mobile
+
+    assert mask_mobile("13812345678") == "138****5678"
+    assert mask_mobile(" 13812345678 ") == "138****5678"
+    assert mask_mobile("123456") == "******"
+    assert mask_mobile("") == ""
+
+
+def test_mask_name():
+    from tongban.core.identifiers import mask_name
+
+    assert mask_name("张三丰") == "张**"
+    assert mask_name("欧阳娜娜") == "欧***"
+    assert mask_name("李") == "李"
+    assert mask_name(" ") == ""
+
+
+@given(st.integers(0, 2**32))
+def test_masked_id_keeps_only_region_prefix_and_last_four(seed):
+    from tongban.core.identifiers import mask_resident_id
+
+    value = make_resident_id(random.Random(seed), region="420106")
+    masked = mask_resident_id(value)
+    assert len(masked) == 18 and masked[:4] == value[:4] and masked[-4:] == value[-4:]
+    assert set(masked[4:14]) == {"*"}
