@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/tongban
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint test-sqlite test-postgres system-deps bench lock clean
+.PHONY: setup run test lint test-sqlite test-postgres system-deps bench bench-identity lock clean
 
 ## Environment only: .venv with the pinned Python packages, node_modules from the lockfile,
 ## compiled translations and collected static files.
@@ -65,6 +65,11 @@ test: lint test-sqlite test-postgres
 ## Benchmarks (not tests): see bench/README.md.
 bench: setup
 	DATABASE_URL="$(PG_URL)" $(PY) bench/catalog_search.py
+
+## Token issuance and userinfo per second vs a bare view (creates its own *bench* database).
+BENCH_IDENTITY_URL ?= postgres://postgres@127.0.0.1:5432/tongban_bench_identity
+bench-identity: setup
+	DATABASE_URL="$(BENCH_IDENTITY_URL)" $(PY) bench/identity.py
 
 ## Re-pin Python dependencies from requirements.in into requirements.lock.
 lock:
