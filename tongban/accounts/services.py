@@ -275,6 +275,12 @@ def do_register_walk_in(*, actor, name: str, id_number: str, mobile: str = "") -
     existing = find_person_by_id_number(id_number)
     if existing is not None:
         return do_verify_in_person(actor=actor, user=existing, name=name, id_number=id_number)
+    if mobile and User.objects.filter(mobile_index=blind_index(mobile, purpose="mobile")).exists():
+        # Never bind an ID number to an account on the strength of a mobile number: if it is the
+        # applicant's own account, they sign in and verify; otherwise the number is someone else's.
+        raise InvalidInput.field(
+            "mobile", "该手机号码已被其他账号使用：如是本人账号，请本人登录后完成实名认证；否则请不填或更换"
+        )
     if not _population_matches(name, id_number):
         record_refusal(
             actor=actor, action="accounts.realname.refused", data={"reason": "mismatch", "level": 3}
@@ -288,10 +294,30 @@ def do_register_walk_in(*, actor, name: str, id_number: str, mobile: str = "") -
     user.assurance_level = AssuranceLevel.L3
     user.verified_at = timezone.now()
     user.verified_by = actor
-    with transaction.atomic():
-        user.save()
-        audit.record(actor=actor, action="accounts.person.register_walk_in", obj=user, data={"level": 3})
+    try:
+        with transaction.atomic():
+            user.save()
+            audit.record(actor=actor, action="accounts.person.register_walk_in", obj=user, data={"level": 3})
+    except IntegrityError as exc:  # registered a moment ago at another window
+        raise Conflict("该身份证号码或手机号码刚刚已被登记，请重新查找") from exc
     return user
+
+
+def access_person_by_id_number(*, actor, id_number: str) -> User | None:
+    """A clerk looks a person up by ID number at the window; the lookup itself is recorded so the
+    person can see who used their data."""
+    require_role(actor, StaffRole.WINDOW_CLERK)
+    id_number = check_id_number(id_number)
+    person = find_person_by_id_number(id_number)
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action="accounts.person.lookup",
+            obj=person,
+            object_type="" if person else "accounts.user",
+            data={"found": person is not None},
+        )
+    return person
 
 
 def find_person_by_id_number(id_number: str) -> User | None:

@@ -13,7 +13,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.views import redirect_to_login
-from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -378,7 +377,7 @@ def find_person(request):
     except DomainError as exc:
         apply_error(form, exc)
         return _desk(request, find_form=form, status=exc.status)
-    person = services.find_person_by_id_number(form.cleaned_data["id_number"])
+    person = services.access_person_by_id_number(actor=request.user, id_number=form.cleaned_data["id_number"])
     if person is None:
         return _desk(request, find_form=forms.FindPersonForm(), not_found=True)
     return redirect("identity:person", pk=person.pk)
@@ -445,11 +444,6 @@ def walk_in(request):
         except DomainError as exc:
             apply_error(form, exc)
             return render(request, "accounts/workbench/walk_in.html", {"form": form}, status=exc.status)
-        except IntegrityError:
-            # The service does not yet turn a mobile number held by another account into a
-            # field error; say so here rather than fail.
-            form.add_error("mobile", "该手机号码已被其他账号使用，请不填或更换")
-            return render(request, "accounts/workbench/walk_in.html", {"form": form}, status=400)
         messages.success(request, f"已为{subject.display_name}登记账号（L3 现场核验）。")
         return redirect("identity:person", pk=subject.pk)
     return render(request, "accounts/workbench/walk_in.html", {"form": form}, status=_status(form))

@@ -710,6 +710,22 @@ def test_desk_find_existing_person(clerk):
     assert_no_clear_personal_data(page, (70, user))
 
 
+def test_desk_lookups_are_recorded_for_the_person(clerk):
+    from tongban.core.models import AuditEvent
+
+    user = person(74, name="窗口丁", level=2)
+    seq = last_seq()
+    c = login(clerk)
+    c.post("/workbench/identity/find/", {"id_number": rid(74)})
+    c.post("/workbench/identity/find/", {"id_number": rid(75)})
+    events = list(AuditEvent.objects.filter(seq__gt=seq).order_by("seq"))
+    assert [(e.action, e.actor, e.object_id, e.data) for e in events] == [
+        ("accounts.person.lookup", f"user:{clerk.pk}", str(user.pk), {"found": True}),
+        ("accounts.person.lookup", f"user:{clerk.pk}", "", {"found": False}),
+    ]
+    assert all(rid(74) not in str(e.data) and rid(75) not in str(e.data) for e in events)
+
+
 def test_desk_find_unknown_person_offers_walk_in(clerk):
     r = login(clerk).post("/workbench/identity/find/", {"id_number": rid(71)})
     assert r.status_code == 200 and "未找到该身份证号码对应的账号" in html(r) and rid(71) not in html(r)
