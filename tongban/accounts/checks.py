@@ -1,0 +1,78 @@
+"""Checks and small helpers the account services share: identifier validation, role checks,
+refusals recorded in the audit chain, and the encrypted identifier fields."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from tongban.core import audit
+from tongban.core.crypto import blind_index, decrypt_personal, encrypt_personal
+from tongban.core.errors import Forbidden, InvalidInput
+from tongban.core.identifiers import check_resident_id, is_mobile, mask_mobile, mask_resident_id, normalize
+
+from .models import User
+
+
+def record_refusal(*, actor: Any, action: str, data: dict, obj: Any = None) -> None:
+    """Record a refused attempt in the audit chain, outside the refused write's transaction."""
+    with transaction.atomic():
+        audit.record(actor=actor, action=action, obj=obj, data=data)
+
+
+def check_id_number(value: str, *, field: str = "id_number") -> str:
+    v = normalize(value)
+    result = check_resident_id(v)
+    if not result.ok:
+        raise InvalidInput.field(field, f"身份证号码无效：{result.reason}")
+    return v
+
+
+def check_mobile(value: str, *, field: str = "mobile") -> str:
+    v = (value or "").strip()
+    if not is_mobile(v):
+        raise InvalidInput.field(field, "请输入11位中国大陆手机号码")
+    return v
+
+
+def check_new_password(password: str, *, user: User | None = None, field: str = "password") -> None:
+    try:
+        validate_password(password or "", user=user)
+    except ValidationError as exc:
+        raise InvalidInput.field(field, "；".join(exc.messages)) from exc
+
+
+def set_id_number(user: User, id_number: str) -> None:
+    user.id_number_enc = encrypt_personal(id_number)
+    user.id_number_index = blind_index(id_number, purpose="id")
+    user.id_number_masked = mask_resident_id(id_number)
+
+
+def set_mobile(user: User, mobile: str) -> None:
+    user.mobile_enc = encrypt_personal(mobile)
+    user.mobile_index = blind_index(mobile, purpose="mobile")
+    user.mobile_masked = mask_mobile(mobile)
+
+
+def new_username(prefix: str) -> str:
+    return f"{prefix}{secrets.token_hex(6)}"
+
+
+def reveal_id_number(user: User) -> str:
+    """The clear ID number, for the few places that must hand it on (never logged)."""
+    return decrypt_personal(user.id_number_enc) if user.id_number_enc else ""
+
+
+def find_person_by_id_number(id_number: str) -> User | None:
+    return User.objects.filter(id_number_index=blind_index(normalize(id_number), purpose="id")).first()
+
+
+def require_role(actor, role: str) -> None:
+    from .queries import has_role
+
+    if not has_role(actor, role):
+        raise Forbidden("您没有此操作所需的岗位权限")

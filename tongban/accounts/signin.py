@@ -1,0 +1,359 @@
+"""Sign-in (登录): password or SMS code, lockout without account enumeration, the staff second
+factor (TOTP), and the devices a person is signed in on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import pyotp
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from tongban.core import audit
+from tongban.core.crypto import blind_index, constant_time_equal, decrypt_personal, encrypt_personal, sm3_hex
+from tongban.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from tongban.core.identifiers import check_resident_id, is_mobile, normalize
+
+from .checks import check_mobile
+from .enums import AccountKind, LoginMethod
+from .models import DeviceSession, LoginAttempt, SmsCode, User
+
+BAD_CREDENTIALS = "账号或密码错误"
+LOCKED = "登录失败次数过多，账号已临时锁定，请{minutes}分钟后再试"
+BAD_CODE = "验证码错误或已过期"
+SMS_SENT = "如该手机号可以接收，验证码已发送，5分钟内有效"
+
+
+class Locked(DomainError):
+    code = "locked"
+    status = 429
+    default_message = "登录失败次数过多，请稍后再试"
+
+
+class AuthenticationFailed(DomainError):
+    code = "authentication_failed"
+    status = 401
+    default_message = BAD_CREDENTIALS
+
+
+# --- Sign-in ------------------------------------------------------------------------------
+
+
+def _identifier_index(identifier: str) -> str:
+    return blind_index(identifier.strip(), purpose="login")
+
+
+def _find_login_user(identifier: str) -> User | None:
+    ident = identifier.strip()
+    if is_mobile(ident):
+        return User.objects.filter(mobile_index=blind_index(ident, purpose="mobile"), is_active=True).first()
+    if len(ident) == 18 and check_resident_id(normalize(ident)).ok:
+        return User.objects.filter(
+            id_number_index=blind_index(normalize(ident), purpose="id"), is_active=True
+        ).first()
+    return User.objects.filter(username=ident, is_active=True).first()
+
+
+def _recent_failures(index: str) -> int:
+    since = timezone.now() - dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+    last_success = (
+        LoginAttempt.objects.filter(identifier_index=index, success=True, at__gte=since)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    qs = LoginAttempt.objects.filter(identifier_index=index, success=False, at__gte=last_success or since)
+    return qs.count()
+
+
+def _log_attempt(
+    *, index: str, user: User | None, method: str, success: bool, reason: str, ip, user_agent
+) -> None:
+    with transaction.atomic():
+        LoginAttempt.objects.create(
+            identifier_index=index,
+            user=user,
+            method=method,
+            success=success,
+            reason=reason,
+            ip=ip or None,
+            user_agent=(user_agent or "")[:200],
+        )
+        audit.record(
+            actor=user if user is not None else "anonymous",
+            action="accounts.login." + ("success" if success else "failure"),
+            obj=user,
+            data={"method": method, "reason": reason, "ip": ip or ""},
+        )
+
+
+def check_not_locked(identifier: str) -> None:
+    if _recent_failures(_identifier_index(identifier)) >= settings.LOGIN_MAX_FAILURES:
+        raise Locked(LOCKED.format(minutes=settings.LOGIN_LOCKOUT_MINUTES))
+
+
+def authenticate_password(
+    *, identifier: str, password: str, ip: str | None = None, user_agent: str = ""
+) -> User:
+    """Password sign-in by username, mobile or ID number. Unknown accounts and wrong passwords
+    get the same message and both count towards the lockout of what was typed."""
+    if not (identifier or "").strip():
+        raise InvalidInput.field("identifier", "请输入账号")
+    if not password:
+        raise InvalidInput.field("password", "请输入密码")
+    index = _identifier_index(identifier)
+    if _recent_failures(index) >= settings.LOGIN_MAX_FAILURES:
+        _log_attempt(
+            index=index,
+            user=None,
+            method=LoginMethod.PASSWORD,
+            success=False,
+            reason="locked",
+            ip=ip,
+            user_agent=user_agent,
+        )
+        raise Locked(LOCKED.format(minutes=settings.LOGIN_LOCKOUT_MINUTES))
+    user = _find_login_user(identifier)
+    if user is None:
+        make_password(password)  # the same work as a real check: no timing oracle
+        ok = False
+    else:
+        ok = user.has_usable_password() and check_password(password, user.password)
+    if not ok:
+        _log_attempt(
+            index=index,
+            user=user,
+            method=LoginMethod.PASSWORD,
+            success=False,
+            reason="bad_credentials",
+            ip=ip,
+            user_agent=user_agent,
+        )
+        if _recent_failures(index) >= settings.LOGIN_MAX_FAILURES:
+            with transaction.atomic():
+                audit.record(
+                    actor="anonymous", action="accounts.login.lockout", obj=user, data={"ip": ip or ""}
+                )
+            raise Locked(LOCKED.format(minutes=settings.LOGIN_LOCKOUT_MINUTES))
+        raise AuthenticationFailed(BAD_CREDENTIALS)
+    _log_attempt(
+        index=index,
+        user=user,
+        method=LoginMethod.PASSWORD,
+        success=True,
+        reason="" if not user.is_staff else "password_step",
+        ip=ip,
+        user_agent=user_agent,
+    )
+    return user
+
+
+def needs_second_factor(user: User) -> bool:
+    """Staff must use a second factor (TOTP)."""
+    return user.kind == AccountKind.STAFF or user.is_staff
+
+
+# --- SMS one-time codes -------------------------------------------------------------------
+
+
+def sms_gateway():
+    return import_string(settings.SMS_GATEWAY)()
+
+
+def _code_hash(mobile_index: str, code: str) -> str:
+    return sm3_hex(f"{mobile_index}:{code}".encode())
+
+
+def do_send_sms_code(*, mobile: str, purpose: str) -> str:
+    """Send a 6-digit code. The answer never says whether an account exists; at most one code a
+    minute per number and purpose."""
+    mobile = check_mobile(mobile)
+    if purpose not in {"login", "register", "consent"}:
+        raise InvalidInput.field("purpose", "未知的验证码用途")
+    index = blind_index(mobile, purpose="mobile")
+    throttle = f"sms:{index}:{purpose}"
+    if not cache.add(throttle, 1, timeout=60):
+        raise Conflict("验证码发送过于频繁，请1分钟后再试")
+    code = f"{secrets.randbelow(10**6):06d}"
+    now = timezone.now()
+    with transaction.atomic():
+        SmsCode.objects.filter(mobile_index=index, purpose=purpose, consumed_at__isnull=True).update(
+            consumed_at=now
+        )
+        SmsCode.objects.create(
+            mobile_index=index,
+            purpose=purpose,
+            code_hash=_code_hash(index, code),
+            expires_at=now + dt.timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
+        )
+        transaction.on_commit(
+            lambda: sms_gateway().send(
+                mobile, f"【通办】您的验证码是{code}，5分钟内有效。如非本人操作请忽略。"
+            )
+        )
+    return SMS_SENT
+
+
+def consume_sms_code(*, mobile: str, purpose: str, code: str) -> None:
+    index = blind_index(mobile, purpose="mobile")
+    with transaction.atomic():
+        sms = (
+            SmsCode.objects.select_for_update()
+            .filter(
+                mobile_index=index, purpose=purpose, consumed_at__isnull=True, expires_at__gt=timezone.now()
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if sms is None or sms.attempts >= 5:
+            raise InvalidInput.field("code", BAD_CODE)
+        ok = constant_time_equal(sms.code_hash, _code_hash(index, (code or "").strip()))
+        if ok:
+            SmsCode.objects.filter(pk=sms.pk).update(consumed_at=timezone.now())
+        else:
+            # Counted outside the refusal: raising inside this block would roll the count back.
+            SmsCode.objects.filter(pk=sms.pk).update(attempts=sms.attempts + 1)
+    if not ok:
+        raise InvalidInput.field("code", BAD_CODE)
+
+
+def authenticate_sms(*, mobile: str, code: str, ip: str | None = None, user_agent: str = "") -> User:
+    mobile = check_mobile(mobile)
+    index = _identifier_index(mobile)
+    if _recent_failures(index) >= settings.LOGIN_MAX_FAILURES:
+        raise Locked(LOCKED.format(minutes=settings.LOGIN_LOCKOUT_MINUTES))
+    try:
+        consume_sms_code(mobile=mobile, purpose="login", code=code)
+    except InvalidInput:
+        _log_attempt(
+            index=index,
+            user=None,
+            method=LoginMethod.SMS,
+            success=False,
+            reason="bad_code",
+            ip=ip,
+            user_agent=user_agent,
+        )
+        raise
+    user = _find_login_user(mobile)
+    if user is None:
+        _log_attempt(
+            index=index,
+            user=None,
+            method=LoginMethod.SMS,
+            success=False,
+            reason="bad_code",
+            ip=ip,
+            user_agent=user_agent,
+        )
+        raise InvalidInput.field("code", BAD_CODE)
+    _log_attempt(
+        index=index, user=user, method=LoginMethod.SMS, success=True, reason="", ip=ip, user_agent=user_agent
+    )
+    return user
+
+
+# --- TOTP (staff second factor) --------------------------------------------------------------
+
+
+def totp_secret(user: User) -> str:
+    return decrypt_personal(user.totp_secret_enc) if user.totp_secret_enc else ""
+
+
+def do_start_totp_enrolment(*, actor, user: User, secret: str | None = None) -> str:
+    """A new (unconfirmed) secret; returns the otpauth:// URI for the authenticator app."""
+    secret = secret or pyotp.random_base32()
+    with transaction.atomic():
+        user.totp_secret_enc = encrypt_personal(secret)
+        user.totp_confirmed_at = None
+        user.save(update_fields=["totp_secret_enc", "totp_confirmed_at"])
+        audit.record(actor=actor, action="accounts.totp.enrol", obj=user, data={})
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=settings.TOTP_ISSUER)
+
+
+def verify_totp(*, user: User, code: str, ip: str | None = None, user_agent: str = "") -> None:
+    """Check a TOTP code (±1 step), refusing a code used before (replay)."""
+    secret = totp_secret(user)
+    code = (code or "").strip()
+    index = _identifier_index(user.username)
+    ok = False
+    if secret and code.isdigit() and len(code) == 6:
+        totp = pyotp.TOTP(secret)
+        now = timezone.now()
+        for offset in (-1, 0, 1):
+            at = now + dt.timedelta(seconds=30 * offset)
+            if constant_time_equal(totp.at(at), code):
+                step = int(at.timestamp()) // 30
+                ok = cache.add(f"totp-used:{user.pk}:{step}", 1, timeout=120)
+                break
+    if not ok:
+        _log_attempt(
+            index=index,
+            user=user,
+            method=LoginMethod.TOTP,
+            success=False,
+            reason="bad_totp",
+            ip=ip,
+            user_agent=user_agent,
+        )
+        raise InvalidInput.field("code", "动态口令错误或已使用")
+    with transaction.atomic():
+        if user.totp_confirmed_at is None:
+            User.objects.filter(pk=user.pk).update(totp_confirmed_at=timezone.now())
+            user.totp_confirmed_at = timezone.now()
+        LoginAttempt.objects.create(
+            identifier_index=index,
+            user=user,
+            method=LoginMethod.TOTP,
+            success=True,
+            ip=ip or None,
+            user_agent=(user_agent or "")[:200],
+        )
+        audit.record(actor=user, action="accounts.login.second_factor", obj=user, data={"ip": ip or ""})
+
+
+# --- Device sessions ------------------------------------------------------------------------
+
+
+def do_start_device_session(
+    *, user: User, session_key: str, method: str, ip: str | None, user_agent: str
+) -> DeviceSession:
+    with transaction.atomic():
+        return DeviceSession.objects.create(
+            user=user,
+            session_key=session_key,
+            method=method,
+            ip=ip or None,
+            user_agent=(user_agent or "")[:200],
+        )
+
+
+def do_end_device_session(*, actor: User, device_session_id: int) -> None:
+    from django.contrib.sessions.models import Session
+
+    with transaction.atomic():
+        device = (
+            DeviceSession.objects.select_for_update()
+            .filter(pk=device_session_id, user=actor, ended_at__isnull=True)
+            .first()
+        )
+        if device is None:
+            raise NotFound("没有找到该登录设备")
+        device.ended_at = timezone.now()
+        device.save(update_fields=["ended_at"])
+        Session.objects.filter(session_key=device.session_key).delete()
+        audit.record(actor=actor, action="accounts.session.end", obj=device, data={})
+
+
+def do_note_logout(*, user: User, session_key: str | None) -> None:
+    with transaction.atomic():
+        if session_key:
+            DeviceSession.objects.filter(session_key=session_key, ended_at__isnull=True).update(
+                ended_at=timezone.now()
+            )
+        audit.record(actor=user, action="accounts.logout", obj=user, data={})
