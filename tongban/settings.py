@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "tongban.core",
     "tongban.accounts",
     "tongban.catalog",
+    "tongban.cases",
     "tongban.portal",
     "tongban.demo",
 ]

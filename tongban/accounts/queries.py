@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils import timezone
 
+from tongban.core.errors import NotFound
+
 from .enums import AccountKind, ActingKind
-from .models import AgentConsent, DeviceSession, LoginAttempt, Mandate, User
+from .models import AgentConsent, DeviceSession, LegalPerson, LoginAttempt, Mandate, User
 
 
 def staff_department_id(user) -> int | None:
@@ -180,3 +182,15 @@ def get_staff(pk) -> User | None:
 
 def role_names(user) -> list[str]:
     return sorted(g.name for g in user.groups.all())
+
+
+def holds_mandate(user, legal_person_id: int) -> bool:
+    """Whether the person may act for the legal person now (legal representative or agent)."""
+    return _valid_now(Mandate.objects.filter(user=user, legal_person_id=legal_person_id)).exists()
+
+
+def legal_person_summary(legal_person_id: int) -> dict:
+    lp = LegalPerson.objects.filter(pk=legal_person_id).values("id", "name", "credit_code").first()
+    if lp is None:
+        raise NotFound("没有找到该法人")
+    return lp

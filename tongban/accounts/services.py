@@ -373,3 +373,15 @@ def do_set_staff_roles(*, actor, user_id: int, roles: list[str]) -> User:
             actor=actor, action="accounts.staff.roles", obj=user, data={"before": before, "after": wanted}
         )
     return user
+
+
+def notify_by_sms(*, user_id: int, text: str) -> bool:
+    """Send a message to a person's registered mobile through the SMS gateway (other apps never
+    see the number). False when the person has no mobile on record."""
+    from tongban.core.crypto import decrypt_personal
+
+    user = User.objects.filter(pk=user_id).only("mobile_enc").first()
+    if user is None or not user.mobile_enc:
+        return False
+    sms_gateway().send(decrypt_personal(user.mobile_enc), text)
+    return True

@@ -1,0 +1,86 @@
+"""The statutory clock (办理时限) in working days, from the calendar table.
+
+Deadlines count from the day of acceptance (受理; that day does not count): the promised and the
+statutory limits of the item version, plus every working day the clock was paused (补齐补正,
+特别程序) and any approved extension. Every figure comes with the calculation that produced it,
+so the case page can show it. A year without calendar data raises CalendarNotCovered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tongban.core.workdays import WorkCalendar
+
+from .enums import ClockLevel
+
+WARNING_SHARE = 0.8  # 电子监察: warn when 80 % of the time is used
+PRECHECK_DAYS = 5  # incomplete materials must be listed within 5 working days of receipt
+
+
+def calendar_for(start: dt.date, days: int = 0) -> WorkCalendar:
+    """A calendar snapshot wide enough for `days` working days after `start`."""
+    horizon = start + dt.timedelta(days=days * 2 + 40)
+    return WorkCalendar.load(start.year, horizon.year)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due: dt.date
+    base_days: int
+    paused_days: int
+    extension_days: int
+
+    @property
+    def total_days(self) -> int:
+        return self.base_days + self.paused_days + self.extension_days
+
+    def explain(self, accepted_on: dt.date) -> str:
+        parts = [f"{self.base_days}个工作日"]
+        if self.paused_days:
+            parts.append(f"暂停计时{self.paused_days}个工作日")
+        if self.extension_days:
+            parts.append(f"延期{self.extension_days}个工作日")
+        return f"受理日 {accepted_on:%Y-%m-%d} 起算 " + " + ".join(parts) + f" = {self.due:%Y-%m-%d}"
+
+
+def deadline(accepted_on: dt.date, days: int, *, paused_days: int = 0, extension_days: int = 0) -> Deadline:
+    total = days + paused_days + extension_days
+    due = calendar_for(accepted_on, total).add(accepted_on, total)
+    return Deadline(due=due, base_days=days, paused_days=paused_days, extension_days=extension_days)
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days in (start, end]."""
+    if end <= start:
+        return 0
+    return WorkCalendar.load(start.year, end.year).between(start, end)
+
+
+def add_days(start: dt.date, n: int) -> dt.date:
+    return calendar_for(start, n).add(start, n)
+
+
+def used_days(
+    accepted_on: dt.date, today: dt.date, *, paused_days: int, open_pause_since: dt.date | None
+) -> int:
+    """Working days the clock has run: since acceptance, less the closed and the open pauses."""
+    used = working_days_between(accepted_on, today) - paused_days
+    if open_pause_since is not None:
+        used -= working_days_between(open_pause_since, today)
+    return max(used, 0)
+
+
+def level(*, used: int, allowed: int, today: dt.date, due: dt.date) -> str:
+    """电子监察: overdue after the due date, a warning once 80 % of the time is used."""
+    if today > due:
+        return ClockLevel.OVERDUE
+    if allowed > 0 and used >= WARNING_SHARE * allowed:
+        return ClockLevel.WARNING
+    return ClockLevel.OK
+
+
+def precheck_deadline(received_on: dt.date) -> dt.date:
+    """After this day without a pre-check answer the case counts as accepted on receipt."""
+    return add_days(received_on, PRECHECK_DAYS)

@@ -1,0 +1,287 @@
+"""Cases (办件): an application for one implementation-item version, its approval steps, its
+clock (pauses and extensions), materials, timeline and notices.
+
+Cross-app references use string labels; other apps read cases through `queries` only.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .enums import (
+    CaseState,
+    Channel,
+    ClockLevel,
+    Decision,
+    Delivery,
+    PauseKind,
+    ResultCode,
+    SpecialProcedure,
+    StepOutcome,
+    StepState,
+)
+
+USER = settings.AUTH_USER_MODEL
+
+
+class ApprovalChain(models.Model):
+    """The approval steps of an implementation item (all its versions), as data:
+    [{"name": "承办", "role": "approving_officer", "limit_days": 2}, ...]."""
+
+    item_code = models.CharField(_("实施编码"), max_length=36, unique=True)
+    steps = models.JSONField(_("审批环节"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.item_code}: " + " -> ".join(s["name"] for s in self.steps)
+
+
+class Case(models.Model):
+    number = models.CharField(_("办件编号"), max_length=50, unique=True)
+    item = models.ForeignKey("catalog.ImplementationItem", on_delete=models.PROTECT, related_name="+")
+    item_code = models.CharField(_("实施编码"), max_length=36, db_index=True)
+    item_name = models.CharField(_("事项名称"), max_length=200)
+    department = models.ForeignKey("core.Department", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
+    # Who the case is for (a person, or a legal person through its representative or agent),
+    # and who acted: the person themselves, an agent/helper, a window clerk or a system.
+    applicant = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="cases")
+    legal_person = models.ForeignKey(
+        "accounts.LegalPerson", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    applicant_name = models.CharField(_("申请人"), max_length=200)
+    submitted_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    agent = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("申报渠道"), max_length=1, choices=Channel.choices)
+    state = models.CharField(_("状态"), max_length=12, choices=CaseState.choices, default=CaseState.SUBMITTED)
+    case_type = models.CharField(_("办件类型"), max_length=1)
+    form_enc = models.TextField(_("申请表（密文）"), blank=True)
+    # The clock, in working days from the calendar (snapshots of the item version's limits).
+    promised_days = models.PositiveIntegerField(_("承诺时限（工作日）"))
+    statutory_days = models.PositiveIntegerField(_("法定时限（工作日）"))
+    submitted_at = models.DateTimeField(_("申报时间"))
+    received_on = models.DateField(_("收件日期"))
+    accepted_on = models.DateField(_("受理日期"), null=True, blank=True)
+    deemed_accepted = models.BooleanField(_("逾期未告知视为受理"), default=False)
+    paused_days = models.PositiveIntegerField(_("暂停计时（工作日）"), default=0)
+    extension_days = models.PositiveIntegerField(_("延期（工作日）"), default=0)
+    extension_reason = models.CharField(_("延期理由"), max_length=500, blank=True)
+    extension_approver = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    promised_due = models.DateField(_("承诺办结日期"), null=True, blank=True)
+    statutory_due = models.DateField(_("法定办结日期"), null=True, blank=True)
+    clock_level = models.CharField(max_length=8, choices=ClockLevel.choices, default=ClockLevel.OK)
+    # 预审 supplement request (everything missing, listed at once) and 容缺 / 告知承诺.
+    supplement_items = models.JSONField(_("需补正材料"), default=list, blank=True)
+    supplement_due = models.DateField(_("补正期限"), null=True, blank=True)
+    missing_materials = models.JSONField(_("容缺材料"), default=list, blank=True)
+    commitment = models.BooleanField(_("告知承诺"), default=False)
+    commitment_check_due = models.DateField(_("承诺核查期限"), null=True, blank=True)
+    decision = models.CharField(_("决定"), max_length=5, choices=Decision.choices, blank=True)
+    decision_reason = models.TextField(_("决定理由"), blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    result_code = models.CharField(_("办结结果"), max_length=2, choices=ResultCode.choices, blank=True)
+    concluded_at = models.DateTimeField(null=True, blank=True)
+    concluded_on_time = models.BooleanField(null=True)
+    delivery = models.CharField(_("送达方式"), max_length=10, choices=Delivery.choices, blank=True)
+    pickup_code = models.CharField(_("取件码"), max_length=8, blank=True)
+    tracking_number = models.CharField(_("快递单号"), max_length=40, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(_("退回或不予受理理由"), blank=True)
+    lock_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("办件")
+        verbose_name_plural = _("办件")
+        indexes = [
+            models.Index(fields=["department", "state", "submitted_at"], name="case_dept_state"),
+            models.Index(fields=["applicant", "-submitted_at"], name="case_applicant"),
+            models.Index(fields=["state", "statutory_due"], name="case_state_due"),
+            models.Index(fields=["region", "submitted_at"], name="case_region_time"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CaseStep(models.Model):
+    """One step of the approval chain, copied onto the case when it is accepted."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="steps")
+    index = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=40)
+    role = models.CharField(max_length=30)
+    limit_days = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=8, choices=StepState.choices, default=StepState.WAITING)
+    assignee = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    started_on = models.DateField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=4, choices=StepOutcome.choices, blank=True)
+    comment = models.TextField(blank=True)
+    escalated = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["case", "index"]
+        constraints = [models.UniqueConstraint(fields=["case", "index"], name="case_step_unique")]
+        indexes = [
+            models.Index(fields=["state", "assignee"], name="step_assignee"),
+            models.Index(fields=["state", "role", "due_on"], name="step_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.index} {self.name}"
+
+
+class ClockPause(models.Model):
+    """补齐补正 or 特别程序: the days between start and end are not counted."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="pauses")
+    kind = models.CharField(max_length=10, choices=PauseKind.choices)
+    procedure = models.CharField(max_length=10, choices=SpecialProcedure.choices, blank=True)
+    reason = models.TextField()
+    items = models.JSONField(default=list, blank=True)  # what the applicant must supply
+    started_on = models.DateField()
+    due_on = models.DateField(null=True, blank=True)  # for a supplement: by when
+    ended_on = models.DateField(null=True, blank=True)
+    working_days = models.PositiveIntegerField(default=0)
+    started_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["case", "started_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(ended_on__isnull=True), name="one_open_pause"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.started_on}"
+
+
+class CaseMaterial(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
+    material = models.ForeignKey(
+        "catalog.Material", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(max_length=200)
+    file = models.FileField(upload_to="cases/%Y/%m/")
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=60)
+    sha256 = models.CharField(max_length=64)
+    stage = models.CharField(max_length=12, default="application")  # application | supplement | window
+    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseEvent(models.Model):
+    """The case timeline the applicant and the officers see (the audit chain holds the same)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField(max_length=60)
+    action = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["case", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action}"
+
+
+class ApplicationForm(models.Model):
+    """The application form of one item version, as data (see forms_schema.py)."""
+
+    item = models.OneToOneField("catalog.ImplementationItem", on_delete=models.CASCADE, related_name="+")
+    schema = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"form of {self.item_id}"
+
+
+class Notification(models.Model):
+    """In-app message to the applicant (always sent; SMS and e-mail go through gateways too)."""
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="case_notifications")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Draft(models.Model):
+    """An application saved on the server, resumable on another device."""
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="case_drafts")
+    item = models.ForeignKey("catalog.ImplementationItem", on_delete=models.CASCADE, related_name="+")
+    item_code = models.CharField(max_length=36)
+    acting = models.JSONField(default=dict)
+    form_enc = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "item_code"], name="one_draft_per_item")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.item_code}"
+
+
+class IdempotencyKey(models.Model):
+    """A retried request with the same key gets the first answer instead of acting twice."""
+
+    actor_label = models.CharField(max_length=60)
+    key = models.CharField(max_length=80)
+    action = models.CharField(max_length=40)
+    case = models.ForeignKey(Case, null=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["actor_label", "key"], name="idempotency_unique")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Notice(models.Model):
+    """An official notice (受理通知书 ...) with a code to verify it on the platform."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20)
+    number = models.CharField(max_length=60, unique=True)
+    verify_code = models.CharField(max_length=32, unique=True)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    data = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CaseCounter(models.Model):
+    """Per region and day sequence for case numbers (row-locked on use)."""
+
+    region_code = models.CharField(max_length=6)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region_code", "day"], name="case_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.day} {self.last}"

@@ -1,0 +1,118 @@
+"""Fixtures for cases: Hubei's regions (once per module), the 2026 calendar, a department with
+officers, a published item with two materials, and a citizen."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tongban.accounts import services as account_services
+from tongban.catalog.testing import SYSTEM, ensure_regions, make_basic_item, make_department, make_item
+from tongban.core import services as core_services
+from tongban.core.models import AuditEvent, Region
+
+from .. import services
+from ..models import Case, CaseEvent, CaseMaterial, CaseStep, ClockPause
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@pytest.fixture(scope="module")
+def regions_loaded(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        ensure_regions()
+    yield
+    with django_db_blocker.unblock():
+        for level in (5, 4, 3, 2, 1):
+            Region.objects.filter(level=level).delete()
+        AuditEvent.objects.filter(action="core.regions.load").delete()
+
+
+@pytest.fixture
+def day(monkeypatch):
+    """Set "today" for the case services: day("2026-09-29")."""
+
+    def set_day(value: str) -> dt.date:
+        d = dt.date.fromisoformat(value)
+        monkeypatch.setattr(services, "today", lambda: d)
+        return d
+
+    set_day("2026-09-29")
+    return set_day
+
+
+def staff(username: str, *roles: str, department=None):
+    return account_services.do_upsert_staff(
+        actor=SYSTEM,
+        username=username,
+        password="a-long-test-password",
+        display_name=username,
+        roles=list(roles),
+        department_id=department.pk if department else None,
+    )
+
+
+def citizen(n: int = 1, name: str = "张三"):
+    return account_services.do_register_person(
+        actor=SYSTEM, mobile=f"1390000{n:04d}", password="Str0ng-pass-2026", display_name=name
+    )
+
+
+def upload(material, content: bytes = PDF, content_type: str = "application/pdf") -> services.Upload:
+    return services.Upload(
+        material_id=material.pk, name=material.name, content=content, content_type=content_type
+    )
+
+
+def counts() -> dict[str, int]:
+    return {
+        "cases": Case.objects.count(),
+        "events": CaseEvent.objects.count(),
+        "materials": CaseMaterial.objects.count(),
+        "steps": CaseStep.objects.count(),
+        "pauses": ClockPause.objects.count(),
+        "audit": AuditEvent.objects.count(),
+    }
+
+
+FORM = {
+    "applicant_name": "张三",
+    "contact_name": "张三",
+    "contact_phone": "13900000001",
+    "request": "申请办理",
+}
+
+
+@pytest.fixture
+def world(db, regions_loaded, settings, tmp_path, day):
+    settings.MEDIA_ROOT = tmp_path
+    settings.SMS_GATEWAY = "tongban.accounts.gateways.OutboxSmsGateway"
+    core_services.do_seed_calendar_from_package(actor=SYSTEM, first_year=2026, last_year=2026)
+    dept = make_department(region="420100", name="武汉市市场监督管理局")
+    hall = make_department(region="420100", name="武汉市政务服务中心")
+    basic = make_basic_item(name="食品经营许可")
+    item = make_item(dept, basic, promised_limit=5, statutory_limit=20, popularity=10)
+    materials = list(item.materials.order_by("order", "id"))
+    return {
+        "dept": dept,
+        "item": item,
+        "materials": materials,
+        "officer": staff("officer", "approving_officer", department=dept),
+        "officer2": staff("officer2", "approving_officer", department=dept),
+        "head": staff("head", "department_admin", department=dept),
+        "clerk": staff("clerk", "window_clerk", department=hall),
+        "outsider": staff("outsider", "approving_officer", department=make_department(region="420200")),
+        "citizen": citizen(1),
+    }
+
+
+def submit(world, **kw):
+    return services.do_submit(
+        actor=kw.pop("actor", world["citizen"]),
+        item_code=world["item"].code,
+        data=kw.pop("data", FORM),
+        uploads=kw.pop("uploads", [upload(m) for m in world["materials"]]),
+        **kw,
+    )
