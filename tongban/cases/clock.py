@@ -11,12 +11,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from tongban.core.workdays import WorkCalendar
 
 from .enums import ClockLevel
 
 WARNING_SHARE = 0.8  # 电子监察: warn when 80 % of the time is used
 PRECHECK_DAYS = 5  # incomplete materials must be listed within 5 working days of receipt
+
+
+def today() -> dt.date:
+    """The local date every case rule uses (tests set it: monkeypatch clock.today)."""
+    return timezone.localdate()
 
 
 def calendar_for(start: dt.date, days: int = 0) -> WorkCalendar:

@@ -12,7 +12,7 @@ from tongban.catalog.testing import SYSTEM, ensure_regions, make_basic_item, mak
 from tongban.core import services as core_services
 from tongban.core.models import AuditEvent, Region
 
-from .. import services
+from .. import clock, services
 from ..models import Case, CaseEvent, CaseMaterial, CaseStep, ClockPause
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -36,7 +36,7 @@ def day(monkeypatch):
 
     def set_day(value: str) -> dt.date:
         d = dt.date.fromisoformat(value)
-        monkeypatch.setattr(services, "today", lambda: d)
+        monkeypatch.setattr(clock, "today", lambda: d)
         return d
 
     set_day("2026-09-29")

@@ -11,7 +11,7 @@ from tongban.accounts.gateways import outbox
 from tongban.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tongban.core.models import AuditEvent
 
-from .. import queries, services
+from .. import handling, queries, services
 from ..enums import CaseState, Channel, Decision, Delivery, PauseKind, ResultCode, StepState
 from ..models import Case, CaseEvent, Notification
 from .conftest import FORM, PNG, counts, submit, upload
@@ -83,7 +83,9 @@ def test_an_online_application_from_submission_to_delivery(world, day, django_ca
     )
     assert {"cases.submit", "cases.accept", "cases.decide", "cases.conclude", "cases.deliver"} <= actions
     assert Notification.objects.filter(user=world["citizen"], case=case).count() == 5
-    assert outbox("13900000001") == [f"【通办】您的办件{case.number}（{case.item_name}）：已收到您的申请，正在预审"]
+    assert outbox("13900000001") == [
+        f"【通办】您的办件{case.number}（{case.item_name}）：已收到您的申请，正在预审"
+    ]
 
 
 def test_a_supplement_pause_moves_the_deadline_by_the_paused_working_days(world, day):
@@ -195,7 +197,7 @@ def test_a_failure_in_the_middle_of_a_step_leaves_the_case_as_it_was(world, monk
     def boom(*args, **kwargs):
         raise RuntimeError("crash")
 
-    monkeypatch.setattr(services, "_start_step", boom)
+    monkeypatch.setattr(handling, "start_step", boom)
     with pytest.raises(RuntimeError):
         services.do_complete_step(actor=world["officer"], number=case.number, step_index=0, outcome="pass")
     assert counts() == before

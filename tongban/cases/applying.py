@@ -1,0 +1,457 @@
+"""Applying (申请): forms and drafts, online submission, window intake (前台综合受理, 容缺,
+告知承诺), and pre-check (预审): accept, refuse, return, or ask for everything missing at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from tongban.accounts import queries as account_queries
+from tongban.accounts import services as account_services
+from tongban.accounts.enums import StaffRole
+from tongban.catalog import queries as catalog_queries
+from tongban.catalog.enums import MaterialRequirement
+from tongban.core import audit
+from tongban.core import queries as core_queries
+from tongban.core.crypto import decrypt_personal, encrypt_personal
+from tongban.core.errors import Conflict, Forbidden, InvalidInput
+
+from . import clock, formschema
+from .common import (
+    ALLOWED_TYPES,
+    MAX_FILE_BYTES,
+    SUPPLEMENT_DAYS,
+    Idempotency,
+    accept_case,
+    check_items,
+    expect_state,
+    form_schema,
+    idempotent,
+    lock_case,
+    notify,
+    record_event,
+    require_any_officer,
+    require_applicant,
+    resume_clock,
+    save_case,
+    working_days_of,
+)
+from .enums import (
+    CaseState,
+    Channel,
+    PauseKind,
+)
+from .models import (
+    ApplicationForm,
+    ApprovalChain,
+    Case,
+    CaseCounter,
+    CaseMaterial,
+    Draft,
+)
+
+
+def do_set_form(*, actor, item_pk: int, schema: dict) -> None:
+    formschema.check_schema(schema)
+    item = catalog_queries.get_item_version(item_pk)
+    if not (actor.is_superuser or account_queries.has_role(actor, StaffRole.CATALOG_EDITOR)):
+        raise Forbidden("只有事项编制人员可以设置申请表")
+    with transaction.atomic():
+        ApplicationForm.objects.update_or_create(item_id=item.pk, defaults={"schema": schema})
+        audit.record(
+            actor=actor,
+            action="cases.form.set",
+            object_type="catalog.implementationitem",
+            object_id=item.pk,
+            data={},
+        )
+
+
+def do_set_chain(*, actor, item_code: str, steps: list[dict]) -> ApprovalChain:
+    """Approval steps as data: name, role (a staff role) and a working-day limit each."""
+    if not (actor.is_superuser or account_queries.has_role(actor, StaffRole.DEPARTMENT_ADMIN)):
+        raise Forbidden("只有部门管理员可以设置审批环节")
+    if not steps or len(steps) > 8:
+        raise InvalidInput.field("steps", "审批环节应为1到8个")
+    clean = []
+    for i, step in enumerate(steps, 1):
+        name = str(step.get("name", "")).strip()
+        role = str(step.get("role", ""))
+        try:
+            limit = int(step.get("limit_days", -1))
+        except (TypeError, ValueError):
+            limit = -1
+        if not name or len(name) > 40:
+            raise InvalidInput.field("steps", f"第{i}个环节缺少名称")
+        if role not in StaffRole.values:
+            raise InvalidInput.field("steps", f"第{i}个环节的岗位不存在")
+        if not 0 <= limit <= 60:
+            raise InvalidInput.field("steps", f"第{i}个环节的时限应为0到60个工作日")
+        clean.append({"name": name, "role": role, "limit_days": limit})
+    catalog_queries.get_guide(item_code)  # the item must exist
+    with transaction.atomic():
+        chain, _ = ApprovalChain.objects.update_or_create(item_code=item_code, defaults={"steps": clean})
+        audit.record(actor=actor, action="cases.chain.set", obj=chain, data={"steps": clean})
+    return chain
+
+
+def prefill_values(actor) -> dict:
+    claim = account_queries.acting_claim(actor)
+    values = {
+        "name": actor.display_name,
+        "mobile_masked": actor.mobile_masked,
+        "id_number_masked": actor.id_number_masked,
+    }
+    if claim["kind"] == "enterprise":
+        values.update(name=claim["name"], legal_person_name=claim["name"], credit_code=claim["credit_code"])
+    elif claim["kind"] == "principal":
+        values.update(name=claim["name"], principal_name=claim["name"])
+    return values
+
+
+def prefilled_form(actor, item) -> dict:
+    values = prefill_values(actor)
+    out = {}
+    for section in form_schema(item)["sections"]:
+        for field in section["fields"]:
+            if field.get("prefill"):
+                out[field["name"]] = values.get(field["prefill"], "")
+    return out
+
+
+def do_save_draft(*, actor, item_code: str, data: dict) -> Draft:
+    item = catalog_queries.get_guide(item_code)
+    cleaned = formschema.clean_form(form_schema(item), data, partial=True)
+    with transaction.atomic():
+        draft, _ = Draft.objects.update_or_create(
+            user=actor,
+            item_code=item.code,
+            defaults={
+                "item": item,
+                "acting": actor.acting or {},
+                "form_enc": encrypt_personal(json.dumps(cleaned)),
+            },
+        )
+        audit.record(actor=actor, action="cases.draft.save", obj=draft, data={"item": item.code})
+    return draft
+
+
+def draft_data(draft: Draft) -> dict:
+    return json.loads(decrypt_personal(draft.form_enc)) if draft.form_enc else {}
+
+
+def _next_number(region_code: str, channel: str, day: dt.date) -> str:
+    """办件编号: region (6) + date (8) + channel (1) + daily sequence of the region (6) = 21 chars."""
+    counter, _ = CaseCounter.objects.get_or_create(region_code=region_code, day=day)
+    counter = CaseCounter.objects.select_for_update().get(pk=counter.pk)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{region_code}{day:%Y%m%d}{channel}{counter.last:06d}"
+
+
+@dataclass(frozen=True)
+class Upload:
+    material_id: int | None
+    name: str
+    content: bytes
+    content_type: str
+
+
+def check_upload(upload: Upload, *, field: str = "file") -> None:
+    if not upload.content:
+        raise InvalidInput.field(field, f"“{upload.name}”是空文件")
+    if len(upload.content) > MAX_FILE_BYTES:
+        raise InvalidInput.field(field, f"“{upload.name}”超过 {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    magic = ALLOWED_TYPES.get(upload.content_type)
+    if magic is None or not upload.content.startswith(magic):
+        raise InvalidInput.field(field, f"“{upload.name}”不是PDF、JPG或PNG文件")
+
+
+def _store(case: Case, upload: Upload, *, actor, stage: str) -> CaseMaterial:
+    digest = hashlib.sha256(upload.content).hexdigest()
+    ext = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[upload.content_type]
+    row = CaseMaterial(
+        case=case,
+        material_id=upload.material_id,
+        name=upload.name[:200],
+        size=len(upload.content),
+        content_type=upload.content_type,
+        sha256=digest,
+        stage=stage,
+        uploaded_by=actor,
+    )
+    row.file.save(f"{case.number}-{digest[:12]}.{ext}", ContentFile(upload.content), save=False)
+    row.save()
+    return row
+
+
+def missing_required(item, uploads: list[Upload], *, excused: set[int] = frozenset()) -> list[str]:
+    """Names of required materials with no file (the e-licence hook supplies mapped ones later)."""
+    have = {u.material_id for u in uploads}
+    return [
+        m.name
+        for m in item.materials.all()
+        if m.requirement == MaterialRequirement.REQUIRED and m.pk not in have and m.pk not in excused
+    ]
+
+
+def _applicant_for(actor, item_code: str) -> dict:
+    """Who the case is for, from the actor's acting context (checked against the agent's scope)."""
+    ctx = account_services.check_may_act_for(actor=actor, item_code=item_code)
+    if ctx["kind"] == "enterprise":
+        lp = account_queries.legal_person_summary(ctx["legal_person_id"])
+        return {
+            "applicant_id": actor.pk,
+            "legal_person_id": lp["id"],
+            "applicant_name": lp["name"],
+            "agent_id": None,
+        }
+    if ctx["kind"] == "principal":
+        principal = account_queries.get_user(ctx["principal_id"])
+        return {
+            "applicant_id": principal.pk,
+            "legal_person_id": None,
+            "applicant_name": principal.display_name,
+            "agent_id": actor.pk,
+        }
+    return {
+        "applicant_id": actor.pk,
+        "legal_person_id": None,
+        "applicant_name": actor.display_name,
+        "agent_id": None,
+    }
+
+
+def _new_case(*, actor, item, who: dict, channel: str, cleaned: dict, now) -> Case:
+    promised = working_days_of(item.promised_limit, item.promised_unit)
+    statutory = working_days_of(item.statutory_limit, item.statutory_unit)
+    case = Case(
+        number=_next_number(item.region_id[:6], channel, clock.today()),
+        item=item,
+        item_code=item.code,
+        item_name=item.name,
+        department_id=item.department_id,
+        region_id=item.region_id,
+        submitted_by=actor,
+        channel=channel,
+        state=CaseState.SUBMITTED,
+        case_type=item.case_type,
+        form_enc=encrypt_personal(json.dumps(cleaned, ensure_ascii=False)),
+        promised_days=promised,
+        statutory_days=max(statutory, promised),
+        submitted_at=now,
+        received_on=clock.today(),
+        **who,
+    )
+    case.save()
+    return case
+
+
+def do_submit(
+    *,
+    actor,
+    item_code: str,
+    data: dict,
+    uploads: list[Upload],
+    channel: str = Channel.PC,
+    idempotency_key: str = "",
+) -> Case:
+    """An online application (web, mobile or a department system): the form is checked against the
+    item version's schema, required materials must be there, the case waits for 预审."""
+    if channel not in (Channel.PC, Channel.MOBILE, Channel.OTHER, Channel.POST):
+        raise InvalidInput.field("channel", "申报渠道不正确")
+    item = catalog_queries.get_guide(item_code)
+    cleaned = formschema.clean_form(form_schema(item), data)
+    for upload in uploads:
+        check_upload(upload)
+    material_ids = {m.pk for m in item.materials.all()}
+    if any(u.material_id not in material_ids for u in uploads):
+        raise InvalidInput.field("materials", "上传的材料不属于该事项")
+    missing = missing_required(item, uploads)
+    if missing:
+        raise InvalidInput.field("materials", "请上传必要材料：" + "、".join(missing))
+    who = _applicant_for(actor, item.code)
+
+    def work() -> Case:
+        case = _new_case(
+            actor=actor, item=item, who=who, channel=channel, cleaned=cleaned, now=timezone.now()
+        )
+        for upload in uploads:
+            _store(case, upload, actor=actor, stage="application")
+        Draft.objects.filter(user=actor, item_code=item.code).delete()
+        record_event(case, actor, "submit", data={"channel": channel, "item_version": item.version})
+        notify(case, "已收到您的申请，正在预审")
+        return case
+
+    return idempotent(actor, Idempotency(idempotency_key, "submit"), work)
+
+
+def do_window_intake(
+    *,
+    actor,
+    applicant_id: int,
+    item_code: str,
+    data: dict,
+    uploads: list[Upload],
+    missing: list[dict] | None = None,
+    commitment: bool = False,
+    idempotency_key: str = "",
+) -> Case:
+    """前台综合受理: a clerk of a hall accepts any item of the hall's region for a walk-in applicant
+    (registered or found on the clerk desk), with scanned materials. 容缺受理: `missing` lists
+    non-essential materials with a commitment date; 告知承诺: `commitment` accepts on the
+    applicant's signed commitment and schedules a follow-up check."""
+    if not account_queries.has_role(actor, StaffRole.WINDOW_CLERK):
+        raise Forbidden("只有窗口人员可以窗口受理")
+    item = catalog_queries.get_guide(item_code)
+    hall = core_queries.get_region(actor.department.region_id) if actor.department_id else None
+    if hall is None or not item.region_id.startswith(hall.prefix):
+        raise Forbidden("只能受理本服务大厅所在地区的事项")
+    applicant = account_queries.get_user(applicant_id)
+    if applicant is None or applicant.kind != "person":
+        raise InvalidInput.field("applicant", "请先在窗口查找或登记申请人")
+    cleaned = formschema.clean_form(form_schema(item), data)
+    for upload in uploads:
+        check_upload(upload)
+    deferred = _check_missing(item, missing or [])
+    absent = missing_required(item, uploads, excused={d["material_id"] for d in deferred})
+    if absent and not commitment:
+        raise InvalidInput.field("materials", "请扫描必要材料：" + "、".join(absent))
+    who = {
+        "applicant_id": applicant.pk,
+        "legal_person_id": None,
+        "applicant_name": applicant.display_name,
+        "agent_id": None,
+    }
+
+    def work() -> Case:
+        case = _new_case(
+            actor=actor, item=item, who=who, channel=Channel.WINDOW, cleaned=cleaned, now=timezone.now()
+        )
+        for upload in uploads:
+            _store(case, upload, actor=actor, stage="window")
+        case.missing_materials = deferred
+        case.commitment = commitment
+        case.save(update_fields=["missing_materials", "commitment"])
+        record_event(case, actor, "window_intake", data={"missing": deferred, "commitment": commitment})
+        accept_case(case, actor)
+        return case
+
+    return idempotent(actor, Idempotency(idempotency_key, "window_intake"), work)
+
+
+def _check_missing(item, missing: list[dict]) -> list[dict]:
+    by_id = {m.pk: m for m in item.materials.all()}
+    out = []
+    for entry in missing:
+        material = by_id.get(entry.get("material_id"))
+        if material is None:
+            raise InvalidInput.field("missing", "容缺材料不属于该事项")
+        if material.requirement == MaterialRequirement.REQUIRED and not material.license_type_code:
+            raise InvalidInput.field("missing", f"“{material.name}”是必要材料，不能容缺")
+        try:
+            due = dt.date.fromisoformat(str(entry.get("due", "")))
+        except ValueError as exc:
+            raise InvalidInput.field("missing", f"请填写“{material.name}”的补交承诺日期") from exc
+        if due <= clock.today():
+            raise InvalidInput.field("missing", "补交承诺日期应晚于今天")
+        out.append({"material_id": material.pk, "name": material.name, "due": due.isoformat()})
+    return out
+
+
+def do_accept(*, actor, number: str, idempotency_key: str = "") -> Case:
+    """预审通过, 受理."""
+
+    def work() -> Case:
+        case = lock_case(number)
+        require_any_officer(actor, case)
+        expect_state(case, CaseState.SUBMITTED)
+        accept_case(case, actor)
+        return case
+
+    return idempotent(actor, Idempotency(idempotency_key, "accept"), work)
+
+
+def do_refuse(*, actor, number: str, reason: str) -> Case:
+    """不予受理 with a reason (a notice is issued)."""
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise InvalidInput.field("reason", "请写明不予受理的理由")
+    with transaction.atomic():
+        case = lock_case(number)
+        require_any_officer(actor, case)
+        expect_state(case, CaseState.SUBMITTED)
+        before, case.state, case.return_reason = case.state, CaseState.REFUSED, reason
+        save_case(case, "state", "return_reason")
+        record_event(case, actor, "refuse", before=before, note=reason)
+        notify(case, "不予受理：" + reason)
+    return case
+
+
+def do_return(*, actor, number: str, reason: str) -> Case:
+    """预审退回: the application is not for this item or cannot be handled; the reason is given."""
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise InvalidInput.field("reason", "请写明退回理由")
+    with transaction.atomic():
+        case = lock_case(number)
+        require_any_officer(actor, case)
+        expect_state(case, CaseState.SUBMITTED)
+        before, case.state, case.return_reason = case.state, CaseState.RETURNED, reason
+        save_case(case, "state", "return_reason")
+        record_event(case, actor, "return", before=before, note=reason)
+        notify(case, "预审退回：" + reason)
+    return case
+
+
+def do_request_supplement(*, actor, number: str, items: list[str], note: str = "") -> Case:
+    """预审补正 (before acceptance): everything missing, listed at once; the applicant supplies it
+    and the case comes back to pre-check with the new date of receipt."""
+    items = check_items(items)
+    with transaction.atomic():
+        case = lock_case(number)
+        require_any_officer(actor, case)
+        expect_state(case, CaseState.SUBMITTED)
+        before = case.state
+        case.state = CaseState.SUPPLEMENT
+        case.supplement_items = items
+        case.supplement_due = clock.add_days(clock.today(), SUPPLEMENT_DAYS)
+        save_case(case, "state", "supplement_items", "supplement_due")
+        record_event(case, actor, "request_supplement", before=before, note=note, data={"items": items})
+        notify(case, "请补正材料：" + "；".join(items))
+    return case
+
+
+def do_supply(*, actor, number: str, uploads: list[Upload], note: str = "") -> Case:
+    """The applicant supplies what was asked for: before acceptance the case returns to pre-check
+    (received again today); after acceptance the supplement pause ends and the clock resumes."""
+    if not uploads:
+        raise InvalidInput.field("materials", "请上传补正材料")
+    for upload in uploads:
+        check_upload(upload)
+    with transaction.atomic():
+        case = lock_case(number)
+        require_applicant(actor, case)
+        expect_state(case, CaseState.SUPPLEMENT, CaseState.PAUSED)
+        pause = case.pauses.filter(ended_on__isnull=True).first()
+        if case.state == CaseState.PAUSED and (pause is None or pause.kind != PauseKind.SUPPLEMENT):
+            raise Conflict("办件处于特别程序中，无需补正")
+        for upload in uploads:
+            _store(case, upload, actor=actor, stage="supplement")
+        before = case.state
+        if case.state == CaseState.SUPPLEMENT:
+            case.state = CaseState.SUBMITTED
+            case.received_on = clock.today()
+            case.supplement_due = None
+            save_case(case, "state", "received_on", "supplement_due")
+            record_event(case, actor, "supply", before=before, note=note, data={"files": len(uploads)})
+        else:
+            record_event(case, actor, "supply", before=before, note=note, data={"files": len(uploads)})
+            resume_clock(case, pause, actor)
+    return case

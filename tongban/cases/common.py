@@ -1,0 +1,338 @@
+"""What the case writes share: the timeline and audit record, notifications, row locks and
+state checks, idempotency, authorisation, and the acceptance, deadline and conclusion steps that
+several flows reach."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tongban.accounts import queries as account_queries
+from tongban.accounts import services as account_services
+from tongban.accounts.enums import StaffRole
+from tongban.catalog.enums import TimeUnit
+from tongban.core import audit
+from tongban.core.crypto import decrypt_personal
+from tongban.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+from . import clock, formschema
+from .enums import (
+    CaseState,
+    ResultCode,
+    StepState,
+)
+from .models import (
+    ApplicationForm,
+    ApprovalChain,
+    Case,
+    CaseEvent,
+    CaseStep,
+    ClockPause,
+    IdempotencyKey,
+    Notification,
+)
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+ALLOWED_TYPES = {"application/pdf": b"%PDF", "image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG"}
+
+
+SUPPLEMENT_DAYS = 10  # working days an applicant has to supply what was asked for
+
+
+MAX_EXTENSION_DAYS = 10
+
+
+COMMITMENT_CHECK_DAYS = 20
+
+
+DEFAULT_CHAIN = [
+    {"name": "承办", "role": StaffRole.APPROVING_OFFICER.value, "share": 0.4},
+    {"name": "审核", "role": StaffRole.APPROVING_OFFICER.value, "share": 0.3},
+    {"name": "批准", "role": StaffRole.DEPARTMENT_ADMIN.value, "share": 0.3},
+]
+
+
+def working_days_of(limit: int, unit: str) -> int:
+    """An item's limit in working days (自然日 counted 5 in 7, a month as 21 working days, hours
+    and minutes within a working day as 0: same day)."""
+    if unit == TimeUnit.WORKDAY:
+        return limit
+    if unit == TimeUnit.CALENDAR_DAY:
+        return (limit * 5 + 6) // 7
+    if unit == TimeUnit.MONTH:
+        return limit * 21
+    if unit == TimeUnit.HOUR:
+        return (limit + 7) // 8 if limit > 8 else 0
+    return 0
+
+
+def actor_label(actor) -> str:
+    return audit.actor_label(actor)
+
+
+def record_event(
+    case: Case, actor, action: str, *, before: str = "", note: str = "", data: dict | None = None
+) -> None:
+    data = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))  # dates as ISO strings
+    CaseEvent.objects.create(
+        case=case,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=actor_label(actor),
+        action=action,
+        from_state=before,
+        to_state=case.state,
+        note=note[:2000],
+        data=data,
+    )
+    audit.record(
+        actor=actor, action=f"cases.{action}", obj=case, data={"from": before, "to": case.state, **data}
+    )
+
+
+def notify(case: Case, text: str) -> None:
+    """In-app always; SMS through the accounts gateway after commit."""
+    users = {case.applicant_id} | ({case.agent_id} if case.agent_id else set())
+    Notification.objects.bulk_create([Notification(user_id=u, case=case, text=text[:300]) for u in users])
+    message = f"【通办】您的办件{case.number}（{case.item_name}）：{text}"
+    for user_id in users:
+        transaction.on_commit(lambda uid=user_id: account_services.notify_by_sms(user_id=uid, text=message))
+
+
+def lock_case(number: str) -> Case:
+    case = Case.objects.select_for_update().filter(number=number).first()
+    if case is None:
+        raise NotFound("没有找到该办件")
+    return case
+
+
+def expect_state(case: Case, *states: str) -> None:
+    if case.state not in states:
+        raise Conflict(f"办件当前状态为“{case.get_state_display()}”，不能进行此操作（可能已被他人处理）")
+
+
+def save_case(case: Case, *fields: str) -> None:
+    case.lock_version += 1
+    case.save(update_fields=[*fields, "lock_version"])
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    key: str
+    action: str
+
+
+def _replayed(actor, idem: Idempotency | None) -> Case | None:
+    if idem is None or not idem.key:
+        return None
+    row = (
+        IdempotencyKey.objects.filter(actor_label=actor_label(actor), key=idem.key)
+        .select_related("case")
+        .first()
+    )
+    if row is None:
+        return None
+    if row.action != idem.action:
+        raise Conflict("该幂等键已用于另一操作")
+    return row.case
+
+
+def _remember(actor, idem: Idempotency | None, case: Case) -> None:
+    if idem is not None and idem.key:
+        if len(idem.key) > 80:
+            raise InvalidInput.field("idempotency_key", "幂等键不能超过80个字符")
+        IdempotencyKey.objects.create(
+            actor_label=actor_label(actor), key=idem.key, action=idem.action, case=case
+        )
+
+
+def idempotent(actor, idem: Idempotency | None, work: Callable[[], Case]) -> Case:
+    """Run `work` once per (actor, key): a retry returns the case the first call produced."""
+    previous = _replayed(actor, idem)
+    if previous is not None:
+        return previous
+    try:
+        with transaction.atomic():
+            case = work()
+            _remember(actor, idem, case)
+            return case
+    except IntegrityError:
+        previous = _replayed(actor, idem)  # a concurrent retry won the race
+        if previous is not None:
+            return previous
+        raise
+
+
+def is_department_staff(actor, case: Case, role: str | None = None) -> bool:
+    if not getattr(actor, "is_authenticated", False) or not getattr(actor, "is_staff", False):
+        return False
+    if actor.is_superuser:
+        return True
+    if actor.department_id != case.department_id:
+        return False
+    return role is None or account_queries.has_role(actor, role)
+
+
+def may_see(actor, case: Case) -> bool:
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if actor.pk in (case.applicant_id, case.agent_id, case.submitted_by_id):
+        return True
+    if case.legal_person_id and account_queries.holds_mandate(actor, case.legal_person_id):
+        return True
+    return is_department_staff(actor, case) or account_queries.has_role(actor, StaffRole.INSPECTOR)
+
+
+def access_case(actor, number: str) -> Case:
+    """The case, if the actor may see it; otherwise NotFound (its existence is not revealed)."""
+    case = Case.objects.select_related("department", "region").filter(number=(number or "").strip()).first()
+    if case is None or not may_see(actor, case):
+        raise NotFound("没有找到该办件")
+    return case
+
+
+def require_applicant(actor, case: Case) -> None:
+    if actor.pk not in (case.applicant_id, case.agent_id, case.submitted_by_id) and not (
+        case.legal_person_id and account_queries.holds_mandate(actor, case.legal_person_id)
+    ):
+        raise NotFound("没有找到该办件")
+
+
+def require_staff(actor, case: Case, role: str) -> None:
+    if not is_department_staff(actor, case, role):
+        raise Forbidden("只有承办部门的相应岗位人员可以办理此办件")
+
+
+def require_any_officer(actor, case: Case) -> None:
+    if not (
+        is_department_staff(actor, case, StaffRole.APPROVING_OFFICER)
+        or is_department_staff(actor, case, StaffRole.WINDOW_CLERK)
+        or is_department_staff(actor, case, StaffRole.DEPARTMENT_ADMIN)
+    ):
+        raise Forbidden("只有承办部门的工作人员可以预审和受理")
+
+
+def check_items(items: list[str]) -> list[str]:
+    clean = [str(i).strip() for i in items or [] if str(i).strip()]
+    if not clean:
+        raise InvalidInput.field("items", "请一次性列出需要补正的全部材料或内容")
+    if any(len(i) > 200 for i in clean) or len(clean) > 30:
+        raise InvalidInput.field("items", "补正清单过长")
+    return clean
+
+
+def chain_for(item_code: str, promised_days: int) -> list[dict]:
+    row = ApprovalChain.objects.filter(item_code=item_code).first()
+    if row:
+        return row.steps
+    # The default 承办 -> 审核 -> 批准, sharing the promised time (at least the last step gets 0).
+    steps, left = [], promised_days
+    for i, step in enumerate(DEFAULT_CHAIN):
+        days = left if i == len(DEFAULT_CHAIN) - 1 else int(promised_days * step["share"])
+        left -= days
+        steps.append({"name": step["name"], "role": step["role"], "limit_days": max(days, 0)})
+    return steps
+
+
+def accept_case(case: Case, actor, *, on: dt.date | None = None, deemed: bool = False) -> None:
+    before = case.state
+    case.state = CaseState.ACCEPTED
+    case.accepted_on = on or clock.today()
+    case.deemed_accepted = deemed
+    if case.commitment:
+        case.commitment_check_due = clock.add_days(case.accepted_on, COMMITMENT_CHECK_DAYS)
+    recompute_deadlines(case)
+    save_case(
+        case,
+        "state",
+        "accepted_on",
+        "deemed_accepted",
+        "commitment_check_due",
+        "promised_due",
+        "statutory_due",
+    )
+    steps = chain_for(case.item_code, case.promised_days)
+    CaseStep.objects.bulk_create(
+        [
+            CaseStep(case=case, index=i, name=s["name"], role=s["role"], limit_days=s["limit_days"])
+            for i, s in enumerate(steps)
+        ]
+    )
+    start_step(case, case.steps.get(index=0), case.accepted_on)
+    note = "逾期未告知补正，依法自收到申请之日起视为受理" if deemed else ""
+    record_event(
+        case,
+        actor,
+        "accept",
+        before=before,
+        note=note,
+        data={"accepted_on": case.accepted_on, "deemed": deemed},
+    )
+    notify(case, "已受理" + (f"，承诺{case.promised_due:%Y-%m-%d}前办结" if case.promised_due else ""))
+
+
+def start_step(case: Case, step: CaseStep, on: dt.date) -> None:
+    step.state = StepState.ACTIVE
+    step.started_on = on
+    step.due_on = clock.add_days(on, step.limit_days)
+    step.save(update_fields=["state", "started_on", "due_on"])
+
+
+def recompute_deadlines(case: Case) -> None:
+    if case.accepted_on is None:
+        return
+    kw = {"paused_days": case.paused_days, "extension_days": case.extension_days}
+    case.promised_due = clock.deadline(case.accepted_on, case.promised_days, **kw).due
+    case.statutory_due = clock.deadline(case.accepted_on, case.statutory_days, **kw).due
+
+
+def conclude_case(case: Case, actor, code: str) -> None:
+    before = case.state
+    case.state, case.result_code, case.concluded_at = CaseState.CONCLUDED, code, timezone.now()
+    case.concluded_on_time = case.promised_due is None or clock.today() <= case.promised_due
+    if code == ResultCode.RETURNED:
+        case.state = CaseState.DELIVERED  # 退件: nothing to deliver
+    save_case(case, "state", "result_code", "concluded_at", "concluded_on_time")
+    record_event(
+        case, actor, "conclude", before=before, data={"result": code, "on_time": case.concluded_on_time}
+    )
+    notify(case, "已办结：" + ResultCode(code).label)
+
+
+def resume_clock(case: Case, pause: ClockPause, actor) -> None:
+    on = clock.today()
+    pause.ended_on = on
+    pause.working_days = clock.working_days_between(pause.started_on, on)
+    pause.save(update_fields=["ended_on", "working_days"])
+    before = case.state
+    case.state = CaseState.ACCEPTED
+    case.paused_days += pause.working_days
+    recompute_deadlines(case)
+    save_case(case, "state", "paused_days", "promised_due", "statutory_due")
+    for step in case.steps.filter(state=StepState.ACTIVE):
+        step.due_on = clock.add_days(step.due_on, pause.working_days)
+        step.save(update_fields=["due_on"])
+    record_event(
+        case,
+        actor,
+        "resume",
+        before=before,
+        note=f"暂停{pause.working_days}个工作日，办结期限顺延至{case.promised_due:%Y-%m-%d}",
+        data={"paused_days": pause.working_days, "promised_due": case.promised_due},
+    )
+
+
+def form_schema(item) -> dict:
+    row = ApplicationForm.objects.filter(item_id=item.pk).first()
+    return row.schema if row else formschema.DEFAULT_SCHEMA
+
+
+def form_data(case: Case) -> dict:
+    return json.loads(decrypt_personal(case.form_enc)) if case.form_enc else {}
