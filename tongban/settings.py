@@ -224,6 +224,16 @@ OAUTH2_PROVIDER = {
     "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],
 }
 
+# --- The demo department system (tongban/demo/rp/): a relying party that reaches the platform
+# only over HTTP. Empty issuer: the site root of each request. The secret is a published demo
+# value (the seed registers the client with it); never use the demo client in production.
+DEMO_RP_ISSUER = env.str("DEMO_RP_ISSUER", default="")
+DEMO_RP_CLIENT_ID = env.str("DEMO_RP_CLIENT_ID", default="tongban-demo-department")
+DEMO_RP_CLIENT_SECRET = env.str(
+    "DEMO_RP_CLIENT_SECRET",
+    default="tongban-demo-department-secret-2026",  # a published demo secret, see .env.example
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("tongban.accounts.urls")),
     path("workbench/catalog/", include("tongban.catalog.urls")),
     path("workbench/identity/", include("tongban.accounts.workbench_urls")),
+    path("demo/department/", include("tongban.demo.rp.urls")),  # the demo relying party
     path("", include("tongban.accounts.oidc_urls")),  # OpenID Provider: /.well-known/, /o/
     path("", include("tongban.portal.urls")),
 ]

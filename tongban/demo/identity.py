@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from django.conf import settings
 from django.utils import timezone
 
 from tongban.accounts import clients as accounts_clients
@@ -22,6 +23,7 @@ from tongban.core.enums import RegionLevel
 from . import queries
 from .data import accounts, people
 from .data.catalogue import spec_by_name
+from .data.departments import credit_code_for
 
 
 def identity_is_seeded() -> bool:
@@ -68,28 +70,49 @@ def seed_identity(*, actor: str, units: list, say: Callable[[str], None]) -> dic
     staff = ensure_staff(actor=actor, units=units)
     citizens = ensure_citizens(actor=actor, clerk=staff["clerk"], enterprise=enterprises[0])
     say(f"accounts: {len(staff)} staff, {len(citizens)} citizens ({time.monotonic() - t0:.1f} s)")
-    client = register_demo_client(actor=actor, units=units)
-    say(
-        f"OIDC client {client.client.name}: client_id {client.client.client_id}, client_secret "
-        f"{client.secret} (shown once, stored hashed; a new one: manage.py identity rotate-secret "
-        f"{client.client.client_id})"
-    )
-    return {"staff": staff, "citizens": citizens, "enterprise": enterprises[0], "client": client}
+    ensure_demo_client(actor=actor, say=say)
+    return {"staff": staff, "citizens": citizens, "enterprise": enterprises[0]}
 
 
-def register_demo_client(*, actor: str, units: list) -> accounts_clients.RegisteredClient:
-    """演示部门业务系统: a trusted first-party department system (no consent page)."""
-    dept = next(d for u in units for d in u.depts.values() if d.name == accounts.OIDC_CLIENT_DEPARTMENT)
-    return accounts_clients.do_register_client(
+def ensure_demo_client(*, actor: str, say: Callable[[str], None]) -> bool:
+    """演示部门业务系统 (tongban/demo/rp/): a trusted first-party department system (no consent
+    page), confidential, with the client_id and secret of the settings DEMO_RP_CLIENT_ID and
+    DEMO_RP_CLIENT_SECRET. Registered when missing; a registration from an older seed (another
+    client_id, the old placeholder redirect URIs, another secret) is brought up to date in
+    place. Returns whether anything was written (nothing when it is already as configured)."""
+    wanted = {
+        "redirect_uris": list(accounts.OIDC_CLIENT_REDIRECTS),
+        "post_logout_redirect_uris": list(accounts.OIDC_CLIENT_POST_LOGOUT),
+        "client_secret": settings.DEMO_RP_CLIENT_SECRET,
+    }
+    client_id = settings.DEMO_RP_CLIENT_ID
+    existing = queries.demo_client_id()
+    if existing:
+        changed = accounts_clients.do_update_client(
+            actor=actor, client_id=existing, new_client_id=client_id, **wanted
+        )
+        if changed:
+            say(f"OIDC client {accounts.OIDC_CLIENT_NAME} updated: client_id {client_id}, {_client_note()}")
+        return changed
+    accounts_clients.do_register_client(
         actor=actor,
         name=accounts.OIDC_CLIENT_NAME,
-        department_id=dept.pk,
-        redirect_uris=[accounts.OIDC_CLIENT_REDIRECT],
-        post_logout_redirect_uris=[accounts.OIDC_CLIENT_HOME],
+        department_id=credit_code_for(accounts.OIDC_CLIENT_DEPARTMENT, queries.MARKER_REGION),
         allowed_scopes=("openid", "profile", "phone", "id_number", "acting"),
         trusted=True,
         description="演示用的部门业务系统：用户经统一身份认证登录后办理业务",
         contact="平台运营（演示）",
+        client_id=client_id,
+        **wanted,
+    )
+    say(f"OIDC client {accounts.OIDC_CLIENT_NAME}: client_id {client_id}, {_client_note()}")
+    return True
+
+
+def _client_note() -> str:
+    return (
+        "client_secret from the setting DEMO_RP_CLIENT_SECRET (stored hashed; the demo default is "
+        f"in .env.example), redirect URIs {' '.join(accounts.OIDC_CLIENT_REDIRECTS)}"
     )
 
 

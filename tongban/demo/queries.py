@@ -40,6 +40,7 @@ def demo_urls(host: str, port: int | str, *, guide_code: str) -> list[tuple[str,
         ("管理后台 admin", f"{base}/admin/"),
         ("接口 API", f"{base}/api/v1/catalog/items?q=社保"),
         ("接口文档 API docs", f"{base}/api/v1/docs"),
+        ("演示部门业务系统 (OIDC)", f"{base}/demo/department/"),
         ("OIDC discovery", f"{base}/.well-known/openid-configuration"),
     ]
 

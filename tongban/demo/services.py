@@ -122,7 +122,15 @@ def do_seed_demo(*, actor: str = ACTOR, log: Callable[[str], None] | None = None
                 say("The demo catalogue exists; adding the identity data (registers and accounts).")
                 identity.seed_identity(actor=actor, units=load_units(), say=say)
     if reused:
-        say("The demo province is already seeded (marker item found): reusing it, nothing written.")
+        # The one part kept up to date on every run: the demo department system's client
+        # (redirect URIs, client_id and secret from the settings). Writes only when it differs.
+        with transaction.atomic():
+            _serialise_seeding()
+            updated = identity.ensure_demo_client(actor=actor, say=say)
+        say(
+            "The demo province is already seeded (marker item found): reusing it"
+            + (", demo OIDC client updated." if updated else ", nothing written.")
+        )
     return _summary(reused=reused, started=started)
 
 

@@ -129,8 +129,14 @@ VILLAGER = "黄桂英"
 # Items the demo agent may handle for the enterprise: the first few implementation items of
 # these basic items at 江夏 (by name), resolved at seeding time.
 AGENT_ITEMS = ("内资有限责任公司设立登记", "食品经营许可")
-# The demo department system registered as an OIDC client (a trusted first-party system).
+# The demo department system registered as an OIDC client (a trusted first-party system). It
+# is served by `make run` itself at /demo/department/ (tongban/demo/rp/); its client_id and
+# secret come from the settings DEMO_RP_CLIENT_ID and DEMO_RP_CLIENT_SECRET. Redirect URIs are
+# matched exactly, so both loopback spellings of the demo address are registered.
 OIDC_CLIENT_NAME = "演示部门业务系统"
 OIDC_CLIENT_DEPARTMENT = "武汉市江夏区行政审批局"
-OIDC_CLIENT_HOME = "http://127.0.0.1:8001/"
-OIDC_CLIENT_REDIRECT = "http://127.0.0.1:8001/oidc/callback"
+OIDC_CLIENT_PATH = "/demo/department/"
+OIDC_CLIENT_ORIGINS = ("http://127.0.0.1:8000", "http://localhost:8000")
+OIDC_CLIENT_HOME = f"{OIDC_CLIENT_ORIGINS[0]}{OIDC_CLIENT_PATH}"
+OIDC_CLIENT_REDIRECTS = tuple(f"{o}{OIDC_CLIENT_PATH}callback/" for o in OIDC_CLIENT_ORIGINS)
+OIDC_CLIENT_POST_LOGOUT = tuple(f"{o}{OIDC_CLIENT_PATH}signed-out/" for o in OIDC_CLIENT_ORIGINS)

@@ -9,7 +9,9 @@ import types
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
@@ -64,7 +66,9 @@ def _counts() -> dict[str, int]:
 def demo(django_db_setup, django_db_blocker):
     """Seed once, keep it for the module's tests, roll everything back afterwards."""
     # The project's tests hash passwords with MD5 (tongban/conftest.py); seed the same way.
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=[FAST_HASHER]):
+    # The other configured hashers stay available behind it (OIDC client secrets may use one).
+    hashers = [FAST_HASHER, *settings.PASSWORD_HASHERS]
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=hashers):
         outer = transaction.atomic()
         outer.__enter__()
         first = StringIO()
@@ -414,10 +418,18 @@ def test_demo_oidc_client(demo):
     client = Client.objects.get(name="演示部门业务系统")
     assert client.skip_authorization and client.client_type == "confidential"
     assert client.authorization_grant_type == "authorization-code"
-    assert client.redirect_uris == "http://127.0.0.1:8001/oidc/callback"
-    assert client.department.name == "武汉市江夏区行政审批局"
-    assert "client_secret" in demo["first"] and client.client_id in demo["first"]
-    assert client.client_secret not in demo["first"]  # stored hashed; the printed one is the clear secret
+    assert client.redirect_uris == (
+        "http://127.0.0.1:8000/demo/department/callback/ http://localhost:8000/demo/department/callback/"
+    )
+    assert client.post_logout_redirect_uris == (
+        "http://127.0.0.1:8000/demo/department/signed-out/ http://localhost:8000/demo/department/signed-out/"
+    )
+    assert client.client_id == settings.DEMO_RP_CLIENT_ID == "tongban-demo-department"
+    assert client.hash_client_secret and check_password(settings.DEMO_RP_CLIENT_SECRET, client.client_secret)
+    assert "DEMO_RP_CLIENT_SECRET" in demo["first"] and client.client_id in demo["first"]
+    assert settings.DEMO_RP_CLIENT_SECRET not in demo["first"]  # named, never printed
     out = StringIO()
     call_command("demo_info", stdout=out)
     assert client.client_id in out.getvalue()
+    assert "http://127.0.0.1:8000/demo/department/" in out.getvalue()
+    assert "http://localhost:8000/demo/department/callback/" in out.getvalue()

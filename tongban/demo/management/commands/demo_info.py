@@ -11,7 +11,7 @@ from tongban.demo.data.accounts import (
     ACCOUNTS,
     DEMO_PASSWORD,
     OIDC_CLIENT_NAME,
-    OIDC_CLIENT_REDIRECT,
+    OIDC_CLIENT_REDIRECTS,
     PEOPLE,
     TOTP_HINT,
     VILLAGER,
@@ -55,9 +55,14 @@ class Command(BaseCommand):
         out("")
         client_id = queries.demo_client_id()
         if client_id:
-            out(f"OIDC client {OIDC_CLIENT_NAME} (trusted, redirect {OIDC_CLIENT_REDIRECT}):")
-            out(f"  client_id {client_id}; the secret was printed once by `seed demo`;")
-            out(f"  a new one: .venv/bin/python manage.py identity rotate-secret {client_id}")
+            out(f"OIDC client {OIDC_CLIENT_NAME} (trusted, confidential), served at /demo/department/:")
+            out(f"  client_id {client_id}; client_secret from the setting DEMO_RP_CLIENT_SECRET")
+            out("  (the published demo default is in .env.example); redirect URIs:")
+            for uri in OIDC_CLIENT_REDIRECTS:
+                out(f"    {uri}")
+            out(
+                f"  open http://{host}:{port}/demo/department/ and sign in as a citizen above (SSO with the portal)"
+            )
             out("")
         out("URLs:")
         for label, url in queries.demo_urls(host, port, guide_code=queries.licence_guide_code()):
