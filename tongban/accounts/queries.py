@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db.models import Q
 from django.utils import timezone
+from oauth2_provider.models import get_access_token_model
 
 from tongban.core.errors import NotFound
 
@@ -194,3 +197,42 @@ def legal_person_summary(legal_person_id: int) -> dict:
     if lp is None:
         raise NotFound("没有找到该法人")
     return lp
+
+
+# --- Reads for other apps' APIs and exports ---------------------------------------------------
+
+
+def client_for_token(token: str) -> dict | None:
+    """The department system behind a bearer access token, or None when the token is unknown,
+    expired, or names a person: {"client_id", "department_id", "scopes"} (a client_credentials
+    token has no user). Looked up by the toolkit's SHA-256 checksum of the token."""
+    if not token or len(token) > 255:
+        return None
+    row = (
+        get_access_token_model()
+        .objects.filter(token_checksum=hashlib.sha256(token.encode("utf-8")).hexdigest())
+        .values("expires", "scope", "user_id", "application__client_id", "application__department_id")
+        .first()
+    )
+    if row is None or row["user_id"] is not None or row["application__client_id"] is None:
+        return None
+    if not row["expires"] or timezone.now() >= row["expires"]:
+        return None
+    return {
+        "client_id": row["application__client_id"],
+        "department_id": row["application__department_id"],
+        "scopes": frozenset(row["scope"].split()),
+    }
+
+
+def masked_identity_codes(*, user_ids, legal_person_ids) -> tuple[dict[int, str], dict[int, str]]:
+    """Masked ID numbers of people and masked credit codes of legal persons, by pk (for
+    exports that must not carry personal data in clear)."""
+    people = dict(User.objects.filter(pk__in=set(user_ids)).values_list("pk", "id_number_masked"))
+    firms = {
+        pk: (code[:4] + "*" * (len(code) - 8) + code[-4:]) if len(code) > 8 else "*" * len(code)
+        for pk, code in LegalPerson.objects.filter(pk__in=set(legal_person_ids)).values_list(
+            "pk", "credit_code"
+        )
+    }
+    return people, firms

@@ -17,6 +17,7 @@ from .common import (
     MAX_EXTENSION_DAYS,
     SUPPLEMENT_DAYS,
     Idempotency,
+    actor_user,
     check_items,
     conclude_case,
     expect_state,
@@ -95,7 +96,7 @@ def do_complete_step(
         if step.assignee_id and step.assignee_id != actor.pk:
             raise Forbidden("该环节已指派给其他人员")
         now = timezone.now()
-        step.state, step.completed_at, step.completed_by = StepState.DONE, now, actor
+        step.state, step.completed_at, step.completed_by = StepState.DONE, now, actor_user(actor)
         step.outcome, step.comment = outcome, comment
         step.save(update_fields=["state", "completed_at", "completed_by", "outcome", "comment"])
         following = case.steps.filter(index__gt=step.index).order_by("index").first()

@@ -34,12 +34,14 @@ from .common import (
     MAX_EXTENSION_DAYS,
     MAX_FILE_BYTES,
     SUPPLEMENT_DAYS,
+    SystemActor,
     access_case,
     chain_for,
     form_data,
     form_schema,
     is_department_staff,
     may_see,
+    run_once,
     working_days_of,
 )
 from .handling import (
@@ -60,6 +62,7 @@ __all__ = [
     "MAX_EXTENSION_DAYS",
     "MAX_FILE_BYTES",
     "SUPPLEMENT_DAYS",
+    "SystemActor",
     "TickReport",
     "Upload",
     "access_case",
@@ -95,5 +98,6 @@ __all__ = [
     "prefill_values",
     "prefilled_form",
     "refresh_levels",
+    "run_once",
     "working_days_of",
 ]
