@@ -12,6 +12,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("tongban.accounts.urls")),
+    path("cases/", include("tongban.cases.urls")),
+    path("workbench/cases/", include("tongban.cases.workbench_urls")),
+    path("notices/", include("tongban.cases.notice_urls")),  # case notices: PDF and public verification
     path("workbench/catalog/", include("tongban.catalog.urls")),
     path("workbench/identity/", include("tongban.accounts.workbench_urls")),
     path("demo/department/", include("tongban.demo.rp.urls")),  # the demo relying party

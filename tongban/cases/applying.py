@@ -22,7 +22,7 @@ from tongban.core import queries as core_queries
 from tongban.core.crypto import decrypt_personal, encrypt_personal
 from tongban.core.errors import Conflict, Forbidden, InvalidInput
 
-from . import clock, formschema
+from . import clock, formschema, notices
 from .common import (
     ALLOWED_TYPES,
     MAX_FILE_BYTES,
@@ -390,6 +390,8 @@ def do_refuse(*, actor, number: str, reason: str) -> Case:
         before, case.state, case.return_reason = case.state, CaseState.REFUSED, reason
         save_case(case, "state", "return_reason")
         record_event(case, actor, "refuse", before=before, note=reason)
+        # notices: 不予受理通知书
+        notices.do_issue_notice(actor=actor, case=case, kind=notices.NoticeKind.REFUSAL)
         notify(case, "不予受理：" + reason)
     return case
 
@@ -424,6 +426,8 @@ def do_request_supplement(*, actor, number: str, items: list[str], note: str = "
         case.supplement_due = clock.add_days(clock.today(), SUPPLEMENT_DAYS)
         save_case(case, "state", "supplement_items", "supplement_due")
         record_event(case, actor, "request_supplement", before=before, note=note, data={"items": items})
+        # notices: 补正材料通知书
+        notices.do_issue_notice(actor=actor, case=case, kind=notices.NoticeKind.SUPPLEMENT)
         notify(case, "请补正材料：" + "；".join(items))
     return case
 

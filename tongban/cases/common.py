@@ -21,7 +21,7 @@ from tongban.core import audit
 from tongban.core.crypto import decrypt_personal
 from tongban.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 
-from . import clock, formschema
+from . import clock, formschema, notices
 from .enums import (
     CaseState,
     ResultCode,
@@ -317,6 +317,8 @@ def accept_case(case: Case, actor, *, on: dt.date | None = None, deemed: bool = 
         note=note,
         data={"accepted_on": case.accepted_on, "deemed": deemed},
     )
+    # notices: 受理通知书
+    notices.do_issue_notice(actor=actor, case=case, kind=notices.NoticeKind.ACCEPTANCE)
     notify(case, "已受理" + (f"，承诺{case.promised_due:%Y-%m-%d}前办结" if case.promised_due else ""))
 
 

@@ -12,7 +12,7 @@ from tongban.accounts import queries as account_queries
 from tongban.accounts.enums import StaffRole
 from tongban.core.errors import Conflict, Forbidden, InvalidInput
 
-from . import clock
+from . import clock, notices
 from .common import (
     MAX_EXTENSION_DAYS,
     SUPPLEMENT_DAYS,
@@ -123,6 +123,11 @@ def _decide(case: Case, actor, decision: str, reason: str) -> None:
     )
     save_case(case, "state", "decision", "decision_reason", "decided_at")
     record_event(case, actor, "decide", before=before, note=reason, data={"decision": decision})
+    notices.do_issue_notice(  # notices: 准予 / 不予许可决定书
+        actor=actor,
+        case=case,
+        kind=notices.NoticeKind.GRANT if decision == Decision.GRANT else notices.NoticeKind.DENIAL,
+    )
     notify(case, "审批决定：" + Decision(decision).label)
 
 
@@ -182,6 +187,8 @@ def do_pause(
             note=reason,
             data={"kind": kind, "items": items or [], "procedure": procedure},
         )
+        if kind == PauseKind.SUPPLEMENT:  # notices: 补正材料通知书 (the clock is paused meanwhile)
+            notices.do_issue_notice(actor=actor, case=case, kind=notices.NoticeKind.SUPPLEMENT)
         notify(
             case, "暂停计时：" + (("请补正：" + "；".join(items)) if kind == PauseKind.SUPPLEMENT else reason)
         )
