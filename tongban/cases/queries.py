@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
@@ -102,3 +103,149 @@ def queue(actor, kind: str, *, on: dt.date) -> QuerySet[Case]:
 
 def active_step(case: Case) -> CaseStep | None:
     return case.steps.filter(state=StepState.ACTIVE).first()
+
+
+def draft_of(user, item_code: str):
+    """The applicant's saved draft of one item, if any (resumable on any device)."""
+    from .models import Draft
+
+    return Draft.objects.filter(user=user, item_code=item_code).first()
+
+
+def drafts_of(user):
+    from .models import Draft
+
+    return Draft.objects.filter(user=user).order_by("-updated_at")
+
+
+def case_materials(case: Case):
+    return case.materials.select_related("uploaded_by").order_by("id")
+
+
+def case_material(case: Case, pk: int):
+    """One uploaded file of a case the caller has already been authorised for (access_case)."""
+    return case.materials.filter(pk=pk).first()
+
+
+def case_steps(case: Case) -> list[CaseStep]:
+    return list(case.steps.select_related("assignee", "completed_by").order_by("index"))
+
+
+def find_cases(actor, text: str, *, limit: int = 50) -> QuerySet[Case]:
+    """Workbench search in the actor's department (all departments for a superuser): a case
+    number (exact), an item code (exact or prefix) or the applicant's name (contains)."""
+    text = (text or "").strip()[:60]
+    base = Case.objects.select_related("department")
+    if not actor.is_superuser:
+        base = base.filter(department_id=actor.department_id)
+    if not text:
+        return base.none()
+    match = Q(number=text) | Q(applicant_name__icontains=text)
+    if text.isalnum():
+        match |= Q(item_code__startswith=text.upper())
+    return base.filter(match).order_by("-submitted_at", "-id")[:limit]
+
+
+def queue_counts(actor, *, on: dt.date) -> dict[str, int]:
+    """How many cases wait in each queue (one COUNT per queue)."""
+    return {kind: queue(actor, kind, on=on).count() for kind in QUEUES}
+
+
+@dataclass
+class Stats:
+    """Figures of one department (or a region's total) over a period."""
+
+    key: str
+    name: str
+    received: int = 0
+    online: int = 0
+    concluded: int = 0
+    on_time: int = 0
+    overdue: int = 0
+    working_days_total: int = 0
+
+    @property
+    def online_share(self) -> float | None:
+        return round(100 * self.online / self.received, 1) if self.received else None
+
+    @property
+    def on_time_share(self) -> float | None:
+        return round(100 * self.on_time / self.concluded, 1) if self.concluded else None
+
+    @property
+    def average_days(self) -> float | None:
+        return round(self.working_days_total / self.concluded, 1) if self.concluded else None
+
+
+def statistics(
+    *, region_prefix: str, since: dt.date, until: dt.date, on: dt.date
+) -> tuple[list[Stats], Stats]:
+    """Cases received in [since, until] in the region, by department, and the total: received,
+    online share (网办件比率), concluded, concluded on time, overdue (concluded late or still
+    open past the promised date) and the average working days from acceptance to conclusion
+    (less paused days). Four aggregate queries and one calendar load, whatever the volume."""
+    from django.db.models import Count, Sum
+    from django.db.models.functions import TruncDate
+
+    from tongban.core import queries as core_queries
+
+    from .enums import Channel
+
+    scope = Case.objects.filter(
+        region_id__startswith=region_prefix, received_on__gte=since, received_on__lte=until
+    )
+    rows: dict[int, Stats] = {}
+
+    def row(dept_id: int) -> Stats:
+        return rows.setdefault(dept_id, Stats(key=str(dept_id), name=""))
+
+    online = list(Channel.online())
+    for r in scope.values("department_id").annotate(
+        n=Count("id"),
+        online=Count("id", filter=Q(channel__in=online)),
+        concluded=Count("id", filter=Q(concluded_at__isnull=False)),
+        on_time=Count("id", filter=Q(concluded_on_time=True)),
+        late=Count("id", filter=Q(concluded_on_time=False)),
+        open_overdue=Count(
+            "id",
+            filter=Q(
+                concluded_at__isnull=True,
+                state__in=[CaseState.ACCEPTED, CaseState.PAUSED],
+                promised_due__lt=on,
+            ),
+        ),
+    ):
+        s = row(r["department_id"])
+        s.received, s.online, s.concluded = r["n"], r["online"], r["concluded"]
+        s.on_time, s.overdue = r["on_time"], r["late"] + r["open_overdue"]
+    # Working days per (acceptance day, conclusion day) pair: far fewer pairs than cases.
+    pairs = list(
+        scope.filter(concluded_at__isnull=False, accepted_on__isnull=False)
+        .annotate(done=TruncDate("concluded_at"))
+        .values("department_id", "accepted_on", "done")
+        .annotate(n=Count("id"), paused=Sum("paused_days"))
+    )
+    if pairs:
+        first = min(p["accepted_on"] for p in pairs)
+        last = max(p["done"] for p in pairs)
+        from tongban.core.workdays import WorkCalendar
+
+        calendar = WorkCalendar.load(first.year, last.year)
+        for p in pairs:
+            days = calendar.between(p["accepted_on"], p["done"]) if p["done"] > p["accepted_on"] else 0
+            row(p["department_id"]).working_days_total += max(days * p["n"] - (p["paused"] or 0), 0)
+    names = (
+        dict(core_queries.departments().filter(pk__in=list(rows)).values_list("pk", "name")) if rows else {}
+    )
+    for dept_id, s in rows.items():
+        s.name = names.get(dept_id, str(dept_id))
+    out = sorted(rows.values(), key=lambda s: (-s.received, s.name))
+    total = Stats(key="total", name="合计")
+    for s in out:
+        for f in ("received", "online", "concluded", "on_time", "overdue", "working_days_total"):
+            setattr(total, f, getattr(total, f) + getattr(s, f))
+    return out, total
+
+
+def open_pause(case: Case):
+    return case.pauses.filter(ended_on__isnull=True).first()

@@ -126,7 +126,9 @@ def test_search_and_read_the_guide(
     expect(facts).to_contain_text("承诺办结时限3个工作日")
     expect(facts).to_contain_text("法定办结时限15个工作日")
     expect(page.locator("#limits")).to_contain_text("材料齐全的，受理后3个工作日内办结")
-    expect(page.get_by_role("button", name="在线办理")).to_be_disabled()
+    expect(page.get_by_role("link", name="在线办理")).to_have_attribute(
+        "href", f"/cases/apply/{licence_item.code}/"
+    )
     assert no_horizontal_scroll(page)
     page.screenshot(path=ARTIFACTS / f"portal-guide-{viewport}.png", full_page=True)
 

@@ -375,10 +375,10 @@ def test_guide_materials_table(client, licence_item):
 
 def test_guide_buttons(client, licence_item):
     page = html(client.get(f"/items/{licence_item.code}/"))
+    # An item that can be applied for online links to the application form (cases app).
     assert re.search(
-        r'<button type="button" class="button button--primary" disabled[^>]*>在线办理</button>', page
+        rf'<a class="button button--primary" href="/cases/apply/{licence_item.code}/"[^>]*>在线办理</a>', page
     )
-    assert "网上申报即将开通" in page
     assert re.search(r"<button [^>]*disabled[^>]*>预约</button>", page)
     assert 'href="tel:02785551234">咨询 027-85551234</a>' in page
     assert f'href="/items/{licence_item.code}/print/"' in page

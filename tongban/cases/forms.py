@@ -1,0 +1,238 @@
+"""Case pages' input: the application form drawn from the item version's schema (forms as data),
+uploaded files as `services.Upload`, and the small Django forms of the workbench actions.
+
+Forms only parse and bound the input; the services decide what is allowed."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django import forms
+
+from tongban.core.errors import FieldProblem, InvalidInput
+
+from . import services
+from .enums import Delivery, PauseKind, ResultCode, SpecialProcedure, StepOutcome
+
+ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+MAX_FILES_PER_MATERIAL = 10
+INPUT_TYPES = {"date": "date", "email": "email"}
+INPUT_MODES = {"number": "decimal", "mobile": "tel", "id_number": "text", "credit_code": "text"}
+
+
+# --- The application form (schema as data) ---------------------------------------------------
+
+
+def schema_values(schema: dict, data) -> dict:
+    """The submitted values of the schema's fields only (nothing else is passed on)."""
+    out = {}
+    for section in schema["sections"]:
+        for field in section["fields"]:
+            name = field["name"]
+            if field["type"] == "checkbox":
+                out[name] = data.get(name) == "on"
+            else:
+                out[name] = (data.get(name) or "")[:5000]
+    return out
+
+
+def bound_sections(schema: dict, values: dict, problems: dict[str, str]) -> list[dict]:
+    """Sections ready to render: each field with its value, error, input type and ids."""
+    sections = []
+    for s_index, section in enumerate(schema["sections"]):
+        fields = []
+        for field in section["fields"]:
+            value = values.get(field["name"], "")
+            choices = [
+                c if isinstance(c, dict) else {"value": c, "label": c} for c in field.get("choices") or []
+            ]
+            fields.append(
+                {
+                    **field,
+                    "id": f"f-{field['name']}",
+                    "value": "" if value is None or value is False else value,
+                    "checked": value is True,
+                    "error": problems.get(field["name"], ""),
+                    "input_type": INPUT_TYPES.get(field["type"], "text"),
+                    "inputmode": INPUT_MODES.get(field["type"], ""),
+                    "choices": choices,
+                }
+            )
+        sections.append(
+            {
+                "id": f"section-{s_index}",
+                "title": section["title"],
+                "when": section.get("when"),
+                "fields": fields,
+            }
+        )
+    return sections
+
+
+# --- Files -------------------------------------------------------------------------------------
+
+
+def _content_type(uploaded) -> str:
+    kind = (uploaded.content_type or "").lower()
+    if kind == "image/jpg":
+        kind = "image/jpeg"
+    if kind not in ("application/pdf", "image/jpeg", "image/png"):
+        kind = mimetypes.guess_type(uploaded.name or "")[0] or kind
+    return kind
+
+
+def to_upload(uploaded, material_id: int | None, *, field: str) -> services.Upload:
+    """An uploaded file as the services take it, checked (type by content, size) and named by field.
+    At most MAX_FILE_BYTES + 1 bytes are read, so an oversized file is refused without reading it all."""
+    content = uploaded.read(services.MAX_FILE_BYTES + 1)
+    upload = services.Upload(
+        material_id=material_id,
+        name=(uploaded.name or "file")[:200],
+        content=content,
+        content_type=_content_type(uploaded),
+    )
+    services.check_upload(upload, field=field)
+    return upload
+
+
+def material_uploads(files, materials) -> list[services.Upload]:
+    """Every file of every material input (`m_<material id>`, several files each); all problems
+    named by the material's field at once."""
+    uploads, problems = [], []
+    for material in materials:
+        field = f"m_{material.pk}"
+        chosen = [f for f in files.getlist(field) if f.name]
+        if len(chosen) > MAX_FILES_PER_MATERIAL:
+            problems.append(FieldProblem(field, f"“{material.name}”最多上传{MAX_FILES_PER_MATERIAL}个文件"))
+            continue
+        for uploaded in chosen:
+            try:
+                uploads.append(to_upload(uploaded, material.pk, field=field))
+            except InvalidInput as exc:
+                problems.extend(FieldProblem(field, p.message) for p in exc.problems)
+    if problems:
+        raise InvalidInput("上传的材料有需要修改的地方", problems=problems)
+    return uploads
+
+
+def plain_uploads(files, field: str = "files") -> list[services.Upload]:
+    chosen = [f for f in files.getlist(field) if f.name]
+    if len(chosen) > MAX_FILES_PER_MATERIAL:
+        raise InvalidInput.field(field, f"一次最多上传{MAX_FILES_PER_MATERIAL}个文件")
+    return [to_upload(f, None, field=field) for f in chosen]
+
+
+# --- Applicant actions -----------------------------------------------------------------------
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label="撤回原因（可不填）", max_length=500, required=False)
+
+
+class DeliveryForm(forms.Form):
+    method = forms.ChoiceField(label="送达方式", choices=Delivery.choices, widget=forms.RadioSelect)
+    address = forms.CharField(
+        label="邮寄地址", max_length=200, required=False, help_text="选择邮寄送达时填写，含收件人和电话"
+    )
+
+
+class SupplyForm(forms.Form):
+    note = forms.CharField(label="说明（可不填）", max_length=500, required=False)
+
+
+# --- Workbench actions -------------------------------------------------------------------------
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SupplementForm(forms.Form):
+    items = forms.CharField(
+        label="需补正的材料或内容（每行一项，一次列全）",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    note = forms.CharField(label="说明", max_length=1000, required=False)
+
+    def item_list(self) -> list[str]:
+        return _lines(self.cleaned_data["items"])
+
+
+class PauseForm(forms.Form):
+    kind = forms.ChoiceField(label="暂停类型", choices=PauseKind.choices)
+    procedure = forms.ChoiceField(
+        label="特别程序种类",
+        choices=[("", "（补齐补正不需选择）"), *SpecialProcedure.choices],
+        required=False,
+    )
+    reason = forms.CharField(label="理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    items = forms.CharField(
+        label="需补正的材料（补齐补正时，每行一项）",
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def item_list(self) -> list[str]:
+        return _lines(self.cleaned_data.get("items", ""))
+
+
+class ExtendForm(forms.Form):
+    days = forms.IntegerField(label="延期工作日", min_value=1, max_value=services.MAX_EXTENSION_DAYS)
+    approver = forms.TypedChoiceField(label="批准人（部门负责人）", coerce=int, choices=())
+    reason = forms.CharField(label="延期理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, approvers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["approver"].choices = [("", "请选择")] + [(u.pk, str(u)) for u in approvers]
+
+
+class AssignForm(forms.Form):
+    step_index = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=20)
+    assignee = forms.TypedChoiceField(
+        label="指派给", coerce=int, choices=(), required=False, empty_value=None
+    )
+
+    def __init__(self, *args, officers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", "科室队列（不指定）")] + [(u.pk, str(u)) for u in officers]
+
+
+class StepForm(forms.Form):
+    step_index = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=20)
+    outcome = forms.ChoiceField(label="审批意见", choices=StepOutcome.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label="意见说明", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ConcludeForm(forms.Form):
+    result_code = forms.ChoiceField(
+        label="办结结果", choices=[("", "按审批决定"), *ResultCode.choices], required=False
+    )
+
+
+class DeliverForm(forms.Form):
+    tracking_number = forms.CharField(label="快递单号（邮寄送达时填写）", max_length=40, required=False)
+
+
+class FindApplicantForm(forms.Form):
+    id_number = forms.CharField(label="申请人身份证号码", max_length=18, min_length=15)
+
+
+class ItemSearchForm(forms.Form):
+    q = forms.CharField(label="事项名称或实施编码", max_length=50)
+
+
+def intake_missing(data, materials) -> list[dict]:
+    """容缺 choices: `missing_<id>` ticked with `due_<id>` as the promised date."""
+    return [
+        {"material_id": m.pk, "due": (data.get(f"due_{m.pk}") or "").strip()}
+        for m in materials
+        if data.get(f"missing_{m.pk}") == "on"
+    ]
