@@ -2,9 +2,11 @@
 
 from django.http import Http404
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 
+from tongban.cases.api import router as cases_router
 from tongban.catalog.api import router as catalog_router
 from tongban.core.api import router as core_router
 from tongban.core.errors import DomainError, InvalidInput, NotFound
@@ -25,6 +27,7 @@ api = NinjaAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/catalog", catalog_router)
+api.add_router("/cases", cases_router)
 
 
 @api.exception_handler(DomainError)
@@ -36,7 +39,7 @@ def domain_error(request, exc: DomainError):
 def validation_error(request, exc: NinjaValidationError):
     problems = []
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in ("query", "path", "body", "params")]
+        loc = [str(p) for p in err.get("loc", []) if p not in ("query", "path", "body", "params", "payload")]
         problems.append({"field": ".".join(loc) or "request", "message": err.get("msg", "invalid")})
     first = problems[0] if problems else {"field": "request", "message": "invalid"}
     body = InvalidInput(f"{first['field']}：{first['message']}").as_dict() | {"errors": problems}
@@ -46,3 +49,17 @@ def validation_error(request, exc: NinjaValidationError):
 @api.exception_handler(Http404)
 def not_found(request, exc):
     return api.create_response(request, NotFound().as_dict(), status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    body = {"code": "unauthorized", "message": "请先登录，或提供有效的访问令牌"}
+    return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    codes = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict"}
+    message = "CSRF 校验失败，请刷新页面后重试" if "CSRF" in str(exc) else str(exc)
+    body = {"code": codes.get(exc.status_code, "error"), "message": message}
+    return api.create_response(request, body, status=exc.status_code)

@@ -1,0 +1,559 @@
+"""Case endpoints under /api/v1/cases (thin: authenticate, parse, call one service, shape).
+
+People and officers use their session (CSRF token on unsafe methods); department systems use a
+client_credentials bearer token with the `api` scope and may read, accept, sign off steps of and
+conclude the cases of their own department. Every write takes an optional `Idempotency-Key`
+header: a retry with the same key returns the case without acting again. Errors are JSON:
+400 names the field, 403 a wrong department or role, 404 a case the caller may not see, 409 a
+case in another state (someone acted first).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+import pydantic
+from django.core.exceptions import RequestDataTooBig
+from ninja import Router, Status
+
+from tongban.core.errors import FieldProblem, InvalidInput, TooLarge
+from tongban.core.schemas import ErrorOut
+
+from . import clock, queries, services
+from .enums import CaseState, Channel
+from .permissions import PEOPLE, STAFF, STAFF_OR_SYSTEM, staff_actor
+from .schemas import (
+    AssignIn,
+    CaseDetail,
+    CasePage,
+    CaseSummary,
+    ConcludeIn,
+    DeliverIn,
+    DeliveryChoiceIn,
+    ExtendIn,
+    MaterialIn,
+    PauseIn,
+    QueueOut,
+    ReasonIn,
+    StepIn,
+    SubmitIn,
+    SupplementIn,
+    SupplyIn,
+    WithdrawIn,
+)
+
+router = Router(tags=["cases"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut}
+PAGE_SIZE = 20
+MAX_PAGE = 1000
+MAX_KEY = 80
+
+
+def _upload_body(model) -> dict:
+    """The request body documented for both encodings (the endpoint parses it itself)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+    schema["properties"]["materials"]["items"] = defs["MaterialIn"]
+    multipart = {
+        "type": "object",
+        "properties": {
+            "item_code": {"type": "string"},
+            "data": {"type": "string", "description": "the form as a JSON object"},
+            "channel": {"type": "string"},
+            "note": {"type": "string"},
+        },
+        "additionalProperties": {
+            "type": "string",
+            "format": "binary",
+            "description": "files as material_<material id> (several per material)",
+        },
+    }
+    return {
+        "requestBody": {
+            "content": {"application/json": {"schema": schema}, "multipart/form-data": {"schema": multipart}},
+            "required": True,
+        }
+    }
+
+
+# --- shaping -------------------------------------------------------------------------------
+
+
+def summary(case) -> dict:
+    return {
+        "number": case.number,
+        "item_code": case.item_code,
+        "item_name": case.item_name,
+        "department": case.department.name,
+        "state": case.state,
+        "state_name": str(CaseState(case.state).label),
+        "channel": case.channel,
+        "submitted_at": case.submitted_at,
+        "received_on": case.received_on,
+        "accepted_on": case.accepted_on,
+        "promised_due": case.promised_due,
+        "statutory_due": case.statutory_due,
+        "clock_level": case.clock_level,
+    }
+
+
+def detail(case) -> dict:
+    case.refresh_from_db()
+    return summary(case) | {
+        "applicant_name": case.applicant_name,
+        "deemed_accepted": case.deemed_accepted,
+        "promised_days": case.promised_days,
+        "statutory_days": case.statutory_days,
+        "paused_days": case.paused_days,
+        "extension_days": case.extension_days,
+        "supplement_items": case.supplement_items,
+        "supplement_due": case.supplement_due,
+        "missing_materials": case.missing_materials,
+        "commitment": case.commitment,
+        "decision": case.decision,
+        "decision_reason": case.decision_reason,
+        "result_code": case.result_code,
+        "concluded_at": case.concluded_at,
+        "concluded_on_time": case.concluded_on_time,
+        "delivery": case.delivery,
+        "pickup_code": case.pickup_code,
+        "tracking_number": case.tracking_number,
+        "delivered_at": case.delivered_at,
+        "return_reason": case.return_reason,
+        "form": services.form_data(case),
+        "materials": [
+            {
+                "id": m.pk,
+                "name": m.name,
+                "material_id": m.material_id,
+                "size": m.size,
+                "content_type": m.content_type,
+                "sha256": m.sha256,
+                "stage": m.stage,
+            }
+            for m in case.materials.order_by("id")
+        ],
+        "steps": [
+            {
+                "index": s.index,
+                "name": s.name,
+                "role": s.role,
+                "state": s.state,
+                "limit_days": s.limit_days,
+                "assignee_id": s.assignee_id,
+                "started_on": s.started_on,
+                "due_on": s.due_on,
+                "completed_at": s.completed_at,
+                "outcome": s.outcome,
+                "comment": s.comment,
+                "escalated": s.escalated,
+            }
+            for s in case.steps.order_by("index")
+        ],
+        "timeline": [
+            {
+                "at": e.at,
+                "actor": e.actor_label,
+                "action": e.action,
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "note": e.note,
+                "data": e.data,
+            }
+            for e in queries.timeline(case)
+        ],
+        "clock": queries.clock_lines(case),
+    }
+
+
+def page_of(qs, page: int) -> dict:
+    if not 1 <= page <= MAX_PAGE:
+        raise InvalidInput.field("page", f"页码应在1到{MAX_PAGE}之间")
+    rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+    return {
+        "count": qs.count(),
+        "page": page,
+        "page_size": PAGE_SIZE,
+        "items": [summary(c) for c in rows],
+    }
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def idem_key(request) -> str:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > MAX_KEY:
+        raise InvalidInput.field("Idempotency-Key", f"幂等键不能超过{MAX_KEY}个字符")
+    return key
+
+
+def once(request, action: str, work):
+    """A write whose service takes no key, made idempotent by the header."""
+    return services.run_once(actor=request.auth, idempotency_key=idem_key(request), action=action, work=work)
+
+
+def _validated(model: type[pydantic.BaseModel], raw):
+    try:
+        return model.model_validate(raw)
+    except pydantic.ValidationError as exc:
+        problems = [
+            FieldProblem(".".join(str(p) for p in err["loc"]) or "body", err["msg"]) for err in exc.errors()
+        ]
+        raise InvalidInput(f"{problems[0].field}：{problems[0].message}", problems=problems) from exc
+
+
+def _json_body(request) -> dict:
+    try:
+        raw = json.loads(request.body or b"{}")
+    except RequestDataTooBig as exc:
+        raise TooLarge("请求过大：请改用 multipart/form-data 上传文件") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput.field("body", "请求体不是有效的 JSON") from exc
+    if not isinstance(raw, dict):
+        raise InvalidInput.field("body", "请求体应为 JSON 对象")
+    return raw
+
+
+def _json_uploads(materials: list[MaterialIn]) -> list[services.Upload]:
+    uploads = []
+    for i, m in enumerate(materials):
+        try:
+            content = base64.b64decode(m.content_base64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise InvalidInput.field(f"materials.{i}.content_base64", "不是有效的 base64 内容") from exc
+        upload = services.Upload(
+            material_id=m.material_id, name=m.name or "材料", content=content, content_type=m.content_type
+        )
+        services.check_upload(upload, field=f"materials.{i}")
+        uploads.append(upload)
+    return uploads
+
+
+def _multipart_uploads(request) -> list[services.Upload]:
+    uploads = []
+    for field, files in request.FILES.lists():
+        prefix, _, ident = field.partition("_")
+        if prefix != "material" or not ident.isdigit():
+            raise InvalidInput.field(field, "文件字段应命名为 material_<材料编号>")
+        for f in files:
+            if f.size > services.MAX_FILE_BYTES:
+                raise InvalidInput.field(
+                    field, f"“{f.name}”超过 {services.MAX_FILE_BYTES // (1024 * 1024)} MB"
+                )
+            upload = services.Upload(
+                material_id=int(ident),
+                name=f.name[:200],
+                content=f.read(),
+                content_type=(f.content_type or "").split(";")[0].strip(),
+            )
+            services.check_upload(upload, field=field)
+            uploads.append(upload)
+    return uploads
+
+
+def _is_multipart(request) -> bool:
+    return request.content_type == "multipart/form-data"
+
+
+def _submission(request) -> tuple[SubmitIn, list[services.Upload]]:
+    if _is_multipart(request):
+        try:
+            data = json.loads(request.POST.get("data") or "{}")
+        except ValueError as exc:
+            raise InvalidInput.field("data", "申请表应为 JSON 对象") from exc
+        body = _validated(
+            SubmitIn,
+            {
+                "item_code": request.POST.get("item_code", ""),
+                "data": data,
+                "channel": request.POST.get("channel") or Channel.PC,
+            },
+        )
+        return body, _multipart_uploads(request)
+    body = _validated(SubmitIn, _json_body(request))
+    return body, _json_uploads(body.materials)
+
+
+# --- the applicant -------------------------------------------------------------------------
+
+
+@router.post(
+    "/",
+    auth=PEOPLE,
+    response={201: CaseDetail, **ERRORS},
+    openapi_extra=_upload_body(SubmitIn),
+    summary="Submit an application",
+)
+def submit(request):
+    """申报: the form as a JSON object and the materials, either base64 in JSON or as
+    multipart files named `material_<id>`. The case waits for 预审."""
+    body, uploads = _submission(request)
+    case = services.do_submit(
+        actor=request.auth,
+        item_code=body.item_code,
+        data=body.data,
+        uploads=uploads,
+        channel=body.channel,
+        idempotency_key=idem_key(request),
+    )
+    return Status(201, detail(case))
+
+
+@router.get("/", auth=PEOPLE, response={200: CasePage, **ERRORS}, summary="My cases")
+def my_cases(request, page: int = 1):
+    """我的办件: as applicant, agent, submitter or for an enterprise the person acts for."""
+    return page_of(queries.cases_of(request.auth), page)
+
+
+@router.get("/queues", auth=STAFF, response={200: list[QueueOut], **ERRORS}, summary="Staff queues")
+def queues(request):
+    actor = staff_actor(request)
+    on = clock.today()
+    return [
+        {"kind": kind, "name": name, "count": queries.queue(actor, kind, on=on).count()}
+        for kind, name in queries.QUEUES.items()
+    ]
+
+
+@router.get("/queues/{kind}", auth=STAFF, response={200: CasePage, **ERRORS}, summary="One staff queue")
+def queue(request, kind: str, page: int = 1):
+    """待预审 (precheck), 我的待办 (mine), 科室待办 (team), 即将到期 (due_soon), 已超期 (overdue),
+    暂停计时 (paused) of the officer's department."""
+    actor = staff_actor(request)
+    if kind not in queries.QUEUES:
+        raise InvalidInput.field("kind", "队列应为：" + "、".join(queries.QUEUES))
+    return page_of(queries.queue(actor, kind, on=clock.today()), page)
+
+
+@router.get("/search", auth=STAFF, response={200: list[CaseSummary], **ERRORS}, summary="Search cases")
+def search(request, q: str = ""):
+    """By case number (exact), item code (exact or prefix) or applicant name (contains), in the
+    officer's department; at most 50, newest first."""
+    actor = staff_actor(request)
+    if not q.strip():
+        raise InvalidInput.field("q", "请输入办件编号、事项编码或申请人姓名")
+    if len(q) > 60:
+        raise InvalidInput.field("q", "检索内容不能超过60个字符")
+    return [summary(c) for c in queries.find_cases(actor, q)]
+
+
+@router.get("/{number}", auth=STAFF_OR_SYSTEM, response={200: CaseDetail, **ERRORS}, summary="One case")
+def case_detail(request, number: str):
+    """The case with its steps, materials, timeline and the clock's calculation."""
+    return detail(services.access_case(request.auth, number))
+
+
+@router.post(
+    "/{number}/supply",
+    auth=PEOPLE,
+    response={200: CaseDetail, **ERRORS},
+    openapi_extra=_upload_body(SupplyIn),
+    summary="Supply requested materials",
+)
+def supply(request, number: str):
+    """补正: the files asked for, base64 in JSON ({"materials": [...], "note": ""}) or multipart."""
+    if _is_multipart(request):
+        uploads, note = _multipart_uploads(request), request.POST.get("note", "")[:2000]
+    else:
+        body = _validated(SupplyIn, _json_body(request))
+        uploads, note = _json_uploads(body.materials), body.note
+    actor = request.auth
+    return detail(
+        once(
+            request,
+            "supply",
+            lambda: services.do_supply(actor=actor, number=number, uploads=uploads, note=note),
+        )
+    )
+
+
+@router.post("/{number}/withdraw", auth=PEOPLE, response={200: CaseDetail, **ERRORS}, summary="Withdraw")
+def withdraw(request, number: str, payload: WithdrawIn):
+    actor = request.auth
+    return detail(
+        once(
+            request,
+            "withdraw",
+            lambda: services.do_withdraw(actor=actor, number=number, reason=payload.reason),
+        )
+    )
+
+
+@router.post(
+    "/{number}/delivery", auth=PEOPLE, response={200: CaseDetail, **ERRORS}, summary="Choose delivery"
+)
+def choose_delivery(request, number: str, payload: DeliveryChoiceIn):
+    """送达方式: window (窗口领取), post (邮寄, with the address) or electronic."""
+    actor = request.auth
+    return detail(
+        once(
+            request,
+            "choose_delivery",
+            lambda: services.do_choose_delivery(
+                actor=actor, number=number, method=payload.method, address=payload.address
+            ),
+        )
+    )
+
+
+# --- the back office -----------------------------------------------------------------------
+
+
+@router.post("/{number}/accept", auth=STAFF_OR_SYSTEM, response={200: CaseDetail, **ERRORS}, summary="Accept")
+def accept(request, number: str):
+    """预审通过, 受理: the clock starts and the first approval step opens."""
+    actor = staff_actor(request)
+    return detail(services.do_accept(actor=actor, number=number, idempotency_key=idem_key(request)))
+
+
+@router.post("/{number}/refuse", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Refuse")
+def refuse(request, number: str, payload: ReasonIn):
+    """不予受理 with a reason."""
+    actor = staff_actor(request)
+    return detail(
+        once(request, "refuse", lambda: services.do_refuse(actor=actor, number=number, reason=payload.reason))
+    )
+
+
+@router.post("/{number}/return", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Return")
+def return_case(request, number: str, payload: ReasonIn):
+    """预审退回 with a reason."""
+    actor = staff_actor(request)
+    return detail(
+        once(request, "return", lambda: services.do_return(actor=actor, number=number, reason=payload.reason))
+    )
+
+
+@router.post(
+    "/{number}/request-supplement",
+    auth=STAFF,
+    response={200: CaseDetail, **ERRORS},
+    summary="Request supplements",
+)
+def request_supplement(request, number: str, payload: SupplementIn):
+    """预审补正: everything missing, listed at once."""
+    actor = staff_actor(request)
+    return detail(
+        once(
+            request,
+            "request_supplement",
+            lambda: services.do_request_supplement(
+                actor=actor, number=number, items=payload.items, note=payload.note
+            ),
+        )
+    )
+
+
+@router.post("/{number}/pause", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Pause the clock")
+def pause(request, number: str, payload: PauseIn):
+    """补齐补正 (kind=supplement, items) or 特别程序 (kind=special, procedure)."""
+    actor = staff_actor(request)
+    return detail(
+        once(
+            request,
+            "pause",
+            lambda: services.do_pause(
+                actor=actor,
+                number=number,
+                kind=payload.kind,
+                reason=payload.reason,
+                items=payload.items,
+                procedure=payload.procedure,
+            ),
+        )
+    )
+
+
+@router.post("/{number}/resume", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Resume the clock")
+def resume(request, number: str):
+    actor = staff_actor(request)
+    return detail(once(request, "resume", lambda: services.do_resume(actor=actor, number=number)))
+
+
+@router.post("/{number}/extend", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Extend")
+def extend(request, number: str, payload: ExtendIn):
+    """延期 of up to 10 working days in all, approved by a named department administrator."""
+    actor = staff_actor(request)
+    return detail(
+        once(
+            request,
+            "extend",
+            lambda: services.do_extend(
+                actor=actor,
+                number=number,
+                days=payload.days,
+                approver_id=payload.approver_id,
+                reason=payload.reason,
+            ),
+        )
+    )
+
+
+@router.post(
+    "/{number}/steps/{index}/assign",
+    auth=STAFF,
+    response={200: CaseDetail, **ERRORS},
+    summary="Assign a step",
+)
+def assign(request, number: str, index: int, payload: AssignIn):
+    """The active step to a named officer, or back to the department queue (null)."""
+    actor = staff_actor(request)
+    return detail(
+        once(
+            request,
+            f"assign{index}",
+            lambda: services.do_assign_step(
+                actor=actor, number=number, step_index=index, assignee_id=payload.assignee_id
+            ),
+        )
+    )
+
+
+@router.post(
+    "/{number}/steps/{index}/complete",
+    auth=STAFF_OR_SYSTEM,
+    response={200: CaseDetail, **ERRORS},
+    summary="Complete a step",
+)
+def complete_step(request, number: str, index: int, payload: StepIn):
+    """Sign off the active step (pass / fail); the last step's outcome is the decision."""
+    actor = staff_actor(request)
+    return detail(
+        services.do_complete_step(
+            actor=actor,
+            number=number,
+            step_index=index,
+            outcome=payload.outcome,
+            comment=payload.comment,
+            idempotency_key=idem_key(request),
+        )
+    )
+
+
+@router.post(
+    "/{number}/conclude", auth=STAFF_OR_SYSTEM, response={200: CaseDetail, **ERRORS}, summary="Conclude"
+)
+def conclude(request, number: str, payload: ConcludeIn):
+    """办结 with the national result code (01 出证, 02 准予, 03 不予许可; empty: by the decision)."""
+    actor = staff_actor(request)
+    return detail(
+        services.do_conclude(
+            actor=actor, number=number, result_code=payload.result_code, idempotency_key=idem_key(request)
+        )
+    )
+
+
+@router.post("/{number}/deliver", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Deliver")
+def deliver(request, number: str, payload: DeliverIn):
+    """送达 by the chosen method (post needs the tracking number)."""
+    actor = staff_actor(request)
+    return detail(
+        once(
+            request,
+            "deliver",
+            lambda: services.do_deliver(actor=actor, number=number, tracking_number=payload.tracking_number),
+        )
+    )
