@@ -115,6 +115,17 @@ TASKS = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+# People's passwords: Django's default (PBKDF2 first). The last entry is only for OIDC client
+# secrets (128 random characters, see tongban/accounts/hashers.py), named by
+# OAUTH2_PROVIDER["CLIENT_SECRET_HASHER"]; it is listed so stored secrets can be identified.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "tongban.accounts.hashers.ClientSecretHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -212,6 +223,8 @@ OAUTH2_PROVIDER = {
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "OAUTH2_VALIDATOR_CLASS": "tongban.accounts.oidc.TongbanValidator",
+    # Client secrets: a fast salted HMAC-SM3 (tongban.accounts.hashers), not the password KDF.
+    "CLIENT_SECRET_HASHER": "tongban_hmac_sm3",
     "SCOPES": {
         "openid": "身份标识（必需）",
         "profile": "姓名与实名认证等级",

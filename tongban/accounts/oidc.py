@@ -234,6 +234,31 @@ def _s256(verifier: str) -> str:
 # --- The validator -----------------------------------------------------------------------
 
 
+# --- Claims ----------------------------------------------------------------------------
+
+# The scope that releases each claim. `sub` and `acr` come with `openid`.
+CLAIM_SCOPE = {
+    "sub": "openid",
+    "acr": "openid",
+    "name": "profile",
+    "phone_number": "phone",
+    "id_number_masked": "id_number",
+    "acting": "acting",
+}
+# The user fields `person_claims` reads (and `queries.acting_claim` reads `acting` and the pk):
+# a caller that loads a partial user must load at least these.
+CLAIM_USER_FIELDS = (
+    "id",
+    "sub",
+    "assurance_level",
+    "display_name",
+    "username",
+    "mobile_masked",
+    "id_number_masked",
+    "acting",
+)
+
+
 def _acting(user) -> dict:
     from . import queries
 
@@ -241,40 +266,130 @@ def _acting(user) -> dict:
     return claim(user) if claim is not None else {"kind": "self"}
 
 
-def _granted(request, scope: str) -> bool:
-    client = getattr(request, "client", None)
-    return client is not None and scope in client.allowed_scope_set
+def _id_number_masked(user, client):
+    # Re-checked against the client's registration at release time, so a grant withdrawn by an
+    # administrator stops the claim at once, even on a live token.
+    granted = client is not None and "id_number" in client.allowed_scope_set
+    return user.id_number_masked if granted else None
+
+
+# claim -> (user, client) -> value; None leaves the claim out. Same order as CLAIM_SCOPE.
+_CLAIM_VALUES = {
+    "sub": lambda user, client: str(user.sub),
+    "acr": lambda user, client: AssuranceLevel(user.assurance_level).acr,
+    "name": lambda user, client: user.display_name or user.username,
+    "phone_number": lambda user, client: user.mobile_masked or None,
+    "id_number_masked": _id_number_masked,
+    "acting": lambda user, client: _acting(user),
+}
+
+
+def person_claims(user, *, scopes, client) -> dict:
+    """The claims about a person released to `client` for a token carrying `scopes`, for the ID
+    token and for userinfo (the toolkit's path and the lean userinfo view both call this).
+    Only the claims whose scope the token carries are computed; claims without a value are
+    left out."""
+    scopes = set(scopes)
+    claims: dict[str, Any] = {}
+    for claim, scope in CLAIM_SCOPE.items():
+        if scope in scopes:
+            value = _CLAIM_VALUES[claim](user, client)
+            if value is not None:
+                claims[claim] = value
+    return claims
+
+
+# --- userinfo without oauthlib ------------------------------------------------------------
+#
+# GET/POST /o/userinfo/ is the hottest OIDC endpoint (every relying party calls it after each
+# sign-in, some on every page). The toolkit's path builds an oauthlib request, loads the token
+# with `select_related("application", "user")` (three model instances from about 60 columns)
+# and walks the bearer-token machinery: about 3.5 ms of CPU for one indexed lookup. This path
+# answers the plain case -- `Authorization: Bearer <token>` -- with one query of the few columns
+# it needs, the same checks in the same order, the same RFC 6750 errors (oauthlib's own error
+# classes render them) and the same refusal notes, and `person_claims` for the claims. Anything
+# else (no header, a token in the query or body, a resource-restricted token, introspection
+# configured, a client model that can be disabled) returns None and takes the toolkit's path.
+
+
+def _partial(model, data: dict, db: str):
+    """A model instance with only these fields loaded (as the ORM does for `.only()`)."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in data]
+    return model.from_db(db, names, [data[name] for name in names])
+
+
+def _bearer_refusal(reason: str, error: errors.OAuth2Error) -> tuple[dict, str, int]:
+    note_refusal(reason)
+    return error.headers, error.json, error.status_code
+
+
+def lean_userinfo(authorization: str) -> tuple[dict, str, int] | None:
+    """(headers, body, status) of the userinfo response for this Authorization header, exactly
+    as the toolkit would answer; None when the toolkit's path must answer instead."""
+    from oauth2_provider.models import AbstractApplication, get_access_token_model
+    from oauth2_provider.scopes import get_scopes_backend
+
+    from .models import Client, User
+
+    parts = authorization.split()  # as oauthlib's get_token_from_header
+    if len(parts) != 2 or parts[0].lower() != "bearer":
+        return None
+    if (
+        oauth2_settings.RESOURCE_SERVER_INTROSPECTION_URL
+        or Client.is_usable is not AbstractApplication.is_usable
+    ):
+        return None
+    rows = get_access_token_model().objects.filter(
+        token_checksum=hashlib.sha256(parts[1].encode("utf-8")).hexdigest()
+    )
+    # `token_checksum` is unique: no ORDER BY (what `.first()` adds costs compiling and a sort).
+    found = rows.values(
+        "expires",
+        "scope",
+        "resource",
+        "application_id",
+        "application__allowed_scopes",
+        *(f"user__{name}" for name in CLAIM_USER_FIELDS),
+    )[:1]
+    row = next(iter(found), None)
+    # The toolkit's order: unknown, expired, missing scope (its bearer check), then no person.
+    if row is None:
+        return _bearer_refusal("token_invalid", errors.InvalidTokenError())
+    if row["resource"]:
+        return None  # RFC 8707 audience check: the toolkit's path
+    if not row["expires"] or timezone.now() >= row["expires"]:
+        return _bearer_refusal("token_expired", errors.InvalidTokenError())
+    if "openid" not in row["scope"].split():
+        return _bearer_refusal("insufficient_scope", errors.InvalidTokenError())
+    if row["user__id"] is None:
+        # A client_credentials token names a system, not a person.
+        return _bearer_refusal(
+            "token_has_no_user",
+            errors.InvalidTokenError(description="This token does not belong to a person."),
+        )
+    user = _partial(User, {name: row[f"user__{name}"] for name in CLAIM_USER_FIELDS}, rows.db)
+    client = None
+    if row["application_id"] is not None:
+        client = _partial(
+            Client,
+            {"id": row["application_id"], "allowed_scopes": row["application__allowed_scopes"]},
+            rows.db,
+        )
+    # The toolkit hands the claims the token's scopes that are known to SCOPES.
+    token_scopes = row["scope"].split()
+    scopes = [name for name in get_scopes_backend().get_all_scopes() if name in token_scopes]
+    claims = person_claims(user, scopes=scopes, client=client)
+    return {"Content-Type": "application/json"}, json.dumps(claims), 200
 
 
 class TongbanValidator(OAuth2Validator):
     """django-oauth-toolkit's validator with the platform's claims and policies."""
 
-    oidc_claim_scope = {
-        "sub": "openid",
-        "acr": "openid",
-        "name": "profile",
-        "phone_number": "phone",
-        "id_number_masked": "id_number",
-        "acting": "acting",
-    }
-
-    # Request-agnostic form: the toolkit evaluates each callable with the request, and only
-    # for the scopes the token carries (`oidc_claim_scope`).
-    def get_additional_claims(self):
-        return {
-            "sub": lambda r: str(r.user.sub),
-            "acr": lambda r: AssuranceLevel(r.user.assurance_level).acr,
-            "name": lambda r: r.user.display_name or r.user.username,
-            "phone_number": lambda r: r.user.mobile_masked or None,
-            # Re-checked against the client's registration at release time, so a grant
-            # withdrawn by an administrator stops the claim at once.
-            "id_number_masked": lambda r: r.user.id_number_masked if _granted(r, "id_number") else None,
-            "acting": lambda r: _acting(r.user),
-        }
+    oidc_claim_scope = CLAIM_SCOPE
 
     def get_oidc_claims(self, token, token_handler, request):
-        claims = super().get_oidc_claims(token, token_handler, request)
-        return {k: v for k, v in claims.items() if v is not None}
+        # The toolkit's scopes on the request are the token's scopes known to SCOPES.
+        return person_claims(request.user, scopes=request.scopes, client=getattr(request, "client", None))
 
     def get_discovery_claims(self, request):
         return list(CLAIMS_SUPPORTED)
