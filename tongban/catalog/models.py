@@ -220,6 +220,40 @@ class HandlingItem(models.Model):
         return self.name
 
 
+class ItemSearch(models.Model):
+    """The search row of a current implementation item: only what search filters, ranks and
+    matches on. Narrow on purpose: a word search walks rows in popularity order and checks each
+    one's vector, and at 724,000 items the guide rows (about 2 kB each) do not stay in memory
+    while these do. Kept in step by `services.sync_search_rows` wherever items become current."""
+
+    item = models.OneToOneField(
+        ImplementationItem, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    code = models.CharField(max_length=36, unique=True)
+    name = models.CharField(max_length=200)
+    popularity = models.PositiveIntegerField(default=0)
+    region_id = models.CharField(max_length=12)
+    department_id = models.BigIntegerField()
+    item_type = models.CharField(max_length=2)
+    basic_code = models.CharField(max_length=12)
+    is_online = models.BooleanField(default=False)
+    is_immediate = models.BooleanField(default=False)
+    nearby = models.BooleanField(default=False)
+    at_most_once = models.BooleanField(default=False)
+    search_text = SearchTextField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["-popularity", "code"], name="search_hot"),
+            models.Index(fields=["region_id"], name="search_region", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["department_id", "-popularity"], name="search_department"),
+            models.Index(fields=["basic_code"], name="search_basic"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
 class Material(models.Model):
     """A material (申请材料) of an implementation item version."""
 

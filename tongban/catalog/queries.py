@@ -13,7 +13,7 @@ from tongban.core.search import MAX_QUERY_CHARS, query_tokens
 
 from .checks import BASIC_CODE_RE, IMPL_CODE_RE, embedded_basic_code
 from .enums import HandlingList, ItemType, Status
-from .models import BasicItem, ImplementationItem, Material, Topic
+from .models import BasicItem, ImplementationItem, ItemSearch, Material, Topic
 
 PAGE_SIZE = 20
 MAX_PAGE = 500
@@ -69,13 +69,16 @@ LIST_FILTERS = {
 }
 
 
-def filter_items(qs: QuerySet[ImplementationItem], f: SearchFilters) -> QuerySet[ImplementationItem]:
+def filter_items(qs: QuerySet, f: SearchFilters) -> QuerySet:
+    """The filters of a search, on current items or on their search rows (same field names)."""
     if f.region:
         region = core_queries.get_region(f.region)
         if f.scope == "serving":
             qs = qs.filter(region_id__in=core_queries.region_codes_serving(region))
         else:
-            qs = qs.filter(region__code__startswith=region.prefix)
+            # On the item the region is a foreign key (to Region.code); on a search row, its code.
+            field = "region__code" if qs.model is ImplementationItem else "region_id"
+            qs = qs.filter(**{f"{field}__startswith": region.prefix})
     if f.department:
         qs = qs.filter(department_id=core_queries.get_department(f.department).pk)
     if f.item_type:
@@ -114,15 +117,15 @@ def search_items(f: SearchFilters) -> tuple[SearchCount, list[ImplementationItem
     SEARCH_CANDIDATES matches ranks the SEARCH_CANDIDATES most popular ones and reports an
     estimated count (`count.exact` is False)."""
     f = check_filters(f)
-    qs = filter_items(current_items(), f)
     q = f.q.strip()
     order = ["-popularity", "code"]
     start = (f.page - 1) * PAGE_SIZE
     if q and not BASIC_CODE_RE.match(q) and not (CODE_QUERY_RE.match(q) and any(c.isdigit() for c in q)):
+        rows = filter_items(ItemSearch.objects.all(), f)  # validates the filters first
         if not query_tokens(q):
             return SearchCount(0), []
-        matches = qs.filter(search_text__matches=q)
-        ids = list(matches.order_by(*order).values_list("pk", flat=True)[: SEARCH_CANDIDATES + 1])
+        matches = rows.filter(search_text__matches=q)
+        ids = list(matches.order_by(*order).values_list("item_id", flat=True)[: SEARCH_CANDIDATES + 1])
         total = SearchCount(len(ids))
         if len(ids) > SEARCH_CANDIDATES:
             ids = ids[:SEARCH_CANDIDATES]
@@ -138,6 +141,7 @@ def search_items(f: SearchFilters) -> tuple[SearchCount, list[ImplementationItem
             .order_by("name_hit", *order)
         )
         return total, list(ranked[start : start + PAGE_SIZE])
+    qs = filter_items(current_items(), f)
     if q and BASIC_CODE_RE.match(q):
         qs = qs.filter(basic_code=q)  # every implementation of a basic item
     elif q:

@@ -20,7 +20,7 @@ from tongban.core.search import index_text
 
 from . import checks, permissions
 from .enums import CaseType, HandlingForm, OnlineDepth, Status
-from .models import BasicItem, HandlingItem, ImplementationItem, Material, Topic
+from .models import BasicItem, HandlingItem, ImplementationItem, ItemSearch, Material, Topic
 
 BASIC_FIELDS = ("code", "name", "item_type", "level", "legal_basis", "service_objects", "description", "hot")
 IMPL_FIELDS = (
@@ -392,6 +392,37 @@ def do_submit_for_review(*, actor, item):
     return item
 
 
+SEARCH_COLUMNS = (
+    "code",
+    "name",
+    "popularity",
+    "region_id",
+    "department_id",
+    "item_type",
+    "basic_code",
+    "is_online",
+    "is_immediate",
+    "nearby",
+    "at_most_once",
+    "search_text",
+)
+
+
+def sync_search_rows(codes) -> int:
+    """Make the search rows of these implementation codes match their current versions (an
+    item that has none any more drops out). Call wherever items become current."""
+    codes = sorted(set(codes))
+    written = 0
+    for start in range(0, len(codes), 2000):
+        chunk = codes[start : start + 2000]
+        ItemSearch.objects.filter(code__in=chunk).delete()
+        rows = ImplementationItem.objects.filter(code__in=chunk, is_current=True).values(
+            "id", *SEARCH_COLUMNS
+        )
+        written += len(ItemSearch.objects.bulk_create([ItemSearch(item_id=r.pop("id"), **r) for r in rows]))
+    return written
+
+
 def _publish(actor, item) -> None:
     model = type(item)
     now = timezone.now()
@@ -403,6 +434,8 @@ def _publish(actor, item) -> None:
     )
     item.status, item.is_current, item.published_at = Status.PUBLISHED, True, now
     item._stored_status = Status.PUBLISHED
+    if model is ImplementationItem:
+        sync_search_rows([item.code])
     audit.record(
         actor=actor,
         action=f"catalog.{_label(item)}.publish",
@@ -563,6 +596,8 @@ def do_import_items(
                 is_current=False, status=Status.SUPERSEDED
             )
         ImplementationItem.objects.bulk_create(items)
+        if publish:
+            sync_search_rows([i.code for i in items])
         mats, handling = [], []
         for item, b in zip(items, chunk, strict=True):
             m, h = _children(item, b)

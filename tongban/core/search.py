@@ -273,3 +273,17 @@ class CreateSearchIndex(Operation):
     def deconstruct(self):
         kwargs = {"condition": self.condition} if self.condition else {}
         return self.__class__.__qualname__, [self.model_name, self.field], kwargs
+
+
+class DropSearchIndex(CreateSearchIndex):
+    """Migration operation: remove the full-text index of `model_name.field` (the reverse of
+    CreateSearchIndex), for when searching moves to another table."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def describe(self):
+        return f"Drop full-text search index on {self.model_name}.{self.field}"

@@ -852,6 +852,7 @@ def _load_batch(plan: _Plan, todo: list[tuple[dict, list[dict], Department]], co
     ]
     with transaction.atomic():
         ImplementationItem.objects.bulk_create(rows)
+        services.sync_search_rows([row.code for row in rows])
         mats = [
             Material(item=row, order=n, **{**services.MATERIAL_DEFAULTS, **m})
             for row, (_, row_mats, _) in zip(rows, todo, strict=True)
