@@ -74,7 +74,6 @@ QUEUES = {
 def queue(actor, kind: str, *, on: dt.date) -> QuerySet[Case]:
     """The staff queues of the actor's department."""
     base = Case.objects.filter(department_id=actor.department_id).select_related("department")
-    roles = [r for r in StaffRole.values if account_queries.has_role(actor, r)]
     active = CaseStep.objects.filter(state=StepState.ACTIVE)
     if kind == "precheck":
         qs = base.filter(state=CaseState.SUBMITTED).order_by("received_on", "id")
@@ -83,6 +82,8 @@ def queue(actor, kind: str, *, on: dt.date) -> QuerySet[Case]:
             "statutory_due", "id"
         )
     elif kind == "team":
+        # The actor's roles in one query (a superuser holds them all).
+        roles = StaffRole.values if actor.is_superuser else account_queries.role_names(actor)
         qs = base.filter(
             pk__in=active.filter(assignee__isnull=True, role__in=roles).values("case_id")
         ).order_by("promised_due", "id")
@@ -192,7 +193,7 @@ def statistics(
     from .enums import Channel
 
     scope = Case.objects.filter(
-        region_id__startswith=region_prefix, received_on__gte=since, received_on__lte=until
+        region__code__startswith=region_prefix, received_on__gte=since, received_on__lte=until
     )
     rows: dict[int, Stats] = {}
 
