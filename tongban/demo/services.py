@@ -23,6 +23,7 @@ from tongban.core import queries as core_queries
 from tongban.core import services as core_services
 from tongban.core.enums import RegionLevel
 
+from . import cases as demo_cases
 from . import guides, identity, queries
 from .data import accounts, departments, featured, people, places, topics
 from .data.catalogue import all_specs, spec_by_name
@@ -121,6 +122,11 @@ def do_seed_demo(*, actor: str = ACTOR, log: Callable[[str], None] | None = None
                 # A demo seeded before the identity data existed: add only that.
                 say("The demo catalogue exists; adding the identity data (registers and accounts).")
                 identity.seed_identity(actor=actor, units=load_units(), say=say)
+    # Case handling (chains, city clerks, demo cases): only what is missing, on every run.
+    with transaction.atomic():
+        _serialise_seeding()
+        wrote_cases = demo_cases.seed_cases(actor=actor, say=say)
+    reused = reused and not (wrote_cases["chains"] or wrote_cases["clerks"] or wrote_cases["cases"])
     if reused:
         # The one part kept up to date on every run: the demo department system's client
         # (redirect URIs, client_id and secret from the settings). Writes only when it differs.

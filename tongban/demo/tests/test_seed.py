@@ -236,7 +236,8 @@ def test_second_run_reuses_the_demo_and_writes_nothing(demo):
     assert after_first == after_second
     assert after_first["population"] == people.POPULATION == 3000
     assert after_first["legal_register"] == people.LEGAL_PERSONS == 300
-    assert after_first["users"] == len(ACCOUNTS) + len(PEOPLE) + 1 == 17  # + the villager
+    # + the villager and one window clerk per prefecture-level city's hall (demo/cases.py)
+    assert after_first["users"] == len(ACCOUNTS) + len(PEOPLE) + 1 + 17 == 34
     assert (after_first["legal_persons"], after_first["mandates"], after_first["consents"]) == (1, 2, 1)
     assert after_first["clients"] == 1
     assert "already seeded" in demo["second"]
@@ -433,3 +434,33 @@ def test_demo_oidc_client(demo):
     assert client.client_id in out.getvalue()
     assert "http://127.0.0.1:8000/demo/department/" in out.getvalue()
     assert "http://localhost:8000/demo/department/callback/" in out.getvalue()
+
+
+def test_demo_cases_chains_clerks_and_queues(demo):
+    from tongban.accounts import queries as account_queries
+    from tongban.cases import notices
+    from tongban.cases import queries as case_queries
+    from tongban.cases import services as case_services
+    from tongban.cases.clock import today
+    from tongban.demo import cases as demo_cases
+
+    for basic, region, steps in demo_cases.CHAINS:
+        code = demo_cases.featured_code(basic, region)
+        assert code is not None and case_services.chain_for(code, 0) == steps
+    clerks = get_user_model().objects.filter(username__startswith="clerk-")
+    assert clerks.count() == 17 and all(account_queries.has_role(u, "window_clerk") for u in clerks)
+    states = {
+        key: sorted(c.state for c in case_queries.cases_of(_citizen(key)))
+        for key in ("citizen_l1", "citizen_l2", "citizen_l3")
+    }
+    assert states == {
+        "citizen_l1": ["supplement"],
+        "citizen_l2": ["delivered", "submitted"],
+        "citizen_l3": ["accepted", "paused"],
+    }
+    officer = get_user_model().objects.get(username="officer")
+    sizes = {k: case_queries.queue(officer, k, on=today()).count() for k in ("precheck", "team", "paused")}
+    assert sizes == {"precheck": 1, "team": 2, "paused": 1}  # the paused case keeps its active step
+    done = next(c for c in case_queries.cases_of(_citizen("citizen_l2")) if c.state == "delivered")
+    assert [n.kind for n in notices.notices_of(done)] == ["acceptance", "grant"]
+    assert "demo cases" in demo["first"]

@@ -1,0 +1,675 @@
+"""Case handling at province scale: complete lifecycles per second, deadline computations per
+second, and the workbench queues' latency with a million cases in the database.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tongban_bench_cases \\
+        .venv/bin/python bench/case_lifecycle.py [--cases 1000000] [--workers 2] [--seconds 30] [--reuse]
+
+A benchmark, not a test. It (re)creates the PostgreSQL database named in DATABASE_URL (the name
+must contain "bench"; `--reuse` keeps it and loads only what is missing), migrates it and builds
+a small world through the real services: the 2025-2026 working-day calendar, Hubei's regions,
+`--departments` departments with one published item each, three officers of the first (the
+largest) department and a few citizens. Then:
+
+1. **load**: `--cases` cases (default 1,000,000) with their approval steps, written with
+   PostgreSQL COPY, spread over the departments by a Zipf-like share (the first department gets
+   about a tenth) and over the last year, in a realistic state mix (mostly delivered; about 6 %
+   in the approval chain, 1 % paused, 1.5 % waiting for pre-check ...), then VACUUM ANALYZE;
+2. **deadlines**: `clock.deadline` (calendar load + working-day arithmetic) per second, one
+   process, as the services call it;
+3. **lifecycles**: `--workers` processes each run, for `--seconds`, complete lifecycles through
+   `tongban.cases.services` in-process: submit (two PDF materials) -> accept -> three approval
+   steps (承办, 审核, 批准) -> conclude; lifecycles per second over all workers and p50/p99 per step;
+4. **queues**: for the officer of the largest department, each workbench queue (`queries.queue`:
+   precheck, mine, team, due_soon, overdue, paused) as a page asks for it (COUNT + the first
+   20 rows), `--rounds` times in shuffled order, p50/p95/p99; and the page itself,
+   `GET /workbench/cases/?queue=...` through Django's test client (the whole view: the six queue
+   counts, the page, the template), when the pages exist; EXPLAIN ANALYZE of the slowest queue.
+
+Targets (2 cores): >= 200 complete lifecycles/s; queue pages p95 <= 100 ms. Prints tables and
+writes var/bench/case_lifecycle.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import multiprocessing as mp
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
+os.environ.setdefault("SMS_GATEWAY", "tongban.accounts.gateways.OutboxSmsGateway")
+
+TARGET_LIFECYCLES = 200.0
+TARGET_QUEUE_P95_MS = 100.0
+PAGE_ROWS = 20
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+FORM = {
+    "applicant_name": "基准申请人",
+    "contact_name": "基准申请人",
+    "contact_phone": "13900000001",
+    "request": "申请办理",
+}
+STEPS = ("submit", "accept", "step0", "step1", "step2", "conclude")
+QUEUE_KINDS = ("precheck", "mine", "team", "due_soon", "overdue", "paused")
+# State mix of a year of cases seen today (share of all cases).
+STATE_MIX = (
+    ("delivered", 0.80),
+    ("concluded", 0.03),
+    ("decided", 0.005),
+    ("accepted", 0.06),
+    ("paused", 0.01),
+    ("submitted", 0.015),
+    ("supplement", 0.01),
+    ("returned", 0.02),
+    ("refused", 0.01),
+    ("withdrawn", 0.04),
+)
+SEQ_OFFSET = 500_000  # generated case numbers never meet the ones the services hand out
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--cases", type=int, default=1_000_000, help="cases already in the database")
+    p.add_argument("--departments", type=int, default=60, help="departments the cases are spread over")
+    p.add_argument("--workers", type=int, default=2, help="processes running lifecycles")
+    p.add_argument("--seconds", type=float, default=30.0, help="how long the lifecycle phase runs")
+    p.add_argument("--deadlines", type=int, default=5000, help="clock.deadline calls timed")
+    p.add_argument("--rounds", type=int, default=40, help="timed rounds per queue (query and page)")
+    p.add_argument("--reuse", action="store_true", help="keep the database; load only what is missing")
+    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--explain", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--out", default=str(ROOT / "var" / "bench" / "case_lifecycle.json"))
+    return p.parse_args()
+
+
+# --- The database -------------------------------------------------------------------------
+
+
+def prepare_database(url: str, *, reuse: bool) -> str:
+    """Drop and create the bench database (or keep it with --reuse); returns its name."""
+    import psycopg
+
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
+        sys.exit("DATABASE_URL must point at PostgreSQL (postgres://user@host:port/tongban_bench_cases)")
+    name = parts.path.lstrip("/")
+    if "bench" not in name:
+        sys.exit(f"refusing to drop {name!r}: the benchmark database's name must contain 'bench'")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and not reuse:
+            print(f"dropping database {name}")
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            print(f"creating database {name}")
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def build_world(departments: int) -> dict:
+    """Calendar, regions, departments with one published item each, officers, citizens: made
+    through the services, found again on --reuse (the bench reads the models directly)."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from tongban.accounts import services as account_services
+    from tongban.catalog.models import ImplementationItem
+    from tongban.catalog.testing import SYSTEM, ensure_regions, make_basic_item, make_department, make_item
+    from tongban.core import queries as core_queries
+    from tongban.core import services as core_services
+
+    call_command("migrate", verbosity=0)
+    ensure_regions()
+    if 2026 not in core_queries.covered_years():
+        core_services.do_seed_calendar_from_package(actor=SYSTEM, first_year=2025, last_year=2026)
+    items = []
+    for i in range(departments):
+        name = f"基准部门{i:03d}"
+        dept = core_queries.departments().filter(name=name).first()
+        if dept is None:
+            dept = make_department(region="420100", name=name, seed=10_000 + i)
+        item = ImplementationItem.objects.filter(department_id=dept.pk, is_current=True).first()
+        if item is None:
+            item = make_item(
+                dept, make_basic_item(name=f"基准事项{i:03d}许可"), promised_limit=5, statutory_limit=20
+            )
+        items.append(
+            {"dept": dept.pk, "item": item.pk, "code": item.code, "name": item.name, "region": item.region_id}
+        )
+    User = get_user_model()
+
+    def staff(username: str, role: str) -> int:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = account_services.do_upsert_staff(
+                actor=SYSTEM,
+                username=username,
+                password="bench-password-2026-long",
+                display_name=username,
+                roles=[role],
+                department_id=items[0]["dept"],
+            )
+        return user.pk
+
+    officers = [staff("bench-officer", "approving_officer"), staff("bench-officer2", "approving_officer")]
+    head = staff("bench-head", "department_admin")
+    citizens = []
+    for n in range(8):
+        user = User.objects.filter(display_name=f"基准市民{n}").first()
+        if user is None:
+            user = account_services.do_register_person(
+                actor=SYSTEM,
+                mobile=f"1391234{n:04d}",
+                password="Bench-pass-2026",
+                display_name=f"基准市民{n}",
+            )
+        citizens.append(user.pk)
+    return {"items": items, "officers": officers, "head": head, "citizens": citizens}
+
+
+def zipf_shares(n: int) -> list[float]:
+    w = [1 / (i + 1) ** 0.8 for i in range(n)]
+    s = sum(w)
+    return [x / s for x in w]
+
+
+def load_cases(world: dict, total: int, seed: int) -> dict | None:
+    """COPY `total` cases (minus those present) and their steps; returns load facts."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from tongban.cases.models import Case, CaseStep
+
+    have = Case.objects.count()
+    if have >= total:
+        print(f"{have:,} cases present: not loading")
+        return None
+    todo = total - have
+    rng = random.Random(seed + have)
+    today = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    items = world["items"]
+    shares = zipf_shares(len(items))
+    states = [s for s, _ in STATE_MIX]
+    weights = [w for _, w in STATE_MIX]
+    officers = world["officers"]
+    citizens = world["citizens"]
+    case_cols = [f.column for f in Case._meta.concrete_fields]
+    step_cols = [f.column for f in CaseStep._meta.concrete_fields if not f.primary_key]
+    with connection.cursor() as cur:
+        cur.execute("SELECT coalesce(max(id), 0) FROM cases_case")
+        next_id = cur.fetchone()[0] + 1
+    seq: dict[tuple[str, dt.date], int] = {}
+    chain = (
+        ("承办", "approving_officer", 2),
+        ("审核", "approving_officer", 1),
+        ("批准", "department_admin", 2),
+    )
+    t0 = time.perf_counter()
+    n_steps = 0
+    batch = 100_000
+    connection.ensure_connection()
+    raw = connection.connection
+    done = 0
+    while done < todo:
+        size = min(batch, todo - done)
+        case_rows, step_rows = [], []
+        for _ in range(size):
+            k = rng.choices(range(len(items)), shares)[0]
+            it = items[k]
+            state = rng.choices(states, weights)[0]
+            if state in ("submitted", "supplement"):
+                age = rng.randint(0, 6)
+            elif state in ("accepted", "paused", "decided"):
+                age = rng.randint(0, 25)
+            else:
+                age = rng.randint(3, 365)
+            day = today - dt.timedelta(days=age)
+            channel = rng.choice("1222233")
+            region = it["region"][:6]
+            key = (region, day)
+            seq[key] = seq.get(key, SEQ_OFFSET) + 1
+            number = f"{region}{day:%Y%m%d}{channel}{seq[key]:06d}"
+            submitted_at = dt.datetime.combine(day, dt.time(9, 0), tz) + dt.timedelta(
+                seconds=rng.randint(0, 8 * 3600)
+            )
+            accepted = state in ("accepted", "paused", "decided", "concluded", "delivered")
+            accepted_on = day + dt.timedelta(days=rng.randint(0, 2)) if accepted else None
+            if accepted_on and accepted_on > today:
+                accepted_on = today
+            promised_due = accepted_on + dt.timedelta(days=7) if accepted_on else None
+            statutory_due = accepted_on + dt.timedelta(days=28) if accepted_on else None
+            level = "ok"
+            if state == "accepted":
+                level = rng.choices(("ok", "warning", "overdue"), (0.75, 0.18, 0.07))[0]
+                if level == "overdue":
+                    promised_due = today - dt.timedelta(days=rng.randint(1, 5))
+            citizen = rng.choice(citizens)
+            final_at = submitted_at + dt.timedelta(days=rng.randint(1, 8))
+            row = {
+                "id": next_id,
+                "number": number,
+                "item_id": it["item"],
+                "item_code": it["code"],
+                "item_name": it["name"],
+                "department_id": it["dept"],
+                "region_id": it["region"],
+                "applicant_id": citizen,
+                "legal_person_id": None,
+                "applicant_name": "基准申请人",
+                "submitted_by_id": citizen,
+                "agent_id": None,
+                "channel": channel,
+                "state": state,
+                "case_type": "2",
+                "form_enc": "",
+                "promised_days": 5,
+                "statutory_days": 20,
+                "submitted_at": submitted_at,
+                "received_on": day,
+                "accepted_on": accepted_on,
+                "deemed_accepted": False,
+                "paused_days": 0,
+                "extension_days": 0,
+                "extension_reason": "",
+                "extension_approver_id": None,
+                "promised_due": promised_due,
+                "statutory_due": statutory_due,
+                "clock_level": level,
+                "supplement_items": '["材料"]' if state == "supplement" else "[]",
+                "supplement_due": day + dt.timedelta(days=14) if state == "supplement" else None,
+                "missing_materials": "[]",
+                "commitment": False,
+                "commitment_check_due": None,
+                "decision": "grant" if state in ("decided", "concluded", "delivered") else "",
+                "decision_reason": "",
+                "decided_at": final_at if state in ("decided", "concluded", "delivered") else None,
+                "result_code": "01"
+                if state in ("concluded", "delivered")
+                else ("05" if state == "returned" else ""),
+                "concluded_at": final_at if state in ("concluded", "delivered") else None,
+                "concluded_on_time": True if state in ("concluded", "delivered") else None,
+                "delivery": "window" if state == "delivered" else "",
+                "pickup_code": "",
+                "tracking_number": "",
+                "delivered_at": final_at if state == "delivered" else None,
+                "return_reason": "退回" if state in ("returned", "refused") else "",
+                "lock_version": 3,
+            }
+            case_rows.append(tuple(row[c] for c in case_cols))
+            if accepted:
+                active = rng.randint(0, 2) if state in ("accepted", "paused") else 3
+                for index, (name, role, limit) in enumerate(chain):
+                    if index < active:
+                        st, assignee, due = "done", None, accepted_on + dt.timedelta(days=limit)
+                    elif index == active:
+                        st = "active"
+                        assignee = (
+                            rng.choice(officers)
+                            if k == 0 and role == "approving_officer" and rng.random() < 0.4
+                            else None
+                        )
+                        due = (promised_due or today) - dt.timedelta(days=rng.randint(0, 3))
+                    else:
+                        st, assignee, due = "waiting", None, None
+                    step = {
+                        "case_id": next_id,
+                        "index": index,
+                        "name": name,
+                        "role": role,
+                        "limit_days": limit,
+                        "state": st,
+                        "assignee_id": assignee,
+                        "started_on": accepted_on if st != "waiting" else None,
+                        "due_on": due,
+                        "completed_at": final_at if st == "done" else None,
+                        "completed_by_id": officers[0] if st == "done" else None,
+                        "outcome": "pass" if st == "done" else "",
+                        "comment": "",
+                        "escalated": False,
+                    }
+                    step_rows.append(tuple(step[c] for c in step_cols))
+            next_id += 1
+        with raw.cursor() as cur:
+            with cur.copy(f"COPY cases_case ({', '.join(case_cols)}) FROM STDIN") as copy:
+                for r in case_rows:
+                    copy.write_row(r)
+            with cur.copy(f"COPY cases_casestep ({', '.join(step_cols)}) FROM STDIN") as copy:
+                for r in step_rows:
+                    copy.write_row(r)
+        done += size
+        n_steps += len(step_rows)
+        rate = done / (time.perf_counter() - t0)
+        print(f"  {have + done:,} cases, {n_steps:,} steps ({rate:,.0f} cases/s)", flush=True)
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT setval(pg_get_serial_sequence('cases_case', 'id'), (SELECT max(id) FROM cases_case))"
+        )
+    return {"cases": todo, "steps": n_steps, "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def vacuum_analyze() -> float:
+    from django.db import connection
+
+    t = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute("VACUUM (ANALYZE) cases_case")
+        cur.execute("VACUUM (ANALYZE) cases_casestep")
+    return time.perf_counter() - t
+
+
+def database_facts() -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT version()")
+        version = cur.fetchone()[0]
+        cur.execute(
+            "SELECT pg_size_pretty(pg_table_size('cases_case')), pg_size_pretty(pg_indexes_size('cases_case')),"
+            " pg_size_pretty(pg_table_size('cases_casestep')), (SELECT count(*) FROM cases_case),"
+            " (SELECT count(*) FROM cases_casestep)"
+        )
+        case_table, case_indexes, step_table, cases, steps = cur.fetchone()
+        cur.execute("SELECT state, count(*) FROM cases_case GROUP BY state ORDER BY 2 DESC")
+        states = dict(cur.fetchall())
+    return {
+        "version": version,
+        "cases": cases,
+        "steps": steps,
+        "case_table": case_table,
+        "case_indexes": case_indexes,
+        "step_table": step_table,
+        "states": states,
+    }
+
+
+# --- Figures ------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def summary(values: list[float]) -> dict:
+    if not values:
+        return {"n": 0}
+    return {
+        "n": len(values),
+        "p50": round(percentile(values, 50), 2),
+        "p95": round(percentile(values, 95), 2),
+        "p99": round(percentile(values, 99), 2),
+        "max": round(max(values), 2),
+        "mean": round(sum(values) / len(values), 2),
+    }
+
+
+# --- Deadlines ------------------------------------------------------------------------------
+
+
+def bench_deadlines(n: int, seed: int) -> dict:
+    from tongban.cases import clock
+
+    rng = random.Random(seed)
+    starts = [dt.date(2026, 1, 5) + dt.timedelta(days=rng.randint(0, 300)) for _ in range(n)]
+    for s in starts[:50]:
+        clock.deadline(s, 5)
+    t = time.perf_counter()
+    for s in starts:
+        clock.deadline(s, rng.choice((1, 5, 10, 20)), paused_days=rng.choice((0, 0, 3)))
+    seconds = time.perf_counter() - t
+    return {"calls": n, "seconds": round(seconds, 3), "per_second": round(n / seconds, 1)}
+
+
+# --- Lifecycles -----------------------------------------------------------------------------
+
+
+def _lifecycle(services, actors, item, materials, timings) -> None:
+    citizen, officer, officer2, head = actors
+    uploads = [
+        services.Upload(material_id=m, name="材料", content=PDF, content_type="application/pdf")
+        for m in materials
+    ]
+    t = time.perf_counter()
+    case = services.do_submit(actor=citizen, item_code=item, data=FORM, uploads=uploads)
+    t1 = time.perf_counter()
+    timings["submit"].append((t1 - t) * 1000)
+    services.do_accept(actor=officer, number=case.number)
+    t2 = time.perf_counter()
+    timings["accept"].append((t2 - t1) * 1000)
+    for index, actor in enumerate((officer, officer2, head)):
+        t = time.perf_counter()
+        services.do_complete_step(
+            actor=actor, number=case.number, step_index=index, outcome="pass", comment="同意"
+        )
+        timings[f"step{index}"].append((time.perf_counter() - t) * 1000)
+    t = time.perf_counter()
+    services.do_conclude(actor=officer, number=case.number)
+    timings["conclude"].append((time.perf_counter() - t) * 1000)
+
+
+def lifecycle_worker(args: tuple) -> dict:
+    worker, world, start_at, seconds, media = args
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    settings.MEDIA_ROOT = media
+    from tongban.cases import services
+    from tongban.catalog import queries as catalog_queries
+
+    User = get_user_model()
+    citizen = User.objects.get(pk=world["citizens"][worker % len(world["citizens"])])
+    officer, officer2 = (User.objects.get(pk=pk) for pk in world["officers"])
+    head = User.objects.get(pk=world["head"])
+    item = world["items"][0]["code"]
+    materials = [m.pk for m in catalog_queries.get_guide(item).materials.all()]
+    actors = (citizen, officer, officer2, head)
+    warm = {s: [] for s in STEPS}
+    for _ in range(3):
+        _lifecycle(services, actors, item, materials, warm)
+    timings = {s: [] for s in STEPS}
+    while time.time() < start_at:
+        time.sleep(0.005)
+    count = 0
+    end = start_at + seconds
+    while time.time() < end:
+        _lifecycle(services, actors, item, materials, timings)
+        count += 1
+    return {"worker": worker, "lifecycles": count, "elapsed": time.time() - start_at, "timings": timings}
+
+
+def bench_lifecycles(world: dict, workers: int, seconds: float) -> dict:
+    from django.db import connections
+
+    connections.close_all()
+    media = tempfile.mkdtemp(prefix="bench-cases-media-")
+    start_at = time.time() + 8.0  # time for every worker to start and warm up
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(workers) as pool:
+        results = pool.map(lifecycle_worker, [(w, world, start_at, seconds, media) for w in range(workers)])
+    total = sum(r["lifecycles"] for r in results)
+    elapsed = max(r["elapsed"] for r in results)
+    steps = {s: summary([v for r in results for v in r["timings"][s]]) for s in STEPS}
+    whole = [sum(r["timings"][s][i] for s in STEPS) for r in results for i in range(r["lifecycles"])]
+    return {
+        "workers": workers,
+        "seconds": round(elapsed, 2),
+        "lifecycles": total,
+        "per_second": round(total / elapsed, 1),
+        "per_worker": [r["lifecycles"] for r in results],
+        "steps_ms": steps,
+        "lifecycle_ms": summary(whole),
+    }
+
+
+# --- Queues ---------------------------------------------------------------------------------
+
+
+def bench_queues(world: dict, rounds: int, seed: int) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.urls import Resolver404, resolve
+
+    from tongban.cases import clock, queries
+
+    User = get_user_model()
+    officer = User.objects.get(pk=world["officers"][0])
+    on = clock.today()
+    try:
+        resolve("/workbench/cases/")
+        pages = True
+    except Resolver404:
+        pages = False
+    client = Client()
+    client.force_login(officer)
+    probe = client.get("/workbench/cases/?queue=precheck") if pages else None
+    page_status = probe.status_code if probe is not None else None
+    pages = pages and page_status == 200
+    rng = random.Random(seed)
+    plan = [
+        (kind, mode) for kind in QUEUE_KINDS for mode in (("query", "page") if pages else ("query",))
+    ] * rounds
+    rng.shuffle(plan)
+    times: dict[tuple[str, str], list[float]] = {}
+    sizes: dict[str, int] = {}
+    for kind, mode in plan:
+        t = time.perf_counter()
+        if mode == "query":
+            qs = queries.queue(officer, kind, on=on)
+            sizes[kind] = qs.count()
+            list(qs[:PAGE_ROWS])
+        else:
+            response = client.get(f"/workbench/cases/?queue={kind}")
+            assert response.status_code == 200, response.status_code
+        times.setdefault((kind, mode), []).append((time.perf_counter() - t) * 1000)
+    out = {
+        "pages_exist": pages,
+        "page_probe_status": page_status,
+        "sizes": sizes,
+        "query_ms": {k: summary(times[(k, "query")]) for k in QUEUE_KINDS},
+        "page_ms": {k: summary(times[(k, "page")]) for k in QUEUE_KINDS} if pages else {},
+    }
+    slowest = max(QUEUE_KINDS, key=lambda k: out["query_ms"][k]["p95"])
+    qs = queries.queue(officer, slowest, on=on)
+    sql, params = qs[:PAGE_ROWS].query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        out["explain"] = {"queue": slowest, "plan": "\n".join(r[0] for r in cur.fetchall())}
+    return out
+
+
+# --- Main -----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    args = parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        sys.exit("set DATABASE_URL=postgres://postgres@127.0.0.1:5432/tongban_bench_cases")
+    started = dt.datetime.now().astimezone()
+    db_name = prepare_database(url, reuse=args.reuse)
+
+    import django
+
+    django.setup()
+    t = time.perf_counter()
+    world = build_world(args.departments)
+    print(f"world ready in {time.perf_counter() - t:.0f}s: {len(world['items'])} departments/items")
+    print(f"loading up to {args.cases:,} cases ...", flush=True)
+    load = load_cases(world, args.cases, args.seed)
+    print("VACUUM ANALYZE ...", flush=True)
+    vacuum_seconds = vacuum_analyze()
+    facts = database_facts()
+    print(
+        f"database {db_name}: {facts['cases']:,} cases ({facts['case_table']}, indexes {facts['case_indexes']}),"
+        f" {facts['steps']:,} steps ({facts['step_table']}); vacuum+analyze {vacuum_seconds:.0f}s"
+    )
+
+    load_before = os.getloadavg()
+    deadlines = bench_deadlines(args.deadlines, args.seed)
+    print(f"clock.deadline: {deadlines['per_second']:,.0f}/s ({deadlines['calls']} calls)")
+    print(f"lifecycles: {args.workers} workers x {args.seconds:.0f}s ...", flush=True)
+    lifecycles = bench_lifecycles(world, args.workers, args.seconds)
+    from django.db import connections
+
+    connections.close_all()
+    queues = bench_queues(world, args.rounds, args.seed)
+    load_after = os.getloadavg()
+
+    verdict = "meets" if lifecycles["per_second"] >= TARGET_LIFECYCLES else "MISSES"
+    print(
+        f"\ncomplete lifecycles: {lifecycles['per_second']:.1f}/s ({lifecycles['lifecycles']} in"
+        f" {lifecycles['seconds']:.1f}s, {args.workers} workers) {verdict} the {TARGET_LIFECYCLES:.0f}/s target"
+    )
+    print(f"{'step':<10} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for s in (*STEPS, "lifecycle"):
+        r = lifecycles["lifecycle_ms"] if s == "lifecycle" else lifecycles["steps_ms"][s]
+        print(f"{s:<10} {r['n']:>6} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['max']:>8.1f}")
+    print(f"\nqueues of the largest department's officer ({facts['cases']:,} cases in the database)")
+    print(f"{'queue':<10} {'rows':>7} {'query p50':>10} {'query p95':>10} {'page p50':>9} {'page p95':>9}")
+    for k in QUEUE_KINDS:
+        q = queues["query_ms"][k]
+        p = queues["page_ms"].get(k, {})
+        print(
+            f"{k:<10} {queues['sizes'].get(k, 0):>7,} {q['p50']:>10.1f} {q['p95']:>10.1f}"
+            f" {p.get('p50', float('nan')):>9.1f} {p.get('p95', float('nan')):>9.1f}"
+        )
+    worst = max(
+        [queues["query_ms"][k]["p95"] for k in QUEUE_KINDS]
+        + [queues["page_ms"][k]["p95"] for k in queues["page_ms"]]
+    )
+    verdict = "meets" if worst <= TARGET_QUEUE_P95_MS else "MISSES"
+    print(f"worst queue p95 {worst:.1f} ms {verdict} the {TARGET_QUEUE_P95_MS:.0f} ms target")
+    if not queues["pages_exist"]:
+        print(f"(the workbench pages answered {queues['page_probe_status']}: only the queries were timed)")
+    if args.explain:
+        print(
+            f"\n--- EXPLAIN ANALYZE of the slowest queue ({queues['explain']['queue']})\n{queues['explain']['plan']}"
+        )
+
+    report = {
+        "benchmark": "case_lifecycle",
+        "started": started.isoformat(timespec="seconds"),
+        "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "loadavg_before": [round(x, 2) for x in load_before],
+            "loadavg_after": [round(x, 2) for x in load_after],
+        },
+        "database": facts,
+        "load": load,
+        "vacuum_analyze_seconds": round(vacuum_seconds, 1),
+        "targets": {"lifecycles_per_second": TARGET_LIFECYCLES, "queue_p95_ms": TARGET_QUEUE_P95_MS},
+        "deadlines": deadlines,
+        "lifecycles": lifecycles,
+        "queues": queues,
+    }
+    out_path = Path(args.out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    print(f"\nwrote {out_path}")
+
+
+if __name__ == "__main__":
+    main()

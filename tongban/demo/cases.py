@@ -1,0 +1,216 @@
+"""Seeding the demo's case handling (办件) through `cases.services` and `accounts.services` only.
+
+- Approval chains (审批环节) for the featured items: 营业执照 and 企业开办 at 江夏, 食品经营许可
+  at 江汉, 林木采伐许可证 (即办件, one step) at 恩施, 特殊工时 at 江岸.
+- A window clerk (窗口人员) at the hall department (the 行政审批局 running the 政务服务中心) of
+  every prefecture-level city that has none: username `clerk-<city code>`, the demo password.
+- A handful of cases of the demo citizens at 江夏, where the demo staff work, so that "my cases"
+  and the workbench queues are not empty: one waiting for pre-check, one asked for supplements,
+  one in its first approval step, one paused for supplements after a window intake, and one
+  granted, concluded and delivered (with its notices).
+
+Idempotent: a chain is written only when it differs, a clerk only when the hall has none, the
+cases only when the demo citizens have none. Deterministic apart from the dates: cases carry the
+day they were seeded (their numbers contain it), as the clock rules demand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+
+from tongban.accounts import queries as account_queries
+from tongban.accounts import services as account_services
+from tongban.accounts.enums import StaffRole
+from tongban.cases import queries as case_queries
+from tongban.cases import services as case_services
+from tongban.catalog import queries as catalog_queries
+from tongban.core import queries as core_queries
+from tongban.core.crypto import blind_index
+from tongban.core.enums import DepartmentKind, RegionLevel
+
+from . import queries
+from .data import accounts
+from .data.catalogue import spec_by_name
+
+PDF = b"%PDF-1.4\n% tongban demo material\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+OFFICER, HEAD = StaffRole.APPROVING_OFFICER.value, StaffRole.DEPARTMENT_ADMIN.value
+
+# basic item name, region (6 digits) of the featured implementation, steps.
+CHAINS = (
+    (
+        "内资有限责任公司设立登记",
+        "420115",
+        [{"name": "审查", "role": OFFICER, "limit_days": 0}, {"name": "核准", "role": HEAD, "limit_days": 1}],
+    ),
+    (
+        "企业开办“一件事”（营业执照、公章刻制、发票申领、社保登记一次办）",
+        "420115",
+        [{"name": "审查", "role": OFFICER, "limit_days": 1}, {"name": "核准", "role": HEAD, "limit_days": 1}],
+    ),
+    (
+        "食品经营许可",
+        "420103",
+        [
+            {"name": "承办", "role": OFFICER, "limit_days": 2},
+            {"name": "审核", "role": OFFICER, "limit_days": 2},
+            {"name": "批准", "role": HEAD, "limit_days": 1},
+        ],
+    ),
+    ("林木采伐许可证核发", "422801", [{"name": "即办", "role": OFFICER, "limit_days": 0}]),
+    (
+        "企业实行不定时工作制和综合计算工时工作制审批",
+        "420102",
+        [{"name": "审查", "role": OFFICER, "limit_days": 1}, {"name": "批准", "role": HEAD, "limit_days": 1}],
+    ),
+)
+
+FORM = {"contact_phone": "17000000002", "request": "申请办理（演示）"}
+
+
+def featured_code(basic_name: str, region6: str) -> str | None:
+    """实施编码 of the featured implementation of a basic item in a region."""
+    if basic_name == CHAINS[0][0] and region6 == queries.MARKER_REGION:
+        return queries.featured_licence_code()
+    rows = (
+        catalog_queries.current_items()
+        .filter(basic_code=spec_by_name()[basic_name].code)
+        .order_by("code")
+        .values_list("code", "region_id")
+    )
+    return next((code for code, region in rows if region.startswith(region6)), None)
+
+
+def _staff(username: str, department_id: int | None):
+    return account_queries.staff_of_department(department_id).filter(username=username).first()
+
+
+def _dept_id(name: str) -> int:
+    return core_queries.departments().get(name=name).pk
+
+
+def ensure_chains(*, actor) -> int:
+    written = 0
+    for basic, region, steps in CHAINS:
+        code = featured_code(basic, region)
+        if code is None:
+            continue
+        if case_services.chain_for(code, 0) == steps:
+            continue
+        case_services.do_set_chain(actor=actor, item_code=code, steps=steps)
+        written += 1
+    return written
+
+
+def ensure_city_clerks(*, actor: str) -> list[str]:
+    """A window clerk at each prefecture-level city's hall department, when it has none."""
+    added = []
+    for city in core_queries.provinces().first().children.filter(level=RegionLevel.CITY).order_by("code"):
+        code6 = city.code[:6]
+        hall = (
+            core_queries.departments(region=city.code)
+            .filter(kind=DepartmentKind.APPROVAL, region_id=city.code)
+            .order_by("pk")
+            .first()
+        )
+        if hall is None:
+            continue
+        if any(
+            account_queries.has_role(u, StaffRole.WINDOW_CLERK)
+            for u in account_queries.staff_of_department(hall.pk)
+        ):
+            continue
+        account_services.do_upsert_staff(
+            actor=actor,
+            username=f"clerk-{code6}",
+            password=accounts.DEMO_PASSWORD,
+            display_name=f"窗口人员（{city.name}）",
+            roles=[StaffRole.WINDOW_CLERK.value],
+            department_id=hall.pk,
+        )
+        added.append(f"clerk-{code6}")
+    return added
+
+
+def _uploads(code: str) -> list[case_services.Upload]:
+    item = catalog_queries.get_guide(code)
+    return [
+        case_services.Upload(material_id=m.pk, name=m.name, content=PDF, content_type="application/pdf")
+        for m in item.materials.all()
+    ]
+
+
+def _form(user) -> dict:
+    return {"applicant_name": user.display_name, "contact_name": user.display_name, **FORM}
+
+
+def ensure_cases(*, citizens: dict) -> list[str]:
+    """The demo citizens' cases at 江夏 (see the module docstring); none when they have some."""
+    if any(case_queries.cases_of(u).exists() for u in citizens.values()):
+        return []
+    jiangxia = _dept_id(queries.MARKER_DEPARTMENT)
+    officer, head = _staff("officer", jiangxia), _staff("deptadmin", jiangxia)
+    clerk = _staff("clerk", jiangxia)
+    licence = queries.featured_licence_code()
+    startup = featured_code(CHAINS[1][0], CHAINS[1][1]) or licence
+    wang, liu, li = citizens["citizen_l2"], citizens["citizen_l3"], citizens["citizen_l1"]
+    numbers = []
+
+    def submit(user, code):
+        case = case_services.do_submit(actor=user, item_code=code, data=_form(user), uploads=_uploads(code))
+        numbers.append(case.number)
+        return case
+
+    # 1. waiting for pre-check (待预审)
+    submit(wang, licence)
+    # 2. asked for supplements at pre-check (补正材料通知书)
+    case = submit(li, startup)
+    case_services.do_request_supplement(
+        actor=officer, number=case.number, items=["全体股东签署的公司章程", "住所申报承诺书"]
+    )
+    # 3. accepted, in its first approval step (科室待办)
+    case = submit(liu, licence)
+    case_services.do_accept(actor=officer, number=case.number)
+    # 4. window intake by the clerk, then paused for supplements (暂停计时)
+    case = case_services.do_window_intake(
+        actor=clerk, applicant_id=liu.pk, item_code=startup, data=_form(liu), uploads=_uploads(startup)
+    )
+    numbers.append(case.number)
+    case_services.do_pause(
+        actor=officer,
+        number=case.number,
+        kind="supplement",
+        reason="经营范围表述需与登记规范一致",
+        items=["修改后的经营范围说明"],
+    )
+    # 5. granted, concluded and picked up at the window (受理通知书 and 准予许可决定书)
+    case = submit(wang, licence)
+    case_services.do_accept(actor=officer, number=case.number)
+    case_services.do_complete_step(
+        actor=officer, number=case.number, step_index=0, outcome="pass", comment="材料齐全"
+    )
+    case_services.do_complete_step(
+        actor=head, number=case.number, step_index=1, outcome="pass", comment="准予登记"
+    )
+    case_services.do_conclude(actor=officer, number=case.number)
+    case_services.do_deliver(actor=officer, number=case.number)
+    return numbers
+
+
+def seed_cases(*, actor: str, say: Callable[[str], None]) -> dict:
+    """Chains, city clerks and the demo cases; writes only what is missing."""
+    admin = _staff("admin", None)
+    chains = ensure_chains(actor=admin) if admin else 0
+    clerks = ensure_city_clerks(actor=actor)
+    citizens = {}
+    for person in accounts.PEOPLE:
+        user = (
+            get_user_model().objects.filter(mobile_index=blind_index(person.mobile, purpose="mobile")).first()
+        )
+        if user is not None:
+            citizens[person.key] = user
+    numbers = ensure_cases(citizens=citizens) if len(citizens) == len(accounts.PEOPLE) else []
+    if chains or clerks or numbers:
+        say(f"cases: {chains} approval chains, {len(clerks)} city window clerks, {len(numbers)} demo cases")
+    return {"chains": chains, "clerks": clerks, "cases": numbers}
