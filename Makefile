@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/tongban
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint test-sqlite test-postgres system-deps bench bench-identity lock clean
+.PHONY: setup run test lint test-sqlite test-postgres system-deps bench bench-identity bench-cases lock clean
 
 ## Environment only: .venv with the pinned Python packages, node_modules from the lockfile,
 ## compiled translations and collected static files.
@@ -70,6 +70,11 @@ bench: setup
 BENCH_IDENTITY_URL ?= postgres://postgres@127.0.0.1:5432/tongban_bench_identity
 bench-identity: setup
 	DATABASE_URL="$(BENCH_IDENTITY_URL)" $(PY) bench/identity.py
+
+## Case lifecycles/s, deadlines/s and workbench queue p95 over 1M cases (creates its own *bench* database).
+BENCH_CASES_URL ?= postgres://postgres@127.0.0.1:5432/tongban_bench_cases
+bench-cases: setup
+	DATABASE_URL="$(BENCH_CASES_URL)" $(PY) bench/case_lifecycle.py $(BENCH_CASES_ARGS)
 
 ## Re-pin Python dependencies from requirements.in into requirements.lock.
 lock:
