@@ -5,6 +5,7 @@ client_credentials token, CSRF for sessions, and Idempotency-Key retries acting 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 
@@ -12,6 +13,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.test import Client
+from django.utils import timezone
+from oauth2_provider.models import get_access_token_model
 
 from tongban.accounts import clients as account_clients
 from tongban.catalog.testing import SYSTEM, make_department
@@ -672,10 +675,37 @@ def test_a_department_system_is_refused_for_another_department(world):
     assert counts() == before
 
 
-def test_bad_or_person_scoped_tokens_are_401(world):
+def test_bad_expired_person_or_scopeless_tokens_are_401(world):
     case = submit(world)
-    for token in ("forged", "x" * 300):
-        assert post(Client(), f"{case.number}/accept", **bearer(token)).status_code == 401
+    registered = account_clients.do_register_client(
+        actor=SYSTEM,
+        name="审批系统",
+        department_id=world["dept"].pk,
+        allowed_scopes=("api",),
+        grant_types=("client_credentials",),
+    )
+    no_department = account_clients.do_register_client(
+        actor=SYSTEM,
+        name="无部门系统",
+        department_id=None,
+        allowed_scopes=("api",),
+        grant_types=("client_credentials",),
+    )
+    soon = timezone.now() + dt.timedelta(minutes=5)
+    tokens = get_access_token_model().objects
+    tokens.create(token="expired-1", application=registered.client, scope="api", expires=timezone.now())
+    tokens.create(
+        token="person-1", application=registered.client, scope="api", expires=soon, user=world["head"]
+    )
+    tokens.create(token="no-api-1", application=registered.client, scope="read", expires=soon)
+    tokens.create(token="no-dept-1", application=no_department.client, scope="api", expires=soon)
+    tokens.create(token="valid-1", application=registered.client, scope="api", expires=soon)
+    before = counts()
+    for token in ("forged", "x" * 300, "expired-1", "person-1", "no-api-1", "no-dept-1"):
+        r = post(Client(), f"{case.number}/accept", **bearer(token))
+        assert (r.status_code, r.json()["code"]) == (401, "unauthorized"), token
+    assert counts() == before
+    assert post(Client(), f"{case.number}/accept", **bearer("valid-1")).status_code == 200
 
 
 # --- idempotency ----------------------------------------------------------------------------
@@ -717,3 +747,17 @@ def test_retried_writes_with_the_same_key_act_once(world):
     )
     assert counts() == before
     assert IdempotencyKey.objects.count() == 2
+
+
+def test_too_large_requests_and_files_change_nothing(world, settings):
+    c = as_user(world["citizen"])
+    before = counts()
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    padded = [m | {"content_base64": b64(PDF + b"0" * 2000)} for m in json_materials(world)]
+    r = post(c, "", submit_body(world, materials=padded))
+    assert (r.status_code, r.json().get("code")) == (413, "too_large"), r.content
+    m = world["materials"][0]
+    big = SimpleUploadedFile("big.pdf", PDF + b"0" * services.MAX_FILE_BYTES, "application/pdf")
+    r = c.post(URL, {"item_code": world["item"].code, "data": json.dumps(FORM), f"material_{m.pk}": big})
+    assert_field_error(r, 400, f"material_{m.pk}")
+    assert counts() == before
