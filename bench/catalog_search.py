@@ -162,10 +162,11 @@ def database_facts() -> dict:
         cur.execute(
             "SELECT pg_size_pretty(pg_table_size('catalog_implementationitem')),"
             " pg_size_pretty(pg_indexes_size('catalog_implementationitem')),"
-            " pg_size_pretty(pg_relation_size('catalog_implementationitem_fts_gin')),"
+            " pg_size_pretty(pg_table_size('catalog_itemsearch') + pg_indexes_size('catalog_itemsearch')),"
+            " pg_size_pretty(pg_relation_size('catalog_itemsearch_fts_gin')),"
             " (SELECT count(*) FROM catalog_implementationitem WHERE is_current)"
         )
-        table, indexes, gin, items = cur.fetchone()
+        table, indexes, search_table, gin, items = cur.fetchone()
         settings = {}
         for name in (
             "shared_buffers",
@@ -181,6 +182,7 @@ def database_facts() -> dict:
         "items": items,
         "table_size": table,
         "indexes_size": indexes,
+        "search_table_size": search_table,
         "gin_size": gin,
         "settings": settings,
     }
@@ -469,7 +471,8 @@ def main() -> None:
     facts = database_facts()
     print(
         f"database {db_name}: {facts['items']:,} current items, table {facts['table_size']}, "
-        f"indexes {facts['indexes_size']} (GIN {facts['gin_size']}); vacuum+analyze {vacuum_seconds:.0f}s"
+        f"indexes {facts['indexes_size']}; search table {facts['search_table_size']} (GIN {facts['gin_size']}); "
+        f"vacuum+analyze {vacuum_seconds:.0f}s"
     )
 
     rng = random.Random(args.seed)
