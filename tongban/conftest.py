@@ -10,3 +10,12 @@ def _fast_password_hashing(settings):
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "tongban.accounts.hashers.ClientSecretHasher",  # OIDC client secrets, as in production
     ]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One real Chromium per test module (see tongban/browsertest.py)."""
+    from tongban.browsertest import launch
+
+    with launch() as b:
+        yield b

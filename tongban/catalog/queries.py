@@ -125,22 +125,23 @@ def search_items(f: SearchFilters) -> tuple[SearchCount, list[ImplementationItem
         if not query_tokens(q):
             return SearchCount(0), []
         matches = rows.filter(search_text__matches=q)
-        ids = list(matches.order_by(*order).values_list("item_id", flat=True)[: SEARCH_CANDIDATES + 1])
-        total = SearchCount(len(ids))
-        if len(ids) > SEARCH_CANDIDATES:
-            ids = ids[:SEARCH_CANDIDATES]
-            total = SearchCount(max(estimate_count(matches), len(ids) + 1), exact=False)
-        ranked = (
-            ImplementationItem.objects.filter(pk__in=ids)
-            .annotate(
+        candidates = list(matches.order_by(*order).values_list("item_id", flat=True)[: SEARCH_CANDIDATES + 1])
+        total = SearchCount(len(candidates))
+        if len(candidates) > SEARCH_CANDIDATES:
+            total = SearchCount(max(estimate_count(matches), len(candidates)), exact=False)
+        # Rank the candidates on the narrow rows (name hits first), then fetch one page of guides.
+        top = ItemSearch.objects.filter(item_id__in=candidates[:SEARCH_CANDIDATES])
+        ids = list(
+            top.annotate(
                 name_hit=Case(
                     When(name__contains=q, then=Value(0)), default=Value(1), output_field=IntegerField()
                 )
             )
-            .select_related("department", "region")
             .order_by("name_hit", *order)
+            .values_list("item_id", flat=True)[start : start + PAGE_SIZE]
         )
-        return total, list(ranked[start : start + PAGE_SIZE])
+        by_id = ImplementationItem.objects.select_related("department", "region").in_bulk(ids)
+        return total, [by_id[i] for i in ids if i in by_id]
     qs = filter_items(current_items(), f)
     if q and BASIC_CODE_RE.match(q):
         qs = qs.filter(basic_code=q)  # every implementation of a basic item

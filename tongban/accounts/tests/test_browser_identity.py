@@ -13,27 +13,16 @@ import os
 # still synchronous and safe.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from tongban.accounts import gateways, services
+from tongban.browsertest import ARTIFACTS, watch
 
 from .identity_support import PASSWORD, SYSTEM, rid
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(settings.BASE_DIR) / "var" / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 MOBILE = "13977770001"
 
 # A language, one visible h1, labelled fields, named controls, 40+ px buttons, unique ids.
@@ -59,26 +48,10 @@ A11Y_PROBLEMS = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (make system-deps)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN")
-    page = context.new_page()
-    page.problems = []
-    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
-    page.on("pageerror", lambda e: page.problems.append(str(e)))
-    page.on("response", lambda r: r.status >= 400 and page.problems.append(f"{r.status} {r.url}"))
+    page = watch(context.new_page())
     yield page
     context.close()
 

@@ -15,12 +15,12 @@ import os
 # still synchronous and safe.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
 
+from tongban.browsertest import ARTIFACTS, VIEWPORTS, watch
 from tongban.catalog.testing import SYSTEM, ensure_regions, make_basic_item, make_department, make_item
 from tongban.core import services as core_services
 
@@ -30,30 +30,7 @@ from .conftest import PDF, PNG, citizen, staff
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(settings.BASE_DIR) / "var" / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "mobile": {"width": 375, "height": 812}}
 PASSWORD = "Str0ng-pass-2026"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (make system-deps)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -90,11 +67,7 @@ def open_page(browser, viewport: str, cookies=()):
     context = browser.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")
     if cookies:
         context.add_cookies(list(cookies))
-    page = context.new_page()
-    page.problems = []  # console errors (CSP violations included) and failed requests
-    page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
-    page.on("pageerror", lambda e: page.problems.append(str(e)))
-    page.on("response", lambda r: r.status >= 400 and page.problems.append(f"{r.status} {r.url}"))
+    page = watch(context.new_page())
     return context, page
 
 

@@ -484,3 +484,18 @@ def test_a_basic_code_finds_every_implementation_of_it():
     assert total == 2
     assert {i.code for i in page} == items
     assert other.code not in {i.code for i in page}
+
+
+def test_search_rows_follow_the_current_versions_and_reindex_repairs_them(cat):
+    from tongban.catalog import services
+    from tongban.catalog.models import ItemSearch
+
+    wh = cat.items["wh"]
+    assert set(ItemSearch.objects.values_list("code", flat=True)) == {i.code for i in cat.items.values()}
+    assert ItemSearch.objects.get(code=wh.code).item_id == wh.pk
+    ItemSearch.objects.filter(code=wh.code).delete()  # a row lost (say, a failed bulk load)
+    assert search(q="营业执照")[0] == 2
+    report = services.do_reindex_search(actor="system:test")
+    assert (report["rows"], report["rebuilt"]) == (5, 1)
+    assert search(q="营业执照") == (3, codes(cat, "wh", "hs", "jx"))
+    assert services.do_reindex_search(actor="system:test")["rebuilt"] == 0

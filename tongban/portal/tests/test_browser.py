@@ -12,36 +12,12 @@ import os
 # factories are still synchronous and safe.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from pathlib import Path
 
 import pytest
-from django.conf import settings
+
+from tongban.browsertest import ARTIFACTS, VIEWPORTS, watch
 
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = Path(settings.BASE_DIR) / "var" / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "mobile": {"width": 375, "height": 812}}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (make system-deps)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -51,11 +27,7 @@ def page_for(browser):
     def open_page(viewport: str):
         context = browser.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")
         contexts.append(context)
-        page = context.new_page()
-        page.problems = []  # console errors (CSP violations included) and failed requests
-        page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
-        page.on("pageerror", lambda e: page.problems.append(str(e)))
-        page.on("response", lambda r: r.status >= 400 and page.problems.append(f"{r.status} {r.url}"))
+        page = watch(context.new_page())
         return page
 
     yield open_page

@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from tongban.catalog import queries, xlsx
+from tongban.catalog import queries, services, xlsx
 from tongban.catalog.enums import Status
 from tongban.core.errors import DomainError
 
@@ -52,6 +52,10 @@ class Command(BaseCommand):
         )
         four.add_argument("--region", default="")
         four.add_argument("--department", default="")
+        sub.add_parser(
+            "reindex-search",
+            help="rebuild the search rows and store them in popularity order (run nightly and after bulk loads)",
+        )
 
     def handle(self, *args, action, **opts):
         try:
@@ -62,6 +66,14 @@ class Command(BaseCommand):
             raise CommandError("\n".join(lines)) from None
         except OSError as exc:  # writing the export or template
             raise CommandError(f"file：无法写入文件 {exc.filename or ''}：{exc.strerror or exc}") from None
+
+    # -- search maintenance
+
+    def do_reindex_search(self, **opts):
+        report = services.do_reindex_search(actor="system:command")
+        self.stdout.write(
+            f"search rows: {report['rows']:,} ({report['rebuilt']:,} rebuilt) in {report['seconds']:.1f}s"
+        )
 
     # -- import
 
