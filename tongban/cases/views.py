@@ -1,5 +1,5 @@
-"""Case pages (办件): the applicant's side under /cases/ and the staff workbench under
-/workbench/cases/. Thin: parse the input, call one service or query, render.
+"""Case pages (办件), the applicant's side under /cases/ (the staff workbench is in
+workbench_views.py). Thin: parse the input, call one service or query, render.
 
 Every case is fetched through `services.access_case` (a case the person may not see is a 404,
 its existence not revealed); every write is one service call with the signed-in person as
@@ -9,7 +9,6 @@ input re-renders the page with the message next to the field and changes nothing
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from functools import wraps
 
@@ -18,21 +17,16 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tongban.accounts import queries as account_queries
-from tongban.accounts import services as account_services
-from tongban.accounts.enums import StaffRole
 from tongban.catalog import queries as catalog_queries
 from tongban.catalog.enums import MaterialRequirement
-from tongban.catalog.queries import SearchFilters
-from tongban.core import queries as core_queries
 from tongban.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
 from . import clock, forms, formschema, queries, services
-from .enums import CaseState, Channel, PauseKind, StepState
+from .enums import CaseState, Channel, PauseKind
 
 PAGE_SIZE = 30
 WINDOW_SESSION_KEY = "cases.window.applicant"
@@ -75,7 +69,7 @@ def staff_required(view):
     return wrapper
 
 
-def _problems(exc: DomainError) -> dict[str, str]:
+def field_problems(exc: DomainError) -> dict[str, str]:
     out: dict[str, str] = {}
     for p in exc.problems:
         out.setdefault(p.field, p.message)
@@ -98,11 +92,11 @@ def _channel(request) -> str:
     return Channel.MOBILE if "Mobile" in agent or "Android" in agent else Channel.PC
 
 
-def _max_mb() -> int:
+def max_mb() -> int:
     return services.MAX_FILE_BYTES // (1024 * 1024)
 
 
-def _materials(item) -> list:
+def item_materials(item) -> list:
     return list(item.materials.order_by("order", "id"))
 
 
@@ -114,9 +108,9 @@ def _apply_context(request, item, values: dict, problems: dict[str, str], **extr
     return {
         "item": item,
         "sections": forms.bound_sections(schema, values, problems),
-        "materials": [{"m": m, "error": problems.get(f"m_{m.pk}", "")} for m in _materials(item)],
+        "materials": [{"m": m, "error": problems.get(f"m_{m.pk}", "")} for m in item_materials(item)],
         "problems": problems,
-        "max_mb": _max_mb(),
+        "max_mb": max_mb(),
         "accept": forms.ACCEPT,
         "max_files": forms.MAX_FILES_PER_MATERIAL,
         "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
@@ -146,7 +140,7 @@ def apply(request, code: str):
         try:
             services.do_save_draft(actor=request.user, item_code=item.code, data=values)
         except DomainError as exc:
-            context = _apply_context(request, item, values, _problems(exc), error=exc.message)
+            context = _apply_context(request, item, values, field_problems(exc), error=exc.message)
             return render(request, "cases/apply.html", context, status=exc.status)
         messages.success(request, "草稿已保存。换一台设备登录后也可以继续填写（材料请在提交时上传）。")
         return redirect("cases:apply", code=item.code)
@@ -155,13 +149,13 @@ def apply(request, code: str):
     uploads: list[services.Upload] = []
     status = 400
     try:
-        uploads = forms.material_uploads(request.FILES, _materials(item))
+        uploads = forms.material_uploads(request.FILES, item_materials(item))
     except InvalidInput as exc:
-        problems.update(_problems(exc))
+        problems.update(field_problems(exc))
     try:
         formschema.clean_form(schema, values)
     except InvalidInput as exc:
-        problems.update(_problems(exc))
+        problems.update(field_problems(exc))
     if not problems:
         try:
             case = services.do_submit(
@@ -173,7 +167,7 @@ def apply(request, code: str):
                 idempotency_key=request.POST.get("idempotency_key", "")[:80],
             )
         except DomainError as exc:
-            problems.update(_problems(exc) or {"__all__": exc.message})
+            problems.update(field_problems(exc) or {"__all__": exc.message})
             status = exc.status
         else:
             return redirect("cases:submitted", number=case.number)
@@ -261,7 +255,7 @@ def _case_page(request, case, *, status: int = 200, **bound):
         or forms.DeliveryForm(initial={"method": case.delivery or "window"}),
         "files_error": bound.get("files_error", ""),
         "accept": forms.ACCEPT,
-        "max_mb": _max_mb(),
+        "max_mb": max_mb(),
     }
     return render(request, "cases/case.html", context, status=status)
 
@@ -296,7 +290,7 @@ def supply(request, number: str):
             actor=request.user, number=case.number, uploads=uploads, note=form.cleaned_data["note"]
         )
     except DomainError as exc:
-        message = _problems(exc).get("files") or _problems(exc).get("materials") or exc.message
+        message = field_problems(exc).get("files") or field_problems(exc).get("materials") or exc.message
         return _case_page(request, case, status=exc.status, supply_form=form, files_error=message)
     messages.success(request, "补正材料已提交。")
     return redirect("cases:case", number=case.number)
@@ -364,518 +358,3 @@ def material_file(request, number: str, pk: int):
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-# --- Workbench: queues, search, batch ----------------------------------------------------------
-
-
-@never_cache
-@staff_required
-@require_GET
-def workbench(request):
-    user = request.user
-    on = clock.today()
-    kind = request.GET.get("queue") or "precheck"
-    if kind not in queries.QUEUES:
-        raise InvalidInput.field("queue", "没有这个队列")
-    text = (request.GET.get("q") or "").strip()[:60]
-    found = list(queries.find_cases(user, text)) if text else None
-    page = Paginator(queries.queue(user, kind, on=on), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "cases/workbench/queues.html",
-        {
-            "queues": [(k, label) for k, label in queries.QUEUES.items()],
-            "counts": queries.queue_counts(user, on=on),
-            "kind": kind,
-            "kind_label": queries.QUEUES[kind],
-            "page": page,
-            "q": text,
-            "found": found,
-            "batch": {"precheck": "accept", "mine": "complete", "team": "complete"}.get(kind, ""),
-            "is_clerk": account_queries.has_role(user, StaffRole.WINDOW_CLERK),
-        },
-    )
-
-
-@staff_required
-@require_POST
-def batch(request):
-    """Accept (预审通过) or sign off the active step (同意) of several cases at once; each case is
-    its own transaction, so one refusal does not undo the others."""
-    action = request.POST.get("action")
-    kind = request.POST.get("queue") or "precheck"
-    numbers = [n.strip() for n in request.POST.getlist("numbers") if n.strip()][:100]
-    back = reverse("workbench_cases:home") + f"?queue={kind if kind in queries.QUEUES else 'precheck'}"
-    if action not in ("accept", "complete"):
-        messages.error(request, "请选择批量操作")
-        return redirect(back)
-    if not numbers:
-        messages.error(request, "请先勾选办件")
-        return redirect(back)
-    done, failed = [], []
-    for number in numbers:
-        try:
-            case = services.access_case(request.user, number)
-            if action == "accept":
-                services.do_accept(actor=request.user, number=case.number)
-            else:
-                step = queries.active_step(case)
-                if step is None:
-                    raise Conflict("没有办理中的环节")
-                services.do_complete_step(
-                    actor=request.user,
-                    number=case.number,
-                    step_index=step.index,
-                    outcome="pass",
-                    comment="同意",
-                )
-            done.append(number)
-        except DomainError as exc:
-            failed.append(f"{number}：{exc.message}")
-    if done:
-        messages.success(request, f"已{'受理' if action == 'accept' else '办理'} {len(done)} 件。")
-    for line in failed:
-        messages.error(request, line)
-    return redirect(back)
-
-
-# --- Workbench: the case page and its actions ----------------------------------------------------
-
-
-def _staff_actions(user, case, step) -> set[str]:
-    """Which action forms to show (the services decide again on every POST)."""
-    is_staff = services.is_department_staff
-    officer = is_staff(user, case, StaffRole.APPROVING_OFFICER)
-    admin = is_staff(user, case, StaffRole.DEPARTMENT_ADMIN)
-    any_officer = officer or admin or is_staff(user, case, StaffRole.WINDOW_CLERK)
-    out: set[str] = set()
-    if case.state == CaseState.SUBMITTED and any_officer:
-        out |= {"accept", "refuse", "return", "supplement"}
-    if case.state == CaseState.ACCEPTED:
-        if officer:
-            out |= {"pause", "extend"}
-        if admin and step is not None:
-            out.add("assign")
-        if (
-            step is not None
-            and is_staff(user, case, step.role)
-            and (step.assignee_id is None or step.assignee_id == user.pk)
-        ):
-            out.add("step")
-    if case.state == CaseState.PAUSED and officer:
-        out |= {"resume", "extend"}
-    if case.state == CaseState.DECIDED and any_officer:
-        out.add("conclude")
-    if case.state == CaseState.CONCLUDED and any_officer:
-        out.add("deliver")
-    return out
-
-
-def _form_rows(case) -> list[tuple[str, object]]:
-    """The application form as label/value rows, labelled by the schema of the case's version."""
-    data = services.form_data(case)
-    rows, seen = [], set()
-    for section in services.form_schema(case.item)["sections"]:
-        for field in section["fields"]:
-            if field["name"] in data:
-                value = data[field["name"]]
-                rows.append((field["label"], "是" if value is True else "否" if value is False else value))
-                seen.add(field["name"])
-    rows += [(name, value) for name, value in data.items() if name not in seen]
-    return rows
-
-
-def _wb_case_page(request, case, *, status: int = 200, bound: dict | None = None):
-    bound = bound or {}
-    steps = queries.case_steps(case)
-    step = next((s for s in steps if s.state == StepState.ACTIVE), None)
-    actions = _staff_actions(request.user, case, step)
-    staff = (
-        list(account_queries.staff_of_department(case.department_id))
-        if actions & {"assign", "extend"}
-        else []
-    )
-    approvers = [u for u in staff if StaffRole.DEPARTMENT_ADMIN in account_queries.role_names(u)]
-    officers = [u for u in staff if step is not None and step.role in account_queries.role_names(u)]
-    index = {"step_index": step.index} if step else {}
-    context = {
-        "case": case,
-        "steps": steps,
-        "step": step,
-        "events": queries.timeline(case),
-        "clock_lines": queries.clock_lines(case),
-        "materials": queries.case_materials(case),
-        "pause": queries.open_pause(case),
-        "form_rows": _form_rows(case),
-        "actions": actions,
-        "f": {
-            "refuse": bound.get("refuse") or forms.ReasonForm(prefix="refuse"),
-            "return": bound.get("return") or forms.ReasonForm(prefix="return"),
-            "supplement": bound.get("supplement") or forms.SupplementForm(prefix="supplement"),
-            "pause": bound.get("pause") or forms.PauseForm(prefix="pause"),
-            "extend": bound.get("extend") or forms.ExtendForm(prefix="extend", approvers=approvers),
-            "assign": bound.get("assign")
-            or forms.AssignForm(prefix="assign", officers=officers, initial=index),
-            "step": bound.get("step") or forms.StepForm(prefix="step", initial=index),
-            "conclude": bound.get("conclude") or forms.ConcludeForm(prefix="conclude"),
-            "deliver": bound.get("deliver") or forms.DeliverForm(prefix="deliver"),
-        },
-        "error": bound.get("error", ""),
-    }
-    return render(request, "cases/workbench/case.html", context, status=status)
-
-
-@never_cache
-@staff_required
-@require_GET
-def wb_case(request, number: str):
-    return _wb_case_page(request, services.access_case(request.user, number))
-
-
-def _approvers_and_officers(case):
-    staff = list(account_queries.staff_of_department(case.department_id))
-    step = queries.active_step(case)
-    approvers = [u for u in staff if StaffRole.DEPARTMENT_ADMIN in account_queries.role_names(u)]
-    officers = [u for u in staff if step is not None and step.role in account_queries.role_names(u)]
-    return approvers, officers
-
-
-def _run(action: str, request, case):
-    """Parse the action's form and call its one service. Returns (form, message)."""
-    actor, number, post = request.user, case.number, request.POST
-    if action == "accept":
-        services.do_accept(actor=actor, number=number)
-        return None, "已受理。"
-    if action == "resume":
-        services.do_resume(actor=actor, number=number)
-        return None, "已恢复计时。"
-    approvers, officers = _approvers_and_officers(case) if action in ("extend", "assign") else ([], [])
-    form = {
-        "refuse": lambda: forms.ReasonForm(post, prefix="refuse"),
-        "return": lambda: forms.ReasonForm(post, prefix="return"),
-        "supplement": lambda: forms.SupplementForm(post, prefix="supplement"),
-        "pause": lambda: forms.PauseForm(post, prefix="pause"),
-        "extend": lambda: forms.ExtendForm(post, prefix="extend", approvers=approvers),
-        "assign": lambda: forms.AssignForm(post, prefix="assign", officers=officers),
-        "step": lambda: forms.StepForm(post, prefix="step"),
-        "conclude": lambda: forms.ConcludeForm(post, prefix="conclude"),
-        "deliver": lambda: forms.DeliverForm(post, prefix="deliver"),
-    }[action]()
-    if not form.is_valid():
-        raise _FormInvalid(form)
-    d = form.cleaned_data
-    try:
-        if action == "refuse":
-            services.do_refuse(actor=actor, number=number, reason=d["reason"])
-            message = "已作出不予受理决定。"
-        elif action == "return":
-            services.do_return(actor=actor, number=number, reason=d["reason"])
-            message = "已退回申请。"
-        elif action == "supplement":
-            services.do_request_supplement(actor=actor, number=number, items=form.item_list(), note=d["note"])
-            message = "已一次性告知需补正的材料。"
-        elif action == "pause":
-            services.do_pause(
-                actor=actor,
-                number=number,
-                kind=d["kind"],
-                reason=d["reason"],
-                items=form.item_list(),
-                procedure=d["procedure"],
-            )
-            message = "已暂停计时。"
-        elif action == "extend":
-            services.do_extend(
-                actor=actor, number=number, days=d["days"], approver_id=d["approver"], reason=d["reason"]
-            )
-            message = "已延期。"
-        elif action == "assign":
-            services.do_assign_step(
-                actor=actor, number=number, step_index=d["step_index"], assignee_id=d["assignee"]
-            )
-            message = "已指派。"
-        elif action == "step":
-            services.do_complete_step(
-                actor=actor,
-                number=number,
-                step_index=d["step_index"],
-                outcome=d["outcome"],
-                comment=d["comment"],
-            )
-            message = "本环节已办理。"
-        elif action == "conclude":
-            services.do_conclude(actor=actor, number=number, result_code=d["result_code"])
-            message = "已办结。"
-        else:
-            services.do_deliver(actor=actor, number=number, tracking_number=d["tracking_number"])
-            message = "已送达。"
-    except DomainError as exc:
-        fields = {
-            "items": "items",
-            "approver": "approver",
-            "assignee": "assignee",
-            "tracking_number": "tracking_number",
-        }
-        exc.problems = [type(p)(fields.get(p.field, p.field), p.message) for p in exc.problems]
-        if exc.status == 400:
-            apply_error(form, exc)
-            raise _FormInvalid(form, status=400) from exc
-        raise
-    return form, message
-
-
-class _FormInvalid(Exception):
-    def __init__(self, form, status: int = 400):
-        super().__init__("invalid form")
-        self.form, self.status = form, status
-
-
-WB_ACTIONS = (
-    "accept",
-    "refuse",
-    "return",
-    "supplement",
-    "pause",
-    "resume",
-    "extend",
-    "assign",
-    "step",
-    "conclude",
-    "deliver",
-)
-
-
-@staff_required
-@require_POST
-def wb_act(request, number: str, action: str):
-    if action not in WB_ACTIONS:
-        raise NotFound("没有这个操作")
-    case = services.access_case(request.user, number)
-    try:
-        _form, message = _run(action, request, case)
-    except _FormInvalid as invalid:
-        return _wb_case_page(request, case, status=invalid.status, bound={action: invalid.form})
-    except (Conflict, Forbidden) as exc:
-        case = services.access_case(request.user, number)
-        return _wb_case_page(request, case, status=exc.status, bound={"error": exc.message})
-    messages.success(request, message)
-    return redirect("workbench_cases:case", number=case.number)
-
-
-# --- Workbench: window intake (前台综合受理) -------------------------------------------------------
-
-
-def clerk_required(view):
-    @staff_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not account_queries.has_role(request.user, StaffRole.WINDOW_CLERK):
-            raise Forbidden("窗口受理仅限窗口人员使用")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _window_context(request, **extra) -> dict:
-    user = request.user
-    applicant = None
-    pk = request.session.get(WINDOW_SESSION_KEY)
-    if pk:
-        applicant = account_queries.get_person(pk)
-    hall_region = user.department.region_id if user.department_id else ""
-    context = {
-        "applicant": applicant,
-        "find_form": extra.pop("find_form", None) or forms.FindApplicantForm(),
-        "search_form": forms.ItemSearchForm(request.GET or None),
-        "results": [],
-        "item": None,
-        "hall_region": hall_region,
-        "max_mb": _max_mb(),
-        "accept": forms.ACCEPT,
-        "problems": {},
-        "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
-    }
-    search = context["search_form"]
-    if applicant and hall_region and "q" in request.GET and search.is_valid():
-        _total, context["results"] = catalog_queries.search_items(
-            SearchFilters(q=search.cleaned_data["q"], region=hall_region, scope="within")
-        )
-    context.update(extra)
-    return context
-
-
-def _intake_item(request, code: str):
-    item = catalog_queries.get_guide(code)
-    hall = core_queries.get_region(request.user.department.region_id) if request.user.department_id else None
-    if hall is None or not item.region_id.startswith(hall.prefix):
-        raise Forbidden("只能受理本服务大厅所在地区的事项")
-    return item
-
-
-def _intake_form_context(item, values, problems, post=None) -> dict:
-    post = post or {}
-    materials = _materials(item)
-    return {
-        "item": item,
-        "sections": forms.bound_sections(services.form_schema(item), values, problems),
-        "materials": [
-            {
-                "m": m,
-                "may_defer": m.requirement != MaterialRequirement.REQUIRED or bool(m.license_type_code),
-                "missing": post.get(f"missing_{m.pk}") == "on",
-                "due": post.get(f"due_{m.pk}", ""),
-            }
-            for m in materials
-        ],
-        "commitment": post.get("commitment") == "on",
-        "problems": problems,
-    }
-
-
-@never_cache
-@clerk_required
-@require_GET
-def window(request):
-    extra = {}
-    code = (request.GET.get("item") or "").strip()
-    if code and request.session.get(WINDOW_SESSION_KEY):
-        item = _intake_item(request, code)
-        applicant = account_queries.get_person(request.session[WINDOW_SESSION_KEY])
-        values = {}
-        if applicant is not None:
-            values = {
-                f["name"]: applicant.display_name
-                for s in services.form_schema(item)["sections"]
-                for f in s["fields"]
-                if f.get("prefill") == "name"
-            }
-        extra = _intake_form_context(item, values, {})
-    return render(request, "cases/workbench/window.html", _window_context(request, **extra))
-
-
-@clerk_required
-@require_POST
-def window_find(request):
-    form = forms.FindApplicantForm(request.POST)
-    person = None
-    try:
-        if not form.is_valid():
-            raise InvalidInput("请检查身份证号码")
-        person = account_services.access_person_by_id_number(
-            actor=request.user, id_number=form.cleaned_data["id_number"]
-        )
-    except DomainError as exc:
-        if not form.errors:
-            exc.problems = [type(p)("id_number", p.message) for p in exc.problems] or exc.problems
-            apply_error(form, exc)
-        request.session.pop(WINDOW_SESSION_KEY, None)
-        context = _window_context(request, find_form=forms.FindApplicantForm())
-        context["find_form"] = form
-        return render(request, "cases/workbench/window.html", context, status=exc.status)
-    if person is None:
-        request.session.pop(WINDOW_SESSION_KEY, None)
-        context = _window_context(request, not_found=True)
-        return render(request, "cases/workbench/window.html", context)
-    request.session[WINDOW_SESSION_KEY] = person.pk
-    return redirect("workbench_cases:window")
-
-
-@clerk_required
-@require_POST
-def window_clear(request):
-    request.session.pop(WINDOW_SESSION_KEY, None)
-    return redirect("workbench_cases:window")
-
-
-@clerk_required
-@require_POST
-def window_intake(request):
-    applicant_pk = request.session.get(WINDOW_SESSION_KEY)
-    if not applicant_pk:
-        raise InvalidInput.field("applicant", "请先按身份证号码查找申请人")
-    item = _intake_item(request, request.POST.get("item_code", ""))
-    schema = services.form_schema(item)
-    values = forms.schema_values(schema, request.POST)
-    materials = _materials(item)
-    problems: dict[str, str] = {}
-    uploads: list[services.Upload] = []
-    try:
-        uploads = forms.material_uploads(request.FILES, materials)
-    except InvalidInput as exc:
-        problems.update(_problems(exc))
-    try:
-        formschema.clean_form(schema, values)
-    except InvalidInput as exc:
-        problems.update(_problems(exc))
-    status = 400
-    if not problems:
-        try:
-            case = services.do_window_intake(
-                actor=request.user,
-                applicant_id=applicant_pk,
-                item_code=item.code,
-                data=values,
-                uploads=uploads,
-                missing=forms.intake_missing(request.POST, materials),
-                commitment=request.POST.get("commitment") == "on",
-                idempotency_key=request.POST.get("idempotency_key", "")[:80],
-            )
-        except DomainError as exc:
-            problems.update(_problems(exc) or {"__all__": exc.message})
-            status = exc.status
-        else:
-            request.session.pop(WINDOW_SESSION_KEY, None)
-            messages.success(request, f"已受理，办件编号 {case.number}。")
-            return redirect("workbench_cases:case", number=case.number)
-    extra = _intake_form_context(item, values, problems, request.POST)
-    extra["error"] = "未受理：请按提示修改（扫描件需要重新选择）"
-    return render(request, "cases/workbench/window.html", _window_context(request, **extra), status=status)
-
-
-# --- Statistics -------------------------------------------------------------------------------------
-
-
-def _date(value: str, field: str, default: dt.date) -> dt.date:
-    value = (value or "").strip()
-    if not value:
-        return default
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput.field(field, "请输入日期，如 2026-01-01") from None
-
-
-@never_cache
-@staff_required
-@require_GET
-def stats(request):
-    user = request.user
-    on = clock.today()
-    default_region = user.department.region_id if user.department_id else ""
-    code = (request.GET.get("region") or default_region).strip()[:12]
-    context = {
-        "problems": {},
-        "region_value": code,
-        "since_value": (request.GET.get("since") or on.replace(month=1, day=1).isoformat())[:10],
-        "until_value": (request.GET.get("until") or on.isoformat())[:10],
-    }
-    try:
-        region = core_queries.get_region(code, field="region") if code else None
-        if region is None:
-            province = core_queries.provinces().order_by("code").first()
-            if province is None:
-                raise NotFound("尚未加载行政区划")
-            region = province
-        since = _date(request.GET.get("since"), "since", on.replace(month=1, day=1))
-        until = _date(request.GET.get("until"), "until", on)
-        if since > until:
-            raise InvalidInput.field("until", "结束日期不能早于开始日期")
-        if (until - since).days > 366 * 3:
-            raise InvalidInput.field("since", "统计区间不能超过三年")
-    except InvalidInput as exc:
-        context.update(problems=_problems(exc), error=exc.message)
-        return render(request, "cases/workbench/stats.html", context, status=400)
-    rows, total = queries.statistics(region_prefix=region.prefix, since=since, until=until, on=on)
-    context.update(region=region, since=since, until=until, rows=rows, total=total)
-    return render(request, "cases/workbench/stats.html", context)
