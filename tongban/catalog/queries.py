@@ -129,24 +129,28 @@ def search_items(f: SearchFilters) -> tuple[SearchCount, list[ImplementationItem
         total = SearchCount(len(candidates))
         if len(candidates) > SEARCH_CANDIDATES:
             total = SearchCount(max(estimate_count(matches), len(candidates)), exact=False)
-        # Rank the candidates on the narrow rows (name hits first), then fetch one page of guides.
-        top = ItemSearch.objects.filter(item_id__in=candidates[:SEARCH_CANDIDATES])
-        ids = list(
-            top.annotate(
-                name_hit=Case(
-                    When(name__contains=q, then=Value(0)), default=Value(1), output_field=IntegerField()
-                )
-            )
+        # Rank the candidates on the narrow rows (name hits first); fetch only that page's guides.
+        name_hit = Case(When(name__contains=q, then=Value(0)), default=Value(1), output_field=IntegerField())
+        page_ids = (
+            ItemSearch.objects.filter(item_id__in=candidates[:SEARCH_CANDIDATES])
+            .annotate(name_hit=name_hit)
             .order_by("name_hit", *order)
-            .values_list("item_id", flat=True)[start : start + PAGE_SIZE]
+            .values("item_id")[start : start + PAGE_SIZE]
         )
-        by_id = ImplementationItem.objects.select_related("department", "region").in_bulk(ids)
-        return total, [by_id[i] for i in ids if i in by_id]
+        page = ImplementationItem.objects.filter(pk__in=page_ids).annotate(name_hit=name_hit)
+        return total, list(page.select_related("department", "region").order_by("name_hit", *order))
     qs = filter_items(current_items(), f)
     if q and BASIC_CODE_RE.match(q):
         qs = qs.filter(basic_code=q)  # every implementation of a basic item
     elif q:
         qs = qs.filter(code__startswith=q.upper())
+    if q:
+        # A code matches few items: take them through the code index, then rank them. (Ordered by
+        # popularity with a limit, the planner would rather walk every item by popularity.)
+        ids = list(qs.values_list("pk", flat=True)[: SEARCH_CANDIDATES + 1])
+        if len(ids) <= SEARCH_CANDIDATES:
+            page = ImplementationItem.objects.filter(pk__in=ids).select_related("department", "region")
+            return SearchCount(len(ids)), list(page.order_by(*order)[start : start + PAGE_SIZE])
     total = SearchCount(qs.count())
     page = list(qs.select_related("department", "region").order_by(*order)[start : start + PAGE_SIZE])
     return total, page

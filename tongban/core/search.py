@@ -149,9 +149,11 @@ def query_tokens(q: str) -> list[str]:
         for word in _WORD.findall(tok.lower()):
             if word not in STOPWORDS:
                 out.setdefault(word, None)
-    # A long word that segments into parts also matches through its parts; keep the parts only
-    # when the whole is among them (search mode yields both), so both backends agree.
-    return list(out)
+    # Search mode yields a word and its parts (公积金 -> 公积, 公积金); the text of any item holding
+    # the word holds its parts too, so requiring the parts adds nothing but a worse estimate for
+    # the planner (it multiplies their frequencies as if independent). Keep the longest only.
+    words = list(out)
+    return [w for w in words if not any(w != other and w in other for other in words)]
 
 
 class SearchTextField(models.TextField):
