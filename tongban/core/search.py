@@ -230,6 +230,9 @@ class CreateSearchIndex(Operation):
                 f"ALTER TABLE {qn(table)} ADD COLUMN {vector} tsvector "
                 f"GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, {qn(column)})) STORED"
             )
+            # Word frequencies for the planner: the default sample misses mid-frequency words
+            # (2-3 % of rows), and then it sorts 20,000 matches instead of walking the popular rows.
+            schema_editor.execute(f"ALTER TABLE {qn(table)} ALTER COLUMN {vector} SET STATISTICS 1000")
             where = f" WHERE {qn(self.condition)}" if self.condition else ""
             schema_editor.execute(
                 f"CREATE INDEX {qn(table + '_fts_gin')} ON {qn(table)} USING gin ({vector}){where}"
