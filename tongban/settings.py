@@ -91,6 +91,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
     )
+    # Tests use a file, not Django's in-memory database: with one in memory the live server's
+    # threads share a single connection, and two requests at once (a browser and a relying
+    # party's back channel) trample each other's transactions.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test_tongban_{os.getpid()}.sqlite3")}
 else:
     # One test database per process, so parallel test runs on one server never collide.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
