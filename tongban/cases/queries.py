@@ -250,3 +250,18 @@ def statistics(
 
 def open_pause(case: Case):
     return case.pauses.filter(ended_on__isnull=True).first()
+
+
+def check_statistics_scope(actor, region) -> None:
+    """Staff see the statistics of their own department's region and below; platform
+    administrators and inspectors (互联网+监管) see every region."""
+    from tongban.core import queries as core_queries
+    from tongban.core.errors import Forbidden
+
+    if actor.is_superuser or any(
+        account_queries.has_role(actor, r) for r in (StaffRole.PLATFORM_ADMIN, StaffRole.INSPECTOR)
+    ):
+        return
+    home = core_queries.get_region(actor.department.region_id) if actor.department_id else None
+    if home is None or not region.code.startswith(home.prefix):
+        raise Forbidden("只能查看本部门所在地区及下辖地区的统计")

@@ -537,6 +537,7 @@ def stats(request):
             if province is None:
                 raise NotFound("尚未加载行政区划")
             region = province
+        queries.check_statistics_scope(user, region)
         since = _date(request.GET.get("since"), "since", on.replace(month=1, day=1))
         until = _date(request.GET.get("until"), "until", on)
         if since > until:

@@ -754,6 +754,16 @@ def test_statistics(world, day):
     )
     assert response.status_code == 400 and "结束日期不能早于开始日期" in body(response)
     assert as_user(world["citizen"]).get("/workbench/cases/stats/").status_code == 403
+    # An officer of Wuhan sees Wuhan and below, not the province or another city.
+    for region in ("420000", "420200"):
+        response = as_user(world["officer"]).get("/workbench/cases/stats/", {"region": region})
+        assert response.status_code == 403 and "只能查看本部门所在地区及下辖地区的统计" in body(response)
+    assert as_user(world["officer"]).get("/workbench/cases/stats/", {"region": "420102"}).status_code == 200
+    from .conftest import staff
+
+    for role in ("platform_admin", "inspector"):
+        viewer = staff(f"stats-{role}", role)
+        assert as_user(viewer).get("/workbench/cases/stats/", {"region": "420000"}).status_code == 200
 
 
 def test_statistics_average_working_days(world, day):
