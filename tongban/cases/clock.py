@@ -53,9 +53,24 @@ class Deadline:
 
 
 def deadline(accepted_on: dt.date, days: int, *, paused_days: int = 0, extension_days: int = 0) -> Deadline:
-    total = days + paused_days + extension_days
-    due = calendar_for(accepted_on, total).add(accepted_on, total)
-    return Deadline(due=due, base_days=days, paused_days=paused_days, extension_days=extension_days)
+    return deadlines(accepted_on, days, paused_days=paused_days, extension_days=extension_days)[0]
+
+
+def deadlines(
+    accepted_on: dt.date, *limits: int, paused_days: int = 0, extension_days: int = 0
+) -> list[Deadline]:
+    """The deadlines of several limits (promised, statutory) from one calendar load."""
+    extra = paused_days + extension_days
+    calendar = calendar_for(accepted_on, max(limits) + extra)
+    return [
+        Deadline(
+            due=calendar.add(accepted_on, days + extra),
+            base_days=days,
+            paused_days=paused_days,
+            extension_days=extension_days,
+        )
+        for days in limits
+    ]
 
 
 def working_days_between(start: dt.date, end: dt.date) -> int:

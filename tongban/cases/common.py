@@ -332,9 +332,14 @@ def start_step(case: Case, step: CaseStep, on: dt.date) -> None:
 def recompute_deadlines(case: Case) -> None:
     if case.accepted_on is None:
         return
-    kw = {"paused_days": case.paused_days, "extension_days": case.extension_days}
-    case.promised_due = clock.deadline(case.accepted_on, case.promised_days, **kw).due
-    case.statutory_due = clock.deadline(case.accepted_on, case.statutory_days, **kw).due
+    promised, statutory = clock.deadlines(
+        case.accepted_on,
+        case.promised_days,
+        case.statutory_days,
+        paused_days=case.paused_days,
+        extension_days=case.extension_days,
+    )
+    case.promised_due, case.statutory_due = promised.due, statutory.due
 
 
 def conclude_case(case: Case, actor, code: str) -> None:

@@ -21,11 +21,14 @@ def clock_lines(case: Case) -> list[str]:
     """The calculation behind the deadlines, line by line, for the case page."""
     if case.accepted_on is None:
         return [f"收件日 {case.received_on:%Y-%m-%d}，尚未受理，办理时限未起算"]
-    kw = {"paused_days": case.paused_days, "extension_days": case.extension_days}
-    lines = [
-        clock.deadline(case.accepted_on, case.promised_days, **kw).explain(case.accepted_on),
-        "法定时限：" + clock.deadline(case.accepted_on, case.statutory_days, **kw).explain(case.accepted_on),
-    ]
+    promised, statutory = clock.deadlines(
+        case.accepted_on,
+        case.promised_days,
+        case.statutory_days,
+        paused_days=case.paused_days,
+        extension_days=case.extension_days,
+    )
+    lines = [promised.explain(case.accepted_on), "法定时限：" + statutory.explain(case.accepted_on)]
     for pause in case.pauses.all():
         end = (
             f"至 {pause.ended_on:%Y-%m-%d}，计 {pause.working_days} 个工作日"

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import hmac
+import os
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from django.conf import settings
 
 
 def sm3_hex(data: bytes) -> str:
@@ -37,8 +42,6 @@ _SM4_PREFIX = "sm4gcm"
 
 
 def _sm4_keys() -> dict[str, bytes]:
-    from django.conf import settings
-
     keys = {settings.PERSONAL_DATA_KEY_ID: bytes.fromhex(settings.PERSONAL_DATA_KEY)}
     for entry in settings.PERSONAL_DATA_KEYS_OLD:
         key_id, _, hexkey = entry.partition(":")
@@ -48,12 +51,6 @@ def _sm4_keys() -> dict[str, bytes]:
 
 def encrypt_personal(plaintext: str) -> str:
     """Encrypt a personal identifier with SM4-GCM under the current key."""
-    import base64
-    import os
-
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-    from django.conf import settings
-
     key = bytes.fromhex(settings.PERSONAL_DATA_KEY)
     nonce = os.urandom(12)
     enc = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
@@ -64,11 +61,6 @@ def encrypt_personal(plaintext: str) -> str:
 
 def decrypt_personal(stored: str) -> str:
     """Decrypt a value written by `encrypt_personal`; raises ValueError when it was altered."""
-    import base64
-
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
     prefix, key_id, blob = [*stored.split(":", 2), "", ""][:3]
     key = _sm4_keys().get(key_id)
     if prefix != _SM4_PREFIX or key is None:
@@ -84,7 +76,5 @@ def decrypt_personal(stored: str) -> str:
 
 def blind_index(value: str, *, purpose: str) -> str:
     """HMAC-SM3 of a normalised identifier, namespaced by purpose ("id", "mobile", "login")."""
-    from django.conf import settings
-
     normalised = value.strip().upper()
     return hmac_sm3_hex(bytes.fromhex(settings.BLIND_INDEX_KEY), f"{purpose}:{normalised}".encode())
