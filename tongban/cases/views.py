@@ -275,71 +275,90 @@ def case_page(request, number: str):
     return elsewhere or _case_page(request, case)
 
 
-@_login_first
-@require_POST
-def supply(request, number: str):
+def _applicant_action(
+    request, number: str, *, form_class, bound: str, refused: str, act, done: str, on_error
+):
+    """One applicant action on the case page: check the form, call one service, and on a refusal
+    show the page again with the form bound and the message where `on_error` puts it."""
     case, elsewhere = _applicant_case(request, number)
     if elsewhere:
-        raise Forbidden("补正材料由申请人提交")
-    form = forms.SupplyForm(request.POST)
+        raise Forbidden(refused)
+    form = form_class(request.POST)
     try:
         if not form.is_valid():
             raise InvalidInput("请检查填写的内容")
-        uploads = forms.plain_uploads(request.FILES, "files")
-        services.do_supply(
-            actor=request.user, number=case.number, uploads=uploads, note=form.cleaned_data["note"]
-        )
+        act(case, form.cleaned_data)
     except DomainError as exc:
-        message = field_problems(exc).get("files") or field_problems(exc).get("materials") or exc.message
-        return _case_page(request, case, status=exc.status, supply_form=form, files_error=message)
-    messages.success(request, "补正材料已提交。")
+        extra = on_error(form, exc) if not form.errors else {}
+        return _case_page(request, case, status=exc.status, **{bound: form}, **(extra or {}))
+    messages.success(request, done)
     return redirect("cases:case", number=case.number)
+
+
+@_login_first
+@require_POST
+def supply(request, number: str):
+    def act(case, data):
+        uploads = forms.plain_uploads(request.FILES, "files")
+        services.do_supply(actor=request.user, number=case.number, uploads=uploads, note=data["note"])
+
+    def on_error(form, exc):
+        problems = field_problems(exc)
+        return {"files_error": problems.get("files") or problems.get("materials") or exc.message}
+
+    return _applicant_action(
+        request,
+        number,
+        form_class=forms.SupplyForm,
+        bound="supply_form",
+        refused="补正材料由申请人提交",
+        act=act,
+        done="补正材料已提交。",
+        on_error=on_error,
+    )
 
 
 @_login_first
 @require_POST
 def withdraw(request, number: str):
-    case, elsewhere = _applicant_case(request, number)
-    if elsewhere:
-        raise Forbidden("只有申请人可以撤回申请")
-    form = forms.WithdrawForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise InvalidInput("请检查填写的内容")
-        services.do_withdraw(actor=request.user, number=case.number, reason=form.cleaned_data["reason"])
-    except DomainError as exc:
-        if not form.errors:
-            apply_error(form, exc)
-        return _case_page(request, case, status=exc.status, withdraw_form=form)
-    messages.success(request, "申请已撤回。")
-    return redirect("cases:case", number=case.number)
+    def act(case, data):
+        services.do_withdraw(actor=request.user, number=case.number, reason=data["reason"])
+
+    return _applicant_action(
+        request,
+        number,
+        form_class=forms.WithdrawForm,
+        bound="withdraw_form",
+        refused="只有申请人可以撤回申请",
+        act=act,
+        done="申请已撤回。",
+        on_error=apply_error,
+    )
 
 
 @_login_first
 @require_POST
 def choose_delivery(request, number: str):
-    case, elsewhere = _applicant_case(request, number)
-    if elsewhere:
-        raise Forbidden("送达方式由申请人选择")
-    form = forms.DeliveryForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise InvalidInput("请检查填写的内容")
+    def act(case, data):
         services.do_choose_delivery(
-            actor=request.user,
-            number=case.number,
-            method=form.cleaned_data["method"],
-            address=form.cleaned_data["address"],
+            actor=request.user, number=case.number, method=data["method"], address=data["address"]
         )
-    except DomainError as exc:
-        if not form.errors:
-            exc.problems = [
-                p if p.field != "delivery" else type(p)("method", p.message) for p in exc.problems
-            ]
-            apply_error(form, exc)
-        return _case_page(request, case, status=exc.status, delivery_form=form)
-    messages.success(request, "送达方式已保存。")
-    return redirect("cases:case", number=case.number)
+
+    def on_error(form, exc):
+        # The service names the field "delivery"; on this form it is "method".
+        exc.problems = [p if p.field != "delivery" else type(p)("method", p.message) for p in exc.problems]
+        apply_error(form, exc)
+
+    return _applicant_action(
+        request,
+        number,
+        form_class=forms.DeliveryForm,
+        bound="delivery_form",
+        refused="送达方式由申请人选择",
+        act=act,
+        done="送达方式已保存。",
+        on_error=on_error,
+    )
 
 
 @never_cache
