@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.core.errors import DomainError, InvalidInput
 
-from . import services
+from . import services, signin
 from .enums import LoginMethod
 from .forms import PasswordLoginForm, SmsLoginForm, TotpForm
 from .models import User
@@ -41,7 +41,8 @@ def safe_next(request, default: str = "/accounts/me/") -> str:
     return target if ok and target.startswith("/") else default
 
 
-def _complete_login(request, user: User, method: str):
+def start_session(request, user: User, method: str) -> None:
+    """Sign the user in on this browser and record the device session (the only place it is done)."""
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session["accounts.login_method"] = method
     services.do_start_device_session(
@@ -51,6 +52,10 @@ def _complete_login(request, user: User, method: str):
         ip=client_ip(request),
         user_agent=_ua(request),
     )
+
+
+def _complete_login(request, user: User, method: str):
+    start_session(request, user, method)
     return redirect(safe_next(request))
 
 
@@ -195,15 +200,9 @@ def totp_enrol_view(request):
         except DomainError as exc:
             error, status = exc.message, exc.status
     if not user.totp_secret_enc or request.method == "GET":
-        uri = services.do_start_totp_enrolment(actor=user, user=user)
-    else:
-        import pyotp
-
-        uri = pyotp.TOTP(services.totp_secret(user)).provisioning_uri(
-            name=user.username, issuer_name="tongban"
-        )
-    qr = segno.make(uri, micro=False).svg_data_uri(scale=4)
+        services.do_start_totp_enrolment(actor=user, user=user)
     secret = services.totp_secret(user)
+    qr = segno.make(signin.totp_uri(user, secret), micro=False).svg_data_uri(scale=4)
     return render(
         request,
         "accounts/totp_enrol.html",

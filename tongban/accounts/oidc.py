@@ -492,12 +492,12 @@ class TongbanValidator(OAuth2Validator):
         return required
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
-        Grant = self._grant_model()
-        grant = Grant.objects.filter(code=code, application=client).only("expires").first()
         ok = super().validate_code(client_id, code, client, request, *args, **kwargs)
         if not ok:
-            # A code is deleted when it is exchanged: an unknown code is forged or replayed.
-            reason = "code_expired" if grant is not None else "code_invalid_or_replayed"
+            # A refused code that still exists has expired (a failed check deletes nothing); one
+            # that does not was forged or replayed (an exchanged code is deleted).
+            known = self._grant_model().objects.filter(code=code, application=client).exists()
+            reason = "code_expired" if known else "code_invalid_or_replayed"
             note_refusal(reason, request)
         return ok
 

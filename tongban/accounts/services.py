@@ -19,7 +19,7 @@ from django.utils import timezone
 from tongban.core import audit
 from tongban.core.crypto import blind_index, encrypt_personal
 from tongban.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tongban.core.identifiers import check_credit_code, mask_resident_id, normalize
+from tongban.core.identifiers import check_credit_code, mask_resident_id, normalize, resident_id_sex
 
 from .checks import (
     check_id_number,
@@ -126,7 +126,7 @@ def do_upsert_population_record(
                 "name": name.strip(),
                 "id_number_enc": encrypt_personal(id_number),
                 "id_number_masked": mask_resident_id(id_number),
-                "sex": "M" if int(id_number[16]) % 2 else "F",
+                "sex": resident_id_sex(id_number),
                 "birth_date": dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14])),
                 "birthplace": birthplace or id_number[:6],
             },

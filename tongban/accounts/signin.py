@@ -107,7 +107,8 @@ def authenticate_password(
     if not password:
         raise InvalidInput.field("password", "请输入密码")
     index = _identifier_index(identifier)
-    if _recent_failures(index) >= settings.LOGIN_MAX_FAILURES:
+    failures = _recent_failures(index)
+    if failures >= settings.LOGIN_MAX_FAILURES:
         _log_attempt(
             index=index,
             user=None,
@@ -134,7 +135,7 @@ def authenticate_password(
             ip=ip,
             user_agent=user_agent,
         )
-        if _recent_failures(index) >= settings.LOGIN_MAX_FAILURES:
+        if failures + 1 >= settings.LOGIN_MAX_FAILURES:  # this attempt was the last allowed
             with transaction.atomic():
                 audit.record(
                     actor="anonymous", action="accounts.login.lockout", obj=user, data={"ip": ip or ""}
@@ -273,6 +274,11 @@ def do_start_totp_enrolment(*, actor, user: User, secret: str | None = None) -> 
         user.totp_confirmed_at = None
         user.save(update_fields=["totp_secret_enc", "totp_confirmed_at"])
         audit.record(actor=actor, action="accounts.totp.enrol", obj=user, data={})
+    return totp_uri(user, secret)
+
+
+def totp_uri(user: User, secret: str) -> str:
+    """The otpauth:// URI an authenticator app scans (issuer from TOTP_ISSUER)."""
     return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=settings.TOTP_ISSUER)
 
 

@@ -11,7 +11,7 @@ import ipaddress
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,13 +24,9 @@ from tongban.core.errors import DomainError, FieldProblem, Forbidden, InvalidInp
 
 from . import forms, permissions, queries, services
 from .enums import AssuranceLevel, ConsentMethod, LoginMethod, StaffRole
-from .login_views import client_ip, safe_next
+from .login_views import safe_next, start_session
 
 # --- Small helpers --------------------------------------------------------------------------
-
-
-def _ua(request) -> str:
-    return request.META.get("HTTP_USER_AGENT", "")[:200]
 
 
 def mask_ip(ip: str | None) -> str:
@@ -147,15 +143,7 @@ def signup(request):
         except DomainError as exc:
             apply_error(form, exc)
             return render(request, "accounts/signup.html", {"form": form}, status=exc.status)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        request.session["accounts.login_method"] = LoginMethod.SMS
-        services.do_start_device_session(
-            user=user,
-            session_key=request.session.session_key,
-            method=LoginMethod.SMS,
-            ip=client_ip(request),
-            user_agent=_ua(request),
-        )
+        start_session(request, user, LoginMethod.SMS)
         messages.success(request, "注册成功。请完成实名认证，以便办理更多事项。")
         return redirect("accounts:verify")
     return render(request, "accounts/signup.html", {"form": form}, status=_status(form))

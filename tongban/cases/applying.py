@@ -313,8 +313,8 @@ def do_window_intake(
     hall = core_queries.get_region(actor.department.region_id) if actor.department_id else None
     if hall is None or not item.region_id.startswith(hall.prefix):
         raise Forbidden("只能受理本服务大厅所在地区的事项")
-    applicant = account_queries.get_user(applicant_id)
-    if applicant is None or applicant.kind != "person":
+    applicant = account_queries.get_person(applicant_id)
+    if applicant is None:
         raise InvalidInput.field("applicant", "请先在窗口查找或登记申请人")
     cleaned = formschema.clean_form(form_schema(item), data)
     for upload in uploads:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from tongban.core.workdays import WorkCalendar
+from tongban.core.workdays import WorkCalendar, count_working_days
 
 from .enums import ClockLevel
 
@@ -75,9 +75,7 @@ def deadlines(
 
 def working_days_between(start: dt.date, end: dt.date) -> int:
     """Working days in (start, end]."""
-    if end <= start:
-        return 0
-    return WorkCalendar.load(start.year, end.year).between(start, end)
+    return count_working_days(start, end)
 
 
 def add_days(start: dt.date, n: int) -> dt.date:

@@ -141,8 +141,13 @@ def index_text(*parts: str) -> str:
 
 
 def query_tokens(q: str) -> list[str]:
-    """Tokens a query must all match; stopwords dropped, length capped."""
-    q = (q or "")[:MAX_QUERY_CHARS]
+    """Tokens a query must all match; stopwords dropped, length capped. (One search compiles its
+    query several times: the segmentation is cached.)"""
+    return list(_query_tokens((q or "")[:MAX_QUERY_CHARS]))
+
+
+@lru_cache(maxsize=10_000)
+def _query_tokens(q: str) -> tuple[str, ...]:
     _init()
     out: dict[str, None] = {}
     for tok in jieba.cut_for_search(q):
@@ -153,7 +158,7 @@ def query_tokens(q: str) -> list[str]:
     # the word holds its parts too, so requiring the parts adds nothing but a worse estimate for
     # the planner (it multiplies their frequencies as if independent). Keep the longest only.
     words = list(out)
-    return [w for w in words if not any(w != other and w in other for other in words)]
+    return tuple(w for w in words if not any(w != other and w in other for other in words))
 
 
 class SearchTextField(models.TextField):
