@@ -19,7 +19,7 @@ from tongban.catalog import queries as catalog_queries
 from tongban.catalog.enums import MaterialRequirement
 from tongban.core import audit
 from tongban.core import queries as core_queries
-from tongban.core.crypto import decrypt_personal, encrypt_personal
+from tongban.core.crypto import encrypt_personal
 from tongban.core.errors import Conflict, Forbidden, InvalidInput
 
 from . import clock, formschema, notices
@@ -31,6 +31,7 @@ from .common import (
     accept_case,
     check_items,
     expect_state,
+    form_data,
     form_schema,
     idempotent,
     lock_case,
@@ -143,7 +144,7 @@ def do_save_draft(*, actor, item_code: str, data: dict) -> Draft:
 
 
 def draft_data(draft: Draft) -> dict:
-    return json.loads(decrypt_personal(draft.form_enc)) if draft.form_enc else {}
+    return form_data(draft)
 
 
 def _next_number(region_code: str, channel: str, day: dt.date) -> str:

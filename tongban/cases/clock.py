@@ -83,12 +83,19 @@ def add_days(start: dt.date, n: int) -> dt.date:
 
 
 def used_days(
-    accepted_on: dt.date, today: dt.date, *, paused_days: int, open_pause_since: dt.date | None
+    accepted_on: dt.date,
+    today: dt.date,
+    *,
+    paused_days: int,
+    open_pause_since: dt.date | None,
+    calendar: WorkCalendar | None = None,
 ) -> int:
-    """Working days the clock has run: since acceptance, less the closed and the open pauses."""
-    used = working_days_between(accepted_on, today) - paused_days
+    """Working days the clock has run: since acceptance, less the closed and the open pauses.
+    Pass a `calendar` covering the dates when computing many (one load for all)."""
+    between = calendar.between if calendar is not None else working_days_between
+    used = between(accepted_on, today) - paused_days
     if open_pause_since is not None:
-        used -= working_days_between(open_pause_since, today)
+        used -= between(open_pause_since, today)
     return max(used, 0)
 
 

@@ -383,5 +383,6 @@ def form_schema(item) -> dict:
     return row.schema if row else formschema.DEFAULT_SCHEMA
 
 
-def form_data(case: Case) -> dict:
-    return json.loads(decrypt_personal(case.form_enc)) if case.form_enc else {}
+def form_data(obj) -> dict:
+    """The clear form of a case or a draft (stored SM4-encrypted)."""
+    return json.loads(decrypt_personal(obj.form_enc)) if obj.form_enc else {}

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from tongban.core.workdays import WorkCalendar
+
 from . import clock
 from .common import (
     accept_case,
@@ -99,6 +101,15 @@ def refresh_levels(*, on: dt.date) -> int:
     open_cases = Case.objects.filter(state__in=[CaseState.ACCEPTED, CaseState.PAUSED]).exclude(
         accepted_on=None
     )
+    first = open_cases.order_by("accepted_on").values_list("accepted_on", flat=True).first()
+    if first is None:
+        return 0
+    calendar = WorkCalendar.load(first.year, on.year)  # one load for every case
+    open_pauses = dict(
+        ClockPause.objects.filter(ended_on__isnull=True, case__in=open_cases).values_list(
+            "case_id", "started_on"
+        )
+    )
     for case in open_cases.only(
         "pk",
         "accepted_on",
@@ -109,12 +120,12 @@ def refresh_levels(*, on: dt.date) -> int:
         "clock_level",
         "state",
     ):
-        pause = case.pauses.filter(ended_on__isnull=True).first() if case.state == CaseState.PAUSED else None
         used = clock.used_days(
             case.accepted_on,
             on,
             paused_days=case.paused_days,
-            open_pause_since=pause.started_on if pause else None,
+            open_pause_since=open_pauses.get(case.pk),
+            calendar=calendar,
         )
         new = clock.level(
             used=used, allowed=case.promised_days + case.extension_days, today=on, due=case.promised_due
