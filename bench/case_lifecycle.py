@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import math
 import multiprocessing as mp
 import os
 import platform
@@ -42,11 +41,12 @@ import random
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchlib import prepare_database, summary  # noqa: E402 - beside this script
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
 os.environ.setdefault("SMS_GATEWAY", "tongban.accounts.gateways.OutboxSmsGateway")
 
@@ -94,29 +94,6 @@ def parse_args() -> argparse.Namespace:
 
 
 # --- The database -------------------------------------------------------------------------
-
-
-def prepare_database(url: str, *, reuse: bool) -> str:
-    """Drop and create the bench database (or keep it with --reuse); returns its name."""
-    import psycopg
-
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit("DATABASE_URL must point at PostgreSQL (postgres://user@host:port/tongban_bench_cases)")
-    name = parts.path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(f"refusing to drop {name!r}: the benchmark database's name must contain 'bench'")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and not reuse:
-            print(f"dropping database {name}")
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            print(f"creating database {name}")
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return name
 
 
 def build_world(departments: int) -> dict:
@@ -397,25 +374,6 @@ def database_facts() -> dict:
 
 
 # --- Figures ------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-def summary(values: list[float]) -> dict:
-    if not values:
-        return {"n": 0}
-    return {
-        "n": len(values),
-        "p50": round(percentile(values, 50), 2),
-        "p95": round(percentile(values, 95), 2),
-        "p99": round(percentile(values, 99), 2),
-        "max": round(max(values), 2),
-        "mean": round(sum(values) / len(values), 2),
-    }
 
 
 # --- Deadlines ------------------------------------------------------------------------------

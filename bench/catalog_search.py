@@ -25,12 +25,10 @@ import argparse
 import datetime as dt
 import http.client
 import json
-import math
 import os
 import platform
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -39,6 +37,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchlib import free_port, percentile, prepare_database, stop_server, summary  # noqa: E402 - beside this script
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
 
 TARGET_P95_MS = 50.0
@@ -102,29 +102,6 @@ def parse_args() -> argparse.Namespace:
 
 
 # --- The database -------------------------------------------------------------------------
-
-
-def prepare_database(url: str, *, reuse: bool) -> str:
-    """Drop and create the bench database (or keep it with --reuse); returns its name."""
-    import psycopg
-
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit("DATABASE_URL must point at PostgreSQL (postgres://user@host:port/tongban_bench)")
-    name = parts.path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(f"refusing to drop {name!r}: the benchmark database's name must contain 'bench'")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and not reuse:
-            print(f"dropping database {name}")
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            print(f"creating database {name}")
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return name
 
 
 def load_catalogue(items: int, seed: int) -> dict | None:
@@ -284,12 +261,6 @@ def naive_search(q: str) -> int:
 # --- The server ---------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(kind: str, log_path: Path) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tongban.settings", "DEBUG": "false"}
@@ -340,33 +311,7 @@ def start_server(kind: str, log_path: Path) -> tuple[subprocess.Popen, int]:
     sys.exit(f"the server did not answer within 60 s; see {log_path}")
 
 
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=15)
-
-
 # --- Measuring ----------------------------------------------------------------------------
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-def summary(values: list[float]) -> dict:
-    return {
-        "n": len(values),
-        "p50": round(percentile(values, 50), 2),
-        "p95": round(percentile(values, 95), 2),
-        "p99": round(percentile(values, 99), 2),
-        "max": round(max(values), 2),
-        "mean": round(sum(values) / len(values), 2),
-    }
 
 
 def run(plan: list[tuple[str, str]], api: ApiClient, rng: random.Random) -> list[dict]:

@@ -27,7 +27,6 @@ import argparse
 import base64
 import datetime as dt
 import json
-import math
 import os
 import platform
 import random
@@ -38,12 +37,13 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
+from benchlib import free_port, percentile, prepare_database, stop_server  # noqa: E402 - beside this script
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
 
 TARGET_USERINFO_RPS = 1000.0
@@ -63,26 +63,6 @@ def parse_args() -> argparse.Namespace:
 
 
 # --- The database -------------------------------------------------------------------------
-
-
-def prepare_database(url: str) -> str:
-    """Drop and create the bench database; returns its name."""
-    import psycopg
-
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit("DATABASE_URL must point at PostgreSQL (postgres://user@host:port/tongban_bench_identity)")
-    name = parts.path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(f"refusing to drop {name!r}: the benchmark database's name must contain 'bench'")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            print(f"dropping database {name}")
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        print(f"creating database {name}")
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name
 
 
 def populate(n_users: int, seed: int) -> dict:
@@ -148,12 +128,6 @@ def populate(n_users: int, seed: int) -> dict:
 # --- The server ---------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(workers: int, log_path: Path, probe: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = {
@@ -187,15 +161,6 @@ def start_server(workers: int, log_path: Path, probe: str) -> tuple[subprocess.P
         time.sleep(0.5)
     stop_server(proc)
     sys.exit(f"the server did not answer within 60 s; see {log_path}")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=15)
 
 
 # --- A minimal keep-alive HTTP/1.1 client -------------------------------------------------
@@ -335,12 +300,6 @@ def run_load(load: str, port: int, reqs: list[bytes], *, seconds: float, connect
 
 
 # --- Measuring ----------------------------------------------------------------------------
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def tabulate(samples: dict[str, list[dict]]) -> dict:
