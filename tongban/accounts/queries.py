@@ -19,9 +19,14 @@ def staff_department_id(user) -> int | None:
 
 
 def has_role(user, role: str) -> bool:
+    return has_any_role(user, [role])
+
+
+def has_any_role(user, roles) -> bool:
+    """Whether the user holds at least one of the roles (one query)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.is_superuser or user.groups.filter(name=role).exists()
+    return user.is_superuser or user.groups.filter(name__in=list(roles)).exists()
 
 
 def get_user(pk: int) -> User | None:

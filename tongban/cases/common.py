@@ -206,7 +206,8 @@ def run_once(*, actor, idempotency_key: str, action: str, work: Callable[[], Cas
     return idempotent(actor, Idempotency(idempotency_key, action), work)
 
 
-def is_department_staff(actor, case: Case, role: str | None = None) -> bool:
+def is_department_staff(actor, case: Case, role: str | tuple[str, ...] | None = None) -> bool:
+    """Staff of the case's department holding `role` (or one of several roles)."""
     if is_system(actor):  # a department system: its own department's cases, any back-office role
         return actor.department_id == case.department_id
     if not getattr(actor, "is_authenticated", False) or not getattr(actor, "is_staff", False):
@@ -215,7 +216,7 @@ def is_department_staff(actor, case: Case, role: str | None = None) -> bool:
         return True
     if actor.department_id != case.department_id:
         return False
-    return role is None or account_queries.has_role(actor, role)
+    return role is None or account_queries.has_any_role(actor, [role] if isinstance(role, str) else role)
 
 
 def may_see(actor, case: Case) -> bool:
@@ -253,11 +254,8 @@ def require_staff(actor, case: Case, role: str) -> None:
 
 
 def require_any_officer(actor, case: Case) -> None:
-    if not (
-        is_department_staff(actor, case, StaffRole.APPROVING_OFFICER)
-        or is_department_staff(actor, case, StaffRole.WINDOW_CLERK)
-        or is_department_staff(actor, case, StaffRole.DEPARTMENT_ADMIN)
-    ):
+    roles = (StaffRole.APPROVING_OFFICER, StaffRole.WINDOW_CLERK, StaffRole.DEPARTMENT_ADMIN)
+    if not is_department_staff(actor, case, roles):
         raise Forbidden("只有承办部门的工作人员可以预审和受理")
 
 

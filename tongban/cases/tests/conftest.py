@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 
 from tongban.accounts import services as account_services
 from tongban.catalog.testing import SYSTEM, ensure_regions, make_basic_item, make_department, make_item
@@ -64,6 +65,13 @@ def upload(material, content: bytes = PDF, content_type: str = "application/pdf"
     return services.Upload(
         material_id=material.pk, name=material.name, content=content, content_type=content_type
     )
+
+
+def as_user(user) -> Client:
+    """A test client signed in as `user` (staff sign-in with TOTP is tested in accounts)."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def counts() -> dict[str, int]:

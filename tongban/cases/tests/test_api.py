@@ -23,7 +23,7 @@ from tongban.core.models import AuditEvent
 from .. import services
 from ..enums import CaseState
 from ..models import Case, CaseEvent, IdempotencyKey
-from .conftest import FORM, PDF, PNG, citizen, counts, submit
+from .conftest import FORM, PDF, PNG, as_user, citizen, counts, submit
 
 pytestmark = pytest.mark.usefixtures("regions_loaded")
 URL = "/api/v1/cases/"
@@ -31,12 +31,6 @@ URL = "/api/v1/cases/"
 
 def iso(value) -> str | None:
     return None if value is None else DjangoJSONEncoder().default(value)
-
-
-def as_user(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def post(c: Client, path: str, body: dict | None = None, **headers):

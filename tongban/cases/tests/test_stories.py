@@ -24,7 +24,7 @@ from tongban.demo import cases as demo_cases
 from tongban.demo import queries as demo_queries
 
 from .. import clock
-from .conftest import PDF, staff
+from .conftest import PDF, as_user, staff
 
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 URL = "/api/v1/cases/"
@@ -61,12 +61,6 @@ def person(mobile: str):
 
 def username(name: str):
     return get_user_model().objects.get(username=name)
-
-
-def as_user(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def post(c: Client, path: str, body: dict | None = None, key: str = ""):

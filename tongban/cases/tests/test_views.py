@@ -21,7 +21,7 @@ from tongban.core.identifiers import make_resident_id
 from .. import applying, queries, services
 from ..enums import CaseState, Channel, PauseKind
 from ..models import Case, Draft
-from .conftest import FORM, PDF, PNG, counts, staff, submit
+from .conftest import FORM, PDF, PNG, as_user, counts, staff, submit
 
 D = dt.date.fromisoformat
 pytestmark = pytest.mark.usefixtures("regions_loaded")
@@ -29,12 +29,6 @@ pytestmark = pytest.mark.usefixtures("regions_loaded")
 
 def pdf(name="申请书.pdf", content=PDF, content_type="application/pdf"):
     return SimpleUploadedFile(name, content, content_type=content_type)
-
-
-def as_user(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def body(response) -> str:
