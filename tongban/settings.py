@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "tongban.accounts",
     "tongban.catalog",
     "tongban.cases",
+    "tongban.licences",
     "tongban.portal",
     "tongban.demo",
 ]

@@ -1,0 +1,84 @@
+"""`manage.py licences tick [--date DATE]`, `manage.py licences rotate-seal --department D
+[--compromised REASON]`, `manage.py licences revoke-seal --kid KID --reason REASON` and
+`manage.py licences verify IDENTIFIER [--date DATE]`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tongban.core.errors import DomainError
+
+from ... import services, validity
+
+ACTOR = "system:cli"
+
+
+def _date(value: str, name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"{name}: “{value}” is not a date (YYYY-MM-DD)") from None
+
+
+class Command(BaseCommand):
+    help = "E-licences (电子证照): the daily expiry tick, e-seal key rotation and revocation, verification."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        tick = sub.add_parser(
+            "tick", help="mark licences whose validity period has ended as expired (run daily)"
+        )
+        tick.add_argument("--date", default="", help="the day to run for (default: today)")
+        rotate = sub.add_parser(
+            "rotate-seal", help="retire a department's active e-seal key and make a new one"
+        )
+        rotate.add_argument(
+            "--department", required=True, help="the department: its unified social credit code or id"
+        )
+        rotate.add_argument(
+            "--compromised",
+            default="",
+            metavar="REASON",
+            help="revoke the old key instead of retiring it: every licence it signed stops verifying",
+        )
+        revoke = sub.add_parser("revoke-seal", help="revoke one e-seal key (its signatures stop verifying)")
+        revoke.add_argument("--kid", required=True, help="the key's identifier")
+        revoke.add_argument("--reason", required=True, help="why (recorded in the audit chain)")
+        verify = sub.add_parser("verify", help="verify one licence: signature, seal key, state and period")
+        verify.add_argument("identifier", help="1.2.156.3005.2.<type>.<issuer>.<serial>.<version>.<check>")
+        verify.add_argument("--date", default="", help="verify as of this day (default: today)")
+
+    def handle(self, *args, action, **opts):
+        try:
+            getattr(self, "do_" + action.replace("-", "_"))(**opts)
+        except DomainError as exc:
+            lines = [exc.message, *(f"  {p}" for p in exc.problems)]
+            raise CommandError("\n".join(lines)) from None
+
+    def do_tick(self, date, **_):
+        on = _date(date, "--date") if date else validity.today()
+        report = services.do_expire_licences(on=on)
+        self.stdout.write(f"Licence tick for {on:%Y-%m-%d}: {report.expired} expired")
+
+    def do_rotate_seal(self, department, compromised, **_):
+        key = services.do_rotate_seal_key(actor=ACTOR, department=department, compromised=compromised)
+        self.stdout.write(f"New active e-seal key {key.kid} (public key {key.public_key[:18]}…)")
+        if compromised:
+            self.stdout.write("The previous key was revoked: the licences it signed no longer verify.")
+
+    def do_revoke_seal(self, kid, reason, **_):
+        key = services.do_revoke_seal_key(actor=ACTOR, kid=kid, reason=reason)
+        self.stdout.write(f"Revoked e-seal key {key.kid}")
+
+    def do_verify(self, identifier, date, **_):
+        on = _date(date, "--date") if date else validity.today()
+        result = services.verify_licence(identifier, on=on)
+        if result.valid:
+            self.stdout.write(f"{result.identifier}: valid (有效)")
+            return
+        self.stdout.write(f"{result.identifier}: NOT valid")
+        for reason in result.reasons:
+            self.stdout.write(f"  {reason.value}: {reason.label}")
+        raise CommandError("verification failed", returncode=2)
