@@ -189,7 +189,17 @@ def load_cases(world: dict, total: int, seed: int) -> dict | None:
     with connection.cursor() as cur:
         cur.execute("SELECT coalesce(max(id), 0) FROM cases_case")
         next_id = cur.fetchone()[0] + 1
+    # Continue the generated numbers of an earlier (--reuse) load: per region and day, after the
+    # highest generated sequence number already there.
     seq: dict[tuple[str, dt.date], int] = {}
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT left(number, 6), substr(number, 7, 8), max(right(number, 6)::int) FROM cases_case"
+            " WHERE right(number, 6)::int > %s GROUP BY 1, 2",
+            [SEQ_OFFSET],
+        )
+        for region, day, last in cur.fetchall():
+            seq[(region, dt.datetime.strptime(day, "%Y%m%d").date())] = last
     chain = (
         ("承办", "approving_officer", 2),
         ("审核", "approving_officer", 1),
@@ -284,9 +294,10 @@ def load_cases(world: dict, total: int, seed: int) -> dict | None:
                 "tracking_number": "",
                 "delivered_at": final_at if state == "delivered" else None,
                 "return_reason": "退回" if state in ("returned", "refused") else "",
+                "step_role": "",
+                "step_assignee_id": None,
                 "lock_version": 3,
             }
-            case_rows.append(tuple(row[c] for c in case_cols))
             if accepted:
                 active = rng.randint(0, 2) if state in ("accepted", "paused") else 3
                 for index, (name, role, limit) in enumerate(chain):
@@ -302,6 +313,8 @@ def load_cases(world: dict, total: int, seed: int) -> dict | None:
                         due = (promised_due or today) - dt.timedelta(days=rng.randint(0, 3))
                     else:
                         st, assignee, due = "waiting", None, None
+                    if st == "active" and state in ("accepted", "paused"):
+                        row["step_role"], row["step_assignee_id"] = role, assignee
                     step = {
                         "case_id": next_id,
                         "index": index,
@@ -319,6 +332,7 @@ def load_cases(world: dict, total: int, seed: int) -> dict | None:
                         "escalated": False,
                     }
                     step_rows.append(tuple(step[c] for c in step_cols))
+            case_rows.append(tuple(row[c] for c in case_cols))
             next_id += 1
         with raw.cursor() as cur:
             with cur.copy(f"COPY cases_case ({', '.join(case_cols)}) FROM STDIN") as copy:

@@ -12,6 +12,16 @@ def _fast_password_hashing(settings):
     ]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar_snapshots():
+    """Each test's database starts over (its transaction is rolled back, which bumps no version):
+    no calendar snapshot may survive from the test before."""
+    from tongban.core import workdays
+
+    workdays.changed()
+    yield
+
+
 @pytest.fixture(scope="module")
 def browser():
     """One real Chromium per test module (see tongban/browsertest.py)."""

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tongban.accounts import queries as account_queries
@@ -52,7 +52,6 @@ from .models import (
     ApplicationForm,
     ApprovalChain,
     Case,
-    CaseCounter,
     CaseMaterial,
     Draft,
 )
@@ -149,11 +148,16 @@ def draft_data(draft: Draft) -> dict:
 
 def _next_number(region_code: str, channel: str, day: dt.date) -> str:
     """办件编号: region (6) + date (8) + channel (1) + daily sequence of the region (6) = 21 chars."""
-    counter, _ = CaseCounter.objects.get_or_create(region_code=region_code, day=day)
-    counter = CaseCounter.objects.select_for_update().get(pk=counter.pk)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{region_code}{day:%Y%m%d}{channel}{counter.last:06d}"
+    # One statement: create the day's counter or take the next number, holding its row lock to
+    # the commit (PostgreSQL and SQLite >= 3.35 both speak INSERT .. ON CONFLICT .. RETURNING).
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO cases_casecounter (region_code, day, last) VALUES (%s, %s, 1) ON CONFLICT"
+            " (region_code, day) DO UPDATE SET last = cases_casecounter.last + 1 RETURNING last",
+            [region_code, day],
+        )
+        last = cur.fetchone()[0]
+    return f"{region_code}{day:%Y%m%d}{channel}{last:06d}"
 
 
 @dataclass(frozen=True)

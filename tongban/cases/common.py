@@ -137,7 +137,12 @@ def notify(case: Case, text: str) -> None:
 
 
 def lock_case(number: str) -> Case:
-    case = Case.objects.select_for_update().filter(number=number).first()
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("department")
+        .filter(number=number)
+        .first()
+    )
     if case is None:
         raise NotFound("没有找到该办件")
     return case
@@ -189,7 +194,7 @@ def idempotent(actor, idem: Idempotency | None, work: Callable[[], Case]) -> Cas
     if previous is not None:
         return previous
     try:
-        with transaction.atomic():
+        with transaction.atomic(), audit.batch():  # the chain's lock only from the end to the commit
             case = work()
             _remember(actor, idem, case)
             return case
@@ -289,6 +294,13 @@ def accept_case(case: Case, actor, *, on: dt.date | None = None, deemed: bool = 
     if case.commitment:
         case.commitment_check_due = clock.add_days(case.accepted_on, COMMITMENT_CHECK_DAYS)
     recompute_deadlines(case)
+    steps = CaseStep.objects.bulk_create(
+        [
+            CaseStep(case=case, index=i, name=s["name"], role=s["role"], limit_days=s["limit_days"])
+            for i, s in enumerate(chain_for(case.item_code, case.promised_days))
+        ]
+    )
+    start_step(case, steps[0], case.accepted_on)
     save_case(
         case,
         "state",
@@ -297,15 +309,9 @@ def accept_case(case: Case, actor, *, on: dt.date | None = None, deemed: bool = 
         "commitment_check_due",
         "promised_due",
         "statutory_due",
+        "step_role",
+        "step_assignee",
     )
-    steps = chain_for(case.item_code, case.promised_days)
-    CaseStep.objects.bulk_create(
-        [
-            CaseStep(case=case, index=i, name=s["name"], role=s["role"], limit_days=s["limit_days"])
-            for i, s in enumerate(steps)
-        ]
-    )
-    start_step(case, case.steps.get(index=0), case.accepted_on)
     note = "逾期未告知补正，依法自收到申请之日起视为受理" if deemed else ""
     record_event(
         case,
@@ -321,10 +327,22 @@ def accept_case(case: Case, actor, *, on: dt.date | None = None, deemed: bool = 
 
 
 def start_step(case: Case, step: CaseStep, on: dt.date) -> None:
+    """Make `step` the active one; the caller saves the case's copy (step_role, step_assignee)."""
     step.state = StepState.ACTIVE
     step.started_on = on
     step.due_on = clock.add_days(on, step.limit_days)
     step.save(update_fields=["state", "started_on", "due_on"])
+    case.step_role, case.step_assignee_id = step.role, step.assignee_id
+
+
+STEP_FIELDS = ("step_role", "step_assignee")
+
+
+def skip_open_steps(case: Case) -> None:
+    """The case leaves the approval chain early (withdrawn, 退件): its open steps are skipped;
+    the caller saves STEP_FIELDS."""
+    case.steps.filter(state__in=[StepState.ACTIVE, StepState.WAITING]).update(state=StepState.SKIPPED)
+    case.step_role, case.step_assignee_id = "", None
 
 
 def recompute_deadlines(case: Case) -> None:

@@ -15,6 +15,7 @@ from tongban.core.errors import Conflict, Forbidden, InvalidInput
 from . import clock, notices
 from .common import (
     MAX_EXTENSION_DAYS,
+    STEP_FIELDS,
     SUPPLEMENT_DAYS,
     Idempotency,
     actor_user,
@@ -32,6 +33,7 @@ from .common import (
     require_staff,
     resume_clock,
     save_case,
+    skip_open_steps,
     start_step,
 )
 from .enums import (
@@ -67,9 +69,9 @@ def do_assign_step(*, actor, number: str, step_index: int, assignee_id: int | No
                 or not account_queries.has_role(officer, step.role)
             ):
                 raise InvalidInput.field("assignee", "只能指派给本部门具备该环节岗位的人员")
-        step.assignee_id = assignee_id
+        step.assignee_id = case.step_assignee_id = assignee_id
         step.save(update_fields=["assignee"])
-        save_case(case)
+        save_case(case, "step_assignee")
         record_event(
             case, actor, "assign", before=case.state, data={"step": step.name, "assignee": assignee_id}
         )
@@ -100,13 +102,15 @@ def do_complete_step(
         step.outcome, step.comment = outcome, comment
         step.save(update_fields=["state", "completed_at", "completed_by", "outcome", "comment"])
         following = case.steps.filter(index__gt=step.index).order_by("index").first()
-        save_case(case)
-        record_event(
-            case, actor, "step", before=case.state, note=comment, data={"step": step.name, "outcome": outcome}
-        )
         if following is not None:
             start_step(case, following, clock.today())
         else:
+            case.step_role, case.step_assignee_id = "", None
+        save_case(case, *STEP_FIELDS)
+        record_event(
+            case, actor, "step", before=case.state, note=comment, data={"step": step.name, "outcome": outcome}
+        )
+        if following is None:
             _decide(case, actor, Decision.GRANT if outcome == StepOutcome.PASS else Decision.DENY, comment)
         return case
 
@@ -247,9 +251,9 @@ def do_withdraw(*, actor, number: str, reason: str = "") -> Case:
         require_applicant(actor, case)
         expect_state(case, CaseState.SUBMITTED, CaseState.SUPPLEMENT, CaseState.ACCEPTED, CaseState.PAUSED)
         before, case.state = case.state, CaseState.WITHDRAWN
-        save_case(case, "state")
+        skip_open_steps(case)
+        save_case(case, "state", *STEP_FIELDS)
         case.pauses.filter(ended_on__isnull=True).update(ended_on=clock.today())
-        case.steps.filter(state__in=[StepState.ACTIVE, StepState.WAITING]).update(state=StepState.SKIPPED)
         record_event(case, actor, "withdraw", before=before, note=reason)
     return case
 

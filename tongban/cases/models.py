@@ -90,6 +90,10 @@ class Case(models.Model):
     tracking_number = models.CharField(_("快递单号"), max_length=40, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     return_reason = models.TextField(_("退回或不予受理理由"), blank=True)
+    # The active approval step's role and assignee, copied here whenever a step starts, is
+    # assigned or ends, so that every workbench queue is one indexed read of this table.
+    step_role = models.CharField(_("当前环节岗位"), max_length=40, blank=True)
+    step_assignee = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     lock_version = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -100,6 +104,33 @@ class Case(models.Model):
             models.Index(fields=["applicant", "-submitted_at"], name="case_applicant"),
             models.Index(fields=["state", "statutory_due"], name="case_state_due"),
             models.Index(fields=["region", "submitted_at"], name="case_region_time"),
+            # The workbench queues (queries.queue): small partial indexes in each page's order.
+            models.Index(
+                fields=["department", "received_on", "id"],
+                condition=Q(state="submitted"),
+                name="case_q_precheck",
+            ),
+            models.Index(
+                fields=["step_assignee", "statutory_due", "id"],
+                condition=Q(state__in=["accepted", "paused"], step_assignee__isnull=False),
+                name="case_q_mine",
+            ),
+            models.Index(
+                fields=["department", "step_role", "promised_due", "id"],
+                condition=Q(state="accepted", step_assignee__isnull=True),
+                name="case_q_team",
+            ),
+            models.Index(
+                fields=["department", "promised_due", "id"],
+                condition=Q(state="accepted", clock_level="warning"),
+                name="case_q_due_soon",
+            ),
+            models.Index(
+                fields=["department", "promised_due", "id"],
+                condition=Q(state__in=["accepted", "paused"]),
+                name="case_q_open",
+            ),
+            models.Index(fields=["department", "id"], condition=Q(state="paused"), name="case_q_paused"),
         ]
 
     def __str__(self) -> str:

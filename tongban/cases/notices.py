@@ -99,7 +99,7 @@ def do_issue_notice(*, actor, case: Case, kind: str) -> Notice:
     transaction, with the case row locked (so the per-kind sequence cannot race)."""
     if kind not in NoticeKind.values:
         raise InvalidInput.field("kind", "文书种类不正确")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         seq = Notice.objects.filter(case=case, kind=kind).count() + 1
         notice = Notice.objects.create(
             case=case,

@@ -11,11 +11,13 @@ from tongban.core.workdays import WorkCalendar
 
 from . import clock
 from .common import (
+    STEP_FIELDS,
     accept_case,
     conclude_case,
     lock_case,
     record_event,
     save_case,
+    skip_open_steps,
 )
 from .enums import (
     CaseState,
@@ -71,7 +73,8 @@ def do_tick(*, on: dt.date | None = None) -> TickReport:
             pause = case.pauses.get(ended_on__isnull=True)
             pause.ended_on = on
             pause.save(update_fields=["ended_on"])
-            case.steps.filter(state__in=[StepState.ACTIVE, StepState.WAITING]).update(state=StepState.SKIPPED)
+            skip_open_steps(case)
+            save_case(case, *STEP_FIELDS)
             conclude_case(case, actor, ResultCode.RETURNED)
             report.supplements_expired += 1
     overdue = CaseStep.objects.filter(

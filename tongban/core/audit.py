@@ -4,12 +4,19 @@ Each event's hash is SM3 over the previous hash and the event's canonical JSON, 
 deleting or reordering any stored event breaks the chain from that point; `manage.py audit
 verify` names the first broken link. Appends are serialised: an advisory transaction lock on
 PostgreSQL, the IMMEDIATE write lock on SQLite.
+
+A busy write path wraps its transaction in `batch()`: the events it records are appended in one
+insert at the end of the block, so the chain's lock is taken once per transaction and held only
+from that insert to the commit, instead of from the first event to the commit. Events recorded
+inside a savepoint that is rolled back are dropped with it, as if they had been written.
 """
 
 from __future__ import annotations
 
 import decimal
 import json
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,10 +78,7 @@ def _json_float(text: str) -> float | int:
     return int(value) if value == value.to_integral_value() else float(text)
 
 
-def record(
-    *, actor: Any, action: str, obj: Any = None, object_type: str = "", object_id: Any = "", data=None
-):
-    """Append one event to the chain. Must run inside the caller's write transaction."""
+def _event(*, actor: Any, action: str, obj: Any, object_type: str, object_id: Any, data) -> AuditEvent:
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
@@ -82,23 +86,88 @@ def record(
     clean = json.loads(
         json.dumps(data or {}, cls=DjangoJSONEncoder, ensure_ascii=False), parse_float=_json_float
     )
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-        last = AuditEvent.objects.order_by("-seq").values_list("hash", flat=True).first()
-        event = AuditEvent(
-            at=timezone.now(),
-            actor=actor_label(actor),
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            data=clean,
-            prev_hash=last or genesis(),
-        )
-        event.hash = chain_hash(event.prev_hash, event)
-        event.save()
+    return AuditEvent(
+        at=timezone.now(),
+        actor=actor_label(actor),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        data=clean,
+    )
+
+
+def _append(events: list[AuditEvent]) -> None:
+    """Link `events` to the end of the chain and insert them, under the chain's lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+    prev = AuditEvent.objects.order_by("-seq").values_list("hash", flat=True).first() or genesis()
+    for event in events:
+        event.prev_hash = prev
+        event.hash = prev = chain_hash(prev, event)
+    if len(events) == 1:
+        events[0].save()
+    else:
+        AuditEvent.objects.bulk_create(events)
+
+
+class _Pending(threading.local):
+    """The events of the current thread's open `batch()`, each with its savepoint marker."""
+
+    events: list[tuple[AuditEvent, _Marker]] | None = None
+
+
+class _Marker:
+    """An on-commit callback that does nothing. Django discards the callbacks registered inside
+    a savepoint that is rolled back, so a marker still listed at the flush says its event's
+    savepoint survived."""
+
+    __slots__ = ()
+
+    def __call__(self) -> None:
+        pass
+
+
+_pending = _Pending()
+
+
+def record(
+    *, actor: Any, action: str, obj: Any = None, object_type: str = "", object_id: Any = "", data=None
+):
+    """Append one event to the chain. Must run inside the caller's write transaction; inside a
+    `batch()` the event is appended when the batch ends."""
+    event = _event(
+        actor=actor, action=action, obj=obj, object_type=object_type, object_id=object_id, data=data
+    )
+    if _pending.events is not None:
+        marker = _Marker()
+        transaction.on_commit(marker)
+        _pending.events.append((event, marker))
+        return event
+    with transaction.atomic(savepoint=False):
+        _append([event])
     return event
+
+
+@contextmanager
+def batch():
+    """Collect the events recorded inside and append them in one write when the block ends.
+    Use inside the transaction (`with transaction.atomic(), audit.batch():`): the events commit
+    or roll back with it. Nested batches join the outermost one."""
+    if _pending.events is not None:
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.batch() must run inside a transaction")
+    _pending.events = []
+    try:
+        yield
+        live = {id(func) for _, func, _ in connection.run_on_commit}
+        events = [event for event, marker in _pending.events if id(marker) in live]
+        if events:
+            _append(events)
+    finally:
+        _pending.events = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from . import audit
+from . import audit, workdays
 from .enums import DayKind, DepartmentKind, RegionLevel
 from .errors import FieldProblem, InvalidInput, NotFound
 from .identifiers import check_credit_code, normalize
@@ -165,6 +165,7 @@ def _replace_years(days: dict[int, list[tuple[dt.date, str, str]]], *, source: s
         CalendarDay.objects.filter(date__year=year).delete()
         CalendarDay.objects.bulk_create(CalendarDay(date=d, kind=k, name=n) for d, k, n in entries)
         CalendarYear.objects.update_or_create(year=year, defaults={"source": source})
+    workdays.changed_on_commit()  # bulk writes send no signals
 
 
 @transaction.atomic

@@ -4,18 +4,66 @@ A day is a working day when it is Monday-Friday and not a public holiday, or whe
 adjusted workday (调休上班日). The table holds only the exceptions; `CalendarYear` rows say
 which years it covers, and any computation that touches an uncovered year raises
 `CalendarNotCovered` instead of guessing.
+
+Every deadline needs a calendar, so snapshots are kept in memory per process. They are valid
+for one calendar version, a token in the shared cache (Redis in production) that `changed()`
+replaces after every calendar write commits: each process then reloads on its next use. Without
+a reachable cache the snapshot is read from the database every time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import uuid
 from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import transaction
 
 from .enums import DayKind
 from .errors import CalendarNotCovered, InvalidInput
 from .models import CalendarDay, CalendarYear
 
 ONE_DAY = dt.timedelta(days=1)
+VERSION_KEY = "core:calendar:version"
+log = logging.getLogger(__name__)
+_snapshots: dict[tuple[int, int], tuple[str, WorkCalendar]] = {}
+
+
+def _version() -> str | None:
+    try:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+            version = cache.get(VERSION_KEY)
+        return version
+    except Exception:  # the cache is down: read the calendar from the database, uncached
+        log.warning("calendar version unavailable from the cache; reading the calendar uncached")
+        return None
+
+
+def changed() -> None:
+    """The calendar changed: forget every snapshot, in this process and (through the shared
+    version) in every other. Calendar writes call it on commit."""
+    _snapshots.clear()
+    try:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:
+        log.warning("could not publish the new calendar version; other processes keep theirs")
+
+
+def changed_on_commit(**_signal) -> None:
+    """A calendar write in the open transaction: this connection reads the calendar uncached
+    until the transaction ends (it sees its own uncommitted rows); the commit retires every
+    process's snapshots."""
+    _snapshots.clear()
+    transaction.on_commit(changed)
+
+
+def _writing() -> bool:
+    """Has the open transaction written the calendar? (Its on-commit `changed` is pending.)"""
+    return any(func is changed for _, func, _ in transaction.get_connection().run_on_commit)
 
 
 @dataclass(frozen=True)
@@ -28,6 +76,20 @@ class WorkCalendar:
 
     @classmethod
     def load(cls, first_year: int, last_year: int) -> WorkCalendar:
+        """The calendar of these years: the process's snapshot while the version holds."""
+        if _writing():
+            return cls.read(first_year, last_year)
+        version = _version()  # read before the rows: a change committed meanwhile bumps it again
+        kept = _snapshots.get((first_year, last_year))
+        if version is not None and kept is not None and kept[0] == version:
+            return kept[1]
+        calendar = cls.read(first_year, last_year)
+        if version is not None:
+            _snapshots[(first_year, last_year)] = (version, calendar)
+        return calendar
+
+    @classmethod
+    def read(cls, first_year: int, last_year: int) -> WorkCalendar:
         covered = set(
             CalendarYear.objects.filter(year__gte=first_year, year__lte=last_year).values_list(
                 "year", flat=True

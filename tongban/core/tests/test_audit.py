@@ -221,3 +221,55 @@ def test_verification_walks_across_batches(db):
     assert audit.verify_chain(batch=2) == audit.ChainReport(
         5, events[5].seq, "hash does not match the event's content"
     )
+
+
+# --- Batches: one append per transaction -------------------------------------------------------
+
+
+def test_a_batch_appends_its_events_at_the_end_in_order(db):
+    before = audit.record(actor=SYSTEM, action="test.before", object_type="test.thing", object_id=0)
+    with transaction.atomic(), audit.batch():
+        record_three()
+        assert AuditEvent.objects.count() == 1  # nothing appended yet
+    events = list(AuditEvent.objects.order_by("seq"))
+    assert [e.action for e in events] == ["test.before", "test.one", "test.two", "test.three"]
+    assert events[1].prev_hash == before.hash
+    assert [e.prev_hash for e in events[2:]] == [events[1].hash, events[2].hash]
+    assert audit.verify_chain() == audit.ChainReport(checked=4)
+
+
+def test_a_batch_drops_the_events_of_a_rolled_back_savepoint(db):
+    with transaction.atomic(), audit.batch():
+        audit.record(actor=SYSTEM, action="test.kept", object_type="test.thing", object_id=1)
+        try:
+            with transaction.atomic():
+                audit.record(actor=SYSTEM, action="test.undone", object_type="test.thing", object_id=2)
+                raise RuntimeError("the inner work failed")
+        except RuntimeError:
+            pass
+        with transaction.atomic():  # a released savepoint keeps its events
+            audit.record(actor=SYSTEM, action="test.released", object_type="test.thing", object_id=3)
+    assert list(AuditEvent.objects.order_by("seq").values_list("action", flat=True)) == [
+        "test.kept",
+        "test.released",
+    ]
+    assert audit.verify_chain().ok
+
+
+def test_a_failed_batch_appends_nothing_and_the_next_one_links_to_the_chain(db):
+    first = audit.record(actor=SYSTEM, action="test.first", object_type="test.thing", object_id=1)
+    with pytest.raises(RuntimeError), transaction.atomic(), audit.batch():
+        audit.record(actor=SYSTEM, action="test.lost", object_type="test.thing", object_id=2)
+        raise RuntimeError("the service failed")
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == ["test.first"]
+    with transaction.atomic(), audit.batch(), audit.batch():  # a nested batch joins the outer one
+        audit.record(actor=SYSTEM, action="test.next", object_type="test.thing", object_id=3)
+    last = AuditEvent.objects.order_by("-seq").first()
+    assert (last.action, last.prev_hash) == ("test.next", first.hash)
+    assert audit.verify_chain() == audit.ChainReport(checked=2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_needs_a_transaction():
+    with pytest.raises(RuntimeError, match="inside a transaction"), audit.batch():
+        pass

@@ -281,3 +281,41 @@ def test_editing_an_uncovered_year_or_a_bad_kind_changes_nothing(calendar):
         services.do_set_calendar_day(actor=SYSTEM, date=D("2026-11-02"), kind="weekend")
     assert [p.field for p in exc.value.problems] == ["kind"]
     assert snapshot() == before
+
+
+# --- Snapshots shared by every deadline of a process -------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_snapshot_serves_until_the_calendar_changes(django_assert_num_queries):
+    from django.core.cache import cache
+
+    from tongban.core import workdays
+
+    services.do_seed_calendar_from_package(actor=SYSTEM, first_year=2026, last_year=2026)
+    first = WorkCalendar.load(2026, 2026)
+    with django_assert_num_queries(0):
+        assert WorkCalendar.load(2026, 2026) is first
+        assert add_working_days(D("2026-09-29"), 5) == D("2026-10-12")
+    # A staff edit commits: the snapshot retires and the next load reads the new calendar.
+    services.do_set_calendar_day(actor=SYSTEM, date=D("2026-12-01"), kind=DayKind.HOLIDAY, name="测试")
+    edited = WorkCalendar.load(2026, 2026)
+    assert edited is not first
+    assert not edited.is_workday(D("2026-12-01"))
+    # Another process's edit arrives as a new version in the shared cache.
+    cache.set(workdays.VERSION_KEY, "changed-elsewhere", timeout=None)
+    assert WorkCalendar.load(2026, 2026) is not edited
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_that_writes_the_calendar_reads_it_uncached_and_a_rollback_leaves_no_trace():
+    from django.db import transaction
+
+    services.do_seed_calendar_from_package(actor=SYSTEM, first_year=2026, last_year=2026)
+    assert WorkCalendar.load(2026, 2026).is_workday(D("2026-12-01"))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.do_set_calendar_day(actor=SYSTEM, date=D("2026-12-01"), kind=DayKind.HOLIDAY, name="测试")
+        assert not WorkCalendar.load(2026, 2026).is_workday(D("2026-12-01"))  # its own write
+        raise RuntimeError("the edit is abandoned")
+    assert WorkCalendar.load(2026, 2026).is_workday(D("2026-12-01"))
+    assert not CalendarDay.objects.filter(date=D("2026-12-01")).exists()
