@@ -30,6 +30,7 @@ KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 DEFAULT_MAX = {FaceFieldType.TEXT: 200, FaceFieldType.TEXTAREA: 2000, FaceFieldType.CHOICE: 100}
 HARD_MAX = 4000
 MAX_FIELDS = 60
+CODE_CHECKS = {FaceFieldType.RESIDENT_ID: check_resident_id, FaceFieldType.CREDIT_CODE: check_credit_code}
 
 
 def check_schema(fields, *, field: str = "face_fields") -> tuple[list[dict], list[FieldProblem]]:
@@ -155,15 +156,9 @@ def check_face(
                 problems.append(FieldProblem(where, f"{label}应为数值"))
                 continue
             text = normal
-        elif kind == FaceFieldType.RESIDENT_ID:
+        elif kind in CODE_CHECKS:
             text = normalize(text)
-            result = check_resident_id(text)
-            if not result:
-                problems.append(FieldProblem(where, result.reason))
-                continue
-        elif kind == FaceFieldType.CREDIT_CODE:
-            text = normalize(text)
-            result = check_credit_code(text)
+            result = CODE_CHECKS[kind](text)
             if not result:
                 problems.append(FieldProblem(where, result.reason))
                 continue

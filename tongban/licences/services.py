@@ -77,6 +77,7 @@ REASON_MAX = 500
 TEMPLATE_RE = re.compile(r"^[a-z0-9_]+(/[a-z0-9_-]+)*/[a-z0-9_-]+\.html$")
 PREFIX_RE = re.compile(r"^[A-Z]{0,8}$")
 NUMBER_MAX = 60
+CASE_NUMBER_MAX = 50
 # Type fields a caller may set; issuing_departments is a list of core department ids.
 TYPE_FIELDS = (
     "name",
@@ -326,6 +327,12 @@ def _check_number(lt: LicenceType, number: str | None, *, keep: str = "") -> tup
     return text, []
 
 
+def _check_case_number(case_number: str) -> list[FieldProblem]:
+    if len(case_number or "") > CASE_NUMBER_MAX:
+        return [FieldProblem("case_number", f"办件编号最长{CASE_NUMBER_MAX}位")]
+    return []
+
+
 def _next_serial(type_code: str, region6: str) -> int:
     counter, _ = LicenceCounter.objects.get_or_create(type_code=type_code, region_code=region6)
     counter = LicenceCounter.objects.select_for_update().get(pk=counter.pk)
@@ -334,18 +341,70 @@ def _next_serial(type_code: str, region6: str) -> int:
     return counter.last
 
 
-def _seal_and_save(
-    licence: Licence, *, actor, holder_code: str, face: dict, personal: dict, previous: str | None
-):
-    """Encrypt, sign with the issuer's active key and insert the licence."""
-    key = active_key_for_signing(actor=actor, department_id=licence.issuer_id)
-    licence.seal_key = key
-    licence.signed_at = timezone.now()
-    licence.holder_code_enc = encrypt_personal(holder_code)
-    licence.face_personal_enc = encrypt_personal(canonical.face_json(personal)) if personal else ""
-    message = canonical.canonical_bytes(
-        canonical.content_for(licence, holder_code=holder_code, face=face, previous=previous, kid=key.kid)
+def _make_licence(
+    lt: LicenceType,
+    *,
+    actor,
+    issuer: tuple[int, str, str],
+    serial: str,
+    previous: Licence | None,
+    reason: str,
+    number: str,
+    issued_on: dt.date,
+    period: tuple[dt.date, dt.date | None],
+    holder: tuple[str, str],
+    face: tuple[dict[str, str], dict[str, str]],
+    case_number: str,
+) -> Licence:
+    """Build, encrypt, sign with the issuer's active key, insert and audit one licence version.
+    `issuer` is (department id, name, credit code), `holder` (name, clear code), `face` (plain
+    fields, personal fields)."""
+    issuer_id, issuer_name, issuer_code = issuer
+    holder_name, holder_code = holder
+    plain, personal = face
+    version = previous.version + 1 if previous else 1
+    code_type = HolderCodeType.for_kind(lt.holder_kind)
+    key = active_key_for_signing(actor=actor, department_id=issuer_id)
+    licence = Licence(
+        licence_type=lt,
+        type_code=lt.code,
+        type_revision=lt.revision,
+        name=lt.name,
+        number=number,
+        serial=serial,
+        version=version,
+        version_reason=reason,
+        previous=previous,
+        identifier=build_identifier(
+            type_code=lt.code, issuer_code=issuer_code, serial=serial, version=version
+        ),
+        issuer_id=issuer_id,
+        issuer_name=issuer_name,
+        issuer_code=issuer_code,
+        issued_on=issued_on,
+        holder_kind=lt.holder_kind,
+        holder_name=holder_name,
+        holder_code_type=code_type,
+        holder_code_enc=encrypt_personal(holder_code),
+        holder_code_index=holder_index(holder_code, code_type),
+        holder_code_masked=masked(holder_code, code_type),
+        valid_from=period[0],
+        valid_until=period[1],
+        face=plain,
+        face_personal_enc=encrypt_personal(canonical.face_json(personal)) if personal else "",
+        seal_key=key,
+        signed_at=timezone.now(),
+        case_number=(case_number or "").strip(),
+        issued_by=actor_label(actor),
     )
+    content = canonical.content_for(
+        licence,
+        holder_code=holder_code,
+        face={**plain, **personal},
+        previous=previous.identifier if previous else None,
+        kid=key.kid,
+    )
+    message = canonical.canonical_bytes(content)
     licence.signature = sign_bytes(key, message)
     licence.digest = sm3_hex(message)
     try:
@@ -353,6 +412,11 @@ def _seal_and_save(
             licence.save(force_insert=True)
     except IntegrityError:
         raise Conflict("证照编号或标识已被占用（可能是并发颁发），请重试") from None
+    data = _licence_audit(licence)
+    if previous is not None:
+        data["previous"] = previous.identifier
+    audit.record(actor=actor, action="licences.licence.issue", obj=licence, data=data)
+    return licence
 
 
 def _licence_audit(licence: Licence) -> dict:
@@ -424,46 +488,25 @@ def do_issue_licence(
     issued_on, valid_from, valid_until, date_problems = _check_dates(
         lt, issued_on=issued_on, valid_from=valid_from, valid_until=valid_until
     )
-    if len(case_number or "") > 50:
-        problems.append(FieldProblem("case_number", "办件编号最长50位"))
-    _raise(problems + face_problems + number_problems + date_problems)
+    _raise(problems + face_problems + number_problems + date_problems + _check_case_number(case_number))
     plain, personal = faces.split_personal(lt.face_fields, checked_face)
-    code_type = HolderCodeType.for_kind(lt.holder_kind)
     with transaction.atomic():
         region6 = department.region_id[:6]
         seq = _next_serial(lt.code, region6)
-        serial = format_serial(seq)
-        licence = Licence(
-            licence_type=lt,
-            type_code=lt.code,
-            type_revision=lt.revision,
-            name=lt.name,
+        licence = _make_licence(
+            lt,
+            actor=actor,
+            issuer=(department.pk, department.name, department.credit_code),
+            serial=format_serial(seq),
+            previous=None,
+            reason=VersionReason.NEW,
             number=number or f"{lt.number_prefix}{region6}{seq:08d}",
-            serial=serial,
-            version=1,
-            version_reason=VersionReason.NEW,
-            identifier=build_identifier(
-                type_code=lt.code, issuer_code=department.credit_code, serial=serial, version=1
-            ),
-            issuer=department,
-            issuer_name=department.name,
-            issuer_code=department.credit_code,
             issued_on=issued_on,
-            holder_kind=lt.holder_kind,
-            holder_name=name,
-            holder_code_type=code_type,
-            holder_code_index=holder_index(code, code_type),
-            holder_code_masked=masked(code, code_type),
-            valid_from=valid_from,
-            valid_until=valid_until,
-            face=plain,
-            case_number=(case_number or "").strip(),
-            issued_by=actor_label(actor),
+            period=(valid_from, valid_until),
+            holder=(name, code),
+            face=(plain, personal),
+            case_number=case_number,
         )
-        _seal_and_save(
-            licence, actor=actor, holder_code=code, face=checked_face, personal=personal, previous=None
-        )
-        audit.record(actor=actor, action="licences.licence.issue", obj=licence, data=_licence_audit(licence))
     return licence
 
 
@@ -595,9 +638,7 @@ def do_supersede_licence(
                 lt, old, issued_on=issued_on, valid_from=valid_from, valid_until=valid_until
             )
             problems += more
-        if len(case_number or "") > 50:
-            problems.append(FieldProblem("case_number", "办件编号最长50位"))
-        _raise(problems + face_problems + number_problems)
+        _raise(problems + face_problems + number_problems + _check_case_number(case_number))
         plain, personal = faces.split_personal(lt.face_fields, checked_face)
         before = old.state
         old.state, old.state_changed_at = LicenceState.SUPERSEDED, timezone.now()
@@ -605,42 +646,19 @@ def do_supersede_licence(
             f"：{note}" if note else ""
         )
         old.save(update_fields=["state", "state_reason", "state_changed_at"])
-        version = old.version + 1
-        new = Licence(
-            licence_type=lt,
-            type_code=lt.code,
-            type_revision=lt.revision,
-            name=lt.name,
-            number=number,
-            serial=old.serial,
-            version=version,
-            version_reason=reason,
-            previous=old,
-            identifier=build_identifier(
-                type_code=lt.code, issuer_code=old.issuer_code, serial=old.serial, version=version
-            ),
-            issuer_id=old.issuer_id,
-            issuer_name=old.issuer_name,
-            issuer_code=old.issuer_code,
-            issued_on=issued_on,
-            holder_kind=old.holder_kind,
-            holder_name=name,
-            holder_code_type=old.holder_code_type,
-            holder_code_index=old.holder_code_index,
-            holder_code_masked=old.holder_code_masked,
-            valid_from=start,
-            valid_until=end,
-            face=plain,
-            case_number=(case_number or "").strip(),
-            issued_by=actor_label(actor),
-        )
-        _seal_and_save(
-            new,
+        new = _make_licence(
+            lt,
             actor=actor,
-            holder_code=holder_code,
-            face=checked_face,
-            personal=personal,
-            previous=old.identifier,
+            issuer=(old.issuer_id, old.issuer_name, old.issuer_code),
+            serial=old.serial,
+            previous=old,
+            reason=reason,
+            number=number,
+            issued_on=issued_on,
+            period=(start, end),
+            holder=(name, holder_code),
+            face=(plain, personal),
+            case_number=case_number,
         )
         audit.record(
             actor=actor,
@@ -653,12 +671,6 @@ def do_supersede_licence(
                 "reason": reason,
                 "note": note,
             },
-        )
-        audit.record(
-            actor=actor,
-            action="licences.licence.issue",
-            obj=new,
-            data={**_licence_audit(new), "previous": old.identifier},
         )
     return new
 

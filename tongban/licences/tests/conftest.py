@@ -157,40 +157,35 @@ def world(db, regions_loaded, today):
     }
 
 
-def issue_business(world, **kw) -> Licence:
+# kind -> (type name, issuer and officer keys in `world`, holder name, holder code, face)
+ISSUES = {
+    "business": ("营业执照", "jiangxia", "officer", "武汉鑫达恒通商贸有限公司", COMPANY, BUSINESS_FACE),
+    "food": ("食品经营许可证", "jiangxia", "officer", "武汉鑫达恒通商贸有限公司", COMPANY, FOOD_FACE),
+    "marriage": ("结婚证", "civil", "civil_officer", "刘洋", PERSON_ID, MARRIAGE_FACE),
+}
+
+
+def issue(world, kind: str, **kw) -> Licence:
+    type_name, issuer, officer, holder_name, holder_code, face = ISSUES[kind]
     data = {
-        "actor": world["officer"],
-        "type_code": CODES["营业执照"],
-        "issuer": world["jiangxia"].pk,
-        "holder_name": "武汉鑫达恒通商贸有限公司",
-        "holder_code": COMPANY,
-        "face": BUSINESS_FACE,
+        "actor": world[officer],
+        "type_code": CODES[type_name],
+        "issuer": world[issuer].pk,
+        "holder_name": holder_name,
+        "holder_code": holder_code,
+        "face": face,
+        **kw,
     }
-    data.update(kw)
     return services.do_issue_licence(**data)
+
+
+def issue_business(world, **kw) -> Licence:
+    return issue(world, "business", **kw)
 
 
 def issue_food(world, **kw) -> Licence:
-    data = {
-        "actor": world["officer"],
-        "type_code": CODES["食品经营许可证"],
-        "issuer": world["jiangxia"].pk,
-        "holder_name": "武汉鑫达恒通商贸有限公司",
-        "holder_code": COMPANY,
-        "face": FOOD_FACE,
-    }
-    data.update(kw)
-    return services.do_issue_licence(**data)
+    return issue(world, "food", **kw)
 
 
 def issue_marriage(world, **kw) -> Licence:
-    data = {
-        "actor": world["civil_officer"],
-        "type_code": CODES["结婚证"],
-        "issuer": world["civil"].pk,
-        "holder_name": "刘洋",
-        "holder_code": PERSON_ID,
-        "face": MARRIAGE_FACE,
-    }
-    data.update(kw)
-    return services.do_issue_licence(**data)
+    return issue(world, "marriage", **kw)

@@ -15,13 +15,6 @@ from ... import services, validity
 ACTOR = "system:cli"
 
 
-def _date(value: str, name: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{name}: “{value}” is not a date (YYYY-MM-DD)") from None
-
-
 class Command(BaseCommand):
     help = "E-licences (电子证照): the daily expiry tick, e-seal key rotation and revocation, verification."
 
@@ -30,7 +23,12 @@ class Command(BaseCommand):
         tick = sub.add_parser(
             "tick", help="mark licences whose validity period has ended as expired (run daily)"
         )
-        tick.add_argument("--date", default="", help="the day to run for (default: today)")
+        tick.add_argument(
+            "--date",
+            type=dt.date.fromisoformat,
+            default=None,
+            help="the day to run for, YYYY-MM-DD (default: today)",
+        )
         rotate = sub.add_parser(
             "rotate-seal", help="retire a department's active e-seal key and make a new one"
         )
@@ -48,7 +46,12 @@ class Command(BaseCommand):
         revoke.add_argument("--reason", required=True, help="why (recorded in the audit chain)")
         verify = sub.add_parser("verify", help="verify one licence: signature, seal key, state and period")
         verify.add_argument("identifier", help="1.2.156.3005.2.<type>.<issuer>.<serial>.<version>.<check>")
-        verify.add_argument("--date", default="", help="verify as of this day (default: today)")
+        verify.add_argument(
+            "--date",
+            type=dt.date.fromisoformat,
+            default=None,
+            help="verify as of this day, YYYY-MM-DD (default: today)",
+        )
 
     def handle(self, *args, action, **opts):
         try:
@@ -58,7 +61,7 @@ class Command(BaseCommand):
             raise CommandError("\n".join(lines)) from None
 
     def do_tick(self, date, **_):
-        on = _date(date, "--date") if date else validity.today()
+        on = date or validity.today()
         report = services.do_expire_licences(on=on)
         self.stdout.write(f"Licence tick for {on:%Y-%m-%d}: {report.expired} expired")
 
@@ -73,7 +76,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Revoked e-seal key {key.kid}")
 
     def do_verify(self, identifier, date, **_):
-        on = _date(date, "--date") if date else validity.today()
+        on = date or validity.today()
         result = services.verify_licence(identifier, on=on)
         if result.valid:
             self.stdout.write(f"{result.identifier}: valid (有效)")

@@ -1,0 +1,52 @@
+"""Seeding the demo's e-licence types (电子证照类型) through `licences.services` only.
+
+The five standard types the licences app defines (营业执照, 食品经营许可证, 林木采伐许可证,
+特殊工时工作制审批决定书, 结婚证), with the demo's synthetic type codes (`data/materials.py`:
+the defining ministry's generated credit code + sequence, the same codes the catalogue's
+materials name) and, as issuing departments, the departments of the current implementation
+items whose result is that licence. Idempotent: an existing type is left as it is apart from
+issuing departments it lacks; a second run writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import transaction
+from django.db.models import Q
+
+from tongban.catalog import queries as catalog_queries
+from tongban.licences import services as licence_services
+
+from .data import materials
+
+ACTOR = "system:seed"
+# licence type -> the beginnings of the 审批结果名称 of the items that issue it
+RESULTS = {
+    "营业执照": ("营业执照",),
+    "食品经营许可证": ("食品经营许可证",),
+    "林木采伐许可证": ("林木采伐许可证",),
+    "特殊工时工作制审批决定书": ("特殊工时工作制审批决定",),
+    "结婚证": ("结婚证",),
+}
+
+
+def issuers_of(prefixes: tuple[str, ...]) -> list[int]:
+    match = Q()
+    for prefix in prefixes:
+        match |= Q(result_name__startswith=prefix)
+    return sorted(set(catalog_queries.current_items().filter(match).values_list("department_id", flat=True)))
+
+
+def seed_licence_types(*, actor: str = ACTOR, log: Callable[[str], None] | None = None) -> int:
+    """Register the demo's licence types (or add missing issuers); returns how many were written."""
+    codes = {name: materials.license_type(name)[0] for name in RESULTS}
+    issuers = {name: issuers_of(prefixes) for name, prefixes in RESULTS.items()}
+    with transaction.atomic():
+        written = licence_services.do_seed_standard_types(actor=actor, codes=codes, issuers=issuers)
+    if log is not None:
+        counts = "、".join(f"{name} {len(issuers[name])}" for name in RESULTS)
+        log(
+            f"e-licence types 电子证照类型: {len(RESULTS)} ({written} written); issuing departments: {counts}"
+        )
+    return written

@@ -1,0 +1,39 @@
+"""The demo's e-licence types (`demo/licences.py`) on a small catalogue: codes from the demo's
+materials, issuers from the items whose result is the licence, a second run writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tongban.catalog.testing import ensure_regions, make_basic_item, make_department, make_item
+from tongban.core.models import AuditEvent
+from tongban.demo.data import materials
+from tongban.demo.licences import RESULTS, seed_licence_types
+from tongban.licences import queries as licence_queries
+
+
+@pytest.fixture
+def catalogue(db):
+    ensure_regions()
+    approval = make_department(region="420115", name="武汉市江夏区行政审批局")
+    civil = make_department(region="420115", name="武汉市江夏区民政局")
+    make_item(approval, make_basic_item(name="内资有限责任公司设立登记"), result_name="营业执照")
+    make_item(approval, make_basic_item(name="内资公司变更登记"), result_name="营业执照（变更后）")
+    make_item(civil, make_basic_item(name="内地居民结婚登记", item_type="07"), result_name="结婚证")
+    return {"approval": approval, "civil": civil}
+
+
+def test_seed_licence_types_from_the_catalogue(catalogue):
+    lines: list[str] = []
+    assert seed_licence_types(log=lines.append) == len(RESULTS) == 5
+    types = {t.name: t for t in licence_queries.licence_types()}
+    assert set(types) == set(RESULTS)
+    for name, licence_type in types.items():
+        assert licence_type.code == materials.license_type(name)[0]
+    assert licence_queries.issuing_department_ids(types["营业执照"].code) == [catalogue["approval"].pk]
+    assert licence_queries.issuing_department_ids(types["结婚证"].code) == [catalogue["civil"].pk]
+    assert licence_queries.issuing_department_ids(types["林木采伐许可证"].code) == []
+    assert lines[0].startswith("e-licence types 电子证照类型: 5 (5 written)")
+    audit = AuditEvent.objects.count()
+    assert seed_licence_types() == 0
+    assert AuditEvent.objects.count() == audit
