@@ -8,6 +8,8 @@ from __future__ import annotations
 import mimetypes
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tongban.core.errors import FieldProblem, InvalidInput
 
@@ -103,7 +105,13 @@ def material_uploads(files, materials) -> list[services.Upload]:
         field = f"m_{material.pk}"
         chosen = [f for f in files.getlist(field) if f.name]
         if len(chosen) > MAX_FILES_PER_MATERIAL:
-            problems.append(FieldProblem(field, f"“{material.name}”最多上传{MAX_FILES_PER_MATERIAL}个文件"))
+            problems.append(
+                FieldProblem(
+                    field,
+                    gettext("“%(name)s”最多上传%(n)d个文件")
+                    % {"name": material.name, "n": MAX_FILES_PER_MATERIAL},
+                )
+            )
             continue
         for uploaded in chosen:
             try:
@@ -111,14 +119,14 @@ def material_uploads(files, materials) -> list[services.Upload]:
             except InvalidInput as exc:
                 problems.extend(FieldProblem(field, p.message) for p in exc.problems)
     if problems:
-        raise InvalidInput("上传的材料有需要修改的地方", problems=problems)
+        raise InvalidInput(gettext("上传的材料有需要修改的地方"), problems=problems)
     return uploads
 
 
 def plain_uploads(files, field: str = "files") -> list[services.Upload]:
     chosen = [f for f in files.getlist(field) if f.name]
     if len(chosen) > MAX_FILES_PER_MATERIAL:
-        raise InvalidInput.field(field, f"一次最多上传{MAX_FILES_PER_MATERIAL}个文件")
+        raise InvalidInput.field(field, gettext("一次最多上传%(n)d个文件") % {"n": MAX_FILES_PER_MATERIAL})
     return [to_upload(f, None, field=field) for f in chosen]
 
 
@@ -126,18 +134,21 @@ def plain_uploads(files, field: str = "files") -> list[services.Upload]:
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label="撤回原因（可不填）", max_length=500, required=False)
+    reason = forms.CharField(label=_("撤回原因（可不填）"), max_length=500, required=False)
 
 
 class DeliveryForm(forms.Form):
-    method = forms.ChoiceField(label="送达方式", choices=Delivery.choices, widget=forms.RadioSelect)
+    method = forms.ChoiceField(label=_("送达方式"), choices=Delivery.choices, widget=forms.RadioSelect)
     address = forms.CharField(
-        label="邮寄地址", max_length=200, required=False, help_text="选择邮寄送达时填写，含收件人和电话"
+        label=_("邮寄地址"),
+        max_length=200,
+        required=False,
+        help_text=_("选择邮寄送达时填写，含收件人和电话"),
     )
 
 
 class SupplyForm(forms.Form):
-    note = forms.CharField(label="说明（可不填）", max_length=500, required=False)
+    note = forms.CharField(label=_("说明（可不填）"), max_length=500, required=False)
 
 
 # --- Workbench actions -------------------------------------------------------------------------
@@ -148,31 +159,31 @@ def _lines(text: str) -> list[str]:
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class SupplementForm(forms.Form):
     items = forms.CharField(
-        label="需补正的材料或内容（每行一项，一次列全）",
+        label=_("需补正的材料或内容（每行一项，一次列全）"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    note = forms.CharField(label="说明", max_length=1000, required=False)
+    note = forms.CharField(label=_("说明"), max_length=1000, required=False)
 
     def item_list(self) -> list[str]:
         return _lines(self.cleaned_data["items"])
 
 
 class PauseForm(forms.Form):
-    kind = forms.ChoiceField(label="暂停类型", choices=PauseKind.choices)
+    kind = forms.ChoiceField(label=_("暂停类型"), choices=PauseKind.choices)
     procedure = forms.ChoiceField(
-        label="特别程序种类",
-        choices=[("", "（补齐补正不需选择）"), *SpecialProcedure.choices],
+        label=_("特别程序种类"),
+        choices=[("", _("（补齐补正不需选择）")), *SpecialProcedure.choices],
         required=False,
     )
-    reason = forms.CharField(label="理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
     items = forms.CharField(
-        label="需补正的材料（补齐补正时，每行一项）",
+        label=_("需补正的材料（补齐补正时，每行一项）"),
         max_length=4000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -183,50 +194,57 @@ class PauseForm(forms.Form):
 
 
 class ExtendForm(forms.Form):
-    days = forms.IntegerField(label="延期工作日", min_value=1, max_value=services.MAX_EXTENSION_DAYS)
-    approver = forms.TypedChoiceField(label="批准人（部门负责人）", coerce=int, choices=())
-    reason = forms.CharField(label="延期理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    days = forms.IntegerField(label=_("延期工作日"), min_value=1, max_value=services.MAX_EXTENSION_DAYS)
+    approver = forms.TypedChoiceField(label=_("批准人（部门负责人）"), coerce=int, choices=())
+    reason = forms.CharField(label=_("延期理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, approvers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["approver"].choices = [("", "请选择")] + [(u.pk, str(u)) for u in approvers]
+        self.fields["approver"].choices = [("", gettext("请选择"))] + [(u.pk, str(u)) for u in approvers]
 
 
 class AssignForm(forms.Form):
     step_index = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=20)
     assignee = forms.TypedChoiceField(
-        label="指派给", coerce=int, choices=(), required=False, empty_value=None
+        label=_("指派给"), coerce=int, choices=(), required=False, empty_value=None
     )
 
     def __init__(self, *args, officers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", "科室队列（不指定）")] + [(u.pk, str(u)) for u in officers]
+        self.fields["assignee"].choices = [("", gettext("科室队列（不指定）"))] + [
+            (u.pk, str(u)) for u in officers
+        ]
 
 
 class StepForm(forms.Form):
     step_index = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=20)
-    outcome = forms.ChoiceField(label="审批意见", choices=StepOutcome.choices, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(label=_("审批意见"), choices=StepOutcome.choices, widget=forms.RadioSelect)
     comment = forms.CharField(
-        label="意见说明", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("意见说明"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class ConcludeForm(forms.Form):
     result_code = forms.ChoiceField(
-        label="办结结果", choices=[("", "按审批决定"), *ResultCode.choices], required=False
+        label=_("办结结果"),
+        choices=[("", _("按审批决定")), *ResultCode.choices],
+        required=False,
     )
 
 
 class DeliverForm(forms.Form):
-    tracking_number = forms.CharField(label="快递单号（邮寄送达时填写）", max_length=40, required=False)
+    tracking_number = forms.CharField(label=_("快递单号（邮寄送达时填写）"), max_length=40, required=False)
 
 
 class FindApplicantForm(forms.Form):
-    id_number = forms.CharField(label="申请人身份证号码", max_length=18, min_length=15)
+    id_number = forms.CharField(label=_("申请人身份证号码"), max_length=18, min_length=15)
 
 
 class ItemSearchForm(forms.Form):
-    q = forms.CharField(label="事项名称或实施编码", max_length=50)
+    q = forms.CharField(label=_("事项名称或实施编码"), max_length=50)
 
 
 def intake_missing(data, materials) -> list[dict]:

@@ -17,6 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -52,7 +53,7 @@ def person_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not account_queries.is_person(request.user):
-            raise Forbidden("网上申报面向个人和企业用户；工作人员请使用办件工作台")
+            raise Forbidden(_("网上申报面向个人和企业用户；工作人员请使用办件工作台"))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -63,7 +64,7 @@ def staff_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_staff:
-            raise Forbidden("办件工作台仅限工作人员使用")
+            raise Forbidden(_("办件工作台仅限工作人员使用"))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -126,7 +127,7 @@ def apply(request, code: str):
     """The application form of the item's current published version, drawn from its schema."""
     item = catalog_queries.get_guide(code)
     if not item.is_online:
-        raise Conflict("该事项暂不支持网上申报，请带齐材料到办理地点申请")
+        raise Conflict(_("该事项暂不支持网上申报，请带齐材料到办理地点申请"))
     schema = services.form_schema(item)
     if request.method == "GET":
         draft = queries.draft_of(request.user, item.code)
@@ -142,10 +143,10 @@ def apply(request, code: str):
         except DomainError as exc:
             context = _apply_context(request, item, values, field_problems(exc), error=exc.message)
             return render(request, "cases/apply.html", context, status=exc.status)
-        messages.success(request, "草稿已保存。换一台设备登录后也可以继续填写（材料请在提交时上传）。")
+        messages.success(request, _("草稿已保存。换一台设备登录后也可以继续填写（材料请在提交时上传）。"))
         return redirect("cases:apply", code=item.code)
     if action != "submit":
-        raise InvalidInput.field("action", "请选择保存草稿或提交申请")
+        raise InvalidInput.field("action", _("请选择保存草稿或提交申请"))
     uploads: list[services.Upload] = []
     status = 400
     try:
@@ -176,7 +177,7 @@ def apply(request, code: str):
         item,
         values,
         problems,
-        error="申请未提交：请按提示修改后重新提交（已选择的文件需要重新选择）",
+        error=_("申请未提交：请按提示修改后重新提交（已选择的文件需要重新选择）"),
     )
     return render(request, "cases/apply.html", context, status=status)
 
@@ -286,7 +287,7 @@ def _applicant_action(
     form = form_class(request.POST)
     try:
         if not form.is_valid():
-            raise InvalidInput("请检查填写的内容")
+            raise InvalidInput(_("请检查填写的内容"))
         act(case, form.cleaned_data)
     except DomainError as exc:
         extra = on_error(form, exc) if not form.errors else {}
@@ -311,9 +312,9 @@ def supply(request, number: str):
         number,
         form_class=forms.SupplyForm,
         bound="supply_form",
-        refused="补正材料由申请人提交",
+        refused=_("补正材料由申请人提交"),
         act=act,
-        done="补正材料已提交。",
+        done=_("补正材料已提交。"),
         on_error=on_error,
     )
 
@@ -329,9 +330,9 @@ def withdraw(request, number: str):
         number,
         form_class=forms.WithdrawForm,
         bound="withdraw_form",
-        refused="只有申请人可以撤回申请",
+        refused=_("只有申请人可以撤回申请"),
         act=act,
-        done="申请已撤回。",
+        done=_("申请已撤回。"),
         on_error=apply_error,
     )
 
@@ -354,9 +355,9 @@ def choose_delivery(request, number: str):
         number,
         form_class=forms.DeliveryForm,
         bound="delivery_form",
-        refused="送达方式由申请人选择",
+        refused=_("送达方式由申请人选择"),
         act=act,
-        done="送达方式已保存。",
+        done=_("送达方式已保存。"),
         on_error=on_error,
     )
 
@@ -369,7 +370,7 @@ def material_file(request, number: str, pk: int):
     case = services.access_case(request.user, number)
     row = queries.case_material(case, pk)
     if row is None:
-        raise NotFound("没有找到该材料")
+        raise NotFound(_("没有找到该材料"))
     ext = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(row.content_type, "")
     name = row.name if row.name.lower().endswith(ext) else row.name + ext
     response = FileResponse(

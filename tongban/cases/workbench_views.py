@@ -12,6 +12,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -38,6 +40,17 @@ from .views import (
 
 # --- Workbench: queues, search, batch ----------------------------------------------------------
 
+# The queue names of queries.QUEUES, marked here for the translation catalogue and translated
+# when a page is drawn (a name missing here stays Chinese in English).
+_QUEUE_NAMES = (
+    gettext_noop("待预审"),
+    gettext_noop("我的待办"),
+    gettext_noop("科室待办"),
+    gettext_noop("即将到期"),
+    gettext_noop("已超期"),
+    gettext_noop("暂停计时"),
+)
+
 
 @never_cache
 @staff_required
@@ -47,7 +60,7 @@ def workbench(request):
     on = clock.today()
     kind = request.GET.get("queue") or "precheck"
     if kind not in queries.QUEUES:
-        raise InvalidInput.field("queue", "没有这个队列")
+        raise InvalidInput.field("queue", _("没有这个队列"))
     text = (request.GET.get("q") or "").strip()[:60]
     found = list(queries.find_cases(user, text)) if text else None
     page = Paginator(queries.queue(user, kind, on=on), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -55,10 +68,10 @@ def workbench(request):
         request,
         "cases/workbench/queues.html",
         {
-            "queues": [(k, label) for k, label in queries.QUEUES.items()],
+            "queues": [(k, _(label)) for k, label in queries.QUEUES.items()],
             "counts": queries.queue_counts(user, on=on),
             "kind": kind,
-            "kind_label": queries.QUEUES[kind],
+            "kind_label": _(queries.QUEUES[kind]),
             "page": page,
             "q": text,
             "found": found,
@@ -78,10 +91,10 @@ def batch(request):
     numbers = [n.strip() for n in request.POST.getlist("numbers") if n.strip()][:100]
     back = reverse("workbench_cases:home") + f"?queue={kind if kind in queries.QUEUES else 'precheck'}"
     if action not in ("accept", "complete"):
-        messages.error(request, "请选择批量操作")
+        messages.error(request, _("请选择批量操作"))
         return redirect(back)
     if not numbers:
-        messages.error(request, "请先勾选办件")
+        messages.error(request, _("请先勾选办件"))
         return redirect(back)
     done, failed = [], []
     for number in numbers:
@@ -92,7 +105,7 @@ def batch(request):
             else:
                 step = queries.active_step(case)
                 if step is None:
-                    raise Conflict("没有办理中的环节")
+                    raise Conflict(_("没有办理中的环节"))
                 services.do_complete_step(
                     actor=request.user,
                     number=case.number,
@@ -102,9 +115,14 @@ def batch(request):
                 )
             done.append(number)
         except DomainError as exc:
-            failed.append(f"{number}：{exc.message}")
+            failed.append(_("%(number)s：%(message)s") % {"number": number, "message": exc.message})
     if done:
-        messages.success(request, f"已{'受理' if action == 'accept' else '办理'} {len(done)} 件。")
+        n = len(done)
+        if action == "accept":
+            done_text = ngettext("已受理 %(n)d 件。", "已受理 %(n)d 件。", n)
+        else:
+            done_text = ngettext("已办理 %(n)d 件。", "已办理 %(n)d 件。", n)
+        messages.success(request, done_text % {"n": n})
     for line in failed:
         messages.error(request, line)
     return redirect(back)
@@ -150,7 +168,9 @@ def _form_rows(case) -> list[tuple[str, object]]:
         for field in section["fields"]:
             if field["name"] in data:
                 value = data[field["name"]]
-                rows.append((field["label"], "是" if value is True else "否" if value is False else value))
+                rows.append(
+                    (field["label"], _("是") if value is True else _("否") if value is False else value)
+                )
                 seen.add(field["name"])
     rows += [(name, value) for name, value in data.items() if name not in seen]
     return rows
@@ -216,10 +236,10 @@ def _run(action: str, request, case):
     actor, number, post = request.user, case.number, request.POST
     if action == "accept":
         services.do_accept(actor=actor, number=number)
-        return None, "已受理。"
+        return None, _("已受理。")
     if action == "resume":
         services.do_resume(actor=actor, number=number)
-        return None, "已恢复计时。"
+        return None, _("已恢复计时。")
     approvers, officers = _approvers_and_officers(case) if action in ("extend", "assign") else ([], [])
     form = {
         "refuse": lambda: forms.ReasonForm(post, prefix="refuse"),
@@ -238,13 +258,13 @@ def _run(action: str, request, case):
     try:
         if action == "refuse":
             services.do_refuse(actor=actor, number=number, reason=d["reason"])
-            message = "已作出不予受理决定。"
+            message = _("已作出不予受理决定。")
         elif action == "return":
             services.do_return(actor=actor, number=number, reason=d["reason"])
-            message = "已退回申请。"
+            message = _("已退回申请。")
         elif action == "supplement":
             services.do_request_supplement(actor=actor, number=number, items=form.item_list(), note=d["note"])
-            message = "已一次性告知需补正的材料。"
+            message = _("已一次性告知需补正的材料。")
         elif action == "pause":
             services.do_pause(
                 actor=actor,
@@ -254,17 +274,17 @@ def _run(action: str, request, case):
                 items=form.item_list(),
                 procedure=d["procedure"],
             )
-            message = "已暂停计时。"
+            message = _("已暂停计时。")
         elif action == "extend":
             services.do_extend(
                 actor=actor, number=number, days=d["days"], approver_id=d["approver"], reason=d["reason"]
             )
-            message = "已延期。"
+            message = _("已延期。")
         elif action == "assign":
             services.do_assign_step(
                 actor=actor, number=number, step_index=d["step_index"], assignee_id=d["assignee"]
             )
-            message = "已指派。"
+            message = _("已指派。")
         elif action == "step":
             services.do_complete_step(
                 actor=actor,
@@ -273,13 +293,13 @@ def _run(action: str, request, case):
                 outcome=d["outcome"],
                 comment=d["comment"],
             )
-            message = "本环节已办理。"
+            message = _("本环节已办理。")
         elif action == "conclude":
             services.do_conclude(actor=actor, number=number, result_code=d["result_code"])
-            message = "已办结。"
+            message = _("已办结。")
         else:
             services.do_deliver(actor=actor, number=number, tracking_number=d["tracking_number"])
-            message = "已送达。"
+            message = _("已送达。")
     except DomainError as exc:
         fields = {
             "items": "items",
@@ -320,7 +340,7 @@ WB_ACTIONS = (
 @require_POST
 def wb_act(request, number: str, action: str):
     if action not in WB_ACTIONS:
-        raise NotFound("没有这个操作")
+        raise NotFound(_("没有这个操作"))
     case = services.access_case(request.user, number)
     try:
         _form, message = _run(action, request, case)
@@ -341,7 +361,7 @@ def clerk_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not account_queries.has_role(request.user, StaffRole.WINDOW_CLERK):
-            raise Forbidden("窗口受理仅限窗口人员使用")
+            raise Forbidden(_("窗口受理仅限窗口人员使用"))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -379,7 +399,7 @@ def _intake_item(request, code: str):
     item = catalog_queries.get_guide(code)
     hall = core_queries.get_region(request.user.department.region_id) if request.user.department_id else None
     if hall is None or not item.region_id.startswith(hall.prefix):
-        raise Forbidden("只能受理本服务大厅所在地区的事项")
+        raise Forbidden(_("只能受理本服务大厅所在地区的事项"))
     return item
 
 
@@ -431,7 +451,7 @@ def window_find(request):
     person = None
     try:
         if not form.is_valid():
-            raise InvalidInput("请检查身份证号码")
+            raise InvalidInput(_("请检查身份证号码"))
         person = account_services.access_person_by_id_number(
             actor=request.user, id_number=form.cleaned_data["id_number"]
         )
@@ -463,7 +483,7 @@ def window_clear(request):
 def window_intake(request):
     applicant_pk = request.session.get(WINDOW_SESSION_KEY)
     if not applicant_pk:
-        raise InvalidInput.field("applicant", "请先按身份证号码查找申请人")
+        raise InvalidInput.field("applicant", _("请先按身份证号码查找申请人"))
     item = _intake_item(request, request.POST.get("item_code", ""))
     schema = services.form_schema(item)
     values = forms.schema_values(schema, request.POST)
@@ -496,10 +516,10 @@ def window_intake(request):
             status = exc.status
         else:
             request.session.pop(WINDOW_SESSION_KEY, None)
-            messages.success(request, f"已受理，办件编号 {case.number}。")
+            messages.success(request, _("已受理，办件编号 %(number)s。") % {"number": case.number})
             return redirect("workbench_cases:case", number=case.number)
     extra = _intake_form_context(item, values, problems, request.POST)
-    extra["error"] = "未受理：请按提示修改（扫描件需要重新选择）"
+    extra["error"] = _("未受理：请按提示修改（扫描件需要重新选择）")
     return render(request, "cases/workbench/window.html", _window_context(request, **extra), status=status)
 
 
@@ -513,7 +533,7 @@ def _date(value: str, field: str, default: dt.date) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput.field(field, "请输入日期，如 2026-01-01") from None
+        raise InvalidInput.field(field, _("请输入日期，如 2026-01-01")) from None
 
 
 @never_cache
@@ -535,15 +555,15 @@ def stats(request):
         if region is None:
             province = core_queries.provinces().order_by("code").first()
             if province is None:
-                raise NotFound("尚未加载行政区划")
+                raise NotFound(_("尚未加载行政区划"))
             region = province
         queries.check_statistics_scope(user, region)
         since = _date(request.GET.get("since"), "since", on.replace(month=1, day=1))
         until = _date(request.GET.get("until"), "until", on)
         if since > until:
-            raise InvalidInput.field("until", "结束日期不能早于开始日期")
+            raise InvalidInput.field("until", _("结束日期不能早于开始日期"))
         if (until - since).days > 366 * 3:
-            raise InvalidInput.field("since", "统计区间不能超过三年")
+            raise InvalidInput.field("since", _("统计区间不能超过三年"))
     except InvalidInput as exc:
         context.update(problems=field_problems(exc), error=exc.message)
         return render(request, "cases/workbench/stats.html", context, status=400)

@@ -4,6 +4,9 @@ officers, a published item with two materials, and a citizen."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -124,3 +127,20 @@ def submit(world, **kw):
         uploads=kw.pop("uploads", [upload(m) for m in world["materials"]]),
         **kw,
     )
+
+
+@pytest.fixture
+def english(settings, tmp_path_factory):
+    """The English catalogue compiled from tongban/locale's .po for this test (a stale or missing
+    .mo, which `make setup` compiles and git ignores, does not decide the result)."""
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        pytest.skip("gettext (msgfmt) is not installed: make system-deps")
+    root = tmp_path_factory.mktemp("locale")
+    (root / "en" / "LC_MESSAGES").mkdir(parents=True)
+    po = Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES" / "django.po"
+    subprocess.run(  # noqa: S603 - gettext's msgfmt on our own catalogue
+        [msgfmt, "--check", "-o", str(root / "en" / "LC_MESSAGES" / "django.mo"), str(po)], check=True
+    )
+    settings.LOCALE_PATHS = [root]
+    return po
