@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from tongban.accounts import queries as account_queries
 from tongban.accounts.enums import StaffRole
@@ -65,13 +66,14 @@ def notifications(user, *, unread_only: bool = False) -> QuerySet[Notification]:
     return qs.filter(read_at__isnull=True) if unread_only else qs
 
 
+# Queue names in Chinese, marked for the translation catalogue; pages translate them as drawn.
 QUEUES = {
-    "precheck": "待预审",
-    "mine": "我的待办",
-    "team": "科室待办",
-    "due_soon": "即将到期",
-    "overdue": "已超期",
-    "paused": "暂停计时",
+    "precheck": gettext_noop("待预审"),
+    "mine": gettext_noop("我的待办"),
+    "team": gettext_noop("科室待办"),
+    "due_soon": gettext_noop("即将到期"),
+    "overdue": gettext_noop("已超期"),
+    "paused": gettext_noop("暂停计时"),
 }
 
 
@@ -250,7 +252,7 @@ def statistics(
     for dept_id, s in rows.items():
         s.name = names.get(dept_id, str(dept_id))
     out = sorted(rows.values(), key=lambda s: (-s.received, s.name))
-    total = Stats(key="total", name="合计")
+    total = Stats(key="total", name=gettext_noop("合计"))
     for s in out:
         for f in ("received", "online", "concluded", "on_time", "overdue", "working_days_total"):
             setattr(total, f, getattr(total, f) + getattr(s, f))

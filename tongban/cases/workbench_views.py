@@ -12,8 +12,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -40,16 +41,17 @@ from .views import (
 
 # --- Workbench: queues, search, batch ----------------------------------------------------------
 
-# The queue names of queries.QUEUES, marked here for the translation catalogue and translated
-# when a page is drawn (a name missing here stays Chinese in English).
-_QUEUE_NAMES = (
-    gettext_noop("待预审"),
-    gettext_noop("我的待办"),
-    gettext_noop("科室待办"),
-    gettext_noop("即将到期"),
-    gettext_noop("已超期"),
-    gettext_noop("暂停计时"),
-)
+
+class CountedPaginator(Paginator):
+    """A paginator told the count (the queue counts already hold it): no second COUNT."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
 
 
 @never_cache
@@ -63,13 +65,15 @@ def workbench(request):
         raise InvalidInput.field("queue", _("没有这个队列"))
     text = (request.GET.get("q") or "").strip()[:60]
     found = list(queries.find_cases(user, text)) if text else None
-    page = Paginator(queries.queue(user, kind, on=on), PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = queries.queue_counts(user, on=on)
+    queue = CountedPaginator(queries.queue(user, kind, on=on), PAGE_SIZE, count=counts[kind])
+    page = queue.get_page(request.GET.get("page"))
     return render(
         request,
         "cases/workbench/queues.html",
         {
             "queues": [(k, _(label)) for k, label in queries.QUEUES.items()],
-            "counts": queries.queue_counts(user, on=on),
+            "counts": counts,
             "kind": kind,
             "kind_label": _(queries.QUEUES[kind]),
             "page": page,
