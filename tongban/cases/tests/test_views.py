@@ -298,6 +298,15 @@ def test_the_case_page_shows_the_timeline_and_the_clock(world, day):
     assert 'id="case-state">已受理</span>' in page
 
 
+def test_the_workbench_history_names_who_acted(world, day):
+    officer = world["officer"]
+    case = services.do_accept(actor=officer, number=submit(world).number)
+    page = body(as_user(officer).get(f"/workbench/cases/{case.number}/"))
+    history = page[page.index('class="timeline"') :]
+    assert officer.display_name in history and world["citizen"].display_name in history
+    assert "user:" not in history
+
+
 def test_other_peoples_cases_are_not_found(world):
     case = submit(world)
     stranger = as_user(world["citizen"].__class__.objects.get(pk=services_citizen(2).pk))
