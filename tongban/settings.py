@@ -203,13 +203,39 @@ BLIND_INDEX_KEY = env.str(
     "BLIND_INDEX_KEY", default="6c6f6f6b7570732d6f6e6c792d6e6f742d7468652d646174612d6b65792d3031"
 )
 
-# --- Unified identity (统一身份认证): sign-in policy, SMS gateway, OIDC provider.
+# --- Unified identity (统一身份认证): sign-in policy, SMS and e-mail gateways, OIDC provider.
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/accounts/me/"
 LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
 SMS_GATEWAY = env.str("SMS_GATEWAY", default="tongban.accounts.gateways.ConsoleSmsGateway")
 SMS_CODE_TTL_SECONDS = env.int("SMS_CODE_TTL_SECONDS", default=300)
+# E-mail notices: the gateway class (console by default: the text printed, the address masked;
+# tongban.accounts.gateways.DjangoMailGateway sends through the mailer below), the lifetime of the
+# code that confirms an address, and the sender.
+EMAIL_GATEWAY = env.str("EMAIL_GATEWAY", default="tongban.accounts.gateways.ConsoleEmailGateway")
+EMAIL_CODE_TTL_SECONDS = env.int("EMAIL_CODE_TTL_SECONDS", default=600)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
+# Django's mailer (Django 6.1 MAILERS; the old EMAIL_HOST... settings are deprecated), read from
+# the EMAIL_* variables. SMTP options apply to the SMTP backend only; a short timeout, because
+# notices are sent in the request that committed the step.
+_email_backend = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+MAILERS = {
+    "default": {
+        "BACKEND": _email_backend,
+        "OPTIONS": {
+            "host": env.str("EMAIL_HOST", default="localhost"),
+            "port": env.int("EMAIL_PORT", default=None),  # None: 465 with SSL, 587 with TLS, else 25
+            "username": env.str("EMAIL_HOST_USER", default=""),
+            "password": env.str("EMAIL_HOST_PASSWORD", default=""),
+            "use_tls": env.bool("EMAIL_USE_TLS", default=False),
+            "use_ssl": env.bool("EMAIL_USE_SSL", default=False),
+            "timeout": env.int("EMAIL_TIMEOUT", default=10),
+        }
+        if _email_backend == "django.core.mail.backends.smtp.EmailBackend"
+        else {},
+    }
+}
 TOTP_ISSUER = env.str("TOTP_ISSUER", default="tongban")
 # Empty: the issuer is the site root of each request (http://127.0.0.1:8000). Set it in production.
 OIDC_ISSUER = env.str("OIDC_ISSUER", default="")

@@ -12,13 +12,14 @@ class TongbanUserAdmin(UserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("tongban", {"fields": ("kind", "display_name", "department", "assurance_level", "verified_at")}),
-        ("个人信息（脱敏）", {"fields": ("id_number_masked", "mobile_masked")}),
+        ("个人信息（脱敏）", {"fields": ("id_number_masked", "mobile_masked", "email_masked")}),
         ("权限", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         ("时间", {"fields": ("last_login", "date_joined")}),
     )
     readonly_fields = (
         "id_number_masked",
         "mobile_masked",
+        "email_masked",
         "assurance_level",
         "verified_at",
         "last_login",

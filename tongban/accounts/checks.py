@@ -8,7 +8,9 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tongban.core import audit
 from tongban.core.crypto import blind_index, decrypt_personal, encrypt_personal
@@ -39,6 +41,30 @@ def check_mobile(value: str, *, field: str = "mobile") -> str:
     return v
 
 
+def check_email(value: str, *, field: str = "email") -> str:
+    """A deliverable-looking e-mail address, trimmed, its domain in lower case."""
+    v = (value or "").strip()
+    local, _at, domain = v.rpartition("@")
+    v = f"{local}@{domain.lower()}" if local else v
+    try:
+        if len(v) > 254 or len(local) > 64:  # RFC 5321 limits
+            raise ValidationError("too long")
+        validate_email(v)
+    except ValidationError as exc:
+        raise InvalidInput.field(field, _("请输入有效的电子邮箱地址")) from exc
+    return v
+
+
+def mask_email(value: str) -> str:
+    """`zhangsan@163.com` -> `z***n@163.com`: the first and last character of the name (the first
+    only when it is shorter than three), a fixed three stars, and the domain."""
+    local, at, domain = (value or "").strip().rpartition("@")
+    if not at or not local:
+        return "***"
+    shown = local[0] + "***" + (local[-1] if len(local) >= 3 else "")
+    return f"{shown}@{domain}"
+
+
 def check_new_password(password: str, *, user: User | None = None, field: str = "password") -> None:
     try:
         validate_password(password or "", user=user)
@@ -56,6 +82,13 @@ def set_mobile(user: User, mobile: str) -> None:
     user.mobile_enc = encrypt_personal(mobile)
     user.mobile_index = blind_index(mobile, purpose="mobile")
     user.mobile_masked = mask_mobile(mobile)
+
+
+def set_email(user: User, address: str) -> None:
+    """The confirmed notification address (empty to remove it)."""
+    user.email_enc = encrypt_personal(address) if address else ""
+    user.email_index = blind_index(address, purpose="email") if address else None
+    user.email_masked = mask_email(address) if address else ""
 
 
 def new_username(prefix: str) -> str:

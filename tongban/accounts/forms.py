@@ -7,6 +7,7 @@ import re
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .enums import ConsentMethod, HelperRelation, StaffRole
 
@@ -42,8 +43,18 @@ class NoEchoInput(forms.TextInput):
         return None
 
 
+class NoEchoEmailInput(NoEchoInput):
+    input_type = "email"
+
+
 def _strip(value) -> str:
     return (value or "").strip()
+
+
+def _six_digits(code: str) -> str:
+    if not (code.isdigit() and len(code) == 6):
+        raise forms.ValidationError(_("验证码为6位数字"))
+    return code
 
 
 class SignupForm(forms.Form):
@@ -73,9 +84,7 @@ class SignupForm(forms.Form):
         code = _strip(self.cleaned_data.get("code"))
         if not code:
             raise forms.ValidationError("请输入短信验证码（先点击“获取验证码”）")
-        if not (code.isdigit() and len(code) == 6):
-            raise forms.ValidationError("验证码为6位数字")
-        return code
+        return _six_digits(code)
 
     def clean(self):
         data = super().clean()
@@ -86,6 +95,33 @@ class SignupForm(forms.Form):
 
 class SendCodeForm(forms.Form):
     mobile = forms.CharField(label="手机号码", max_length=11, error_messages={"required": "请输入手机号码"})
+
+
+class EmailAddressForm(forms.Form):
+    """The address to receive notices at; never written back into the page (shown masked)."""
+
+    email = forms.CharField(
+        label=_("电子邮箱"),
+        max_length=254,
+        widget=NoEchoEmailInput({"autocomplete": "email"}),
+        help_text=_("我们会向该邮箱发送验证码，验证通过后办件进展将同时发送到该邮箱"),
+        error_messages={
+            "required": _("请输入电子邮箱地址"),
+            "max_length": _("电子邮箱地址最长254个字符"),
+        },
+    )
+
+
+class EmailCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("邮件验证码"),
+        max_length=6,
+        widget=forms.TextInput({"inputmode": "numeric", "autocomplete": "one-time-code"}),
+        error_messages={"required": _("请输入邮件中的验证码")},
+    )
+
+    def clean_code(self):
+        return _six_digits(_strip(self.cleaned_data.get("code")))
 
 
 class RealNameForm(forms.Form):

@@ -1,6 +1,6 @@
 """Accounts (统一身份认证): people, legal persons, staff, agents, and the OIDC provider's clients.
 
-Personal identifiers (resident ID and mobile numbers) are stored SM4-encrypted with a keyed
+Personal identifiers (resident ID and mobile numbers, the notification e-mail address) are stored SM4-encrypted with a keyed
 HMAC-SM3 blind index for lookups and a masked copy for display; nothing here holds them in
 clear. Other apps refer to users by `settings.AUTH_USER_MODEL` and never import this module.
 """
@@ -48,6 +48,12 @@ class User(AbstractUser):
     mobile_enc = models.TextField(_("手机号码（密文）"), blank=True)
     mobile_index = models.CharField(max_length=64, null=True, blank=True, unique=True)
     mobile_masked = models.CharField(_("手机号码"), max_length=11, blank=True)
+    # The notification e-mail address, set only once confirmed by a code sent to it (the address
+    # waiting for confirmation lives in its OneTimeCode). Not AbstractUser.email, which stays empty.
+    email_enc = models.TextField(_("电子邮箱（密文）"), blank=True)
+    email_index = models.CharField(max_length=64, null=True, blank=True, db_index=True)
+    email_masked = models.CharField(_("电子邮箱"), max_length=260, blank=True)
+    email_confirmed_at = models.DateTimeField(_("电子邮箱验证时间"), null=True, blank=True)
     totp_secret_enc = models.TextField(blank=True)
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
     # The identity the person currently acts as, across the platform and every department
@@ -196,11 +202,15 @@ class LoginAttempt(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.method} {self.success}"
 
 
-class SmsCode(models.Model):
-    """A one-time code sent by SMS: only its hash is kept."""
+class OneTimeCode(models.Model):
+    """A one-time code sent by SMS (sign-in, sign-up, consent) or e-mail (confirming a
+    notification address): only its hash is kept. `target_index` is the blind index of where it
+    went; an e-mail code also names its person and holds the address it will confirm, encrypted."""
 
-    mobile_index = models.CharField(max_length=64)
+    target_index = models.CharField(max_length=64)
     purpose = models.CharField(max_length=20)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    target_enc = models.TextField(blank=True)
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
@@ -208,10 +218,10 @@ class SmsCode(models.Model):
     consumed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["mobile_index", "purpose", "created_at"])]
+        indexes = [models.Index(fields=["target_index", "purpose", "created_at"])]
 
     def __str__(self) -> str:
-        return f"sms {self.purpose} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"code {self.purpose} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class DeviceSession(models.Model):

@@ -1,4 +1,5 @@
-"""Account reads: roles, acting options, grants valid now, login history, the acting claim."""
+"""Account reads: roles, acting options, grants valid now, login history, the acting claim, the
+e-mail address waiting for confirmation."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from django.db.models import Q
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
+from tongban.core.crypto import decrypt_personal
 from tongban.core.errors import NotFound
 
+from . import codes
+from .checks import mask_email
 from .enums import AccountKind, ActingKind
 from .models import AgentConsent, DeviceSession, LegalPerson, LoginAttempt, Mandate, User
 
@@ -145,6 +149,14 @@ def current_acting_label(user) -> str:
     if claim["kind"] == "principal":
         return "代办：" + claim["name"]
     return "本人"
+
+
+def pending_email(user) -> dict | None:
+    """The e-mail address waiting for confirmation (masked) and until when its code works."""
+    row = codes.open_code(purpose=codes.EMAIL_PURPOSE, user=user)
+    if row is None:
+        return None
+    return {"email_masked": mask_email(decrypt_personal(row.target_enc)), "expires_at": row.expires_at}
 
 
 def login_history(user, limit: int = 20):

@@ -1,6 +1,7 @@
 """Account writes (统一身份认证): the registers, registration and real-name verification, staff
-and roles. Sign-in lives in `signin`, acting for others in `grants`; this module re-exports
-their writes so other apps keep one entry point, `accounts.services`.
+and roles. Sign-in lives in `signin`, acting for others in `grants`, the notification e-mail
+address and message delivery in `notifications`; this module re-exports their writes so other
+apps keep one entry point, `accounts.services`.
 
 Every write takes `actor=` and records an audit event in the same transaction. A refused
 attempt (wrong password, a mismatch against the population register, an agent outside its
@@ -44,6 +45,13 @@ from .grants import (  # re-exported: the app's public writes
     do_switch_acting,
 )
 from .models import LegalPersonRecord, PopulationRecord, User
+from .notifications import (  # re-exported: the app's public writes
+    do_confirm_email,
+    do_remove_email,
+    do_send_email_code,
+    notify_by_sms,
+    notify_user,
+)
 from .signin import (  # re-exported: the app's public writes
     BAD_CODE,
     BAD_CREDENTIALS,
@@ -83,14 +91,17 @@ __all__ = [
     "check_not_locked",
     "consume_sms_code",
     "do_claim_legal_person",
+    "do_confirm_email",
     "do_end_device_session",
     "do_grant_mandate",
     "do_note_logout",
     "do_record_consent",
     "do_register_person",
     "do_register_walk_in",
+    "do_remove_email",
     "do_revoke_consent",
     "do_revoke_mandate",
+    "do_send_email_code",
     "do_send_sms_code",
     "do_set_staff_roles",
     "do_start_device_session",
@@ -103,6 +114,8 @@ __all__ = [
     "do_verify_real_name",
     "find_person_by_id_number",
     "needs_second_factor",
+    "notify_by_sms",
+    "notify_user",
     "record_refusal",
     "require_role",
     "reveal_id_number",
@@ -373,15 +386,3 @@ def do_set_staff_roles(*, actor, user_id: int, roles: list[str]) -> User:
             actor=actor, action="accounts.staff.roles", obj=user, data={"before": before, "after": wanted}
         )
     return user
-
-
-def notify_by_sms(*, user_id: int, text: str) -> bool:
-    """Send a message to a person's registered mobile through the SMS gateway (other apps never
-    see the number). False when the person has no mobile on record."""
-    from tongban.core.crypto import decrypt_personal
-
-    user = User.objects.filter(pk=user_id).only("mobile_enc").first()
-    if user is None or not user.mobile_enc:
-        return False
-    sms_gateway().send(decrypt_personal(user.mobile_enc), text)
-    return True

@@ -4,7 +4,6 @@ factor (TOTP), and the devices a person is signed in on."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 import pyotp
 from django.conf import settings
@@ -12,20 +11,20 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from tongban.core import audit
-from tongban.core.crypto import blind_index, constant_time_equal, decrypt_personal, encrypt_personal, sm3_hex
-from tongban.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from tongban.core.crypto import blind_index, constant_time_equal, decrypt_personal, encrypt_personal
+from tongban.core.errors import DomainError, InvalidInput, NotFound
 from tongban.core.identifiers import check_resident_id, is_mobile, normalize
 
+from . import codes, gateways
 from .checks import check_mobile
+from .codes import BAD_CODE
 from .enums import AccountKind, LoginMethod
-from .models import DeviceSession, LoginAttempt, SmsCode, User
+from .models import DeviceSession, LoginAttempt, User
 
 BAD_CREDENTIALS = "账号或密码错误"
 LOCKED = "登录失败次数过多，账号已临时锁定，请{minutes}分钟后再试"
-BAD_CODE = "验证码错误或已过期"
 SMS_SENT = "如该手机号可以接收，验证码已发送，5分钟内有效"
 
 
@@ -159,15 +158,11 @@ def needs_second_factor(user: User) -> bool:
     return user.kind == AccountKind.STAFF or user.is_staff
 
 
-# --- SMS one-time codes -------------------------------------------------------------------
+# --- SMS one-time codes (stored and checked by `codes`) ------------------------------------------
 
 
 def sms_gateway():
-    return import_string(settings.SMS_GATEWAY)()
-
-
-def _code_hash(mobile_index: str, code: str) -> str:
-    return sm3_hex(f"{mobile_index}:{code}".encode())
+    return gateways.gateway(gateways.SMS)
 
 
 def do_send_sms_code(*, mobile: str, purpose: str) -> str:
@@ -177,20 +172,10 @@ def do_send_sms_code(*, mobile: str, purpose: str) -> str:
     if purpose not in {"login", "register", "consent"}:
         raise InvalidInput.field("purpose", "未知的验证码用途")
     index = blind_index(mobile, purpose="mobile")
-    throttle = f"sms:{index}:{purpose}"
-    if not cache.add(throttle, 1, timeout=60):
-        raise Conflict("验证码发送过于频繁，请1分钟后再试")
-    code = f"{secrets.randbelow(10**6):06d}"
-    now = timezone.now()
+    codes.check_not_too_often(f"sms:{index}:{purpose}")
     with transaction.atomic():
-        SmsCode.objects.filter(mobile_index=index, purpose=purpose, consumed_at__isnull=True).update(
-            consumed_at=now
-        )
-        SmsCode.objects.create(
-            mobile_index=index,
-            purpose=purpose,
-            code_hash=_code_hash(index, code),
-            expires_at=now + dt.timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
+        code = codes.issue_code(
+            purpose=purpose, target_index=index, ttl_seconds=settings.SMS_CODE_TTL_SECONDS
         )
         transaction.on_commit(
             lambda: sms_gateway().send(
@@ -201,26 +186,7 @@ def do_send_sms_code(*, mobile: str, purpose: str) -> str:
 
 
 def consume_sms_code(*, mobile: str, purpose: str, code: str) -> None:
-    index = blind_index(mobile, purpose="mobile")
-    with transaction.atomic():
-        sms = (
-            SmsCode.objects.select_for_update()
-            .filter(
-                mobile_index=index, purpose=purpose, consumed_at__isnull=True, expires_at__gt=timezone.now()
-            )
-            .order_by("-created_at")
-            .first()
-        )
-        if sms is None or sms.attempts >= 5:
-            raise InvalidInput.field("code", BAD_CODE)
-        ok = constant_time_equal(sms.code_hash, _code_hash(index, (code or "").strip()))
-        if ok:
-            SmsCode.objects.filter(pk=sms.pk).update(consumed_at=timezone.now())
-        else:
-            # Counted outside the refusal: raising inside this block would roll the count back.
-            SmsCode.objects.filter(pk=sms.pk).update(attempts=sms.attempts + 1)
-    if not ok:
-        raise InvalidInput.field("code", BAD_CODE)
+    codes.consume_code(purpose=purpose, target_index=blind_index(mobile, purpose="mobile"), code=code)
 
 
 def authenticate_sms(*, mobile: str, code: str, ip: str | None = None, user_agent: str = "") -> User:

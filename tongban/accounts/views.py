@@ -16,6 +16,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -215,6 +216,46 @@ def me(request):
             "is_role_admin": permissions.can_admin_roles.test(user),
         }
     return render(request, "accounts/me.html", context)
+
+
+@never_cache
+@person_required
+@require_http_methods(["GET", "POST"])
+def email(request):
+    """The notification e-mail address: send a code to a new address (action=send_code), then
+    confirm it with the code (action=confirm). Addresses are shown masked only."""
+    action = request.POST.get("action", "") if request.method == "POST" else None
+    address_form = forms.EmailAddressForm(request.POST if action == "send_code" else None)
+    code_form = forms.EmailCodeForm(request.POST if action == "confirm" else None)
+    form = {"send_code": address_form, "confirm": code_form}.get(action)
+    status = 200 if action is None else 400  # a bad or unknown submission
+    if form is not None and form.is_valid():
+        try:
+            if action == "send_code":
+                notice = services.do_send_email_code(actor=request.user, email=form.cleaned_data["email"])
+                messages.success(request, notice)
+                return redirect("accounts:email")
+            services.do_confirm_email(actor=request.user, code=form.cleaned_data["code"])
+        except DomainError as exc:
+            apply_error(form, exc)
+            status = exc.status
+        else:
+            messages.success(request, _("电子邮箱已绑定，办件进展将同时发送到该邮箱。"))
+            return redirect(reverse("accounts:me") + "#contact")
+    context = {
+        "address_form": address_form,
+        "code_form": code_form,
+        "pending": queries.pending_email(request.user),
+    }
+    return render(request, "accounts/email.html", context, status=status)
+
+
+@person_required
+@require_POST
+def remove_email(request):
+    if services.do_remove_email(actor=request.user):
+        messages.success(request, _("已解除绑定电子邮箱，今后不再通过邮件发送通知。"))
+    return redirect(reverse("accounts:me") + "#contact")
 
 
 @never_cache

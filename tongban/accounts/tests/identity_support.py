@@ -15,7 +15,7 @@ from tongban.accounts.models import (
     LegalPerson,
     LoginAttempt,
     Mandate,
-    SmsCode,
+    OneTimeCode,
     User,
 )
 from tongban.core.identifiers import make_credit_code, make_resident_id
@@ -85,7 +85,7 @@ def counts() -> dict[str, int]:
         "mandates": Mandate.objects.filter(revoked_at__isnull=True).count(),
         "consents": AgentConsent.objects.filter(revoked_at__isnull=True).count(),
         "devices": DeviceSession.objects.filter(ended_at__isnull=True).count(),
-        "sms": SmsCode.objects.count(),
+        "codes": OneTimeCode.objects.count(),
         "logins": LoginAttempt.objects.count(),
         "audit": AuditEvent.objects.count(),
     }

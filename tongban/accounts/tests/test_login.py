@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from tongban.accounts import gateways, services
-from tongban.accounts.models import LoginAttempt, SmsCode
+from tongban.accounts.models import LoginAttempt, OneTimeCode
 from tongban.core.errors import Conflict, InvalidInput
 
 from .services_support import (
@@ -143,7 +143,7 @@ def test_sms_code_signs_in_once(outbox_sms):
     user = person(1)
     assert outbox_sms(mobile(1), "login") == services.SMS_SENT
     code = _code(mobile(1))
-    assert SmsCode.objects.get().code_hash != code and code not in str(SmsCode.objects.values().get())
+    assert OneTimeCode.objects.get().code_hash != code and code not in str(OneTimeCode.objects.values().get())
     assert services.authenticate_sms(mobile=mobile(1), code=code) == user
     with pytest.raises(InvalidInput):  # single use
         services.authenticate_sms(mobile=mobile(1), code=code)
@@ -152,7 +152,7 @@ def test_sms_code_signs_in_once(outbox_sms):
 def test_sms_code_expires(outbox_sms):
     person(1)
     outbox_sms(mobile(1), "login")
-    SmsCode.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    OneTimeCode.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     with pytest.raises(InvalidInput) as exc:
         services.authenticate_sms(mobile=mobile(1), code=_code(mobile(1)))
     assert services.BAD_CODE in exc.value.message
@@ -167,7 +167,7 @@ def test_sms_code_wrong_attempts_are_limited(outbox_sms, settings):
     for _ in range(5):
         with pytest.raises(InvalidInput):
             services.authenticate_sms(mobile=mobile(1), code=wrong)
-    assert SmsCode.objects.get().attempts == 5
+    assert OneTimeCode.objects.get().attempts == 5
     with pytest.raises(InvalidInput):  # the right code no longer works
         services.authenticate_sms(mobile=mobile(1), code=code)
     assert LoginAttempt.objects.filter(method="sms", success=False).count() == 6
@@ -181,7 +181,7 @@ def test_sms_send_is_throttled_and_a_new_code_replaces_the_old(outbox_sms):
         outbox_sms(mobile(1), "login")
     assert len(gateways.outbox(mobile(1))) == 1
     outbox_sms(mobile(1), "register")  # another purpose: its own limit
-    cache.delete_many([k for k in [f"sms:{SmsCode.objects.first().mobile_index}:login"]])
+    cache.delete_many([k for k in [f"sms:{OneTimeCode.objects.first().target_index}:login"]])
     outbox_sms(mobile(1), "login")
     second = _code(mobile(1))
     if second != first:

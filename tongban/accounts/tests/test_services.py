@@ -15,7 +15,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from tongban.accounts import gateways, queries, services
-from tongban.accounts.models import AgentConsent, DeviceSession, Mandate, SmsCode, User
+from tongban.accounts.models import AgentConsent, DeviceSession, Mandate, OneTimeCode, User
 from tongban.core import services as core_services
 from tongban.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tongban.core.identifiers import make_credit_code
@@ -89,7 +89,7 @@ def test_register_refuses_a_wrong_sms_code(outbox_sms):
         )
     assert exc.value.problems[0].field == "code"
     assert User.objects.count() == 0
-    assert SmsCode.objects.get().attempts == 1
+    assert OneTimeCode.objects.get().attempts == 1
     # A login code does not register either.
     with pytest.raises(InvalidInput):
         services.do_register_person(

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-from tongban.accounts import gateways
+from tongban.accounts import gateways, services
 from tongban.accounts.models import AgentConsent, DeviceSession, Mandate, User
 
 from .identity_support import (
@@ -90,7 +90,7 @@ def test_signup_sends_code_and_keeps_what_was_typed(client, outbox, django_captu
     assert "验证码已发送" in html(r)
     assert 'value="王小明"' in html(r)
     assert len(gateways.outbox("13912340001")) == 1
-    assert counts() == before | {"sms": before["sms"] + 1}
+    assert counts() == before | {"codes": before["codes"] + 1}
 
 
 @pytest.mark.parametrize(
@@ -309,6 +309,139 @@ def test_my_account_for_staff_shows_roles():
     clerk = staff("clerk1", "window_clerk")
     page = html(login(clerk).get("/accounts/me/"))
     assert "窗口人员" in page and "/workbench/identity/" in page and "我的企业" not in page
+
+
+# --- Notification e-mail (通知方式) ------------------------------------------------------------------
+
+ADDRESS = "wangwu@163.com"
+MASKED = "w***u@163.com"
+EMAIL_OUTBOX = "tongban.accounts.gateways.OutboxEmailGateway"
+
+
+@pytest.fixture
+def email_outbox(settings):
+    settings.EMAIL_GATEWAY = EMAIL_OUTBOX
+
+
+def post_email(client, django_capture_on_commit_callbacks, **data):
+    with django_capture_on_commit_callbacks(execute=True):
+        return client.post("/accounts/me/email/", data)
+
+
+def email_code() -> str:
+    return gateways.email_outbox(ADDRESS)[-1].split("验证码是")[1][:6]
+
+
+def assert_no_clear_address(page: str) -> None:
+    assert ADDRESS not in page and ADDRESS.split("@")[0] not in page
+
+
+def test_email_page_has_the_form_and_csrf():
+    page = html(login(person(30)).get("/accounts/me/email/"))
+    assert 'name="csrfmiddlewaretoken"' in page and 'type="email" name="email"' in page
+    assert 'value="send_code"' in page and "未绑定" in page and 'value="confirm"' not in page
+
+
+def test_email_confirmed_through_the_pages(email_outbox, django_capture_on_commit_callbacks):
+    user = person(31)
+    c, since = login(user), last_seq()
+    r = post_email(c, django_capture_on_commit_callbacks, action="send_code", email=ADDRESS)
+    assert r.status_code == 302 and r.url == "/accounts/me/email/"
+    page = html(c.get("/accounts/me/email/"))
+    assert f"验证码已发送至 {MASKED}，10分钟内有效" in page and 'value="confirm"' in page
+    assert_no_clear_address(page)
+    r = post_email(c, django_capture_on_commit_callbacks, action="confirm", code=email_code())
+    assert r.status_code == 302 and r.url == "/accounts/me/#contact"
+    page = html(c.get("/accounts/me/"))
+    assert MASKED in page and "已验证" in page and "解除绑定邮箱" in page and "电子邮箱已绑定" in page
+    assert_no_clear_address(page)
+    assert_no_clear_personal_data(page, (31, user))
+    assert audit_actions(since) == ["accounts.email.code_sent", "accounts.email.confirm"]
+
+
+def test_email_wrong_code_on_the_page_changes_nothing(email_outbox, django_capture_on_commit_callbacks):
+    c = login(person(32))
+    post_email(c, django_capture_on_commit_callbacks, action="send_code", email=ADDRESS)
+    wrong = f"{(int(email_code()) + 1) % 10**6:06d}"
+    before, since = counts(), last_seq()
+    r = post_email(c, django_capture_on_commit_callbacks, action="confirm", code=wrong)
+    page = html(r)
+    assert r.status_code == 400 and "验证码错误或已过期" in page and f"验证码已发送至 {MASKED}" in page
+    assert counts() == before | {"audit": before["audit"] + 1}
+    assert audit_actions(since) == ["accounts.email.refused"]
+    assert User.objects.get(pk=c.session["_auth_user_id"]).email_masked == ""
+
+
+@pytest.mark.parametrize(
+    ("data", "field_error"),
+    [
+        ({"action": "send_code", "email": "wangwu@"}, "请输入有效的电子邮箱地址"),
+        ({"action": "send_code", "email": ""}, "请输入电子邮箱地址"),
+        ({"action": "confirm", "code": "12ab"}, "验证码为6位数字"),
+        ({"action": "confirm", "code": ""}, "请输入邮件中的验证码"),
+        ({"action": "other"}, None),
+    ],
+)
+def test_email_bad_input_changes_nothing_and_is_not_echoed(email_outbox, data, field_error):
+    c = login(person(33))
+    before = counts()
+    r = c.post("/accounts/me/email/", data)
+    assert r.status_code == 400
+    if field_error:
+        assert field_error in html(r)
+    assert 'value="wangwu@"' not in html(r)
+    assert counts() == before
+
+
+def test_email_send_twice_in_a_minute_is_refused(email_outbox, django_capture_on_commit_callbacks):
+    c = login(person(34))
+    post_email(c, django_capture_on_commit_callbacks, action="send_code", email=ADDRESS)
+    before = counts()
+    r = post_email(c, django_capture_on_commit_callbacks, action="send_code", email="other@163.com")
+    assert r.status_code == 409 and "验证码发送过于频繁" in html(r)
+    assert counts() == before and gateways.email_outbox("other@163.com") == []
+
+
+def test_email_forms_need_csrf(email_outbox, django_capture_on_commit_callbacks):
+    user = person(35)
+    services.do_send_email_code(actor=user, email=ADDRESS)
+    c = Client(enforce_csrf_checks=True)
+    c.force_login(user)
+    before = counts()
+    assert c.post("/accounts/me/email/", {"action": "send_code", "email": "x@163.com"}).status_code == 403
+    assert c.post("/accounts/me/email/", {"action": "confirm", "code": "123456"}).status_code == 403
+    assert c.post("/accounts/me/email/remove/").status_code == 403
+    assert counts() == before
+
+
+def test_remove_email_on_the_page(email_outbox, django_capture_on_commit_callbacks):
+    user = person(36)
+    c = login(user)
+    post_email(c, django_capture_on_commit_callbacks, action="send_code", email=ADDRESS)
+    post_email(c, django_capture_on_commit_callbacks, action="confirm", code=email_code())
+    assert MASKED in html(c.get("/accounts/me/"))  # (and the messages so far are shown)
+    since = last_seq()
+    r = c.post("/accounts/me/email/remove/")
+    assert r.status_code == 302 and r.url == "/accounts/me/#contact"
+    page = html(c.get("/accounts/me/"))
+    assert "已解除绑定电子邮箱" in page and MASKED not in page and "绑定电子邮箱" in page
+    assert audit_actions(since) == ["accounts.email.remove"]
+    assert c.post("/accounts/me/email/remove/").status_code == 302  # again: nothing to do
+    assert audit_actions(since) == ["accounts.email.remove"]
+
+
+def test_email_address_masked_in_the_log_and_console(
+    settings, caplog, capsys, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_GATEWAY = "tongban.accounts.gateways.ConsoleEmailGateway"
+    c = login(person(37))
+    with caplog.at_level(logging.DEBUG):
+        r = post_email(c, django_capture_on_commit_callbacks, action="send_code", email=ADDRESS)
+        html(c.get("/accounts/me/email/"))
+    assert r.status_code == 302
+    out = capsys.readouterr().out
+    assert f"[EMAIL -> {MASKED}]" in out and f"email sent to {MASKED}" in caplog.text
+    assert ADDRESS not in out and ADDRESS not in caplog.text
 
 
 # --- Enterprises and agents (经办人) ----------------------------------------------------------------
