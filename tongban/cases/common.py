@@ -128,12 +128,16 @@ def record_event(
 
 
 def notify(case: Case, text: str) -> None:
-    """In-app always; SMS through the accounts gateway after commit."""
+    """In-app always; SMS and (to a confirmed address) e-mail through the accounts gateways
+    after commit, a failing gateway logged and not raised."""
     users = {case.applicant_id} | ({case.agent_id} if case.agent_id else set())
     Notification.objects.bulk_create([Notification(user_id=u, case=case, text=text[:300]) for u in users])
     message = f"【通办】您的办件{case.number}（{case.item_name}）：{text}"
+    subject = f"【通办】办件{case.number}进展"
     for user_id in users:
-        transaction.on_commit(lambda uid=user_id: account_services.notify_by_sms(user_id=uid, text=message))
+        transaction.on_commit(
+            lambda uid=user_id: account_services.notify_user(user_id=uid, text=message, subject=subject)
+        )
 
 
 def lock_case(number: str) -> Case:

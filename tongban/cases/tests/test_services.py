@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from tongban.accounts.gateways import outbox
+from tongban.accounts import services as account_services
+from tongban.accounts.gateways import email_outbox, outbox
 from tongban.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tongban.core.models import AuditEvent
 
@@ -86,6 +87,25 @@ def test_an_online_application_from_submission_to_delivery(world, day, django_ca
     assert outbox("13900000001") == [
         f"【通办】您的办件{case.number}（{case.item_name}）：已收到您的申请，正在预审"
     ]
+
+
+def test_the_applicant_hears_by_sms_and_at_a_confirmed_e_mail_address(
+    world, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_GATEWAY = "tongban.accounts.gateways.OutboxEmailGateway"
+    citizen, address = world["citizen"], "zhangsan@example.cn"
+    with django_capture_on_commit_callbacks(execute=True):
+        case = submit(world)  # no address yet: SMS only
+    assert email_outbox(address) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        account_services.do_send_email_code(actor=citizen, email=address)
+    code = re.search(r"验证码是(\d+)", email_outbox(address)[-1]).group(1)
+    account_services.do_confirm_email(actor=citizen, code=code)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.do_accept(actor=world["officer"], number=case.number)
+    accepted = f"【通办】您的办件{case.number}（{case.item_name}）：已受理，承诺2026-10-12前办结"
+    assert email_outbox(address)[1:] == [f"【通办】办件{case.number}进展\n\n{accepted}"]
+    assert outbox("13900000001")[-1] == accepted
 
 
 def test_a_supplement_pause_moves_the_deadline_by_the_paused_working_days(world, day):
