@@ -86,3 +86,30 @@ class VerifyReason(models.TextChoices):
     EXPIRED = "expired", _("证照已过有效期")
     SUPERSEDED = "superseded", _("证照已被新版本替代")
     NOT_YET_VALID = "not_yet_valid", _("证照尚未生效")
+
+
+class UsageAction(models.TextChoices):
+    """How a licence was used (用证方式)."""
+
+    CASE = "case", _("办件用证")  # supplied to a case as a material
+    QUERY = "query", _("部门查询")  # an agency's query: an annotated copy (加注件)
+    VERIFY = "verify", _("核验")
+
+
+class UsageOutcome(models.TextChoices):
+    SUPPLIED = "supplied", _("已提供")
+    NOT_FOUND = "not_found", _("无有效证照")
+    INVALID = "invalid", _("证照未通过验证")
+    REFUSED = "refused", _("已拒绝")
+
+
+class RefusalReason(models.TextChoices):
+    """Why a use was refused (stable codes in the usage log and the API)."""
+
+    BAD_INPUT = "bad_input", _("请求内容有误")
+    NO_PURPOSE = "no_purpose", _("未说明申请事由")
+    NO_CASE_NUMBER = "no_case_number", _("未提供办件编号")
+    NO_SCOPE = "no_scope", _("该证照类型不在本部门的用证范围内")
+    NO_ROLE = "no_role", _("无用证权限的岗位")
+    NOT_HOLDER = "not_holder", _("只能使用本人或本单位的证照")
+    NO_AGENCY = "no_agency", _("未说明用证部门")

@@ -16,6 +16,8 @@ from .enums import (
     HolderKind,
     LicenceState,
     NumberScheme,
+    UsageAction,
+    UsageOutcome,
     ValidityKind,
     VersionReason,
 )
@@ -185,3 +187,102 @@ class LicenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type_code} {self.region_code} {self.last}"
+
+
+class LicenceGrant(models.Model):
+    """An agency's business scope (用证范围): a department (every system and officer of it) or
+    one OIDC client may use licences of one type. Managed by platform administrators; a grant is
+    ended (`revoked_at`), never deleted, so the usage log can always name the scope it used."""
+
+    licence_type = models.ForeignKey(LicenceType, on_delete=models.PROTECT, related_name="grants")
+    department = models.ForeignKey(
+        "core.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    client_id = models.CharField(_("业务系统客户端标识"), max_length=100, blank=True)
+    personal = models.BooleanField(_("可查看个人信息项"), default=False)
+    case_number_required = models.BooleanField(_("须提供办件编号"), default=False)
+    basis = models.CharField(_("授权依据"), max_length=200)
+    granted_by = models.CharField(max_length=100)
+    granted_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(_("终止时间"), null=True, blank=True)
+    revoked_by = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("用证授权")
+        verbose_name_plural = _("用证授权")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(department__isnull=False) & Q(client_id=""))
+                | (Q(department__isnull=True) & ~Q(client_id="")),
+                name="licence_grant_one_grantee",
+            ),
+            models.UniqueConstraint(
+                fields=["licence_type", "department"],
+                condition=Q(revoked_at__isnull=True, department__isnull=False),
+                name="licence_grant_one_active_dept",
+            ),
+            models.UniqueConstraint(
+                fields=["licence_type", "client_id"],
+                condition=Q(revoked_at__isnull=True) & ~Q(client_id=""),
+                name="licence_grant_one_active_client",
+            ),
+        ]
+        indexes = [models.Index(fields=["department", "licence_type"], name="licence_grant_dept")]
+
+    def __str__(self) -> str:
+        who = f"department:{self.department_id}" if self.department_id else f"client:{self.client_id}"
+        return f"{who} → {self.licence_type_id}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("用证记录只能追加，不能修改")
+
+    def delete(self):
+        raise TypeError("用证记录只能追加，不能删除")
+
+
+class LicenceUsage(models.Model):
+    """The usage log (用证记录): one row per licence supplied (or one row for an attempt that
+    supplied nothing: not found, refused, bad input). Append-only: no update or delete through
+    the ORM, and on PostgreSQL a trigger refuses UPDATE and DELETE."""
+
+    at = models.DateTimeField(_("时间"))
+    action = models.CharField(_("用证方式"), max_length=10, choices=UsageAction.choices)
+    actor = models.CharField(_("调用方"), max_length=120)  # user:<pk> / system:client:<id> / system:<name>
+    user_id = models.BigIntegerField(null=True, blank=True)
+    client_id = models.CharField(_("业务系统客户端标识"), max_length=100, blank=True)
+    department_id = models.BigIntegerField(_("用证部门"), null=True, blank=True)
+    licence_id = models.BigIntegerField(null=True, blank=True)
+    identifier = models.CharField(_("电子证照标识"), max_length=120, blank=True)
+    type_code = models.CharField(_("证照类型代码"), max_length=30, blank=True)
+    holder_code_index = models.CharField(max_length=64, blank=True)
+    holder_code_masked = models.CharField(_("持证主体代码"), max_length=18, blank=True)
+    purpose = models.CharField(_("申请事由"), max_length=200, blank=True)
+    case_number = models.CharField(_("办件编号"), max_length=50, blank=True)
+    outcome = models.CharField(_("结果"), max_length=10, choices=UsageOutcome.choices)
+    reason_code = models.CharField(_("原因代码"), max_length=40, blank=True)
+    reason = models.CharField(_("原因"), max_length=300, blank=True)
+    copy_expires_at = models.DateTimeField(_("加注件有效期至"), null=True, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("用证记录")
+        verbose_name_plural = _("用证记录")
+        indexes = [
+            # "Who used my licences": the holder's page; "what did this agency use": supervision.
+            models.Index(fields=["holder_code_index", "-at"], name="licence_usage_holder"),
+            models.Index(fields=["department_id", "-at"], name="licence_usage_dept"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.outcome} {self.identifier or self.type_code}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("用证记录只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("用证记录只能追加，不能删除")

@@ -75,6 +75,11 @@ def _holder_indexes(holder_code: str, code_type: str | None, field: str) -> list
     return [holder_index(code, t) for t in kinds]
 
 
+def holder_index_of(holder_code: str, code_type: str, *, field: str = "holder_code") -> str:
+    """The blind index of a holder code of a known type (InvalidInput naming `field`)."""
+    return _holder_indexes(holder_code, code_type, field)[0]
+
+
 def licences_of_holder(
     holder_code: str, *, code_type: str | None = None, live_only: bool = False, field: str = "holder_code"
 ) -> QuerySet[Licence]:

@@ -37,6 +37,7 @@ from .holders import holder_index, masked
 from .identifiers import build_identifier, check_identifier, format_serial
 from .models import Licence, LicenceCounter, LicenceType
 from .permissions import actor_label, require_issuer_staff, require_type_admin
+from .problems import raise_problems as _raise
 from .seals import (
     active_key_for_signing,
     do_revoke_seal_key,
@@ -46,14 +47,28 @@ from .seals import (
     sign_bytes,
     verify_bytes,
 )
+from .usage import (
+    SuppliedLicence,
+    UseRefused,
+    UseResult,
+    do_end_grant,
+    do_grant_use,
+    fetch_for_case,
+    use_licence,
+)
 from .verification import Verification, verify, verify_licence
 
 __all__ = [
     "TICK_ACTOR",
     "TRANSITIONS",
+    "SuppliedLicence",
+    "UseRefused",
+    "UseResult",
     "Verification",
     "check_licence_type",
+    "do_end_grant",
     "do_expire_licences",
+    "do_grant_use",
     "do_issue_licence",
     "do_register_licence_type",
     "do_restore_licence",
@@ -64,9 +79,11 @@ __all__ = [
     "do_supersede_licence",
     "do_suspend_licence",
     "do_update_licence_type",
+    "fetch_for_case",
     "holder_index",
     "key_valid_at",
     "kid_for",
+    "use_licence",
     "verify",
     "verify_bytes",
     "verify_licence",
@@ -176,14 +193,6 @@ def check_licence_type(data: Mapping, *, code: str, current: LicenceType | None 
             )
     clean["issuing_departments"] = ids
     return clean, problems
-
-
-def _raise(problems: list[FieldProblem]) -> None:
-    if problems:
-        raise InvalidInput(
-            str(problems[0]) if len(problems) == 1 else f"有 {len(problems)} 处需要修改：{problems[0]}",
-            problems=problems,
-        )
 
 
 def _type_audit(lt: LicenceType, departments: list[int]) -> dict:
