@@ -4,12 +4,17 @@
   at 江汉, 林木采伐许可证 (即办件, one step) at 恩施, 特殊工时 at 江岸.
 - A window clerk (窗口人员) at the hall department (the 行政审批局 running the 政务服务中心) of
   every prefecture-level city that has none: username `clerk-<city code>`, the demo password.
+- The approving staff the chains at 江岸, 恩施市 and 江汉 need (`data.accounts.CASE_STAFF`, with
+  the demo password and published TOTP secrets like the other demo staff): `officer-jiangan`
+  and `deptadmin-jiangan` (特殊工时), `officer-enshi` (林木采伐), `officer-jianghan` and
+  `deptadmin-jianghan` (食品经营许可).
 - A handful of cases of the demo citizens at 江夏, where the demo staff work, so that "my cases"
   and the workbench queues are not empty: one waiting for pre-check, one asked for supplements,
   one in its first approval step, one paused for supplements after a window intake, and one
   granted, concluded and delivered (with its notices).
 
-Idempotent: a chain is written only when it differs, a clerk only when the hall has none, the
+Idempotent: a chain is written only when it differs, a clerk only when the hall has none, a
+story department's staff account only when that department has no account of that name, the
 cases only when the demo citizens have none. Deterministic apart from the dates: cases carry the
 day they were seeded (their numbers contain it), as the clock rules demand.
 """
@@ -33,6 +38,7 @@ from tongban.core.enums import DepartmentKind, RegionLevel
 from . import queries
 from .data import accounts
 from .data.catalogue import spec_by_name
+from .identity import upsert_staff
 
 PDF = b"%PDF-1.4\n% tongban demo material\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 OFFICER, HEAD = StaffRole.APPROVING_OFFICER.value, StaffRole.DEPARTMENT_ADMIN.value
@@ -133,6 +139,18 @@ def ensure_city_clerks(*, actor: str) -> list[str]:
     return added
 
 
+def ensure_case_staff(*, actor: str) -> list[str]:
+    """The approving staff of the story departments (`accounts.CASE_STAFF`), when missing."""
+    added = []
+    for acc in accounts.CASE_STAFF:
+        dept = core_queries.departments().filter(name=acc.department).order_by("pk").first()
+        if dept is None or _staff(acc.username, dept.pk) is not None:
+            continue
+        upsert_staff(actor=actor, account=acc, department_id=dept.pk)
+        added.append(acc.username)
+    return added
+
+
 def _uploads(code: str) -> list[case_services.Upload]:
     item = catalog_queries.get_guide(code)
     return [
@@ -199,10 +217,12 @@ def ensure_cases(*, citizens: dict) -> list[str]:
 
 
 def seed_cases(*, actor: str, say: Callable[[str], None]) -> dict:
-    """Chains, city clerks and the demo cases; writes only what is missing."""
+    """Chains, city clerks, the story departments' staff and the demo cases; writes only what
+    is missing."""
     admin = _staff("admin", None)
     chains = ensure_chains(actor=admin) if admin else 0
     clerks = ensure_city_clerks(actor=actor)
+    staff = ensure_case_staff(actor=actor)
     citizens = {}
     for person in accounts.PEOPLE:
         user = (
@@ -211,6 +231,9 @@ def seed_cases(*, actor: str, say: Callable[[str], None]) -> dict:
         if user is not None:
             citizens[person.key] = user
     numbers = ensure_cases(citizens=citizens) if len(citizens) == len(accounts.PEOPLE) else []
-    if chains or clerks or numbers:
-        say(f"cases: {chains} approval chains, {len(clerks)} city window clerks, {len(numbers)} demo cases")
-    return {"chains": chains, "clerks": clerks, "cases": numbers}
+    if chains or clerks or staff or numbers:
+        say(
+            f"cases: {chains} approval chains, {len(clerks)} city window clerks, "
+            f"{len(staff)} approving staff ({', '.join(staff) or '-'}), {len(numbers)} demo cases"
+        )
+    return {"chains": chains, "clerks": clerks, "staff": staff, "cases": numbers}

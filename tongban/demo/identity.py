@@ -121,17 +121,22 @@ def ensure_staff(*, actor: str, units: list) -> dict:
     staff = {}
     for acc in accounts.ACCOUNTS:
         dept = by_name[acc.department] if acc.department else None
-        staff[acc.username] = accounts_services.do_upsert_staff(
-            actor=actor,
-            username=acc.username,
-            password=accounts.DEMO_PASSWORD,
-            display_name=acc.display_name,
-            roles=list(acc.roles),
-            department_id=dept.pk if dept else None,
-            superuser=acc.superuser,
-            totp_secret=acc.totp_secret,
-        )
+        staff[acc.username] = upsert_staff(actor=actor, account=acc, department_id=dept.pk if dept else None)
     return staff
+
+
+def upsert_staff(*, actor, account: accounts.DemoAccount, department_id: int | None):
+    """One demo staff account with the demo password and its published TOTP secret."""
+    return accounts_services.do_upsert_staff(
+        actor=actor,
+        username=account.username,
+        password=accounts.DEMO_PASSWORD,
+        display_name=account.display_name,
+        roles=list(account.roles),
+        department_id=department_id,
+        superuser=account.superuser,
+        totp_secret=account.totp_secret,
+    )
 
 
 def agent_item_codes() -> list[str]:

@@ -122,11 +122,12 @@ def do_seed_demo(*, actor: str = ACTOR, log: Callable[[str], None] | None = None
                 # A demo seeded before the identity data existed: add only that.
                 say("The demo catalogue exists; adding the identity data (registers and accounts).")
                 identity.seed_identity(actor=actor, units=load_units(), say=say)
-    # Case handling (chains, city clerks, demo cases): only what is missing, on every run.
+    # Case handling (chains, city clerks, the story departments' staff, demo cases): only what
+    # is missing, on every run.
     with transaction.atomic():
         _serialise_seeding()
         wrote_cases = demo_cases.seed_cases(actor=actor, say=say)
-    reused = reused and not (wrote_cases["chains"] or wrote_cases["clerks"] or wrote_cases["cases"])
+    reused = reused and not any(wrote_cases[k] for k in ("chains", "clerks", "staff", "cases"))
     if reused:
         # The one part kept up to date on every run: the demo department system's client
         # (redirect URIs, client_id and secret from the settings). Writes only when it differs.
@@ -484,5 +485,5 @@ def _summary(*, reused: bool, started: float) -> DemoSummary:
         by_type=catalog_queries.count_by_type(),
         divergences=len(catalog_queries.four_sames_report()),
         indicators=catalog_queries.indicators(catalog_queries.SearchFilters()),
-        accounts=[a.username for a in accounts.ACCOUNTS],
+        accounts=[a.username for a in accounts.STAFF],
     )

@@ -20,13 +20,14 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from tongban.browsertest import ARTIFACTS, VIEWPORTS, watch
+from tongban.browsertest import ARTIFACTS
 from tongban.catalog.testing import SYSTEM, ensure_regions, make_basic_item, make_department, make_item
 from tongban.core import services as core_services
 
 from ..enums import CaseState
 from ..models import Case
 from .conftest import PDF, PNG, citizen, staff
+from .story_support import no_horizontal_scroll, open_page, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -63,18 +64,6 @@ def story(transactional_db, settings, tmp_path, day):
     return {"item": item, "officer": officer, "villager": villager}
 
 
-def open_page(browser, viewport: str, cookies=()):
-    context = browser.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")
-    if cookies:
-        context.add_cookies(list(cookies))
-    page = watch(context.new_page())
-    return context, page
-
-
-def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 def session_cookie(user, live_server) -> dict:
     """The officer's session (staff sign in with a password and TOTP, tested in accounts)."""
     client = Client()
@@ -94,11 +83,7 @@ def test_a_villager_applies_online_and_gets_the_licence_without_travelling(
 
     # The villager signs in with mobile and password.
     context, page = open_page(browser, viewport)
-    page.goto(live_server.url + "/accounts/login/")
-    page.locator("#identifier").fill("13900000001")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#password").press("Enter")
-    page.wait_for_load_state()
+    sign_in(page, live_server.url, "13900000001", PASSWORD)
 
     # The guide, then 在线办理.
     page.goto(f"{live_server.url}/items/{item.code}/")

@@ -7,26 +7,21 @@ from __future__ import annotations
 
 import base64
 import json
-from io import StringIO
 
 import pytest
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 
 from tongban.accounts import services as account_services
 from tongban.accounts.queries import my_mandates
 from tongban.catalog import queries as catalog_queries
-from tongban.core.crypto import blind_index
 from tongban.demo import cases as demo_cases
 from tongban.demo import queries as demo_queries
 
 from .. import clock
-from .conftest import PDF, as_user, staff
+from .conftest import PDF, as_user
+from .story_support import demo_person, demo_staff, seed_demo
 
-FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 URL = "/api/v1/cases/"
 TODAY = "2026-09-29"
 
@@ -34,12 +29,10 @@ TODAY = "2026-09-29"
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     """Seed once, keep it for the module's tests, roll everything back afterwards."""
-    hashers = [FAST_HASHER, *settings.PASSWORD_HASHERS]
-    media = tmp_path_factory.mktemp("demo-media")
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=hashers, MEDIA_ROOT=str(media)):
+    with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
-        call_command("seed", "demo", stdout=StringIO())
+        seed_demo(tmp_path_factory.mktemp("demo-media"))
     yield
     with django_db_blocker.unblock():
         transaction.set_rollback(True)
@@ -53,14 +46,6 @@ pytestmark = pytest.mark.django_db
 def on_day(demo, monkeypatch, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     monkeypatch.setattr(clock, "today", lambda: clock.dt.date.fromisoformat(TODAY))
-
-
-def person(mobile: str):
-    return get_user_model().objects.get(mobile_index=blind_index(mobile, purpose="mobile"))
-
-
-def username(name: str):
-    return get_user_model().objects.get(username=name)
 
 
 def post(c: Client, path: str, body: dict | None = None, key: str = ""):
@@ -96,19 +81,18 @@ def timeline(body: dict) -> list[str]:
     return [e["action"] for e in body["timeline"]]
 
 
-def department_staff(code: str, prefix: str):
-    """The demo has approving staff only at 江夏: give the item's department an officer and a head."""
-    dept = catalog_queries.get_guide(code).department
-    return (
-        staff(f"{prefix}-officer", "approving_officer", department=dept),
-        staff(f"{prefix}-head", "department_admin", department=dept),
-    )
+def department_staff(code: str, *usernames: str) -> list[Client]:
+    """Clients signed in as the demo staff of the item's department (demo/data/accounts.py)."""
+    department = catalog_queries.get_guide(code).department_id
+    users = [demo_staff(name) for name in usernames]
+    assert [u.department_id for u in users] == [department] * len(users)
+    return [as_user(u) for u in users]
 
 
 def test_special_working_hours_filing_is_reviewed_within_minutes_and_sent_by_post():
     basic, region, _ = demo_cases.CHAINS[4]
     code = demo_cases.featured_code(basic, region)
-    rep = person("17000000004")  # 陈建国, legal representative
+    rep = demo_person("17000000004")  # 陈建国, legal representative
     mandate = my_mandates(rep).get()
     account_services.do_switch_acting(actor=rep, kind="enterprise", target_id=mandate.pk)
     rep.refresh_from_db()
@@ -121,7 +105,7 @@ def test_special_working_hours_filing_is_reviewed_within_minutes_and_sent_by_pos
     applicant = as_user(rep)
     r = post(applicant, f"{number}/delivery", {"method": "post", "address": "武汉市江岸区沿江大道100号"})
     assert r["delivery"] == "post"
-    officer, head = (as_user(u) for u in department_staff(code, "jiangan"))
+    officer, head = department_staff(code, "officer-jiangan", "deptadmin-jiangan")
     r = post(officer, f"{number}/accept", key="hours-accept")
     assert (r["state"], r["accepted_on"], r["promised_due"], r["statutory_due"]) == (
         "accepted",
@@ -166,13 +150,13 @@ def test_special_working_hours_filing_is_reviewed_within_minutes_and_sent_by_pos
 
 def test_a_business_licence_applied_for_online_is_picked_up_at_a_window():
     code = demo_queries.featured_licence_code()
-    citizen = person("17000000002")  # 王芳
+    citizen = demo_person("17000000002")  # 王芳
     case = apply(citizen, code, "licence-submit")
     number = case["number"]
     assert case["department"] == "武汉市江夏区行政审批局"
     r = post(as_user(citizen), f"{number}/delivery", {"method": "window"})
     assert r["delivery"] == "window"
-    officer, head = as_user(username("officer")), as_user(username("deptadmin"))
+    officer, head, clerk = department_staff(code, "officer", "deptadmin", "clerk")
     r = post(officer, f"{number}/accept")
     assert (r["state"], r["accepted_on"], r["promised_due"], r["statutory_due"]) == (
         "accepted",
@@ -185,7 +169,7 @@ def test_a_business_licence_applied_for_online_is_picked_up_at_a_window():
     assert (r["state"], r["decision"]) == ("decided", "grant")
     r = post(officer, f"{number}/conclude", {})
     assert (r["state"], r["result_code"], r["concluded_on_time"]) == ("concluded", "01", True)
-    r = post(as_user(username("clerk")), f"{number}/deliver", {})
+    r = post(clerk, f"{number}/deliver", {})
     assert (r["state"], r["delivery"], r["tracking_number"]) == ("delivered", "window", "")
     assert len(r["pickup_code"]) == 6 and r["pickup_code"].isdigit()
     assert timeline(r) == [
@@ -203,13 +187,13 @@ def test_a_business_licence_applied_for_online_is_picked_up_at_a_window():
 def test_a_tree_felling_permit_is_granted_online_at_once():
     basic, region, _ = demo_cases.CHAINS[3]
     code = demo_cases.featured_code(basic, region)
-    villager = person("17000000006")  # 周小红
+    villager = demo_person("17000000006")  # 周小红
     case = apply(villager, code, "felling-submit")
     number = case["number"]
     assert (case["department"], case["promised_days"]) == ("恩施市林业局", 0)
     r = post(as_user(villager), f"{number}/delivery", {"method": "electronic"})
     assert r["delivery"] == "electronic"
-    officer = as_user(department_staff(code, "enshi")[0])
+    [officer] = department_staff(code, "officer-enshi")
     r = post(officer, f"{number}/accept")
     assert (r["state"], r["accepted_on"], r["promised_due"]) == ("accepted", TODAY, TODAY)
     assert [(s["name"], s["state"]) for s in r["steps"]] == [("即办", "active")]

@@ -101,6 +101,55 @@ ACCOUNTS = (
     ),
 )
 
+# The approving staff of the featured items' other departments, as their approval chains
+# (demo/cases.py CHAINS) need them: 特殊工时 at 江岸 (审查 by an officer, 批准 by the department
+# administrator), 林木采伐 at 恩施市 (即办, one officer) and 食品经营许可 at 江汉 (承办 and 审核 by
+# an officer, 批准 by the department administrator). Seeded with the case handling, on every
+# `seed demo` when missing, so an older demo gets them too.
+CASE_STAFF = (
+    DemoAccount(
+        "officer-jiangan",
+        "江岸区审批人员（演示）",
+        ("approving_officer",),
+        "审批人员 approving_officer（武汉市江岸区行政审批局，特殊工时）",
+        "TONGBANDEMOJIANGANOFFICERZZVIAAA",
+        department="武汉市江岸区行政审批局",
+    ),
+    DemoAccount(
+        "deptadmin-jiangan",
+        "江岸区部门管理员（演示）",
+        ("department_admin",),
+        "部门管理员 department_admin（武汉市江岸区行政审批局，特殊工时批准）",
+        "TONGBANDEMOJIANGANDEPTADMINZZVIA",
+        department="武汉市江岸区行政审批局",
+    ),
+    DemoAccount(
+        "officer-enshi",
+        "恩施市林业局审批人员（演示）",
+        ("approving_officer",),
+        "审批人员 approving_officer（恩施市林业局，林木采伐即办）",
+        "TONGBANDEMOENSHIOFFICERZZVIAAAAA",
+        department="恩施市林业局",
+    ),
+    DemoAccount(
+        "officer-jianghan",
+        "江汉区审批人员（演示）",
+        ("approving_officer",),
+        "审批人员 approving_officer（武汉市江汉区行政审批局，食品经营许可）",
+        "TONGBANDEMOJIANGHANOFFICERZZVIAA",
+        department="武汉市江汉区行政审批局",
+    ),
+    DemoAccount(
+        "deptadmin-jianghan",
+        "江汉区部门管理员（演示）",
+        ("department_admin",),
+        "部门管理员 department_admin（武汉市江汉区行政审批局，食品经营许可批准）",
+        "TONGBANDEMOJIANGHANDEPTADMINZZVI",
+        department="武汉市江汉区行政审批局",
+    ),
+)
+STAFF = ACCOUNTS + CASE_STAFF  # every demo staff account, as demo_info lists them
+
 
 @dataclass(frozen=True)
 class DemoPerson:

@@ -36,7 +36,7 @@ from tongban.core.models import AuditEvent
 from tongban.demo import identity, services
 from tongban.demo import queries as demo_queries
 from tongban.demo.data import featured, people, places
-from tongban.demo.data.accounts import ACCOUNTS, DEMO_PASSWORD, PEOPLE
+from tongban.demo.data.accounts import ACCOUNTS, CASE_STAFF, DEMO_PASSWORD, PEOPLE, STAFF
 from tongban.demo.data.catalogue import all_specs, spec_by_name
 
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
@@ -236,8 +236,9 @@ def test_second_run_reuses_the_demo_and_writes_nothing(demo):
     assert after_first == after_second
     assert after_first["population"] == people.POPULATION == 3000
     assert after_first["legal_register"] == people.LEGAL_PERSONS == 300
-    # + the villager and one window clerk per prefecture-level city's hall (demo/cases.py)
-    assert after_first["users"] == len(ACCOUNTS) + len(PEOPLE) + 1 + 17 == 34
+    # + the villager, one window clerk per prefecture-level city's hall and the story
+    # departments' approving staff (demo/cases.py)
+    assert after_first["users"] == len(ACCOUNTS) + len(PEOPLE) + 1 + 17 + len(CASE_STAFF) == 39
     assert (after_first["legal_persons"], after_first["mandates"], after_first["consents"]) == (1, 2, 1)
     assert after_first["clients"] == 1
     assert "already seeded" in demo["second"]
@@ -258,13 +259,15 @@ def test_generation_is_deterministic(demo):
 
 
 def test_staff_accounts(demo):
-    names = [a.username for a in ACCOUNTS]
+    names = [a.username for a in STAFF]
     users = {u.username: u for u in get_user_model().objects.filter(username__in=names)}
     assert set(users) == {
         "admin", "editor", "reviewer", "clerk", "officer", "deptadmin", "platform", "inspector", "hotline",
-        "steward",
+        "steward", "officer-jiangan", "deptadmin-jiangan", "officer-enshi", "officer-jianghan",
+        "deptadmin-jianghan",
     }  # fmt: skip
-    for acc in ACCOUNTS:
+    assert len({a.totp_secret for a in STAFF}) == len(STAFF)
+    for acc in STAFF:
         user = users[acc.username]
         assert user.kind == "staff" and user.is_staff and user.check_password(DEMO_PASSWORD)
         assert accounts_services.totp_secret(user) == acc.totp_secret
@@ -306,7 +309,7 @@ def test_demo_info_prints_accounts_and_urls(demo):
         "pyotp.TOTP(",
     ):
         assert part in text
-    for acc in ACCOUNTS:
+    for acc in STAFF:
         line = next(li for li in text.splitlines() if li.strip().startswith(acc.username + " "))
         assert acc.totp_secret in line and acc.role_label in line
     for p in PEOPLE:
@@ -451,6 +454,22 @@ def test_demo_cases_chains_clerks_and_queues(demo):
     for basic, region, steps in demo_cases.CHAINS:
         code = demo_cases.featured_code(basic, region)
         assert code is not None and case_services.chain_for(code, 0) == steps
+        # every step of every featured chain has a demo account that may complete it
+        department = catalog_queries.get_guide(code).department_id
+        staff = list(account_queries.staff_of_department(department))
+        for step in steps:
+            assert any(step["role"] in account_queries.role_names(u) for u in staff), (basic, step)
+    assert {
+        u.username: u.department.name
+        for u in get_user_model().objects.filter(username__in=[a.username for a in CASE_STAFF])
+    } == {
+        "officer-jiangan": "武汉市江岸区行政审批局",
+        "deptadmin-jiangan": "武汉市江岸区行政审批局",
+        "officer-enshi": "恩施市林业局",
+        "officer-jianghan": "武汉市江汉区行政审批局",
+        "deptadmin-jianghan": "武汉市江汉区行政审批局",
+    }
+    assert f"5 approving staff ({', '.join(a.username for a in CASE_STAFF)})" in demo["first"]
     clerks = get_user_model().objects.filter(username__startswith="clerk-")
     assert clerks.count() == 17 and all(account_queries.has_role(u, "window_clerk") for u in clerks)
     states = {
@@ -464,7 +483,27 @@ def test_demo_cases_chains_clerks_and_queues(demo):
     }
     officer = get_user_model().objects.get(username="officer")
     sizes = {k: case_queries.queue(officer, k, on=today()).count() for k in ("precheck", "team", "paused")}
-    assert sizes == {"precheck": 1, "team": 2, "paused": 1}  # the paused case keeps its active step
+    assert sizes == {"precheck": 1, "team": 1, "paused": 1}  # a paused case waits in 暂停计时 only
     done = next(c for c in case_queries.cases_of(_citizen("citizen_l2")) if c.state == "delivered")
     assert [n.kind for n in notices.notices_of(done)] == ["acceptance", "grant"]
     assert "demo cases" in demo["first"]
+
+
+def test_a_demo_without_the_story_staff_gets_them_on_the_next_seed(demo):
+    from tongban.demo import cases as demo_cases
+
+    with transaction.atomic():
+        get_user_model().objects.filter(username="officer-enshi").delete()
+        said = []
+        wrote = demo_cases.seed_cases(actor="system:seed", say=said.append)
+        assert wrote == {"chains": 0, "clerks": [], "staff": ["officer-enshi"], "cases": []}
+        user = get_user_model().objects.get(username="officer-enshi")
+        assert (user.department.name, user.check_password(DEMO_PASSWORD)) == ("恩施市林业局", True)
+        assert accounts_services.totp_secret(user) == "TONGBANDEMOENSHIOFFICERZZVIAAAAA"
+        assert has_role(user, "approving_officer") and user.totp_confirmed_at is not None
+        assert said == [
+            "cases: 0 approval chains, 0 city window clerks, 1 approving staff (officer-enshi), 0 demo cases"
+        ]
+        # and a second run writes nothing
+        assert demo_cases.seed_cases(actor="system:seed", say=said.append)["staff"] == []
+        transaction.set_rollback(True)

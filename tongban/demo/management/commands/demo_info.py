@@ -8,11 +8,11 @@ from django.core.management.base import BaseCommand
 
 from tongban.demo import queries
 from tongban.demo.data.accounts import (
-    ACCOUNTS,
     DEMO_PASSWORD,
     OIDC_CLIENT_NAME,
     OIDC_CLIENT_REDIRECTS,
     PEOPLE,
+    STAFF,
     TOTP_HINT,
     VILLAGER,
 )
@@ -50,8 +50,9 @@ class Command(BaseCommand):
         out(f"Staff accounts 工作人员 (username / password / TOTP secret / role); password {DEMO_PASSWORD},")
         out("  then a TOTP code (second factor) from the secret:")
         out("    " + TOTP_HINT.format(secret="SECRET"))  # noqa: S106 - a placeholder
-        for acc in ACCOUNTS:
-            out(f"  {acc.username:<10} {DEMO_PASSWORD:<19} {acc.totp_secret}  {acc.role_label}")
+        width = max(len(acc.username) for acc in STAFF)
+        for acc in STAFF:
+            out(f"  {acc.username:<{width}} {DEMO_PASSWORD:<19} {acc.totp_secret}  {acc.role_label}")
         out("")
         client_id = queries.demo_client_id()
         if client_id:

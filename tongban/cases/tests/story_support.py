@@ -1,0 +1,74 @@
+"""What the story tests share: the demo data (`seed demo`) and its accounts, and in a real
+Chromium, pages at our viewports and signing in as a citizen or as staff (password, then TOTP)."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import override_settings
+
+from tongban.browsertest import VIEWPORTS, watch
+from tongban.core.crypto import blind_index
+from tongban.demo.data.accounts import DEMO_PASSWORD, STAFF
+
+FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+# --- The demo data ------------------------------------------------------------------------------
+
+
+def seed_demo(media_root) -> None:
+    """`seed demo` with the tests' fast password hasher first (the other configured hashers stay
+    behind it: the OIDC client secret may use one), its materials under `media_root`."""
+    hashers = [FAST_HASHER, *settings.PASSWORD_HASHERS]
+    with override_settings(PASSWORD_HASHERS=hashers, MEDIA_ROOT=str(media_root)):
+        call_command("seed", "demo", stdout=StringIO())
+
+
+def demo_person(mobile: str):
+    """A demo citizen by mobile number (their usernames are random)."""
+    return get_user_model().objects.get(mobile_index=blind_index(mobile, purpose="mobile"))
+
+
+def demo_staff(username: str):
+    """A demo staff account (tongban/demo/data/accounts.py) by username."""
+    return get_user_model().objects.get(username=username, is_staff=True)
+
+
+# --- In the browser -----------------------------------------------------------------------------
+
+
+def open_page(browser, viewport: str, cookies=()):
+    context = browser.new_context(viewport=VIEWPORTS[viewport], locale="zh-CN")
+    if cookies:
+        context.add_cookies(list(cookies))
+    page = watch(context.new_page())
+    return context, page
+
+
+def no_horizontal_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def sign_in(page, base_url: str, identifier: str, password: str, next_path: str = "") -> None:
+    """The password form of /accounts/login/ (a mobile number, an ID number or a username)."""
+    page.goto(base_url + "/accounts/login/" + (f"?next={next_path}" if next_path else ""))
+    page.locator("#identifier").fill(identifier)
+    page.locator("#password").fill(password)
+    page.locator("#password").press("Enter")
+    page.wait_for_load_state()
+
+
+def sign_in_staff(page, base_url: str, username: str, next_path: str = "/workbench/cases/") -> None:
+    """A demo staff member: username and the demo password, then the code of their published
+    TOTP secret on the second-factor page."""
+    import pyotp
+
+    secret = next(acc.totp_secret for acc in STAFF if acc.username == username)
+    sign_in(page, base_url, username, DEMO_PASSWORD, next_path)
+    page.wait_for_url("**/accounts/login/totp/**")
+    page.locator("#code").fill(pyotp.TOTP(secret).now())
+    page.locator("#code").press("Enter")
+    page.wait_for_url(f"**{next_path}")
