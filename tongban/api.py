@@ -10,6 +10,7 @@ from tongban.cases.api import router as cases_router
 from tongban.catalog.api import router as catalog_router
 from tongban.core.api import router as core_router
 from tongban.core.errors import DomainError, InvalidInput, NotFound
+from tongban.licences.api import router as licences_router
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -28,6 +29,7 @@ api = NinjaAPI(
 api.add_router("/", core_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/cases", cases_router)
+api.add_router("/licences", licences_router)
 
 
 @api.exception_handler(DomainError)

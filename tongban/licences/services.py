@@ -51,10 +51,13 @@ from .usage import (
     SuppliedLicence,
     UseRefused,
     UseResult,
+    do_annotated_copy,
     do_end_grant,
     do_grant_use,
     fetch_for_case,
+    grants,
     use_licence,
+    verify_and_log,
 )
 from .verification import Verification, verify, verify_licence
 
@@ -66,6 +69,7 @@ __all__ = [
     "UseResult",
     "Verification",
     "check_licence_type",
+    "do_annotated_copy",
     "do_end_grant",
     "do_expire_licences",
     "do_grant_use",
@@ -80,11 +84,13 @@ __all__ = [
     "do_suspend_licence",
     "do_update_licence_type",
     "fetch_for_case",
+    "grants",
     "holder_index",
     "key_valid_at",
     "kid_for",
     "use_licence",
     "verify",
+    "verify_and_log",
     "verify_bytes",
     "verify_licence",
 ]

@@ -23,6 +23,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -30,7 +31,7 @@ from tongban.accounts import queries as account_queries
 from tongban.accounts.enums import StaffRole
 from tongban.core import audit
 from tongban.core import queries as core_queries
-from tongban.core.crypto import decrypt_personal
+from tongban.core.crypto import decrypt_personal, sm3_hex
 from tongban.core.errors import Conflict, DomainError, FieldProblem, Forbidden, InvalidInput, NotFound
 from tongban.core.identifiers import normalize
 
@@ -40,7 +41,7 @@ from .holders import masked
 from .models import Licence, LicenceGrant, LicenceUsage
 from .permissions import actor_label, require_type_admin
 from .problems import raise_problems as _raise
-from .verification import verify
+from .verification import verify, verify_licence
 
 PURPOSE_MIN = 2
 PURPOSE_MAX = 200
@@ -280,25 +281,35 @@ def _personal_face_keys(licence: Licence) -> set[str]:
     return set(json.loads(decrypt_personal(licence.face_personal_enc)))
 
 
+META_FIELDS = (
+    "identifier",
+    "type_code",
+    "name",
+    "number",
+    "issuer_name",
+    "issuer_code",
+    "issued_on",
+    "holder_name",
+    "holder_code_masked",
+    "valid_from",
+    "valid_until",
+)
+
+
 def _supplied(licence: Licence, *, personal: bool, usage_id) -> SuppliedLicence:
     face, hidden = _face(licence, personal=personal)
-    return SuppliedLicence(
-        identifier=licence.identifier,
-        type_code=licence.type_code,
-        name=licence.name,
-        number=licence.number,
-        issuer_name=licence.issuer_name,
-        issuer_code=licence.issuer_code,
-        issued_on=licence.issued_on,
-        holder_name=licence.holder_name,
-        holder_code_masked=licence.holder_code_masked,
-        valid_from=licence.valid_from,
-        valid_until=licence.valid_until,
-        face=face,
-        masked_fields=hidden,
-        usage_id=usage_id,
-        licence=licence,
-    )
+    meta = {name: getattr(licence, name) for name in META_FIELDS}
+    return SuppliedLicence(**meta, face=face, masked_fields=hidden, usage_id=usage_id, licence=licence)
+
+
+def copy_entry(supplied: SuppliedLicence) -> dict:
+    """A supplied licence as the annotated copy lists it."""
+    meta = {name: getattr(supplied, name) for name in META_FIELDS}
+    return meta | {
+        "face": supplied.face,
+        "masked_fields": list(supplied.masked_fields),
+        "usage_id": supplied.usage_id,
+    }
 
 
 # --- grants (用证授权) ----------------------------------------------------------------------
@@ -513,6 +524,80 @@ def _input_reason(error: DomainError) -> RefusalReason:
     return RefusalReason.BAD_INPUT
 
 
+COPY_VALID = dt.timedelta(hours=24)
+
+
+def do_annotated_copy(
+    *, actor, holder_code: str, type_code: str, purpose: str, case_number: str = "", department_id=None
+) -> dict:
+    """An agency's query (部门查询): the holder's valid licences of the type as an annotated copy
+    (加注件) stamped with the purpose, the case number, the requester and an expiry; logged like
+    every use (with the copy's expiry). The digest is SM3 over the copy's canonical JSON, so a copy
+    passed on can be checked against the usage log's record of it."""
+    expires = timezone.now() + COPY_VALID
+    result = use_licence(
+        actor=actor,
+        holder_code=holder_code,
+        type_code=type_code,
+        purpose=purpose,
+        case_number=case_number,
+        department_id=department_id,
+        action=UsageAction.QUERY,
+        copy_expires_at=expires,
+    )
+    agency = result.agency
+    until = timezone.localtime(expires)
+    text = f"本件仅供{agency.label}办理“{result.purpose}”使用"
+    if result.case_number:
+        text += f"（办件编号 {result.case_number}）"
+    text += f"，{until:%Y年%m月%d日 %H:%M}前有效，他用无效。"
+    annotation = {
+        "text": text,
+        "purpose": result.purpose,
+        "case_number": result.case_number,
+        "requester": agency.label,
+        "department_id": agency.department_id,
+        "stamped_at": result.at,
+        "expires_at": expires,
+    }
+    licences = [copy_entry(supplied) for supplied in result.licences]
+    body = {"annotation": annotation, "licences": licences}
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
+    return body | {"digest": sm3_hex(text.encode("utf-8"))}
+
+
+def verify_and_log(actor, identifier: str, *, on: dt.date | None = None):
+    """Verify a licence (验证) and log the check (action `verify`): who asked, which licence,
+    the outcome and its reasons. A malformed identifier is InvalidInput (logged as refused)."""
+    agency = agency_of(actor)
+    try:
+        check = verify_licence(identifier, on=on)
+    except DomainError as error:
+        log = {"type_code": "", "purpose": ""}
+        _log_refusal(agency, action=UsageAction.VERIFY, error=error, reason=RefusalReason.BAD_INPUT, log=log)
+        raise
+    licence = check.licence
+    if licence is None:
+        outcome = UsageOutcome.NOT_FOUND
+    else:
+        outcome = UsageOutcome.SUPPLIED if check.valid else UsageOutcome.INVALID
+    row = _row(
+        agency,
+        at=timezone.now(),
+        action=UsageAction.VERIFY,
+        outcome=outcome,
+        licence_id=licence.pk if licence else None,
+        identifier=check.identifier,
+        type_code=licence.type_code if licence else "",
+        holder_code_index=licence.holder_code_index if licence else "",
+        holder_code_masked=licence.holder_code_masked if licence else "",
+        reason_code=",".join(check.codes)[:40],
+        reason="；".join(check.messages)[:300],
+    )
+    write_usage([row])
+    return check
+
+
 def fetch_for_case(
     *,
     actor,
@@ -545,10 +630,12 @@ __all__ = [
     "agency_of",
     "check_case_number",
     "check_purpose",
+    "do_annotated_copy",
     "do_end_grant",
     "do_grant_use",
     "fetch_for_case",
     "grants",
     "use_licence",
+    "verify_and_log",
     "write_usage",
 ]

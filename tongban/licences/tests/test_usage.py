@@ -220,3 +220,46 @@ def test_the_usage_log_is_append_only(world):
 
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
             cur.execute("UPDATE licences_licenceusage SET purpose = 'x'")
+
+
+def test_grant_commands(world, capsys):
+    from django.core.management import CommandError, call_command
+
+    call_command(
+        "licences",
+        "grant",
+        "--type",
+        BUSINESS,
+        "--department",
+        world["jianghan"].credit_code,
+        "--basis",
+        "企业开办",
+    )
+    g = LicenceGrant.objects.get()
+    assert g.department_id == world["jianghan"].pk and g.granted_by == "system:cli"
+    call_command("licences", "grants")
+    assert world["jianghan"].name in capsys.readouterr().out
+    with pytest.raises(CommandError, match="department"):
+        call_command("licences", "grant", "--type", BUSINESS, "--department", "nope", "--basis", "x")
+    call_command("licences", "end-grant", str(g.pk), "--reason", "调整")
+    call_command("licences", "grants")
+    assert capsys.readouterr().out.strip().endswith(f"Ended grant {g.pk}")
+    call_command("licences", "grants", "--all")
+    assert "ended" in capsys.readouterr().out
+
+
+def test_admin_lists_grants_and_usage_read_only(world):
+    from django.test import Client
+
+    grant(world)
+    services.use_licence(
+        actor=world["jianghan_officer"], holder_code=COMPANY, type_code=BUSINESS, purpose="企业开办"
+    )
+    admin = staff("root", dept=None, superuser=True)
+    client = Client()
+    client.force_login(admin)
+    assert client.get("/admin/licences/licencegrant/").status_code == 200
+    assert client.get("/admin/licences/licenceusage/").status_code == 200
+    row = LicenceUsage.objects.get()
+    r = client.post(f"/admin/licences/licenceusage/{row.pk}/delete/", {"post": "yes"})
+    assert r.status_code == 403 and LicenceUsage.objects.count() == 1

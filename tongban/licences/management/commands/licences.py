@@ -1,6 +1,9 @@
 """`manage.py licences tick [--date DATE]`, `manage.py licences rotate-seal --department D
 [--compromised REASON]`, `manage.py licences revoke-seal --kid KID --reason REASON` and
-`manage.py licences verify IDENTIFIER [--date DATE]`."""
+`manage.py licences verify IDENTIFIER [--date DATE]`; agency grants (用证授权):
+`manage.py licences grant --type CODE (--department D | --client CLIENT_ID) --basis TEXT
+[--personal] [--case-number-required]`, `manage.py licences end-grant ID --reason TEXT`,
+`manage.py licences grants [--all]`."""
 
 from __future__ import annotations
 
@@ -53,6 +56,22 @@ class Command(BaseCommand):
             help="verify as of this day, YYYY-MM-DD (default: today)",
         )
 
+        grant = sub.add_parser("grant", help="let a department or one OIDC client use licences of a type")
+        grant.add_argument("--type", dest="type_code", required=True, help="the licence type code")
+        who = grant.add_mutually_exclusive_group(required=True)
+        who.add_argument("--department", help="the agency: its unified social credit code or id")
+        who.add_argument("--client", dest="client_id", help="one department system's OIDC client id")
+        grant.add_argument("--basis", required=True, help="the basis of the grant (business scope, document)")
+        grant.add_argument("--personal", action="store_true", help="personal face fields shown in clear")
+        grant.add_argument(
+            "--case-number-required", action="store_true", help="every use must name a case number"
+        )
+        end = sub.add_parser("end-grant", help="end a grant (kept in the records)")
+        end.add_argument("grant_id", type=int)
+        end.add_argument("--reason", required=True)
+        listing = sub.add_parser("grants", help="list the grants")
+        listing.add_argument("--all", action="store_true", help="ended grants too")
+
     def handle(self, *args, action, **opts):
         try:
             getattr(self, "do_" + action.replace("-", "_"))(**opts)
@@ -85,3 +104,36 @@ class Command(BaseCommand):
         for reason in result.reasons:
             self.stdout.write(f"  {reason.value}: {reason.label}")
         raise CommandError("verification failed", returncode=2)
+
+    def do_grant(self, type_code, department, client_id, basis, personal, case_number_required, **_):
+        grant = services.do_grant_use(
+            actor=ACTOR,
+            type_code=type_code,
+            department=department,
+            client_id=client_id or "",
+            basis=basis,
+            personal=personal,
+            case_number_required=case_number_required,
+        )
+        self.stdout.write(f"Grant {grant.pk}: {grant}")
+
+    def do_end_grant(self, grant_id, reason, **_):
+        grant = services.do_end_grant(actor=ACTOR, grant_id=grant_id, reason=reason)
+        self.stdout.write(f"Ended grant {grant.pk}")
+
+    def do_grants(self, all, **_):
+        for grant in services.grants(active_only=not all):
+            who = (
+                f"{grant.department.name}（{grant.department.credit_code}）"
+                if grant.department
+                else grant.client_id
+            )
+            flags = [
+                f
+                for f, on in (("personal", grant.personal), ("case-number", grant.case_number_required))
+                if on
+            ]
+            ended = f" ended {grant.revoked_at:%Y-%m-%d}" if grant.revoked_at else ""
+            self.stdout.write(
+                f"{grant.pk}\t{grant.licence_type.code} {grant.licence_type.name}\t{who}\t{','.join(flags)}{ended}"
+            )
