@@ -105,6 +105,7 @@ def prefill_values(actor) -> dict:
     claim = account_queries.acting_claim(actor)
     values = {
         "name": actor.display_name,
+        "person_name": actor.display_name,
         "mobile_masked": actor.mobile_masked,
         "id_number_masked": actor.id_number_masked,
     }

@@ -406,3 +406,8 @@ def form_schema(item) -> dict:
 def form_data(obj) -> dict:
     """The clear form of a case or a draft (stored SM4-encrypted)."""
     return json.loads(decrypt_personal(obj.form_enc)) if obj.form_enc else {}
+
+
+def delivery_address(case: Case) -> str:
+    """The postal address the applicant gave for the result (stored SM4-encrypted)."""
+    return decrypt_personal(case.delivery_address_enc) if case.delivery_address_enc else ""

@@ -141,10 +141,16 @@ class DeliveryForm(forms.Form):
     method = forms.ChoiceField(label=_("送达方式"), choices=Delivery.choices, widget=forms.RadioSelect)
     address = forms.CharField(
         label=_("邮寄地址"),
-        max_length=200,
+        max_length=300,
         required=False,
         help_text=_("选择邮寄送达时填写，含收件人和电话"),
     )
+
+    def __init__(self, *args, offered: list[str] | None = None, **kwargs):
+        """Only the methods the item's guide offers (all of them when it names none)."""
+        super().__init__(*args, **kwargs)
+        if offered:
+            self.fields["method"].choices = [(v, label) for v, label in Delivery.choices if v in offered]
 
 
 class SupplyForm(forms.Form):

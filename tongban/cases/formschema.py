@@ -32,7 +32,17 @@ FIELD_TYPES = {
     "id_number",
     "credit_code",
 }
-PREFILLS = {"name", "mobile_masked", "id_number_masked", "legal_person_name", "credit_code", "principal_name"}
+# name: who the case is for (the person, or the enterprise / principal acted for);
+# person_name: the signed-in person themselves (a contact, a handler).
+PREFILLS = {
+    "name",
+    "person_name",
+    "mobile_masked",
+    "id_number_masked",
+    "legal_person_name",
+    "credit_code",
+    "principal_name",
+}
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,}$")
 MAX_TEXT = 500
@@ -55,7 +65,7 @@ DEFAULT_SCHEMA = {
                     "label": "联系人",
                     "type": "text",
                     "required": True,
-                    "prefill": "name",
+                    "prefill": "person_name",
                 },
                 {"name": "contact_phone", "label": "联系电话", "type": "mobile", "required": True},
                 {"name": "address", "label": "联系地址", "type": "text", "required": False},

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from tongban.accounts import queries as account_queries
 from tongban.accounts.enums import StaffRole
+from tongban.catalog import queries as catalog_queries
+from tongban.core.crypto import encrypt_personal
 from tongban.core.errors import Conflict, Forbidden, InvalidInput
 
 from . import clock, notices
@@ -259,18 +261,31 @@ def do_withdraw(*, actor, number: str, reason: str = "") -> Case:
 
 
 def do_choose_delivery(*, actor, number: str, method: str, address: str = "") -> Case:
+    """送达方式, among those the item's guide offers; a postal address is kept SM4-encrypted for
+    the officer who posts the result."""
     if method not in Delivery.values:
         raise InvalidInput.field("delivery", "请选择送达方式")
-    if method == Delivery.POST and len((address or "").strip()) < 6:
-        raise InvalidInput.field("address", "邮寄送达请填写完整的收件地址")
+    address = " ".join((address or "").split())
+    if method == Delivery.POST and not 6 <= len(address) <= 300:
+        raise InvalidInput.field("address", "邮寄送达请填写完整的收件地址（6至300字）")
     with transaction.atomic():
         case = lock_case(number)
         require_applicant(actor, case)
         if case.state in CaseState.final():
             raise Conflict("办件已结束，不能更改送达方式")
+        offered = catalog_queries.get_item_version(case.item_id).delivery_methods
+        if offered and method not in offered:
+            raise InvalidInput.field("delivery", "该事项不提供这种送达方式")
         case.delivery = method
-        save_case(case, "delivery")
-        record_event(case, actor, "choose_delivery", before=case.state, data={"delivery": method})
+        case.delivery_address_enc = encrypt_personal(address) if method == Delivery.POST else ""
+        save_case(case, "delivery", "delivery_address_enc")
+        record_event(
+            case,
+            actor,
+            "choose_delivery",
+            before=case.state,
+            data={"delivery": method, "address_given": method == Delivery.POST},
+        )
     return case
 
 

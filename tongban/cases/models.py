@@ -87,6 +87,7 @@ class Case(models.Model):
     concluded_on_time = models.BooleanField(null=True)
     delivery = models.CharField(_("送达方式"), max_length=10, choices=Delivery.choices, blank=True)
     pickup_code = models.CharField(_("取件码"), max_length=8, blank=True)
+    delivery_address_enc = models.TextField(_("邮寄地址（密文）"), blank=True)
     tracking_number = models.CharField(_("快递单号"), max_length=40, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     return_reason = models.TextField(_("退回或不予受理理由"), blank=True)

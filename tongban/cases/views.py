@@ -27,7 +27,7 @@ from tongban.catalog.enums import MaterialRequirement
 from tongban.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
 from . import clock, forms, formschema, queries, services
-from .enums import CaseState, Channel, PauseKind
+from .enums import CaseState, Channel, Delivery, PauseKind
 
 PAGE_SIZE = 30
 WINDOW_SESSION_KEY = "cases.window.applicant"
@@ -236,6 +236,7 @@ def _case_page(request, case, *, status: int = 200, **bound):
     pause = queries.open_pause(case)
     asked = _asked(case, pause)
     open_states = (CaseState.SUBMITTED, CaseState.SUPPLEMENT, CaseState.ACCEPTED, CaseState.PAUSED)
+    offered = catalog_queries.get_item_version(case.item_id).delivery_methods
     context = {
         "case": case,
         "events": queries.timeline(case),
@@ -253,7 +254,13 @@ def _case_page(request, case, *, status: int = 200, **bound):
         "supply_form": bound.get("supply_form") or forms.SupplyForm(),
         "withdraw_form": bound.get("withdraw_form") or forms.WithdrawForm(),
         "delivery_form": bound.get("delivery_form")
-        or forms.DeliveryForm(initial={"method": case.delivery or "window"}),
+        or forms.DeliveryForm(
+            offered=offered,
+            initial={
+                "method": case.delivery or (offered[0] if offered else Delivery.WINDOW),
+                "address": services.delivery_address(case),
+            },
+        ),
         "files_error": bound.get("files_error", ""),
         "accept": forms.ACCEPT,
         "max_mb": max_mb(),

@@ -195,6 +195,7 @@ def _wb_case_page(request, case, *, status: int = 200, bound: dict | None = None
     index = {"step_index": step.index} if step else {}
     context = {
         "case": case,
+        "delivery_address": services.delivery_address(case),
         "steps": steps,
         "step": step,
         "events": queries.timeline(case),
@@ -442,7 +443,7 @@ def window(request):
                 f["name"]: applicant.display_name
                 for s in services.form_schema(item)["sections"]
                 for f in s["fields"]
-                if f.get("prefill") == "name"
+                if f.get("prefill") in ("name", "person_name")
             }
         extra = _intake_form_context(item, values, {})
     return render(request, "cases/workbench/window.html", _window_context(request, **extra))

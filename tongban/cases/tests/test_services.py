@@ -430,3 +430,42 @@ def test_an_unknown_staff_role_in_a_chain_is_refused(world):
     )
     case = services.do_accept(actor=world["officer"], number=submit(world).number)
     assert list(case.steps.values_list("name", flat=True)) == ["审批"] and chain.steps[0]["limit_days"] == 1
+
+
+def test_delivery_is_chosen_among_the_guides_methods_and_the_address_kept_encrypted(world):
+    case = submit(world)
+    citizen, address = world["citizen"], "武汉市江岸区沿江大道188号 张三 13900000001"
+    assert world["item"].delivery_methods == ["window", "post"]
+    with pytest.raises(InvalidInput) as exc:
+        services.do_choose_delivery(actor=citizen, number=case.number, method=Delivery.ELECTRONIC)
+    assert [p.field for p in exc.value.problems] == ["delivery"]
+    with pytest.raises(InvalidInput) as exc:
+        services.do_choose_delivery(actor=citizen, number=case.number, method=Delivery.POST, address="武汉")
+    assert [p.field for p in exc.value.problems] == ["address"]
+    unchanged = Case.objects.get(pk=case.pk)
+    assert (unchanged.delivery, unchanged.delivery_address_enc, unchanged.lock_version) == ("", "", 0)
+
+    case = services.do_choose_delivery(
+        actor=citizen, number=case.number, method=Delivery.POST, address=address
+    )
+    stored = Case.objects.get(pk=case.pk)
+    assert stored.delivery == Delivery.POST and address not in stored.delivery_address_enc
+    assert stored.delivery_address_enc.startswith("sm4gcm:")
+    assert services.delivery_address(stored) == address
+    assert CaseEvent.objects.filter(case=case, action="choose_delivery").get().data == {
+        "delivery": "post",
+        "address_given": True,
+    }
+    case = services.do_choose_delivery(actor=citizen, number=case.number, method=Delivery.WINDOW)
+    assert services.delivery_address(Case.objects.get(pk=case.pk)) == ""  # no address kept for pickup
+
+
+def test_acting_for_an_enterprise_prefills_the_enterprise_as_applicant_and_the_person_as_contact(world):
+    from tongban.accounts.tests.identity_support import enterprise, person
+
+    rep = person(7, name="陈建国", level=2)
+    _, mandate = enterprise(rep, 7, name="武汉鑫达商贸有限公司")
+    account_services.do_switch_acting(actor=rep, kind="enterprise", target_id=mandate.legal_person_id)
+    rep.refresh_from_db()
+    form = services.prefilled_form(rep, world["item"])
+    assert (form["applicant_name"], form["contact_name"]) == ("武汉鑫达商贸有限公司", "陈建国")

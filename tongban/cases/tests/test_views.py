@@ -307,6 +307,17 @@ def test_the_workbench_history_names_who_acted(world, day):
     assert "user:" not in history
 
 
+def test_the_officer_sees_the_postal_address_and_the_applicant_only_offered_methods(world):
+    case = submit(world)
+    address = "武汉市江岸区沿江大道188号 张三 13900000001"
+    applicant = as_user(world["citizen"])
+    page = body(applicant.get(f"/cases/{case.number}/"))
+    assert 'value="window"' in page and 'value="post"' in page and 'value="electronic"' not in page
+    applicant.post(f"/cases/{case.number}/delivery/", {"method": "post", "address": address})
+    staff_page = body(as_user(world["officer"]).get(f"/workbench/cases/{case.number}/"))
+    assert f'<dd id="delivery-address">{address}</dd>' in staff_page
+
+
 def test_other_peoples_cases_are_not_found(world):
     case = submit(world)
     stranger = as_user(world["citizen"].__class__.objects.get(pk=services_citizen(2).pk))
