@@ -16,6 +16,7 @@ from django.utils import timezone
 from tongban.accounts import queries as account_queries
 from tongban.accounts import services as account_services
 from tongban.accounts.enums import StaffRole
+from tongban.apiauth import SystemActor  # a department system (client_credentials)
 from tongban.catalog.enums import TimeUnit
 from tongban.core import audit
 from tongban.core.crypto import decrypt_personal
@@ -72,24 +73,6 @@ def working_days_of(limit: int, unit: str) -> int:
     if unit == TimeUnit.HOUR:
         return (limit + 7) // 8 if limit > 8 else 0
     return 0
-
-
-@dataclass(frozen=True)
-class SystemActor:
-    """A department system calling the API with a client_credentials token: it acts for its own
-    department only (as that department's back office), never as a person. Labelled
-    `system:client:<client_id>` in the timeline, the audit chain and the idempotency keys."""
-
-    client_id: str
-    department_id: int
-    pk = None
-    is_authenticated = True
-    is_staff = False
-    is_superuser = False
-
-    @property
-    def label(self) -> str:
-        return f"system:client:{self.client_id}"
 
 
 def is_system(actor) -> bool:
