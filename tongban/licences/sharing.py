@@ -1,0 +1,202 @@
+"""Holders and the ways a licence leaves the library on paper or on a screen: which licences a
+signed-in person holds (their own, or the enterprise they act for), the check code of the public
+verification link printed on every face, and the short-lived presentation tokens (出示码).
+
+**Verification link** `/licences/verify/<identifier>/<code>/`. Identifiers are structured and
+guessable (type code, issuer credit code, a sequential serial, version and a check character),
+so the link also carries a check code: the first 20 hex digits (80 bits) of the keyed HMAC-SM3
+of the identifier (`core.crypto.blind_index`, purpose `licence-verify`). Only the platform can
+make it; guessing one takes ~2^79 tries; a wrong code is the same 404 as an unknown licence, so
+the page tells nothing to someone without a face in hand. The code is deterministic, so a
+printed face keeps working; it depends on BLIND_INDEX_KEY, which cannot rotate without
+re-indexing every holder code anyway.
+
+**Presentation token** (出示码): `django.core.signing` with the salt `tongban.licences.present`
+over {"i": identifier, "x": expiry (Unix seconds)}, valid `PRESENT_SECONDS` (two minutes); the
+holder's page fetches a fresh one every `REFRESH_SECONDS`. Whoever scans it within its lifetime
+sees the licence as verified at that moment (a photo of the code works for the same two minutes:
+the expiry is the defence). Signed with SECRET_KEY (SECRET_KEY_FALLBACKS honoured), so rotating
+the secret only cuts short the codes on screens at that moment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core import signing
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from tongban.accounts import queries as account_queries
+from tongban.core import queries as core_queries
+from tongban.core.crypto import blind_index, constant_time_equal
+from tongban.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+
+from . import queries
+from .enums import HolderCodeType, LicenceState, UsageAction, UsageOutcome
+from .holders import holder_index
+from .models import Licence, LicenceUsage
+
+VERIFY_CODE_PURPOSE = "licence-verify"
+VERIFY_CODE_LENGTH = 20
+PRESENT_SALT = "tongban.licences.present"
+PRESENT_SECONDS = 120
+REFRESH_SECONDS = 60
+PRESENT_ACTOR = "system:licences:present"  # who the usage log names for a presentation viewed
+USAGE_ROWS = 50
+NOT_HELD = "没有找到该证照"
+
+# --- Who holds what -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What a signed-in person may see as a holder: their own licences (by their account's ID
+    number index, empty before real-name verification) and, while they act for an enterprise
+    under a valid mandate, the enterprise's (by its credit code)."""
+
+    person_index: str | None
+    enterprise_name: str = ""
+    enterprise_code: str = ""
+    enterprise_index: str | None = None
+
+    def indexes(self) -> set[str]:
+        return {i for i in (self.person_index, self.enterprise_index) if i}
+
+
+def holdings(user) -> Holdings:
+    """What `user` holds; Forbidden for anyone but a natural person (staff use the workbench)."""
+    if not account_queries.is_person(user):
+        raise Forbidden("“我的证照”面向个人和企业用户")
+    claim = account_queries.acting_claim(user)
+    person = user.id_number_index or None
+    if claim["kind"] != "enterprise":
+        return Holdings(person_index=person)
+    code = claim["credit_code"]
+    return Holdings(
+        person_index=person,
+        enterprise_name=claim["name"],
+        enterprise_code=code,
+        enterprise_index=holder_index(code, HolderCodeType.CREDIT_CODE),
+    )
+
+
+def held_licences(index: str | None) -> QuerySet[Licence]:
+    """The licences listed on "my licences" for one holder index: every line's versions except
+    the superseded ones (the licence page lists a line's history), newest first."""
+    if not index:
+        return Licence.objects.none()
+    return queries.licences_of_holder_index(index).exclude(state=LicenceState.SUPERSEDED)
+
+
+def access_held_licence(user, identifier: str) -> Licence:
+    """A licence of the signed-in person or of the enterprise they act for now (Forbidden for
+    staff, as `holdings`); anything else
+    (someone else's, an enterprise they do not act for at the moment, a malformed or unknown
+    identifier) is the same NotFound."""
+    held = holdings(user)
+    try:
+        licence = queries.get_licence(identifier)
+    except (InvalidInput, NotFound) as exc:
+        raise NotFound(NOT_HELD) from exc
+    if licence.holder_code_index not in held.indexes():
+        raise NotFound(NOT_HELD)
+    return licence
+
+
+# --- The verification link ----------------------------------------------------------------------
+
+
+def verify_code(identifier: str) -> str:
+    return blind_index(identifier, purpose=VERIFY_CODE_PURPOSE)[:VERIFY_CODE_LENGTH]
+
+
+def check_verify_code(identifier: str, code: str) -> bool:
+    code = (code or "").strip().lower()
+    return len(code) == VERIFY_CODE_LENGTH and constant_time_equal(verify_code(identifier), code)
+
+
+# --- Presentation tokens ------------------------------------------------------------------------
+
+
+class TokenExpired(DomainError):
+    status = 410
+    code = "token_expired"
+
+
+def make_present_token(identifier: str, *, now: dt.datetime | None = None) -> tuple[str, dt.datetime]:
+    """A signed token for the licence and when it stops working."""
+    now = now or timezone.now()
+    expires = now.replace(microsecond=0) + dt.timedelta(seconds=PRESENT_SECONDS)
+    token = signing.dumps({"i": identifier, "x": int(expires.timestamp())}, salt=PRESENT_SALT)
+    return token, expires
+
+
+def read_present_token(token: str, *, now: dt.datetime | None = None) -> str:
+    """The identifier a token carries; NotFound when it was not made here (or was altered),
+    TokenExpired (410) once its time has passed."""
+    try:
+        data = signing.loads(token or "", salt=PRESENT_SALT)
+        identifier, expires = str(data["i"]), int(data["x"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise NotFound("出示码无效：请让持证人重新出示") from exc
+    if (now or timezone.now()).timestamp() >= expires:
+        raise TokenExpired("出示码已过期（有效期两分钟）：请让持证人刷新后重新出示")
+    return identifier
+
+
+# --- The holder's usage log ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Use:
+    """One row of a licence's usage log as its holder reads it."""
+
+    at: dt.datetime
+    who: str
+    action: str
+    case_number: str
+    purpose: str
+    outcome: str
+    reason: str
+
+
+def _who(row: LicenceUsage, departments: dict[int, str]) -> str:
+    if row.actor == PRESENT_ACTOR:
+        return "持证人当面出示（对方扫码查看）"
+    if row.department_id is not None:
+        name = departments.get(row.department_id, f"部门 {row.department_id}")
+        if row.client_id:
+            return f"{name}（业务系统 {row.client_id}）"
+        return f"{name}（工作人员）" if row.user_id else name
+    if row.user_id is not None:
+        return "本人或本单位经办人"
+    return row.actor
+
+
+def usage_of(lines: list[Licence], *, limit: int = USAGE_ROWS) -> list[Use]:
+    """The usage log of a licence line (every version given), newest first: who used it, when,
+    for which case and purpose, and the outcome. Two queries: the rows (by the holder index and
+    the licence ids, through the log's holder index) and the names of the departments."""
+    if not lines:
+        return []
+    rows = list(
+        LicenceUsage.objects.filter(
+            holder_code_index=lines[0].holder_code_index, licence_id__in=[v.pk for v in lines]
+        ).order_by("-at", "-pk")[:limit]
+    )
+    ids = {r.department_id for r in rows if r.department_id is not None}
+    departments = dict(core_queries.departments().filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    return [
+        Use(
+            at=r.at,
+            who=_who(r, departments),
+            action=str(UsageAction(r.action).label) if r.action in UsageAction.values else r.action,
+            case_number=r.case_number,
+            purpose=r.purpose,
+            outcome=str(UsageOutcome(r.outcome).label) if r.outcome in UsageOutcome.values else r.outcome,
+            reason=r.reason,
+        )
+        for r in rows
+    ]
