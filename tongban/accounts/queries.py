@@ -183,6 +183,13 @@ def legal_rep_mandate(user, legal_person_id) -> Mandate | None:
     )
 
 
+def id_number_of(user) -> str:
+    """A person's ID number in clear (for a service that must name the holder, such as the
+    e-licence library's holder lookup); "" when they have none on record."""
+    enc = getattr(user, "id_number_enc", "")
+    return decrypt_personal(enc) if enc else ""
+
+
 def get_person(pk) -> User | None:
     return User.objects.filter(pk=pk, kind=AccountKind.PERSON).first()
 

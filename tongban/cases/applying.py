@@ -20,7 +20,9 @@ from tongban.catalog.enums import MaterialRequirement
 from tongban.core import audit
 from tongban.core import queries as core_queries
 from tongban.core.crypto import encrypt_personal
-from tongban.core.errors import Conflict, Forbidden, InvalidInput
+from tongban.core.errors import Conflict, DomainError, Forbidden, InvalidInput
+from tongban.licences import queries as licence_queries
+from tongban.licences import services as licence_services
 
 from . import clock, formschema, notices
 from .common import (
@@ -52,6 +54,7 @@ from .models import (
     ApplicationForm,
     ApprovalChain,
     Case,
+    CaseLicence,
     CaseMaterial,
     Draft,
 )
@@ -207,6 +210,66 @@ def missing_required(item, uploads: list[Upload], *, excused: set[int] = frozens
     ]
 
 
+# --- Materials the e-licence library supplies (免提交) ------------------------------------------
+
+
+def _holder_code(actor, who: dict) -> str:
+    """Whose licences may stand in for materials: the enterprise acted for (its credit code) or
+    the applicant themselves (their ID number). A helper acting for a person uploads: the
+    library answers holders, not their helpers. "" when there is no code on record."""
+    if who["legal_person_id"]:
+        return account_queries.legal_person_summary(who["legal_person_id"])["credit_code"]
+    if who["agent_id"] is None:
+        return account_queries.id_number_of(actor)
+    return ""
+
+
+def library_materials(item, uploads: list[Upload], *, holder_code: str) -> list:
+    """The item's materials that map to a licence type the library holds, not uploaded: the
+    library will be asked for them when the case is created."""
+    if not holder_code:
+        return []
+    uploaded = {u.material_id for u in uploads}
+    mapped = [m for m in item.materials.all() if m.license_type_code and m.pk not in uploaded]
+    known = licence_queries.known_type_codes({m.license_type_code for m in mapped})
+    return [m for m in mapped if m.license_type_code in known]
+
+
+def _supply_from_library(case: Case, item, materials: list, *, actor, holder_code: str) -> None:
+    """Fetch each material's licence with this case as the purpose (logged by the library). A
+    required material the library cannot supply is refused like a missing upload."""
+    missing = []
+    for material in materials:
+        try:
+            found = licence_services.fetch_for_case(
+                actor=actor,
+                holder_code=holder_code,
+                type_code=material.license_type_code,
+                case_number=case.number,
+                purpose=f"办理“{item.name}”（免提交{material.name}）",
+            )
+        except DomainError:
+            found = []
+        if not found:
+            if material.requirement == MaterialRequirement.REQUIRED:
+                missing.append(material.name)
+            continue
+        licence = found[0]
+        CaseLicence.objects.create(
+            case=case,
+            material_id=material.pk,
+            name=material.name,
+            identifier=licence.identifier,
+            licence_name=licence.name,
+            number=licence.number,
+            issuer_name=licence.issuer_name,
+            valid_until=licence.valid_until,
+            usage_id=licence.usage_id,
+        )
+    if missing:
+        raise InvalidInput.field("materials", "电子证照库中没有您有效的证照，请上传：" + "、".join(missing))
+
+
 def _applicant_for(actor, item_code: str) -> dict:
     """Who the case is for, from the actor's acting context (checked against the agent's scope)."""
     ctx = account_services.check_may_act_for(actor=actor, item_code=item_code)
@@ -279,10 +342,12 @@ def do_submit(
     material_ids = {m.pk for m in item.materials.all()}
     if any(u.material_id not in material_ids for u in uploads):
         raise InvalidInput.field("materials", "上传的材料不属于该事项")
-    missing = missing_required(item, uploads)
+    who = _applicant_for(actor, item.code)
+    holder_code = _holder_code(actor, who)
+    from_library = library_materials(item, uploads, holder_code=holder_code)
+    missing = missing_required(item, uploads, excused={m.pk for m in from_library})
     if missing:
         raise InvalidInput.field("materials", "请上传必要材料：" + "、".join(missing))
-    who = _applicant_for(actor, item.code)
 
     def work() -> Case:
         case = _new_case(
@@ -290,6 +355,7 @@ def do_submit(
         )
         for upload in uploads:
             _store(case, upload, actor=actor, stage="application")
+        _supply_from_library(case, item, from_library, actor=actor, holder_code=holder_code)
         Draft.objects.filter(user=actor, item_code=item.code).delete()
         record_event(case, actor, "submit", data={"channel": channel, "item_version": item.version})
         notify(case, "已收到您的申请，正在预审")

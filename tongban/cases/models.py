@@ -212,6 +212,30 @@ class CaseMaterial(models.Model):
         return self.name
 
 
+class CaseLicence(models.Model):
+    """A material the e-licence library supplied (免提交): the applicant's valid licence of the
+    type the item's material maps to, fetched with the case as purpose (the use is logged there)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="licences")
+    material = models.ForeignKey(
+        "catalog.Material", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("材料名称"), max_length=200)
+    identifier = models.CharField(_("证照标识"), max_length=120)
+    licence_name = models.CharField(_("证照名称"), max_length=100)
+    number = models.CharField(_("证照编号"), max_length=100)
+    issuer_name = models.CharField(_("颁发机构"), max_length=200)
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
+    usage_id = models.BigIntegerField(_("用证记录"), null=True, blank=True)
+    supplied_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.identifier}"
+
+
 class CaseEvent(models.Model):
     """The case timeline the applicant and the officers see (the audit chain holds the same)."""
 

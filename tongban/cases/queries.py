@@ -126,6 +126,11 @@ def case_materials(case: Case):
     return case.materials.select_related("uploaded_by").order_by("id")
 
 
+def case_licences(case: Case):
+    """The licences the e-licence library supplied for the case's materials (免提交)."""
+    return case.licences.order_by("id")
+
+
 def case_material(case: Case, pk: int):
     """One uploaded file of a case the caller has already been authorised for (access_case)."""
     return case.materials.filter(pk=pk).first()

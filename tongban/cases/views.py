@@ -243,6 +243,7 @@ def _case_page(request, case, *, status: int = 200, **bound):
         "clock_lines": queries.clock_lines(case),
         "steps": queries.case_steps(case),
         "materials": queries.case_materials(case),
+        "licences": queries.case_licences(case),
         "pause": pause,
         "asked": asked,
         "supply_due": case.supplement_due

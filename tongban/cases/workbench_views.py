@@ -201,6 +201,7 @@ def _wb_case_page(request, case, *, status: int = 200, bound: dict | None = None
         "events": queries.timeline(case),
         "clock_lines": queries.clock_lines(case),
         "materials": queries.case_materials(case),
+        "licences": queries.case_licences(case),
         "pause": queries.open_pause(case),
         "form_rows": _form_rows(case),
         "actions": actions,

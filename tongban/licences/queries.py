@@ -18,7 +18,7 @@ from . import canonical
 from .enums import HolderCodeType, LicenceState
 from .holders import holder_index
 from .identifiers import check_identifier
-from .models import Licence, LicenceType, SealKey
+from .models import Licence, LicenceType, LicenceUsage, SealKey
 
 
 def licence_types(*, active_only: bool = True) -> QuerySet[LicenceType]:
@@ -138,3 +138,13 @@ def active_seal_key(department_id: int) -> dict | None:
         department_id=department_id, valid_until__isnull=True, revoked_at__isnull=True
     )
     return row.values("kid", "public_key", "valid_from").first()
+
+
+def known_type_codes(codes) -> set[str]:
+    """Which of these licence type codes the library holds (active types)."""
+    return set(licence_types().filter(code__in=list(codes)).values_list("code", flat=True))
+
+
+def get_usage(pk: int):
+    """One usage-log entry (用证记录), or None."""
+    return LicenceUsage.objects.filter(pk=pk).first()

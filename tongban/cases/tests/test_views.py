@@ -68,8 +68,8 @@ def test_the_form_is_prefilled_and_lists_the_materials(world):
     assert 'id="f-contact_name" name="contact_name" value="张三"' in page
     m1, _m2 = world["materials"]
     assert f'name="m_{m1.pk}" multiple accept=".pdf,.jpg,.jpeg,.png' in page
-    assert "可由电子证照库提供（电子证照功能上线后免提交）" in page  # 营业执照 maps to a licence type
-    assert page.count("可由电子证照库提供") == 1
+    assert "持有有效电子证照的可免提交，提交申请时由电子证照库调取" in page  # 营业执照 maps to a licence type
+    assert page.count("持有有效电子证照的可免提交") == 1
     assert "每个文件不超过 10 MB" in page
 
 
