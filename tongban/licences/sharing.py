@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from django.core import signing
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tongban.accounts import queries as account_queries
 from tongban.core import queries as core_queries
@@ -164,14 +165,14 @@ class Use:
 
 def _who(row: LicenceUsage, departments: dict[int, str]) -> str:
     if row.actor == PRESENT_ACTOR:
-        return "持证人当面出示（对方扫码查看）"
+        return _("持证人当面出示（对方扫码查看）")
     if row.department_id is not None:
-        name = departments.get(row.department_id, f"部门 {row.department_id}")
+        name = departments.get(row.department_id) or _("部门 %(id)s") % {"id": row.department_id}
         if row.client_id:
-            return f"{name}（业务系统 {row.client_id}）"
-        return f"{name}（工作人员）" if row.user_id else name
+            return _("%(department)s（业务系统 %(client)s）") % {"department": name, "client": row.client_id}
+        return _("%(department)s（工作人员）") % {"department": name} if row.user_id else name
     if row.user_id is not None:
-        return "本人或本单位经办人"
+        return _("本人或本单位经办人")
     return row.actor
 
 
