@@ -152,7 +152,7 @@ def read_present_token(token: str, *, now: dt.datetime | None = None) -> str:
 
 @dataclass(frozen=True)
 class Use:
-    """One row of a licence's usage log as its holder reads it."""
+    """One row of the usage log as the holder reads it."""
 
     at: dt.datetime
     who: str
@@ -161,6 +161,8 @@ class Use:
     purpose: str
     outcome: str
     reason: str
+    identifier: str
+    licence_name: str
 
 
 def _who(row: LicenceUsage, departments: dict[int, str]) -> str:
@@ -176,19 +178,13 @@ def _who(row: LicenceUsage, departments: dict[int, str]) -> str:
     return row.actor
 
 
-def usage_of(lines: list[Licence], *, limit: int = USAGE_ROWS) -> list[Use]:
-    """The usage log of a licence line (every version given), newest first: who used it, when,
-    for which case and purpose, and the outcome. Two queries: the rows (by the holder index and
-    the licence ids, through the log's holder index) and the names of the departments."""
-    if not lines:
-        return []
-    rows = list(
-        LicenceUsage.objects.filter(
-            holder_code_index=lines[0].holder_code_index, licence_id__in=[v.pk for v in lines]
-        ).order_by("-at", "-pk")[:limit]
-    )
+def _uses(rows: list[LicenceUsage]) -> list[Use]:
+    """Rows as the holder reads them: one query for the departments' names and one for the
+    licence types' (none when the rows name none)."""
     ids = {r.department_id for r in rows if r.department_id is not None}
     departments = dict(core_queries.departments().filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    codes = {r.type_code for r in rows if r.type_code}
+    types = dict(queries.licence_types(active_only=False).filter(code__in=codes).values_list("code", "name"))
     return [
         Use(
             at=r.at,
@@ -198,6 +194,30 @@ def usage_of(lines: list[Licence], *, limit: int = USAGE_ROWS) -> list[Use]:
             purpose=r.purpose,
             outcome=str(UsageOutcome(r.outcome).label) if r.outcome in UsageOutcome.values else r.outcome,
             reason=r.reason,
+            identifier=r.identifier,
+            licence_name=types.get(r.type_code, r.type_code),
         )
         for r in rows
     ]
+
+
+def usage_of(lines: list[Licence], *, limit: int = USAGE_ROWS) -> list[Use]:
+    """The usage log of a licence line (every version given), newest first: who used it, when,
+    for which case and purpose, and the outcome (by the holder index and the licence ids,
+    through the log's holder index)."""
+    if not lines:
+        return []
+    rows = LicenceUsage.objects.filter(
+        holder_code_index=lines[0].holder_code_index, licence_id__in=[v.pk for v in lines]
+    ).order_by("-at", "-pk")
+    return _uses(list(rows[:limit]))
+
+
+def recent_usage(held: Holdings, *, limit: int = 10) -> list[Use]:
+    """The latest uses of any licence the person holds (their own, and the enterprise's they act
+    for now): "who used my licences", on "my licences"."""
+    indexes = held.indexes()
+    if not indexes:
+        return []
+    rows = LicenceUsage.objects.filter(holder_code_index__in=indexes, licence_id__isnull=False)
+    return _uses(list(rows.order_by("-at", "-pk")[:limit]))

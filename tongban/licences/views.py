@@ -18,6 +18,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -56,6 +57,7 @@ def my_licences(request):
         "held": held,
         "person_page": _page(request, sharing.held_licences(held.person_index), "page"),
         "enterprise_page": _page(request, sharing.held_licences(held.enterprise_index), "epage"),
+        "usage": sharing.recent_usage(held),
     }
     return _private(render(request, "licences/mine.html", context))
 
@@ -96,7 +98,8 @@ def licence_pdf(request, identifier: str):
     licence = sharing.access_held_licence(request.user, identifier)
     pdf = rendering.render_pdf(licence, verify_url=verify_url(request, licence.identifier))
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{licence.number}.pdf"'
+    # A number an issuer gave may be Chinese: RFC 6266 / 5987 encoding.
+    response["Content-Disposition"] = content_disposition_header(False, f"{licence.number}.pdf")
     return _private(response)
 
 

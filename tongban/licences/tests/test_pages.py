@@ -187,6 +187,7 @@ def test_the_pdf_reads_back_with_the_identifier_and_the_verification_link(world,
     marriage = issue_marriage(world)
     response = signed_in(liu).get(f"/licences/{marriage.identifier}/licence.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'inline; filename="{marriage.number}.pdf"'
     pdf = response.content
     assert pdf.startswith(b"%PDF")
     text = re.sub(r"\s+", "", pdf_text(pdf))
@@ -331,6 +332,8 @@ def test_the_licence_page_lists_who_used_the_licence_when_for_which_case_and_why
     assert "武汉市江汉区行政审批局（工作人员）" in log and "420103-2026-000007" in log
     assert "食品经营许可审查" in log and "办件用证" in log and "持证人当面出示" in log
     assert log.index("持证人当面出示") < log.index("420103-2026-000007")  # newest first
+    mine = signed_in(liu).get("/licences/").content.decode().split('id="usage-title"', 1)[1]
+    assert "食品经营许可审查" in mine and f'href="/licences/{business.identifier}/">营业执照</a>' in mine
 
 
 def test_an_unused_licence_says_so_and_the_page_reads_in_bounded_queries(
@@ -341,6 +344,7 @@ def test_an_unused_licence_says_so_and_the_page_reads_in_bounded_queries(
     with django_assert_max_num_queries(12):
         body = client.get(f"/licences/{marriage.identifier}/").content.decode()
     assert "这张证照还没有被使用过" in body
+    assert "您的证照还没有被使用过" in client.get("/licences/").content.decode()
 
 
 # --- The seal picture ---------------------------------------------------------------------------
