@@ -151,3 +151,19 @@ def stored_content(licence) -> Content:
         previous=previous,
         kid=licence.seal_key.kid,
     )
+
+
+BATCH_FORMAT = "tongban-licence-batch/1"
+
+
+def batch_statement(*, root: str, count: int, kid: str, signed_at: dt.datetime) -> bytes:
+    """What a batch seal signs: the Merkle root, the number of licences, the key's id and the
+    time, serialised like the licence form."""
+    body = {
+        "format": BATCH_FORMAT,
+        "root": root,
+        "count": int(count),
+        "seal_key": kid,
+        "signed_at": utc_text(signed_at),
+    }
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")

@@ -98,6 +98,34 @@ class SealKey(models.Model):
         return f"<SealKey {self.kid} department={self.department_id}>"
 
 
+class SealBatch(models.Model):
+    """A batch seal (批量签章): one SM2 signature by `seal_key` over the root of a Merkle tree of
+    the canonical digests of the licences sealed together (a bulk import's chunk). Each licence
+    of the batch keeps its inclusion proof (`Licence.seal_proof`); see merkle.py and ADR 0005.
+    `import_id` and the line range make a bulk import resumable: the committed batches say
+    where it stopped."""
+
+    seal_key = models.ForeignKey(SealKey, on_delete=models.PROTECT, related_name="batches")
+    signed_at = models.DateTimeField(_("签章时间"))
+    root = models.CharField(_("默克尔根"), max_length=64)
+    count = models.PositiveIntegerField(_("证照数"))
+    signature = models.CharField(_("签名值"), max_length=200)
+    import_id = models.CharField(_("导入批次"), max_length=40, blank=True)
+    source = models.CharField(_("来源文件"), max_length=300, blank=True)
+    first_line = models.PositiveIntegerField(null=True, blank=True)
+    last_line = models.PositiveIntegerField(null=True, blank=True)
+    created_by = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("批量签章")
+        verbose_name_plural = _("批量签章")
+        indexes = [models.Index(fields=["import_id", "last_line"], name="licence_batch_import")]
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} ({self.count}) {self.root[:12]}…"
+
+
 class Licence(models.Model):
     """One version of an e-licence, with the GB/T 36903 metadata, its face and its e-seal.
 
@@ -138,6 +166,12 @@ class Licence(models.Model):
     signed_at = models.DateTimeField(_("签章时间"))
     signature = models.CharField(_("签名值"), max_length=200)  # base64 of the DER SM2 signature
     digest = models.CharField(_("SM3摘要"), max_length=64)  # of the canonical form
+    # A batch seal instead of a signature of its own: the batch's signature over a Merkle root,
+    # and this licence's inclusion proof (`signature` is then empty).
+    seal_batch = models.ForeignKey(
+        SealBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="licences", db_index=False
+    )
+    seal_proof = models.TextField(_("默克尔证明"), blank=True)
     state = models.CharField(
         _("状态"), max_length=10, choices=LicenceState.choices, default=LicenceState.VALID
     )

@@ -41,7 +41,7 @@ def get_licence(identifier: str, *, field: str = "identifier") -> Licence:
     """By identifier (InvalidInput naming `field` when malformed, NotFound when unknown)."""
     ident = check_identifier(identifier, field=field)
     licence = (
-        Licence.objects.select_related("licence_type", "seal_key", "previous")
+        Licence.objects.select_related("licence_type", "seal_key", "previous", "seal_batch")
         .filter(identifier=ident)
         .first()
     )

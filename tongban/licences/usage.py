@@ -468,7 +468,7 @@ def use_licence(
     at = timezone.now()
     found = list(
         Licence.objects.filter(holder_code_index=index, licence_type_id=lt.pk, state=LicenceState.VALID)
-        .select_related("licence_type", "seal_key")
+        .select_related("licence_type", "seal_key", "seal_batch")
         .order_by("-issued_on", "-pk")
     )
     today = validity.today()

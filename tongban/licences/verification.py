@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from . import canonical, validity
+from tongban.core.crypto import sm3_hex
+
+from . import canonical, merkle, validity
 from .enums import LicenceState, VerifyReason
 from .identifiers import check_identifier
 from .models import Licence
@@ -44,6 +46,24 @@ class Verification:
         return [r.value for r in self.reasons]
 
 
+def _batch_seal_holds(licence: Licence, message: bytes) -> bool:
+    """A batch seal: the licence's digest leads through its proof to the batch's root, and the
+    batch's SM2 signature over its root statement holds under the same key and time."""
+    batch = licence.seal_batch
+    if batch.seal_key_id != licence.seal_key_id or batch.signed_at != licence.signed_at:
+        return False
+    try:
+        root = merkle.root_of(sm3_hex(message), licence.seal_proof)
+    except ValueError:
+        return False
+    if root != batch.root:
+        return False
+    statement = canonical.batch_statement(
+        root=batch.root, count=batch.count, kid=licence.seal_key.kid, signed_at=batch.signed_at
+    )
+    return verify_bytes(licence.seal_key, statement, batch.signature)
+
+
 def _signature_reasons(licence: Licence) -> list[VerifyReason]:
     key = licence.seal_key
     reasons = []
@@ -52,7 +72,11 @@ def _signature_reasons(licence: Licence) -> list[VerifyReason]:
     except ValueError:
         reasons.append(VerifyReason.CONTENT_UNREADABLE)
     else:
-        if not verify_bytes(key, message, licence.signature):
+        if licence.seal_batch_id is not None:
+            sealed = _batch_seal_holds(licence, message)
+        else:
+            sealed = verify_bytes(key, message, licence.signature)
+        if not sealed:
             reasons.append(VerifyReason.SIGNATURE_INVALID)
     if key.department_id != licence.issuer_id:
         reasons.append(VerifyReason.SEAL_KEY_WRONG_ISSUER)
@@ -81,7 +105,9 @@ def verify(licence: Licence, *, on: dt.date | None = None) -> Verification:
 def verify_licence(identifier: str, *, on: dt.date | None = None, field: str = "identifier") -> Verification:
     """Verify the licence with this identifier (InvalidInput naming `field` when malformed)."""
     ident = check_identifier(identifier, field=field)
-    licence = Licence.objects.select_related("seal_key", "previous").filter(identifier=ident).first()
+    licence = (
+        Licence.objects.select_related("seal_key", "previous", "seal_batch").filter(identifier=ident).first()
+    )
     if licence is None:
         return Verification(ident, (VerifyReason.NOT_FOUND,))
     return verify(licence, on=on)

@@ -3,17 +3,19 @@
 `manage.py licences verify IDENTIFIER [--date DATE]`; agency grants (用证授权):
 `manage.py licences grant --type CODE (--department D | --client CLIENT_ID) --basis TEXT
 [--personal] [--case-number-required]`, `manage.py licences end-grant ID --reason TEXT`,
-`manage.py licences grants [--all]`."""
+`manage.py licences grants [--all]`; bulk import of legacy licences:
+`manage.py licences import FILE [--format jsonl|csv] [--partial] [--resume]` (docs/licences-import.md)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from tongban.core.errors import DomainError
 
-from ... import services, validity
+from ... import importer, services, validity
 
 ACTOR = "system:cli"
 
@@ -71,6 +73,20 @@ class Command(BaseCommand):
         end.add_argument("--reason", required=True)
         listing = sub.add_parser("grants", help="list the grants")
         listing.add_argument("--all", action="store_true", help="ended grants too")
+
+        imp = sub.add_parser("import", help="bulk-import legacy licences (docs/licences-import.md)")
+        imp.add_argument("file", type=Path)
+        imp.add_argument(
+            "--format", dest="fmt", choices=importer.FORMATS, default=None, help="default: by suffix"
+        )
+        imp.add_argument("--partial", action="store_true", help="import the good rows even when some are bad")
+        imp.add_argument(
+            "--resume", action="store_true", help="continue an interrupted import from its checkpoint"
+        )
+        imp.add_argument(
+            "--chunk", type=int, default=importer.CHUNK, help="licences per transaction and batch seal"
+        )
+        imp.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, action, **opts):
         try:
@@ -137,3 +153,32 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{grant.pk}\t{grant.licence_type.code} {grant.licence_type.name}\t{who}\t{','.join(flags)}{ended}"
             )
+
+    def do_import(self, file, fmt, partial, resume, chunk, no_progress, **_):
+        from tqdm import tqdm
+
+        bar = None
+
+        def progress(done, total):
+            nonlocal bar
+            if bar is None:
+                bar = tqdm(
+                    total=total, unit="licence", unit_scale=True, file=self.stderr._out, disable=no_progress
+                )
+            bar.update(done - bar.n)
+
+        report = importer.run_import(
+            file, actor=ACTOR, fmt=fmt, partial=partial, resume=resume, chunk=chunk, progress=progress
+        )
+        if bar is not None:
+            bar.close()
+        for problem in report.problems[: importer.MAX_REPORTED]:
+            self.stderr.write(f"  {problem}")
+        if len(report.problems) > importer.MAX_REPORTED:
+            self.stderr.write(f"  … {len(report.problems) - importer.MAX_REPORTED} more")
+        rate = report.imported / report.seconds if report.seconds else 0
+        self.stdout.write(
+            f"Imported {report.imported} licences in {report.batches} batch seals "
+            f"({report.seconds:.1f} s, {rate:,.0f}/s); {report.bad_rows} bad rows skipped; "
+            f"{report.skipped_lines} rows already imported; import id {report.import_id}"
+        )

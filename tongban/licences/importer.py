@@ -1,0 +1,627 @@
+"""Bulk import of legacy licences (存量证照导入) from JSON lines or CSV (docs/licences-import.md).
+
+Two passes over the file:
+
+1. **Check every row** (from the resume point): the type, the issuer (an issuing department of
+   the type), the holder, the face, the dates, the number and the identifier, exactly as issuing
+   checks them, and duplicates — the same identifier, or the same type + issuer + number, twice
+   in the file or already in the library. Every bad row is reported with its line number and
+   field. Nothing is imported when any row is bad, unless `partial` (then the good rows are).
+2. **Import** in chunks of `chunk` rows: each chunk is one transaction — its serials taken from
+   the counters in one step, its licences encrypted, their canonical digests sealed with one SM2
+   signature over a Merkle root (a `SealBatch`, ADR 0005), inserted (COPY on PostgreSQL), and the
+   batch row records the import id and the chunk's line range. After each commit the checkpoint
+   file names the last line imported; the database's batches are the authority on resume, so a
+   crash between the commit and the checkpoint write loses or repeats nothing.
+
+One audit event per chunk (`licences.licence.import`: the batch, its root, count and lines).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from tongban.core import audit
+from tongban.core import queries as core_queries
+from tongban.core.crypto import blind_index, encrypt_personal, sm3_hex
+from tongban.core.errors import FieldProblem, InvalidInput
+from tongban.core.identifiers import mask_resident_id, normalize
+
+from . import canonical, faces, merkle
+from .enums import HolderCodeType, HolderKind, LicenceState, NumberScheme, VersionReason
+from .identifiers import build_identifier, format_serial, parse_identifier
+from .models import Licence, LicenceCounter, LicenceType, SealBatch
+from .permissions import actor_label
+from .seals import active_key_for_signing, sign_bytes
+from .services import _check_dates, _check_holder
+from .validity import today
+
+FORMATS = ("jsonl", "csv")
+BASE_FIELDS = (
+    "type_code",
+    "issuer",
+    "holder_name",
+    "holder_code",
+    "number",
+    "issued_on",
+    "valid_from",
+    "valid_until",
+    "identifier",
+    "case_number",
+)
+CHUNK = 5000
+KEEP_IN_MEMORY = 500_000  # checked rows kept between the passes; a larger file is checked twice
+MAX_REPORTED = 1000
+NUMBER_MAX = 60
+
+
+@dataclass
+class Row:
+    """A checked row, ready to build."""
+
+    line: int
+    lt: LicenceType
+    issuer: tuple[int, str, str, str]  # id, name, credit code, region6
+    holder_name: str
+    holder_code: str
+    number: str
+    issued_on: dt.date
+    valid_from: dt.date
+    valid_until: dt.date | None
+    serial: str  # "" when the platform assigns it
+    version: int
+    case_number: str
+    face: dict[str, str]
+
+
+@dataclass
+class Report:
+    import_id: str
+    total: int = 0  # rows read (after the resume point)
+    good: int = 0
+    imported: int = 0
+    skipped_lines: int = 0  # already imported (resume)
+    batches: int = 0
+    problems: list[FieldProblem] = field(default_factory=list)
+    bad_rows: int = 0
+    seconds: float = 0.0
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def read_rows(path: Path, fmt: str) -> Iterator[tuple[int, dict | None, str]]:
+    """(line number, raw row or None, parse error) for every data row of the file."""
+    if fmt == "jsonl":
+        with path.open(encoding="utf-8-sig") as fh:
+            for number, text in enumerate(fh, start=1):
+                if not text.strip():
+                    continue
+                try:
+                    value = json.loads(text)
+                except ValueError as exc:
+                    yield number, None, f"不是有效的 JSON：{exc.msg}（第{exc.colno}列）"
+                    continue
+                if not isinstance(value, dict):
+                    yield number, None, "每行应为一个 JSON 对象"
+                    continue
+                yield number, value, ""
+        return
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None:
+            return
+        header = [h.strip() for h in header]
+        unknown = [h for h in header if h not in BASE_FIELDS and not h.startswith("face.")]
+        if unknown:
+            yield 1, None, f"未知的列：{'、'.join(unknown)}"
+            return
+        for record in reader:
+            number = reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(record) != len(header):
+                yield number, None, f"应有{len(header)}列，实有{len(record)}列"
+                continue
+            row: dict = {"face": {}}
+            for name, cell in zip(header, record, strict=True):
+                if name.startswith("face."):
+                    if cell != "":
+                        row["face"][name[5:]] = cell
+                else:
+                    row[name] = cell
+            yield number, row, ""
+
+
+def file_identity(path: Path) -> dict:
+    """Size and SM3-free fingerprint of the file's first MiB: a resume must read the same file."""
+    with path.open("rb") as fh:
+        head = hashlib.sha256(fh.read(1 << 20)).hexdigest()
+    return {"path": str(path.resolve()), "size": path.stat().st_size, "head_sha256": head}
+
+
+# --- checking --------------------------------------------------------------------------------
+
+
+class Checker:
+    """Checks rows one by one with the lookups (types, issuers) cached, and duplicates across the
+    file; `check_library` then checks a chunk's identifiers and numbers against the library."""
+
+    def __init__(self) -> None:
+        self.types: dict[str, LicenceType | None] = {}
+        self.issuers: dict[str, tuple[int, str, str, str] | None] = {}
+        self.issuing: dict[int, set[int]] = {}
+        self.identifiers: set[str] = set()
+        self.numbers: set[tuple[int, int, str]] = set()
+        self.today = today()
+
+    def _type(self, code: str) -> LicenceType | None:
+        if code not in self.types:
+            lt = LicenceType.objects.filter(code=code, is_active=True).first()
+            self.types[code] = lt
+            if lt is not None:
+                self.issuing[lt.pk] = set(lt.issuing_departments.values_list("pk", flat=True))
+        return self.types[code]
+
+    def _issuer(self, code: str) -> tuple[int, str, str, str] | None:
+        if code not in self.issuers:
+            dept = core_queries.department_by_credit_code(code)
+            self.issuers[code] = (dept.pk, dept.name, dept.credit_code, dept.region_id[:6]) if dept else None
+        return self.issuers[code]
+
+    def check(self, line: int, raw: dict) -> tuple[Row | None, list[FieldProblem]]:
+        def bad(field_name: str, message: str) -> FieldProblem:
+            return FieldProblem(field_name, message, row=line)
+
+        problems: list[FieldProblem] = []
+        unknown = sorted(set(raw) - set(BASE_FIELDS) - {"face"})
+        problems += [bad(name, "未知的字段") for name in unknown]
+        text = {name: _text(raw.get(name)) for name in BASE_FIELDS}
+        lt = self._type(normalize(text["type_code"])) if text["type_code"] else None
+        if lt is None:
+            problems.append(bad("type_code", f"证照类型 {text['type_code'] or '（空）'} 未登记或已停用"))
+        issuer = self._issuer(normalize(text["issuer"])) if text["issuer"] else None
+        if issuer is None:
+            problems.append(
+                bad("issuer", f"颁发部门 {text['issuer'] or '（空）'} 不存在（应为统一社会信用代码）")
+            )
+        elif lt is not None and issuer[0] not in self.issuing[lt.pk]:
+            problems.append(bad("issuer", f"{issuer[1]}不是{lt.name}的颁发部门"))
+        if lt is None:
+            return None, problems
+        name, code, holder_problems = _check_holder(lt, text["holder_name"], text["holder_code"])
+        face, face_problems = faces.check_face(lt.face_fields, raw.get("face", {}))
+        dates = {}
+        for key in ("issued_on", "valid_from", "valid_until"):
+            dates[key] = None
+            if text[key]:
+                try:
+                    dates[key] = dt.date.fromisoformat(text[key])
+                except ValueError:
+                    problems.append(bad(key, "应为日期（YYYY-MM-DD）"))
+        if not text["issued_on"]:
+            problems.append(bad("issued_on", "请填写颁发日期"))
+        issued_on = valid_from = valid_until = None
+        if not any(p.field in dates for p in problems):
+            issued_on, valid_from, valid_until, date_problems = _check_dates(lt, **dates)
+            problems += [bad(p.field, p.message) for p in date_problems]
+        problems += [bad(p.field, p.message) for p in holder_problems + face_problems]
+        number = text["number"]
+        if len(number) > NUMBER_MAX or not number.isprintable():
+            problems.append(bad("number", f"证照编号最长{NUMBER_MAX}字，不能含控制字符"))
+        elif not number and lt.number_scheme == NumberScheme.GIVEN:
+            problems.append(bad("number", "请填写证照编号"))
+        if len(text["case_number"]) > 50:
+            problems.append(bad("case_number", "办件编号最长50位"))
+        serial, version = "", 1
+        if text["identifier"]:
+            try:
+                parsed = parse_identifier(text["identifier"])
+            except InvalidInput as exc:
+                problems.append(bad("identifier", exc.problems[0].message if exc.problems else exc.message))
+            else:
+                if parsed.type_code != lt.code or (issuer and parsed.issuer_code != issuer[2]):
+                    problems.append(bad("identifier", "标识中的证照类型或颁发机构代码与本行不符"))
+                elif str(parsed) in self.identifiers:
+                    problems.append(bad("identifier", f"文件中重复的电子证照标识 {parsed}"))
+                else:
+                    serial, version = parsed.serial, int(parsed.version)
+                    self.identifiers.add(str(parsed))
+        if number and issuer is not None:
+            key = (lt.pk, issuer[0], number)
+            if key in self.numbers:
+                problems.append(bad("number", f"文件中重复的证照编号 {number}（同一颁发部门）"))
+            self.numbers.add(key)
+        if problems:
+            return None, problems
+        return (
+            Row(
+                line=line,
+                lt=lt,
+                issuer=issuer,
+                holder_name=name,
+                holder_code=code,
+                number=number,
+                issued_on=issued_on,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                serial=serial,
+                version=version,
+                case_number=text["case_number"],
+                face=face,
+            ),
+            [],
+        )
+
+
+def check_library(rows: list[Row]) -> tuple[list[Row], list[FieldProblem]]:
+    """Drop (and report) rows whose identifier or type + number is already in the library."""
+    given = [
+        build_identifier(type_code=r.lt.code, issuer_code=r.issuer[2], serial=r.serial, version=r.version)
+        for r in rows
+        if r.serial
+    ]
+    taken_ids = set(Licence.objects.filter(identifier__in=given).values_list("identifier", flat=True))
+    taken_numbers: set[tuple[int, str]] = set()
+    by_type: dict[int, list[str]] = {}
+    for r in rows:
+        if r.number:
+            by_type.setdefault(r.lt.pk, []).append(r.number)
+    for type_id, numbers in by_type.items():
+        found = Licence.objects.filter(
+            licence_type_id=type_id, number__in=numbers, state__in=LicenceState.live()
+        )
+        taken_numbers |= {(type_id, n) for n in found.values_list("number", flat=True)}
+    good, problems = [], []
+    for r in rows:
+        ident = (
+            build_identifier(type_code=r.lt.code, issuer_code=r.issuer[2], serial=r.serial, version=r.version)
+            if r.serial
+            else ""
+        )
+        if ident and ident in taken_ids:
+            problems.append(FieldProblem("identifier", f"电子证照库中已有标识 {ident}", row=r.line))
+        elif r.number and (r.lt.pk, r.number) in taken_numbers:
+            problems.append(
+                FieldProblem("number", f"电子证照库中已有有效证照使用编号 {r.number}", row=r.line)
+            )
+        else:
+            good.append(r)
+    return good, problems
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+# --- building and sealing a chunk -------------------------------------------------------------
+
+
+def _allocate_serials(rows: list[Row]) -> None:
+    """Serials for the rows without one, one counter update per (type, region); counters move
+    past the numeric serials that rows bring with them."""
+    need: dict[tuple[str, str], list[Row]] = {}
+    given_max: dict[tuple[str, str], int] = {}
+    for r in rows:
+        key = (r.lt.code, r.issuer[3])
+        if r.serial:
+            if r.serial.isdigit():
+                given_max[key] = max(given_max.get(key, 0), int(r.serial))
+        else:
+            need.setdefault(key, []).append(r)
+    for key in sorted(set(need) | set(given_max)):
+        type_code, region = key
+        LicenceCounter.objects.get_or_create(type_code=type_code, region_code=region)
+        counter = LicenceCounter.objects.select_for_update().get(type_code=type_code, region_code=region)
+        start = max(counter.last, given_max.get(key, 0))
+        wanted = need.get(key, [])
+        for offset, r in enumerate(wanted, start=1):
+            r.serial = format_serial(start + offset)
+            if not r.number:
+                r.number = f"{r.lt.number_prefix}{region}{start + offset:08d}"
+        LicenceCounter.objects.filter(pk=counter.pk).update(last=start + len(wanted))
+
+
+def _build(rows: list[Row], *, keys: dict[int, object], signed_at, issued_by: str) -> list[Licence]:
+    licences = []
+    today_ = today()
+    for r in rows:
+        lt = r.lt
+        code_type = (
+            HolderCodeType.RESIDENT_ID if lt.holder_kind == HolderKind.PERSON else HolderCodeType.CREDIT_CODE
+        )
+        plain, personal = faces.split_personal(lt.face_fields, r.face)
+        key = keys[r.issuer[0]]
+        ident = build_identifier(
+            type_code=lt.code, issuer_code=r.issuer[2], serial=r.serial, version=r.version
+        )
+        expired = r.valid_until is not None and r.valid_until < today_
+        purpose = "id" if code_type == HolderCodeType.RESIDENT_ID else "credit"
+        licence = Licence(
+            identifier=ident,
+            licence_type=lt,
+            type_code=lt.code,
+            type_revision=lt.revision,
+            name=lt.name,
+            number=r.number,
+            serial=r.serial,
+            version=r.version,
+            version_reason=VersionReason.NEW,
+            issuer_id=r.issuer[0],
+            issuer_name=r.issuer[1],
+            issuer_code=r.issuer[2],
+            issued_on=r.issued_on,
+            holder_kind=lt.holder_kind,
+            holder_name=r.holder_name,
+            holder_code_type=code_type,
+            holder_code_enc=encrypt_personal(r.holder_code),
+            holder_code_index=blind_index(r.holder_code, purpose=purpose),
+            holder_code_masked=mask_resident_id(r.holder_code)
+            if code_type == HolderCodeType.RESIDENT_ID
+            else r.holder_code,
+            valid_from=r.valid_from,
+            valid_until=r.valid_until,
+            face=plain,
+            face_personal_enc=encrypt_personal(canonical.face_json(personal)) if personal else "",
+            seal_key=key,
+            signed_at=signed_at,
+            signature="",
+            state=LicenceState.EXPIRED if expired else LicenceState.VALID,
+            case_number=r.case_number,
+            issued_by=issued_by,
+            created_at=signed_at,
+        )
+        content = canonical.content_for(
+            licence, holder_code=r.holder_code, face={**plain, **personal}, previous=None, kid=key.kid
+        )
+        licence.digest = sm3_hex(canonical.canonical_bytes(content))
+        licences.append(licence)
+    return licences
+
+
+def _seal(licences: list[Licence], signed_at, **batch_fields) -> list[SealBatch]:
+    """One batch per issuing department (its own key): Merkle root, one SM2 signature, proofs."""
+    by_key: dict[int, list[Licence]] = {}
+    for lic in licences:
+        by_key.setdefault(lic.seal_key.pk, []).append(lic)
+    batches = []
+    for group in by_key.values():
+        seal_key = group[0].seal_key
+        root, proofs = merkle.build([lic.digest for lic in group])
+        statement = canonical.batch_statement(
+            root=root, count=len(group), kid=seal_key.kid, signed_at=signed_at
+        )
+        batch = SealBatch.objects.create(
+            seal_key=seal_key,
+            signed_at=signed_at,
+            root=root,
+            count=len(group),
+            signature=sign_bytes(seal_key, statement),
+            **batch_fields,
+        )
+        for lic, proof in zip(group, proofs, strict=True):
+            lic.seal_batch = batch
+            lic.seal_proof = proof
+        batches.append(batch)
+    return batches
+
+
+COPY_FIELDS = [
+    f
+    for f in Licence._meta.concrete_fields
+    if not f.primary_key  # the sequence assigns it
+]
+
+
+def _insert(licences: list[Licence]) -> None:
+    if connection.vendor != "postgresql":
+        Licence.objects.bulk_create(licences, batch_size=500)
+        return
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in COPY_FIELDS)
+    table = connection.ops.quote_name(Licence._meta.db_table)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg 3
+        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for lic in licences:
+                copy.write_row([_copy_value(f, lic) for f in COPY_FIELDS])
+
+
+def _copy_value(f, lic):
+    value = getattr(lic, f.attname)
+    if f.attname == "face":
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def committed_line(import_id: str) -> int:
+    """The last line of the import's committed batches (0: none)."""
+    return SealBatch.objects.filter(import_id=import_id).aggregate(m=Max("last_line"))["m"] or 0
+
+
+def _write_checkpoint(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def checkpoint_path(path: Path) -> Path:
+    return path.with_name(path.name + ".checkpoint.json")
+
+
+def run_import(
+    path: Path,
+    *,
+    actor,
+    fmt: str | None = None,
+    partial: bool = False,
+    resume: bool = False,
+    chunk: int = CHUNK,
+    checkpoint: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    stop_after: int | None = None,
+) -> Report:
+    """Check the whole file, then import it chunk by chunk (see the module docstring).
+
+    Raises InvalidInput listing every bad row (and imports nothing) when a row is bad and not
+    `partial`. `progress(done, total)` is called after each chunk. `stop_after` (tests, and a
+    rehearsal) stops after that many chunks, as an interruption would."""
+    started = timezone.now()
+    path = Path(path)
+    fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
+    if fmt not in FORMATS:
+        raise InvalidInput.field("format", "格式应为 jsonl 或 csv")
+    if not path.is_file():
+        raise InvalidInput.field("file", f"文件 {path} 不存在")
+    checkpoint = checkpoint or checkpoint_path(path)
+    identity = file_identity(path)
+    state = json.loads(checkpoint.read_text(encoding="utf-8")) if checkpoint.exists() else None
+    if state and not resume:
+        raise InvalidInput.field(
+            "resume", f"已有未完成导入的断点文件 {checkpoint}：继续导入请加 --resume，重新导入请先删除该文件"
+        )
+    if resume and state is None:
+        raise InvalidInput.field("resume", f"没有断点文件 {checkpoint}，无法继续导入")
+    if state and state["file"] != identity:
+        raise InvalidInput.field("resume", "断点文件记录的不是这个文件（路径、大小或内容不同）")
+    import_id = state["import_id"] if state else uuid.uuid4().hex
+    after = committed_line(import_id) if state else 0
+    report = Report(import_id=import_id)
+
+    # Pass 1: every row checked.
+    checker = Checker()
+    pending: list[Row] = []
+    good_lines: set[int] = set()
+    kept: list[Row] | None = []
+
+    def check_pending() -> None:
+        nonlocal kept
+        good, problems = check_library(pending)
+        report.problems.extend(problems)
+        report.bad_rows += len(problems)
+        good_lines.update(r.line for r in good)
+        if kept is not None:
+            kept.extend(good)
+            if len(kept) > KEEP_IN_MEMORY:
+                kept = None
+        pending.clear()
+
+    for line, raw, error in read_rows(path, fmt):
+        if line <= after:
+            report.skipped_lines += 1
+            continue
+        report.total += 1
+        if raw is None:
+            report.problems.append(FieldProblem("row", error, row=line))
+            report.bad_rows += 1
+            continue
+        row, problems = checker.check(line, raw)
+        if problems:
+            report.problems.extend(problems)
+            report.bad_rows += 1
+            continue
+        pending.append(row)
+        if len(pending) >= chunk:
+            check_pending()
+    check_pending()
+    report.good = len(good_lines)
+    if report.problems and not partial:
+        shown = report.problems[:MAX_REPORTED]
+        raise InvalidInput(
+            f"有 {report.bad_rows} 行不符合要求，未导入任何证照（修正后重新导入，或加 --partial 只导入正确的行）",
+            problems=shown,
+        )
+
+    # Pass 2: import the good rows, chunk by chunk.
+    if state is None:
+        state = {"import_id": import_id, "file": identity, "format": fmt, "started_at": started.isoformat()}
+    state["line"] = after
+    _write_checkpoint(checkpoint, state)
+    label = actor_label(actor)
+    batch_rows: list[Row] = []
+    chunks = 0
+
+    def flush() -> None:
+        nonlocal chunks
+        if not batch_rows:
+            return
+        first, last = batch_rows[0].line, batch_rows[-1].line
+        with transaction.atomic(), audit.batch():
+            _allocate_serials(batch_rows)
+            keys = {}
+            for dept_id in sorted({r.issuer[0] for r in batch_rows}):
+                keys[dept_id] = active_key_for_signing(actor=actor, department_id=dept_id)
+            signed_at = timezone.now()  # after the keys: a key made just now is valid from before
+            licences = _build(batch_rows, keys=keys, signed_at=signed_at, issued_by=label)
+            batches = _seal(
+                licences,
+                signed_at,
+                import_id=import_id,
+                source=path.name[:300],
+                first_line=first,
+                last_line=last,
+                created_by=label[:100],
+            )
+            _insert(licences)
+            for batch in batches:
+                audit.record(
+                    actor=actor,
+                    action="licences.licence.import",
+                    obj=batch,
+                    data={
+                        "import_id": import_id,
+                        "root": batch.root,
+                        "count": batch.count,
+                        "lines": [first, last],
+                        "seal_key": batch.seal_key.kid,
+                    },
+                )
+        report.imported += len(batch_rows)
+        report.batches += len(batches)
+        state["line"] = last
+        _write_checkpoint(checkpoint, state)
+        chunks += 1
+        if progress:
+            progress(report.imported, report.good)
+        batch_rows.clear()
+
+    for row in kept if kept is not None else _recheck(path, fmt, good_lines):
+        batch_rows.append(row)
+        if len(batch_rows) >= chunk:
+            flush()
+            if stop_after is not None and chunks >= stop_after:
+                report.seconds = (timezone.now() - started).total_seconds()
+                return report
+    flush()
+    checkpoint.unlink(missing_ok=True)
+    report.seconds = (timezone.now() - started).total_seconds()
+    return report
+
+
+def _recheck(path: Path, fmt: str, good_lines: set[int]) -> Iterator[Row]:
+    """The good rows again (a file too large to keep its rows between the passes)."""
+    checker = Checker()
+    for line, raw, _error in read_rows(path, fmt):
+        if line in good_lines:
+            row, problems = checker.check(line, raw)
+            if problems:  # the file changed between the passes
+                raise InvalidInput(f"第{line}行在检查之后被改动，导入已停止", problems=problems)
+            yield row
+
+
+__all__ = ["FORMATS", "Report", "checkpoint_path", "committed_line", "read_rows", "run_import"]
