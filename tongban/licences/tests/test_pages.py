@@ -97,6 +97,8 @@ def test_my_licences_lists_the_persons_own_licences_only(world, liu, django_asse
     assert f"/licences/{marriage.identifier}/" in body and marriage.number in body
     assert business.identifier not in body and "结婚证" in body and "有效" in body
     assert "长期" in body and "武汉市江夏区民政局" in body
+    assert "<title>我的证照 - " in body and body.count('id="usage-title"') == 1
+    assert body.index("<h1>") < body.index('id="usage-title"')  # each section once, in the page body
 
 
 def test_my_licences_while_acting_for_an_enterprise_lists_both(world, liu):
