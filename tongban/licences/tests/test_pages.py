@@ -235,6 +235,20 @@ def test_verification_of_a_tampered_licence_says_invalid_and_hides_the_face(worl
     assert "烟草制品销售" not in body and 'class="licence-face' not in body and "不予显示" in body
 
 
+def test_verification_of_unreadable_personal_data_or_a_superseded_version(world):
+    marriage = issue_marriage(world)
+    second = services.do_supersede_licence(
+        actor=world["civil_officer"], identifier=marriage.identifier, reason="change", note="补记"
+    )
+    body = Client().get(verify_path(marriage)).content.decode()
+    assert (
+        "licence-result--invalid" in body and "证照已被新版本替代" in body and 'class="licence-face' in body
+    )
+    tamper(second, face_personal_enc=second.face_personal_enc[:-4] + "AAAA")
+    body = Client().get(verify_path(second)).content.decode()
+    assert "证照加密内容无法解密" in body and 'class="licence-face' not in body and "王*" not in body
+
+
 def test_verification_needs_the_check_code_so_identifiers_cannot_be_enumerated(world):
     business = issue_business(world)
     good = sharing.verify_code(business.identifier)
