@@ -42,17 +42,28 @@ class Case(models.Model):
     item = models.ForeignKey("catalog.ImplementationItem", on_delete=models.PROTECT, related_name="+")
     item_code = models.CharField(_("实施编码"), max_length=36, db_index=True)
     item_name = models.CharField(_("事项名称"), max_length=200)
-    department = models.ForeignKey("core.Department", on_delete=models.PROTECT, related_name="+")
+    # Foreign keys whose lookups a composite or partial index below already serves carry no
+    # index of their own (each index of this table is written on every state change).
+    department = models.ForeignKey(
+        "core.Department", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
     # Who the case is for (a person, or a legal person through its representative or agent),
     # and who acted: the person themselves, an agent/helper, a window clerk or a system.
-    applicant = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="cases")
+    applicant = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="cases", db_index=False)
     legal_person = models.ForeignKey(
-        "accounts.LegalPerson", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.LegalPerson",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     applicant_name = models.CharField(_("申请人"), max_length=200)
     submitted_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    agent = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    agent = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     channel = models.CharField(_("申报渠道"), max_length=1, choices=Channel.choices)
     state = models.CharField(_("状态"), max_length=12, choices=CaseState.choices, default=CaseState.SUBMITTED)
     case_type = models.CharField(_("办件类型"), max_length=1)
@@ -68,7 +79,7 @@ class Case(models.Model):
     extension_days = models.PositiveIntegerField(_("延期（工作日）"), default=0)
     extension_reason = models.CharField(_("延期理由"), max_length=500, blank=True)
     extension_approver = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     promised_due = models.DateField(_("承诺办结日期"), null=True, blank=True)
     statutory_due = models.DateField(_("法定办结日期"), null=True, blank=True)
@@ -94,7 +105,9 @@ class Case(models.Model):
     # The active approval step's role and assignee, copied here whenever a step starts, is
     # assigned or ends, so that every workbench queue is one indexed read of this table.
     step_role = models.CharField(_("当前环节岗位"), max_length=40, blank=True)
-    step_assignee = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    step_assignee = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     lock_version = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -132,6 +145,11 @@ class Case(models.Model):
                 name="case_q_open",
             ),
             models.Index(fields=["department", "id"], condition=Q(state="paused"), name="case_q_paused"),
+            # Mostly empty references: only the rows that have one.
+            *(
+                models.Index(fields=[f], condition=Q(**{f"{f}__isnull": False}), name=f"case_{f}_set")
+                for f in ("legal_person", "agent", "extension_approver", "step_assignee")
+            ),
         ]
 
     def __str__(self) -> str:
