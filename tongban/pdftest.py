@@ -1,6 +1,5 @@
 """What the PDF tests share: reading a rendered PDF back as text with Debian's pdftotext
-(poppler-utils, installed by `make system-deps`); tests that need it are skipped without it.
-(cases/tests/test_notices.py keeps its own copy until it switches to this one.)"""
+(poppler-utils, installed by `make system-deps`); tests that need it are skipped without it."""
 
 from __future__ import annotations
 

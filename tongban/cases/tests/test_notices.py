@@ -12,26 +12,13 @@ import pytest
 
 from tongban.core.errors import Forbidden
 from tongban.core.models import AuditEvent
+from tongban.pdftest import needs_pdftotext, pdf_text
 
 from .. import notices, services
 from ..models import Notice
 from .conftest import citizen, submit, upload
 
 pytestmark = pytest.mark.usefixtures("regions_loaded")
-
-needs_pdftotext = pytest.mark.skipif(
-    shutil.which("pdftotext") is None, reason="poppler-utils missing: run scripts/system-deps"
-)
-
-
-def pdf_text(pdf: bytes) -> str:
-    out = subprocess.run(  # noqa: S603 - Debian's pdftotext on a PDF we rendered
-        [shutil.which("pdftotext") or "pdftotext", "-enc", "UTF-8", "-", "-"],
-        input=pdf,
-        capture_output=True,
-        check=True,
-    )
-    return out.stdout.decode()
 
 
 def pdf_fonts(pdf: bytes) -> str:
