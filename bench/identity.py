@@ -128,11 +128,15 @@ def populate(n_users: int, seed: int) -> dict:
 # --- The server ---------------------------------------------------------------------------
 
 
-def start_server(workers: int, log_path: Path, probe: str) -> tuple[subprocess.Popen, int]:
+def start_server(
+    workers: int, log_path: Path, probe: str, *, settings: str = "bench_identity_settings"
+) -> tuple[subprocess.Popen, int]:
+    """granian serving the product with a bench settings module (bench/<settings>.py); returns
+    once `probe` answers 200. bench/licenses.py starts its server through this too."""
     port = free_port()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench_identity_settings",
+        "DJANGO_SETTINGS_MODULE": settings,
         "PYTHONPATH": os.pathsep.join([str(BENCH), str(ROOT), os.environ.get("PYTHONPATH", "")]),
         "DEBUG": "false",
         "OIDC_ISSUER": f"http://127.0.0.1:{port}",

@@ -41,8 +41,6 @@ import os
 import platform
 import random
 import secrets
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,8 +51,8 @@ BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 import identity  # noqa: E402 - the keep-alive client and the load loop of bench/identity.py
-from benchlib import free_port, percentile, prepare_database, stop_server  # noqa: E402 - beside this script
-from identity import Conn, run_load  # noqa: E402
+from benchlib import percentile, prepare_database, stop_server  # noqa: E402 - beside this script
+from identity import Conn, run_load, start_server  # noqa: E402
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "tongban.settings"
 
@@ -247,40 +245,6 @@ def fill_to(world: dict, size: int) -> dict:
 # --- The server and the loads -------------------------------------------------------------
 
 
-def start_server(workers: int, log_path: Path, probe: str) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench_licenses_settings",
-        "PYTHONPATH": os.pathsep.join([str(BENCH), str(ROOT), os.environ.get("PYTHONPATH", "")]),
-        "DEBUG": "false",
-    }
-    granian = shutil.which("granian", path=str(Path(sys.executable).parent)) or shutil.which("granian")
-    if not granian:
-        sys.exit("granian is not installed")
-    cmd = [
-        granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-        "--workers", str(workers), "--blocking-threads", "1", "--no-ws", "tongban.wsgi:application",
-    ]  # fmt: skip
-    log = open(log_path, "w")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"the server exited with {proc.returncode}; see {log_path}")
-        try:
-            conn = Conn(port)
-            status, _ = conn.request(f"GET {probe} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
-            conn.close()
-            if status == 200:
-                return proc, port
-        except OSError:
-            pass
-        time.sleep(0.5)
-    stop_server(proc)
-    sys.exit(f"the server did not answer within 60 s; see {log_path}")
-
-
 def requests_for(load: str, world: dict, real: dict, seed: int) -> list[bytes]:
     rng = random.Random(f"{seed}:{load}")
     host = b"Host: 127.0.0.1\r\n"
@@ -355,7 +319,10 @@ def usage_rows() -> int:
 def measure(world: dict, real: dict, args, size_facts: dict, out_dir: Path) -> dict:
     reqs = {load: requests_for(load, world, real, args.seed) for load in LOADS}
     server, port = start_server(
-        args.workers, out_dir / "licenses_server.log", f"/bench/bare/{real['identifiers'][0]}/"
+        args.workers,
+        out_dir / "licenses_server.log",
+        f"/bench/bare/{real['identifiers'][0]}/",
+        settings="bench_licenses_settings",
     )
     rng = random.Random(args.seed)
     samples: dict[str, list[dict]] = {load: [] for load in LOADS}
