@@ -27,7 +27,7 @@ def library(world):
     )
     rep = person(7, name="陈建国", level=2)
     credit_code, mandate = enterprise(rep, 7, name="武汉鑫达商贸有限公司")
-    account_services.do_switch_acting(actor=rep, kind="enterprise", target_id=mandate.legal_person_id)
+    account_services.do_switch_acting(actor=rep, kind="enterprise", target_id=mandate.pk)
     rep.refresh_from_db()
     return {
         "rep": rep,

@@ -465,7 +465,7 @@ def test_acting_for_an_enterprise_prefills_the_enterprise_as_applicant_and_the_p
 
     rep = person(7, name="陈建国", level=2)
     _, mandate = enterprise(rep, 7, name="武汉鑫达商贸有限公司")
-    account_services.do_switch_acting(actor=rep, kind="enterprise", target_id=mandate.legal_person_id)
+    account_services.do_switch_acting(actor=rep, kind="enterprise", target_id=mandate.pk)
     rep.refresh_from_db()
     form = services.prefilled_form(rep, world["item"])
     assert (form["applicant_name"], form["contact_name"]) == ("武汉鑫达商贸有限公司", "陈建国")
