@@ -1,13 +1,17 @@
 """What the benchmarks share: their own PostgreSQL database, a free loopback port, stopping a
-server, nearest-rank percentiles. Imported by the scripts beside it (run as bench/<name>.py)."""
+server, nearest-rank percentiles, the report's common head. Imported by the scripts beside it (run as bench/<name>.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import os
+import platform
 import socket
 import subprocess
 import sys
 import urllib.parse
+from pathlib import Path
 
 
 def prepare_database(url: str, *, reuse: bool = False) -> str:
@@ -65,4 +69,21 @@ def summary(values: list[float]) -> dict:
         "p99": round(percentile(values, 99), 2),
         "max": round(max(values), 2),
         "mean": round(sum(values) / len(values), 2),
+    }
+
+
+def report_head(name: str, started: dt.datetime, load_before, load_after) -> dict:
+    """What every report starts with: the benchmark, when, the command and the machine."""
+    return {
+        "benchmark": name,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "loadavg_before": [round(x, 2) for x in load_before],
+            "loadavg_after": [round(x, 2) for x in load_after],
+        },
     }

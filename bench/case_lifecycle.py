@@ -36,7 +36,6 @@ import datetime as dt
 import json
 import multiprocessing as mp
 import os
-import platform
 import random
 import sys
 import tempfile
@@ -45,7 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchlib import prepare_database, summary  # noqa: E402 - beside this script
+from benchlib import prepare_database, report_head, summary  # noqa: E402 - beside this script
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
 os.environ.setdefault("SMS_GATEWAY", "tongban.accounts.gateways.OutboxSmsGateway")
@@ -618,17 +617,7 @@ def main() -> None:
         )
 
     report = {
-        "benchmark": "case_lifecycle",
-        "started": started.isoformat(timespec="seconds"),
-        "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "loadavg_before": [round(x, 2) for x in load_before],
-            "loadavg_after": [round(x, 2) for x in load_after],
-        },
+        **report_head("case_lifecycle", started, load_before, load_after),
         "database": facts,
         "load": load,
         "vacuum_analyze_seconds": round(vacuum_seconds, 1),

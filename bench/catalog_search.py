@@ -26,7 +26,6 @@ import datetime as dt
 import http.client
 import json
 import os
-import platform
 import random
 import shutil
 import subprocess
@@ -37,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchlib import free_port, percentile, prepare_database, stop_server, summary  # noqa: E402 - beside this script
+from benchlib import free_port, percentile, prepare_database, report_head, stop_server, summary  # noqa: E402 - beside this script
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
 
@@ -464,17 +463,7 @@ def main() -> None:
         e["api_ms"].append(round(r["api_ms"], 2))
         e["naive_ms"].append(round(r["naive_ms"], 2))
     report = {
-        "benchmark": "catalog_search",
-        "started": started.isoformat(timespec="seconds"),
-        "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "loadavg_before": [round(x, 2) for x in load_before],
-            "loadavg_after": [round(x, 2) for x in load_after],
-        },
+        **report_head("catalog_search", started, load_before, load_after),
         "server": args.server,
         "database": facts,
         "load": load,

@@ -28,7 +28,6 @@ import base64
 import datetime as dt
 import json
 import os
-import platform
 import random
 import secrets
 import shutil
@@ -42,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
-from benchlib import free_port, percentile, prepare_database, stop_server  # noqa: E402 - beside this script
+from benchlib import free_port, percentile, prepare_database, report_head, stop_server  # noqa: E402 - beside this script
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
 
@@ -393,17 +392,7 @@ def main() -> None:
     print(f"userinfo {stats['userinfo']['rps']:.0f}/s {verdict} the {TARGET_USERINFO_RPS:.0f}/s target")
 
     report = {
-        "benchmark": "identity",
-        "started": started.isoformat(timespec="seconds"),
-        "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "loadavg_before": [round(x, 2) for x in load_before],
-            "loadavg_after": [round(x, 2) for x in load_after],
-        },
+        **report_head("identity", started, load_before, load_after),
         "server": {"granian_workers": args.workers, "connections": args.connections},
         "rounds": args.rounds,
         "seconds_per_load": args.seconds,

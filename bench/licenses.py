@@ -38,7 +38,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import random
 import secrets
 import sys
@@ -51,7 +50,7 @@ BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 import identity  # noqa: E402 - the keep-alive client and the load loop of bench/identity.py
-from benchlib import percentile, prepare_database, stop_server  # noqa: E402 - beside this script
+from benchlib import percentile, prepare_database, report_head, stop_server  # noqa: E402 - beside this script
 from identity import Conn, run_load, start_server  # noqa: E402
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "tongban.settings"
@@ -447,17 +446,7 @@ def main() -> None:
         f"{'meets' if ok else 'MISSES'} the {TARGET_VERIFY_RPS:.0f}/s, p99 <= {TARGET_VERIFY_P99_MS:.0f} ms target"
     )
     report = {
-        "benchmark": "licenses",
-        "started": started.isoformat(timespec="seconds"),
-        "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "loadavg_before": [round(x, 2) for x in load_before],
-            "loadavg_after": [round(x, 2) for x in load_after],
-        },
+        **report_head("licenses", started, load_before, load_after),
         "server": {"granian_workers": args.workers, "connections": args.connections},
         "rounds": args.rounds,
         "seconds_per_load": args.seconds,

@@ -8,9 +8,9 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from tongban.core.errors import DomainError
+from tongban.core.commands import ActionCommand
 
 from ... import clock, national, services
 
@@ -22,7 +22,7 @@ def _date(value: str, name: str) -> dt.date:
         raise CommandError(f"{name}: “{value}” is not a date (YYYY-MM-DD)") from None
 
 
-class Command(BaseCommand):
+class Command(ActionCommand):
     help = "Cases (办件): the daily clock tick and the export to the national platform."
 
     def add_arguments(self, parser):
@@ -38,13 +38,6 @@ class Command(BaseCommand):
         export.add_argument("--since", required=True, help="first day, YYYY-MM-DD (inclusive)")
         export.add_argument("--until", default="", help="last day, YYYY-MM-DD (inclusive; default: today)")
         export.add_argument("--out", default="", help="file to write (default: standard output)")
-
-    def handle(self, *args, action, **opts):
-        try:
-            getattr(self, "do_" + action.replace("-", "_"))(**opts)
-        except DomainError as exc:
-            lines = [exc.message, *(f"  {p}" for p in exc.problems)]
-            raise CommandError("\n".join(lines)) from None
 
     def do_tick(self, date, **_):
         on = _date(date, "--date") if date else clock.today()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from tongban.core import services, workdays
-from tongban.core.errors import DomainError
+from tongban.core.commands import ActionCommand
 
 
-class Command(BaseCommand):
+class Command(ActionCommand):
     help = "Maintain the working-day calendar (工作日历).\n\n" + services.CALENDAR_FILE_HELP
 
     def add_arguments(self, parser):
@@ -26,13 +26,6 @@ class Command(BaseCommand):
         add = sub.add_parser("add", help="the date N working days after DATE")
         add.add_argument("date")
         add.add_argument("n", type=int)
-
-    def handle(self, *args, action, **opts):
-        try:
-            getattr(self, f"do_{action}")(**opts)
-        except DomainError as exc:
-            lines = [exc.message, *(f"  {p}" for p in exc.problems)]
-            raise CommandError("\n".join(lines)) from None
 
     def do_seed(self, first, last, **_):
         n = services.do_seed_calendar_from_package(actor="system:calendar", first_year=first, last_year=last)

@@ -11,16 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from tongban.core.errors import DomainError
+from tongban.core.commands import ActionCommand
 
 from ... import importer, services, validity
 
 ACTOR = "system:cli"
 
 
-class Command(BaseCommand):
+class Command(ActionCommand):
     help = "E-licences (电子证照): the daily expiry tick, e-seal key rotation and revocation, verification."
 
     def add_arguments(self, parser):
@@ -87,13 +87,6 @@ class Command(BaseCommand):
             "--chunk", type=int, default=importer.CHUNK, help="licences per transaction and batch seal"
         )
         imp.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-    def handle(self, *args, action, **opts):
-        try:
-            getattr(self, "do_" + action.replace("-", "_"))(**opts)
-        except DomainError as exc:
-            lines = [exc.message, *(f"  {p}" for p in exc.problems)]
-            raise CommandError("\n".join(lines)) from None
 
     def do_tick(self, date, **_):
         on = date or validity.today()
