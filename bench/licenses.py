@@ -26,7 +26,14 @@ token endpoint would). Then:
    - `verify_nolog`: the same bearer check and verification with the log's insert replaced by
      nothing (bench-only view): what the log costs;
    - `bare`:   a Django view doing one indexed lookup of a licence by identifier.
+   - `verify_base` (with `--baseline DIR`): the same verify requests served by a second granian
+     running an earlier checkout of the project from DIR on the same database — before and after
+     a change measured side by side in the same rounds.
 3. The usage log must hold exactly one row per logged request served (checked at every size).
+
+`--reuse` keeps the database and the world of an earlier run (var/bench/licenses_world.json
+beside --out) and fills only up to sizes not yet reached: the 9 million filler rows of a
+10-million library take over ten minutes to insert.
 
 Prints requests per second, p50/p99, the ratio against the bare view, and writes
 var/bench/licenses.json.
@@ -44,6 +51,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -56,7 +64,7 @@ from identity import Conn, run_load, start_server  # noqa: E402
 os.environ["DJANGO_SETTINGS_MODULE"] = "tongban.settings"
 
 LOADS = ("query", "verify", "verify_nolog", "bare")
-LOGGED = ("query", "verify")
+LOGGED = ("query", "verify", "verify_base")
 TARGET_VERIFY_RPS = 1000.0
 TARGET_VERIFY_P99_MS = 50.0
 TARGET_IMPORT_RATE = 20000.0
@@ -72,6 +80,19 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--connections", type=int, default=8, help="concurrent keep-alive connections")
     p.add_argument("--workers", type=int, default=2, help="granian worker processes")
     p.add_argument("--seed", type=int, default=2026)
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the database and the world of an earlier run (its state file beside --out) "
+        "instead of re-creating them: no build, no import, no refill of sizes already reached",
+    )
+    p.add_argument(
+        "--baseline",
+        default="",
+        help="a directory holding an earlier checkout of the project (e.g. `git archive <rev> | tar -x "
+        "-C DIR`): a second server runs it on the same database and `verify_base` measures its "
+        "verification in the same rounds",
+    )
     p.add_argument("--out", default=str(ROOT / "var" / "bench" / "licenses.json"))
     return p.parse_args()
 
@@ -194,7 +215,7 @@ def fill_to(world: dict, size: int) -> dict:
     have = Licence.objects.count()
     t = time.perf_counter()
     if size > have:
-        key = SealKey.objects.filter(department=world["issuer"]).order_by("-pk").first()
+        key = SealKey.objects.filter(department_id=world["issuer"].pk).order_by("-pk").first()
         lt_id = Licence.objects.values_list("licence_type_id", flat=True).first()
         issuer = world["issuer"]
         with connection.cursor() as cur:
@@ -239,6 +260,42 @@ def fill_to(world: dict, size: int) -> dict:
         "vacuum_seconds": round(time.perf_counter() - t, 1),
         "table_size": table_size,
     }
+
+
+def save_world(path: Path, db_name: str, world: dict, real: dict) -> None:
+    """What a later `--reuse` run needs to ask the same questions of the same database."""
+    issuer = world["issuer"]
+    state = {
+        "database": db_name,
+        "token": world["token"],
+        "type_code": world["type_code"],
+        "issuer": {"pk": issuer.pk, "name": issuer.name, "credit_code": issuer.credit_code},
+        "real": real,
+    }
+    path.write_text(json.dumps(state, ensure_ascii=False))
+
+
+def load_world(path: Path, db_name: str, args) -> tuple[dict | None, dict | None]:
+    """The world saved by an earlier run on this database (its token's expiry moved on), or
+    (None, None) when there is none to reuse."""
+    from django.db import connection
+    from django.utils import timezone
+    from oauth2_provider.models import get_access_token_model
+
+    if not path.exists() or "licences_licence" not in connection.introspection.table_names():
+        return None, None
+    state = json.loads(path.read_text())
+    if state.get("database") != db_name or len(state["real"]["identifiers"]) != args.real:
+        return None, None
+    get_access_token_model().objects.filter(token=state["token"]).update(
+        expires=timezone.now() + dt.timedelta(hours=12)
+    )
+    world = {
+        "issuer": SimpleNamespace(**state["issuer"]),
+        "token": state["token"],
+        "type_code": state["type_code"],
+    }
+    return world, state["real"]
 
 
 # --- The server and the loads -------------------------------------------------------------
@@ -289,6 +346,7 @@ def check_answer(load: str, status: int, body: bytes) -> None:
     ok = {
         "query": lambda d: len(d.get("licences", [])) == 1,
         "verify": lambda d: d.get("valid") is True,
+        "verify_base": lambda d: d.get("valid") is True,
         "verify_nolog": lambda d: d.get("valid") is True,
         "bare": lambda d: "identifier" in d,
     }[load](doc)
@@ -315,30 +373,54 @@ def usage_rows() -> int:
         return cur.fetchone()[0]
 
 
+def start_baseline(args, out_dir: Path, probe: str):
+    """granian serving the earlier checkout in `--baseline` (its own code and bench views, the
+    same database and settings): `identity.start_server` with its root pointed there."""
+    root = Path(args.baseline).resolve()
+    if (
+        not (root / "tongban" / "wsgi.py").exists()
+        or not (root / "bench" / "bench_licenses_urls.py").exists()
+    ):
+        sys.exit(f"--baseline {root}: not a checkout of the project (tongban/wsgi.py, bench/)")
+    saved = identity.ROOT, identity.BENCH
+    identity.ROOT, identity.BENCH = root, root / "bench"
+    try:
+        return start_server(
+            args.workers, out_dir / "licenses_baseline_server.log", probe, settings="bench_licenses_settings"
+        )
+    finally:
+        identity.ROOT, identity.BENCH = saved
+
+
 def measure(world: dict, real: dict, args, size_facts: dict, out_dir: Path) -> dict:
-    reqs = {load: requests_for(load, world, real, args.seed) for load in LOADS}
+    loads = loads_of(args)
+    reqs = {load: requests_for(load.removesuffix("_base"), world, real, args.seed) for load in loads}
+    probe = f"/bench/bare/{real['identifiers'][0]}/"
     server, port = start_server(
-        args.workers,
-        out_dir / "licenses_server.log",
-        f"/bench/bare/{real['identifiers'][0]}/",
-        settings="bench_licenses_settings",
+        args.workers, out_dir / "licenses_server.log", probe, settings="bench_licenses_settings"
     )
+    ports = dict.fromkeys(loads, port)
+    base_server = None
     rng = random.Random(args.seed)
-    samples: dict[str, list[dict]] = {load: [] for load in LOADS}
+    samples: dict[str, list[dict]] = {load: [] for load in loads}
     logged_before = usage_rows()
     logged_requests = 0
     try:
-        for load in LOADS:
-            check_answers(load, port, reqs[load])
+        if args.baseline:
+            base_server, ports["verify_base"] = start_baseline(args, out_dir, probe)
+        for load in loads:
+            check_answers(load, ports[load], reqs[load])
             if load in LOGGED:
                 logged_requests += 1
-        for load in LOADS:  # warm-up
-            r = run_load(load, port, reqs[load], seconds=0.5, connections=args.connections)
+        for load in loads:  # warm-up
+            r = run_load(load, ports[load], reqs[load], seconds=0.5, connections=args.connections)
             logged_requests += r["requests"] + args.connections if load in LOGGED else 0
         for i in range(1, args.rounds + 1):
             line = []
-            for load in rng.sample(LOADS, len(LOADS)):
-                r = run_load(load, port, reqs[load], seconds=args.seconds, connections=args.connections)
+            for load in rng.sample(loads, len(loads)):
+                r = run_load(
+                    load, ports[load], reqs[load], seconds=args.seconds, connections=args.connections
+                )
                 samples[load].append(r)
                 if load in LOGGED:
                     logged_requests += r["requests"] + args.connections  # + each thread's warm-up request
@@ -346,15 +428,22 @@ def measure(world: dict, real: dict, args, size_facts: dict, out_dir: Path) -> d
             print(f"  round {i}/{args.rounds}: " + ", ".join(line), flush=True)
     finally:
         stop_server(server)
+        if base_server is not None:
+            stop_server(base_server)
     logged = usage_rows() - logged_before
     stats = tabulate(samples)
     stats["usage_log"] = {"requests_logged": logged_requests, "rows_written": logged}
     return stats | {"library": size_facts}
 
 
+def loads_of(args) -> tuple[str, ...]:
+    """The loads of a run: `verify_base` (the baseline checkout's verify) when there is one."""
+    return (*LOADS[:2], "verify_base", *LOADS[2:]) if args.baseline else LOADS
+
+
 def tabulate(samples: dict[str, list[dict]]) -> dict:
     out = {}
-    for load in LOADS:
+    for load in samples:
         runs = samples[load]
         lat = [x for r in runs for x in r["latencies_ms"]]
         n = sum(r["requests"] for r in runs)
@@ -369,9 +458,12 @@ def tabulate(samples: dict[str, list[dict]]) -> dict:
             "p99_ms": round(percentile(lat, 99), 2),
             "max_ms": round(max(lat), 2),
         }
-    for load in LOADS[:-1]:
-        out[load]["rps_over_bare"] = round(out[load]["rps"] / out["bare"]["rps"], 3)
+    for load in samples:
+        if load != "bare":
+            out[load]["rps_over_bare"] = round(out[load]["rps"] / out["bare"]["rps"], 3)
     out["verify"]["rps_over_nolog"] = round(out["verify"]["rps"] / out["verify_nolog"]["rps"], 3)
+    if "verify_base" in out:
+        out["verify"]["rps_over_base"] = round(out["verify"]["rps"] / out["verify_base"]["rps"], 2)
     return out
 
 
@@ -383,7 +475,7 @@ def print_table(results: dict) -> None:
     print(head)
     print("-" * len(head))
     for size, stats in results.items():
-        for load in LOADS:
+        for load in (name for name in stats if name not in ("usage_log", "library")):
             s = stats[load]
             ratio = f"{s['rps_over_bare']:.3f}x" if "rps_over_bare" in s else "1x"
             spread = f"{s['rps_round_min']:.0f}-{s['rps_round_max']:.0f}"
@@ -404,24 +496,31 @@ def main() -> None:
     if sizes != sorted(sizes) or sizes[0] < args.real:
         sys.exit("--sizes must be ascending and at least --real")
     started = dt.datetime.now().astimezone()
-    db_name = prepare_database(url)
+    out_path = Path(args.out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    state_path = out_path.parent / "licenses_world.json"
+    db_name = prepare_database(url, reuse=args.reuse)
 
     import django
 
     django.setup()
     t = time.perf_counter()
-    world = build_world(args.seed)
-    print(
-        f"database {db_name}: regions, 2 departments, 5 licence types, 1 grant, 1 client ({time.perf_counter() - t:.1f}s)"
-    )
-    real = import_real(world, args.real, args.seed)
+    world, real = load_world(state_path, db_name, args) if args.reuse else (None, None)
+    if world is None:
+        world = build_world(args.seed)
+        print(
+            f"database {db_name}: regions, 2 departments, 5 licence types, 1 grant, 1 client "
+            f"({time.perf_counter() - t:.1f}s)"
+        )
+        real = import_real(world, args.real, args.seed)
+        save_world(state_path, db_name, world, real)
+    else:
+        print(f"database {db_name} reused with its world ({state_path})")
     verdict = "meets" if real["rate"] >= TARGET_IMPORT_RATE else "MISSES"
     print(
         f"bulk import: {real['imported']} licences in {real['batches']} batch seals, {real['seconds']} s = "
         f"{real['rate']:,.0f}/s ({verdict} the {TARGET_IMPORT_RATE:,.0f}/s target)"
     )
-    out_path = Path(args.out)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict] = {}
     load_before = os.getloadavg()
     for size in sizes:
@@ -437,8 +536,9 @@ def main() -> None:
     print_table(results)
     print("(query = POST /api/v1/licences/query → annotated copy, logged; verify = GET .../verify, logged;")
     print(
-        " verify_nolog = the same verification without the log; bare = one indexed lookup, same middleware)"
+        " verify_nolog = the same verification without the log; bare = one indexed lookup, same middleware;"
     )
+    print(" verify_base = GET .../verify served by the --baseline checkout, same database, same rounds)")
     last = results[str(sizes[-1])]["verify"]
     ok = last["rps"] >= TARGET_VERIFY_RPS and last["p99_ms"] <= TARGET_VERIFY_P99_MS
     print(
