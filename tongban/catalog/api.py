@@ -57,7 +57,7 @@ def list_items(request, params: Query[ItemQuery]):
         "count_exact": total.exact,
         "page": params.page,
         "page_size": queries.PAGE_SIZE,
-        "items": [presenters.summary(i) for i in page],
+        "items": [presenters.summary(i) for i in queries.mark_exempt_counts(page)],
     }
 
 

@@ -6,7 +6,8 @@ Rules (GB/T 39046 elements and the reform rules):
 - fully online (全程网办) => 0 on-site visits;  visits > 0 => a reason;
 - a fee => a fee basis;
 - 即办件 <=> promised limit "immediate" (0);
-- enumerations from the national code tables.
+- enumerations from the national code tables;
+- the result's e-licence type code (when given) in the GB/T 36904 shape.
 """
 
 from __future__ import annotations
@@ -73,6 +74,24 @@ def check_implementation_code(
         problems.append(FieldProblem(field, f"实施编码第19位（{m['level']}）与行使层级（{level}）不一致"))
     problems += check_basic_code(m["basic"], field=field)
     return problems
+
+
+LICENCE_TYPE_CODE_LENGTH = 21
+
+
+def check_licence_type_code(code: str, *, field: str) -> list[FieldProblem]:
+    """A GB/T 36904 licence type code (blank is allowed): the defining body's 18-character
+    credit code and a 3-digit sequence, the shape the e-licence library registers types under."""
+    if not code:
+        return []
+    if len(code) != LICENCE_TYPE_CODE_LENGTH or not code[18:].isdigit() or code != code.upper():
+        return [
+            FieldProblem(field, "电子证照类型代码应为21位：定义机构的18位统一社会信用代码（大写）加3位顺序码")
+        ]
+    result = check_credit_code(code[:18])
+    if not result:
+        return [FieldProblem(field, f"电子证照类型代码前18位（定义机构代码）：{result.reason}")]
+    return []
 
 
 def embedded_basic_code(impl_code: str) -> str | None:
@@ -148,6 +167,9 @@ def check_implementation_item(data: dict, *, department_credit_code: str | None)
         "delivery_methods", data.get("delivery_methods", []), DeliveryMethod, "送达方式", required=False
     )
     problems += check_basic_code(data.get("basic_code", ""), field="basic_code")
+    problems += check_licence_type_code(
+        str(data.get("result_license_type_code") or ""), field="result_license_type_code"
+    )
     problems += check_implementation_code(
         data.get("code", ""), department_credit_code=department_credit_code, level=data.get("level")
     )

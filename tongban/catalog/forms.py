@@ -36,6 +36,7 @@ SCALAR_FIELDS = (
     "consult_phone",
     "complaint_phone",
     "result_name",
+    "result_license_type_code",
     "result_sample",
     "online_url",
 )
@@ -83,6 +84,12 @@ class ItemForm(forms.Form):
     consult_phone = forms.CharField(label=_("咨询电话"), max_length=60)
     complaint_phone = forms.CharField(label=_("监督投诉电话"), max_length=60)
     result_name = forms.CharField(label=_("审批结果名称"), max_length=200, required=False)
+    result_license_type_code = forms.CharField(
+        label=_("审批结果电子证照类型代码"),
+        max_length=40,
+        required=False,
+        help_text=_("填写后，以“出证”办结时自动向电子证照库签发该类证照"),
+    )
     result_sample = forms.CharField(
         label=_("审批结果样本"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )

@@ -161,6 +161,12 @@ class ImplementationItem(Versioned):
     complaint_phone = models.CharField(_("监督投诉电话"), max_length=60)
     faqs = models.JSONField(_("常见问题"), default=list, help_text=_("[{q, a}]"))
     result_name = models.CharField(_("审批结果名称"), max_length=200, blank=True)
+    result_license_type_code = models.CharField(
+        _("审批结果电子证照类型代码"),
+        max_length=40,
+        blank=True,
+        help_text=_("填写后，以“出证”办结时自动向电子证照库签发该类证照"),
+    )
     result_sample = models.TextField(_("审批结果样本"), blank=True)
     online_url = models.CharField(_("网上办理地址"), max_length=300, blank=True)
     popularity = models.PositiveIntegerField(_("热度"), default=0)

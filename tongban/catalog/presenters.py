@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tongban.core.queries import display_code
 
+from . import queries
 from .enums import CaseType, DeliveryMethod, ExerciseLevel, HandlingForm, ItemType, OnlineDepth, ServiceObject
 from .models import ImplementationItem
 
@@ -36,10 +37,13 @@ def summary(item: ImplementationItem) -> dict:
         "is_online": item.is_online,
         "fully_online": item.fully_online,
         "version": item.version,
+        "exempt_materials": item.exempt_materials,  # set by queries.mark_exempt_counts
     }
 
 
 def guide(item: ImplementationItem) -> dict:
+    if not hasattr(item, "exempt_materials"):
+        queries.mark_exempt_materials(item)
     return {
         **{
             f: getattr(item, f)
@@ -69,6 +73,7 @@ def guide(item: ImplementationItem) -> dict:
                 "complaint_phone",
                 "faqs",
                 "result_name",
+                "result_license_type_code",
                 "result_sample",
                 "is_online",
                 "at_most_once",
@@ -101,9 +106,11 @@ def guide(item: ImplementationItem) -> dict:
                 "license_type_name": m.license_type_name,
                 "spec": m.spec,
                 "note": m.note,
+                "exempt": m.exempt,
             }
             for m in item.materials.all()
         ],
+        "exempt_materials": item.exempt_materials,
         "handling_items": [
             {"code": h.code, "name": h.name, "kind": h.kind} for h in item.handling_items.all()
         ],

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 
 from tongban.core import queries as core_queries
 from tongban.core.errors import InvalidInput, NotFound
 from tongban.core.search import MAX_QUERY_CHARS, query_tokens
+from tongban.licences import queries as licence_queries
 
 from .checks import BASIC_CODE_RE, IMPL_CODE_RE, embedded_basic_code
 from .enums import HandlingList, ItemType, Status
@@ -196,6 +210,44 @@ def get_guide(code: str, *, version: int | None = None) -> ImplementationItem:
     if item is None:
         raise NotFound(f"没有找到编码为 {code} 的已发布事项")
     return item
+
+
+# --- 免提交: materials the e-licence library supplies ---------------------------------------
+
+
+def library_type_codes(codes: Iterable[str]) -> set[str]:
+    """Which of these licence type codes the e-licence library holds (one query; none when no
+    code is given). A material mapped to one of them need not be submitted (免提交)."""
+    codes = {c for c in codes if c}
+    return licence_queries.known_type_codes(codes) if codes else set()
+
+
+def mark_exempt_materials(item: ImplementationItem) -> ImplementationItem:
+    """Set `exempt` on each material of a guide and `exempt_materials`, how many are 免提交, on
+    the item. Materials a guide has not prefetched (as `get_guide` does) are fetched once here,
+    so the marks stay on what `item.materials.all()` returns."""
+    prefetch_related_objects([item], Prefetch("materials", queryset=Material.objects.order_by("order", "id")))
+    materials = list(item.materials.all())
+    known = library_type_codes(m.license_type_code for m in materials)
+    for m in materials:
+        m.exempt = bool(m.license_type_code) and m.license_type_code in known
+    item.exempt_materials = sum(m.exempt for m in materials)
+    return item
+
+
+def mark_exempt_counts(items: Iterable[ImplementationItem]) -> list[ImplementationItem]:
+    """Set `exempt_materials` on each item of a result page: one query for the page's mapped
+    materials and one look-up in the library, whatever the page's size."""
+    items = list(items)
+    rows: list[tuple[int, str]] = []
+    if items:
+        mapped = Material.objects.filter(item_id__in=[i.pk for i in items]).exclude(license_type_code="")
+        rows = list(mapped.values_list("item_id", "license_type_code"))
+    known = library_type_codes(code for _, code in rows)
+    counts = Counter(item_id for item_id, code in rows if code in known)
+    for item in items:
+        item.exempt_materials = counts[item.pk]
+    return items
 
 
 def item_versions(code: str) -> QuerySet[ImplementationItem]:

@@ -21,6 +21,7 @@ class ItemSummary(Schema):
     is_online: bool
     fully_online: bool
     version: int
+    exempt_materials: int  # materials the e-licence library supplies (免提交)
 
 
 class ItemPage(Schema):
@@ -44,6 +45,7 @@ class MaterialOut(Schema):
     license_type_name: str
     spec: str
     note: str
+    exempt: bool  # its licence type is in the e-licence library: need not be submitted (免提交)
 
 
 class HandlingItemOut(Schema):
@@ -97,8 +99,10 @@ class Guide(Schema):
     complaint_phone: str
     faqs: list[dict]
     result_name: str
+    result_license_type_code: str  # GB/T 36904 type issued when a case ends with a licence (出证)
     result_sample: str
     materials: list[MaterialOut]
+    exempt_materials: int  # how many materials the e-licence library supplies (免提交)
     handling_items: list[HandlingItemOut]
     is_online: bool
     at_most_once: bool

@@ -7,6 +7,7 @@ Published versions are never changed: `do_new_version` copies one into a new dra
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -58,6 +59,7 @@ IMPL_FIELDS = (
     "complaint_phone",
     "faqs",
     "result_name",
+    "result_license_type_code",
     "result_sample",
     "online_url",
     "popularity",
@@ -94,6 +96,7 @@ IMPL_DEFAULTS = {
     "places": [],
     "faqs": [],
     "result_name": "",
+    "result_license_type_code": "",
     "result_sample": "",
     "online_url": "",
     "popularity": 0,
@@ -332,6 +335,63 @@ def do_update_draft(
         actor=actor, action="catalog.item.update", obj=item, data={"code": item.code, "changed": changed}
     )
     return item
+
+
+def do_set_result_licence_type(*, actor, item_ids: list[int], type_code: str) -> int:
+    """Configure, in place, the e-licence type issued when these current items' cases end with
+    a licence (出证). Configuration, not guide content: no new version. Open drafts and reviews
+    of the same items that still carry the old value follow, so publishing them keeps it. Blank
+    clears. One audit event per changed item; returns how many changed (0 when all had it)."""
+    type_code = str(type_code or "").strip().upper()
+    _raise(checks.check_licence_type_code(type_code, field="type_code"), "审批结果电子证照类型")
+    try:
+        ids = sorted({int(i) for i in item_ids})
+    except (TypeError, ValueError):
+        raise InvalidInput.field("item_ids", "应为事项编号（整数）的列表") from None
+    with transaction.atomic(), audit.batch():
+        items = list(ImplementationItem.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        found = {i.pk for i in items if i.is_current}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise InvalidInput.field(
+                "item_ids", f"事项 {'、'.join(map(str, missing[:10]))} 不存在或不是当前发布版本"
+            )
+        for item in items:
+            if not permissions.may_edit(actor, item.department_id):
+                raise Forbidden("只能配置本部门的事项")
+        changed = [i for i in items if i.result_license_type_code != type_code]
+        by_before: dict[str, list[ImplementationItem]] = defaultdict(list)
+        for item in changed:
+            by_before[item.result_license_type_code].append(item)
+        followed: dict[str, list[int]] = defaultdict(list)
+        for before, group in by_before.items():
+            open_versions = ImplementationItem.objects.filter(
+                code__in=[i.code for i in group],
+                status__in=[Status.DRAFT, Status.IN_REVIEW],
+                result_license_type_code=before,
+            )
+            for code, version in open_versions.order_by("version").values_list("code", "version"):
+                followed[code].append(version)
+            open_versions.update(result_license_type_code=type_code)
+            # Published rows refuse save(); this field is configuration, so it is set in place.
+            ImplementationItem.objects.filter(pk__in=[i.pk for i in group]).update(
+                result_license_type_code=type_code
+            )
+            for item in group:
+                audit.record(
+                    actor=actor,
+                    action="catalog.item.result_licence_type",
+                    obj=item,
+                    data={
+                        "code": item.code,
+                        "version": item.version,
+                        "from": before,
+                        "to": type_code,
+                        "open_versions": followed[item.code],
+                    },
+                )
+                item.result_license_type_code = type_code
+    return len(changed)
 
 
 # --- Workflow (shared by basic and implementation items) ----------------------------------
@@ -601,8 +661,16 @@ def do_import_items(
     region_names = dict(core_queries.region_full_names())
     codes = [b.data["code"] for b in bundles]
     latest: dict[str, int] = {}
-    for code, version in ImplementationItem.objects.filter(code__in=codes).values_list("code", "version"):
+    # The result's licence type is configuration (do_set_result_licence_type), not guide content:
+    # a file that does not carry it keeps the current version's.
+    result_types: dict[str, str] = {}
+    rows = ImplementationItem.objects.filter(code__in=codes).values_list(
+        "code", "version", "is_current", "result_license_type_code"
+    )
+    for code, version, is_current, result_type in rows:
         latest[code] = max(latest.get(code, 0), version)
+        if is_current and result_type:
+            result_types[code] = result_type
     ImplementationItem.objects.filter(code__in=codes, status__in=[Status.DRAFT, Status.IN_REVIEW]).delete()
     counts = {"created": 0, "new_versions": 0}
     user = _user(actor)
@@ -621,6 +689,8 @@ def do_import_items(
                 version=latest.get(b.data["code"], 0) + 1,
                 actor_user=user,
             )
+            if "result_license_type_code" not in b.data:
+                item.result_license_type_code = result_types.get(item.code, "")
             counts["new_versions" if b.data["code"] in latest else "created"] += 1
             if publish:
                 item.status, item.is_current, item.published_at, item.reviewed_by = (

@@ -61,7 +61,7 @@ def workbench(request):
 
 @staff_required
 def item_detail(request, pk: int):
-    item = _visible_item(request, pk)
+    item = queries.mark_exempt_materials(_visible_item(request, pk))
     return render(
         request,
         "catalog/item_detail.html",

@@ -7,6 +7,10 @@ from tongban.catalog.models import HandlingItem, ImplementationItem, Material
 from tongban.catalog.testing import SYSTEM, ensure_regions, make_basic_item, make_department
 from tongban.core import queries as core_queries
 from tongban.core.models import AuditEvent, Region
+from tongban.licences import services as licence_services
+
+# The licence type of make_item's second material (营业执照, the market regulator's type 001).
+LIBRARY_TYPE = "11100000000013338W001"
 
 
 def make_staff(username: str, *roles: str, department=None):
@@ -74,3 +78,10 @@ def reviewer(dept):
 @pytest.fixture
 def admin(db):
     return make_staff("admin", "platform_admin")
+
+
+@pytest.fixture
+def library_type(db):
+    """The e-licence library holds the 营业执照 type, registered through the licences services."""
+    licence_services.do_seed_standard_types(actor=SYSTEM, codes={"营业执照": LIBRARY_TYPE})
+    return LIBRARY_TYPE

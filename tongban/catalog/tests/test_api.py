@@ -68,6 +68,7 @@ def test_list_items(client, licence, social):
         "is_online": True,
         "fully_online": True,
         "version": 1,
+        "exempt_materials": 0,
     }
     assert [(i["code"], i["item_type"], i["department"], i["region"]) for i in body["items"]] == [
         (licence.code, "01", "武汉市市场监督管理局", "420100"),
@@ -123,10 +124,11 @@ def test_the_list_runs_a_bounded_number_of_queries(client, dept, licence, django
     for n in range(30):
         basic = make_basic_item(code=f"4220{n + 1:05d}000", name=f"登记事项{n}", item_type="20")
         make_item(dept, basic)
-    with django_assert_max_num_queries(4):
+    # + 2 for 免提交: the page's mapped materials, then one look-up in the e-licence library.
+    with django_assert_max_num_queries(6):
         body = get(client, ITEMS, q="登记事项", region="420100", department=str(dept.pk), item_type="20")[1]
     assert (body["count"], len(body["items"])) == (30, 20)
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(4):
         assert get(client, ITEMS)[1]["count"] == 31
 
 
@@ -235,6 +237,7 @@ def test_the_whole_guide(client, licence):
         "complaint_phone": "12345",
         "faqs": [{"q": "可以网上办理吗？", "a": "可以，全程网办。"}],
         "result_name": "企业营业执照核发决定书",
+        "result_license_type_code": "",
         "result_sample": "见样本",
         "materials": [
             {
@@ -250,6 +253,7 @@ def test_the_whole_guide(client, licence):
                 "license_type_name": "",
                 "spec": "",
                 "note": "",
+                "exempt": False,
             },
             {
                 "name": "营业执照",
@@ -264,13 +268,28 @@ def test_the_whole_guide(client, licence):
                 "license_type_name": "营业执照",
                 "spec": "",
                 "note": "",
+                "exempt": False,  # the library holds no 营业执照 type here (see the test below)
             },
         ],
+        "exempt_materials": 0,
         "handling_items": [{"code": code + "001", "name": "企业营业执照核发（设立）", "kind": "new"}],
         "is_online": True,
         "at_most_once": True,
         "zero_visit": True,
     }
+
+
+def test_a_material_whose_licence_type_the_library_holds_is_exempt(client, licence, library_type):
+    guide = get(client, f"{ITEMS}/{licence.code}")[1]
+    assert guide["exempt_materials"] == 1
+    assert [(m["name"], m["exempt"]) for m in guide["materials"]] == [("申请书", False), ("营业执照", True)]
+    listed = get(client, ITEMS)[1]["items"]
+    assert [(i["code"], i["exempt_materials"]) for i in listed] == [(licence.code, 1)]
+
+
+def test_the_result_licence_type_is_in_the_guide(client, licence, library_type):
+    services.do_set_result_licence_type(actor=SYSTEM, item_ids=[licence.pk], type_code=library_type)
+    assert get(client, f"{ITEMS}/{licence.code}")[1]["result_license_type_code"] == library_type
 
 
 def test_guide_versions(client, licence):
@@ -288,7 +307,7 @@ def test_guide_versions(client, licence):
 
 
 def test_the_guide_runs_a_bounded_number_of_queries(client, licence, django_assert_max_num_queries):
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):  # the guide's three, and one look-up in the library
         assert get(client, f"{ITEMS}/{licence.code}")[0] == 200
 
 

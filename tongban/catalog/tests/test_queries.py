@@ -499,3 +499,65 @@ def test_search_rows_follow_the_current_versions_and_reindex_repairs_them(cat):
     assert (report["rows"], report["rebuilt"]) == (5, 1)
     assert search(q="营业执照") == (3, codes(cat, "wh", "hs", "jx"))
     assert services.do_reindex_search(actor="system:test")["rebuilt"] == 0
+
+
+# --- 免提交: materials the e-licence library supplies ----------------------------------------
+
+TWO_MAPPED = [
+    {"name": "申请书", "originals": 1},
+    {"name": "营业执照", "source": "2", "copies": 1, "license_type_code": "11100000000013338W001"},
+    {"name": "结婚证", "source": "2", "copies": 1, "license_type_code": "111000000000131710001"},
+]
+
+
+@pytest.fixture
+def mapped(dept, basic):
+    """A current item with two materials mapped to licence types and one that is not."""
+    return make_item(dept, basic, materials=TWO_MAPPED)
+
+
+def test_a_material_counts_when_the_library_holds_its_type(mapped, library_type):
+    guide = queries.mark_exempt_materials(queries.get_guide(mapped.code))
+    assert guide.exempt_materials == 1
+    assert [(m.name, m.exempt) for m in guide.materials.all()] == [
+        ("申请书", False),
+        ("营业执照", True),
+        ("结婚证", False),
+    ]
+
+
+def test_no_material_counts_when_the_library_holds_none_of_the_types(mapped):
+    guide = queries.mark_exempt_materials(queries.get_guide(mapped.code))
+    assert guide.exempt_materials == 0
+    assert [m.exempt for m in guide.materials.all()] == [False, False, False]
+
+
+def test_a_guide_without_mapped_materials_asks_the_library_nothing(dept, basic, django_assert_num_queries):
+    item = make_item(dept, basic, materials=[{"name": "申请书", "originals": 1}])
+    guide = queries.get_guide(item.code)
+    with django_assert_num_queries(0):
+        assert queries.mark_exempt_materials(guide).exempt_materials == 0
+
+
+def test_a_result_page_is_counted_in_two_queries(dept, library_type, django_assert_num_queries):
+    items = []
+    for n in range(12):
+        basic = make_basic_item(code=f"4220{n + 1:05d}000", name=f"证照事项{n}", item_type="20")
+        materials = TWO_MAPPED if n % 3 == 0 else [{"name": "申请书", "originals": 1}]
+        items.append(make_item(dept, basic, materials=materials, popularity=100 - n))
+    _, page = queries.search_items(SearchFilters(q="证照事项"))
+    with django_assert_num_queries(2):  # the page's mapped materials, then one look-up in the library
+        counted = queries.mark_exempt_counts(page)
+    assert [(i.code, i.exempt_materials) for i in counted] == [
+        (item.code, 1 if n % 3 == 0 else 0) for n, item in enumerate(items)
+    ]
+
+
+def test_an_empty_page_is_counted_without_queries(db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert queries.mark_exempt_counts([]) == []
+
+
+def test_an_item_without_prefetched_materials_is_marked_too(mapped, library_type):
+    item = queries.mark_exempt_materials(type(mapped).objects.get(pk=mapped.pk))
+    assert (item.exempt_materials, [m.exempt for m in item.materials.all()]) == (1, [False, True, False])

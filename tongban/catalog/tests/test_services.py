@@ -579,3 +579,139 @@ def test_import_permissions(editor, other_dept, dept, basic):
     with pytest.raises(Forbidden):
         services.do_import_items(actor=other, bundles=[bundle(dept, basic)])
     assert counts() == before
+
+
+# --- The result's e-licence type (configuration set in place, no new version) ----------------
+
+RESULT_TYPE = "11100000000013338W001"
+OTHER_TYPE = "111000000000131710001"
+
+
+def result_types(*items) -> list[tuple[int, str]]:
+    return [(i.version, fresh(i).result_license_type_code) for i in items]
+
+
+def result_events() -> list[tuple[str, str, dict]]:
+    rows = AuditEvent.objects.filter(action="catalog.item.result_licence_type").order_by("pk")
+    return [(e.actor, e.object_id, e.data) for e in rows]
+
+
+def test_set_the_result_licence_type_in_place(admin, dept, basic):
+    first = make_item(dept, basic)
+    second = make_item(dept, make_basic_item(name="食品经营许可证核发"))
+    changed = services.do_set_result_licence_type(
+        actor=admin, item_ids=[second.pk, first.pk, first.pk], type_code=" 11100000000013338w001 "
+    )
+    assert changed == 2
+    assert result_types(first, second) == [(1, RESULT_TYPE), (1, RESULT_TYPE)]
+    assert (state(first), state(second)) == ((Status.PUBLISHED, True, 1), (Status.PUBLISHED, True, 1))
+    assert queries.get_guide(first.code).result_license_type_code == RESULT_TYPE
+    assert result_events() == [
+        (
+            audit.actor_label(admin),
+            str(item.pk),
+            {"code": item.code, "version": 1, "from": "", "to": RESULT_TYPE, "open_versions": []},
+        )
+        for item in (first, second)
+    ]
+
+
+def test_setting_it_again_changes_nothing_and_writes_no_audit(dept, basic):
+    item = make_item(dept, basic)
+    assert services.do_set_result_licence_type(actor=SYSTEM, item_ids=[item.pk], type_code=RESULT_TYPE) == 1
+    before = (counts(), list(ImplementationItem.objects.values()))
+    assert services.do_set_result_licence_type(actor=SYSTEM, item_ids=[item.pk], type_code=RESULT_TYPE) == 0
+    assert (counts(), list(ImplementationItem.objects.values())) == before
+
+
+def test_a_blank_code_clears_it(dept, basic):
+    item = make_item(dept, basic)
+    services.do_set_result_licence_type(actor=SYSTEM, item_ids=[item.pk], type_code=RESULT_TYPE)
+    assert services.do_set_result_licence_type(actor=SYSTEM, item_ids=[item.pk], type_code="") == 1
+    assert result_types(item) == [(1, "")]
+    assert result_events()[-1][2] == {
+        "code": item.code,
+        "version": 1,
+        "from": RESULT_TYPE,
+        "to": "",
+        "open_versions": [],
+    }
+
+
+@pytest.mark.parametrize(
+    "type_code",
+    [
+        "11100000000013338W",  # the ministry's code without the sequence
+        "11100000000013338W0011",  # 22 characters
+        "11100000000013338WABC",  # the sequence is not digits
+        "11100000000013338X001",  # a wrong check character
+    ],
+)
+def test_a_bad_code_names_type_code_and_changes_nothing(dept, basic, type_code):
+    item = make_item(dept, basic)
+    before = (counts(), list(ImplementationItem.objects.values()))
+    with pytest.raises(InvalidInput) as exc:
+        services.do_set_result_licence_type(actor=SYSTEM, item_ids=[item.pk], type_code=type_code)
+    assert [p.field for p in exc.value.problems] == ["type_code"]
+    assert (counts(), list(ImplementationItem.objects.values())) == before
+
+
+def test_only_current_items_are_configured_and_nothing_changes_otherwise(dept, basic):
+    current = make_item(dept, basic)
+    draft = make_item(dept, make_basic_item(name="食品经营许可证核发"), publish=False)
+    before = (counts(), list(ImplementationItem.objects.values()))
+    for ids in ([current.pk, draft.pk], [current.pk, 999_999], ["x"]):
+        with pytest.raises(InvalidInput) as exc:
+            services.do_set_result_licence_type(actor=SYSTEM, item_ids=ids, type_code=RESULT_TYPE)
+        assert [p.field for p in exc.value.problems] == ["item_ids"], ids
+    assert (counts(), list(ImplementationItem.objects.values())) == before
+
+
+def test_only_the_department_or_admins_configure_it(editor, other_dept, dept, basic):
+    ours = make_item(dept, basic)
+    theirs = make_item(other_dept, make_basic_item(name="食品经营许可证核发"))
+    before = (counts(), list(ImplementationItem.objects.values()))
+    with pytest.raises(Forbidden):
+        services.do_set_result_licence_type(
+            actor=editor, item_ids=[ours.pk, theirs.pk], type_code=RESULT_TYPE
+        )
+    assert (counts(), list(ImplementationItem.objects.values())) == before
+    assert services.do_set_result_licence_type(actor=editor, item_ids=[ours.pk], type_code=RESULT_TYPE) == 1
+
+
+def test_an_open_draft_follows_unless_it_was_given_its_own(dept, basic):
+    v1 = make_item(dept, basic)
+    v2 = services.do_new_version(actor=SYSTEM, item=v1)
+    services.do_set_result_licence_type(actor=SYSTEM, item_ids=[v1.pk], type_code=RESULT_TYPE)
+    assert result_types(v1, v2) == [(1, RESULT_TYPE), (2, RESULT_TYPE)]
+    assert result_events()[-1][2]["open_versions"] == [2]
+    services.do_update_draft(actor=SYSTEM, item=v2, data={"result_license_type_code": OTHER_TYPE})
+    services.do_set_result_licence_type(actor=SYSTEM, item_ids=[v1.pk], type_code="")
+    assert result_types(v1, v2) == [(1, ""), (2, OTHER_TYPE)]  # the draft's own choice stays
+    services.do_submit_for_review(actor=SYSTEM, item=v2)
+    services.do_approve(actor=SYSTEM, item=v2)
+    assert queries.get_guide(v1.code).result_license_type_code == OTHER_TYPE
+
+
+def test_new_versions_and_imports_keep_it(dept, basic):
+    v1 = make_item(dept, basic)
+    services.do_set_result_licence_type(actor=SYSTEM, item_ids=[v1.pk], type_code=RESULT_TYPE)
+    v2 = services.do_new_version(actor=SYSTEM, item=v1)
+    assert result_types(v2) == [(2, RESULT_TYPE)]
+    ImplementationItem.objects.filter(pk=v2.pk).delete()
+    # A file without the field keeps the current version's; one that carries it sets it.
+    services.do_import_items(actor=SYSTEM, bundles=[bundle(dept, basic, promised_limit=3)], publish=True)
+    assert queries.get_guide(v1.code).result_license_type_code == RESULT_TYPE
+    with_field = bundle(dept, basic, result_license_type_code=OTHER_TYPE)
+    services.do_import_items(actor=SYSTEM, bundles=[with_field], publish=True)
+    assert queries.get_guide(v1.code).result_license_type_code == OTHER_TYPE
+
+
+def test_a_bad_result_licence_type_in_a_guide_names_the_field(dept, basic):
+    before = counts()
+    with pytest.raises(InvalidInput) as exc:
+        services.do_create_implementation_item(
+            actor=SYSTEM, bundle=bundle(dept, basic, result_license_type_code="营业执照")
+        )
+    assert [p.field for p in exc.value.problems] == ["result_license_type_code"]
+    assert counts() == before

@@ -204,3 +204,33 @@ def test_every_request_has_a_size_ceiling(client, settings):
     response = client.post("/api/v1/catalog/items", data=b"x" * 500, content_type="application/octet-stream")
     assert response.status_code == 413
     assert response.json()["code"] == "too_large"
+
+
+EXEMPT_BADGE = "1项材料免提交（电子证照库自动调取）"
+EXEMPT_MARK = "免提交·电子证照"
+
+
+def test_the_guide_shows_the_materials_the_library_supplies(client, setup, library_type):
+    client.force_login(setup["editor"])
+    page = client.get(reverse("catalog:item", args=[setup["draft"].pk])).content.decode()
+    assert (page.count(EXEMPT_BADGE), page.count(EXEMPT_MARK)) == (1, 1)
+
+
+def test_without_the_type_in_the_library_nothing_is_exempt(client, setup):
+    client.force_login(setup["editor"])
+    page = client.get(reverse("catalog:item", args=[setup["draft"].pk])).content.decode()
+    assert ("<td>营业执照</td>" in page, "免提交" in page) == (True, False)
+
+
+def test_the_editor_sets_the_result_licence_type_on_a_draft(client, setup, library_type):
+    draft = setup["draft"]
+    client.force_login(setup["editor"])
+    url = reverse("catalog:item_edit", args=[draft.pk])
+    bad = client.post(url, edit_payload(draft, result_license_type_code="营业执照"))
+    assert bad.status_code == 400
+    assert "电子证照类型代码应为21位" in bad.content.decode()
+    assert ImplementationItem.objects.get(pk=draft.pk).result_license_type_code == ""
+    assert client.post(url, edit_payload(draft, result_license_type_code=library_type)).status_code == 302
+    assert ImplementationItem.objects.get(pk=draft.pk).result_license_type_code == library_type
+    page = client.get(reverse("catalog:item", args=[draft.pk])).content.decode()
+    assert f"<code>{library_type}</code>" in page

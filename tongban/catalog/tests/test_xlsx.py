@@ -13,7 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tongban.accounts import services as account_services
-from tongban.catalog import xlsx
+from tongban.catalog import services, xlsx
 from tongban.catalog.models import ImplementationItem, Material
 from tongban.catalog.services import HANDLING_FIELDS, IMPL_FIELDS, MATERIAL_FIELDS
 from tongban.catalog.testing import SYSTEM, make_basic_item, make_department, make_item
@@ -201,8 +201,13 @@ def test_template_sheets_headers_and_validation():
     assert "实施主体统一社会信用代码 department_credit_code" in headers
     assert "行政区划代码 region_code" in headers
     assert "department_id" not in " ".join(headers) and "region_id" not in " ".join(headers)
+    # The result's licence type is configuration (services.do_set_result_licence_type), not guide
+    # content: no column yet, and an import keeps the current version's (test_services).
+    configuration = ("result_license_type_code",)
     expected = [
-        f for f in IMPL_FIELDS if f not in ("department_id", "region_id", "steps", "places", "faqs", "fees")
+        f
+        for f in IMPL_FIELDS
+        if f not in ("department_id", "region_id", "steps", "places", "faqs", "fees", *configuration)
     ]
     assert sorted(h.split()[-1] for h in headers) == sorted(
         [*expected, "department_credit_code", "region_code"]
@@ -281,6 +286,9 @@ def test_export_import_round_trip_reproduces_every_element():
         consult_phone="+86 27 1234",
         complaint_phone="-12345",
     )
+    # Configuration the file does not carry (no column): the import keeps the current version's.
+    services.do_set_result_licence_type(actor=SYSTEM, item_ids=[item.pk], type_code="11100000000013338W001")
+    item = ImplementationItem.objects.get(pk=item.pk)
     before = {i.code: snapshot(i) for i in (item, immediate)}
 
     result = xlsx.do_import_items_xlsx(actor=SYSTEM, source=export_bytes(), publish=True)
