@@ -1,5 +1,6 @@
-"""What the PDF tests share: reading a rendered PDF back as text with Debian's pdftotext
-(poppler-utils, installed by `make system-deps`); tests that need it are skipped without it."""
+"""What the PDF tests share: reading a rendered PDF back as text with Debian's pdftotext, and its
+QR codes with pdftoppm and zxing-cpp (poppler-utils, installed by `make system-deps`); tests that
+need them are skipped without it."""
 
 from __future__ import annotations
 
@@ -20,3 +21,20 @@ def pdf_text(pdf: bytes) -> str:
         check=True,
     )
     return out.stdout.decode()
+
+
+def pdf_qr_codes(pdf: bytes, *, dpi: int = 200) -> list[str]:
+    """The texts of the QR codes on a PDF's first page, as a phone would read them: the page is
+    rasterised by Debian's pdftoppm and scanned by zxing-cpp's decoder."""
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    out = subprocess.run(  # noqa: S603 - Debian's pdftoppm on a PDF we rendered
+        [shutil.which("pdftoppm") or "pdftoppm", "-png", "-r", str(dpi), "-singlefile", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    )
+    return [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(out.stdout)))]

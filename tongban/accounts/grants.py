@@ -4,16 +4,25 @@ recorded consent (帮办代办), and the acting context a person switches betwee
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from django.db import transaction
 from django.utils import timezone
 
 from tongban.core import audit
 from tongban.core.errors import Forbidden, InvalidInput, NotFound
-from tongban.core.identifiers import check_credit_code, normalize
+from tongban.core.identifiers import check_credit_code, new_credit_code, normalize
 
 from .checks import check_id_number, find_person_by_id_number, record_refusal
-from .enums import ActingKind, AssuranceLevel, ConsentMethod, HelperRelation, MandateRole, StaffRole
+from .enums import (
+    ActingKind,
+    AssuranceLevel,
+    ConsentMethod,
+    HelperRelation,
+    LegalPersonKind,
+    MandateRole,
+    StaffRole,
+)
 from .models import AgentConsent, LegalPerson, LegalPersonRecord, Mandate, User
 
 # --- Legal persons and mandates (法人与经办人) -----------------------------------------------------
@@ -51,6 +60,69 @@ def do_claim_legal_person(*, actor: User, credit_code: str) -> Mandate:
             audit.record(
                 actor=actor, action="accounts.mandate.legal_rep", obj=mandate, data={"credit_code": code}
             )
+    return mandate
+
+
+def _unused_credit_code(region_code: str) -> str:
+    rng = secrets.SystemRandom()
+    while True:
+        code = new_credit_code(rng, region=region_code)
+        if not LegalPersonRecord.objects.filter(credit_code=code).exists():
+            return code
+
+
+def do_register_new_legal_person(
+    *,
+    actor,
+    name: str,
+    kind: str,
+    legal_rep: User,
+    region_code: str,
+    established: dt.date,
+    credit_code: str = "",
+) -> Mandate:
+    """设立登记 has created an enterprise: record it in the legal-person register (法人库) under
+    a new unified social credit code (or the one the registrar gave), and link it to its legal
+    representative's account so they can act for it at once. The legal representative is a
+    real-name-verified person; the caller (the cases hook) has authorised the registration."""
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise InvalidInput.field("holder_name", "请填写新设立主体的名称（最长200字）")
+    if not legal_rep.id_number_index or legal_rep.assurance_level < AssuranceLevel.L2:
+        raise InvalidInput.field("holder_code", "法定代表人尚未完成实名认证，无法登记")
+    code = normalize(credit_code)
+    if code and not check_credit_code(code).ok:
+        raise InvalidInput.field("holder_code", "统一社会信用代码无效")
+    with transaction.atomic():
+        if code and LegalPersonRecord.objects.filter(credit_code=code).exists():
+            raise InvalidInput.field("holder_code", f"统一社会信用代码 {code} 已经登记")
+        code = code or _unused_credit_code(region_code)
+        record = LegalPersonRecord.objects.create(
+            credit_code=code,
+            name=name,
+            kind=LegalPersonKind(kind).value,
+            legal_rep_name=legal_rep.display_name,
+            legal_rep_id_index=legal_rep.id_number_index,
+            region_code=region_code[:6],
+            established=established,
+        )
+        lp = LegalPerson.objects.create(
+            credit_code=code,
+            name=name,
+            kind=record.kind,
+            legal_rep_name=record.legal_rep_name,
+            legal_rep_id_index=record.legal_rep_id_index,
+            region_id=region_code if len(region_code) == 12 else None,
+        )
+        mandate = Mandate.objects.create(
+            legal_person=lp, user=legal_rep, role=MandateRole.LEGAL_REP, all_items=True, granted_by=None
+        )
+        audit.record(
+            actor=actor, action="accounts.legal_register.create", obj=record, data={"credit_code": code}
+        )
+        audit.record(
+            actor=actor, action="accounts.mandate.legal_rep", obj=mandate, data={"credit_code": code}
+        )
     return mandate
 
 

@@ -15,7 +15,7 @@ from tongban.core.errors import NotFound
 from . import codes
 from .checks import mask_email
 from .enums import AccountKind, ActingKind
-from .models import AgentConsent, DeviceSession, LegalPerson, LoginAttempt, Mandate, User
+from .models import AgentConsent, DeviceSession, LegalPerson, LegalPersonRecord, LoginAttempt, Mandate, User
 
 
 def staff_department_id(user) -> int | None:
@@ -216,8 +216,17 @@ def holds_mandate(user, legal_person_id: int) -> bool:
     return _valid_now(Mandate.objects.filter(user=user, legal_person_id=legal_person_id)).exists()
 
 
+def legal_register_records(**filters):
+    """Rows of the legal-person register (法人库) matching `filters` (credit_code=, name=)."""
+    return LegalPersonRecord.objects.filter(**filters)
+
+
 def legal_person_summary(legal_person_id: int) -> dict:
-    lp = LegalPerson.objects.filter(pk=legal_person_id).values("id", "name", "credit_code").first()
+    lp = (
+        LegalPerson.objects.filter(pk=legal_person_id)
+        .values("id", "name", "credit_code", "legal_rep_name")
+        .first()
+    )
     if lp is None:
         raise NotFound("没有找到该法人")
     return lp

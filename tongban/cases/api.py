@@ -115,6 +115,7 @@ def detail(case) -> dict:
         "decision": case.decision,
         "decision_reason": case.decision_reason,
         "result_code": case.result_code,
+        "result_licence": case.result_licence,
         "concluded_at": case.concluded_at,
         "concluded_on_time": case.concluded_on_time,
         "delivery": case.delivery,
@@ -541,7 +542,11 @@ def conclude(request, number: str, payload: ConcludeIn):
     actor = staff_actor(request)
     return detail(
         services.do_conclude(
-            actor=actor, number=number, result_code=payload.result_code, idempotency_key=idem_key(request)
+            actor=actor,
+            number=number,
+            result_code=payload.result_code,
+            licence_face=payload.licence_face,
+            idempotency_key=idem_key(request),
         )
     )
 

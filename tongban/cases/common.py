@@ -345,17 +345,25 @@ def recompute_deadlines(case: Case) -> None:
     case.promised_due, case.statutory_due = promised.due, statutory.due
 
 
-def conclude_case(case: Case, actor, code: str) -> None:
+def conclude_case(case: Case, actor, code: str, *, licence: tuple[str, str] | None = None) -> None:
+    """办结 with `code`; `licence` is the (identifier, name) of the result licence issued."""
     before = case.state
     case.state, case.result_code, case.concluded_at = CaseState.CONCLUDED, code, timezone.now()
     case.concluded_on_time = case.promised_due is None or clock.today() <= case.promised_due
+    case.result_licence = licence[0] if licence else ""
     if code == ResultCode.RETURNED:
         case.state = CaseState.DELIVERED  # 退件: nothing to deliver
-    save_case(case, "state", "result_code", "concluded_at", "concluded_on_time")
-    record_event(
-        case, actor, "conclude", before=before, data={"result": code, "on_time": case.concluded_on_time}
-    )
-    notify(case, "已办结：" + ResultCode(code).label)
+    save_case(case, "state", "result_code", "concluded_at", "concluded_on_time", "result_licence")
+    data = {"result": code, "on_time": case.concluded_on_time}
+    note = ""
+    if licence:
+        data["licence"] = licence[0]
+        note = f"已签发电子证照：{licence[1]}（{licence[0]}）"
+    record_event(case, actor, "conclude", before=before, note=note, data=data)
+    text = "已办结：" + ResultCode(code).label
+    if licence:
+        text += f"。电子{licence[1]}已签发，可在“我的证照”查看、下载和出示"
+    notify(case, text)
 
 
 def resume_clock(case: Case, pause: ClockPause, actor) -> None:

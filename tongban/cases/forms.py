@@ -234,11 +234,59 @@ class StepForm(forms.Form):
 
 
 class ConcludeForm(forms.Form):
+    """办结; for an item whose result is a licence, the licence's face prefilled from the
+    application (`services.licence_draft`) for the officer to confirm or complete: fields
+    `lf_<key>`, passed on as `licence_face`. The service decides what is required."""
+
+    PREFIX = "lf_"
+    licence_title = ""
+
     result_code = forms.ChoiceField(
         label=_("办结结果"),
         choices=[("", _("按审批决定")), *ResultCode.choices],
         required=False,
     )
+
+    def __init__(self, *args, draft: services.LicenceDraft | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if draft is None:
+            return
+        title = gettext("以“出证”办结时签发电子%(name)s") % {"name": draft.type_name}
+        self.licence_title = title
+        if draft.new_entity:
+            self._add("holder_name", gettext("新设立主体名称"), draft.holder_name, 200)
+            self._add("holder_code", gettext("统一社会信用代码（空白则由平台赋码）"), draft.holder_code, 18)
+        for spec in draft.fields:
+            if spec["key"] == "credit_code" and draft.new_entity:
+                continue
+            self._add(spec["key"], spec["label"], spec["value"], spec.get("max_length") or 200, spec=spec)
+        if draft.needs_valid_until:
+            self._add("valid_until", gettext("有效期至"), draft.valid_until, 10, kind="date")
+
+    def _add(self, key: str, label: str, value: str, max_length: int, *, spec=None, kind: str = "") -> None:
+        kind = kind or (spec or {}).get("type", "text")
+        if kind == "choice":
+            field = forms.ChoiceField(choices=[("", "—"), *((c, c) for c in spec["choices"])], required=False)
+        elif kind == "textarea":
+            field = forms.CharField(
+                max_length=max_length, required=False, widget=forms.Textarea(attrs={"rows": 2})
+            )
+        else:
+            attrs = {"type": "date"} if kind == "date" else {}
+            field = forms.CharField(
+                max_length=max(max_length, 10), required=False, widget=forms.TextInput(attrs)
+            )
+        field.label = label
+        field.initial = value
+        self.fields[self.PREFIX + key] = field
+
+    def licence_face(self) -> dict | None:
+        face = {
+            name.removeprefix(self.PREFIX): (value or "").strip()
+            for name, value in self.cleaned_data.items()
+            if name.startswith(self.PREFIX)
+        }
+        return {k: v for k, v in face.items() if v} if face else None
 
 
 class DeliverForm(forms.Form):

@@ -14,7 +14,7 @@ from tongban.catalog import queries as catalog_queries
 from tongban.core.crypto import encrypt_personal
 from tongban.core.errors import Conflict, Forbidden, InvalidInput
 
-from . import clock, notices
+from . import clock, notices, results
 from .common import (
     MAX_EXTENSION_DAYS,
     STEP_FIELDS,
@@ -137,8 +137,17 @@ def _decide(case: Case, actor, decision: str, reason: str) -> None:
     notify(case, "审批决定：" + Decision(decision).label)
 
 
-def do_conclude(*, actor, number: str, result_code: str = "", idempotency_key: str = "") -> Case:
-    """办结 with the national result code (出证 / 准予 / 不予许可 ...); on time or not is recorded."""
+def do_conclude(
+    *,
+    actor,
+    number: str,
+    result_code: str = "",
+    licence_face: dict | None = None,
+    idempotency_key: str = "",
+) -> Case:
+    """办结 with the national result code (出证 / 准予 / 不予许可 ...); on time or not is recorded.
+    出证 of an item with a result licence type issues that licence into the holder's name
+    (`results`); `licence_face` confirms or completes its face."""
 
     def work() -> Case:
         case = lock_case(number)
@@ -149,7 +158,10 @@ def do_conclude(*, actor, number: str, result_code: str = "", idempotency_key: s
             raise InvalidInput.field("result_code", "办结结果代码不正确")
         if (case.decision == Decision.GRANT) != (code in (ResultCode.ISSUED, ResultCode.GRANTED)):
             raise InvalidInput.field("result_code", "办结结果与审批决定不一致")
-        conclude_case(case, actor, code)
+        if licence_face is not None and not isinstance(licence_face, dict):
+            raise InvalidInput.field("licence_face", "结果证照信息应为键值对")
+        licence = results.issue_result_licence(case, actor, code, licence_face)
+        conclude_case(case, actor, code, licence=licence)
         return case
 
     return idempotent(actor, Idempotency(idempotency_key, "conclude"), work)

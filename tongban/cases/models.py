@@ -94,6 +94,8 @@ class Case(models.Model):
     decision_reason = models.TextField(_("决定理由"), blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     result_code = models.CharField(_("办结结果"), max_length=2, choices=ResultCode.choices, blank=True)
+    # 出证: the identifier of the result licence issued into the e-licence library at 办结.
+    result_licence = models.CharField(_("结果证照标识"), max_length=120, blank=True)
     concluded_at = models.DateTimeField(null=True, blank=True)
     concluded_on_time = models.BooleanField(null=True)
     delivery = models.CharField(_("送达方式"), max_length=10, choices=Delivery.choices, blank=True)

@@ -73,6 +73,9 @@ class StepIn(Schema):
 
 class ConcludeIn(Schema):
     result_code: str = ""
+    # 出证 of an item with a result licence: face fields by key (and holder_name, holder_code,
+    # valid_until) confirming or completing what the application form gives.
+    licence_face: dict[str, str] | None = None
 
 
 class DeliverIn(Schema):
@@ -154,6 +157,7 @@ class CaseDetail(CaseSummary):
     decision: str
     decision_reason: str
     result_code: str
+    result_licence: str
     concluded_at: dt.datetime | None
     concluded_on_time: bool | None
     delivery: str

@@ -8,8 +8,8 @@ changed and gets a Conflict. A retried request with the same idempotency key ret
 without acting again.
 
 The work is split by meaning: `applying` (forms, submission, window intake, pre-check),
-`handling` (steps, clock pauses and extensions, decision, conclusion, delivery), `tick` (the
-daily clock) and `common` (what they share).
+`handling` (steps, clock pauses and extensions, decision, conclusion, delivery), `results` (the
+result licence 出证 issues), `tick` (the daily clock) and `common` (what they share).
 """
 
 from .applying import (
@@ -57,12 +57,14 @@ from .handling import (
     do_resume,
     do_withdraw,
 )
+from .results import LicenceDraft, licence_draft
 from .tick import TickReport, do_tick, refresh_levels
 
 __all__ = [
     "MAX_EXTENSION_DAYS",
     "MAX_FILE_BYTES",
     "SUPPLEMENT_DAYS",
+    "LicenceDraft",
     "SystemActor",
     "TickReport",
     "Upload",
@@ -95,6 +97,7 @@ __all__ = [
     "form_data",
     "form_schema",
     "is_department_staff",
+    "licence_draft",
     "may_see",
     "missing_required",
     "prefill_values",

@@ -214,7 +214,10 @@ def _wb_case_page(request, case, *, status: int = 200, bound: dict | None = None
             "assign": bound.get("assign")
             or forms.AssignForm(prefix="assign", officers=officers, initial=index),
             "step": bound.get("step") or forms.StepForm(prefix="step", initial=index),
-            "conclude": bound.get("conclude") or forms.ConcludeForm(prefix="conclude"),
+            "conclude": bound.get("conclude")
+            or forms.ConcludeForm(
+                prefix="conclude", draft=services.licence_draft(case) if "conclude" in actions else None
+            ),
             "deliver": bound.get("deliver") or forms.DeliverForm(prefix="deliver"),
         },
         "error": bound.get("error", ""),
@@ -255,7 +258,7 @@ def _run(action: str, request, case):
         "extend": lambda: forms.ExtendForm(post, prefix="extend", approvers=approvers),
         "assign": lambda: forms.AssignForm(post, prefix="assign", officers=officers),
         "step": lambda: forms.StepForm(post, prefix="step"),
-        "conclude": lambda: forms.ConcludeForm(post, prefix="conclude"),
+        "conclude": lambda: forms.ConcludeForm(post, prefix="conclude", draft=services.licence_draft(case)),
         "deliver": lambda: forms.DeliverForm(post, prefix="deliver"),
     }[action]()
     if not form.is_valid():
@@ -301,8 +304,14 @@ def _run(action: str, request, case):
             )
             message = _("本环节已办理。")
         elif action == "conclude":
-            services.do_conclude(actor=actor, number=number, result_code=d["result_code"])
+            concluded = services.do_conclude(
+                actor=actor, number=number, result_code=d["result_code"], licence_face=form.licence_face()
+            )
             message = _("已办结。")
+            if concluded.result_licence:
+                message = _("已办结，电子证照已签发：%(identifier)s") % {
+                    "identifier": concluded.result_licence
+                }
         else:
             services.do_deliver(actor=actor, number=number, tracking_number=d["tracking_number"])
             message = _("已送达。")
@@ -313,7 +322,12 @@ def _run(action: str, request, case):
             "assignee": "assignee",
             "tracking_number": "tracking_number",
         }
-        exc.problems = [type(p)(fields.get(p.field, p.field), p.message) for p in exc.problems]
+        exc.problems = [
+            type(p)(
+                fields.get(p.field, p.field.replace("licence_face.", forms.ConcludeForm.PREFIX)), p.message
+            )
+            for p in exc.problems
+        ]
         if exc.status == 400:
             apply_error(form, exc)
             raise _FormInvalid(form, status=400) from exc

@@ -162,6 +162,28 @@ def make_credit_code(rng: random.Random, *, region: str = "420000", kind: str = 
     return first17 + uscc_check_char(first17)
 
 
+ORG_CODE_CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def org_code_check_char(body: str) -> str:
+    """The GB 11714 check character of an 8-character organisation code body."""
+    remainder = (
+        11 - sum(ORG_CODE_CHARSET.index(c) * w for c, w in zip(body, ORG_CODE_WEIGHTS, strict=True)) % 11
+    )
+    return {10: "X", 11: "0"}.get(remainder, str(remainder))
+
+
+def new_credit_code(rng: random.Random, *, region: str, kind: str = "91") -> str:
+    """A unified social credit code (GB 32100) as a registration authority assigns one: `kind`
+    is the authority and organisation class ("91": 市场监管, 企业), then the 6-digit region, an
+    organisation code (GB 11714, with its own check character) and the overall check
+    character. The caller makes sure it is unused."""
+    body = "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(8))
+    first17 = f"{kind}{region[:6]}{body}{org_code_check_char(body)}"
+    return first17 + uscc_check_char(first17)
+
+
 # --- Masking (脱敏) for pages and logs --------------------------------------------------
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")

@@ -2,6 +2,9 @@
 
 - Approval chains (审批环节) for the featured items: 营业执照 and 企业开办 at 江夏, 食品经营许可
   at 江汉, 林木采伐许可证 (即办件, one step) at 恩施, 特殊工时 at 江岸.
+- Application forms (`data.forms`) for the featured items whose result is an e-licence
+  (营业执照, 食品经营许可证, 林木采伐许可证): their fields carry the licence's face, so 出证
+  issues it without the officer typing.
 - A window clerk (窗口人员) at the hall department (the 行政审批局 running the 政务服务中心) of
   every prefecture-level city that has none: username `clerk-<city code>`, the demo password.
 - The approving staff the chains at 江岸, 恩施市 and 江汉 need (`data.accounts.CASE_STAFF`, with
@@ -11,7 +14,9 @@
 - A handful of cases of the demo citizens at 江夏, where the demo staff work, so that "my cases"
   and the workbench queues are not empty: one waiting for pre-check, one asked for supplements,
   one in its first approval step, one paused for supplements after a window intake, and one
-  granted, concluded and delivered (with its notices).
+  granted, concluded with 出证 and delivered (with its notices): 王芳's 设立登记 of 武汉芳华餐饮管理
+  有限公司, whose business licence (营业执照) goes into the e-licence library, the new company
+  into the legal-person register with 王芳 linked as its legal representative.
 
 Idempotent: a chain is written only when it differs, a clerk only when the hall has none, a
 story department's staff account only when that department has no account of that name, the
@@ -37,6 +42,7 @@ from tongban.core.enums import DepartmentKind, RegionLevel
 
 from . import queries
 from .data import accounts
+from .data import forms as demo_forms
 from .data.catalogue import spec_by_name
 from .identity import upsert_staff
 
@@ -109,6 +115,22 @@ def ensure_chains(*, actor) -> int:
     return written
 
 
+def ensure_forms(*, actor) -> int:
+    """The featured items' application forms (`data.forms`), where they differ."""
+    written = 0
+    for basic, region, _ in CHAINS:
+        code = featured_code(basic, region) if basic in demo_forms.FORMS else None
+        if code is None:
+            continue
+        item = catalog_queries.get_guide(code)
+        schema = demo_forms.FORMS[basic][0]
+        if case_services.form_schema(item) == schema:
+            continue
+        case_services.do_set_form(actor=actor, item_pk=item.pk, schema=schema)
+        written += 1
+    return written
+
+
 def ensure_city_clerks(*, actor: str) -> list[str]:
     """A window clerk at each prefecture-level city's hall department, when it has none."""
     added = []
@@ -159,8 +181,11 @@ def _uploads(code: str) -> list[case_services.Upload]:
     ]
 
 
-def _form(user) -> dict:
-    return {"applicant_name": user.display_name, "contact_name": user.display_name, **FORM}
+def _form(user, basic: str) -> dict:
+    name = user.display_name
+    return demo_forms.filled(
+        basic, applicant_name=name, person_name=name, phone=FORM["contact_phone"], request=FORM["request"]
+    )
 
 
 def ensure_cases(*, citizens: dict) -> list[str]:
@@ -175,8 +200,12 @@ def ensure_cases(*, citizens: dict) -> list[str]:
     wang, liu, li = citizens["citizen_l2"], citizens["citizen_l3"], citizens["citizen_l1"]
     numbers = []
 
+    basics = {licence: CHAINS[0][0], startup: CHAINS[1][0]}
+
     def submit(user, code):
-        case = case_services.do_submit(actor=user, item_code=code, data=_form(user), uploads=_uploads(code))
+        case = case_services.do_submit(
+            actor=user, item_code=code, data=_form(user, basics[code]), uploads=_uploads(code)
+        )
         numbers.append(case.number)
         return case
 
@@ -192,7 +221,11 @@ def ensure_cases(*, citizens: dict) -> list[str]:
     case_services.do_accept(actor=officer, number=case.number)
     # 4. window intake by the clerk, then paused for supplements (暂停计时)
     case = case_services.do_window_intake(
-        actor=clerk, applicant_id=liu.pk, item_code=startup, data=_form(liu), uploads=_uploads(startup)
+        actor=clerk,
+        applicant_id=liu.pk,
+        item_code=startup,
+        data=_form(liu, basics[startup]),
+        uploads=_uploads(startup),
     )
     numbers.append(case.number)
     case_services.do_pause(
@@ -221,6 +254,7 @@ def seed_cases(*, actor: str, say: Callable[[str], None]) -> dict:
     is missing."""
     admin = _staff("admin", None)
     chains = ensure_chains(actor=admin) if admin else 0
+    chains += ensure_forms(actor=admin) if admin else 0
     clerks = ensure_city_clerks(actor=actor)
     staff = ensure_case_staff(actor=actor)
     citizens = {}
@@ -233,7 +267,7 @@ def seed_cases(*, actor: str, say: Callable[[str], None]) -> dict:
     numbers = ensure_cases(citizens=citizens) if len(citizens) == len(accounts.PEOPLE) else []
     if chains or clerks or staff or numbers:
         say(
-            f"cases: {chains} approval chains, {len(clerks)} city window clerks, "
+            f"cases: {chains} approval chains and forms, {len(clerks)} city window clerks, "
             f"{len(staff)} approving staff ({', '.join(staff) or '-'}), {len(numbers)} demo cases"
         )
     return {"chains": chains, "clerks": clerks, "staff": staff, "cases": numbers}

@@ -6,6 +6,10 @@ the defining ministry's generated credit code + sequence, the same codes the cat
 materials name) and, as issuing departments, the departments of the current implementation
 items whose result is that licence. Idempotent: an existing type is left as it is apart from
 issuing departments it lacks; a second run writes nothing.
+
+The items whose result is one of these licences name its type as their result licence type
+(`result_license_type_code`), so a case concluded with 出证 issues the licence. Seeded before
+the demo cases, whose concluded 设立登记 issues a business licence.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from tongban.catalog import queries as catalog_queries
+from tongban.catalog import services as catalog_services
 from tongban.licences import services as licence_services
 
 from .data import materials
@@ -31,22 +36,36 @@ RESULTS = {
 }
 
 
-def issuers_of(prefixes: tuple[str, ...]) -> list[int]:
+def _items_of(prefixes: tuple[str, ...]):
     match = Q()
     for prefix in prefixes:
         match |= Q(result_name__startswith=prefix)
-    return sorted(set(catalog_queries.current_items().filter(match).values_list("department_id", flat=True)))
+    return catalog_queries.current_items().filter(match)
+
+
+def issuers_of(prefixes: tuple[str, ...]) -> list[int]:
+    return sorted(set(_items_of(prefixes).values_list("department_id", flat=True)))
 
 
 def seed_licence_types(*, actor: str = ACTOR, log: Callable[[str], None] | None = None) -> int:
-    """Register the demo's licence types (or add missing issuers); returns how many were written."""
+    """Register the demo's licence types (or add missing issuers) and name them as the result
+    licence of their items; returns how many types and items were written."""
     codes = {name: materials.license_type(name)[0] for name in RESULTS}
     issuers = {name: issuers_of(prefixes) for name, prefixes in RESULTS.items()}
     with transaction.atomic():
         written = licence_services.do_seed_standard_types(actor=actor, codes=codes, issuers=issuers)
+        configured = sum(
+            catalog_services.do_set_result_licence_type(
+                actor=actor,
+                item_ids=list(_items_of(prefixes).values_list("pk", flat=True)),
+                type_code=codes[name],
+            )
+            for name, prefixes in RESULTS.items()
+        )
     if log is not None:
         counts = "、".join(f"{name} {len(issuers[name])}" for name in RESULTS)
         log(
-            f"e-licence types 电子证照类型: {len(RESULTS)} ({written} written); issuing departments: {counts}"
+            f"e-licence types 电子证照类型: {len(RESULTS)} ({written} written); issuing departments: {counts}; "
+            f"items issuing them at 出证: {configured} configured"
         )
-    return written
+    return written + configured

@@ -25,6 +25,7 @@ from tongban.core.enums import RegionLevel
 
 from . import cases as demo_cases
 from . import guides, identity, queries
+from . import licences as demo_licences
 from .data import accounts, departments, featured, people, places, topics
 from .data.catalogue import all_specs, spec_by_name
 from .data.specs import Spec
@@ -124,9 +125,13 @@ def do_seed_demo(*, actor: str = ACTOR, log: Callable[[str], None] | None = None
                 identity.seed_identity(actor=actor, units=load_units(), say=say)
     # Case handling (chains, city clerks, the story departments' staff, demo cases): only what
     # is missing, on every run.
+    # E-licence types and the items' result licence types, before the cases (one issues a
+    # business licence); then case handling. Only what is missing, on every run.
     with transaction.atomic():
         _serialise_seeding()
+        wrote_licences = demo_licences.seed_licence_types(actor=actor, log=say)
         wrote_cases = demo_cases.seed_cases(actor=actor, say=say)
+    reused = reused and not wrote_licences
     reused = reused and not any(wrote_cases[k] for k in ("chains", "clerks", "staff", "cases"))
     if reused:
         # The one part kept up to date on every run: the demo department system's client

@@ -71,7 +71,7 @@ def search(request):
         return render(request, "portal/search.html", context, status=400)
     context.update(
         filters=filters,
-        page=queries.Page(items, filters.page, total),
+        page=queries.Page(catalog_queries.mark_exempt_counts(items), filters.page, total),
         serving_scope=bool(filters.region) and not request.GET.get("region"),
         item_type_name=ItemType(filters.item_type).label if filters.item_type else "",
         list_name=HandlingList(filters.handling_list).label if filters.handling_list else "",
@@ -136,9 +136,8 @@ def topic(request, slug: str):
         page=schemas.parse_page(request.GET.get("page")),
     )
     total, items = catalog_queries.search_items(filters)
-    return render(
-        request, "portal/topic.html", {"topic": topic, "page": queries.Page(items, filters.page, total)}
-    )
+    page = queries.Page(catalog_queries.mark_exempt_counts(items), filters.page, total)
+    return render(request, "portal/topic.html", {"topic": topic, "page": page})
 
 
 @require_GET

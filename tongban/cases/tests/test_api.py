@@ -82,6 +82,7 @@ def expected_detail(case, **kw) -> dict:
         "decision": "",
         "decision_reason": "",
         "result_code": "",
+        "result_licence": "",
         "concluded_at": None,
         "concluded_on_time": None,
         "delivery": "",

@@ -131,7 +131,7 @@ def test_a_special_working_hours_filing_is_reviewed_online_within_minutes_and_se
     # The officer concludes (准予, no licence) and records the post with its tracking number.
     wb.reload()
     wb.locator("#act-conclude summary").click()
-    wb.locator("#act-conclude select").select_option(ResultCode.GRANTED.value)
+    wb.locator("#act-conclude").get_by_label("办结结果").select_option(ResultCode.GRANTED.value)
     wb.locator("#act-conclude button[type=submit]").click()
     expect(wb.locator("#case-state")).to_have_text("已办结")
     wb.locator("#act-deliver summary").click()

@@ -250,3 +250,24 @@ def test_masked_id_keeps_only_region_prefix_and_last_four(seed):
     masked = mask_resident_id(value)
     assert len(masked) == 18 and masked[:4] == value[:4] and masked[-4:] == value[-4:]
     assert set(masked[4:14]) == {"*"}
+
+
+def test_organisation_code_check_character_matches_published_codes():
+    """GB 11714 check characters of two published codes (their credit codes printed on their
+    business licences end in ...71526726XG and ...716105852F)."""
+    from tongban.core.identifiers import org_code_check_char
+
+    assert org_code_check_char("71526726") == "X"
+    assert org_code_check_char("71610585") == "2"
+    assert identifiers.uscc_check_char("9144030071526726X") == "G"
+    assert identifiers.uscc_check_char("91330100716105852") == "F"
+
+
+@given(st.integers(0, 2**32))
+def test_a_new_credit_code_is_valid_for_its_region_with_both_check_characters(seed):
+    from tongban.core.identifiers import new_credit_code, org_code_check_char
+
+    code = new_credit_code(random.Random(seed), region="420115")
+    assert identifiers.check_credit_code(code).ok
+    assert code[:8] == "91420115"
+    assert org_code_check_char(code[8:16]) == code[16]

@@ -1,10 +1,12 @@
 """The demo's e-licence types (`demo/licences.py`) on a small catalogue: codes from the demo's
-materials, issuers from the items whose result is the licence, a second run writes nothing."""
+materials, issuers from the items whose result is the licence, those items naming the type as
+their result licence, a second run writes nothing."""
 
 from __future__ import annotations
 
 import pytest
 
+from tongban.catalog import queries as catalog_queries
 from tongban.catalog.testing import ensure_regions, make_basic_item, make_department, make_item
 from tongban.core.models import AuditEvent
 from tongban.demo.data import materials
@@ -25,7 +27,7 @@ def catalogue(db):
 
 def test_seed_licence_types_from_the_catalogue(catalogue):
     lines: list[str] = []
-    assert seed_licence_types(log=lines.append) == len(RESULTS) == 5
+    assert seed_licence_types(log=lines.append) == len(RESULTS) + 3 == 8
     types = {t.name: t for t in licence_queries.licence_types()}
     assert set(types) == set(RESULTS)
     for name, licence_type in types.items():
@@ -34,6 +36,18 @@ def test_seed_licence_types_from_the_catalogue(catalogue):
     assert licence_queries.issuing_department_ids(types["结婚证"].code) == [catalogue["civil"].pk]
     assert licence_queries.issuing_department_ids(types["林木采伐许可证"].code) == []
     assert lines[0].startswith("e-licence types 电子证照类型: 5 (5 written)")
+    assert lines[0].endswith("items issuing them at 出证: 3 configured")
+    # the items whose result is a licence name its type, so 出证 issues it
+    assert sorted(
+        (item.result_name, item.result_license_type_code)
+        for item in catalog_queries.current_items().filter(result_name__gt="")
+    ) == sorted(
+        [
+            ("营业执照", types["营业执照"].code),
+            ("营业执照（变更后）", types["营业执照"].code),
+            ("结婚证", types["结婚证"].code),
+        ]
+    )
     audit = AuditEvent.objects.count()
     assert seed_licence_types() == 0
     assert AuditEvent.objects.count() == audit

@@ -235,11 +235,12 @@ def test_second_run_reuses_the_demo_and_writes_nothing(demo):
     after_first, after_second = demo["counts"]
     assert after_first == after_second
     assert after_first["population"] == people.POPULATION == 3000
-    assert after_first["legal_register"] == people.LEGAL_PERSONS == 300
+    # + the company 王芳's demo 设立登记 registered when it was concluded with 出证
+    assert after_first["legal_register"] == people.LEGAL_PERSONS + 1 == 301
     # + the villager, one window clerk per prefecture-level city's hall and the story
     # departments' approving staff (demo/cases.py)
     assert after_first["users"] == len(ACCOUNTS) + len(PEOPLE) + 1 + 17 + len(CASE_STAFF) == 39
-    assert (after_first["legal_persons"], after_first["mandates"], after_first["consents"]) == (1, 2, 1)
+    assert (after_first["legal_persons"], after_first["mandates"], after_first["consents"]) == (2, 3, 1)
     assert after_first["clients"] == 1
     assert "already seeded" in demo["second"]
     assert "reused" in demo["second"]
@@ -353,8 +354,9 @@ def test_population_register_is_valid_synthetic_hubei_people(demo):
 
 def test_legal_person_register_has_valid_credit_codes(demo):
     rows = list(LegalPersonRecord.objects.values_list("credit_code", "name", "kind", "region_code"))
-    assert len(rows) == 300
-    assert len({r[1] for r in rows}) == 300
+    assert len(rows) == 301  # the register's 300 and the company the demo's 设立登记 created
+    assert len({r[1] for r in rows}) == 301
+    assert "武汉芳华餐饮管理有限公司" in {r[1] for r in rows}
     for code, _name, kind, region in rows:
         assert check_credit_code(code).ok
         assert code[:2] == {"enterprise": "91", "institution": "12", "social_org": "51"}[kind]
@@ -502,7 +504,7 @@ def test_a_demo_without_the_story_staff_gets_them_on_the_next_seed(demo):
         assert accounts_services.totp_secret(user) == "TONGBANDEMOENSHIOFFICERZZVIAAAAA"
         assert has_role(user, "approving_officer") and user.totp_confirmed_at is not None
         assert said == [
-            "cases: 0 approval chains, 0 city window clerks, 1 approving staff (officer-enshi), 0 demo cases"
+            "cases: 0 approval chains and forms, 0 city window clerks, 1 approving staff (officer-enshi), 0 demo cases"
         ]
         # and a second run writes nothing
         assert demo_cases.seed_cases(actor="system:seed", say=said.append)["staff"] == []

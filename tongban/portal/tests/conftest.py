@@ -150,3 +150,27 @@ def many_items(wuhan_dept):
         basic = make_basic_item(name=f"食品经营许可证核发{n}")
         items.append(make_item(wuhan_dept, basic, popularity=n))
     return items
+
+
+ID_CARD_TYPE = LICENCE_MATERIALS[1]["license_type_code"]
+
+
+@pytest.fixture
+def id_card_type(db):
+    """The e-licence library holds the 居民身份证 type the guide's second material names, so
+    that material is 免提交 (registered through the licences services)."""
+    from tongban.licences import services as licence_services
+
+    return licence_services.do_register_licence_type(
+        actor="system:test",
+        code=ID_CARD_TYPE,
+        data={
+            "name": "居民身份证",
+            "ministry_name": "中华人民共和国公安部",
+            "holder_kind": "person",
+            "face_fields": [{"key": "address", "label": "住址", "type": "text"}],
+            "validity_kind": "given",
+            "template": "licences/faces/base.html",
+            "issuing_departments": [],
+        },
+    )

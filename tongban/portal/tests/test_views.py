@@ -352,7 +352,7 @@ def test_guide_shows_every_element(client, licence_item):
     assert "个体户也要办营业执照吗？" in text and "需要，个体工商户同样应当登记。" in text
 
 
-def test_guide_materials_table(client, licence_item):
+def test_guide_materials_table(client, licence_item, id_card_type):
     response = client.get(f"/items/{licence_item.code}/")
     page, text = html(response), text_of(response)
     table = page[page.index('<table class="stack-table materials">') : page.index("</table>")]
@@ -371,6 +371,17 @@ def test_guide_materials_table(client, licence_item):
     assert "容缺后补" in deferred and "纸质" in deferred
     assert "非必要" in optional and "中介机构出具" in optional
     assert "“容缺后补”的材料可以先受理" in text
+    assert "1项材料由电子证照库自动调取，无需提交" in text
+
+
+def test_a_material_whose_licence_type_the_library_lacks_is_not_promised_as_exempt(client, licence_item):
+    page = html(client.get(f"/items/{licence_item.code}/"))
+    assert 'class="exempt"' not in page and 'id="exempt-count"' not in page
+
+
+def test_search_results_show_how_many_materials_are_exempt(client, licence_item, id_card_type):
+    page = html(client.get("/search/", {"q": "营业执照"}))
+    assert "1项材料免提交" in page
 
 
 def test_guide_buttons(client, licence_item):

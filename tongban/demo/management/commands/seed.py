@@ -31,13 +31,11 @@ class Command(BaseCommand):
             raise CommandError("\n".join(lines)) from None
 
     def seed_demo(self):
-        from tongban.demo.licences import seed_licence_types
         from tongban.demo.services import do_seed_demo
 
         summary = do_seed_demo(log=self.stdout.write)
         for line in summary.lines():
             self.stdout.write(line)
-        seed_licence_types(log=self.stdout.write)
 
     def seed_scale(self, *, items: int, seed: int):
         if items < 1:
