@@ -538,7 +538,10 @@ def complete_step(request, number: str, index: int, payload: StepIn):
     "/{number}/conclude", auth=STAFF_OR_SYSTEM, response={200: CaseDetail, **ERRORS}, summary="Conclude"
 )
 def conclude(request, number: str, payload: ConcludeIn):
-    """办结 with the national result code (01 出证, 02 准予, 03 不予许可; empty: by the decision)."""
+    """办结 with the national result code (01 出证, 02 准予, 03 不予许可; empty: by the decision).
+    出证 of an item with a result licence type issues it; `licence_face` confirms or completes
+    its face by key (and `holder_name`, `holder_code`, `valid_until`); what is missing comes
+    back as 400 naming `licence_face.<key>`, and nothing is written."""
     actor = staff_actor(request)
     return detail(
         services.do_conclude(

@@ -15,10 +15,10 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from tongban.accounts import gateways, queries, services
-from tongban.accounts.models import AgentConsent, DeviceSession, Mandate, OneTimeCode, User
+from tongban.accounts.models import AgentConsent, DeviceSession, LegalPersonRecord, Mandate, OneTimeCode, User
 from tongban.core import services as core_services
 from tongban.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tongban.core.identifiers import make_credit_code
+from tongban.core.identifiers import check_credit_code, make_credit_code
 
 from .services_support import (
     PASSWORD,
@@ -254,6 +254,70 @@ def test_claim_needs_l2_and_the_register_naming_you():
     assert (mandate.role, mandate.all_items, mandate.user) == ("legal_rep", True, rep)
     # Claiming again reuses the mandate.
     assert services.do_claim_legal_person(actor=rep, credit_code=mandate.legal_person.credit_code) == mandate
+
+
+def test_a_registered_new_company_gets_a_fresh_credit_code_and_its_founder_as_legal_rep():
+    founder = person(5, level=2)
+    seq = last_seq()
+    mandate = services.do_register_new_legal_person(
+        actor="system:test",
+        name="武汉新设科技有限公司",
+        kind="enterprise",
+        legal_rep=founder,
+        region_code="420115",
+        established=dt.date(2026, 9, 29),
+    )
+    lp = mandate.legal_person
+    record = LegalPersonRecord.objects.get(credit_code=lp.credit_code)
+    assert check_credit_code(lp.credit_code).ok and lp.credit_code.startswith("91420115")
+    assert (record.name, record.legal_rep_name, record.legal_rep_id_index, record.region_code) == (
+        "武汉新设科技有限公司",
+        founder.display_name,
+        founder.id_number_index,
+        "420115",
+    )
+    assert (mandate.user, mandate.role, mandate.all_items, mandate.granted_by) == (
+        founder,
+        "legal_rep",
+        True,
+        None,
+    )
+    assert list(queries.my_mandates(founder)) == [mandate]
+    assert audit_actions(seq) == ["accounts.legal_register.create", "accounts.mandate.legal_rep"]
+    # a second company gets another code
+    other = services.do_register_new_legal_person(
+        actor="system:test",
+        name="武汉新设二号有限公司",
+        kind="enterprise",
+        legal_rep=founder,
+        region_code="420115",
+        established=dt.date(2026, 9, 29),
+    )
+    assert other.legal_person.credit_code != lp.credit_code
+
+
+def test_registering_a_taken_code_or_for_an_unverified_founder_is_refused_and_writes_nothing():
+    founder, unverified = person(5, level=2), person(6)
+    taken = enterprise_for(person(1, level=2), 1).legal_person.credit_code
+    before = (LegalPersonRecord.objects.count(), Mandate.objects.count(), last_seq())
+    cases = [
+        (founder, taken, "holder_code", f"统一社会信用代码 {taken} 已经登记"),
+        (founder, "91420115ABCDEFGH0Y", "holder_code", "统一社会信用代码无效"),
+        (unverified, "", "holder_code", "法定代表人尚未完成实名认证，无法登记"),
+    ]
+    for rep, code, field, message in cases:
+        with pytest.raises(InvalidInput) as exc:
+            services.do_register_new_legal_person(
+                actor="system:test",
+                name="武汉新设科技有限公司",
+                kind="enterprise",
+                legal_rep=rep,
+                region_code="420115",
+                established=dt.date(2026, 9, 29),
+                credit_code=code,
+            )
+        assert [(p.field, p.message) for p in exc.value.problems] == [(field, message)]
+    assert (LegalPersonRecord.objects.count(), Mandate.objects.count(), last_seq()) == before
 
 
 def test_grant_mandate_by_the_legal_rep(firm):
