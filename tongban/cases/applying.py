@@ -343,7 +343,8 @@ def do_submit(
     if any(u.material_id not in material_ids for u in uploads):
         raise InvalidInput.field("materials", "上传的材料不属于该事项")
     who = _applicant_for(actor, item.code)
-    holder_code = _holder_code(actor, who)
+    mapped = any(m.license_type_code for m in item.materials.all())
+    holder_code = _holder_code(actor, who) if mapped else ""  # no look-up when nothing maps
     from_library = library_materials(item, uploads, holder_code=holder_code)
     missing = missing_required(item, uploads, excused={m.pk for m in from_library})
     if missing:
