@@ -35,27 +35,34 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 
 
 def build(digests_hex: list[str]) -> tuple[str, list[str]]:
-    """(root hex, one proof per leaf in order) of a non-empty list of digests."""
+    """(root hex, one proof per leaf in order) of a non-empty list of digests.
+
+    The levels are kept; a leaf's proof is then read off them by index: at each level its node
+    `i` has the sibling `i ^ 1` (on the left when odd), none when it is a promoted last node."""
     if not digests_hex:
         raise ValueError("a batch needs at least one licence")
     level = [leaf_hash(d) for d in digests_hex]
-    paths: list[list[tuple[bool, bytes]]] = [[] for _ in level]
-    members = [[i] for i in range(len(level))]  # the leaves under each node of the level
+    levels = [level]
     while len(level) > 1:
-        nxt, nxt_members = [], []
-        for i in range(0, len(level) - 1, 2):
-            left, right = level[i], level[i + 1]
-            for leaf in members[i]:
-                paths[leaf].append((False, right))
-            for leaf in members[i + 1]:
-                paths[leaf].append((True, left))
-            nxt.append(node_hash(left, right))
-            nxt_members.append(members[i] + members[i + 1])
+        nxt = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
         if len(level) % 2:
             nxt.append(level[-1])
-            nxt_members.append(members[-1])
-        level, members = nxt, nxt_members
-    return level[0].hex(), [encode_proof(p) for p in paths]
+        levels.append(nxt)
+        level = nxt
+    below_root = levels[:-1]
+    proofs = []
+    for leaf in range(len(digests_hex)):
+        i, depth, bits, siblings = leaf, 0, 0, []
+        for nodes in below_root:
+            sibling = i ^ 1
+            if sibling < len(nodes):
+                if i & 1:
+                    bits |= 1 << depth
+                siblings.append(nodes[sibling])
+                depth += 1
+            i >>= 1
+        proofs.append(f"{depth}.{bits:x}.{base64.b64encode(b''.join(siblings)).decode()}")
+    return level[0].hex(), proofs
 
 
 def encode_proof(path: list[tuple[bool, bytes]]) -> str:
