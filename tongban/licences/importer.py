@@ -19,13 +19,16 @@ One audit event per chunk (`licences.licence.import`: the batch, its root, count
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +68,11 @@ BASE_FIELDS = (
 CHUNK = 5000
 KEEP_IN_MEMORY = 500_000  # checked rows kept between the passes; a larger file is checked twice
 MAX_REPORTED = 1000
+# The chunks' encryption, blind indexes and digests (`_seal_part`) are shared equally between the
+# parent and this many forked helpers, on PostgreSQL for imports of at least POOL_MIN_ROWS good
+# rows (`run_import(workers=...)` overrides). One helper: the second core of this machine.
+POOL_WORKERS = 1
+POOL_MIN_ROWS = 10_000
 NUMBER_MAX = 60
 
 
@@ -391,10 +399,13 @@ class Draft:
         )
 
 
-def _build(rows: list[Row], *, keys: dict[int, object], signed_at) -> list[Draft]:
-    """Encrypt, index and digest the rows (serials allocated). The per-type constants (holder
-    code type, blind-index purpose, personal face keys) are worked out once per chunk."""
-    drafts = []
+def _build(
+    rows: list[Row], *, keys: dict[int, object], signed_at, pool: list[Helper] | None = None
+) -> list[Draft]:
+    """Drafts of the rows (serials allocated): the fields copied here, the identifier, the
+    ciphertexts, the blind index and the digest by `_seal_part` (in `pool`'s processes, when
+    given, in order). The per-type constants are worked out once per chunk."""
+    drafts, work = [], []
     today_ = today()
     per_type: dict[int, tuple[str, str]] = {}
     for r in rows:
@@ -413,9 +424,6 @@ def _build(rows: list[Row], *, keys: dict[int, object], signed_at) -> list[Draft
         d.line = r.line
         d.lt = lt
         d.issuer = r.issuer
-        d.identifier = build_identifier(
-            type_code=lt.code, issuer_code=r.issuer[2], serial=r.serial, version=r.version
-        )
         d.type_code = lt.code
         d.name = lt.name
         d.number = r.number
@@ -427,15 +435,12 @@ def _build(rows: list[Row], *, keys: dict[int, object], signed_at) -> list[Draft
         d.holder_kind = lt.holder_kind
         d.holder_name = r.holder_name
         d.holder_code_type = code_type
-        d.holder_code_enc = encrypt_personal(r.holder_code)
-        d.holder_code_index = blind_index(r.holder_code, purpose=purpose)
         d.holder_code_masked = (
             mask_resident_id(r.holder_code) if code_type == HolderCodeType.RESIDENT_ID else r.holder_code
         )
         d.valid_from = r.valid_from
         d.valid_until = r.valid_until
         d.face = plain
-        d.face_personal_enc = encrypt_personal(canonical.face_json(personal)) if personal else ""
         d.seal_key = key
         d.signed_at = signed_at
         d.state = (
@@ -446,16 +451,78 @@ def _build(rows: list[Row], *, keys: dict[int, object], signed_at) -> list[Draft
         d.case_number = r.case_number
         d.seal_batch = None
         d.seal_proof = ""
-        content = canonical.content_for(
-            d,
-            holder_code=r.holder_code,
-            face={**plain, **personal},
-            previous=None,
-            kid=key.kid,
-        )
-        d.digest = sm3_hex(canonical.canonical_bytes(content))
         drafts.append(d)
+        work.append(
+            (
+                [getattr(d, name) for name in CANONICAL_ATTRS],
+                str(code_type),
+                purpose,
+                r.holder_code,
+                plain,
+                personal,
+                key.kid,
+            )
+        )
+    if pool is None:
+        sealed = _seal_part(work, signed_at)
+    else:  # the helpers take their shares while this process computes its own
+        step = -(-len(work) // (len(pool) + 1))
+        for n, helper in enumerate(pool):
+            helper.send(work[n * step : (n + 1) * step], signed_at)
+        mine = _seal_part(work[len(pool) * step :], signed_at)
+        sealed = [x for helper in pool for x in helper.receive()] + mine
+    for d, (identifier, enc, index, personal_enc, digest) in zip(drafts, sealed, strict=True):
+        d.identifier = identifier
+        d.holder_code_enc = enc
+        d.holder_code_index = index
+        d.face_personal_enc = personal_enc
+        d.digest = digest
     return drafts
+
+
+# What `_seal_part` needs of a draft to rebuild it for `canonical.content_for` (plain values:
+# they are pickled to the pool's processes).
+CANONICAL_ATTRS = (
+    "type_code",
+    "name",
+    "number",
+    "serial",
+    "version",
+    "issuer_name",
+    "issuer_code",
+    "issued_on",
+    "holder_name",
+    "valid_from",
+    "valid_until",
+)
+
+
+def _seal_part(work: list[tuple], signed_at) -> list[tuple[str, str, str, str, str]]:
+    """(identifier, holder code ciphertext, blind index, personal face ciphertext, digest) of each
+    draft: pure computation (no database), so it runs in the import's pool as well as here."""
+    out = []
+    for values, code_type, purpose, holder_code, plain, personal, kid in work:
+        d = Draft()
+        for name, value in zip(CANONICAL_ATTRS, values, strict=True):
+            setattr(d, name, value)
+        d.holder_code_type = code_type
+        d.signed_at = signed_at
+        d.identifier = build_identifier(
+            type_code=d.type_code, issuer_code=d.issuer_code, serial=d.serial, version=d.version
+        )
+        content = canonical.content_for(
+            d, holder_code=holder_code, face={**plain, **personal}, previous=None, kid=kid
+        )
+        out.append(
+            (
+                d.identifier,
+                encrypt_personal(holder_code),
+                blind_index(holder_code, purpose=purpose),
+                encrypt_personal(canonical.face_json(personal)) if personal else "",
+                sm3_hex(canonical.canonical_bytes(content)),
+            )
+        )
+    return out
 
 
 def _seal(licences: list[Draft], signed_at, **batch_fields) -> list[SealBatch]:
@@ -641,12 +708,14 @@ def run_import(
     checkpoint: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     stop_after: int | None = None,
+    workers: int | None = None,
 ) -> Report:
     """Check the whole file, then import it chunk by chunk (see the module docstring).
 
     Raises InvalidInput listing every bad row (and imports nothing) when a row is bad and not
     `partial`. `progress(done, total)` is called after each chunk. `stop_after` (tests, and a
-    rehearsal) stops after that many chunks, as an interruption would."""
+    rehearsal) stops after that many chunks, as an interruption would. `workers`: processes for
+    the per-licence cryptography (0: none; default: POOL_WORKERS on PostgreSQL for a large file)."""
     started = timezone.now()
     path = Path(path)
     fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
@@ -733,7 +802,7 @@ def run_import(
             for dept_id in sorted({r.issuer[0] for r in batch_rows}):
                 keys[dept_id] = active_key_for_signing(actor=actor, department_id=dept_id)
             signed_at = timezone.now()  # after the keys: a key made just now is valid from before
-            licences = _build(batch_rows, keys=keys, signed_at=signed_at)
+            licences = _build(batch_rows, keys=keys, signed_at=signed_at, pool=pool)
             batches = _seal(
                 licences,
                 signed_at,
@@ -766,17 +835,84 @@ def run_import(
             progress(report.imported, report.good)
         batch_rows.clear()
 
-    for row in kept if kept is not None else _recheck(path, fmt, good_lines):
-        batch_rows.append(row)
-        if len(batch_rows) >= chunk:
-            flush()
-            if stop_after is not None and chunks >= stop_after:
-                report.seconds = (timezone.now() - started).total_seconds()
-                return report
-    flush()
+    if workers is None:
+        workers = POOL_WORKERS if connection.vendor == "postgresql" and report.good >= POOL_MIN_ROWS else 0
+    pool = _start_pool(workers)
+    try:
+        for row in kept if kept is not None else _recheck(path, fmt, good_lines):
+            batch_rows.append(row)
+            if len(batch_rows) >= chunk:
+                flush()
+                if stop_after is not None and chunks >= stop_after:
+                    report.seconds = (timezone.now() - started).total_seconds()
+                    return report
+        flush()
+    finally:
+        for helper in pool or ():
+            helper.stop()
     checkpoint.unlink(missing_ok=True)
     report.seconds = (timezone.now() - started).total_seconds()
     return report
+
+
+class Helper:
+    """A forked process computing `_seal_part` for the import (see `_start_pool`). The work goes
+    through a pipe from this thread directly (no executor threads: they would wait for the
+    interpreter lock while this process computes its own share, and the helper would idle)."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("fork")
+        self.conn, child = context.Pipe()
+        with warnings.catch_warnings():
+            # Python warns that a thread of this process (a server's, a test runner's) might hold
+            # a lock in the child; the child runs `_helper_loop` only, which takes none of them.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self.process = context.Process(target=_helper_loop, args=(child,), daemon=True)
+            self.process.start()
+        child.close()
+
+    def send(self, work: list[tuple], signed_at) -> None:
+        self.conn.send((work, signed_at))
+
+    def receive(self) -> list[tuple]:
+        try:
+            ok, result = self.conn.recv()
+        except EOFError:
+            raise RuntimeError("the import's helper process ended unexpectedly") from None
+        if not ok:
+            raise RuntimeError(f"the import's helper process failed: {result}")
+        return result
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):  # already gone
+            self.conn.send(None)
+        self.conn.close()
+        self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
+def _helper_loop(conn) -> None:
+    """The helper's life: `_seal_part` of each job until told to stop. It never touches the
+    database connection it inherited, and ends with os._exit (multiprocessing's), so that
+    connection is not closed from here."""
+    while (job := conn.recv()) is not None:
+        try:
+            conn.send((True, _seal_part(*job)))
+        except Exception as exc:  # reported to the parent, which rolls the chunk back
+            conn.send((False, repr(exc)))
+
+
+def _start_pool(workers: int) -> list[Helper] | None:
+    """`workers` forked helpers (None: none wanted, or no fork on this system).
+
+    Forked, so they have this process's settings (the keys) without setting Django up again;
+    they only compute, and the parent keeps the checks, serials, keys, the tree, the signature,
+    the COPY and the commits."""
+    if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return [Helper() for _ in range(workers)]
 
 
 def _recheck(path: Path, fmt: str, good_lines: set[int]) -> Iterator[Row]:

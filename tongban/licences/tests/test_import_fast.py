@@ -135,3 +135,32 @@ def test_stored_rows_equal_the_models_and_their_digests_the_canonical_form(world
     hours = Licence.objects.get(type_code=CODES["特殊工时工作制审批决定书"])
     assert hours.face["posts"] == TRICKY and hours.case_number == "案\\2025\\0001"
     assert str(hours.valid_until) == "2028-01-01"
+
+
+def test_the_pool_computes_what_the_parent_would(world, tmp_path, monkeypatch):
+    """Forced on (the default uses it only on PostgreSQL for POOL_MIN_ROWS good rows): the
+    forked processes' identifiers, ciphertexts, indexes and digests make licences that verify,
+    in the file's order, like those of an import without it."""
+    started = []
+    start_pool = importer._start_pool
+
+    def record(workers):
+        started.append(workers)
+        return start_pool(workers)
+
+    monkeypatch.setattr(importer, "_start_pool", record)
+    path = tmp_path / "pooled.jsonl"
+    write_jsonl(path, [row(world, n) for n in range(5)] + [marriage_row(world), hours_row(world, 9)])
+    report = importer.run_import(path, actor=SYSTEM, chunk=4, workers=2)
+    assert (report.imported, report.batches, started) == (7, 4, [2])
+    licences = list(Licence.objects.order_by("pk"))
+    assert [lic.holder_name for lic in licences[:5]] == [f"武汉测试{n}号商贸有限公司" for n in range(5)]
+    for lic in licences:
+        assert sm3_hex(canonical.canonical_bytes(canonical.stored_content(lic))) == lic.digest
+        assert decrypt_personal(lic.holder_code_enc) and services.verify(lic).valid
+    assert canonical.stored_face(licences[5]) == MARRIAGE_FACE
+    # A small file on its own imports without one.
+    again = tmp_path / "small.jsonl"
+    write_jsonl(again, [row(world, 20)])
+    importer.run_import(again, actor=SYSTEM)
+    assert started == [2, 0]
