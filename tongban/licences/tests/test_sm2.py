@@ -53,9 +53,14 @@ def raw_hex(signature: bytes) -> str:
 
 
 def random_pair() -> tuple[str, sm2.KeyPair]:
-    """A fresh key pair whose private value the test knows (to hand to gmssl)."""
-    d = secrets.randbelow(sm2.CURVE_ORDER - 2) + 1
-    return f"{d:064x}", sm2.keypair_from_private_value(d)
+    """A fresh key pair whose private value the test knows (to hand to gmssl). gmssl strips a
+    public key's "04" prefix with `lstrip("04")`, which also eats an x coordinate's own leading
+    0s and 4s: a key whose x starts with "04" (1 in 256) is drawn again."""
+    while True:
+        d = secrets.randbelow(sm2.CURVE_ORDER - 2) + 1
+        pair = sm2.keypair_from_private_value(d)
+        if not pair.public_hex.removeprefix("04").startswith("04"):
+            return f"{d:064x}", pair
 
 
 def pure(*, d: str, public: str) -> gmssl_sm2.CryptSM2:
