@@ -56,6 +56,7 @@ class LicenceDraft:
     needs_valid_until: bool = False
     valid_until: str = ""
     unit_applicant: bool = False
+    unknown: list[str] = field(default_factory=list)  # keys of `given` the licence has no place for
 
     @property
     def face(self) -> dict[str, str]:
@@ -126,6 +127,7 @@ def licence_draft(case: Case, given: dict | None = None) -> LicenceDraft | None:
         needs_valid_until=lt.validity_kind == ValidityKind.GIVEN,
         valid_until=_text(given.get(VALID_UNTIL)) or _text(form.get(VALID_UNTIL)),
         unit_applicant=case.legal_person_id is not None,
+        unknown=sorted(set(given) - {f["key"] for f in fields} - {HOLDER_NAME, HOLDER_CODE, VALID_UNTIL}),
     )
 
 
@@ -135,6 +137,9 @@ def _check(draft: LicenceDraft) -> dt.date | None:
         FieldProblem(f"{FIELD}.{f['key']}", f"请填写证照信息：{f['label']}")
         for f in draft.fields
         if f["required"] and f["value"] == "" and not (draft.new_entity and f["key"] == "credit_code")
+    ]
+    problems += [
+        FieldProblem(f"{FIELD}.{key}", f"{draft.type_name}没有这一照面信息项") for key in draft.unknown
     ]
     if not draft.holder_name:
         problems.append(FieldProblem(f"{FIELD}.{HOLDER_NAME}", "请填写持证主体名称（新设立主体的名称）"))

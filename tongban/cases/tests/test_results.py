@@ -136,6 +136,18 @@ def test_what_the_form_does_not_give_is_named_field_by_field_and_nothing_changes
         )
     assert [p.field for p in exc.value.problems] == ["licence_face.main_business"]
     assert counts() == before[0]
+    # so is a key the licence has no place for (a typo must not be dropped silently)
+    with pytest.raises(InvalidInput) as exc:
+        services.do_conclude(
+            actor=world["officer"],
+            number=case.number,
+            licence_face={**given, "main_busines": "餐饮服务经营者"},
+        )
+    assert [(p.field, p.message) for p in exc.value.problems] == [
+        ("licence_face.main_business", "请填写证照信息：主体业态"),
+        ("licence_face.main_busines", "食品经营许可证没有这一照面信息项"),
+    ]
+    assert counts() == before[0]
     # the officer completes it through the API: issued with their values
     r = as_user(world["officer"]).post(
         f"/api/v1/cases/{case.number}/conclude",
