@@ -72,6 +72,25 @@ def summary(values: list[float]) -> dict:
     }
 
 
+def summarise_runs(runs: list[dict]) -> dict:
+    """Requests, rate (overall and per round) and latency percentiles of one load's rounds, each
+    {"requests", "seconds", "latencies_ms"}."""
+    lat = [x for r in runs for x in r["latencies_ms"]]
+    n = sum(r["requests"] for r in runs)
+    secs = sum(r["seconds"] for r in runs)
+    per_round = sorted(r["requests"] / r["seconds"] for r in runs)
+    return {
+        "requests": n,
+        "seconds": round(secs, 2),
+        "rps": round(n / secs, 1),
+        "rps_round_min": round(per_round[0], 1),
+        "rps_round_max": round(per_round[-1], 1),
+        "p50_ms": round(percentile(lat, 50), 2),
+        "p99_ms": round(percentile(lat, 99), 2),
+        "max_ms": round(max(lat), 2),
+    }
+
+
 def report_head(name: str, started: dt.datetime, load_before, load_after) -> dict:
     """What every report starts with: the benchmark, when, the command and the machine."""
     return {

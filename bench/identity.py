@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
-from benchlib import free_port, percentile, prepare_database, report_head, stop_server  # noqa: E402 - beside this script
+from benchlib import free_port, prepare_database, report_head, stop_server, summarise_runs  # noqa: E402 - beside this script
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
 
@@ -306,23 +306,7 @@ def run_load(load: str, port: int, reqs: list[bytes], *, seconds: float, connect
 
 
 def tabulate(samples: dict[str, list[dict]]) -> dict:
-    out = {}
-    for load in LOADS:
-        runs = samples[load]
-        lat = [x for r in runs for x in r["latencies_ms"]]
-        n = sum(r["requests"] for r in runs)
-        secs = sum(r["seconds"] for r in runs)
-        per_round = sorted(r["requests"] / r["seconds"] for r in runs)
-        out[load] = {
-            "requests": n,
-            "seconds": round(secs, 2),
-            "rps": round(n / secs, 1),
-            "rps_round_min": round(per_round[0], 1),
-            "rps_round_max": round(per_round[-1], 1),
-            "p50_ms": round(percentile(lat, 50), 2),
-            "p99_ms": round(percentile(lat, 99), 2),
-            "max_ms": round(max(lat), 2),
-        }
+    out = {load: summarise_runs(samples[load]) for load in LOADS}
     for load in ("token", "userinfo"):
         out[load]["rps_over_bare"] = round(out[load]["rps"] / out["bare"]["rps"], 3)
     return out

@@ -58,7 +58,7 @@ BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 import identity  # noqa: E402 - the keep-alive client and the load loop of bench/identity.py
-from benchlib import percentile, prepare_database, report_head, stop_server  # noqa: E402 - beside this script
+from benchlib import prepare_database, report_head, stop_server, summarise_runs  # noqa: E402 - beside this script
 from identity import Conn, run_load, start_server  # noqa: E402
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "tongban.settings"
@@ -442,22 +442,7 @@ def loads_of(args) -> tuple[str, ...]:
 
 
 def tabulate(samples: dict[str, list[dict]]) -> dict:
-    out = {}
-    for load in samples:
-        runs = samples[load]
-        lat = [x for r in runs for x in r["latencies_ms"]]
-        n = sum(r["requests"] for r in runs)
-        secs = sum(r["seconds"] for r in runs)
-        per_round = sorted(r["requests"] / r["seconds"] for r in runs)
-        out[load] = {
-            "requests": n,
-            "rps": round(n / secs, 1),
-            "rps_round_min": round(per_round[0], 1),
-            "rps_round_max": round(per_round[-1], 1),
-            "p50_ms": round(percentile(lat, 50), 2),
-            "p99_ms": round(percentile(lat, 99), 2),
-            "max_ms": round(max(lat), 2),
-        }
+    out = {load: summarise_runs(runs) for load, runs in samples.items()}
     for load in samples:
         if load != "bare":
             out[load]["rps_over_bare"] = round(out[load]["rps"] / out["bare"]["rps"], 3)

@@ -23,18 +23,22 @@ def pdf_text(pdf: bytes) -> str:
     return out.stdout.decode()
 
 
-def pdf_qr_codes(pdf: bytes, *, dpi: int = 200) -> list[str]:
-    """The texts of the QR codes on a PDF's first page, as a phone would read them: the page is
-    rasterised by Debian's pdftoppm and scanned by zxing-cpp's decoder."""
+def qr_codes(png: bytes) -> list[str]:
+    """The texts of the QR codes in a PNG image, as a phone would read them (zxing-cpp)."""
     import io
 
     import zxingcpp
     from PIL import Image
 
+    return [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+
+
+def pdf_qr_codes(pdf: bytes, *, dpi: int = 200) -> list[str]:
+    """The QR codes on a PDF's first page, rasterised by Debian's pdftoppm."""
     out = subprocess.run(  # noqa: S603 - Debian's pdftoppm on a PDF we rendered
         [shutil.which("pdftoppm") or "pdftoppm", "-png", "-r", str(dpi), "-singlefile", "-"],
         input=pdf,
         capture_output=True,
         check=True,
     )
-    return [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(out.stdout)))]
+    return qr_codes(out.stdout)

@@ -87,15 +87,15 @@ def do_register_new_legal_person(
     real-name-verified person; the caller (the cases hook) has authorised the registration."""
     name = (name or "").strip()
     if not name or len(name) > 200:
-        raise InvalidInput.field("holder_name", "请填写新设立主体的名称（最长200字）")
+        raise InvalidInput.field("name", "请填写新设立主体的名称（最长200字）")
     if not legal_rep.id_number_index or legal_rep.assurance_level < AssuranceLevel.L2:
-        raise InvalidInput.field("holder_code", "法定代表人尚未完成实名认证，无法登记")
+        raise InvalidInput.field("legal_rep", "法定代表人尚未完成实名认证，无法登记")
     code = normalize(credit_code)
     if code and not check_credit_code(code).ok:
-        raise InvalidInput.field("holder_code", "统一社会信用代码无效")
+        raise InvalidInput.field("credit_code", "统一社会信用代码无效")
     with transaction.atomic():
         if code and LegalPersonRecord.objects.filter(credit_code=code).exists():
-            raise InvalidInput.field("holder_code", f"统一社会信用代码 {code} 已经登记")
+            raise InvalidInput.field("credit_code", f"统一社会信用代码 {code} 已经登记")
         code = code or _unused_credit_code(region_code)
         record = LegalPersonRecord.objects.create(
             credit_code=code,

@@ -273,9 +273,7 @@ class ConcludeForm(forms.Form):
             )
         else:
             attrs = {"type": "date"} if kind == "date" else {}
-            field = forms.CharField(
-                max_length=max(max_length, 10), required=False, widget=forms.TextInput(attrs)
-            )
+            field = forms.CharField(max_length=max_length, required=False, widget=forms.TextInput(attrs))
         field.label = label
         field.initial = value
         self.fields[self.PREFIX + key] = field

@@ -66,7 +66,7 @@ class LicenceDraft:
 def result_type(case: Case):
     """The licence type the case's item issues with 出证, or None (none named, or not in the
     library, or retired)."""
-    code = getattr(case.item, "result_license_type_code", "")
+    code = case.item.result_license_type_code
     if not code:
         return None
     return licence_queries.licence_types().filter(code=code).first()
@@ -76,26 +76,23 @@ def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _holder(case: Case, lt, given: dict, form: dict) -> tuple[str, str, bool]:
-    """(name, clear code, new entity?) of the licence's holder."""
+def _holder(case: Case, lt, given: dict, form: dict, lp: dict | None) -> tuple[str, str, bool]:
+    """(name, clear code, new entity?) of the licence's holder; `lp` the enterprise acted for."""
     if lt.holder_kind == HolderKind.PERSON:
-        if case.legal_person_id is not None:  # a person's licence, applied for by a unit
+        if lp is not None:  # a person's licence, applied for by a unit
             return case.applicant_name, "", False
         return case.applicant_name, account_queries.id_number_of(case.applicant), False
-    if case.legal_person_id is not None:
-        lp = account_queries.legal_person_summary(case.legal_person_id)
+    if lp is not None:
         return lp["name"], lp["credit_code"], False
     name = _text(given.get(HOLDER_NAME)) or _text(form.get(ENTITY_NAME))
     return name, _text(given.get(HOLDER_CODE)).upper(), True
 
 
-def _derived(case: Case, holder_code: str, new_entity: bool) -> dict[str, str]:
+def _derived(case: Case, holder_code: str, new_entity: bool, lp: dict | None) -> dict[str, str]:
     """Face values the case itself knows, by the keys the standard types use."""
     out = {"credit_code": holder_code} if holder_code else {}
-    if case.legal_person_id is not None:
-        out["legal_representative"] = account_queries.legal_person_summary(case.legal_person_id)[
-            "legal_rep_name"
-        ]
+    if lp is not None:
+        out["legal_representative"] = lp["legal_rep_name"]
     elif new_entity:
         out["legal_representative"] = case.applicant.display_name
         out["established_on"] = clock.today().isoformat()
@@ -109,8 +106,9 @@ def licence_draft(case: Case, given: dict | None = None) -> LicenceDraft | None:
         return None
     given = given or {}
     form = form_data(case)
-    name, code, new_entity = _holder(case, lt, given, form)
-    derived = _derived(case, code, new_entity)
+    lp = account_queries.legal_person_summary(case.legal_person_id) if case.legal_person_id else None
+    name, code, new_entity = _holder(case, lt, given, form, lp)
+    derived = _derived(case, code, new_entity, lp)
     fields = []
     for spec in lt.face_fields:
         key = spec["key"]
@@ -163,10 +161,26 @@ def _check(draft: LicenceDraft) -> dt.date | None:
     return until
 
 
+# The library's and the legal-person register's field names -> this API's.
+RENAMED = {
+    "holder_name": HOLDER_NAME,
+    "holder_code": HOLDER_CODE,
+    "name": HOLDER_NAME,
+    "credit_code": HOLDER_CODE,
+    "legal_rep": HOLDER_CODE,  # the founder, whose ID the new company's register row needs
+}
+
+
 def _renamed(exc: DomainError) -> DomainError:
-    """The library's field names (`face.<key>`, `holder_name` ...) as this API's."""
+    """Problems named as `licence_face.<key>` (the library's `face.<key>`, its holder fields and
+    the register's); the issuer stays as it is."""
     exc.problems = [
-        type(p)(f"{FIELD}.{p.field.removeprefix('face.')}" if p.field != "issuer" else p.field, p.message)
+        type(p)(
+            p.field
+            if p.field == "issuer"
+            else f"{FIELD}.{RENAMED.get(p.field, p.field.removeprefix('face.'))}",
+            p.message,
+        )
         for p in exc.problems
     ]
     return exc

@@ -36,31 +36,27 @@ RESULTS = {
 }
 
 
-def _items_of(prefixes: tuple[str, ...]):
+def _items_of(prefixes: tuple[str, ...]) -> list[tuple[int, int]]:
+    """(pk, department id) of the current items whose result name starts with a prefix."""
     match = Q()
     for prefix in prefixes:
         match |= Q(result_name__startswith=prefix)
-    return catalog_queries.current_items().filter(match)
-
-
-def issuers_of(prefixes: tuple[str, ...]) -> list[int]:
-    return sorted(set(_items_of(prefixes).values_list("department_id", flat=True)))
+    return list(catalog_queries.current_items().filter(match).values_list("pk", "department_id"))
 
 
 def seed_licence_types(*, actor: str = ACTOR, log: Callable[[str], None] | None = None) -> int:
     """Register the demo's licence types (or add missing issuers) and name them as the result
     licence of their items; returns how many types and items were written."""
     codes = {name: materials.license_type(name)[0] for name in RESULTS}
-    issuers = {name: issuers_of(prefixes) for name, prefixes in RESULTS.items()}
+    items = {name: _items_of(prefixes) for name, prefixes in RESULTS.items()}
+    issuers = {name: sorted({department for _, department in rows}) for name, rows in items.items()}
     with transaction.atomic():
         written = licence_services.do_seed_standard_types(actor=actor, codes=codes, issuers=issuers)
         configured = sum(
             catalog_services.do_set_result_licence_type(
-                actor=actor,
-                item_ids=list(_items_of(prefixes).values_list("pk", flat=True)),
-                type_code=codes[name],
+                actor=actor, item_ids=[pk for pk, _ in items[name]], type_code=codes[name]
             )
-            for name, prefixes in RESULTS.items()
+            for name in RESULTS
         )
     if log is not None:
         counts = "、".join(f"{name} {len(issuers[name])}" for name in RESULTS)

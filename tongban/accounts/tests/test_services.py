@@ -256,17 +256,22 @@ def test_claim_needs_l2_and_the_register_naming_you():
     assert services.do_claim_legal_person(actor=rep, credit_code=mandate.legal_person.credit_code) == mandate
 
 
-def test_a_registered_new_company_gets_a_fresh_credit_code_and_its_founder_as_legal_rep():
-    founder = person(5, level=2)
-    seq = last_seq()
-    mandate = services.do_register_new_legal_person(
+def register(founder, name: str = "武汉新设科技有限公司", credit_code: str = "") -> Mandate:
+    return services.do_register_new_legal_person(
         actor="system:test",
-        name="武汉新设科技有限公司",
+        name=name,
         kind="enterprise",
         legal_rep=founder,
         region_code="420115",
         established=dt.date(2026, 9, 29),
+        credit_code=credit_code,
     )
+
+
+def test_a_registered_new_company_gets_a_fresh_credit_code_and_its_founder_as_legal_rep():
+    founder = person(5, level=2)
+    seq = last_seq()
+    mandate = register(founder)
     lp = mandate.legal_person
     record = LegalPersonRecord.objects.get(credit_code=lp.credit_code)
     assert check_credit_code(lp.credit_code).ok and lp.credit_code.startswith("91420115")
@@ -285,14 +290,7 @@ def test_a_registered_new_company_gets_a_fresh_credit_code_and_its_founder_as_le
     assert list(queries.my_mandates(founder)) == [mandate]
     assert audit_actions(seq) == ["accounts.legal_register.create", "accounts.mandate.legal_rep"]
     # a second company gets another code
-    other = services.do_register_new_legal_person(
-        actor="system:test",
-        name="武汉新设二号有限公司",
-        kind="enterprise",
-        legal_rep=founder,
-        region_code="420115",
-        established=dt.date(2026, 9, 29),
-    )
+    other = register(founder, "武汉新设二号有限公司")
     assert other.legal_person.credit_code != lp.credit_code
 
 
@@ -301,21 +299,13 @@ def test_registering_a_taken_code_or_for_an_unverified_founder_is_refused_and_wr
     taken = enterprise_for(person(1, level=2), 1).legal_person.credit_code
     before = (LegalPersonRecord.objects.count(), Mandate.objects.count(), last_seq())
     cases = [
-        (founder, taken, "holder_code", f"统一社会信用代码 {taken} 已经登记"),
-        (founder, "91420115ABCDEFGH0Y", "holder_code", "统一社会信用代码无效"),
-        (unverified, "", "holder_code", "法定代表人尚未完成实名认证，无法登记"),
+        (founder, taken, "credit_code", f"统一社会信用代码 {taken} 已经登记"),
+        (founder, "91420115ABCDEFGH0Y", "credit_code", "统一社会信用代码无效"),
+        (unverified, "", "legal_rep", "法定代表人尚未完成实名认证，无法登记"),
     ]
     for rep, code, field, message in cases:
         with pytest.raises(InvalidInput) as exc:
-            services.do_register_new_legal_person(
-                actor="system:test",
-                name="武汉新设科技有限公司",
-                kind="enterprise",
-                legal_rep=rep,
-                region_code="420115",
-                established=dt.date(2026, 9, 29),
-                credit_code=code,
-            )
+            register(rep, credit_code=code)
         assert [(p.field, p.message) for p in exc.value.problems] == [(field, message)]
     assert (LegalPersonRecord.objects.count(), Mandate.objects.count(), last_seq()) == before
 

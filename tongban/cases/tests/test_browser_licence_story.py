@@ -16,7 +16,6 @@ is fixed through the `day` fixture. Screenshots go to var/test-artifacts/ (git-i
 
 from __future__ import annotations
 
-import io
 import os
 from urllib.parse import urlsplit
 
@@ -34,6 +33,7 @@ from tongban.demo import cases as demo_cases
 from tongban.demo.data import forms as demo_forms
 from tongban.demo.data.accounts import DEMO_PASSWORD
 from tongban.licences import queries as licence_queries
+from tongban.pdftest import qr_codes
 
 from ..models import Case, CaseLicence
 from .conftest import PDF
@@ -52,13 +52,6 @@ def demo_live(transactional_db, settings, tmp_path, day):
     seed_demo(tmp_path)
     basic, region, _steps = demo_cases.CHAINS[2]  # 食品经营许可 at 江汉
     return catalog_queries.get_guide(demo_cases.featured_code(basic, region))
-
-
-def scan(png: bytes) -> list[str]:
-    import zxingcpp
-    from PIL import Image
-
-    return [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
 
 
 def test_the_business_licence_from_the_demo_is_held_verified_by_its_qr_and_supplied_for_food(
@@ -91,7 +84,7 @@ def test_the_business_licence_from_the_demo_is_held_verified_by_its_qr_and_suppl
     expect(page.locator(".licence-result--valid")).to_be_visible()
     qr = page.locator(".licence-face__qr img")
     qr.scroll_into_view_if_needed()
-    [scanned] = scan(qr.screenshot())
+    [scanned] = qr_codes(qr.screenshot())
     page.screenshot(path=ARTIFACTS / "licence-story-licence-mobile.png", full_page=True)
 
     # Someone not signed in opens what the QR code says: 有效, and the face masked.
