@@ -19,8 +19,9 @@ SECRET_KEY = env.str("SECRET_KEY", default="tongban-insecure-development-key-cha
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# Where shared reference data lives (regions, DCAT shapes): ../shared/data beside the checkout.
-SHARED_DATA_DIR = Path(env.str("SHARED_DATA_DIR", default=str(BASE_DIR.parent / "shared" / "data")))
+# Reference data the platform ships (regions; see tongban/core/data/regions/README.md): inside
+# the package, so a clone runs on its own. A province may point it at its own copy.
+REFERENCE_DATA_DIR = Path(env.str("REFERENCE_DATA_DIR", default=str(BASE_DIR / "tongban" / "core" / "data")))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -47,8 +47,9 @@ def to_statistical_code(code: str) -> str:
 
 @transaction.atomic
 def do_load_regions(*, actor, directory: Path | None = None) -> int:
-    """Load (or refresh) regions from the shared CSV files; returns the number of rows."""
-    directory = directory or settings.SHARED_DATA_DIR / "regions"
+    """Load (or refresh) regions from the reference CSV files the project ships
+    (`tongban/core/data/regions/`, sources named in its README); returns the number of rows."""
+    directory = directory or settings.REFERENCE_DATA_DIR / "regions"
     rows: list[dict] = []
     for name in ("hubei.csv", "hubei-townships-villages.csv"):
         with open(directory / name, encoding="utf-8") as fh:

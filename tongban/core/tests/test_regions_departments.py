@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tongban.core import queries, services
@@ -80,6 +82,27 @@ def test_reloading_regions_is_idempotent(regions):
         list(Region.objects.values_list("code", "name", "level", "parent_id", "prefix", "full_name"))
         == before
     )
+
+
+def test_the_reference_data_ships_inside_the_project(settings, db):
+    """A clone with nothing beside it runs: the regions come from the package, and no source file,
+    script or make target reaches outside the checkout for data (the old default was
+    ../shared/data)."""
+    root = Path(settings.BASE_DIR).resolve()
+    data = Path(settings.REFERENCE_DATA_DIR).resolve()
+    assert data.is_relative_to(root / "tongban")
+    assert sorted(p.name for p in (data / "regions").glob("*.csv")) == [
+        "hubei-townships-villages.csv",
+        "hubei.csv",
+    ]
+    reaching_out = []
+    files = [root / "Makefile", root / ".ci" / "run", *root.glob("scripts/*")]
+    files += [p for d in ("tongban", "bench") for p in (root / d).rglob("*.py")]
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if path.name != Path(__file__).name and ("../shared" in text or '"shared"' in text):
+            reaching_out.append(str(path.relative_to(root)))
+    assert reaching_out == []
 
 
 # --- Region lookups --------------------------------------------------------------------------
