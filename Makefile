@@ -7,7 +7,8 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/tongban
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint test-sqlite test-postgres system-deps bench bench-identity bench-cases lock clean
+.PHONY: setup run test lint test-sqlite test-postgres bench-smoke system-deps bench bench-catalog bench-identity \
+	bench-cases bench-licences lock clean
 
 ## Environment only: .venv with the pinned Python packages, node_modules from the lockfile,
 ## compiled translations and collected static files.
@@ -50,31 +51,52 @@ lint: setup
 test-sqlite: setup system-deps
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
-test-postgres: setup system-deps
+# $(1) with DATABASE_URL=$(PG_URL) when that PostgreSQL answers; else skipped, naming $(2)
+# (failing under CI=true).
+define on_postgres
 	@if scripts/pg-ready "$(PG_URL)"; then \
-	  DATABASE_URL="$(PG_URL)" $(VENV)/bin/pytest -q -p no:cacheprovider; \
+	  DATABASE_URL="$(PG_URL)" $(1); \
 	elif [ "$${CI:-}" = "true" ]; then \
 	  echo "CI=true but no PostgreSQL answers at $(PG_URL): failing."; exit 1; \
 	else \
-	  echo "No PostgreSQL reachable at $(PG_URL): skipping the PostgreSQL half (set PG_URL to run it)."; \
+	  echo "No PostgreSQL reachable at $(PG_URL): skipping $(2) (set PG_URL to run it)."; \
 	fi
+endef
 
-## The whole suite: lint, then SQLite, then PostgreSQL.
-test: lint test-sqlite test-postgres
+test-postgres: setup system-deps
+	$(call on_postgres,$(VENV)/bin/pytest -q -p no:cacheprovider,the PostgreSQL half)
 
-## Benchmarks (not tests): see bench/README.md.
-bench: setup
-	DATABASE_URL="$(PG_URL)" $(PY) bench/catalog_search.py
+## Every benchmark in its smoke mode (tiny sizes, each on its own throwaway *bench* database,
+## no timing asserted): a change that breaks a benchmark fails the build. See bench/README.md.
+bench-smoke: setup
+	$(call on_postgres,$(VENV)/bin/pytest -q -p no:cacheprovider bench/test_smoke.py,the benchmarks' smoke run)
+
+## The whole suite: lint, then SQLite, then PostgreSQL, then the benchmarks' smoke run.
+test: lint test-sqlite test-postgres bench-smoke
+
+## Benchmarks (not tests; each creates its own *bench* database, prints a table, writes
+## var/bench/<name>.json): all four in turn, or one. See bench/README.md.
+bench: bench-catalog bench-identity bench-cases bench-licences
+
+## Catalogue search p95 at province scale (724,000 items).
+BENCH_CATALOG_URL ?= postgres://postgres@127.0.0.1:5432/tongban_bench
+bench-catalog: setup
+	DATABASE_URL="$(BENCH_CATALOG_URL)" $(PY) bench/catalog_search.py $(BENCH_CATALOG_ARGS)
 
 ## Token issuance and userinfo per second vs a bare view (creates its own *bench* database).
 BENCH_IDENTITY_URL ?= postgres://postgres@127.0.0.1:5432/tongban_bench_identity
 bench-identity: setup
-	DATABASE_URL="$(BENCH_IDENTITY_URL)" $(PY) bench/identity.py
+	DATABASE_URL="$(BENCH_IDENTITY_URL)" $(PY) bench/identity.py $(BENCH_IDENTITY_ARGS)
 
 ## Case lifecycles/s, deadlines/s and workbench queue p95 over 1M cases (creates its own *bench* database).
 BENCH_CASES_URL ?= postgres://postgres@127.0.0.1:5432/tongban_bench_cases
 bench-cases: setup
 	DATABASE_URL="$(BENCH_CASES_URL)" $(PY) bench/case_lifecycle.py $(BENCH_CASES_ARGS)
+
+## Licence verification and holder queries per second with every use logged, bulk import rate (creates its own *bench* database).
+BENCH_LICENCES_URL ?= postgres://postgres@127.0.0.1:5432/tongban_bench_licences
+bench-licences: setup
+	DATABASE_URL="$(BENCH_LICENCES_URL)" $(PY) bench/licenses.py $(BENCH_LICENCES_ARGS)
 
 ## Re-pin Python dependencies from requirements.in into requirements.lock.
 lock:

@@ -1,41 +1,122 @@
-"""What the benchmarks share: their own PostgreSQL database, a free loopback port, stopping a
-server, nearest-rank percentiles, the report's common head. Imported by the scripts beside it (run as bench/<name>.py)."""
+"""What the benchmarks share: their own PostgreSQL database, the smoke mode, a free loopback port,
+stopping a server, nearest-rank percentiles, the report's common head. Imported by the scripts
+beside it (run as bench/<name>.py)."""
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import datetime as dt
 import math
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+SMOKE_DIR = ROOT / "var" / "bench" / "smoke"
+# A migrated database the smoke run (bench/test_smoke.py) makes once: each bench's database is
+# created as a copy of it instead of running every migration again.
+TEMPLATE_ENV = "BENCH_TEMPLATE_DATABASE"
 
-def prepare_database(url: str, *, reuse: bool = False) -> str:
-    """Drop and create the bench database named in `url` (or keep it with `reuse`); returns its
-    name. Refuses anything but PostgreSQL, and any name without "bench" in it."""
-    import psycopg
 
+def _bench_name(url: str) -> tuple[urllib.parse.SplitResult, str]:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql", "pgsql"):
         sys.exit("DATABASE_URL must point at PostgreSQL (postgres://user@host:port/tongban_bench...)")
     name = parts.path.lstrip("/")
     if "bench" not in name:
         sys.exit(f"refusing to drop {name!r}: the benchmark database's name must contain 'bench'")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
+    return parts, name
+
+
+def _admin(parts: urllib.parse.SplitResult):
+    import psycopg
+
+    return psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True)
+
+
+def prepare_database(url: str, *, reuse: bool = False) -> str:
+    """Drop and create the bench database named in `url` (or keep it with `reuse`); returns its
+    name. Refuses anything but PostgreSQL, and any name without "bench" in it. With
+    BENCH_TEMPLATE_DATABASE set, a new database is a copy of that (migrated) one."""
+    parts, name = _bench_name(url)
+    template = os.environ.get(TEMPLATE_ENV, "")
+    with _admin(parts) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists and not reuse:
             print(f"dropping database {name}")
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
             exists = None
         if not exists:
-            print(f"creating database {name}")
-            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"creating database {name}" + (f" from {template}" if template else ""))
+            conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     return name
+
+
+def drop_database(url: str) -> None:
+    """Drop the bench database named in `url` (this process's connections closed first)."""
+    parts, name = _bench_name(url)
+    with contextlib.suppress(Exception):  # Django not set up yet: nothing of ours is open
+        from django.db import connections
+
+        connections.close_all()
+    with _admin(parts) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(f"dropped database {name}")
+
+
+@contextlib.contextmanager
+def bench_database(url: str, *, reuse: bool = False, smoke: bool = False) -> Iterator[str]:
+    """The bench's database for the length of the run; a smoke run drops it at the end, whether
+    the bench finished or failed."""
+    name = prepare_database(url, reuse=reuse)
+    try:
+        yield name
+    finally:
+        if smoke:
+            drop_database(url)
+
+
+@contextlib.contextmanager
+def scratch_media() -> Iterator[Path]:
+    """Uploaded files of the bench's cases go to a temporary MEDIA_ROOT (the product's settings
+    read it from the environment, so spawned workers and servers use it too), removed at the end."""
+    media = Path(tempfile.mkdtemp(prefix="tongban-bench-media-"))
+    os.environ["MEDIA_ROOT"] = str(media)
+    try:
+        yield media
+    finally:
+        shutil.rmtree(media, ignore_errors=True)
+
+
+def add_smoke_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes and a second or two of load, report under var/bench/smoke/, database dropped "
+        "at the end: proves the bench still runs against the current schema and services (CI); "
+        "its figures mean nothing",
+    )
+
+
+def parse_args_with_smoke(
+    parser: argparse.ArgumentParser, tiny: dict, argv: list[str] | None = None
+) -> argparse.Namespace:
+    """Parse the command line; with --smoke the defaults become `tiny` (options given explicitly
+    still win)."""
+    add_smoke_option(parser)
+    args = parser.parse_args(argv)
+    if args.smoke:
+        parser.set_defaults(**tiny)
+        args = parser.parse_args(argv)
+    return args
 
 
 def free_port() -> int:

@@ -36,7 +36,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchlib import free_port, percentile, prepare_database, report_head, stop_server, summary  # noqa: E402 - beside this script
+from benchlib import (  # noqa: E402 - beside this script
+    SMOKE_DIR,
+    bench_database,
+    free_port,
+    parse_args_with_smoke,
+    percentile,
+    report_head,
+    stop_server,
+    summary,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
 
@@ -97,7 +106,8 @@ def parse_args() -> argparse.Namespace:
     )
     p.add_argument("--explain", type=int, default=4, help="EXPLAIN ANALYZE this many of the slowest searches")
     p.add_argument("--out", default=str(ROOT / "var" / "bench" / "catalog_search.json"))
-    return p.parse_args()
+    tiny = {"items": 200, "queries": 12, "explain": 1, "out": str(SMOKE_DIR / "catalog_search.json")}
+    return parse_args_with_smoke(p, tiny)
 
 
 # --- The database -------------------------------------------------------------------------
@@ -405,8 +415,11 @@ def main() -> None:
     if not url:
         sys.exit("set DATABASE_URL=postgres://postgres@127.0.0.1:5432/tongban_bench")
     started = dt.datetime.now().astimezone()
-    db_name = prepare_database(url, reuse=args.reuse)
+    with bench_database(url, reuse=args.reuse, smoke=args.smoke) as db_name:
+        run_bench(args, db_name, started)
 
+
+def run_bench(args, db_name: str, started: dt.datetime) -> None:
     import django
 
     django.setup()
@@ -465,6 +478,7 @@ def main() -> None:
     report = {
         **report_head("catalog_search", started, load_before, load_after),
         "server": args.server,
+        "server_pids": [server.pid] if server is not None else [],  # stopped: the smoke run checks
         "database": facts,
         "load": load,
         "load_seconds": round(load_seconds, 1),

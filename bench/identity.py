@@ -41,7 +41,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
-from benchlib import free_port, prepare_database, report_head, stop_server, summarise_runs  # noqa: E402 - beside this script
+from benchlib import (  # noqa: E402 - beside this script
+    SMOKE_DIR,
+    bench_database,
+    free_port,
+    parse_args_with_smoke,
+    report_head,
+    stop_server,
+    summarise_runs,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
 
@@ -58,7 +66,15 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--users", type=int, default=50, help="citizens with a bearer token each")
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--out", default=str(ROOT / "var" / "bench" / "identity.json"))
-    return p.parse_args()
+    tiny = {
+        "seconds": 0.5,
+        "rounds": 1,
+        "connections": 2,
+        "workers": 1,
+        "users": 5,
+        "out": str(SMOKE_DIR / "identity.json"),
+    }
+    return parse_args_with_smoke(p, tiny)
 
 
 # --- The database -------------------------------------------------------------------------
@@ -334,8 +350,11 @@ def main() -> None:
     if not url:
         sys.exit("set DATABASE_URL=postgres://postgres@127.0.0.1:5432/tongban_bench_identity")
     started = dt.datetime.now().astimezone()
-    db_name = prepare_database(url)
+    with bench_database(url, smoke=args.smoke) as db_name:
+        run_bench(args, db_name, started)
 
+
+def run_bench(args, db_name: str, started: dt.datetime) -> None:
     import django
 
     django.setup()
@@ -378,6 +397,7 @@ def main() -> None:
     report = {
         **report_head("identity", started, load_before, load_after),
         "server": {"granian_workers": args.workers, "connections": args.connections},
+        "server_pids": [server.pid],  # stopped: the smoke run checks
         "rounds": args.rounds,
         "seconds_per_load": args.seconds,
         "target_userinfo_rps": TARGET_USERINFO_RPS,

@@ -58,7 +58,14 @@ BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 import identity  # noqa: E402 - the keep-alive client and the load loop of bench/identity.py
-from benchlib import prepare_database, report_head, stop_server, summarise_runs  # noqa: E402 - beside this script
+from benchlib import (  # noqa: E402 - beside this script
+    SMOKE_DIR,
+    bench_database,
+    parse_args_with_smoke,
+    report_head,
+    stop_server,
+    summarise_runs,
+)
 from identity import Conn, run_load, start_server  # noqa: E402
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "tongban.settings"
@@ -94,7 +101,16 @@ def parse_args() -> argparse.Namespace:
         "verification in the same rounds",
     )
     p.add_argument("--out", default=str(ROOT / "var" / "bench" / "licenses.json"))
-    return p.parse_args()
+    tiny = {
+        "sizes": "200",
+        "real": 100,
+        "seconds": 0.5,
+        "rounds": 1,
+        "connections": 2,
+        "workers": 1,
+        "out": str(SMOKE_DIR / "licenses.json"),
+    }
+    return parse_args_with_smoke(p, tiny)
 
 
 # --- The world ----------------------------------------------------------------------------
@@ -206,47 +222,61 @@ def import_real(world: dict, n: int, seed: int) -> dict:
     }
 
 
+# What a filler licence sets itself (SQL over `g`, its number in the series); every other column
+# is copied from a licence the importer wrote, so the filler follows the table's schema.
+FILLER = {
+    "identifier": "'F.' || g",
+    "number": "'F' || g",
+    "serial": "'F' || g",
+    "previous_id": "NULL",
+    "issued_on": "DATE '2020-01-01' + (g %% 2000)",
+    "valid_from": "DATE '2020-01-01' + (g %% 2000)",
+    "holder_name": "'填充企业' || g",
+    "holder_code_index": "md5(g::text) || md5((g + 1)::text)",
+    "holder_code_masked": "'F' || g",
+    "signed_at": "now()",
+    "created_at": "now()",
+    # not verifiable: no signature, no batch, no proof (the filler is never asked for)
+    "signature": "''",
+    "digest": "md5(g::text) || md5(g::text)",
+    "seal_batch_id": "NULL",
+    "seal_proof": "''",
+}
+
+
+def filler_sql() -> str:
+    """INSERT ... SELECT of filler rows from the template licence `t`: FILLER's columns set,
+    ciphertexts (`*_enc`, bound to their own row) empty, the rest copied."""
+    from tongban.licences.models import Licence
+
+    fields = [f for f in Licence._meta.concrete_fields if not f.primary_key]
+    columns = [f.column for f in fields]
+    unknown = set(FILLER) - set(columns)
+    if unknown:
+        raise KeyError(f"licences_licence has no column {', '.join(sorted(unknown))}")
+    values = [FILLER.get(c) or ("''" if c.endswith("_enc") else f"t.{c}") for c in columns]
+    return (
+        f"INSERT INTO licences_licence ({', '.join(columns)}) SELECT {', '.join(values)}"
+        " FROM licences_licence AS t, generate_series(%(start)s, %(stop)s) AS g WHERE t.id = %(template)s"
+    )
+
+
 def fill_to(world: dict, size: int) -> dict:
     """Filler licences up to `size` rows (one INSERT ... SELECT), then VACUUM ANALYZE."""
     from django.db import connection
 
-    from tongban.licences.models import Licence, SealKey
+    from tongban.licences.models import Licence
 
     have = Licence.objects.count()
     t = time.perf_counter()
     if size > have:
-        key = SealKey.objects.filter(department_id=world["issuer"].pk).order_by("-pk").first()
-        lt_id = Licence.objects.values_list("licence_type_id", flat=True).first()
-        issuer = world["issuer"]
+        template = (
+            Licence.objects.filter(issuer_id=world["issuer"].pk)
+            .order_by("pk")
+            .values_list("pk", flat=True)[0]
+        )
         with connection.cursor() as cur:
-            cur.execute(
-                """
-                INSERT INTO licences_licence (
-                    identifier, licence_type_id, type_code, type_revision, name, number, serial, version,
-                    version_reason, issuer_id, issuer_name, issuer_code, issued_on, holder_kind, holder_name,
-                    holder_code_type, holder_code_enc, holder_code_index, holder_code_masked, valid_from,
-                    valid_until, face, face_personal_enc, seal_key_id, signed_at, signature, digest, state,
-                    state_reason, case_number, issued_by, created_at, seal_proof
-                )
-                SELECT 'F.' || g, %(lt)s, %(type_code)s, 1, '营业执照', 'F' || g, 'F' || g, 1,
-                    'new', %(issuer)s, %(issuer_name)s, %(issuer_code)s, DATE '2020-01-01' + (g %% 2000),
-                    'legal_person', '填充企业' || g, '001', 'filler', md5(g::text) || md5((g + 1)::text),
-                    'F' || g, DATE '2020-01-01' + (g %% 2000), NULL, '{}'::jsonb, '', %(key)s, now(), '',
-                    md5(g::text) || md5(g::text), 'valid', '', '', %(actor)s, now(), ''
-                FROM generate_series(%(start)s, %(stop)s) AS g
-                """,
-                {
-                    "lt": lt_id,
-                    "type_code": world["type_code"],
-                    "issuer": issuer.pk,
-                    "issuer_name": issuer.name,
-                    "issuer_code": issuer.credit_code,
-                    "key": key.pk,
-                    "actor": ACTOR,
-                    "start": have + 1,
-                    "stop": size,
-                },
-            )
+            cur.execute(filler_sql(), {"template": template, "start": have + 1, "stop": size})
     fill_seconds = time.perf_counter() - t
     t = time.perf_counter()
     with connection.cursor() as cur:
@@ -433,7 +463,8 @@ def measure(world: dict, real: dict, args, size_facts: dict, out_dir: Path) -> d
     logged = usage_rows() - logged_before
     stats = tabulate(samples)
     stats["usage_log"] = {"requests_logged": logged_requests, "rows_written": logged}
-    return stats | {"library": size_facts}
+    pids = [server.pid] + ([base_server.pid] if base_server is not None else [])
+    return stats | {"library": size_facts, "server_pids": pids}
 
 
 def loads_of(args) -> tuple[str, ...]:
@@ -460,7 +491,7 @@ def print_table(results: dict) -> None:
     print(head)
     print("-" * len(head))
     for size, stats in results.items():
-        for load in (name for name in stats if name not in ("usage_log", "library")):
+        for load in (name for name in stats if name not in ("usage_log", "library", "server_pids")):
             s = stats[load]
             ratio = f"{s['rps_over_bare']:.3f}x" if "rps_over_bare" in s else "1x"
             spread = f"{s['rps_round_min']:.0f}-{s['rps_round_max']:.0f}"
@@ -484,8 +515,13 @@ def main() -> None:
     out_path = Path(args.out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     state_path = out_path.parent / "licenses_world.json"
-    db_name = prepare_database(url, reuse=args.reuse)
+    with bench_database(url, reuse=args.reuse, smoke=args.smoke) as db_name:
+        run_bench(args, db_name, started, out_path, state_path, sizes)
 
+
+def run_bench(
+    args, db_name: str, started: dt.datetime, out_path: Path, state_path: Path, sizes: list[int]
+) -> None:
     import django
 
     django.setup()
@@ -498,7 +534,8 @@ def main() -> None:
             f"({time.perf_counter() - t:.1f}s)"
         )
         real = import_real(world, args.real, args.seed)
-        save_world(state_path, db_name, world, real)
+        if not args.smoke:  # a smoke run's database is dropped at the end: nothing to reuse
+            save_world(state_path, db_name, world, real)
     else:
         print(f"database {db_name} reused with its world ({state_path})")
     verdict = "meets" if real["rate"] >= TARGET_IMPORT_RATE else "MISSES"

@@ -1,0 +1,152 @@
+"""The benchmarks' smoke run: every bench script with `--smoke` (tiny sizes, a second or two of
+load), as a subprocess, on its own throwaway PostgreSQL database, so a schema or service change
+that breaks a benchmark fails the build. `make bench-smoke` runs it (and `make test` after the
+PostgreSQL half):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tongban .venv/bin/pytest -q -p no:cacheprovider bench/test_smoke.py
+
+Each database is a copy of one migrated template (made once per run), named
+`tongban_bench_smoke_<bench>_<pid>`; every one is gone at the end, and so is every server a bench
+started. What is checked is that the bench ran to its end and that its report is consistent (what
+was loaded, answered and logged), never a timing: figures on a shared machine prove nothing.
+Skipped without PostgreSQL (the benchmarks run on PostgreSQL only).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+from benchlib import TEMPLATE_ENV  # noqa: E402 - beside this file
+
+
+def _server() -> urllib.parse.SplitResult:
+    url = os.environ.get("DATABASE_URL", "")
+    if urllib.parse.urlsplit(url).scheme not in ("postgres", "postgresql", "pgsql"):
+        pytest.skip("the benchmarks run on PostgreSQL only: set DATABASE_URL=postgres://...")
+    return urllib.parse.urlsplit(url)
+
+
+def _url(server: urllib.parse.SplitResult, name: str) -> str:
+    return server._replace(path="/" + name).geturl()
+
+
+def _admin(server: urllib.parse.SplitResult):
+    import psycopg
+
+    return psycopg.connect(_url(server, "postgres"), autocommit=True)
+
+
+def _exists(server: urllib.parse.SplitResult, name: str) -> bool:
+    with _admin(server) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def template():
+    """One migrated database the benches' databases are copied from (migrating each would cost
+    more than the four smoke runs together)."""
+    server = _server()
+    name = f"tongban_bench_smoke_template_{os.getpid()}"
+    with _admin(server) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "migrate", "--verbosity", "0"],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": _url(server, name)},
+            check=True,
+            timeout=900,
+        )
+        yield name
+    finally:
+        with _admin(server) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _catalog_search(report: dict) -> None:
+    assert report["database"]["items"] == 200
+    assert report["results"]["all"]["api"]["n"] == 12  # every search answered (API and ORM agreeing)
+
+
+def _identity(report: dict) -> None:
+    assert {load: report["results"][load]["requests"] > 0 for load in ("token", "userinfo", "bare")} == {
+        "token": True,
+        "userinfo": True,
+        "bare": True,
+    }
+
+
+def _case_lifecycle(report: dict) -> None:
+    # The templates put one case in each state the load generates, through the services.
+    assert report["load"]["templates"] == 14
+    assert report["database"]["cases"] == 60
+    states = "delivered concluded decided accepted paused submitted supplement returned refused withdrawn"
+    assert sorted(report["database"]["states"]) == sorted(states.split())
+    assert report["lifecycles"]["lifecycles"] >= 1
+    assert report["queues"]["pages_exist"] is True
+
+
+def _licenses(report: dict) -> None:
+    assert report["bulk_import"]["imported"] == 100
+    size = report["results"]["200"]
+    assert size["library"]["licences"] == 200
+    assert size["usage_log"]["rows_written"] == size["usage_log"]["requests_logged"]
+    assert min(size[load]["requests"] for load in ("query", "verify", "verify_nolog", "bare")) > 0
+
+
+CHECKS = {
+    "catalog_search": _catalog_search,
+    "identity": _identity,
+    "case_lifecycle": _case_lifecycle,
+    "licenses": _licenses,
+}
+
+
+def _server_pids(report: dict) -> list[int]:
+    pids = list(report.get("server_pids", []))
+    for value in report.get("results", {}).values():
+        if isinstance(value, dict):
+            pids += value.get("server_pids", [])
+    return pids
+
+
+@pytest.mark.parametrize("bench", list(CHECKS))
+def test_bench_runs_in_smoke_mode(bench, template, tmp_path):
+    server = _server()
+    name = f"tongban_bench_smoke_{bench}_{os.getpid()}"
+    out = tmp_path / f"{bench}.json"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / f"{bench}.py"), "--smoke", "--out", str(out)],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": _url(server, name), TEMPLATE_ENV: template},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, (
+        f"bench/{bench}.py --smoke failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
+    )
+    report = json.loads(out.read_text())
+    CHECKS[bench](report)
+    assert not _exists(server, name), f"the smoke run left its database {name}"
+    assert [pid for pid in _server_pids(report) if _alive(pid)] == []
