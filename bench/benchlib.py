@@ -116,6 +116,7 @@ def parse_args_with_smoke(
     if args.smoke:
         parser.set_defaults(**tiny)
         args = parser.parse_args(argv)
+        print("smoke run: tiny sizes, a second or two of load; the figures below mean nothing")
     return args
 
 

@@ -90,6 +90,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=2, help="processes running lifecycles")
     p.add_argument("--seconds", type=float, default=30.0, help="how long the lifecycle phase runs")
     p.add_argument("--deadlines", type=int, default=5000, help="clock.deadline calls timed")
+    p.add_argument("--warmups", type=int, default=3, help="untimed lifecycles per worker first")
     p.add_argument("--rounds", type=int, default=40, help="timed rounds per queue (query and page)")
     p.add_argument("--reuse", action="store_true", help="keep the database; load only what is missing")
     p.add_argument("--seed", type=int, default=2026)
@@ -102,6 +103,7 @@ def parse_args() -> argparse.Namespace:
         "seconds": 1.0,
         "deadlines": 200,
         "rounds": 2,
+        "warmups": 1,
         "explain": False,
         "out": str(SMOKE_DIR / "case_lifecycle.json"),
     }
@@ -114,17 +116,27 @@ def parse_args() -> argparse.Namespace:
 def build_world(departments: int) -> dict:
     """Calendar, regions, departments with one published item each, officers, citizens: made
     through the services, found again on --reuse (the bench reads the models directly)."""
-    from django.contrib.auth import get_user_model
     from django.core.management import call_command
+    from django.test import override_settings
 
-    from tongban.accounts import services as account_services
-    from tongban.catalog.models import ImplementationItem
-    from tongban.catalog.testing import SYSTEM, ensure_regions, make_basic_item, make_department, make_item
-    from tongban.core import queries as core_queries
+    from tongban.catalog.testing import ensure_regions
 
     call_command("migrate", verbosity=0)
     ensure_regions()
     ensure_calendar()
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        # Sign-in plays no part here: the accounts' passwords are hashed cheaply, as in the tests.
+        return _people_and_items(departments)
+
+
+def _people_and_items(departments: int) -> dict:
+    from django.contrib.auth import get_user_model
+
+    from tongban.accounts import services as account_services
+    from tongban.catalog.models import ImplementationItem
+    from tongban.catalog.testing import SYSTEM, make_basic_item, make_department, make_item
+    from tongban.core import queries as core_queries
+
     items = []
     for i in range(departments):
         name = f"基准部门{i:03d}"
@@ -572,7 +584,7 @@ def _lifecycle(services, actors, item, materials, timings) -> None:
 
 
 def lifecycle_worker(args: tuple) -> dict:
-    worker, world, ready, seconds = args
+    worker, world, ready, seconds, warmups = args
     import django
 
     django.setup()
@@ -589,7 +601,7 @@ def lifecycle_worker(args: tuple) -> dict:
     materials = [m.pk for m in catalog_queries.get_guide(item).materials.all()]
     actors = (citizen, officer, officer2, head)
     warm = {s: [] for s in STEPS}
-    for _ in range(3):
+    for _ in range(warmups):
         _lifecycle(services, actors, item, materials, warm)
     timings = {s: [] for s in STEPS}
     ready.wait(timeout=600)  # every worker started and warmed up: all begin together
@@ -602,14 +614,14 @@ def lifecycle_worker(args: tuple) -> dict:
     return {"worker": worker, "lifecycles": count, "elapsed": time.time() - start_at, "timings": timings}
 
 
-def bench_lifecycles(world: dict, workers: int, seconds: float) -> dict:
+def bench_lifecycles(world: dict, workers: int, seconds: float, warmups: int) -> dict:
     from django.db import connections
 
     connections.close_all()
     ctx = mp.get_context("spawn")  # uploads go to the bench's scratch MEDIA_ROOT (environment)
     with ctx.Manager() as manager, ctx.Pool(workers) as pool:
         ready = manager.Barrier(workers)
-        results = pool.map(lifecycle_worker, [(w, world, ready, seconds) for w in range(workers)])
+        results = pool.map(lifecycle_worker, [(w, world, ready, seconds, warmups) for w in range(workers)])
     total = sum(r["lifecycles"] for r in results)
     elapsed = max(r["elapsed"] for r in results)
     steps = {s: summary([v for r in results for v in r["timings"][s]]) for s in STEPS}
@@ -716,7 +728,7 @@ def run_bench(args, db_name: str, started: dt.datetime) -> None:
     deadlines = bench_deadlines(args.deadlines, args.seed)
     print(f"clock.deadline: {deadlines['per_second']:,.0f}/s ({deadlines['calls']} calls)")
     print(f"lifecycles: {args.workers} workers x {args.seconds:.0f}s ...", flush=True)
-    lifecycles = bench_lifecycles(world, args.workers, args.seconds)
+    lifecycles = bench_lifecycles(world, args.workers, args.seconds, args.warmups)
     from django.db import connections
 
     connections.close_all()
