@@ -134,19 +134,24 @@ def test_bench_runs_in_smoke_mode(bench, template, tmp_path):
     server = _server()
     name = f"tongban_bench_smoke_{bench}_{os.getpid()}"
     out = tmp_path / f"{bench}.json"
-    proc = subprocess.run(
-        [sys.executable, str(BENCH / f"{bench}.py"), "--smoke", "--out", str(out)],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": _url(server, name), TEMPLATE_ENV: template},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    try:
+        proc = subprocess.run(
+            [sys.executable, str(BENCH / f"{bench}.py"), "--smoke", "--out", str(out)],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": _url(server, name), TEMPLATE_ENV: template},
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        left = _exists(server, name)
+    finally:  # a bench killed by the timeout cannot drop its database: do it here
+        with _admin(server) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     assert proc.returncode == 0, (
         f"bench/{bench}.py --smoke failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
     )
     report = json.loads(out.read_text())
     CHECKS[bench](report)
-    assert not _exists(server, name), f"the smoke run left its database {name}"
+    assert not left, f"the smoke run left its database {name}"
     assert [pid for pid in _server_pids(report) if _alive(pid)] == []
