@@ -450,7 +450,7 @@ def test_delivery_is_chosen_among_the_guides_methods_and_the_address_kept_encryp
     )
     stored = Case.objects.get(pk=case.pk)
     assert stored.delivery == Delivery.POST and address not in stored.delivery_address_enc
-    assert stored.delivery_address_enc.startswith("sm4gcm:")
+    assert stored.delivery_address_enc.startswith("sm4gcm2:")
     assert services.delivery_address(stored) == address
     assert CaseEvent.objects.filter(case=case, action="choose_delivery").get().data == {
         "delivery": "post",
