@@ -9,6 +9,7 @@ with `TONGBAN_ENV=production` every command fails the same way (the check runs u
 
 from __future__ import annotations
 
+import logging
 import re
 
 from django.conf import settings
@@ -77,10 +78,16 @@ def keys_fit_for_production(app_configs, **kwargs):
 
 
 def refuse_unsafe_keys() -> None:
-    """Called by tongban/wsgi.py: in production, refuse to serve with unsafe keys."""
-    if getattr(settings, "TONGBAN_ENV", "") != keyfile.PRODUCTION:
-        return
+    """Called by tongban/wsgi.py: in production, refuse to serve with unsafe keys; elsewhere
+    (the demo, development) say once that the server runs on development keys."""
     problems = key_problems()
+    if getattr(settings, "TONGBAN_ENV", "") != keyfile.PRODUCTION:
+        if problems:
+            logging.getLogger("tongban.keys").warning(
+                "Serving with development keys (%s): not for production (TONGBAN_ENV=production).",
+                ", ".join(name for name, _ in problems),
+            )
+        return
     if problems:
         raise ImproperlyConfigured(
             "tongban refuses to serve in production with unsafe keys: "

@@ -78,6 +78,12 @@ def test_check_deploy_fails_with_generated_keys_naming_each(tmp_path):
         )
 
 
+def test_a_non_production_server_says_it_runs_on_development_keys(tmp_path):
+    done = run(["-c", "import tongban.wsgi"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Serving with development keys (SECRET_KEY, PERSONAL_DATA_KEY," in done.stderr
+
+
 def test_check_deploy_passes_the_keys_with_every_key_set(tmp_path):
     done = run(["manage.py", "check", "--deploy", "--fail-level", "ERROR"], tmp_path, **fresh_keys())
     assert done.returncode == 0, done.stderr

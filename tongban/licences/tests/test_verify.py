@@ -15,7 +15,7 @@ from tongban.core.models import AuditEvent
 from .. import canonical, queries, seals, services
 from ..enums import VerifyReason
 from ..identifiers import build_identifier
-from ..models import LICENCE_FACE_PERSONAL, LICENCE_HOLDER_CODE, Licence, SealKey
+from ..models import LICENCE_FACE_PERSONAL, LICENCE_HOLDER_CODE, SEAL_PRIVATE_KEY, Licence, SealKey
 from .conftest import (
     CODES,
     MARRIAGE_FACE,
@@ -248,3 +248,29 @@ def test_unknown_and_malformed_identifiers(world):
     with pytest.raises(InvalidInput) as exc:
         services.verify_licence(ident[:-1] + ("0" if ident[-1] != "0" else "1"), field="q")
     assert exc.value.problems[0].field == "q" and "校验位" in exc.value.problems[0].message
+
+
+# --- Issue 10 §6: seal keys under the key-encryption key; ciphertexts bound to their row.
+
+
+def test_a_seal_private_key_is_under_the_key_encryption_key_and_bound_to_its_kid(world):
+    from tongban.core import crypto
+
+    licence = issue_business(world)
+    key = SealKey.objects.get(pk=licence.seal_key_id)
+    with pytest.raises(ValueError):  # the personal-data key cannot open it
+        crypto.decrypt(key.private_key_enc, keyring="personal", context=SEAL_PRIVATE_KEY.context(key))
+    # Copied onto another key's row, the private key does not decrypt: that row cannot sign.
+    other = seals.do_rotate_seal_key(actor=world["platform"], department=world["jiangxia"].pk)
+    SealKey.objects.filter(pk=other.pk).update(private_key_enc=key.private_key_enc)
+    other.refresh_from_db()
+    with pytest.raises(ValueError, match="failed authentication"):
+        seals.sign_bytes(other, b"message")
+
+
+def test_a_holder_code_ciphertext_copied_from_another_licence_is_unreadable(world):
+    first, second = issue_marriage(world), issue_business(world)
+    tamper(second, holder_code_enc=first.holder_code_enc)
+    assert reasons(second.identifier) == [R.CONTENT_UNREADABLE]
+    with pytest.raises(ValueError, match="failed authentication"):
+        LICENCE_HOLDER_CODE.read(Licence.objects.get(pk=second.pk))
