@@ -33,7 +33,8 @@ def _key(name: str, *, production_default: str = "") -> str:
     if value:
         KEY_SOURCES[name] = "environment"
         return value
-    if TONGBAN_ENV == keyfile.PRODUCTION:
+    # Production, or a key id whose key the environment gives: never the key file's.
+    if TONGBAN_ENV == keyfile.PRODUCTION or KEY_SOURCES.get(name.removesuffix("_ID")) == "environment":
         KEY_SOURCES[name] = "missing"
         return production_default
     if not _generated:
