@@ -13,6 +13,12 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _own_audit_anchor_file(settings, tmp_path):
+    """Each test's audit chain (in its own database) gets its own anchor file, never var/'s."""
+    settings.AUDIT_ANCHOR_FILE = tmp_path / "audit-anchors.jsonl"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_calendar_snapshots():
     """Each test's database starts over (its transaction is rolled back, which bumps no version):
     no calendar snapshot may survive from the test before."""

@@ -8,14 +8,43 @@ from pathlib import Path
 
 import environ
 
+from tongban.core import keyfile
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
+VAR_DIR.mkdir(exist_ok=True)
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+# --- Keys. Production is explicit: TONGBAN_ENV=production. There every key comes from the
+# environment and a missing, generated or published one refuses service (tongban/core/checks.py,
+# tongban/wsgi.py). Anywhere else (the demo, development, the tests) a key left unset comes from
+# this installation's generated key file, var/keys.env (tongban/core/keyfile.py).
+TONGBAN_ENV = env.str("TONGBAN_ENV", default="development").strip().lower()
+KEYS_FILE = Path(env.str("TONGBAN_KEYS_FILE", default=str(VAR_DIR / "keys.env")))
+# Where each key came from: "environment", "generated" (KEYS_FILE) or "missing".
+KEY_SOURCES: dict[str, str] = {}
+_generated: dict[str, str] = {}
+
+
+def _key(name: str, *, production_default: str = "") -> str:
+    value = env.str(name, default="")
+    if value:
+        KEY_SOURCES[name] = "environment"
+        return value
+    # Production, or a key id whose key the environment gives: never the key file's.
+    if TONGBAN_ENV == keyfile.PRODUCTION or KEY_SOURCES.get(name.removesuffix("_ID")) == "environment":
+        KEY_SOURCES[name] = "missing"
+        return production_default
+    if not _generated:
+        _generated.update(keyfile.load_or_create(KEYS_FILE))
+    KEY_SOURCES[name] = "generated"
+    return _generated[name]
+
+
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="tongban-insecure-development-key-change-me-in-production")
+SECRET_KEY = _key("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -83,7 +112,6 @@ TEMPLATES = [
 ]
 
 # --- Database: SQLite (embedded default, WAL, IMMEDIATE transactions) or DATABASE_URL.
-VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'tongban.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -193,16 +221,30 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
 CSRF_COOKIE_HTTPONLY = True
 
-# --- Audit chain and personal-data keys (hex, 32 bytes each). Development defaults only.
+# --- Audit chain, its anchors, and the keys of data at rest (see "Keys" above for where they
+# come from; none has a usable default).
 AUDIT_CHAIN_GENESIS = env.str("AUDIT_CHAIN_GENESIS", default="tongban")
-# SM4 key (16 bytes hex) for personal identifiers at rest, its id, and retired "id:hex" keys.
-PERSONAL_DATA_KEY = env.str("PERSONAL_DATA_KEY", default="0123456789abcdeffedcba9876543210")
-PERSONAL_DATA_KEY_ID = env.str("PERSONAL_DATA_KEY_ID", default="k1")
+# HMAC-SM3 key (32 bytes hex) signing the audit chain's anchors, and the append-only file they go
+# to (docs/decisions/0007-audit-anchors.md; `manage.py audit anchor`, `manage.py audit verify`).
+AUDIT_ANCHOR_KEY = _key("AUDIT_ANCHOR_KEY")
+AUDIT_ANCHOR_FILE = Path(env.str("AUDIT_ANCHOR_FILE", default=str(VAR_DIR / "audit-anchors.jsonl")))
+# SM4 key (16 bytes hex) for personal data at rest, its id, and retired "id:hex" keys that still
+# decrypt until `manage.py keys rotate` has re-encrypted everything.
+PERSONAL_DATA_KEY = _key("PERSONAL_DATA_KEY")
+PERSONAL_DATA_KEY_ID = _key("PERSONAL_DATA_KEY_ID", production_default="k1")
 PERSONAL_DATA_KEYS_OLD = env.list("PERSONAL_DATA_KEYS_OLD", default=[])
+# SM4 key-encryption key (16 bytes hex) for secrets that are keys themselves: e-seal and OIDC
+# signing private keys, staff TOTP secrets. Separate from the personal-data key.
+KEY_ENCRYPTION_KEY = _key("KEY_ENCRYPTION_KEY")
+KEY_ENCRYPTION_KEY_ID = _key("KEY_ENCRYPTION_KEY_ID", production_default="kek1")
+KEY_ENCRYPTION_KEYS_OLD = env.list("KEY_ENCRYPTION_KEYS_OLD", default=[])
 # HMAC-SM3 key (32 bytes hex) of the blind indexes used to look identifiers up.
-BLIND_INDEX_KEY = env.str(
-    "BLIND_INDEX_KEY", default="6c6f6f6b7570732d6f6e6c792d6e6f742d7468652d646174612d6b65792d3031"
-)
+BLIND_INDEX_KEY = _key("BLIND_INDEX_KEY")
+# The generated key file may hold retired keys too (after `keys rotate --new-key`).
+if not env.list("PERSONAL_DATA_KEYS_OLD", default=[]) and _generated.get("PERSONAL_DATA_KEYS_OLD"):
+    PERSONAL_DATA_KEYS_OLD = [k for k in _generated["PERSONAL_DATA_KEYS_OLD"].split(",") if k]
+if not env.list("KEY_ENCRYPTION_KEYS_OLD", default=[]) and _generated.get("KEY_ENCRYPTION_KEYS_OLD"):
+    KEY_ENCRYPTION_KEYS_OLD = [k for k in _generated["KEY_ENCRYPTION_KEYS_OLD"].split(",") if k]
 
 # --- Unified identity (统一身份认证): sign-in policy, SMS and e-mail gateways, OIDC provider.
 LOGIN_URL = "/accounts/login/"

@@ -13,11 +13,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tongban.core import audit
-from tongban.core.crypto import blind_index, decrypt_personal, encrypt_personal
+from tongban.core.crypto import blind_index
 from tongban.core.errors import Forbidden, InvalidInput
 from tongban.core.identifiers import check_resident_id, is_mobile, mask_mobile, mask_resident_id, normalize
 
-from .models import User
+from .models import USER_EMAIL, USER_ID_NUMBER, USER_MOBILE, User
 
 
 def record_refusal(*, actor: Any, action: str, data: dict, obj: Any = None) -> None:
@@ -73,20 +73,20 @@ def check_new_password(password: str, *, user: User | None = None, field: str = 
 
 
 def set_id_number(user: User, id_number: str) -> None:
-    user.id_number_enc = encrypt_personal(id_number)
+    USER_ID_NUMBER.encrypt_into(user, id_number)
     user.id_number_index = blind_index(id_number, purpose="id")
     user.id_number_masked = mask_resident_id(id_number)
 
 
 def set_mobile(user: User, mobile: str) -> None:
-    user.mobile_enc = encrypt_personal(mobile)
+    USER_MOBILE.encrypt_into(user, mobile)
     user.mobile_index = blind_index(mobile, purpose="mobile")
     user.mobile_masked = mask_mobile(mobile)
 
 
 def set_email(user: User, address: str) -> None:
     """The confirmed notification address (empty to remove it)."""
-    user.email_enc = encrypt_personal(address) if address else ""
+    USER_EMAIL.encrypt_into(user, address)
     user.email_index = blind_index(address, purpose="email") if address else None
     user.email_masked = mask_email(address) if address else ""
 
@@ -97,7 +97,7 @@ def new_username(prefix: str) -> str:
 
 def reveal_id_number(user: User) -> str:
     """The clear ID number, for the few places that must hand it on (never logged)."""
-    return decrypt_personal(user.id_number_enc) if user.id_number_enc else ""
+    return USER_ID_NUMBER.read(user)
 
 
 def find_person_by_id_number(id_number: str) -> User | None:

@@ -12,6 +12,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication
 
+from tongban.core.encrypted import EncryptedColumn
+
 from .enums import (
     AccountKind,
     AssuranceLevel,
@@ -289,3 +291,21 @@ class Client(AbstractApplication):
     @property
     def allowed_scope_set(self) -> set[str]:
         return set(self.allowed_scopes.split())
+
+
+# --- Encrypted columns (tongban/core/encrypted.py): each ciphertext is bound to its row and column.
+# Personal identifiers under the personal-data key; secrets that are keys (the TOTP seed, the OIDC
+# signing keys) under the key-encryption key. `manage.py keys rotate` re-encrypts them all.
+USER_ID_NUMBER = EncryptedColumn("accounts.User", "id_number_enc", row_key=("sub",))
+USER_MOBILE = EncryptedColumn("accounts.User", "mobile_enc", row_key=("sub",))
+USER_EMAIL = EncryptedColumn("accounts.User", "email_enc", row_key=("sub",))
+USER_TOTP_SECRET = EncryptedColumn("accounts.User", "totp_secret_enc", row_key=("sub",), keyring="kek")
+# Register rows: bound to the blind index of their own number (unique), known before insert.
+POPULATION_ID_NUMBER = EncryptedColumn(
+    "accounts.PopulationRecord", "id_number_enc", row_key=("id_number_index",)
+)
+# A one-time code's address: bound to the person and the blind index of that address.
+CODE_TARGET = EncryptedColumn("accounts.OneTimeCode", "target_enc", row_key=("purpose", "target_index"))
+SIGNING_KEY_PRIVATE = EncryptedColumn(
+    "accounts.SigningKey", "private_pem_enc", row_key=("kid",), keyring="kek"
+)

@@ -17,21 +17,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongban.core import audit
-from tongban.core.crypto import blind_index, decrypt_personal, encrypt_personal
+from tongban.core.crypto import blind_index
 from tongban.core.errors import InvalidInput
 
 from . import codes, gateways
 from .checks import check_email, mask_email, record_refusal, set_email
-from .models import User
+from .models import CODE_TARGET, USER_EMAIL, USER_MOBILE, User
 
 
-def deliver(channel: gateways.Channel, stored: str, masked: str, text: str, **extra) -> bool:
-    """Send `text` to the encrypted address `stored` through the channel's gateway. False when
+def deliver(channel: gateways.Channel, reveal, masked: str, text: str, **extra) -> bool:
+    """Send `text` through the channel's gateway to the address `reveal()` decrypts. False when
     there is no address or the gateway failed (logged with the masked address)."""
-    if not stored:
-        return False
     try:
-        gateways.gateway(channel).send(decrypt_personal(stored), text, **extra)
+        address = reveal()
+        if not address:
+            return False
+        gateways.gateway(channel).send(address, text, **extra)
     except Exception as exc:  # any gateway failure: what it reports has committed
         channel.log.warning("%s to %s failed: %s", channel.name, masked, type(exc).__name__)
         return False
@@ -41,7 +42,7 @@ def deliver(channel: gateways.Channel, stored: str, masked: str, text: str, **ex
 def _contact(user_id: int) -> User | None:
     return (
         User.objects.filter(pk=user_id)
-        .only("mobile_enc", "mobile_masked", "email_enc", "email_masked", "email_confirmed_at")
+        .only("sub", "mobile_enc", "mobile_masked", "email_enc", "email_masked", "email_confirmed_at")
         .first()
     )
 
@@ -54,10 +55,10 @@ def notify_user(*, user_id: int, text: str, subject: str) -> list[str]:
     if user is None:
         return []
     sent = []
-    if deliver(gateways.SMS, user.mobile_enc, user.mobile_masked, text):
+    if deliver(gateways.SMS, lambda: USER_MOBILE.read(user), user.mobile_masked, text):
         sent.append(gateways.SMS.name)
     if user.email_confirmed_at and deliver(
-        gateways.EMAIL, user.email_enc, user.email_masked, text, subject=subject
+        gateways.EMAIL, lambda: USER_EMAIL.read(user), user.email_masked, text, subject=subject
     ):
         sent.append(gateways.EMAIL.name)
     return sent
@@ -67,7 +68,9 @@ def notify_by_sms(*, user_id: int, text: str) -> bool:
     """Send a message to a person's registered mobile only (other apps never see the number).
     False when the person has no mobile on record or the gateway failed (logged)."""
     user = _contact(user_id)
-    return user is not None and deliver(gateways.SMS, user.mobile_enc, user.mobile_masked, text)
+    return user is not None and deliver(
+        gateways.SMS, lambda: USER_MOBILE.read(user), user.mobile_masked, text
+    )
 
 
 # --- The notification e-mail address ----------------------------------------------------------
@@ -84,10 +87,11 @@ def do_send_email_code(*, actor: User, email: str) -> str:
     masked, minutes = mask_email(address), code_minutes()
     codes.check_not_too_often(f"email:{actor.pk}")
     with transaction.atomic():
-        target_enc = encrypt_personal(address)
+        target_index = blind_index(address, purpose="email")
+        target_enc = CODE_TARGET.encrypt(address, purpose=codes.EMAIL_PURPOSE, target_index=target_index)
         code = codes.issue_code(
             purpose=codes.EMAIL_PURPOSE,
-            target_index=blind_index(address, purpose="email"),
+            target_index=target_index,
             ttl_seconds=settings.EMAIL_CODE_TTL_SECONDS,
             user=actor,
             target_enc=target_enc,
@@ -98,7 +102,7 @@ def do_send_email_code(*, actor: User, email: str) -> str:
         )
         text %= {"code": code, "minutes": minutes}
         subject = _("【通办】电子邮箱验证码")
-        transaction.on_commit(lambda: deliver(gateways.EMAIL, target_enc, masked, text, subject=subject))
+        transaction.on_commit(lambda: deliver(gateways.EMAIL, lambda: address, masked, text, subject=subject))
     return _("验证码已发送至 %(email)s，%(minutes)d分钟内有效") % {"email": masked, "minutes": minutes}
 
 
@@ -111,7 +115,7 @@ def do_confirm_email(*, actor: User, code: str) -> User:
     except InvalidInput:
         record_refusal(actor=actor, action="accounts.email.refused", obj=actor, data={"reason": "bad_code"})
         raise
-    address = decrypt_personal(row.target_enc)
+    address = CODE_TARGET.read(row)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=actor.pk)
         before = user.email_masked

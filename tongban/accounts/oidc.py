@@ -2,7 +2,8 @@
 
 What lives here:
 
-- Signing keys. RSA 2048 keys in `SigningKey`, the private half SM4-encrypted at rest. One key
+- Signing keys. RSA 2048 keys in `SigningKey`, the private half SM4-encrypted at rest under the
+  key-encryption key, bound to its kid (`SIGNING_KEY_PRIVATE`). One key
   is active; `do_rotate_signing_key` makes a new one active and keeps the old one in the JWKS
   until `publish_until` (now + OIDC_KEY_GRACE_HOURS) so ID tokens signed before the rotation
   still verify. The `kid` is the RFC 7638 thumbprint, which is what the toolkit writes into
@@ -41,10 +42,10 @@ from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
 from tongban.core import audit
-from tongban.core.crypto import constant_time_equal, decrypt_personal, encrypt_personal
+from tongban.core.crypto import constant_time_equal
 
 from .enums import AssuranceLevel
-from .models import SigningKey
+from .models import SIGNING_KEY_PRIVATE, SigningKey
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def _new_key_row() -> SigningKey:
     public = json.loads(key.export_public())
     public.update({"kid": kid, "alg": "RS256", "use": "sig"})
     pem = key.export_to_pem(private_key=True, password=None).decode()
-    return SigningKey(kid=kid, private_pem_enc=encrypt_personal(pem), public_jwk=public)
+    return SigningKey(kid=kid, private_pem_enc=SIGNING_KEY_PRIVATE.encrypt(pem, kid=kid), public_jwk=public)
 
 
 def do_rotate_signing_key(*, actor) -> SigningKey:
@@ -142,7 +143,7 @@ def private_jwk(kid: str) -> jwk.JWK | None:
         if enc is None:
             return None
         cache.set(_key_cache(kid), enc, _CACHE_SECONDS)
-    return jwk.JWK.from_pem(decrypt_personal(enc).encode())
+    return jwk.JWK.from_pem(SIGNING_KEY_PRIVATE.decrypt(enc, kid=kid).encode())
 
 
 def active_jwk() -> jwk.JWK:

@@ -9,13 +9,22 @@ from django.db.models import Q
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
-from tongban.core.crypto import decrypt_personal
 from tongban.core.errors import NotFound
 
 from . import codes
 from .checks import mask_email
 from .enums import AccountKind, ActingKind
-from .models import AgentConsent, DeviceSession, LegalPerson, LegalPersonRecord, LoginAttempt, Mandate, User
+from .models import (
+    CODE_TARGET,
+    USER_ID_NUMBER,
+    AgentConsent,
+    DeviceSession,
+    LegalPerson,
+    LegalPersonRecord,
+    LoginAttempt,
+    Mandate,
+    User,
+)
 
 
 def staff_department_id(user) -> int | None:
@@ -156,7 +165,7 @@ def pending_email(user) -> dict | None:
     row = codes.open_code(purpose=codes.EMAIL_PURPOSE, user=user)
     if row is None:
         return None
-    return {"email_masked": mask_email(decrypt_personal(row.target_enc)), "expires_at": row.expires_at}
+    return {"email_masked": mask_email(CODE_TARGET.read(row)), "expires_at": row.expires_at}
 
 
 def login_history(user, limit: int = 20):
@@ -186,8 +195,7 @@ def legal_rep_mandate(user, legal_person_id) -> Mandate | None:
 def id_number_of(user) -> str:
     """A person's ID number in clear (for a service that must name the holder, such as the
     e-licence library's holder lookup); "" when they have none on record."""
-    enc = getattr(user, "id_number_enc", "")
-    return decrypt_personal(enc) if enc else ""
+    return USER_ID_NUMBER.read(user) if getattr(user, "id_number_enc", "") else ""
 
 
 def get_person(pk) -> User | None:

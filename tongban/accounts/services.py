@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tongban.core import audit
-from tongban.core.crypto import blind_index, encrypt_personal
+from tongban.core.crypto import blind_index
 from tongban.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tongban.core.identifiers import check_credit_code, mask_resident_id, normalize, resident_id_sex
 
@@ -45,7 +45,7 @@ from .grants import (  # re-exported: the app's public writes
     do_revoke_mandate,
     do_switch_acting,
 )
-from .models import LegalPersonRecord, PopulationRecord, User
+from .models import POPULATION_ID_NUMBER, USER_TOTP_SECRET, LegalPersonRecord, PopulationRecord, User
 from .notifications import (  # re-exported: the app's public writes
     do_confirm_email,
     do_remove_email,
@@ -139,7 +139,7 @@ def do_upsert_population_record(
             id_number_index=index,
             defaults={
                 "name": name.strip(),
-                "id_number_enc": encrypt_personal(id_number),
+                "id_number_enc": POPULATION_ID_NUMBER.encrypt(id_number, id_number_index=index),
                 "id_number_masked": mask_resident_id(id_number),
                 "sex": resident_id_sex(id_number),
                 "birth_date": dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14])),
@@ -343,7 +343,7 @@ def do_upsert_staff(
     if created or not user.has_usable_password():
         user.set_password(password)
     if totp_secret and not user.totp_secret_enc:
-        user.totp_secret_enc = encrypt_personal(totp_secret)
+        USER_TOTP_SECRET.encrypt_into(user, totp_secret)
         user.totp_confirmed_at = timezone.now()
     user.save()
     groups = [Group.objects.get_or_create(name=StaffRole(r).value)[0] for r in roles]

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tongban.core import audit
-from tongban.core.crypto import blind_index, constant_time_equal, decrypt_personal, encrypt_personal
+from tongban.core.crypto import blind_index, constant_time_equal
 from tongban.core.errors import DomainError, InvalidInput, NotFound
 from tongban.core.identifiers import check_resident_id, is_mobile, normalize
 
@@ -21,7 +21,7 @@ from . import codes, gateways
 from .checks import check_mobile
 from .codes import BAD_CODE
 from .enums import AccountKind, LoginMethod
-from .models import DeviceSession, LoginAttempt, User
+from .models import USER_TOTP_SECRET, DeviceSession, LoginAttempt, User
 
 BAD_CREDENTIALS = "账号或密码错误"
 LOCKED = "登录失败次数过多，账号已临时锁定，请{minutes}分钟后再试"
@@ -229,14 +229,14 @@ def authenticate_sms(*, mobile: str, code: str, ip: str | None = None, user_agen
 
 
 def totp_secret(user: User) -> str:
-    return decrypt_personal(user.totp_secret_enc) if user.totp_secret_enc else ""
+    return USER_TOTP_SECRET.read(user)
 
 
 def do_start_totp_enrolment(*, actor, user: User, secret: str | None = None) -> str:
     """A new (unconfirmed) secret; returns the otpauth:// URI for the authenticator app."""
     secret = secret or pyotp.random_base32()
     with transaction.atomic():
-        user.totp_secret_enc = encrypt_personal(secret)
+        USER_TOTP_SECRET.encrypt_into(user, secret)
         user.totp_confirmed_at = None
         user.save(update_fields=["totp_secret_enc", "totp_confirmed_at"])
         audit.record(actor=actor, action="accounts.totp.enrol", obj=user, data={})

@@ -19,7 +19,6 @@ from tongban.catalog import queries as catalog_queries
 from tongban.catalog.enums import MaterialRequirement
 from tongban.core import audit
 from tongban.core import queries as core_queries
-from tongban.core.crypto import encrypt_personal
 from tongban.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from tongban.licences import queries as licence_queries
 from tongban.licences import services as licence_services
@@ -51,6 +50,8 @@ from .enums import (
     PauseKind,
 )
 from .models import (
+    CASE_FORM,
+    DRAFT_FORM,
     ApplicationForm,
     ApprovalChain,
     Case,
@@ -139,7 +140,7 @@ def do_save_draft(*, actor, item_code: str, data: dict) -> Draft:
             defaults={
                 "item": item,
                 "acting": actor.acting or {},
-                "form_enc": encrypt_personal(json.dumps(cleaned)),
+                "form_enc": DRAFT_FORM.encrypt(json.dumps(cleaned), user_id=actor.pk, item_code=item.code),
             },
         )
         audit.record(actor=actor, action="cases.draft.save", obj=draft, data={"item": item.code})
@@ -311,13 +312,13 @@ def _new_case(*, actor, item, who: dict, channel: str, cleaned: dict, now) -> Ca
         channel=channel,
         state=CaseState.SUBMITTED,
         case_type=item.case_type,
-        form_enc=encrypt_personal(json.dumps(cleaned, ensure_ascii=False)),
         promised_days=promised,
         statutory_days=max(statutory, promised),
         submitted_at=now,
         received_on=clock.today(),
         **who,
     )
+    CASE_FORM.encrypt_into(case, json.dumps(cleaned, ensure_ascii=False))
     case.save()
     return case
 

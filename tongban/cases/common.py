@@ -19,7 +19,6 @@ from tongban.accounts.enums import StaffRole
 from tongban.apiauth import SystemActor  # a department system (client_credentials)
 from tongban.catalog.enums import TimeUnit
 from tongban.core import audit
-from tongban.core.crypto import decrypt_personal
 from tongban.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from . import clock, formschema, notices
@@ -29,6 +28,9 @@ from .enums import (
     StepState,
 )
 from .models import (
+    CASE_DELIVERY_ADDRESS,
+    CASE_FORM,
+    DRAFT_FORM,
     ApplicationForm,
     ApprovalChain,
     Case,
@@ -396,9 +398,10 @@ def form_schema(item) -> dict:
 
 def form_data(obj) -> dict:
     """The clear form of a case or a draft (stored SM4-encrypted)."""
-    return json.loads(decrypt_personal(obj.form_enc)) if obj.form_enc else {}
+    column = CASE_FORM if isinstance(obj, Case) else DRAFT_FORM
+    return json.loads(column.read(obj)) if obj.form_enc else {}
 
 
 def delivery_address(case: Case) -> str:
     """The postal address the applicant gave for the result (stored SM4-encrypted)."""
-    return decrypt_personal(case.delivery_address_enc) if case.delivery_address_enc else ""
+    return CASE_DELIVERY_ADDRESS.read(case)

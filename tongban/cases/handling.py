@@ -11,7 +11,6 @@ from django.utils import timezone
 from tongban.accounts import queries as account_queries
 from tongban.accounts.enums import StaffRole
 from tongban.catalog import queries as catalog_queries
-from tongban.core.crypto import encrypt_personal
 from tongban.core.errors import Conflict, Forbidden, InvalidInput
 
 from . import clock, notices, results
@@ -49,6 +48,7 @@ from .enums import (
     StepState,
 )
 from .models import (
+    CASE_DELIVERY_ADDRESS,
     Case,
     ClockPause,
     Notification,
@@ -289,7 +289,7 @@ def do_choose_delivery(*, actor, number: str, method: str, address: str = "") ->
         if offered and method not in offered:
             raise InvalidInput.field("delivery", "该事项不提供这种送达方式")
         case.delivery = method
-        case.delivery_address_enc = encrypt_personal(address) if method == Delivery.POST else ""
+        CASE_DELIVERY_ADDRESS.encrypt_into(case, address if method == Delivery.POST else "")
         save_case(case, "delivery", "delivery_address_enc")
         record_event(
             case,

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tongban.core.encrypted import EncryptedColumn
+
 from .enums import (
     CaseState,
     Channel,
@@ -361,3 +363,10 @@ class CaseCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_code} {self.day} {self.last}"
+
+
+# --- Encrypted columns (tongban/core/encrypted.py), each ciphertext bound to its row and column:
+# a case by its number (assigned before the insert), a draft by its person and item.
+CASE_FORM = EncryptedColumn("cases.Case", "form_enc", row_key=("number",))
+CASE_DELIVERY_ADDRESS = EncryptedColumn("cases.Case", "delivery_address_enc", row_key=("number",))
+DRAFT_FORM = EncryptedColumn("cases.Draft", "form_enc", row_key=("user_id", "item_code"))

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from .admin_audit import AuditedAdminMixin
 from .models import AuditEvent, CalendarDay, CalendarYear, Department, Region
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("code", "gb_code", "name", "level", "parent")
     list_filter = ("level",)
     search_fields = ("code", "name")
@@ -12,7 +13,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "credit_code", "region", "kind")
     list_filter = ("kind",)
     search_fields = ("name", "credit_code")
@@ -20,12 +21,12 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("year", "source", "imported_at")
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Staff edit single days here; whole years come through `manage.py calendar import`."""
 
     list_display = ("date", "kind", "name")
@@ -41,6 +42,12 @@ class CalendarDayAdmin(admin.ModelAdmin):
         from .services import do_set_calendar_day
 
         do_set_calendar_day(actor=request.user, date=obj.date, kind=None)
+
+    def delete_queryset(self, request, queryset):
+        from .services import do_set_calendar_day
+
+        for day in queryset.values_list("date", flat=True):
+            do_set_calendar_day(actor=request.user, date=day, kind=None)
 
 
 @admin.register(AuditEvent)

@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from . import workdays
+        from . import systemchecks, workdays  # noqa: F401  (systemchecks registers the key checks)
         from .models import CalendarDay, CalendarYear
 
         # Calendar edits (services, admin) retire every process's calendar snapshot on commit.

@@ -181,20 +181,40 @@ class ChainReport:
         return self.broken_at is None
 
 
-def verify_chain(*, batch: int = 5000) -> ChainReport:
-    """Walk the chain in order; report the first event whose link or hash does not hold."""
+def verify_chain(*, batch: int = 5000, anchors: dict[int, str] | None = None) -> ChainReport:
+    """Walk the chain in order; report the first event whose link or hash does not hold. With
+    `anchors` ({seq: hash} from `core.anchors`), also the first anchored event that is gone or
+    whose hash changed: the chain was rewritten, reordered or truncated after it was anchored."""
+    anchors = anchors or {}
+    pending = sorted(anchors)  # anchored seqs not reached yet, in order
+    at = 0
     expected_prev = genesis()
     checked = 0
     last_seq = 0
     while True:
         events = list(AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq")[:batch])
         if not events:
-            return ChainReport(checked)
+            break
         for event in events:
+            if at < len(pending) and pending[at] < event.seq:
+                return ChainReport(checked, pending[at], "an anchored event was deleted")
             if event.prev_hash != expected_prev:
                 return ChainReport(checked, event.seq, "prev_hash does not match the previous event's hash")
             if chain_hash(event.prev_hash, event) != event.hash:
                 return ChainReport(checked, event.seq, "hash does not match the event's content")
+            if at < len(pending) and pending[at] == event.seq:
+                if anchors[event.seq] != event.hash:
+                    return ChainReport(
+                        checked,
+                        event.seq,
+                        "the chain was rewritten: the event's hash is not the anchored one",
+                    )
+                at += 1
             expected_prev = event.hash
             checked += 1
             last_seq = event.seq
+    if at < len(pending):
+        return ChainReport(
+            checked, pending[at], f"the chain was truncated: it ends at #{last_seq}, before the anchored head"
+        )
+    return ChainReport(checked)

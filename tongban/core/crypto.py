@@ -31,47 +31,87 @@ def constant_time_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
-# --- Personal data at rest (个人信息保护): SM4-GCM encryption and keyed blind indexes.
+# --- Data at rest (个人信息保护, 密钥保护): SM4-GCM bound to its row and column, and blind indexes.
 #
-# A stored ciphertext is "sm4gcm:<key id>:<base64(nonce | ciphertext | tag)>", so keys can be
-# rotated: new values use PERSONAL_DATA_KEY, old ones still decrypt with the key of their id
-# listed in PERSONAL_DATA_KEYS_OLD. Lookups never decrypt: they compare the HMAC-SM3 blind
-# index of the normalised value, under a separate key.
+# Two keyrings: "personal" (PERSONAL_DATA_KEY: ID numbers, mobiles, addresses, forms, licence
+# faces) and "kek", the key-encryption key (KEY_ENCRYPTION_KEY: e-seal and OIDC signing private
+# keys, TOTP secrets). Each has a current key, named by its id, and retired keys that still
+# decrypt (*_KEYS_OLD, "id:hex").
+#
+# A stored ciphertext is "sm4gcm2:<key id>:<base64(nonce | ciphertext | tag)>", and its GCM
+# associated data is the context of where it is stored ("<model>/<column>/<row id>", see
+# `core.encrypted`): copied to another row or column it fails to decrypt. Values written before
+# contexts existed ("sm4gcm:<key id>:...", personal keyring, no associated data) still decrypt;
+# `manage.py keys rotate` rewrites them in the current form. Lookups never decrypt: they compare
+# the HMAC-SM3 blind index of the normalised value, under a separate key.
 
-_SM4_PREFIX = "sm4gcm"
+V1_PREFIX = "sm4gcm"  # no associated data, personal keyring (legacy)
+V2_PREFIX = "sm4gcm2"
+KEYRINGS = {
+    "personal": ("PERSONAL_DATA_KEY", "PERSONAL_DATA_KEY_ID", "PERSONAL_DATA_KEYS_OLD"),
+    "kek": ("KEY_ENCRYPTION_KEY", "KEY_ENCRYPTION_KEY_ID", "KEY_ENCRYPTION_KEYS_OLD"),
+}
 
 
-def _sm4_keys() -> dict[str, bytes]:
-    keys = {settings.PERSONAL_DATA_KEY_ID: bytes.fromhex(settings.PERSONAL_DATA_KEY)}
-    for entry in settings.PERSONAL_DATA_KEYS_OLD:
+def current_key_id(keyring: str) -> str:
+    return getattr(settings, KEYRINGS[keyring][1])
+
+
+def keyring_keys(keyring: str) -> dict[str, bytes]:
+    """Every key of the keyring that can decrypt: the current one and the retired ones."""
+    key_name, id_name, old_name = KEYRINGS[keyring]
+    keys = {}
+    for entry in getattr(settings, old_name):
         key_id, _, hexkey = entry.partition(":")
-        keys[key_id] = bytes.fromhex(hexkey)
+        keys[key_id.strip()] = bytes.fromhex(hexkey.strip())
+    keys[getattr(settings, id_name)] = bytes.fromhex(getattr(settings, key_name))
     return keys
 
 
-def encrypt_personal(plaintext: str) -> str:
-    """Encrypt a personal identifier with SM4-GCM under the current key."""
-    key = bytes.fromhex(settings.PERSONAL_DATA_KEY)
+def ciphertext_key(stored: str) -> tuple[str, str]:
+    """(format prefix, key id) of a stored ciphertext, without decrypting it."""
+    prefix, key_id, _ = [*stored.split(":", 2), "", ""][:3]
+    return prefix, key_id
+
+
+def encrypt(plaintext: str, *, keyring: str, context: str) -> str:
+    """SM4-GCM under the keyring's current key, bound to `context` (associated data)."""
+    key_id = current_key_id(keyring)
+    key = keyring_keys(keyring)[key_id]
     nonce = os.urandom(12)
     enc = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+    enc.authenticate_additional_data(context.encode())
     body = enc.update(plaintext.encode()) + enc.finalize()
     blob = base64.b64encode(nonce + body + enc.tag).decode()
-    return f"{_SM4_PREFIX}:{settings.PERSONAL_DATA_KEY_ID}:{blob}"
+    return f"{V2_PREFIX}:{key_id}:{blob}"
 
 
-def decrypt_personal(stored: str) -> str:
-    """Decrypt a value written by `encrypt_personal`; raises ValueError when it was altered."""
-    prefix, key_id, blob = [*stored.split(":", 2), "", ""][:3]
-    key = _sm4_keys().get(key_id)
-    if prefix != _SM4_PREFIX or key is None:
-        raise ValueError("unknown ciphertext format or key")
-    raw = base64.b64decode(blob)
+def decrypt(stored: str, *, keyring: str, context: str) -> str:
+    """Decrypt a value written by `encrypt` for this context (or a legacy one); ValueError when
+    it was altered, moved to another row or column, or its key is unknown."""
+    prefix, key_id = ciphertext_key(stored)
+    if prefix == V2_PREFIX:
+        key, aad = keyring_keys(keyring).get(key_id), context.encode()
+    elif prefix == V1_PREFIX:
+        key, aad = keyring_keys("personal").get(key_id), b""
+    else:
+        raise ValueError("unknown ciphertext format")
+    if key is None:
+        raise ValueError(f"unknown key id {key_id!r}")
+    try:
+        raw = base64.b64decode(stored.split(":", 2)[2], validate=True)
+    except ValueError as exc:
+        raise ValueError("ciphertext is not base64") from exc
+    if len(raw) < 28:
+        raise ValueError("ciphertext too short")
     nonce, body, tag = raw[:12], raw[12:-16], raw[-16:]
     dec = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+    if aad:
+        dec.authenticate_additional_data(aad)
     try:
         return (dec.update(body) + dec.finalize()).decode()
     except InvalidTag as exc:
-        raise ValueError("ciphertext failed authentication") from exc
+        raise ValueError("ciphertext failed authentication (altered, moved, or wrong key)") from exc
 
 
 def blind_index(value: str, *, purpose: str) -> str:

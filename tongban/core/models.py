@@ -111,3 +111,19 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+
+class KeyRotationCheckpoint(models.Model):
+    """How far `manage.py keys rotate` got in one encrypted column, so a killed run resumes
+    (tongban/core/rotation.py). `target` names the key ids rotated to: a new target starts the
+    column over."""
+
+    column = models.CharField(max_length=120, unique=True)
+    target = models.CharField(max_length=200)
+    last_pk = models.BigIntegerField(default=0)
+    rewritten = models.BigIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.column} → {self.target} @{self.last_pk}"

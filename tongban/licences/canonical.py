@@ -38,7 +38,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from tongban.core.crypto import decrypt_personal
+from .models import LICENCE_FACE_PERSONAL, LICENCE_HOLDER_CODE
 
 FORMAT = "tongban-licence/1"
 
@@ -136,7 +136,7 @@ def stored_face(licence) -> dict[str, str]:
     (ValueError when the ciphertext was altered)."""
     face = dict(licence.face)
     if licence.face_personal_enc:
-        face.update(face_from_json(decrypt_personal(licence.face_personal_enc)))
+        face.update(face_from_json(LICENCE_FACE_PERSONAL.read(licence)))
     return face
 
 
@@ -146,7 +146,7 @@ def stored_content(licence) -> Content:
     previous = licence.previous.identifier if licence.previous_id else None
     return content_for(
         licence,
-        holder_code=decrypt_personal(licence.holder_code_enc),
+        holder_code=LICENCE_HOLDER_CODE.read(licence),
         face=stored_face(licence),
         previous=previous,
         kid=licence.seal_key.kid,

@@ -39,14 +39,21 @@ from django.utils import timezone
 
 from tongban.core import audit
 from tongban.core import queries as core_queries
-from tongban.core.crypto import blind_index, encrypt_personal, sm3_hex
+from tongban.core.crypto import blind_index, sm3_hex
 from tongban.core.errors import FieldProblem, InvalidInput
 from tongban.core.identifiers import mask_resident_id, normalize
 
 from . import canonical, faces, merkle
 from .enums import HolderCodeType, HolderKind, LicenceState, NumberScheme, VersionReason
 from .identifiers import build_identifier, format_serial, parse_identifier
-from .models import Licence, LicenceCounter, LicenceType, SealBatch
+from .models import (
+    LICENCE_FACE_PERSONAL,
+    LICENCE_HOLDER_CODE,
+    Licence,
+    LicenceCounter,
+    LicenceType,
+    SealBatch,
+)
 from .permissions import actor_label
 from .seals import active_key_for_signing, sign_bytes
 from .services import _check_dates, _check_holder
@@ -516,9 +523,11 @@ def _seal_part(work: list[tuple], signed_at) -> list[tuple[str, str, str, str, s
         out.append(
             (
                 d.identifier,
-                encrypt_personal(holder_code),
+                LICENCE_HOLDER_CODE.encrypt(holder_code, identifier=d.identifier),
                 blind_index(holder_code, purpose=purpose),
-                encrypt_personal(canonical.face_json(personal)) if personal else "",
+                LICENCE_FACE_PERSONAL.encrypt(canonical.face_json(personal), identifier=d.identifier)
+                if personal
+                else "",
                 sm3_hex(canonical.canonical_bytes(content)),
             )
         )

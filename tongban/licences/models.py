@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tongban.core.encrypted import EncryptedColumn
+
 from .enums import (
     HolderCodeType,
     HolderKind,
@@ -66,8 +68,8 @@ class SealKey(models.Model):
     One key per department is active (valid_until empty, not revoked); rotation sets the old
     key's `valid_until`, and licences it signed inside [valid_from, valid_until) stay valid. A
     revoked key (compromised) makes every signature it made invalid. The private key is PKCS#8
-    PEM encrypted with SM4-GCM (`core.crypto.encrypt_personal`); no page, log or audit event
-    shows it."""
+    PEM encrypted with SM4-GCM under the key-encryption key (`SEAL_PRIVATE_KEY`); no page, log or
+    audit event shows it."""
 
     kid = models.CharField(_("密钥标识"), max_length=32, unique=True)
     department = models.ForeignKey("core.Department", on_delete=models.PROTECT, related_name="+")
@@ -320,3 +322,11 @@ class LicenceUsage(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("用证记录只能追加，不能删除")
+
+
+# --- Encrypted columns (tongban/core/encrypted.py), each ciphertext bound to its row and column:
+# a licence by its identifier (built before the insert, unique), a seal key by its kid. Seal
+# private keys are under the key-encryption key, apart from personal data.
+LICENCE_HOLDER_CODE = EncryptedColumn("licences.Licence", "holder_code_enc", row_key=("identifier",))
+LICENCE_FACE_PERSONAL = EncryptedColumn("licences.Licence", "face_personal_enc", row_key=("identifier",))
+SEAL_PRIVATE_KEY = EncryptedColumn("licences.SealKey", "private_key_enc", row_key=("kid",), keyring="kek")

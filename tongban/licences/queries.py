@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from tongban.core.crypto import decrypt_personal
 from tongban.core.errors import InvalidInput, NotFound
 from tongban.core.identifiers import check_credit_code, check_resident_id, normalize
 
@@ -18,7 +17,7 @@ from . import canonical
 from .enums import HolderCodeType, LicenceState
 from .holders import holder_index
 from .identifiers import check_identifier
-from .models import Licence, LicenceType, LicenceUsage, SealKey
+from .models import LICENCE_HOLDER_CODE, Licence, LicenceType, LicenceUsage, SealKey
 
 
 def licence_types(*, active_only: bool = True) -> QuerySet[LicenceType]:
@@ -119,7 +118,7 @@ def licence_face(licence: Licence) -> dict[str, str]:
 
 def licence_holder_code(licence: Licence) -> str:
     """The holder code in clear (for the holder and the issuer; pages show `holder_code_masked`)."""
-    return decrypt_personal(licence.holder_code_enc)
+    return LICENCE_HOLDER_CODE.read(licence)
 
 
 def canonical_form(licence: Licence) -> bytes:

@@ -6,8 +6,9 @@ a new one; licences signed inside a retired key's interval keep verifying. When 
 be compromised, rotation revokes it instead (or `do_revoke_seal_key` revokes any key): every
 signature it made then fails verification, and the licences need re-issuing.
 
-Private keys are PKCS#8 PEM, encrypted with SM4-GCM by `core.crypto.encrypt_personal` (its key
-rotation applies), decrypted only inside `sign_bytes`, never returned, logged or audited.
+Private keys are PKCS#8 PEM, SM4-GCM encrypted under the key-encryption key and bound to their
+kid (`models.SEAL_PRIVATE_KEY`; `manage.py keys rotate` re-encrypts them), decrypted only inside
+`sign_bytes`, never returned, logged or audited.
 Issuing locks the active key row, so a rotation waits for issues in flight and the key a
 licence names was valid when it was signed.
 """
@@ -22,11 +23,11 @@ from django.utils import timezone
 
 from tongban.core import audit
 from tongban.core import queries as core_queries
-from tongban.core.crypto import decrypt_personal, encrypt_personal, sm3_hex
+from tongban.core.crypto import sm3_hex
 from tongban.core.errors import Conflict, InvalidInput, NotFound
 
 from . import sm2
-from .models import SealKey
+from .models import SEAL_PRIVATE_KEY, SealKey
 from .permissions import require_seal_admin
 
 REASON_MAX = 200
@@ -39,11 +40,12 @@ def kid_for(public_hex: str) -> str:
 
 def _create_key(department_id: int, now: dt.datetime) -> SealKey:
     pair = sm2.generate_keypair()
+    kid = kid_for(pair.public_hex)
     return SealKey.objects.create(
-        kid=kid_for(pair.public_hex),
+        kid=kid,
         department_id=department_id,
         public_key=pair.public_hex,
-        private_key_enc=encrypt_personal(pair.private_pem),
+        private_key_enc=SEAL_PRIVATE_KEY.encrypt(pair.private_pem, kid=kid),
         valid_from=now,
     )
 
@@ -80,7 +82,7 @@ def active_key_for_signing(*, actor, department_id: int) -> SealKey:
 
 def sign_bytes(key: SealKey, message: bytes) -> str:
     """Base64 of the DER SM2 signature of `message` with the key's private half."""
-    return base64.b64encode(sm2.sign(decrypt_personal(key.private_key_enc), message)).decode()
+    return base64.b64encode(sm2.sign(SEAL_PRIVATE_KEY.read(key), message)).decode()
 
 
 def verify_bytes(key: SealKey, message: bytes, signature_b64: str) -> bool:

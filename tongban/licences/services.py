@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from tongban.core import audit
 from tongban.core import queries as core_queries
-from tongban.core.crypto import decrypt_personal, encrypt_personal, sm3_hex
+from tongban.core.crypto import sm3_hex
 from tongban.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from tongban.core.identifiers import check_credit_code, check_resident_id, normalize
 
@@ -35,7 +35,7 @@ from .enums import (
 )
 from .holders import holder_index, masked
 from .identifiers import build_identifier, check_identifier, format_serial
-from .models import Licence, LicenceCounter, LicenceType
+from .models import LICENCE_FACE_PERSONAL, LICENCE_HOLDER_CODE, Licence, LicenceCounter, LicenceType
 from .permissions import actor_label, require_issuer_staff, require_type_admin
 from .problems import raise_problems as _raise
 from .seals import (
@@ -400,18 +400,18 @@ def _make_licence(
         holder_kind=lt.holder_kind,
         holder_name=holder_name,
         holder_code_type=code_type,
-        holder_code_enc=encrypt_personal(holder_code),
         holder_code_index=holder_index(holder_code, code_type),
         holder_code_masked=masked(holder_code, code_type),
         valid_from=period[0],
         valid_until=period[1],
         face=plain,
-        face_personal_enc=encrypt_personal(canonical.face_json(personal)) if personal else "",
         seal_key=key,
         signed_at=timezone.now(),
         case_number=(case_number or "").strip(),
         issued_by=actor_label(actor),
     )
+    LICENCE_HOLDER_CODE.encrypt_into(licence, holder_code)
+    LICENCE_FACE_PERSONAL.encrypt_into(licence, canonical.face_json(personal) if personal else "")
     content = canonical.content_for(
         licence,
         holder_code=holder_code,
@@ -633,7 +633,7 @@ def do_supersede_licence(
         else:
             _require_state(old, {LicenceState.VALID, LicenceState.EXPIRED}, "延续")
         lt = LicenceType.objects.get(pk=old.licence_type_id)
-        holder_code = decrypt_personal(old.holder_code_enc)
+        holder_code = LICENCE_HOLDER_CODE.read(old)
         name, _, problems = _check_holder(
             lt, old.holder_name if holder_name is None else holder_name, holder_code
         )

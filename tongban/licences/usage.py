@@ -31,14 +31,14 @@ from tongban.accounts import queries as account_queries
 from tongban.accounts.enums import StaffRole
 from tongban.core import audit
 from tongban.core import queries as core_queries
-from tongban.core.crypto import decrypt_personal, sm3_hex
+from tongban.core.crypto import sm3_hex
 from tongban.core.errors import Conflict, DomainError, FieldProblem, Forbidden, InvalidInput, NotFound
 from tongban.core.identifiers import normalize
 
 from . import canonical, queries, validity
 from .enums import HolderCodeType, LicenceState, RefusalReason, UsageAction, UsageOutcome
 from .holders import masked
-from .models import Licence, LicenceGrant, LicenceUsage
+from .models import LICENCE_FACE_PERSONAL, Licence, LicenceGrant, LicenceUsage
 from .permissions import actor_label, require_type_admin
 from .problems import raise_problems as _raise
 from .verification import verify, verify_licence
@@ -278,7 +278,7 @@ def _face(licence: Licence, *, personal: bool) -> tuple[dict[str, str], tuple[st
 def _personal_face_keys(licence: Licence) -> set[str]:
     if not licence.face_personal_enc:
         return set()
-    return set(json.loads(decrypt_personal(licence.face_personal_enc)))
+    return set(json.loads(LICENCE_FACE_PERSONAL.read(licence)))
 
 
 META_FIELDS = (

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from tongban.accounts import gateways, queries, services
 from tongban.accounts.checks import check_email, mask_email
-from tongban.accounts.models import OneTimeCode, User
-from tongban.core.crypto import blind_index, decrypt_personal
+from tongban.accounts.models import USER_EMAIL, OneTimeCode, User
+from tongban.core.crypto import blind_index
 from tongban.core.errors import Conflict, InvalidInput
 from tongban.core.models import AuditEvent
 
@@ -114,7 +114,7 @@ def test_the_right_code_confirms_the_address():
     user = services.do_confirm_email(actor=user, code=code_sent_to(ADDRESS))
 
     row = User.objects.get(pk=user.pk)
-    assert decrypt_personal(row.email_enc) == ADDRESS and ADDRESS not in row.email_enc
+    assert USER_EMAIL.read(row) == ADDRESS and ADDRESS not in row.email_enc
     assert row.email_index == blind_index(ADDRESS, purpose="email")
     assert row.email_masked == "Z***n@163.com"
     assert row.email_confirmed_at is not None

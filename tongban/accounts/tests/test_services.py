@@ -208,7 +208,7 @@ def test_find_person_by_id_number_and_no_clear_value_at_rest():
         assert pid not in str(value), column
         assert mobile(1) not in str(value), column
     assert row["id_number_index"] != row["mobile_index"]
-    assert row["id_number_enc"].startswith("sm4gcm:")
+    assert row["id_number_enc"].startswith("sm4gcm2:")
 
 
 # --- Mandates (法人授权) ------------------------------------------------------------------------

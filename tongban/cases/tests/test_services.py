@@ -450,7 +450,7 @@ def test_delivery_is_chosen_among_the_guides_methods_and_the_address_kept_encryp
     )
     stored = Case.objects.get(pk=case.pk)
     assert stored.delivery == Delivery.POST and address not in stored.delivery_address_enc
-    assert stored.delivery_address_enc.startswith("sm4gcm:")
+    assert stored.delivery_address_enc.startswith("sm4gcm2:")
     assert services.delivery_address(stored) == address
     assert CaseEvent.objects.filter(case=case, action="choose_delivery").get().data == {
         "delivery": "post",
@@ -458,6 +458,23 @@ def test_delivery_is_chosen_among_the_guides_methods_and_the_address_kept_encryp
     }
     case = services.do_choose_delivery(actor=citizen, number=case.number, method=Delivery.WINDOW)
     assert services.delivery_address(Case.objects.get(pk=case.pk)) == ""  # no address kept for pickup
+
+
+def test_a_form_or_address_ciphertext_moved_to_another_case_or_column_is_unreadable(world):
+    """Issue 10 §6: each ciphertext is bound to its case and column (AEAD associated data)."""
+    first, second = submit(world), submit(world)
+    address = "武汉市江岸区沿江大道188号 张三 13900000001"
+    services.do_choose_delivery(
+        actor=world["citizen"], number=first.number, method=Delivery.POST, address=address
+    )
+    first = Case.objects.get(pk=first.pk)
+    Case.objects.filter(pk=second.pk).update(form_enc=first.form_enc, delivery_address_enc=first.form_enc)
+    moved = Case.objects.get(pk=second.pk)
+    with pytest.raises(ValueError, match="failed authentication"):
+        services.form_data(moved)
+    with pytest.raises(ValueError, match="failed authentication"):
+        services.delivery_address(moved)
+    assert services.delivery_address(first) == address and services.form_data(first)
 
 
 def test_acting_for_an_enterprise_prefills_the_enterprise_as_applicant_and_the_person_as_contact(world):

@@ -18,6 +18,7 @@ from django.test import override_settings
 
 from tongban.accounts import services as accounts_services
 from tongban.accounts.models import (
+    POPULATION_ID_NUMBER,
     AgentConsent,
     Client,
     LegalPerson,
@@ -30,7 +31,6 @@ from tongban.catalog import queries as catalog_queries
 from tongban.catalog.checks import check_implementation_code
 from tongban.catalog.models import BasicItem, HandlingItem, Material
 from tongban.core import queries as core_queries
-from tongban.core.crypto import decrypt_personal
 from tongban.core.identifiers import check_credit_code, check_resident_id
 from tongban.core.models import AuditEvent
 from tongban.demo import identity, services
@@ -335,12 +335,14 @@ def test_seed_scale_passes_its_arguments(monkeypatch):
 def test_population_register_is_valid_synthetic_hubei_people(demo):
     counties = {u.code6 for u in services.load_units() if u.level == 3}
     rows = list(
-        PopulationRecord.objects.values_list("name", "id_number_enc", "birthplace", "sex", "birth_date")
+        PopulationRecord.objects.values_list(
+            "name", "id_number_enc", "id_number_index", "birthplace", "sex", "birth_date"
+        )
     )
     assert len(rows) == 3000
     ids = set()
-    for name, enc, birthplace, sex, born in rows:
-        pid = decrypt_personal(enc)
+    for name, enc, index, birthplace, sex, born in rows:
+        pid = POPULATION_ID_NUMBER.decrypt(enc, id_number_index=index)
         assert check_resident_id(pid).ok, pid
         assert pid[:6] == birthplace and birthplace in counties
         assert sex == ("M" if int(pid[16]) % 2 else "F")

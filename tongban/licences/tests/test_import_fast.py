@@ -9,11 +9,11 @@ import base64
 
 import pytest
 
-from tongban.core.crypto import blind_index, decrypt_personal, sm3_hex
+from tongban.core.crypto import blind_index, sm3_hex
 from tongban.core.identifiers import mask_resident_id
 
 from .. import canonical, importer, merkle, services
-from ..models import Licence
+from ..models import LICENCE_HOLDER_CODE, Licence
 from .conftest import CODES, MARRIAGE_FACE, PERSON_ID, SYSTEM
 from .test_import import company, row, write_jsonl
 
@@ -119,7 +119,7 @@ def test_stored_rows_equal_the_models_and_their_digests_the_canonical_form(world
             if f.attname != "created_at":  # the ORM stamps its own time; COPY writes signed_at
                 assert getattr(stored, f.attname) == getattr(model, f.attname), (draft.line, f.attname)
         # The digest over the draft equals the digest over the model and over the stored row.
-        holder_code = decrypt_personal(stored.holder_code_enc)
+        holder_code = LICENCE_HOLDER_CODE.read(stored)
         face = canonical.stored_face(stored)
         from_model = canonical.content_for(
             model, holder_code=holder_code, face=face, previous=None, kid=model.seal_key.kid
@@ -157,7 +157,7 @@ def test_the_pool_computes_what_the_parent_would(world, tmp_path, monkeypatch):
     assert [lic.holder_name for lic in licences[:5]] == [f"武汉测试{n}号商贸有限公司" for n in range(5)]
     for lic in licences:
         assert sm3_hex(canonical.canonical_bytes(canonical.stored_content(lic))) == lic.digest
-        assert decrypt_personal(lic.holder_code_enc) and services.verify(lic).valid
+        assert LICENCE_HOLDER_CODE.read(lic) and services.verify(lic).valid
     assert canonical.stored_face(licences[5]) == MARRIAGE_FACE
     # A small file on its own imports without one.
     again = tmp_path / "small.jsonl"

@@ -7,14 +7,14 @@ import json
 
 import pytest
 
-from tongban.core.crypto import blind_index, decrypt_personal
+from tongban.core.crypto import blind_index
 from tongban.core.errors import Forbidden, InvalidInput
 from tongban.core.models import AuditEvent
 
 from .. import canonical, queries, services
 from ..enums import HolderCodeType, LicenceState, VersionReason
 from ..identifiers import parse_identifier
-from ..models import Licence, SealKey
+from ..models import LICENCE_HOLDER_CODE, Licence, SealKey
 from .conftest import (
     BUSINESS_FACE,
     CODES,
@@ -106,7 +106,7 @@ def test_personal_data_is_encrypted_at_rest(world):
     raw = Licence.objects.filter(pk=licence.pk).values().get()
     stored = json.dumps(raw, default=str, ensure_ascii=False)
     assert PERSON_ID not in stored and SPOUSE_ID not in stored and "王芳" not in stored
-    assert decrypt_personal(raw["holder_code_enc"]) == PERSON_ID
+    assert LICENCE_HOLDER_CODE.decrypt(raw["holder_code_enc"], identifier=raw["identifier"]) == PERSON_ID
     assert raw["holder_code_index"] == blind_index(PERSON_ID, purpose="id")
     assert raw["holder_code_masked"] == PERSON_ID[:4] + "*" * 10 + PERSON_ID[-4:]
     assert raw["face"] == {

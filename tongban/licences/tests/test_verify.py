@@ -6,16 +6,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
-from tongban.core.crypto import encrypt_personal
 from tongban.core.errors import Conflict, Forbidden, InvalidInput
 from tongban.core.models import AuditEvent
 
 from .. import canonical, queries, seals, services
 from ..enums import VerifyReason
 from ..identifiers import build_identifier
-from ..models import Licence, SealKey
+from ..models import LICENCE_FACE_PERSONAL, LICENCE_HOLDER_CODE, SEAL_PRIVATE_KEY, Licence, SealKey
 from .conftest import (
     CODES,
     MARRIAGE_FACE,
@@ -85,14 +85,14 @@ def test_tampering_with_encrypted_personal_data(world):
     other = canonical.face_json(
         {"spouse_name": "李娜", "spouse_id_number": MARRIAGE_FACE["spouse_id_number"]}
     )
-    tamper(licence, face_personal_enc=encrypt_personal(other))
+    tamper(licence, face_personal_enc=LICENCE_FACE_PERSONAL.encrypt(other, licence))
     assert reasons(licence.identifier) == [R.SIGNATURE_INVALID]
     tamper(licence, face_personal_enc=licence.face_personal_enc[:-4] + "AAAA")
     assert reasons(licence.identifier) == [R.CONTENT_UNREADABLE]
     tamper(
         licence,
         face_personal_enc=licence.face_personal_enc,
-        holder_code_enc=encrypt_personal("420115199005180000"),
+        holder_code_enc=LICENCE_HOLDER_CODE.encrypt("420115199005180000", licence),
     )
     assert reasons(licence.identifier) == [R.SIGNATURE_INVALID]
 
@@ -199,7 +199,10 @@ def test_only_the_departments_admin_or_the_platform_manages_keys(world):
 def test_the_private_key_is_encrypted_and_never_shown(world):
     licence = issue_business(world)
     key = SealKey.objects.get(pk=licence.seal_key_id)
-    assert key.private_key_enc.startswith("sm4gcm:") and "PRIVATE KEY" not in key.private_key_enc
+    assert (
+        key.private_key_enc.startswith(f"sm4gcm2:{settings.KEY_ENCRYPTION_KEY_ID}:")
+        and "PRIVATE KEY" not in key.private_key_enc
+    )
     assert key.private_key_enc not in repr(key) and key.private_key_enc not in str(key)
     for event in AuditEvent.objects.filter(action__startswith="licences.seal"):
         assert "private" not in str(event.data).lower()
@@ -245,3 +248,29 @@ def test_unknown_and_malformed_identifiers(world):
     with pytest.raises(InvalidInput) as exc:
         services.verify_licence(ident[:-1] + ("0" if ident[-1] != "0" else "1"), field="q")
     assert exc.value.problems[0].field == "q" and "校验位" in exc.value.problems[0].message
+
+
+# --- Issue 10 §6: seal keys under the key-encryption key; ciphertexts bound to their row.
+
+
+def test_a_seal_private_key_is_under_the_key_encryption_key_and_bound_to_its_kid(world):
+    from tongban.core import crypto
+
+    licence = issue_business(world)
+    key = SealKey.objects.get(pk=licence.seal_key_id)
+    with pytest.raises(ValueError):  # the personal-data key cannot open it
+        crypto.decrypt(key.private_key_enc, keyring="personal", context=SEAL_PRIVATE_KEY.context(key))
+    # Copied onto another key's row, the private key does not decrypt: that row cannot sign.
+    other = seals.do_rotate_seal_key(actor=world["platform"], department=world["jiangxia"].pk)
+    SealKey.objects.filter(pk=other.pk).update(private_key_enc=key.private_key_enc)
+    other.refresh_from_db()
+    with pytest.raises(ValueError, match="failed authentication"):
+        seals.sign_bytes(other, b"message")
+
+
+def test_a_holder_code_ciphertext_copied_from_another_licence_is_unreadable(world):
+    first, second = issue_marriage(world), issue_business(world)
+    tamper(second, holder_code_enc=first.holder_code_enc)
+    assert reasons(second.identifier) == [R.CONTENT_UNREADABLE]
+    with pytest.raises(ValueError, match="failed authentication"):
+        LICENCE_HOLDER_CODE.read(Licence.objects.get(pk=second.pk))
