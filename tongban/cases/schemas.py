@@ -7,10 +7,12 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from tongban.core.schemas import InSchema
+
 # --- in ------------------------------------------------------------------------------------
 
 
-class MaterialIn(Schema):
+class MaterialIn(InSchema):
     """One file, base64-encoded (a material may have several files)."""
 
     material_id: int | None = None
@@ -19,66 +21,66 @@ class MaterialIn(Schema):
     content_base64: str
 
 
-class SubmitIn(Schema):
+class SubmitIn(InSchema):
     item_code: str = Field(..., min_length=1, max_length=36)
     data: dict
     materials: list[MaterialIn] = []
     channel: str = "2"
 
 
-class SupplyIn(Schema):
+class SupplyIn(InSchema):
     materials: list[MaterialIn]
     note: str = Field("", max_length=2000)
 
 
-class WithdrawIn(Schema):
+class WithdrawIn(InSchema):
     reason: str = Field("", max_length=2000)
 
 
-class DeliveryChoiceIn(Schema):
+class DeliveryChoiceIn(InSchema):
     method: str
     address: str = Field("", max_length=300)
 
 
-class ReasonIn(Schema):
+class ReasonIn(InSchema):
     reason: str = Field(..., max_length=2000)
 
 
-class SupplementIn(Schema):
+class SupplementIn(InSchema):
     items: list[str]
     note: str = Field("", max_length=2000)
 
 
-class PauseIn(Schema):
+class PauseIn(InSchema):
     kind: str
     reason: str = Field(..., max_length=2000)
     items: list[str] = []
     procedure: str = ""
 
 
-class ExtendIn(Schema):
+class ExtendIn(InSchema):
     days: int
     approver_id: int
     reason: str = Field(..., max_length=500)
 
 
-class AssignIn(Schema):
+class AssignIn(InSchema):
     assignee_id: int | None = None
 
 
-class StepIn(Schema):
+class StepIn(InSchema):
     outcome: str
     comment: str = Field("", max_length=2000)
 
 
-class ConcludeIn(Schema):
+class ConcludeIn(InSchema):
     result_code: str = ""
     # 出证 of an item with a result licence: face fields by key (and holder_name, holder_code,
     # valid_until) confirming or completing what the application form gives.
     licence_face: dict[str, str] | None = None
 
 
-class DeliverIn(Schema):
+class DeliverIn(InSchema):
     tracking_number: str = Field("", max_length=40)
 
 

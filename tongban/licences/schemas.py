@@ -7,8 +7,10 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from tongban.core.schemas import InSchema
 
-class QueryIn(Schema):
+
+class QueryIn(InSchema):
     holder_code: str = Field(max_length=40, description="持证主体代码：公民身份号码或统一社会信用代码")
     type_code: str = Field(max_length=40, description="证照类型代码")
     purpose: str = Field(max_length=400, description="申请事由（必填）")
@@ -55,7 +57,7 @@ class AnnotatedCopyOut(Schema):
     digest: str = Field(description="SM3 over the copy's canonical JSON (annotation and licences)")
 
 
-class IssueIn(Schema):
+class IssueIn(InSchema):
     type_code: str = Field(max_length=40)
     holder_name: str = Field(max_length=200)
     holder_code: str = Field(max_length=40)
