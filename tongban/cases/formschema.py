@@ -19,7 +19,7 @@ import re
 
 from tongban.core.errors import FieldProblem, InvalidInput
 from tongban.core.identifiers import check_credit_code, check_resident_id, is_mobile, normalize
-from tongban.core.inputs import date_in_range, date_message
+from tongban.core.inputs import NUL, NUL_MESSAGE, date_in_range, date_message
 
 FIELD_TYPES = {
     "text",
@@ -134,6 +134,8 @@ def _clean_value(field: dict, raw) -> object:
         return raw in (True, "on", "true", "1", "yes", 1)
     if value == "":
         return ""
+    if NUL in value:
+        raise ValueError(NUL_MESSAGE)
     if kind == "text" and len(value) > MAX_TEXT:
         raise ValueError(f"不能超过{MAX_TEXT}个字")
     if kind == "textarea" and len(value) > MAX_TEXTAREA:

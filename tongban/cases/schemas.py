@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
-from tongban.core.schemas import InSchema
+from tongban.core.schemas import Id, InSchema
 
 # --- in ------------------------------------------------------------------------------------
 
@@ -15,17 +16,17 @@ from tongban.core.schemas import InSchema
 class MaterialIn(InSchema):
     """One file, base64-encoded (a material may have several files)."""
 
-    material_id: int | None = None
+    material_id: Id | None = None
     name: str = Field("", max_length=200)
-    content_type: str = Field(..., max_length=60)
-    content_base64: str
+    content_type: Literal["application/pdf", "image/jpeg", "image/png"]
+    content_base64: str = Field(pattern=r"^[A-Za-z0-9+/]*={0,2}$", description="base64 of the file")
 
 
 class SubmitIn(InSchema):
     item_code: str = Field(..., min_length=1, max_length=36)
     data: dict
     materials: list[MaterialIn] = []
-    channel: str = "2"
+    channel: Literal["2", "3", "4", "9"] = "2"  # PC, mobile, post, a department system
 
 
 class SupplyIn(InSchema):
@@ -38,7 +39,7 @@ class WithdrawIn(InSchema):
 
 
 class DeliveryChoiceIn(InSchema):
-    method: str
+    method: Literal["window", "post", "electronic"]
     address: str = Field("", max_length=300)
 
 
@@ -52,29 +53,40 @@ class SupplementIn(InSchema):
 
 
 class PauseIn(InSchema):
-    kind: str
+    kind: Literal["supplement", "special"]
     reason: str = Field(..., max_length=2000)
     items: list[str] = []
-    procedure: str = ""
+    procedure: Literal["", "hearing", "testing", "expert", "survey", "publicity", "other"] = ""
 
 
 class ExtendIn(InSchema):
-    days: int
-    approver_id: int
+    days: int = Field(ge=1, le=365)
+    approver_id: Id
     reason: str = Field(..., max_length=500)
 
 
 class AssignIn(InSchema):
-    assignee_id: int | None = None
+    assignee_id: Id | None = None
 
 
 class StepIn(InSchema):
-    outcome: str
+    # 不同意 needs its reason (at least 4 characters once trimmed): stated here, checked by the service.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"outcome": {"const": "fail"}}},
+            "then": {
+                "properties": {"comment": {"minLength": 4, "pattern": r"\S[\s\S]{2,}\S"}},
+                "required": ["comment"],
+            },
+        }
+    )
+
+    outcome: Literal["pass", "fail"]
     comment: str = Field("", max_length=2000)
 
 
 class ConcludeIn(InSchema):
-    result_code: str = ""
+    result_code: Literal["", "01", "02", "03", "04", "05"] = ""
     # 出证 of an item with a result licence: face fields by key (and holder_name, holder_code,
     # valid_until) confirming or completing what the application form gives.
     licence_face: dict[str, str] | None = None
@@ -120,7 +132,7 @@ class StepOut(Schema):
     started_on: dt.date | None
     due_on: dt.date | None
     completed_at: dt.datetime | None
-    outcome: str
+    outcome: Literal["pass", "fail"]
     comment: str
     escalated: bool
 

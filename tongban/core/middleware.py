@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
@@ -36,9 +38,6 @@ class DomainErrorMiddleware:
         return error_response(request, exception)
 
 
-_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
 class InputGuardMiddleware:
     """Input no layer below may see (核验输入): a NUL byte anywhere in the path, a query or form
     value (or name) or a string of a JSON body is refused with 400 naming the field; an integer
@@ -49,7 +48,10 @@ class InputGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        field = self._nul_field(request)
+        try:
+            field = self._nul_field(request)
+        except (SuspiciousOperation, MultiPartParserError):
+            field = None  # too big or malformed: the view's own parsing answers that, as before
         if field is not None:
             return error_response(request, inputs.nul_error(field))
         return self.get_response(request)
@@ -64,9 +66,16 @@ class InputGuardMiddleware:
         content_type = request.content_type or ""
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return None
-        if content_type in _FORM_TYPES:
+        if content_type == "application/x-www-form-urlencoded":
             for name, values in request.POST.lists():
                 if inputs.NUL in name or any(inputs.NUL in v for v in values):
+                    return name
+        elif content_type == "multipart/form-data":
+            # A part's value may be a file's bytes sent without a file name: only the names are
+            # text here; the text fields are checked where they are read (Django's CharField,
+            # formschema, InSchema for the JSON a part carries).
+            for name in [*request.POST, *request.FILES]:
+                if inputs.NUL in name:
                     return name
         elif content_type.endswith("json"):
             body = request.body

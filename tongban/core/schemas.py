@@ -14,10 +14,25 @@ from pydantic_core import PydanticCustomError
 from . import inputs
 
 # Codes as the OpenAPI document states them (the services check them fully, check digits included).
-RegionCode = Annotated[str, Field(pattern=r"^[0-9]{2,12}$", description="统计用区划代码（2-12位数字）")]
+RegionCode = Annotated[
+    str, Field(pattern=r"^([0-9]{6}|[0-9]{12})$", description="行政区划代码（6位）或统计用区划代码（12位）")
+]
+OptionalRegionCode = Annotated[
+    str, Field(pattern=r"^([0-9]{6}|[0-9]{12})?$", description="行政区划代码（6位或12位；空：全省）")
+]
 CreditCode = Annotated[
     str, Field(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$", description="统一社会信用代码（18位，GB 32100）")
 ]
+# 实施编码: up to 36 digits and capital letters (the catalogue upper-cases what is typed).
+ItemCode = Annotated[str, Field(pattern=r"^[0-9A-Za-z]{1,36}$", description="事项实施编码")]
+# A department by id or by credit code; empty: any.
+DepartmentRef = Annotated[
+    str, Field(pattern=r"^([0-9]{1,12}|[0-9A-Za-z]{18})?$", description="部门编号或18位统一社会信用代码")
+]
+# 事项类型: the national two-digit code (01 行政许可 ... 20 公共服务); empty: any.
+ItemTypeCode = Annotated[str, Field(pattern=r"^(0[1-9]|1[0-9]|20)?$", description="事项类型代码（01-20）")]
+# 办件编号: region (6) + date (8) + channel (1) + daily sequence (6).
+CaseNumber = Annotated[str, Field(pattern=r"^[0-9]{21}$", description="办件编号（21位数字）")]
 # A primary key: positive and within the signed 64-bit range of the database.
 Id = Annotated[int, Field(ge=1, le=inputs.MAX_ID)]
 Page = Annotated[int, Field(ge=1, le=100_000, description="页码，从1开始")]
