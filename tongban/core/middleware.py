@@ -95,14 +95,16 @@ class InputGuardMiddleware:
 
 class NoStoreMiddleware:
     """`Cache-Control: no-store` (with Django's never-cache set) on every API answer and on every
-    page a signed-in person is shown: either may carry personal data, and neither a shared proxy
-    nor the browser's back-forward cache may keep it."""
+    page a signed-in person is shown, unless the view set its own Cache-Control: either may carry
+    personal data, and neither a shared proxy nor the browser's back-forward cache may keep it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response  # the view decided (a public OIDC document, a no-store page of its own)
         user = getattr(request, "user", None)
         if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
             add_never_cache_headers(response)
