@@ -73,7 +73,7 @@ def list_items(request, params: Query[ItemQuery]):
 
 
 @router.get("/items/{code}", response={200: Guide, **ERRORS})
-def item_guide(request, code: ItemCode, version: Annotated[int, Field(ge=1, le=9999)] | None = None):
+def item_guide(request, code: ItemCode, version: Annotated[int, Field(ge=1)] | None = None):
     """The whole service guide of the current published version (or `version`)."""
     return presenters.guide(queries.get_guide(code, version=version))
 

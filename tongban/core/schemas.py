@@ -5,21 +5,38 @@ the shapes core itself answers with."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 from ninja import Schema
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 from . import inputs
 
 # Codes as the OpenAPI document states them (the services check them fully, check digits included).
-RegionCode = Annotated[
-    str, Field(pattern=r"^([0-9]{6}|[0-9]{12})$", description="行政区划代码（6位）或统计用区划代码（12位）")
-]
-OptionalRegionCode = Annotated[
-    str, Field(pattern=r"^([0-9]{6}|[0-9]{12})?$", description="行政区划代码（6位或12位；空：全省）")
-]
+
+
+def coded(pattern: str, message: str, description: str):
+    """A string type whose pattern the OpenAPI document states and whose refusal names the rule
+    in words (not the regular expression)."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.search(value):
+            raise PydanticCustomError("pattern", message)
+        return value
+
+    return Annotated[
+        str,
+        AfterValidator(check),
+        WithJsonSchema({"type": "string", "pattern": pattern, "description": description}),
+    ]
+
+
+REGION_MESSAGE = "行政区划代码应为6位或12位数字"
+RegionCode = coded(r"^([0-9]{6}|[0-9]{12})$", REGION_MESSAGE, "行政区划代码（6位）或统计用区划代码（12位）")
+OptionalRegionCode = coded(r"^([0-9]{6}|[0-9]{12})?$", REGION_MESSAGE, "行政区划代码（6位或12位；空：全省）")
 CreditCode = Annotated[
     str, Field(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$", description="统一社会信用代码（18位，GB 32100）")
 ]

@@ -33,7 +33,8 @@ LicenceIdentifier = Annotated[
 class QueryIn(InSchema):
     holder_code: HolderCode
     type_code: LicenceTypeCode
-    purpose: str = Field(min_length=1, max_length=400, pattern=r"\S", description="申请事由（必填）")
+    # Required, but checked by the service so that a refusal is written to the usage log.
+    purpose: str = Field(max_length=400, description="申请事由（必填）")
     case_number: str = Field("", max_length=60, description="办件编号（授权要求时必填）")
 
 
