@@ -13,13 +13,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from typing import Annotated, Literal
 
 import pydantic
 from django.core.exceptions import RequestDataTooBig
 from ninja import Router, Status
+from pydantic import Field
 
 from tongban.core.errors import FieldProblem, InvalidInput, TooLarge
-from tongban.core.schemas import ErrorOut
+from tongban.core.schemas import CaseNumber, ErrorOut
 
 from . import clock, queries, services
 from .enums import CaseState, Channel
@@ -44,10 +46,18 @@ from .schemas import (
     WithdrawIn,
 )
 
-router = Router(tags=["cases"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut}
 PAGE_SIZE = 20
 MAX_PAGE = 1000
+# Path and query parameters as the OpenAPI document states them.
+QueueKind = Literal[tuple(queries.QUEUES)]  # precheck, mine, team, due_soon, overdue, paused
+CasePageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE, description="页码，从1开始")]
+SearchText = Annotated[
+    str, Field(min_length=1, max_length=60, pattern=r"\S", description="办件编号、事项编码或申请人姓名")
+]
+StepIndex = Annotated[int, Field(ge=0, le=999, description="环节序号，从0开始")]
+
+router = Router(tags=["cases"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut}
 MAX_KEY = 80
 
 
@@ -304,7 +314,7 @@ def submit(request):
 
 
 @router.get("/", auth=PEOPLE, response={200: CasePage, **ERRORS}, summary="My cases")
-def my_cases(request, page: int = 1):
+def my_cases(request, page: CasePageNumber = 1):
     """我的办件: as applicant, agent, submitter or for an enterprise the person acts for."""
     return page_of(queries.cases_of(request.auth), page)
 
@@ -320,7 +330,7 @@ def queues(request):
 
 
 @router.get("/queues/{kind}", auth=STAFF, response={200: CasePage, **ERRORS}, summary="One staff queue")
-def queue(request, kind: str, page: int = 1):
+def queue(request, kind: QueueKind, page: CasePageNumber = 1):
     """待预审 (precheck), 我的待办 (mine), 科室待办 (team), 即将到期 (due_soon), 已超期 (overdue),
     暂停计时 (paused) of the officer's department."""
     actor = staff_actor(request)
@@ -330,7 +340,7 @@ def queue(request, kind: str, page: int = 1):
 
 
 @router.get("/search", auth=STAFF, response={200: list[CaseSummary], **ERRORS}, summary="Search cases")
-def search(request, q: str = ""):
+def search(request, q: SearchText = ""):
     """By case number (exact), item code (exact or prefix) or applicant name (contains), in the
     officer's department; at most 50, newest first."""
     actor = staff_actor(request)
@@ -342,7 +352,7 @@ def search(request, q: str = ""):
 
 
 @router.get("/{number}", auth=STAFF_OR_SYSTEM, response={200: CaseDetail, **ERRORS}, summary="One case")
-def case_detail(request, number: str):
+def case_detail(request, number: CaseNumber):
     """The case with its steps, materials, timeline and the clock's calculation."""
     return detail(services.access_case(request.auth, number))
 
@@ -354,7 +364,7 @@ def case_detail(request, number: str):
     openapi_extra=_upload_body(SupplyIn),
     summary="Supply requested materials",
 )
-def supply(request, number: str):
+def supply(request, number: CaseNumber):
     """补正: the files asked for, base64 in JSON ({"materials": [...], "note": ""}) or multipart."""
     if _is_multipart(request):
         uploads, note = _multipart_uploads(request), request.POST.get("note", "")[:2000]
@@ -372,7 +382,7 @@ def supply(request, number: str):
 
 
 @router.post("/{number}/withdraw", auth=PEOPLE, response={200: CaseDetail, **ERRORS}, summary="Withdraw")
-def withdraw(request, number: str, payload: WithdrawIn):
+def withdraw(request, number: CaseNumber, payload: WithdrawIn):
     actor = request.auth
     return detail(
         once(
@@ -386,7 +396,7 @@ def withdraw(request, number: str, payload: WithdrawIn):
 @router.post(
     "/{number}/delivery", auth=PEOPLE, response={200: CaseDetail, **ERRORS}, summary="Choose delivery"
 )
-def choose_delivery(request, number: str, payload: DeliveryChoiceIn):
+def choose_delivery(request, number: CaseNumber, payload: DeliveryChoiceIn):
     """送达方式: window (窗口领取), post (邮寄, with the address) or electronic."""
     actor = request.auth
     return detail(
@@ -404,14 +414,14 @@ def choose_delivery(request, number: str, payload: DeliveryChoiceIn):
 
 
 @router.post("/{number}/accept", auth=STAFF_OR_SYSTEM, response={200: CaseDetail, **ERRORS}, summary="Accept")
-def accept(request, number: str):
+def accept(request, number: CaseNumber):
     """预审通过, 受理: the clock starts and the first approval step opens."""
     actor = staff_actor(request)
     return detail(services.do_accept(actor=actor, number=number, idempotency_key=idem_key(request)))
 
 
 @router.post("/{number}/refuse", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Refuse")
-def refuse(request, number: str, payload: ReasonIn):
+def refuse(request, number: CaseNumber, payload: ReasonIn):
     """不予受理 with a reason."""
     actor = staff_actor(request)
     return detail(
@@ -420,7 +430,7 @@ def refuse(request, number: str, payload: ReasonIn):
 
 
 @router.post("/{number}/return", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Return")
-def return_case(request, number: str, payload: ReasonIn):
+def return_case(request, number: CaseNumber, payload: ReasonIn):
     """预审退回 with a reason."""
     actor = staff_actor(request)
     return detail(
@@ -434,7 +444,7 @@ def return_case(request, number: str, payload: ReasonIn):
     response={200: CaseDetail, **ERRORS},
     summary="Request supplements",
 )
-def request_supplement(request, number: str, payload: SupplementIn):
+def request_supplement(request, number: CaseNumber, payload: SupplementIn):
     """预审补正: everything missing, listed at once."""
     actor = staff_actor(request)
     return detail(
@@ -449,7 +459,7 @@ def request_supplement(request, number: str, payload: SupplementIn):
 
 
 @router.post("/{number}/pause", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Pause the clock")
-def pause(request, number: str, payload: PauseIn):
+def pause(request, number: CaseNumber, payload: PauseIn):
     """补齐补正 (kind=supplement, items) or 特别程序 (kind=special, procedure)."""
     actor = staff_actor(request)
     return detail(
@@ -469,13 +479,13 @@ def pause(request, number: str, payload: PauseIn):
 
 
 @router.post("/{number}/resume", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Resume the clock")
-def resume(request, number: str):
+def resume(request, number: CaseNumber):
     actor = staff_actor(request)
     return detail(once(request, "resume", lambda: services.do_resume(actor=actor, number=number)))
 
 
 @router.post("/{number}/extend", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Extend")
-def extend(request, number: str, payload: ExtendIn):
+def extend(request, number: CaseNumber, payload: ExtendIn):
     """延期 of up to 10 working days in all, approved by a named department administrator."""
     actor = staff_actor(request)
     return detail(
@@ -499,7 +509,7 @@ def extend(request, number: str, payload: ExtendIn):
     response={200: CaseDetail, **ERRORS},
     summary="Assign a step",
 )
-def assign(request, number: str, index: int, payload: AssignIn):
+def assign(request, number: CaseNumber, index: StepIndex, payload: AssignIn):
     """The active step to a named officer, or back to the department queue (null)."""
     actor = staff_actor(request)
     return detail(
@@ -519,7 +529,7 @@ def assign(request, number: str, index: int, payload: AssignIn):
     response={200: CaseDetail, **ERRORS},
     summary="Complete a step",
 )
-def complete_step(request, number: str, index: int, payload: StepIn):
+def complete_step(request, number: CaseNumber, index: StepIndex, payload: StepIn):
     """Sign off the active step (pass / fail); the last step's outcome is the decision."""
     actor = staff_actor(request)
     return detail(
@@ -537,7 +547,7 @@ def complete_step(request, number: str, index: int, payload: StepIn):
 @router.post(
     "/{number}/conclude", auth=STAFF_OR_SYSTEM, response={200: CaseDetail, **ERRORS}, summary="Conclude"
 )
-def conclude(request, number: str, payload: ConcludeIn):
+def conclude(request, number: CaseNumber, payload: ConcludeIn):
     """办结 with the national result code (01 出证, 02 准予, 03 不予许可; empty: by the decision).
     出证 of an item with a result licence type issues it; `licence_face` confirms or completes
     its face by key (and `holder_name`, `holder_code`, `valid_until`); what is missing comes
@@ -555,7 +565,7 @@ def conclude(request, number: str, payload: ConcludeIn):
 
 
 @router.post("/{number}/deliver", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Deliver")
-def deliver(request, number: str, payload: DeliverIn):
+def deliver(request, number: CaseNumber, payload: DeliverIn):
     """送达 by the chosen method (post needs the tracking number)."""
     actor = staff_actor(request)
     return detail(

@@ -8,7 +8,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -17,7 +16,7 @@ from tongban.accounts import services as account_services
 from tongban.accounts.enums import StaffRole
 from tongban.catalog import queries as catalog_queries
 from tongban.catalog.enums import MaterialRequirement
-from tongban.core import audit
+from tongban.core import audit, files
 from tongban.core import queries as core_queries
 from tongban.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from tongban.licences import queries as licence_queries
@@ -196,7 +195,10 @@ def _store(case: Case, upload: Upload, *, actor, stage: str) -> CaseMaterial:
         stage=stage,
         uploaded_by=actor,
     )
-    row.file.save(f"{case.number}-{digest[:12]}.{ext}", ContentFile(upload.content), save=False)
+    # Sealed (SM4) and written when the case's transaction commits: a failed submission leaves no file.
+    row.file.name = files.store_encrypted(
+        upload.content, directory=f"cases/{timezone.localdate():%Y/%m}", suffix=f".{ext}.sealed"
+    )
     row.save()
     return row
 
@@ -517,6 +519,10 @@ def do_supply(*, actor, number: str, uploads: list[Upload], note: str = "") -> C
         case = lock_case(number)
         require_applicant(actor, case)
         expect_state(case, CaseState.SUPPLEMENT, CaseState.PAUSED)
+        # A supplied file is either loose (no material) or one of the case's item version's materials.
+        material_ids = {m.pk for m in catalog_queries.get_item_version(case.item_id).materials.all()}
+        if any(u.material_id is not None and u.material_id not in material_ids for u in uploads):
+            raise InvalidInput.field("materials", "上传的材料不属于该事项")
         pause = case.pauses.filter(ended_on__isnull=True).first()
         if case.state == CaseState.PAUSED and (pause is None or pause.kind != PauseKind.SUPPLEMENT):
             raise Conflict("办件处于特别程序中，无需补正")

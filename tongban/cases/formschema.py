@@ -19,6 +19,7 @@ import re
 
 from tongban.core.errors import FieldProblem, InvalidInput
 from tongban.core.identifiers import check_credit_code, check_resident_id, is_mobile, normalize
+from tongban.core.inputs import NUL, NUL_MESSAGE, date_in_range, date_message
 
 FIELD_TYPES = {
     "text",
@@ -133,6 +134,8 @@ def _clean_value(field: dict, raw) -> object:
         return raw in (True, "on", "true", "1", "yes", 1)
     if value == "":
         return ""
+    if NUL in value:
+        raise ValueError(NUL_MESSAGE)
     if kind == "text" and len(value) > MAX_TEXT:
         raise ValueError(f"不能超过{MAX_TEXT}个字")
     if kind == "textarea" and len(value) > MAX_TEXTAREA:
@@ -147,9 +150,12 @@ def _clean_value(field: dict, raw) -> object:
         return int(number) if number.is_integer() else number
     if kind == "date":
         try:
-            return dt.date.fromisoformat(value).isoformat()
+            day = dt.date.fromisoformat(value)
         except ValueError as exc:
             raise ValueError("请输入日期，如 2026-10-01") from exc
+        if not date_in_range(day):
+            raise ValueError(date_message())
+        return day.isoformat()
     if kind == "select":
         allowed = [c["value"] if isinstance(c, dict) else c for c in field["choices"]]
         if value not in allowed:

@@ -3,82 +3,96 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
+
+from tongban.core.schemas import Id, InSchema
 
 # --- in ------------------------------------------------------------------------------------
 
 
-class MaterialIn(Schema):
+class MaterialIn(InSchema):
     """One file, base64-encoded (a material may have several files)."""
 
-    material_id: int | None = None
+    material_id: Id | None = None
     name: str = Field("", max_length=200)
-    content_type: str = Field(..., max_length=60)
-    content_base64: str
+    content_type: Literal["application/pdf", "image/jpeg", "image/png"]
+    content_base64: str = Field(pattern=r"^[A-Za-z0-9+/]*={0,2}$", description="base64 of the file")
 
 
-class SubmitIn(Schema):
+class SubmitIn(InSchema):
     item_code: str = Field(..., min_length=1, max_length=36)
     data: dict
     materials: list[MaterialIn] = []
-    channel: str = "2"
+    channel: Literal["2", "3", "4", "9"] = "2"  # PC, mobile, post, a department system
 
 
-class SupplyIn(Schema):
+class SupplyIn(InSchema):
     materials: list[MaterialIn]
     note: str = Field("", max_length=2000)
 
 
-class WithdrawIn(Schema):
+class WithdrawIn(InSchema):
     reason: str = Field("", max_length=2000)
 
 
-class DeliveryChoiceIn(Schema):
-    method: str
+class DeliveryChoiceIn(InSchema):
+    method: Literal["window", "post", "electronic"]
     address: str = Field("", max_length=300)
 
 
-class ReasonIn(Schema):
+class ReasonIn(InSchema):
     reason: str = Field(..., max_length=2000)
 
 
-class SupplementIn(Schema):
+class SupplementIn(InSchema):
     items: list[str]
     note: str = Field("", max_length=2000)
 
 
-class PauseIn(Schema):
-    kind: str
+class PauseIn(InSchema):
+    kind: Literal["supplement", "special"]
     reason: str = Field(..., max_length=2000)
     items: list[str] = []
-    procedure: str = ""
+    procedure: Literal["", "hearing", "testing", "expert", "survey", "publicity", "other"] = ""
 
 
-class ExtendIn(Schema):
-    days: int
-    approver_id: int
+class ExtendIn(InSchema):
+    days: int = Field(ge=1, le=365)
+    approver_id: Id
     reason: str = Field(..., max_length=500)
 
 
-class AssignIn(Schema):
-    assignee_id: int | None = None
+class AssignIn(InSchema):
+    assignee_id: Id | None = None
 
 
-class StepIn(Schema):
-    outcome: str
+class StepIn(InSchema):
+    # 不同意 needs its reason (at least 4 characters once trimmed): stated here, checked by the service.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"outcome": {"const": "fail"}}},
+            "then": {
+                "properties": {"comment": {"minLength": 4, "pattern": r"\S[\s\S]{2,}\S"}},
+                "required": ["comment"],
+            },
+        }
+    )
+
+    outcome: Literal["pass", "fail"]
     comment: str = Field("", max_length=2000)
 
 
-class ConcludeIn(Schema):
-    result_code: str = ""
+class ConcludeIn(InSchema):
+    result_code: Literal["", "01", "02", "03", "04", "05"] = ""
     # 出证 of an item with a result licence: face fields by key (and holder_name, holder_code,
     # valid_until) confirming or completing what the application form gives.
     licence_face: dict[str, str] | None = None
 
 
-class DeliverIn(Schema):
+class DeliverIn(InSchema):
     tracking_number: str = Field("", max_length=40)
 
 

@@ -9,6 +9,7 @@ input re-renders the page with the message next to the field and changes nothing
 
 from __future__ import annotations
 
+import io
 import uuid
 from functools import wraps
 
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tongban.accounts import queries as account_queries
 from tongban.catalog import queries as catalog_queries
 from tongban.catalog.enums import MaterialRequirement
+from tongban.core import files
 from tongban.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
 from . import clock, forms, formschema, queries, services
@@ -381,8 +383,13 @@ def material_file(request, number: str, pk: int):
         raise NotFound(_("没有找到该材料"))
     ext = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(row.content_type, "")
     name = row.name if row.name.lower().endswith(ext) else row.name + ext
+    # Decrypted here, for a reader access_case allowed (files from before encryption read as they are).
+    try:
+        content = files.open_decrypted(row.file.name)
+    except FileNotFoundError as exc:
+        raise NotFound(_("该材料的文件已不存在")) from exc
     response = FileResponse(
-        row.file.open("rb"), as_attachment=True, filename=name, content_type=row.content_type
+        io.BytesIO(content), as_attachment=True, filename=name, content_type=row.content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

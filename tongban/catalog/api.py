@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from ninja import Query, Router, Schema
+from pydantic import Field
 
 from tongban.core.errors import InvalidInput
-from tongban.core.schemas import ErrorOut
+from tongban.core.schemas import (
+    DepartmentRef,
+    ErrorOut,
+    ItemCode,
+    ItemTypeCode,
+    OptionalRegionCode,
+    RegionCode,
+)
+from tongban.core.search import MAX_QUERY_CHARS
 
 from . import presenters, queries
 from .schemas import (
@@ -23,14 +34,14 @@ ERRORS = {400: ErrorOut, 404: ErrorOut}
 
 
 class ItemQuery(Schema):
-    q: str = ""
-    region: str = ""
-    scope: str = "within"
-    department: str = ""
-    item_type: str = ""
-    topic: str = ""
-    list: str = ""
-    page: int = 1
+    q: str = Field("", max_length=MAX_QUERY_CHARS)
+    region: OptionalRegionCode = ""
+    scope: Literal["within", "serving"] = "within"
+    department: DepartmentRef = ""
+    item_type: ItemTypeCode = ""
+    topic: str = Field("", pattern=r"^[-a-zA-Z0-9_]{0,50}$")
+    list: Literal["", "now", "online", "nearby", "once"] = ""
+    page: int = Field(1, ge=1, le=queries.MAX_PAGE)
 
 
 def _filters(p: ItemQuery) -> queries.SearchFilters:
@@ -62,19 +73,19 @@ def list_items(request, params: Query[ItemQuery]):
 
 
 @router.get("/items/{code}", response={200: Guide, **ERRORS})
-def item_guide(request, code: str, version: int | None = None):
+def item_guide(request, code: ItemCode, version: Annotated[int, Field(ge=1)] | None = None):
     """The whole service guide of the current published version (or `version`)."""
     return presenters.guide(queries.get_guide(code, version=version))
 
 
 @router.get("/indicators", response={200: Indicators, **ERRORS})
-def indicators(request, region: str = "", department: str = ""):
+def indicators(request, region: OptionalRegionCode = "", department: DepartmentRef = ""):
     """可网办率, 全程网办率, 最多跑一次 and 零跑动 ratios computed from the catalogue."""
     return queries.indicators(queries.SearchFilters(region=region, department=department))
 
 
 @router.get("/indicators/by-region/{region}", response={200: list[RegionIndicators], **ERRORS})
-def indicators_by_region(request, region: str):
+def indicators_by_region(request, region: RegionCode):
     return [
         {"region": r.gb_code or r.code, "region_name": r.name, "indicators": ind}
         for r, ind in queries.indicators_by_region(region)
@@ -82,7 +93,7 @@ def indicators_by_region(request, region: str):
 
 
 @router.get("/indicators/by-department", response={200: list[DepartmentIndicators], **ERRORS})
-def indicators_by_department(request, region: str = ""):
+def indicators_by_department(request, region: OptionalRegionCode = ""):
     """Indicators per implementing department (within `region` when given), largest first."""
     return [
         {"department_id": d.pk, "department": d.name, "indicators": ind}
@@ -91,7 +102,12 @@ def indicators_by_department(request, region: str = ""):
 
 
 @router.get("/lists/visits", response={200: list[VisitRow], **ERRORS})
-def visits_list(request, region: str = "", department: str = "", page: int = 1):
+def visits_list(
+    request,
+    region: OptionalRegionCode = "",
+    department: DepartmentRef = "",
+    page: Annotated[int, Field(ge=1, le=queries.MAX_PAGE)] = 1,
+):
     """跑动次数清单: current items with their on-site visits and the reason for each (100 a page)."""
     if not 1 <= page <= queries.MAX_PAGE:
         raise InvalidInput.field("page", f"页码应在1到{queries.MAX_PAGE}之间")
@@ -109,7 +125,7 @@ def visits_list(request, region: str = "", department: str = "", page: int = 1):
 
 
 @router.get("/four-sames", response={200: list[Divergence], **ERRORS})
-def four_sames(request, region: str = "", department: str = ""):
+def four_sames(request, region: OptionalRegionCode = "", department: DepartmentRef = ""):
     """四级四同: implementation items whose name, type, basis or code differ from the basic item."""
     rows = queries.four_sames_report(queries.SearchFilters(region=region, department=department))
     return [

@@ -118,3 +118,47 @@ def blind_index(value: str, *, purpose: str) -> str:
     """HMAC-SM3 of a normalised identifier, namespaced by purpose ("id", "mobile", "login")."""
     normalised = value.strip().upper()
     return hmac_sm3_hex(bytes.fromhex(settings.BLIND_INDEX_KEY), f"{purpose}:{normalised}".encode())
+
+
+# --- Bytes at rest (uploaded files): SM4-GCM under the personal-data key, bound to a context.
+#
+# A sealed blob is MAGIC | key id length (1 byte) | key id | nonce (12) | ciphertext | tag (16).
+# `aad` (additional authenticated data) names what the bytes belong to (a file's storage name):
+# the same ciphertext moved elsewhere fails authentication.
+
+SEALED_MAGIC = b"TBSM4G1\n"
+
+
+def seal_bytes(data: bytes, *, aad: bytes) -> bytes:
+    key_id = settings.PERSONAL_DATA_KEY_ID.encode()
+    key = bytes.fromhex(settings.PERSONAL_DATA_KEY)
+    nonce = os.urandom(12)
+    enc = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+    enc.authenticate_additional_data(aad)
+    body = enc.update(data) + enc.finalize()
+    return SEALED_MAGIC + bytes([len(key_id)]) + key_id + nonce + body + enc.tag
+
+
+def is_sealed(blob: bytes) -> bool:
+    return blob.startswith(SEALED_MAGIC)
+
+
+def open_sealed(blob: bytes, *, aad: bytes) -> bytes:
+    """The bytes `seal_bytes` sealed; ValueError when altered, moved or under an unknown key."""
+    if not is_sealed(blob):
+        raise ValueError("not a sealed blob")
+    rest = blob[len(SEALED_MAGIC) :]
+    if not rest:
+        raise ValueError("truncated sealed blob")
+    n = rest[0]
+    key_id, rest = rest[1 : 1 + n].decode(), rest[1 + n :]
+    key = _sm4_keys().get(key_id)
+    if key is None or len(rest) < 28:
+        raise ValueError("unknown key or truncated sealed blob")
+    nonce, body, tag = rest[:12], rest[12:-16], rest[-16:]
+    dec = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+    dec.authenticate_additional_data(aad)
+    try:
+        return dec.update(body) + dec.finalize()
+    except InvalidTag as exc:
+        raise ValueError("sealed blob failed authentication") from exc

@@ -20,7 +20,7 @@ from tongban.core.errors import Forbidden
 from tongban.core.schemas import ErrorOut
 
 from . import services
-from .schemas import AnnotatedCopyOut, IssueIn, LicenceOut, QueryIn, VerificationOut
+from .schemas import AnnotatedCopyOut, IssueIn, LicenceIdentifier, LicenceOut, QueryIn, VerificationOut
 from .usage import META_FIELDS
 
 router = Router(tags=["licences"])
@@ -60,7 +60,7 @@ def issue(request, payload: IssueIn):
 
 
 @router.get("/{identifier}/verify", auth=SESSION_OR_SYSTEM, response={200: VerificationOut, **ERRORS})
-def verify(request, identifier: str):
+def verify(request, identifier: LicenceIdentifier):
     """Verify a licence: e-seal signature, seal key, state and period (every reason reported)."""
     check = services.verify_and_log(request.auth, identifier)
     licence = check.licence

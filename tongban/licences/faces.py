@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 
 from tongban.core.errors import FieldProblem
 from tongban.core.identifiers import check_credit_code, check_resident_id, normalize
+from tongban.core.inputs import date_in_range, date_message
 
 from .enums import FaceFieldType
 
@@ -146,10 +147,14 @@ def check_face(
                 continue
         elif kind == FaceFieldType.DATE:
             try:
-                text = dt.date.fromisoformat(text).isoformat()
+                day = dt.date.fromisoformat(text)
             except ValueError:
                 problems.append(FieldProblem(where, f"{label}应为日期（YYYY-MM-DD）"))
                 continue
+            if not date_in_range(day):
+                problems.append(FieldProblem(where, f"{label}：{date_message()}"))
+                continue
+            text = day.isoformat()
         elif kind == FaceFieldType.DECIMAL:
             normal = _normal_decimal(text)
             if normal is None:

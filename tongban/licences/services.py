@@ -23,6 +23,7 @@ from tongban.core import queries as core_queries
 from tongban.core.crypto import sm3_hex
 from tongban.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from tongban.core.identifiers import check_credit_code, check_resident_id, normalize
+from tongban.core.inputs import check_dates
 
 from . import canonical, faces, standard, validity
 from .enums import (
@@ -453,7 +454,10 @@ def _licence_audit(licence: Licence) -> dict:
 def _check_dates(
     lt: LicenceType, *, issued_on, valid_from, valid_until
 ) -> tuple[dt.date, dt.date, dt.date | None, list[FieldProblem]]:
-    problems: list[FieldProblem] = []
+    # Out-of-range dates are refused before any arithmetic (year 9999 plus a period overflows).
+    problems = check_dates(issued_on=issued_on, valid_from=valid_from, valid_until=valid_until)
+    if problems:
+        return issued_on, valid_from, valid_until, problems
     today = validity.today()
     issued_on = issued_on or today
     if issued_on > today:
@@ -591,6 +595,9 @@ def _renewal_dates(
 ) -> tuple[dt.date, dt.date | None, list[FieldProblem]]:
     if lt.validity_kind == ValidityKind.LONG_TERM or old.valid_until is None:
         return issued_on, None, [FieldProblem("reason", "长期有效的证照无需延续，请使用变更")]
+    out_of_range = check_dates(valid_from=valid_from, valid_until=valid_until)
+    if out_of_range:
+        return valid_from, valid_until, out_of_range
     if valid_from is None:
         valid_from = max(issued_on, old.valid_until + dt.timedelta(days=1))
     problems = []

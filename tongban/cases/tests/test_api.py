@@ -199,7 +199,11 @@ def _bad_submissions(world) -> list[tuple[str, dict | str, str]]:
         ("missing request", good | {"data": {k: v for k, v in FORM.items() if k != "request"}}, "request"),
         ("bad channel", good | {"channel": "1"}, "channel"),
         ("bad base64", good | {"materials": [m0 | {"content_base64": "%%%"}]}, "materials.0.content_base64"),
-        ("wrong type", good | {"materials": [m0 | {"content_type": "text/plain"}]}, "materials.0"),
+        (
+            "wrong type",
+            good | {"materials": [m0 | {"content_type": "text/plain"}]},
+            "materials.0.content_type",
+        ),
         ("not a pdf", good | {"materials": [m0 | {"content_base64": b64(b"hello")}]}, "materials.0"),
         ("empty file", good | {"materials": [m0 | {"content_base64": ""}]}, "materials.0"),
         ("foreign material", good | {"materials": [m0 | {"material_id": 999999}]}, "materials"),
@@ -331,7 +335,7 @@ def test_withdraw_and_choose_delivery(world):
     case = submit(world)
     r = post(c, f"{case.number}/delivery", {"method": "post", "address": "武汉市江岸区沿江大道100号"})
     assert r.status_code == 200 and r.json()["delivery"] == "post"
-    assert_field_error(post(c, f"{case.number}/delivery", {"method": "drone"}), 400, "delivery")
+    assert_field_error(post(c, f"{case.number}/delivery", {"method": "drone"}), 400, "method")
     assert_field_error(post(c, f"{case.number}/delivery", {"method": "post", "address": "x"}), 400, "address")
     assert_field_error(post(c, f"{case.number}/delivery", {}), 400, "method")
     r = post(c, f"{case.number}/withdraw", {"reason": "不再需要"})

@@ -343,8 +343,9 @@ def services_citizen(n):
     return citizen(n, name="李四")
 
 
-def test_the_applicant_downloads_their_file(world):
-    case = submit(world)
+def test_the_applicant_downloads_their_file(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # files are written on commit
+        case = submit(world)
     material = case.materials.order_by("id").first()
     response = as_user(world["citizen"]).get(f"/cases/{case.number}/files/{material.pk}/")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
@@ -620,8 +621,9 @@ def test_the_wrong_role_is_forbidden(world):
     assert counts() == before
 
 
-def test_staff_download_materials_of_their_department_only(world):
-    case = submit(world)
+def test_staff_download_materials_of_their_department_only(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # files are written on commit
+        case = submit(world)
     material = case.materials.first()
     assert (
         as_user(world["officer"]).get(f"/workbench/cases/{case.number}/files/{material.pk}/").status_code
