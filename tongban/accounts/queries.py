@@ -135,6 +135,24 @@ def may_act_for(user, *, applicant_id: int | None, legal_person_id: int | None, 
     return any(_scope(r).covers(item_code) for r in rows.values("all_items", "item_codes"))
 
 
+def licence_types_for(user, *, credit_code: str) -> frozenset[str] | None:
+    """The licence types of a legal person that `user` may see and use now: None for every
+    type (a legal representative, or an agent for all items), else the types the items of
+    their mandates deal in (`catalog.queries.licence_types_of_items`; empty when they hold no
+    mandate valid now)."""
+    from tongban.catalog import queries as catalog_queries
+
+    if not credit_code or not is_person(user):
+        return frozenset()
+    scope = Scope()
+    rows = _valid_now(Mandate.objects.filter(user=user, legal_person__credit_code=credit_code))
+    for row in rows.values("all_items", "item_codes"):
+        scope = scope | _scope(row)
+    if scope.all_items:
+        return None
+    return frozenset(catalog_queries.licence_types_of_items(scope.item_codes))
+
+
 def parties_to_notify(
     *, applicant_id: int, legal_person_id: int | None, agent_ids, item_code: str
 ) -> set[int]:
@@ -310,11 +328,6 @@ def role_names(user) -> list[str]:
     return sorted(g.name for g in user.groups.all())
 
 
-def holds_mandate(user, legal_person_id: int) -> bool:
-    """Whether the person may act for the legal person now (legal representative or agent)."""
-    return _valid_now(Mandate.objects.filter(user=user, legal_person_id=legal_person_id)).exists()
-
-
 def legal_register_records(**filters):
     """Rows of the legal-person register (法人库) matching `filters` (credit_code=, name=)."""
     return LegalPersonRecord.objects.filter(**filters)
@@ -355,6 +368,17 @@ def client_for_token(token: str) -> dict | None:
         "department_id": row["application__department_id"],
         "scopes": frozenset(row["scope"].split()),
     }
+
+
+def masked_names(user_ids) -> dict[int, str]:
+    """People's names masked (张*), by pk: for logs shown to someone else, such as a licence
+    holder's usage log naming who looked."""
+    from tongban.core.identifiers import mask_name
+
+    rows = User.objects.filter(pk__in={u for u in user_ids if u}).values_list(
+        "pk", "display_name", "username"
+    )
+    return {pk: mask_name(name) if name else username for pk, name, username in rows}
 
 
 def masked_identity_codes(*, user_ids, legal_person_ids) -> tuple[dict[int, str], dict[int, str]]:
