@@ -16,6 +16,13 @@ class StaffRole(models.TextChoices):
     CATALOG_REVIEWER = "catalog_reviewer", _("事项审核人员")
 
 
+# Roles that reach beyond one department and region (every case in the province, every region's
+# statistics, every department's catalogue review): granted only by platform administrators.
+PLATFORM_WIDE_ROLES = frozenset(
+    {StaffRole.PLATFORM_ADMIN.value, StaffRole.INSPECTOR.value, StaffRole.CATALOG_REVIEWER.value}
+)
+
+
 class AccountKind(models.TextChoices):
     PERSON = "person", _("自然人")
     STAFF = "staff", _("工作人员")

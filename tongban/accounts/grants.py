@@ -50,6 +50,7 @@ def do_claim_legal_person(*, actor: User, credit_code: str) -> Mandate:
                 "legal_rep_id_index": record.legal_rep_id_index,
             },
         )
+        _end_former_legal_reps(lp, record, actor=actor)
         mandate = Mandate.objects.filter(
             legal_person=lp, user=actor, role=MandateRole.LEGAL_REP, revoked_at__isnull=True
         ).first()
@@ -61,6 +62,62 @@ def do_claim_legal_person(*, actor: User, credit_code: str) -> Mandate:
                 actor=actor, action="accounts.mandate.legal_rep", obj=mandate, data={"credit_code": code}
             )
     return mandate
+
+
+LEGAL_REP_CHANGED = "法人库变更了法定代表人"
+
+
+def _end_former_legal_reps(lp: LegalPerson, record: LegalPersonRecord, *, actor) -> list[Mandate]:
+    """End every legal-representative mandate of `lp` held by someone the register no longer
+    names (audited, with the reason). The mandates they granted stay: they are the legal
+    person's, and the new representative sees and may revoke them."""
+    ended = list(
+        Mandate.objects.select_for_update()
+        .filter(legal_person=lp, role=MandateRole.LEGAL_REP, revoked_at__isnull=True)
+        .exclude(user__id_number_index=record.legal_rep_id_index)
+    )
+    now = timezone.now()
+    for mandate in ended:
+        mandate.revoked_at = now
+        mandate.revoked_by = actor if isinstance(actor, User) else None
+        mandate.save(update_fields=["revoked_at", "revoked_by"])
+        audit.record(
+            actor=actor,
+            action="accounts.mandate.legal_rep_end",
+            obj=mandate,
+            data={"credit_code": lp.credit_code, "reason": LEGAL_REP_CHANGED},
+        )
+    return ended
+
+
+def follow_legal_register(*, actor, record: LegalPersonRecord) -> None:
+    """法人库 has changed a legal person's record: the platform's copy follows it. A former
+    legal representative's mandate ends; the representative it now names, when they have a
+    real-name-verified account, is linked at once (otherwise when they claim it). Runs inside
+    the caller's transaction (the register write)."""
+    lp = LegalPerson.objects.select_for_update().filter(credit_code=record.credit_code).first()
+    if lp is None:  # nobody has linked it yet: the register alone is enough
+        return
+    lp.name, lp.kind = record.name, record.kind
+    lp.legal_rep_name, lp.legal_rep_id_index = record.legal_rep_name, record.legal_rep_id_index
+    lp.save(update_fields=["name", "kind", "legal_rep_name", "legal_rep_id_index"])
+    _end_former_legal_reps(lp, record, actor=actor)
+    rep = User.objects.filter(
+        id_number_index=record.legal_rep_id_index, assurance_level__gte=AssuranceLevel.L2
+    ).first()
+    held = Mandate.objects.filter(
+        legal_person=lp, user=rep, role=MandateRole.LEGAL_REP, revoked_at__isnull=True
+    )
+    if rep is not None and not held.exists():
+        mandate = Mandate.objects.create(
+            legal_person=lp, user=rep, role=MandateRole.LEGAL_REP, all_items=True, granted_by=None
+        )
+        audit.record(
+            actor=actor,
+            action="accounts.mandate.legal_rep",
+            obj=mandate,
+            data={"credit_code": lp.credit_code, "reason": LEGAL_REP_CHANGED},
+        )
 
 
 def _unused_credit_code(region_code: str) -> str:
@@ -244,7 +301,11 @@ def do_record_consent(
     consent_method: str,
     consent_note: str = "",
 ) -> AgentConsent:
-    """The principal grants consent online, or a clerk records consent given at a hall."""
+    """The principal grants consent online, or a clerk records consent given at a hall.
+
+    A hall consent is region-scoped: it lists items (never all items) of the hall's region
+    (the clerk's department's); the principal is told at once by SMS/e-mail and may revoke it
+    on "my account" (`do_revoke_consent`); the record and the audit event name the clerk."""
     from .queries import has_role
 
     try:
@@ -261,6 +322,7 @@ def do_record_consent(
     elif not has_role(actor, StaffRole.WINDOW_CLERK) or consent_method == ConsentMethod.ONLINE:
         raise Forbidden("只有本人或窗口人员可以登记代办授权")
     codes = _check_scope(all_items, item_codes or [])
+    hall = None if actor.pk == principal.pk else _hall_scope(actor, all_items=all_items, codes=codes)
     _check_expiry(expires_at, required=True)
     id_number = check_id_number(agent_id_number, field="agent_id_number")
     agent = find_person_by_id_number(id_number)
@@ -291,9 +353,52 @@ def do_record_consent(
                 "items": codes,
                 "expires_at": expires_at,
                 "method": consent_method,
+                **({"hall_region": hall} if hall else {}),
             },
         )
+        if hall:
+            transaction.on_commit(lambda: _tell_principal(consent))
     return consent
+
+
+def _hall_scope(clerk: User, *, all_items: bool, codes: list[str]) -> str:
+    """The region code of the clerk's hall, once the consent's items are all of that region."""
+    from tongban.catalog import queries as catalog_queries
+    from tongban.core import queries as core_queries
+
+    region_id = clerk.department.region_id if clerk.department_id else None
+    if not region_id:
+        raise Forbidden("只有服务大厅的窗口人员可以登记代办授权")
+    if all_items:
+        raise InvalidInput.field(
+            "item_codes", "窗口登记的代办授权须列明本大厅所在地区的事项，不能授权全部事项"
+        )
+    prefix = core_queries.get_region(region_id).prefix
+    known = set(
+        catalog_queries.current_items()
+        .filter(code__in=codes, region__code__startswith=prefix)
+        .values_list("code", flat=True)
+    )
+    outside = [c for c in codes if c not in known]
+    if outside:
+        raise InvalidInput.field("item_codes", f"事项 {outside[0]} 不是本大厅所在地区的事项")
+    return region_id
+
+
+def _tell_principal(consent: AgentConsent) -> None:
+    from tongban.core.identifiers import mask_name
+
+    from .notifications import notify_user
+
+    notify_user(
+        user_id=consent.principal_id,
+        subject="【通办】代办授权登记提醒",
+        text=(
+            f"【通办】窗口工作人员为您登记了代办授权：受托人{mask_name(consent.agent.display_name)}，"
+            f"{len(consent.item_codes)}个事项，有效期至{consent.expires_at:%Y-%m-%d}。"
+            "如非本人意愿，请登录“我的账号”撤销，或联系服务大厅。"
+        ),
+    )
 
 
 def do_revoke_consent(*, actor: User, consent_id: int) -> AgentConsent:

@@ -4,6 +4,7 @@ e-mail address waiting for confirmation."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
@@ -63,6 +64,122 @@ def valid_consent(user, consent_id) -> AgentConsent | None:
     return (
         _valid_now(AgentConsent.objects.filter(pk=consent_id, agent=user)).select_related("principal").first()
     )
+
+
+# --- May this person act for this applicant on this item now? -------------------------------
+#
+# The one place that decides it. Cases, files, notifications, licences and usage logs ask here on
+# every use; nothing caches a grant. A legal representative's mandate covers every item; an
+# agent's (经办人) and a helper's (帮办代办) cover their listed items until they expire or are
+# revoked. Staff never act as an applicant.
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a person's grants valid now let them do for one applicant: every item, or these."""
+
+    all_items: bool = False
+    item_codes: frozenset[str] = frozenset()
+
+    def covers(self, item_code: str) -> bool:
+        return self.all_items or item_code in self.item_codes
+
+    def __or__(self, other: Scope) -> Scope:
+        return Scope(self.all_items or other.all_items, self.item_codes | other.item_codes)
+
+
+@dataclass(frozen=True)
+class Grants:
+    """A person's grants valid now: {legal_person_id: Scope} and {principal_id: Scope}."""
+
+    legal_persons: dict
+    principals: dict
+
+
+def _scope(row) -> Scope:
+    return Scope(bool(row["all_items"]), frozenset(row["item_codes"] or []))
+
+
+def grants_now(user) -> Grants:
+    """Every mandate and consent of `user` valid now, merged per applicant (two queries)."""
+    if not is_person(user):
+        return Grants({}, {})
+    firms: dict[int, Scope] = {}
+    for row in _valid_now(Mandate.objects.filter(user=user)).values(
+        "legal_person_id", "all_items", "item_codes"
+    ):
+        firms[row["legal_person_id"]] = firms.get(row["legal_person_id"], Scope()) | _scope(row)
+    people: dict[int, Scope] = {}
+    for row in _valid_now(AgentConsent.objects.filter(agent=user)).values(
+        "principal_id", "all_items", "item_codes"
+    ):
+        people[row["principal_id"]] = people.get(row["principal_id"], Scope()) | _scope(row)
+    return Grants(firms, people)
+
+
+def enterprise_scope(user, legal_person_id) -> Scope:
+    """What `user` may do for the legal person now (an empty scope when nothing)."""
+    if not legal_person_id or not is_person(user):
+        return Scope()
+    scope = Scope()
+    rows = _valid_now(Mandate.objects.filter(user=user, legal_person_id=legal_person_id))
+    for row in rows.values("all_items", "item_codes"):
+        scope = scope | _scope(row)
+    return scope
+
+
+def may_act_for(user, *, applicant_id: int | None, legal_person_id: int | None, item_code: str) -> bool:
+    """Whether `user` may see and act on an application of this applicant for this item now:
+    for a legal person, a mandate valid now covering the item (whoever submitted it); for a
+    person, being that person, or a helper consent valid now covering the item."""
+    if not getattr(user, "is_authenticated", False) or not is_person(user):
+        return False
+    if legal_person_id:
+        return enterprise_scope(user, legal_person_id).covers(item_code)
+    if applicant_id is None:
+        return False
+    if user.pk == applicant_id:
+        return True
+    rows = _valid_now(AgentConsent.objects.filter(agent=user, principal_id=applicant_id))
+    return any(_scope(r).covers(item_code) for r in rows.values("all_items", "item_codes"))
+
+
+def licence_types_for(user, *, credit_code: str) -> frozenset[str] | None:
+    """The licence types of a legal person that `user` may see and use now: None for every
+    type (a legal representative, or an agent for all items), else the types the items of
+    their mandates deal in (`catalog.queries.licence_types_of_items`; empty when they hold no
+    mandate valid now)."""
+    from tongban.catalog import queries as catalog_queries
+
+    if not credit_code or not is_person(user):
+        return frozenset()
+    scope = Scope()
+    rows = _valid_now(Mandate.objects.filter(user=user, legal_person__credit_code=credit_code))
+    for row in rows.values("all_items", "item_codes"):
+        scope = scope | _scope(row)
+    if scope.all_items:
+        return None
+    return frozenset(catalog_queries.licence_types_of_items(scope.item_codes))
+
+
+def parties_to_notify(
+    *, applicant_id: int, legal_person_id: int | None, agent_ids, item_code: str
+) -> set[int]:
+    """Who hears about an application now: the person applicant, or a legal person's current
+    legal representatives; and each agent or helper of the case whose grant is valid now and
+    covers the item (a former agent hears nothing more)."""
+    if legal_person_id:
+        found = set(
+            _valid_now(Mandate.objects.filter(legal_person_id=legal_person_id, role="legal_rep")).values_list(
+                "user_id", flat=True
+            )
+        )
+    else:
+        found = {applicant_id}
+    for user in User.objects.filter(pk__in={a for a in agent_ids if a} - found):
+        if may_act_for(user, applicant_id=applicant_id, legal_person_id=legal_person_id, item_code=item_code):
+            found.add(user.pk)
+    return found
 
 
 def my_mandates(user):
@@ -219,11 +336,6 @@ def role_names(user) -> list[str]:
     return sorted(g.name for g in user.groups.all())
 
 
-def holds_mandate(user, legal_person_id: int) -> bool:
-    """Whether the person may act for the legal person now (legal representative or agent)."""
-    return _valid_now(Mandate.objects.filter(user=user, legal_person_id=legal_person_id)).exists()
-
-
 def legal_register_records(**filters):
     """Rows of the legal-person register (法人库) matching `filters` (credit_code=, name=)."""
     return LegalPersonRecord.objects.filter(**filters)
@@ -264,6 +376,17 @@ def client_for_token(token: str) -> dict | None:
         "department_id": row["application__department_id"],
         "scopes": frozenset(row["scope"].split()),
     }
+
+
+def masked_names(user_ids) -> dict[int, str]:
+    """People's names masked (张*), by pk: for logs shown to someone else, such as a licence
+    holder's usage log naming who looked."""
+    from tongban.core.identifiers import mask_name
+
+    rows = User.objects.filter(pk__in={u for u in user_ids if u}).values_list(
+        "pk", "display_name", "username"
+    )
+    return {pk: mask_name(name) if name else username for pk, name, username in rows}
 
 
 def masked_identity_codes(*, user_ids, legal_person_ids) -> tuple[dict[int, str], dict[int, str]]:

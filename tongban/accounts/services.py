@@ -34,7 +34,7 @@ from .checks import (
     set_id_number,
     set_mobile,
 )
-from .enums import AccountKind, AssuranceLevel, LegalPersonKind, StaffRole
+from .enums import PLATFORM_WIDE_ROLES, AccountKind, AssuranceLevel, LegalPersonKind, StaffRole
 from .grants import (  # re-exported: the app's public writes
     check_may_act_for,
     do_claim_legal_person,
@@ -44,6 +44,7 @@ from .grants import (  # re-exported: the app's public writes
     do_revoke_consent,
     do_revoke_mandate,
     do_switch_acting,
+    follow_legal_register,
 )
 from .models import POPULATION_ID_NUMBER, USER_TOTP_SECRET, LegalPersonRecord, PopulationRecord, User
 from .notifications import (  # re-exported: the app's public writes
@@ -82,6 +83,7 @@ __all__ = [
     "SMS_SENT",
     "AuthenticationFailed",
     "Locked",
+    "access_person",
     "access_person_by_id_number",
     "authenticate_password",
     "authenticate_sms",
@@ -167,6 +169,12 @@ def do_upsert_legal_person_record(
         raise InvalidInput.field("credit_code", "统一社会信用代码无效")
     rep_id = check_id_number(legal_rep_id_number, field="legal_rep_id_number")
     with transaction.atomic():
+        previous = (
+            LegalPersonRecord.objects.select_for_update()
+            .filter(credit_code=code)
+            .values_list("legal_rep_id_index", "name")
+            .first()
+        )
         record, created = LegalPersonRecord.objects.update_or_create(
             credit_code=code,
             defaults={
@@ -182,6 +190,14 @@ def do_upsert_legal_person_record(
             audit.record(
                 actor=actor, action="accounts.legal_register.create", obj=record, data={"credit_code": code}
             )
+        elif previous != (record.legal_rep_id_index, record.name):
+            audit.record(
+                actor=actor,
+                action="accounts.legal_register.update",
+                obj=record,
+                data={"credit_code": code, "legal_rep_changed": previous[0] != record.legal_rep_id_index},
+            )
+            follow_legal_register(actor=actor, record=record)
     return record
 
 
@@ -318,7 +334,38 @@ def access_person_by_id_number(*, actor, id_number: str) -> User | None:
     return person
 
 
+def access_person(*, actor, person_id: int) -> User:
+    """A clerk opens a person's page by id (after a lookup, or from a link): recorded like the
+    lookup itself, so the person can see who used their data. NotFound for anything else."""
+    require_role(actor, StaffRole.WINDOW_CLERK)
+    person = User.objects.filter(pk=person_id, kind=AccountKind.PERSON).first()
+    if person is None:
+        raise NotFound("没有找到该办事人")
+    with transaction.atomic():
+        audit.record(actor=actor, action="accounts.person.view", obj=person, data={})
+    return person
+
+
 # --- Staff and roles ----------------------------------------------------------------------------
+
+
+def _role_change(actor, user: User, *, before: set[str], wanted: set[str]) -> tuple[str, list[str]]:
+    """(why `actor` may not change `user`'s roles, or ""; the roles `user` ends with).
+    Platform administrators change anyone's. A department administrator changes the staff of
+    their own department (so of its region), never a platform administrator's roles, and never
+    grants a platform-wide role (PLATFORM_WIDE_ROLES), not even to themselves: the platform-wide
+    roles a member holds stay as they are."""
+    from .queries import has_role
+
+    if has_role(actor, StaffRole.PLATFORM_ADMIN):
+        return "", sorted(wanted)
+    if not has_role(actor, StaffRole.DEPARTMENT_ADMIN) or not actor.department_id:
+        return "not_admin", []
+    if actor.department_id != user.department_id:
+        return "other_department", []
+    if StaffRole.PLATFORM_ADMIN in before or (wanted - before) & PLATFORM_WIDE_ROLES:
+        return "platform_wide", []
+    return "", sorted((wanted - PLATFORM_WIDE_ROLES) | (before & PLATFORM_WIDE_ROLES))
 
 
 @transaction.atomic
@@ -366,10 +413,8 @@ def do_upsert_staff(
 
 
 def do_set_staff_roles(*, actor, user_id: int, roles: list[str]) -> User:
-    """A platform administrator (or a department administrator for their own department)
-    changes a staff member's roles."""
-    from .queries import has_role
-
+    """A platform administrator (or a department administrator for their own department, and
+    not the platform-wide roles) changes a staff member's roles; a refusal is audited."""
     try:
         wanted = sorted({StaffRole(r).value for r in roles})
     except ValueError as exc:
@@ -378,13 +423,19 @@ def do_set_staff_roles(*, actor, user_id: int, roles: list[str]) -> User:
         user = User.objects.select_for_update().filter(pk=user_id, kind=AccountKind.STAFF).first()
         if user is None:
             raise NotFound("没有找到该工作人员")
-        platform = has_role(actor, StaffRole.PLATFORM_ADMIN)
-        own_dept = has_role(actor, StaffRole.DEPARTMENT_ADMIN) and actor.department_id == user.department_id
-        if not (platform or own_dept) or (StaffRole.PLATFORM_ADMIN in wanted and not platform):
-            raise Forbidden("您没有权限调整该人员的岗位")
         before = sorted(user.groups.values_list("name", flat=True))
-        user.groups.set([Group.objects.get_or_create(name=r)[0] for r in wanted])
-        audit.record(
-            actor=actor, action="accounts.staff.roles", obj=user, data={"before": before, "after": wanted}
-        )
-    return user
+        refusal, after = _role_change(actor, user, before=set(before), wanted=set(wanted))
+        if not refusal:
+            user.groups.set([Group.objects.get_or_create(name=r)[0] for r in after])
+            audit.record(
+                actor=actor, action="accounts.staff.roles", obj=user, data={"before": before, "after": after}
+            )
+            return user
+    record_refusal(  # nothing was written; the attempt is on record
+        actor=actor,
+        action="accounts.staff.roles_refused",
+        obj=user,
+        data={"before": before, "wanted": wanted, "reason": refusal},
+    )
+    detail = "：全省性岗位只能由平台管理员授予" if refusal == "platform_wide" else ""
+    raise Forbidden("您没有权限调整该人员的岗位" + detail)

@@ -24,7 +24,7 @@ from tongban.core import queries as core_queries
 from tongban.core.errors import DomainError, FieldProblem, Forbidden, InvalidInput, NotFound
 
 from . import forms, permissions, queries, services
-from .enums import AssuranceLevel, ConsentMethod, LoginMethod, StaffRole
+from .enums import PLATFORM_WIDE_ROLES, AssuranceLevel, ConsentMethod, LoginMethod, StaffRole
 from .login_views import safe_next, start_session
 
 # --- Small helpers --------------------------------------------------------------------------
@@ -91,7 +91,11 @@ clerk_required = _staff_view(permissions.can_use_clerk_desk, "该页面仅限窗
 role_admin_required = _staff_view(permissions.can_admin_roles, "该页面仅限平台管理员和部门管理员使用")
 
 
-def _person(pk: int):
+def _person(request, pk: int):
+    """The person a clerk opens by id: every page opened (GET) is recorded
+    (services.access_person); a POST records its own write or refusal, naming the person."""
+    if request.method == "GET":
+        return services.access_person(actor=request.user, person_id=pk)
     person = queries.get_person(pk)
     if person is None:
         raise NotFound("没有找到该办事人")
@@ -430,7 +434,7 @@ def _person_page(request, person, *, verify_form=None, status=200):
 @clerk_required
 @require_http_methods(["GET"])
 def person(request, pk: int):
-    return _person_page(request, _person(pk))
+    return _person_page(request, _person(request, pk))
 
 
 @never_cache
@@ -438,7 +442,7 @@ def person(request, pk: int):
 @require_POST
 def verify_in_person(request, pk: int):
     """L3: the clerk has seen the person and their ID card at the hall."""
-    subject = _person(pk)
+    subject = _person(request, pk)
     form = forms.InPersonVerifyForm(request.POST)
     if not form.is_valid():
         return _person_page(request, subject, verify_form=form, status=400)
@@ -483,7 +487,7 @@ def walk_in(request):
 @require_http_methods(["GET", "POST"])
 def hall_consent(request, pk: int):
     """Record a helper consent the person gave at the hall (in person or in writing)."""
-    principal = _person(pk)
+    principal = _person(request, pk)
     form = forms.HallConsentForm(request.POST if request.method == "POST" else None)
     context = {"form": form, "person": principal}
     if form.is_bound and form.is_valid():
@@ -516,7 +520,8 @@ def staff_roles(request):
     department_id = _admin_department_id(request)
     platform = permissions.is_platform_admin.test(request.user)
     department = core_queries.get_department(department_id) if department_id else None
-    roles = [(r.value, r.label) for r in StaffRole if platform or r != StaffRole.PLATFORM_ADMIN]
+    # A department administrator grants department roles only (accounts.services._role_change).
+    roles = [(r.value, r.label) for r in StaffRole if platform or r.value not in PLATFORM_WIDE_ROLES]
     rows = []
     for member in queries.staff_of_department(department_id) if department_id else []:
         held = {g.name for g in member.groups.all()}

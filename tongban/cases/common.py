@@ -115,7 +115,15 @@ def record_event(
 def notify(case: Case, text: str) -> None:
     """In-app always; SMS and (to a confirmed address) e-mail through the accounts gateways
     after commit, a failing gateway logged and not raised."""
-    users = {case.applicant_id} | ({case.agent_id} if case.agent_id else set())
+    users = sorted(
+        account_queries.parties_to_notify(
+            applicant_id=case.applicant_id,
+            legal_person_id=case.legal_person_id,
+            # For a legal person the applicant column holds the person who acted for it.
+            agent_ids={case.agent_id, case.applicant_id if case.legal_person_id else None},
+            item_code=case.item_code,
+        )
+    )
     Notification.objects.bulk_create([Notification(user_id=u, case=case, text=text[:300]) for u in users])
     message = f"【通办】您的办件{case.number}（{case.item_name}）：{text}"
     subject = f"【通办】办件{case.number}进展"
@@ -213,14 +221,31 @@ def is_department_staff(actor, case: Case, role: str | tuple[str, ...] | None = 
     return role is None or account_queries.has_any_role(actor, [role] if isinstance(role, str) else role)
 
 
+def acts_for_applicant(actor, case: Case) -> bool:
+    """Whether the actor may act on the case as (or for) its applicant now: the person
+    themselves, or someone whose mandate or helper consent is valid now and covers the case's
+    item (`accounts.queries.may_act_for`, asked on every use). Having submitted the case gives
+    nothing by itself: a former agent loses it with the grant, and staff act as staff."""
+    if is_system(actor):
+        return False
+    return account_queries.may_act_for(
+        actor,
+        applicant_id=None if case.legal_person_id else case.applicant_id,
+        legal_person_id=case.legal_person_id,
+        item_code=case.item_code,
+    )
+
+
 def may_see(actor, case: Case) -> bool:
     if not getattr(actor, "is_authenticated", False):
         return False
     if is_system(actor):
         return is_department_staff(actor, case)
-    if actor.pk in (case.applicant_id, case.agent_id, case.submitted_by_id):
+    if acts_for_applicant(actor, case):
         return True
-    if case.legal_person_id and account_queries.holds_mandate(actor, case.legal_person_id):
+    if not getattr(actor, "is_staff", False):
+        return False
+    if actor.pk == case.submitted_by_id:  # the clerk who keyed it in at a hall (read only)
         return True
     return is_department_staff(actor, case) or account_queries.has_role(actor, StaffRole.INSPECTOR)
 
@@ -234,11 +259,8 @@ def access_case(actor, number: str) -> Case:
 
 
 def require_applicant(actor, case: Case) -> None:
-    if is_system(actor) or actor.pk is None:
-        raise NotFound("没有找到该办件")
-    if actor.pk not in (case.applicant_id, case.agent_id, case.submitted_by_id) and not (
-        case.legal_person_id and account_queries.holds_mandate(actor, case.legal_person_id)
-    ):
+    """Only the applicant's side acts as the applicant (withdraw, delivery, supply)."""
+    if not acts_for_applicant(actor, case):
         raise NotFound("没有找到该办件")
 
 

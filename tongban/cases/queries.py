@@ -46,15 +46,20 @@ def clock_lines(case: Case) -> list[str]:
 
 
 def cases_of(user) -> QuerySet[Case]:
-    """ "My cases": as applicant, as agent, as submitter, or for an enterprise the person acts for."""
-    mandated = [m.legal_person_id for m in account_queries.my_mandates(user)]
-    return (
-        Case.objects.filter(
-            Q(applicant=user) | Q(agent=user) | Q(submitted_by=user) | Q(legal_person_id__in=mandated)
-        )
-        .select_related("department")
-        .order_by("-submitted_at")
-    )
+    """ "My cases": the person's own, and those of each enterprise or person they act for now,
+    within the items their grant covers (`accounts.queries.grants_now`, the same rule as
+    `common.acts_for_applicant`)."""
+    grants = account_queries.grants_now(user)
+    mine = Q(applicant=user, legal_person__isnull=True)
+    for legal_person_id, scope in grants.legal_persons.items():
+        mine |= Q(legal_person_id=legal_person_id) & _items(scope)
+    for principal_id, scope in grants.principals.items():
+        mine |= Q(applicant_id=principal_id, legal_person__isnull=True) & _items(scope)
+    return Case.objects.filter(mine).select_related("department").order_by("-submitted_at")
+
+
+def _items(scope) -> Q:
+    return Q() if scope.all_items else Q(item_code__in=sorted(scope.item_codes))
 
 
 def timeline(case: Case) -> QuerySet[CaseEvent]:

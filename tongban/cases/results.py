@@ -221,6 +221,7 @@ def issue_result_licence(case: Case, actor, result_code: str, given: dict | None
             face=face,
             valid_until=until,
             case_number=case.number,
+            case_region=case.region_id,
         )
     except InvalidInput as exc:
         raise _renamed(exc) from None

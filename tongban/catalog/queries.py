@@ -222,6 +222,23 @@ def library_type_codes(codes: Iterable[str]) -> set[str]:
     return licence_queries.known_type_codes(codes) if codes else set()
 
 
+def licence_types_of_items(codes: Iterable[str]) -> set[str]:
+    """The licence type codes the current versions of these items deal in: the licence each
+    issues (出证) and those its materials accept in place of a file (免提交). An agent's
+    (经办人) item scope reaches the enterprise's licences of these types only."""
+    codes = {c for c in codes if c}
+    if not codes:
+        return set()
+    items = current_items().filter(code__in=codes)
+    issued = items.exclude(result_license_type_code="").values_list("result_license_type_code", flat=True)
+    used = (
+        Material.objects.filter(item__in=items)
+        .exclude(license_type_code="")
+        .values_list("license_type_code", flat=True)
+    )
+    return set(issued) | set(used)
+
+
 def mark_exempt_materials(item: ImplementationItem) -> ImplementationItem:
     """Set `exempt` on each material of a guide and `exempt_materials`, how many are 免提交, on
     the item. Materials a guide has not prefetched (as `get_guide` does) are fetched once here,

@@ -156,6 +156,22 @@ def agent_item_codes() -> list[str]:
     return codes
 
 
+HELPER_ITEMS = 10
+
+
+def helper_item_codes(clerk) -> list[str]:
+    """The items the village helper may handle for the elder, recorded at the clerk's hall: a
+    hall consent lists items of the hall's region (never all items), here its ten most
+    popular."""
+    prefix = clerk.department.region.prefix
+    return list(
+        catalog_queries.current_items()
+        .filter(region__code__startswith=prefix)
+        .order_by("-popularity", "code")
+        .values_list("code", flat=True)[:HELPER_ITEMS]
+    )
+
+
 def ensure_citizens(*, actor: str, clerk, enterprise: people.Unit) -> dict:
     named = _named_people()
     users = {}
@@ -198,7 +214,8 @@ def ensure_citizens(*, actor: str, clerk, enterprise: people.Unit) -> dict:
         agent_name=helper.display_name,
         agent_id_number=named[helper.display_name].id_number,
         relation="village_helper",
-        all_items=True,
+        all_items=False,
+        item_codes=helper_item_codes(clerk),
         expires_at=in_a_year,
         consent_method="in_person",
         consent_note="本人持身份证到窗口当面确认，委托村帮办员代办",

@@ -6,7 +6,8 @@
   covers the type; a person may query their own. Refusals are 403 with a `reason` and are logged.
 - `POST /licences`: issue (颁发) a licence of the caller's own department (a department system or
   an issuing officer).
-- `GET /licences/{identifier}/verify`: verify (验证) a licence; every check is logged.
+- `GET /licences/{identifier}/verify`: verify (验证) a licence; every check is logged, naming who
+  looked. People other than department staff must give the face's check code (`?code=`).
 
 Errors are JSON: 400 names the field, 401 no valid credentials, 403 outside the caller's scope.
 """
@@ -60,9 +61,11 @@ def issue(request, payload: IssueIn):
 
 
 @router.get("/{identifier}/verify", auth=SESSION_OR_SYSTEM, response={200: VerificationOut, **ERRORS})
-def verify(request, identifier: LicenceIdentifier):
-    """Verify a licence: e-seal signature, seal key, state and period (every reason reported)."""
-    check = services.verify_and_log(request.auth, identifier)
+def verify(request, identifier: LicenceIdentifier, code: str = ""):
+    """Verify a licence: e-seal signature, seal key, state and period (every reason reported).
+    A department system or a department's staff verify by identifier; anyone else needs the
+    check code printed on the face (`?code=`), else the answer is 404 as for an unknown licence."""
+    check = services.verify_and_log(request.auth, identifier, check_code=code)
     licence = check.licence
     return {
         "identifier": check.identifier,

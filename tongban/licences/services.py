@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from tongban.accounts import queries as account_queries
 from tongban.core import audit
 from tongban.core import queries as core_queries
 from tongban.core.crypto import sm3_hex
-from tongban.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from tongban.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from tongban.core.identifiers import check_credit_code, check_resident_id, normalize
 from tongban.core.inputs import check_dates
 
@@ -314,6 +315,26 @@ def _check_holder(lt: LicenceType, holder_name: str, holder_code: str) -> tuple[
     return name, code, problems
 
 
+def _require_jurisdiction(department, lt: LicenceType, code: str, *, case_region: str) -> None:
+    """管辖: a department issues only within its own region. For a case (出证) that is the
+    case's region (the item's, checked at intake); otherwise, for a legal person, where it is
+    registered: 法人库's region, else the registration authority's region in its credit code
+    (GB 32100 digits 3-8). A person's licence is issued where they apply (no register region).
+    Refused (403) before anything is written."""
+    if case_region:
+        where = case_region
+    elif lt.holder_kind == HolderKind.PERSON:
+        return
+    else:
+        record = account_queries.legal_register_records(credit_code=code).values_list(
+            "region_code", flat=True
+        )
+        where = record.first() or code[2:8]
+    prefix = department.region.prefix
+    if not where.startswith(prefix):
+        raise Forbidden(f"持证主体不在{department.name}的管辖区域内，不能颁发")
+
+
 def _check_reason(reason: str, *, required: bool = True) -> str:
     text = (reason or "").strip()
     if required and not text:
@@ -493,9 +514,12 @@ def do_issue_licence(
     valid_from: dt.date | None = None,
     valid_until: dt.date | None = None,
     case_number: str = "",
+    case_region: str = "",
 ) -> Licence:
     """Issue (颁发) a licence: number, identifier, encryption of the personal data, the e-seal
-    signature. `issuer` is a core department id that must issue this type."""
+    signature. `issuer` is a core department id that must issue this type, within its own
+    region (管辖, `_require_jurisdiction`); `case_region` is the region of the case that
+    concludes with this licence (出证), when there is one."""
     lt = _issuable_type(type_code)
     if not lt.issuing_departments.filter(pk=issuer).exists():
         raise InvalidInput.field("issuer", f"部门 {issuer} 不是{lt.name}的颁发部门")
@@ -508,6 +532,7 @@ def do_issue_licence(
         lt, issued_on=issued_on, valid_from=valid_from, valid_until=valid_until
     )
     _raise(problems + face_problems + number_problems + date_problems + _check_case_number(case_number))
+    _require_jurisdiction(department, lt, code, case_region=case_region)
     plain, personal = faces.split_personal(lt.face_fields, checked_face)
     with transaction.atomic():
         region6 = department.region_id[:6]

@@ -25,7 +25,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core import signing
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -61,9 +61,33 @@ class Holdings:
     enterprise_name: str = ""
     enterprise_code: str = ""
     enterprise_index: str | None = None
+    # The enterprise's licence types the mandate reaches: None for every type (legal
+    # representative, all-items agent), else those of the agent's items (经办人 scope).
+    enterprise_types: frozenset[str] | None = frozenset()
 
     def indexes(self) -> set[str]:
         return {i for i in (self.person_index, self.enterprise_index) if i}
+
+    def covers(self, licence: Licence) -> bool:
+        """Whether this licence is the person's own, or the enterprise's of a type in scope."""
+        index = licence.holder_code_index
+        if index and index == self.person_index:
+            return True
+        if not index or index != self.enterprise_index:
+            return False
+        return self.enterprise_types is None or licence.type_code in self.enterprise_types
+
+    def usage_filter(self) -> Q:
+        """The usage-log rows of what the person holds, as `covers` decides."""
+        rows = Q(pk__in=[])
+        if self.person_index:
+            rows |= Q(holder_code_index=self.person_index)
+        if self.enterprise_index:
+            firm = Q(holder_code_index=self.enterprise_index)
+            if self.enterprise_types is not None:
+                firm &= Q(type_code__in=sorted(self.enterprise_types))
+            rows |= firm
+        return rows
 
 
 def holdings(user) -> Holdings:
@@ -80,15 +104,23 @@ def holdings(user) -> Holdings:
         enterprise_name=claim["name"],
         enterprise_code=code,
         enterprise_index=holder_index(code, HolderCodeType.CREDIT_CODE),
+        enterprise_types=account_queries.licence_types_for(user, credit_code=code),
     )
 
 
-def held_licences(index: str | None) -> QuerySet[Licence]:
-    """The licences listed on "my licences" for one holder index: every line's versions except
-    the superseded ones (the licence page lists a line's history), newest first."""
+def held_licences(index: str | None, *, types: frozenset[str] | None = None) -> QuerySet[Licence]:
+    """The licences listed on "my licences" for one holder index (of `types` only, when given):
+    every line's versions except the superseded ones (the licence page lists a line's
+    history), newest first."""
     if not index:
         return Licence.objects.none()
-    return queries.licences_of_holder_index(index).exclude(state=LicenceState.SUPERSEDED)
+    licences = queries.licences_of_holder_index(index).exclude(state=LicenceState.SUPERSEDED)
+    return licences if types is None else licences.filter(type_code__in=sorted(types))
+
+
+def enterprise_licences(held: Holdings) -> QuerySet[Licence]:
+    """The enterprise's licences the person's mandate reaches now."""
+    return held_licences(held.enterprise_index, types=held.enterprise_types)
 
 
 def access_held_licence(user, identifier: str) -> Licence:
@@ -101,7 +133,7 @@ def access_held_licence(user, identifier: str) -> Licence:
         licence = queries.get_licence(identifier)
     except (InvalidInput, NotFound) as exc:
         raise NotFound(NOT_HELD) from exc
-    if licence.holder_code_index not in held.indexes():
+    if not held.covers(licence):
         raise NotFound(NOT_HELD)
     return licence
 
@@ -165,7 +197,7 @@ class Use:
     licence_name: str
 
 
-def _who(row: LicenceUsage, departments: dict[int, str]) -> str:
+def _who(row: LicenceUsage, departments: dict[int, str], people: dict[int, str]) -> str:
     if row.actor == PRESENT_ACTOR:
         return _("持证人当面出示（对方扫码查看）")
     if row.department_id is not None:
@@ -173,8 +205,11 @@ def _who(row: LicenceUsage, departments: dict[int, str]) -> str:
         if row.client_id:
             return _("%(department)s（业务系统 %(client)s）") % {"department": name, "client": row.client_id}
         return _("%(department)s（工作人员）") % {"department": name} if row.user_id else name
-    if row.user_id is not None:
-        return _("本人或本单位经办人")
+    if row.user_id is not None:  # a person, named (masked): who really looked
+        name = people.get(row.user_id) or _("用户 %(id)s") % {"id": row.user_id}
+        if row.action == UsageAction.VERIFY:
+            return _("%(name)s（凭核验码查验）") % {"name": name}
+        return _("%(name)s（本人或本单位经办人）") % {"name": name}
     return row.actor
 
 
@@ -183,12 +218,14 @@ def _uses(rows: list[LicenceUsage]) -> list[Use]:
     licence types' (none when the rows name none)."""
     ids = {r.department_id for r in rows if r.department_id is not None}
     departments = dict(core_queries.departments().filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    users = {r.user_id for r in rows if r.user_id is not None and r.department_id is None}
+    people = account_queries.masked_names(users) if users else {}
     codes = {r.type_code for r in rows if r.type_code}
     types = dict(queries.licence_types(active_only=False).filter(code__in=codes).values_list("code", "name"))
     return [
         Use(
             at=r.at,
-            who=_who(r, departments),
+            who=_who(r, departments, people),
             action=str(UsageAction(r.action).label) if r.action in UsageAction.values else r.action,
             case_number=r.case_number,
             purpose=r.purpose,
@@ -216,8 +253,7 @@ def usage_of(lines: list[Licence], *, limit: int = USAGE_ROWS) -> list[Use]:
 def recent_usage(held: Holdings, *, limit: int = 10) -> list[Use]:
     """The latest uses of any licence the person holds (their own, and the enterprise's they act
     for now): "who used my licences", on "my licences"."""
-    indexes = held.indexes()
-    if not indexes:
+    if not held.indexes():
         return []
-    rows = LicenceUsage.objects.filter(holder_code_index__in=indexes, licence_id__isnull=False)
+    rows = LicenceUsage.objects.filter(held.usage_filter(), licence_id__isnull=False)
     return _uses(list(rows.order_by("-at", "-pk")[:limit]))

@@ -41,6 +41,7 @@ from .holders import masked
 from .models import LICENCE_FACE_PERSONAL, Licence, LicenceGrant, LicenceUsage
 from .permissions import actor_label, require_type_admin
 from .problems import raise_problems as _raise
+from .sharing import NOT_HELD, check_verify_code
 from .verification import verify, verify_licence
 
 PURPOSE_MIN = 2
@@ -177,10 +178,13 @@ def agency_of(actor, *, department_id: int | None = None) -> Agency:
     return Agency(label=label, user_id=getattr(actor, "pk", None), holder_self=True)
 
 
-def _is_holder(actor, code: str, code_type: str, index: str) -> bool:
+def _is_holder(actor, code: str, code_type: str, index: str, type_code: str) -> bool:
+    """The person themselves, or someone whose mandate valid now reaches this type of the
+    enterprise's licences (an agent's item scope, `accounts.queries.licence_types_for`)."""
     if code_type == HolderCodeType.RESIDENT_ID:
         return bool(getattr(actor, "id_number_index", None)) and actor.id_number_index == index
-    return account_queries.my_mandates(actor).filter(legal_person__credit_code=code).exists()
+    types = account_queries.licence_types_for(actor, credit_code=code)
+    return types is None or type_code in types
 
 
 def active_grant(agency: Agency, type_id: int) -> LicenceGrant | None:
@@ -198,7 +202,7 @@ def active_grant(agency: Agency, type_id: int) -> LicenceGrant | None:
 def _authorise(actor, agency: Agency, lt, code: str, code_type: str, index: str) -> LicenceGrant | None:
     """The grant that lets this agency use this type (None for a holder using their own)."""
     if agency.holder_self:
-        if not account_queries.is_person(actor) or not _is_holder(actor, code, code_type, index):
+        if not account_queries.is_person(actor) or not _is_holder(actor, code, code_type, index, lt.code):
             raise UseRefused(RefusalReason.NOT_HOLDER)
         return None
     if agency.department_id is None:
@@ -566,10 +570,18 @@ def do_annotated_copy(
     return body | {"digest": sm3_hex(text.encode("utf-8"))}
 
 
-def verify_and_log(actor, identifier: str, *, on: dt.date | None = None):
+def verify_and_log(actor, identifier: str, *, on: dt.date | None = None, check_code: str | None = None):
     """Verify a licence (验证) and log the check (action `verify`): who asked, which licence,
-    the outcome and its reasons. A malformed identifier is InvalidInput (logged as refused)."""
+    the outcome and its reasons. A malformed identifier is InvalidInput (logged as refused).
+
+    An agency (a department system, or staff of a department) verifies by identifier and is
+    named in the holder's log by its department. Anyone else must bring the check code printed
+    on the face (`sharing.check_verify_code`): without it, or with a wrong one, the answer is
+    the same NotFound as for an unknown licence, and nothing is written to anyone's log."""
     agency = agency_of(actor)
+    needs_code = agency.department_id is None and not _is_internal(actor)
+    if needs_code and not check_verify_code(identifier or "", check_code or ""):
+        raise NotFound(NOT_HELD)
     try:
         check = verify_licence(identifier, on=on)
     except DomainError as error:

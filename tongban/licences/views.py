@@ -56,7 +56,7 @@ def my_licences(request):
     context = {
         "held": held,
         "person_page": _page(request, sharing.held_licences(held.person_index), "page"),
-        "enterprise_page": _page(request, sharing.held_licences(held.enterprise_index), "epage"),
+        "enterprise_page": _page(request, sharing.enterprise_licences(held), "epage"),
         "usage": sharing.recent_usage(held),
     }
     return _private(render(request, "licences/mine.html", context))

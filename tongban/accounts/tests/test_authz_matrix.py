@@ -280,7 +280,7 @@ ENDPOINTS = [
             anonymous=to_login(u),
             people=403,
             staff_=403,
-            department_admin=(302, "/workbench/identity/staff/?department={dept}"),
+            department_admin=403,  # inspector is platform-wide: platform administrators only
             platform_admin=(302, "/workbench/identity/staff/?department={dept}"),
         ),
     ),

@@ -471,14 +471,16 @@ def test_consent_granted_online_by_the_principal():
 
 
 def test_consent_recorded_at_the_hall_by_a_clerk():
+    """The region-scoped hall consent itself is tested in test_delegation."""
     clerk = staff("clerk", "window_clerk")
     registered(8)
     elder = services.do_register_walk_in(actor=clerk, name=name(8), id_number=id_number(8))
-    helper = person(2, level=2)
-    consent = _consent(clerk, elder, 2, consent_method="in_person", all_items=True, item_codes=[])
-    assert (consent.principal, consent.agent, consent.recorded_by) == (elder, helper, clerk)
+    person(2, level=2)
     with pytest.raises(Forbidden):  # a clerk cannot claim the principal's online consent
         _consent(clerk, elder, 2, consent_method="online")
+    with pytest.raises(Forbidden):  # a clerk of no hall records none
+        _consent(clerk, elder, 2, consent_method="in_person")
+    assert AgentConsent.objects.count() == 0
 
 
 def test_consent_refused_for_anyone_else():
@@ -592,7 +594,7 @@ def test_department_admin_changes_roles_in_their_department_only(two_departments
             services.do_set_staff_roles(actor=dept_admin, user_id=user.pk, roles=roles)
     with pytest.raises(InvalidInput):
         services.do_set_staff_roles(actor=dept_admin, user_id=mine.pk, roles=["emperor"])
-    assert audit_actions(seq) == []
+    assert audit_actions(seq) == ["accounts.staff.roles_refused"] * 2  # refusals are on record
     clerk = staff("clerk", "window_clerk", department_id=a.pk)
     citizen = person(1)
     seq = last_seq()
@@ -602,7 +604,7 @@ def test_department_admin_changes_roles_in_their_department_only(two_departments
         services.do_set_staff_roles(actor=dept_admin, user_id=citizen.pk, roles=["window_clerk"])
     assert list(theirs.groups.values_list("name", flat=True)) == ["window_clerk"]
     assert list(mine.groups.values_list("name", flat=True)) == ["approving_officer"]
-    assert audit_actions(seq) == []
+    assert audit_actions(seq) == ["accounts.staff.roles_refused"]
 
 
 def test_upsert_staff_is_idempotent_and_audits_role_changes():

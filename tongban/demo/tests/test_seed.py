@@ -419,8 +419,10 @@ def test_enterprise_mandate_and_helper_consent(demo):
     assert (consent.relation, consent.consent_method, consent.all_items) == (
         "village_helper",
         "in_person",
-        True,
+        False,  # a hall consent lists items of the hall's region
     )
+    assert consent.item_codes == sorted(identity.helper_item_codes(consent.recorded_by))
+    assert len(consent.item_codes) == identity.HELPER_ITEMS
     assert consent.recorded_by.username == "clerk"
     assert [o["kind"] for o in acting_options(helper)] == ["self", "principal"]
     assert [o["kind"] for o in acting_options(agent)] == ["self", "enterprise"]

@@ -162,6 +162,15 @@ ISSUES = {
     "business": ("营业执照", "jiangxia", "officer", "武汉鑫达恒通商贸有限公司", COMPANY, BUSINESS_FACE),
     "food": ("食品经营许可证", "jiangxia", "officer", "武汉鑫达恒通商贸有限公司", COMPANY, FOOD_FACE),
     "marriage": ("结婚证", "civil", "civil_officer", "刘洋", PERSON_ID, MARRIAGE_FACE),
+    # Another company, registered at 江汉 (its code's region): 江汉 issues its licences (管辖).
+    "jianghan_business": (
+        "营业执照",
+        "jianghan",
+        "jianghan_officer",
+        "另一家公司",
+        OTHER_COMPANY,
+        {**BUSINESS_FACE, "credit_code": OTHER_COMPANY},
+    ),
 }
 
 
@@ -189,3 +198,8 @@ def issue_food(world, **kw) -> Licence:
 
 def issue_marriage(world, **kw) -> Licence:
     return issue(world, "marriage", **kw)
+
+
+def issue_at_jianghan(world, **kw) -> Licence:
+    """A business licence of OTHER_COMPANY, issued by 江汉 (another department and region)."""
+    return issue(world, "jianghan_business", **kw)

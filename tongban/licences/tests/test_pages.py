@@ -20,13 +20,12 @@ from tongban.pdftest import needs_pdftotext, pdf_text
 from .. import rendering, services, sharing, views
 from ..models import Licence, LicenceUsage
 from .conftest import (
-    BUSINESS_FACE,
     CODES,
     COMPANY,
-    OTHER_COMPANY,
     PERSON_ID,
     SPOUSE_ID,
     SYSTEM,
+    issue_at_jianghan,
     issue_business,
     issue_food,
     issue_marriage,
@@ -104,12 +103,7 @@ def test_my_licences_lists_the_persons_own_licences_only(world, liu, django_asse
 def test_my_licences_while_acting_for_an_enterprise_lists_both(world, liu):
     marriage = issue_marriage(world)
     business = issue_business(world)
-    other = issue_business(
-        world,
-        holder_name="另一家公司",
-        holder_code=OTHER_COMPANY,
-        face={**BUSINESS_FACE, "credit_code": OTHER_COMPANY},
-    )
+    other = issue_at_jianghan(world)
     legal_rep_of(liu, COMPANY, "武汉鑫达恒通商贸有限公司")
     body = signed_in(liu).get("/licences/").content.decode()
     assert marriage.identifier in body and business.identifier in body

@@ -13,14 +13,14 @@ from .. import queries, services
 from ..enums import HolderCodeType
 from ..identifiers import build_identifier, parse_identifier
 from ..models import Licence
-from .conftest import COMPANY, OTHER_COMPANY, PERSON_ID, issue_business, issue_food, issue_marriage
+from .conftest import COMPANY, PERSON_ID, issue_at_jianghan, issue_business, issue_food, issue_marriage
 
 pytestmark = pytest.mark.usefixtures("regions_loaded")
 
 
 def test_licences_of_a_company_by_credit_code(world):
     business, food = issue_business(world), issue_food(world)
-    issue_business(world, holder_code=OTHER_COMPANY, face={**business.face, "credit_code": OTHER_COMPANY})
+    issue_at_jianghan(world)
     services.do_revoke_licence(actor=world["officer"], identifier=food.identifier, reason="注销")
     assert {lic.pk for lic in queries.licences_of_holder(COMPANY)} == {business.pk, food.pk}
     assert [lic.pk for lic in queries.licences_of_holder(COMPANY.lower(), live_only=True)] == [business.pk]

@@ -22,6 +22,7 @@ from .conftest import (
     PERSON_ID,
     TODAY,
     counts,
+    issue_at_jianghan,
     issue_business,
     issue_food,
     issue_marriage,
@@ -109,7 +110,7 @@ def test_a_signature_swapped_from_another_licence_or_key_is_invalid(world):
 
 
 def test_a_key_of_another_department_is_refused(world):
-    foreign = issue_business(world, issuer=world["jianghan"].pk, actor=world["jianghan_officer"])
+    foreign = issue_at_jianghan(world)
     licence = issue_business(world)
     # Re-signing with the other department's key (as someone holding it could) still fails.
     key = foreign.seal_key
