@@ -274,7 +274,10 @@ def _supply_from_library(case: Case, item, materials: list, *, actor, holder_cod
 
 
 def _applicant_for(actor, item_code: str) -> dict:
-    """Who the case is for, from the actor's acting context (checked against the agent's scope)."""
+    """Who the case is for, from the actor's acting context (checked against the agent's scope).
+    Applicants are natural persons: staff act as staff (window intake), never as an applicant."""
+    if not account_queries.is_person(actor):
+        raise Forbidden("网上申报面向个人和企业用户；工作人员请使用办件工作台")
     ctx = account_services.check_may_act_for(actor=actor, item_code=item_code)
     if ctx["kind"] == "enterprise":
         lp = account_queries.legal_person_summary(ctx["legal_person_id"])

@@ -264,7 +264,8 @@ def require_applicant(actor, case: Case) -> None:
         raise NotFound("没有找到该办件")
 
 
-def require_staff(actor, case: Case, role: str) -> None:
+def require_staff(actor, case: Case, role: str | None) -> None:
+    """Staff (or the system) of the case's department holding `role` (None: any role)."""
     if not is_department_staff(actor, case, role):
         raise Forbidden("只有承办部门的相应岗位人员可以办理此办件")
 

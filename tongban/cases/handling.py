@@ -92,6 +92,8 @@ def do_complete_step(
 
     def work() -> Case:
         case = lock_case(number)
+        # Only the case's department learns its state: check who asks before what state it is in.
+        require_staff(actor, case, None)
         expect_state(case, CaseState.ACCEPTED)
         step = case.steps.filter(index=step_index).first()
         if step is None or step.state != StepState.ACTIVE:

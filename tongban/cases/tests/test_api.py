@@ -557,6 +557,34 @@ def test_wrong_department_is_403_and_people_cannot_use_the_back_office(world):
     assert counts() == before
 
 
+def test_staff_cannot_apply_as_applicants(world):
+    """Found by the authorization matrix: any officer's session could submit an application
+    through the API as if they were the applicant (the pages refuse staff)."""
+    before = counts()
+    for who in (world["clerk"], world["officer"], world["head"], world["outsider"]):
+        r = post(as_user(who), "", submit_body(world))
+        assert r.status_code == 403 and r.json()["code"] == "forbidden", r.content
+        assert r.json()["message"] == "网上申报面向个人和企业用户；工作人员请使用办件工作台"
+    assert counts() == before
+
+
+def test_another_departments_step_is_403_whatever_state_the_case_is_in(world, day):
+    """Found by the authorization matrix: signing off a step answered 409 ("not in that state")
+    before checking who asked, telling any officer or department system of another department
+    that the case exists and what state it is in."""
+    case = submit(world)  # waiting for 预审: no step is active
+    _, other_token = system_token(world["outsider"].department)
+    before = counts()
+    body = {"outcome": "pass", "comment": ""}
+    r = post(as_user(world["outsider"]), f"{case.number}/steps/0/complete", body)
+    assert r.status_code == 403 and r.json()["code"] == "forbidden", r.content
+    r = post(Client(), f"{case.number}/steps/0/complete", body, **bearer(other_token))
+    assert r.status_code == 403 and r.json()["code"] == "forbidden", r.content
+    r = post(as_user(world["officer"]), f"{case.number}/steps/0/complete", body)
+    assert r.status_code == 409 and r.json()["code"] == "conflict", r.content  # its own department
+    assert counts() == before
+
+
 def test_queues_and_search(world):
     a, b = submit(world), submit(world)
     services.do_accept(actor=world["officer"], number=b.number)

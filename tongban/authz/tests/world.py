@@ -1,0 +1,317 @@
+"""The one world the authorization matrix runs in, built through the services and the apps' test
+helpers (never raw rows, except to let a grant's time run out).
+
+Two departments in two regions (江夏 420115, 江汉 420103) and a third in 江夏; an item of each
+(two in 江夏: the agent's mandate covers item A only); an enterprise (its credit code the licence
+tests' COMPANY) whose legal representative changed in the register (法人库) after the former one
+granted three agents: a current one scoped to item A, one whose mandate expired and one whose
+mandate was revoked, each after submitting a case; a principal with a helper (帮办) who
+submitted a case for her, and a second helper who did the same before his consent was revoked;
+a case a window clerk keyed in for the principal; citizens at L1 and L2 who hold nothing; staff
+of each kind; a department system (client_credentials, `api` scope) of each region; a business
+licence of the enterprise and the acceptance notice of an accepted case.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+
+import requests
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.utils import timezone
+
+from tongban.accounts import clients as account_clients
+from tongban.accounts import services as account_services
+from tongban.accounts.models import Mandate
+from tongban.accounts.tests.identity_support import _consent_for, in_days, person, rid
+from tongban.cases import clock, notices
+from tongban.cases import services as case_services
+from tongban.cases.models import CaseMaterial
+from tongban.cases.tests.conftest import FORM, PDF, upload
+from tongban.catalog import services as catalog_services
+from tongban.catalog.testing import SYSTEM, make_basic_item, make_item
+from tongban.core import services as core_services
+from tongban.demo.rp import oidc as rp_oidc
+from tongban.demo.tests.test_rp import PlatformTransport, register_demo_client
+from tongban.licences import services as licence_services
+from tongban.licences import sharing, validity
+from tongban.licences.tests.conftest import BUSINESS_FACE, CODES, COMPANY, department
+
+TODAY = dt.date(2026, 9, 29)
+CSRF_SECRET = "m" * 32  # a CSRF secret as the csrftoken cookie holds it; forms and headers send it
+
+
+@dataclass
+class World:
+    users: dict = field(default_factory=dict)  # actor kind -> User (people and staff)
+    tokens: dict = field(default_factory=dict)  # actor kind -> bearer access token (systems)
+    sessions: dict = field(default_factory=dict)  # actor kind -> session key
+    ids: dict = field(default_factory=dict)  # placeholder -> value for the URL templates
+    _client: Client | None = None
+
+    def fresh_ids(self) -> dict:
+        """The ids, with a presentation token made now (it lives for seconds only)."""
+        token, _expires = sharing.make_present_token(self.ids["licence"])
+        return self.ids | {"present_token": token}
+
+    def client(self, actor: str) -> tuple[Client, dict]:
+        """A CSRF-enforcing client for `actor`, and the headers its requests carry. One client
+        serves every cell (a new one loads the middleware again, which costs more than the
+        request); each cell starts with only the cookies of its actor."""
+        if self._client is None:
+            self._client = Client(enforce_csrf_checks=True)
+        c = self._client
+        c.cookies = SimpleCookie()
+        c.cookies["csrftoken"] = CSRF_SECRET
+        headers = {"HTTP_X_CSRFTOKEN": CSRF_SECRET}
+        if actor in self.sessions:
+            c.cookies["sessionid"] = self.sessions[actor]
+        if actor in self.tokens:
+            headers["HTTP_AUTHORIZATION"] = "Bearer " + self.tokens[actor]
+        return c, headers
+
+
+def _staff(username: str, *roles: str, dept=None, superuser: bool = False):
+    return account_services.do_upsert_staff(
+        actor=SYSTEM,
+        username=username,
+        password="a-long-test-password",
+        display_name=username,
+        roles=list(roles),
+        department_id=dept.pk if dept else None,
+        superuser=superuser,
+    )
+
+
+def _system_token(dept) -> str:
+    registered = account_clients.do_register_client(
+        actor=SYSTEM,
+        name=f"{dept.name}业务系统",
+        department_id=dept.pk,
+        allowed_scopes=("api",),
+        grant_types=("client_credentials",),
+    )
+    basic = base64.b64encode(f"{registered.client.client_id}:{registered.secret}".encode()).decode()
+    r = Client().post("/o/token/", {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION="Basic " + basic)
+    assert r.status_code == 200, r.content
+    return r.json()["access_token"]
+
+
+def _submit(actor, item, *, acting: tuple[str, int] | None = None):
+    if acting is not None:
+        account_services.do_switch_acting(actor=actor, kind=acting[0], target_id=acting[1])
+    materials = list(item.materials.order_by("order", "id"))
+    return case_services.do_submit(
+        actor=actor, item_code=item.code, data=FORM, uploads=[upload(m) for m in materials]
+    )
+
+
+def build() -> World:
+    """Everything the matrix reads; call inside a transaction that is rolled back afterwards."""
+    w = World()
+    core_services.do_seed_calendar_from_package(actor=SYSTEM, first_year=2026, last_year=2026)
+
+    # --- Departments, items, licence types ---------------------------------------------------
+    jiangxia = department("武汉市江夏区行政审批局", "420115")
+    jianghan = department("武汉市江汉区行政审批局", "420103")
+    civil = department("武汉市江夏区民政局", "420115")  # another department in the same region
+    licence_services.do_seed_standard_types(
+        actor=SYSTEM,
+        codes=CODES,
+        issuers={"营业执照": [jiangxia.pk, jianghan.pk], "食品经营许可证": [jiangxia.pk, jianghan.pk]},
+    )
+    item_a = make_item(jiangxia, make_basic_item(name="食品经营许可"), promised_limit=5)
+    item_b = make_item(jiangxia, make_basic_item(name="酒类商品零售许可"), promised_limit=5)
+    item_c = make_item(jianghan, make_basic_item(name="公共场所卫生许可"), promised_limit=5)
+
+    # --- Staff ----------------------------------------------------------------------------------
+    staff = {
+        "window_clerk": _staff("m-clerk", "window_clerk", dept=jiangxia),
+        "approving_officer": _staff("m-officer", "approving_officer", dept=jiangxia),
+        "department_admin": _staff("m-head", "department_admin", dept=jiangxia),
+        "other_department_officer": _staff("m-civil", "approving_officer", "window_clerk", dept=civil),
+        "other_region_officer": _staff("m-jianghan", "approving_officer", "window_clerk", dept=jianghan),
+        "other_region_admin": _staff("m-jianghan-head", "department_admin", dept=jianghan),
+        "inspector": _staff("m-inspector", "inspector"),
+        "platform_admin": _staff("m-platform", "platform_admin"),
+        "superuser": _staff("m-root", "platform_admin", superuser=True),
+    }
+
+    # --- People ----------------------------------------------------------------------------------
+    people = {
+        "citizen_l1": person(41, name="市民甲"),
+        "citizen_l2": person(42, name="市民乙", level=2),
+        "principal": person(43, name="老人丙", level=2),
+        "helper": person(44, name="帮办丁", level=2),
+        "revoked_helper": person(45, name="帮办戊", level=2),
+        "former_rep": person(46, name="原法人己", level=2),
+        "legal_rep": person(47, name="法人庚", level=2),
+        "agent": person(48, name="经办辛", level=2),
+        "expired_agent": person(49, name="经办壬", level=2),
+        "revoked_agent": person(50, name="经办癸", level=2),
+    }
+
+    # The enterprise: the former representative claims it and grants three agents.
+    def register(rep_name: str, rep_n: int) -> None:
+        account_services.do_upsert_legal_person_record(
+            actor=SYSTEM,
+            credit_code=COMPANY,
+            name="武汉鑫达恒通商贸有限公司",
+            kind="enterprise",
+            legal_rep_name=rep_name,
+            legal_rep_id_number=rid(rep_n),
+        )
+
+    register("原法人己", 46)
+    old_rep = account_services.do_claim_legal_person(actor=people["former_rep"], credit_code=COMPANY)
+    lp = old_rep.legal_person_id
+
+    def mandate(kind: str, n: int, name: str, items: list[str] | None):
+        return account_services.do_grant_mandate(
+            actor=people["former_rep"],
+            legal_person_id=lp,
+            agent_name=name,
+            agent_id_number=rid(n),
+            all_items=items is None,
+            item_codes=items,
+            expires_at=in_days(30),
+        )
+
+    m_agent = mandate("agent", 48, "经办辛", [item_a.code])
+    m_expired = mandate("expired_agent", 49, "经办壬", None)
+    m_revoked = mandate("revoked_agent", 50, "经办癸", None)
+    case_ent_a = _submit(people["agent"], item_a, acting=("enterprise", m_agent.pk))
+    case_expired = _submit(people["expired_agent"], item_b, acting=("enterprise", m_expired.pk))
+    case_revoked = _submit(people["revoked_agent"], item_b, acting=("enterprise", m_revoked.pk))
+    account_services.do_revoke_mandate(actor=people["former_rep"], mandate_id=m_revoked.pk)
+    # Time runs out for the expired agent (no service moves a grant's expiry into the past).
+    Mandate.objects.filter(pk=m_expired.pk).update(expires_at=timezone.now() - dt.timedelta(days=1))
+
+    # The register names a new representative, who claims the enterprise.
+    register("法人庚", 47)
+    rep = account_services.do_claim_legal_person(actor=people["legal_rep"], credit_code=COMPANY)
+    case_ent_b = _submit(people["legal_rep"], item_b, acting=("enterprise", rep.pk))
+
+    # The principal, her helpers and her own cases.
+    consent = _consent_for(people["principal"], helper_n=44, name="帮办丁")
+    revoked_consent = _consent_for(people["principal"], helper_n=45, name="帮办戊")
+    case_helper = _submit(people["helper"], item_a, acting=("principal", consent.pk))
+    case_revoked_helper = _submit(people["revoked_helper"], item_a, acting=("principal", revoked_consent.pk))
+    account_services.do_revoke_consent(actor=people["principal"], consent_id=revoked_consent.pk)
+    case_own = _submit(people["principal"], item_a)  # waits for 预审
+    case_accepted = _submit(people["principal"], item_a)
+    case_services.do_accept(actor=staff["approving_officer"], number=case_accepted.number)
+    case_jianghan = _submit(people["principal"], item_c)
+    case_window = case_services.do_window_intake(
+        actor=staff["window_clerk"],
+        applicant_id=people["principal"].pk,
+        item_code=item_a.code,
+        data=FORM,
+        uploads=[upload(m) for m in item_a.materials.order_by("order", "id")],
+    )
+    notice = notices.notices_of(case_accepted)[0]
+    material = CaseMaterial.objects.filter(case=case_accepted).order_by("pk").first()
+
+    # --- Licences ----------------------------------------------------------------------------------
+    licence = licence_services.do_issue_licence(
+        actor=staff["approving_officer"],
+        type_code=CODES["营业执照"],
+        issuer=jiangxia.pk,
+        holder_name="武汉鑫达恒通商贸有限公司",
+        holder_code=COMPANY,
+        face=BUSINESS_FACE,
+    )
+    licence_services.verify_and_log(staff["approving_officer"], licence.identifier)  # a usage log row
+    topic = catalog_services.do_upsert_topic(
+        actor=staff["superuser"], slug="kaiban", name="开办企业", audience="enterprise"
+    )
+    register_demo_client("http://testserver")  # the demo relying party's client
+
+    # --- Sessions and tokens -----------------------------------------------------------------------
+    device = account_services.do_start_device_session(
+        user=people["citizen_l2"], session_key="s" * 32, method="password", ip="127.0.0.1", user_agent="test"
+    )
+    w.users = people | staff
+    for kind, user in w.users.items():
+        c = Client()
+        c.force_login(user)
+        w.sessions[kind] = c.cookies["sessionid"].value
+    w.tokens = {"system_jiangxia": _system_token(jiangxia), "system_jianghan": _system_token(jianghan)}
+
+    w.ids = {
+        "case_own": case_own.number,
+        "case_accepted": case_accepted.number,
+        "case_helper": case_helper.number,
+        "case_revoked_helper": case_revoked_helper.number,
+        "case_ent_a": case_ent_a.number,
+        "case_ent_b": case_ent_b.number,
+        "case_expired": case_expired.number,
+        "case_revoked": case_revoked.number,
+        "case_window": case_window.number,
+        "case_jianghan": case_jianghan.number,
+        "material": material.pk,
+        "notice": notice.number,
+        "notice_code": notice.verify_code,
+        "licence": licence.identifier,
+        "licence_code": sharing.verify_code(licence.identifier),
+        "topic": topic.slug,
+        "item_a": item_a.code,
+        "item_a_pk": item_a.pk,
+        "item_c": item_c.code,
+        "basic_a": item_a.basic_code,
+        "jiangxia": jiangxia.pk,
+        "jianghan": jianghan.pk,
+        "lp": lp,
+        "m_agent": m_agent.pk,
+        "consent": consent.pk,
+        "device": device.pk,
+        "principal": people["principal"].pk,
+        "officer": staff["approving_officer"].pk,
+        "jianghan_officer": staff["other_region_officer"].pk,
+        "principal_id_number": rid(43),
+        "company": COMPANY,
+        "business_type": CODES["营业执照"],
+        "today": TODAY.isoformat(),
+        "form": FORM,
+        "materials_a": [
+            {
+                "material_id": m.pk,
+                "name": m.name + ".pdf",
+                "content_type": "application/pdf",
+                "content_base64": base64.b64encode(PDF).decode(),
+            }
+            for m in item_a.materials.order_by("order", "id")
+        ],
+        "approver_case_own": staff["department_admin"].pk,
+        "approver_case_jianghan": staff["other_region_admin"].pk,
+        "business_face": BUSINESS_FACE,
+    }
+    w.ids["admin_ct_user"] = ContentType.objects.get_for_model(type(people["principal"])).pk
+    for m in admin.site._registry:  # an object of each model the admin shows (0: none exists)
+        pk = m._default_manager.order_by("pk").values_list("pk", flat=True).first()
+        w.ids[f"admin_pk_{m._meta.app_label}_{m._meta.model_name}"] = pk or 0
+    return w
+
+
+def pin_today(monkeypatch) -> None:
+    """The matrix runs on 2026-09-29 (inside the seeded calendar), for cases and licences."""
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    monkeypatch.setattr(validity, "today", lambda: TODAY)
+
+
+def platform_over_http(monkeypatch) -> None:
+    """The demo relying party reaches the platform over HTTP; here its calls are answered by the
+    platform's own URL handler in this process (the demo tests' transport)."""
+    holder = {"transport": PlatformTransport()}
+
+    def session():
+        s = requests.Session()
+        s.mount("http://testserver", holder["transport"])
+        return s
+
+    monkeypatch.setattr(rp_oidc, "http_session", session)
