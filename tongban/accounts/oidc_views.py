@@ -161,7 +161,13 @@ class AuthorizationView(RefusalAuditMixin, dot.AuthorizationView):
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(login_not_required, name="dispatch")
 class TokenView(RefusalAuditMixin, dot.TokenView):
+    """The token endpoint. Every grant type goes to oauthlib (`oidc_server.TongbanServer`), which
+    knows only the enabled ones: the toolkit's own device-flow branch is not taken."""
+
     endpoint = "token"
+
+    def post(self, request, *args, **kwargs):
+        return self.authorization_flow_token_response(request)
 
 
 @method_decorator(csrf_exempt, name="dispatch")
