@@ -158,3 +158,31 @@ def check(rate: Rate, key: str, *, message: str = "操作过于频繁", cache=No
     if not outcome.allowed:
         raise TooManyRequests(f"{message}，{wait_text(outcome.retry_after)}", retry_after=outcome.retry_after)
     return outcome
+
+
+def check_shared_cache(app_configs=None, **kwargs) -> list:
+    """`manage.py check --deploy`: the counters need a cache every worker shares (registered in
+    core.apps). A dummy cache counts nothing (an error); local memory counts per process (a
+    warning: fine for a single process only)."""
+    from django.core import checks
+
+    alias = getattr(settings, "RATELIMIT_CACHE", "default")
+    backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
+    if backend.endswith("DummyCache") or not backend:
+        return [
+            checks.Error(
+                f"Rate limits and lockouts count in cache {alias!r}, which stores nothing: no limit holds.",
+                hint="Set REDIS_URL (or RATELIMIT_CACHE to a real cache).",
+                id="tongban.E101",
+            )
+        ]
+    if backend.endswith("LocMemCache"):
+        return [
+            checks.Warning(
+                f"Rate limits and lockouts count in cache {alias!r}, local to each process: with "
+                "several workers each gives its own allowance.",
+                hint="Set REDIS_URL so that every worker shares the counts.",
+                id="tongban.W101",
+            )
+        ]
+    return []

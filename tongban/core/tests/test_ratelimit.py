@@ -98,6 +98,24 @@ def test_wait_text():
     ]
 
 
+@pytest.mark.parametrize(
+    ("backend", "ids"),
+    [
+        ("django.core.cache.backends.locmem.LocMemCache", ["tongban.W101"]),
+        ("django.core.cache.backends.dummy.DummyCache", ["tongban.E101"]),
+        ("django.core.cache.backends.redis.RedisCache", []),
+    ],
+)
+def test_check_deploy_names_a_cache_the_workers_do_not_share(settings, backend, ids):
+    settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": "redis://127.0.0.1:6379/15"}}
+    from django.core.checks import run_checks
+
+    found = [
+        m.id for m in run_checks(include_deployment_checks=True) if m.id in ("tongban.W101", "tongban.E101")
+    ]
+    assert found == ids
+
+
 # --- shared by workers, atomic (real Redis) ---------------------------------------------------
 
 
