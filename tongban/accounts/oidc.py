@@ -510,11 +510,16 @@ class TongbanValidator(OAuth2Validator):
     def save_bearer_token(self, token, request, *args, **kwargs):
         result = super().save_bearer_token(token, request, *args, **kwargs)
         if request.grant_type == "authorization_code" and getattr(request, "code", None):
-            self._remember_exchange(token, request)
+            ours, earlier = self._remember_exchange(token, request)
+            if earlier is not None:  # the same code exchanged twice at once: neither keeps tokens
+                revoked = oidc_server.revoke_exchange(earlier) + oidc_server.revoke_exchange(ours)
+                self._grant_model().objects.filter(code=request.code, application=request.client).delete()
+                note_refusal("code_replayed", request, revoked_tokens=revoked)
+                raise errors.InvalidGrantError(request=request)
         return result
 
     @staticmethod
-    def _remember_exchange(token, request) -> None:
+    def _remember_exchange(token, request) -> tuple[dict, dict | None]:
         from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
         checksum = hashlib.sha256(token["access_token"].encode("utf-8")).hexdigest()
@@ -530,7 +535,7 @@ class TongbanValidator(OAuth2Validator):
             .values_list("token_family", flat=True)
             .first()
         )
-        oidc_server.remember_exchange(
+        return oidc_server.remember_exchange(
             client_pk=request.client.pk,
             code=request.code,
             access_token_pk=access["pk"],

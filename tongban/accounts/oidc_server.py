@@ -64,14 +64,20 @@ def _exchange_key(client_pk, code: str) -> str:
 
 def remember_exchange(
     *, client_pk, code: str, access_token_pk, id_token_pk, token_family, lifetime: int
-) -> None:
+) -> tuple[dict, dict | None]:
     """Note which tokens the exchange of `code` issued, for `lifetime` seconds (as long as a
-    token issued from it can live without a rotation)."""
-    cache.set(
-        _exchange_key(client_pk, code),
-        {"access": access_token_pk, "id": id_token_pk, "family": str(token_family) if token_family else ""},
-        timeout=lifetime,
-    )
+    token issued from it can live without a rotation). Returns this exchange's record and, when
+    another exchange of the same code got there first (two requests raced past the code check
+    before either deleted it), that one's record (else None): the caller revokes both."""
+    record = {
+        "access": access_token_pk,
+        "id": id_token_pk,
+        "family": str(token_family) if token_family else "",
+    }
+    key = _exchange_key(client_pk, code)
+    if cache.add(key, record, timeout=lifetime):
+        return record, None
+    return record, cache.get(key) or {}
 
 
 def was_exchanged(*, client_pk, code: str) -> dict | None:

@@ -167,7 +167,15 @@ class TokenView(RefusalAuditMixin, dot.TokenView):
     endpoint = "token"
 
     def post(self, request, *args, **kwargs):
-        return self.authorization_flow_token_response(request)
+        response = self.authorization_flow_token_response(request)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            # An error raised from the validator's token saving (a code exchanged twice at once)
+            # reaches here without oauthlib's headers; its body is the same JSON error.
+            response["Content-Type"] = "application/json"
+            response["Cache-Control"] = "no-store"
+        return response
 
 
 @method_decorator(csrf_exempt, name="dispatch")

@@ -14,7 +14,7 @@ from jwcrypto import jwk, jwt
 from jwcrypto.common import JWException
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
-from tongban.accounts import oidc
+from tongban.accounts import oidc, oidc_server
 from tongban.accounts.models import LoginAttempt
 from tongban.core.audit import verify_chain
 
@@ -226,6 +226,34 @@ def test_replayed_code_is_refused_and_revokes_what_it_issued(client, citizen, rp
     assert token_rows()["access"] == 1 and token_rows()["id"] == 1
     assert get_refresh_token_model().objects.filter(revoked__isnull=True).count() == 1
     assert client.get("/o/userinfo/", HTTP_AUTHORIZATION="Bearer " + other["access_token"]).status_code == 200
+
+
+def test_two_exchanges_of_one_code_at_once_leave_no_live_token(client, citizen, rp):
+    """The race: a second exchange passed the code check before the first deleted the code. The
+    first exchange's tokens are planted as it would have recorded them; the second is refused
+    and revokes both."""
+    verifier, challenge = pkce()
+    code = get_code(client, rp, citizen, challenge)
+    racing = tokens_for(client, rp, citizen)  # what the other, simultaneous exchange issued
+    access = get_access_token_model().objects.get()
+    family = get_refresh_token_model().objects.get().token_family
+    oidc_server.remember_exchange(
+        client_pk=rp.client.pk,
+        code=code,
+        access_token_pk=access.pk,
+        id_token_pk=access.id_token_id,
+        token_family=family,
+        lifetime=60,
+    )
+    response = exchange(client, rp, code, verifier)
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+    assert_refused("code_replayed", rp.client.client_id, endpoint="token")
+    assert refusals()[0]["revoked_tokens"] == 2
+    assert token_rows() == {"grants": 0, "access": 0, "refresh": 2, "id": 0}
+    assert not get_refresh_token_model().objects.filter(revoked__isnull=True).exists()
+    assert (
+        client.get("/o/userinfo/", HTTP_AUTHORIZATION="Bearer " + racing["access_token"]).status_code == 401
+    )
 
 
 def test_a_code_replayed_by_another_client_revokes_nothing(client, citizen, rp):
