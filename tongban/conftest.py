@@ -28,6 +28,59 @@ def _fresh_calendar_snapshots():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(settings):
+    """Rate limits and lockouts count in the cache (tongban.core.ratelimit), which outlives each
+    test's rolled-back database: every test starts with no counts (local-memory cache only; a
+    test that uses Redis brings its own key prefix)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    cache = caches[settings.RATELIMIT_CACHE]
+    if isinstance(cache, LocMemCache):
+        cache.clear()
+    yield
+
+
+@pytest.fixture
+def redis_workers(settings):
+    """Cache aliases on a real Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379/15), one per
+    simulated worker: `make()` adds one (its own client and connection pool, as another worker
+    process has) and returns its alias. All share one key prefix for this test, deleted after.
+    Skips when no Redis answers, except under CI=true, where that fails."""
+    import os
+    import uuid
+
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"no Redis at {url}")
+    prefix = f"test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    aliases = []
+
+    def make() -> str:
+        aliases.append(f"worker{len(aliases) + 1}")
+        settings.CACHES = {
+            **settings.CACHES,
+            aliases[-1]: {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": prefix,
+            },
+        }
+        return aliases[-1]
+
+    yield make
+    raw = redis.Redis.from_url(url)
+    for key in raw.scan_iter(f"{prefix}:*"):
+        raw.delete(key)
+
+
 @pytest.fixture(scope="module")
 def browser():
     """One real Chromium per test module (see tongban/browsertest.py)."""

@@ -251,8 +251,19 @@ if not env.list("KEY_ENCRYPTION_KEYS_OLD", default=[]) and _generated.get("KEY_E
 # --- Unified identity (统一身份认证): sign-in policy, SMS and e-mail gateways, OIDC provider.
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/accounts/me/"
+# Sign-in lockout: LOGIN_MAX_FAILURES attempts per typed identifier and per account (and
+# TOTP_MAX_FAILURES second-factor codes per account) in LOGIN_LOCKOUT_MINUTES from the first.
 LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+TOTP_MAX_FAILURES = env.int("TOTP_MAX_FAILURES", default=5)
+# Rate limits ("count/window", window in s, m, h or d), counted in the cache RATELIMIT_CACHE
+# (Redis when REDIS_URL is set, so all workers share them; see tongban/core/ratelimit.py).
+RATELIMIT_CACHE = env.str("RATELIMIT_CACHE", default="default")
+SMS_RATE_PER_NUMBER = env.str("SMS_RATE_PER_NUMBER", default="5/1h")
+SMS_RATE_PER_ADDRESS = env.str("SMS_RATE_PER_ADDRESS", default="30/1h")
+SMS_RATE_GLOBAL = env.str("SMS_RATE_GLOBAL", default="600/1m")
+VERIFY_RATE_PER_ACCOUNT = env.str("VERIFY_RATE_PER_ACCOUNT", default="5/1h")
+VERIFY_RATE_PER_ADDRESS = env.str("VERIFY_RATE_PER_ADDRESS", default="30/1h")
 SMS_GATEWAY = env.str("SMS_GATEWAY", default="tongban.accounts.gateways.ConsoleSmsGateway")
 SMS_CODE_TTL_SECONDS = env.int("SMS_CODE_TTL_SECONDS", default=300)
 # E-mail notices: the gateway class (console by default: the text printed, the address masked;
@@ -299,6 +310,9 @@ OAUTH2_PROVIDER = {
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "OAUTH2_VALIDATOR_CLASS": "tongban.accounts.oidc.TongbanValidator",
+    # Only the documented grants (code + PKCE, refresh, client credentials); no password grant,
+    # no implicit or hybrid flow (tongban/accounts/oidc_server.py).
+    "OIDC_SERVER_CLASS": "tongban.accounts.oidc_server.TongbanServer",
     # Client secrets: a fast salted HMAC-SM3 (tongban.accounts.hashers), not the password KDF.
     "CLIENT_SECRET_HASHER": "tongban_hmac_sm3",
     "SCOPES": {

@@ -11,17 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from tongban.core import ratelimit
 from tongban.core.crypto import constant_time_equal, sm3_hex
-from tongban.core.errors import Conflict, InvalidInput
+from tongban.core.errors import InvalidInput
 
 from .models import OneTimeCode, User
 
 BAD_CODE = "验证码错误或已过期"
-TOO_OFTEN = "验证码发送过于频繁，请1分钟后再试"
+TOO_OFTEN = "验证码发送过于频繁"
+# One code a minute per key (a number and purpose, or a person's e-mail address).
+INTERVAL = ratelimit.Rate(name="code-interval", count=1, window=60)
 MAX_ATTEMPTS = 5
 EMAIL_PURPOSE = "email"  # confirming a notification address (the SMS purposes are in signin)
 
@@ -38,9 +40,9 @@ def _owned(*, purpose: str, target_index: str | None, user: User | None):
 
 
 def check_not_too_often(key: str) -> None:
-    """At most one code a minute per key (the first caller in a minute wins)."""
-    if not cache.add(key, 1, timeout=60):
-        raise Conflict(TOO_OFTEN)
+    """At most one code a minute per key (the first caller in a minute wins); the refusal
+    (ratelimit.TooManyRequests, 429) says how many seconds are left."""
+    ratelimit.check(INTERVAL, key, message=TOO_OFTEN)
 
 
 def issue_code(

@@ -127,7 +127,9 @@ def send_login_code(request):
     """Send an SMS sign-in code; the answer is the same whether or not the number has an account."""
     mobile = request.POST.get("mobile", "")
     try:
-        message = services.do_send_sms_code(mobile=mobile, purpose=request.POST.get("purpose", "login"))
+        message = services.do_send_sms_code(
+            mobile=mobile, purpose=request.POST.get("purpose", "login"), ip=client_ip(request)
+        )
         status = 200
     except DomainError as exc:
         message, status = exc.message, exc.status

@@ -44,6 +44,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from tongban.core import audit
 from tongban.core.crypto import constant_time_equal
 
+from . import oidc_server
 from .enums import AssuranceLevel
 from .models import SIGNING_KEY_PRIVATE, SigningKey
 
@@ -473,9 +474,10 @@ class TongbanValidator(OAuth2Validator):
         return ok
 
     def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs):
-        ok = response_type == "code" and super().validate_response_type(
-            client_id, response_type, client, request, *args, **kwargs
-        )
+        if response_type != "code":  # no implicit, hybrid or "none" flow (see oidc_server)
+            note_refusal("response_type_not_allowed", request)
+            raise errors.UnsupportedResponseTypeError(request=request)
+        ok = super().validate_response_type(client_id, response_type, client, request, *args, **kwargs)
         if not ok:
             note_refusal("response_type_not_allowed", request)
         return ok
@@ -495,12 +497,55 @@ class TongbanValidator(OAuth2Validator):
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
         ok = super().validate_code(client_id, code, client, request, *args, **kwargs)
         if not ok:
-            # A refused code that still exists has expired (a failed check deletes nothing); one
-            # that does not was forged or replayed (an exchanged code is deleted).
-            known = self._grant_model().objects.filter(code=code, application=client).exists()
-            reason = "code_expired" if known else "code_invalid_or_replayed"
-            note_refusal(reason, request)
+            # A refused code that still exists has expired (a failed check deletes nothing). One
+            # that this client exchanged before is a replay (RFC 6749 §4.1.2): every token
+            # issued from it is revoked. Any other was forged or belongs to another client.
+            if self._grant_model().objects.filter(code=code, application=client).exists():
+                note_refusal("code_expired", request)
+            elif (exchange := oidc_server.was_exchanged(client_pk=client.pk, code=code)) is not None:
+                note_refusal("code_replayed", request, revoked_tokens=oidc_server.revoke_exchange(exchange))
+            else:
+                note_refusal("code_invalid_or_replayed", request)
         return ok
+
+    def save_bearer_token(self, token, request, *args, **kwargs):
+        result = super().save_bearer_token(token, request, *args, **kwargs)
+        if request.grant_type == "authorization_code" and getattr(request, "code", None):
+            ours, earlier = self._remember_exchange(token, request)
+            if earlier is not None:  # the same code exchanged twice at once: neither keeps tokens
+                revoked = oidc_server.revoke_exchange(earlier) + oidc_server.revoke_exchange(ours)
+                self._grant_model().objects.filter(code=request.code, application=request.client).delete()
+                note_refusal("code_replayed", request, revoked_tokens=revoked)
+                raise errors.InvalidGrantError(request=request)
+        return result
+
+    @staticmethod
+    def _remember_exchange(token, request) -> tuple[dict, dict | None]:
+        from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+
+        checksum = hashlib.sha256(token["access_token"].encode("utf-8")).hexdigest()
+        access = (
+            get_access_token_model()
+            .objects.filter(token_checksum=checksum)
+            .values("pk", "id_token_id")
+            .first()
+        ) or {"pk": None, "id_token_id": None}
+        family = (
+            get_refresh_token_model()
+            .objects.filter(access_token_id=access["pk"])
+            .values_list("token_family", flat=True)
+            .first()
+        )
+        return oidc_server.remember_exchange(
+            client_pk=request.client.pk,
+            code=request.code,
+            access_token_pk=access["pk"],
+            id_token_pk=access["id_token_id"],
+            token_family=family,
+            lifetime=max(
+                oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS, oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS
+            ),
+        )
 
     @staticmethod
     def _grant_model():
@@ -527,6 +572,13 @@ class TongbanValidator(OAuth2Validator):
         return ok
 
     def validate_bearer_token(self, token, scopes, request):
+        # An access token is accepted only in the Authorization header (RFC 6750 §2.1): a token
+        # in a URL ends up in access logs, browser history and Referer headers, and oauthlib
+        # would otherwise take one from the query string or the form body.
+        parts = (request.headers.get("Authorization") or "").split()
+        if token and not (len(parts) == 2 and parts[0].lower() == "bearer" and parts[1] == token):
+            note_refusal("token_not_in_header", request)
+            return False
         ok = super().validate_bearer_token(token, scopes, request)
         if not ok:
             error = (getattr(request, "oauth2_error", None) or {}).get("error_description", "")

@@ -161,7 +161,21 @@ class AuthorizationView(RefusalAuditMixin, dot.AuthorizationView):
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(login_not_required, name="dispatch")
 class TokenView(RefusalAuditMixin, dot.TokenView):
+    """The token endpoint. Every grant type goes to oauthlib (`oidc_server.TongbanServer`), which
+    knows only the enabled ones: the toolkit's own device-flow branch is not taken."""
+
     endpoint = "token"
+
+    def post(self, request, *args, **kwargs):
+        response = self.authorization_flow_token_response(request)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            # An error raised from the validator's token saving (a code exchanged twice at once)
+            # reaches here without oauthlib's headers; its body is the same JSON error.
+            response["Content-Type"] = "application/json"
+            response["Cache-Control"] = "no-store"
+        return response
 
 
 @method_decorator(csrf_exempt, name="dispatch")

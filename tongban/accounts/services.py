@@ -17,7 +17,7 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tongban.core import audit
+from tongban.core import audit, ratelimit
 from tongban.core.crypto import blind_index
 from tongban.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tongban.core.identifiers import check_credit_code, mask_resident_id, normalize, resident_id_sex
@@ -237,15 +237,35 @@ def do_register_person(
     return user
 
 
-def do_verify_real_name(*, actor, user: User, name: str, id_number: str) -> User:
-    """L2: name + ID number checked against the population register."""
+def do_verify_real_name(*, actor, user: User, name: str, id_number: str, ip: str | None = None) -> User:
+    """L2: name + ID number checked against the population register. Each check of the
+    register counts towards VERIFY_RATE_PER_ACCOUNT (this account) and VERIFY_RATE_PER_ADDRESS
+    (the caller's address, when given): the register is not an oracle to be walked."""
     id_number = check_id_number(id_number)
+    _check_verify_rates(actor=actor, user=user, ip=ip)
     if not _population_matches(name, id_number):
         record_refusal(actor=actor, action="accounts.realname.refused", obj=user, data={"reason": "mismatch"})
         raise InvalidInput.field("id_number", "姓名与身份证号码不匹配，请核对后重试")
     return _apply_verification(
         actor=actor, user=user, name=name, id_number=id_number, level=AssuranceLevel.L2
     )
+
+
+def _check_verify_rates(*, actor, user: User, ip: str | None) -> None:
+    limits = [(ratelimit.Rate.setting("VERIFY_RATE_PER_ACCOUNT", name="verify-account"), str(user.pk))]
+    if ip:
+        limits.append((ratelimit.Rate.setting("VERIFY_RATE_PER_ADDRESS", name="verify-address"), ip))
+    for rate, key in limits:
+        try:
+            ratelimit.check(rate, key, message="实名认证尝试次数过多")
+        except ratelimit.TooManyRequests:
+            record_refusal(
+                actor=actor,
+                action="accounts.realname.refused",
+                obj=user,
+                data={"reason": "rate_limited", "limit": rate.name, "ip": ip or ""},
+            )
+            raise
 
 
 def do_verify_in_person(*, actor, user: User, name: str, id_number: str) -> User:

@@ -1,5 +1,13 @@
 """Sign-in (登录): password or SMS code, lockout without account enumeration, the staff second
-factor (TOTP), and the devices a person is signed in on."""
+factor (TOTP), and the devices a person is signed in on.
+
+Lockout (锁定) counts on the shared cache (`core.ratelimit`), so every worker sees the same
+counts. Every attempt is counted before the password or code is checked (so concurrent guesses
+cannot pass the limit together) and a success clears the counts. Two counters guard a password
+or SMS sign-in: one per typed identifier (its blind index: unknown accounts lock exactly like
+known ones, so the answer says nothing about existence) and one per account (so the mobile,
+the username and the ID number of one person share LOGIN_MAX_FAILURES guesses, not five each).
+The staff second factor (TOTP) has its own per-account counter (TOTP_MAX_FAILURES)."""
 
 from __future__ import annotations
 
@@ -12,19 +20,21 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from tongban.core import audit
+from tongban.core import audit, ratelimit
 from tongban.core.crypto import blind_index, constant_time_equal
 from tongban.core.errors import DomainError, InvalidInput, NotFound
 from tongban.core.identifiers import check_resident_id, is_mobile, normalize
 
 from . import codes, gateways
-from .checks import check_mobile
+from .checks import check_mobile, record_refusal
 from .codes import BAD_CODE
 from .enums import AccountKind, LoginMethod
 from .models import USER_TOTP_SECRET, DeviceSession, LoginAttempt, User
 
 BAD_CREDENTIALS = "账号或密码错误"
-LOCKED = "登录失败次数过多，账号已临时锁定，请{minutes}分钟后再试"
+LOCKED = "登录失败次数过多，已临时锁定，{wait}"
+TOTP_LOCKED = "动态口令错误次数过多，已临时锁定，{wait}"
+SMS_TOO_MANY = "验证码发送过于频繁"
 SMS_SENT = "如该手机号可以接收，验证码已发送，5分钟内有效"
 
 
@@ -58,16 +68,41 @@ def _find_login_user(identifier: str) -> User | None:
     return User.objects.filter(username=ident, is_active=True).first()
 
 
-def _recent_failures(index: str) -> int:
-    since = timezone.now() - dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-    last_success = (
-        LoginAttempt.objects.filter(identifier_index=index, success=True, at__gte=since)
-        .order_by("-at")
-        .values_list("at", flat=True)
-        .first()
+# The counters (names of `ratelimit.Rate`s): per typed identifier, per account, per account's
+# second factor. Each allows LOGIN_MAX_FAILURES (TOTP_MAX_FAILURES) attempts in
+# LOGIN_LOCKOUT_MINUTES from the first failure.
+BY_IDENTIFIER = "login-identifier"
+BY_ACCOUNT = "login-account"
+BY_TOTP = "login-totp"
+
+
+def _rate(name: str) -> ratelimit.Rate:
+    count = settings.TOTP_MAX_FAILURES if name == BY_TOTP else settings.LOGIN_MAX_FAILURES
+    return ratelimit.Rate(name=name, count=count, window=settings.LOGIN_LOCKOUT_MINUTES * 60)
+
+
+def _locked(outcome: ratelimit.Outcome, text: str = LOCKED) -> Locked:
+    return Locked(text.format(wait=ratelimit.wait_text(outcome.retry_after)))
+
+
+def _count_attempt(index: str, user: User | None) -> list[ratelimit.Outcome]:
+    """Count one attempt against the typed identifier and (when known) the account; the first
+    refused outcome comes first."""
+    outcomes = [ratelimit.hit(_rate(BY_IDENTIFIER), index)]
+    if user is not None:
+        outcomes.append(ratelimit.hit(_rate(BY_ACCOUNT), str(user.pk)))
+    return sorted(outcomes, key=lambda o: o.allowed)
+
+
+def _clear_counts(index: str, user: User) -> None:
+    ratelimit.reset(_rate(BY_IDENTIFIER), index)
+    ratelimit.reset(_rate(BY_ACCOUNT), str(user.pk))
+
+
+def _record_lockout(*, user: User | None, ip, step: str) -> None:
+    record_refusal(
+        actor="anonymous", action="accounts.login.lockout", obj=user, data={"ip": ip or "", "step": step}
     )
-    qs = LoginAttempt.objects.filter(identifier_index=index, success=False, at__gte=last_success or since)
-    return qs.count()
 
 
 def _log_attempt(
@@ -92,22 +127,30 @@ def _log_attempt(
 
 
 def check_not_locked(identifier: str) -> None:
-    if _recent_failures(_identifier_index(identifier)) >= settings.LOGIN_MAX_FAILURES:
-        raise Locked(LOCKED.format(minutes=settings.LOGIN_LOCKOUT_MINUTES))
+    """Raise Locked when a sign-in with this identifier would be refused now (counts nothing)."""
+    states = [ratelimit.peek(_rate(BY_IDENTIFIER), _identifier_index(identifier))]
+    user = _find_login_user(identifier)
+    if user is not None:
+        states.append(ratelimit.peek(_rate(BY_ACCOUNT), str(user.pk)))
+    for state in states:
+        if not state.allowed:
+            raise _locked(state)
 
 
 def authenticate_password(
     *, identifier: str, password: str, ip: str | None = None, user_agent: str = ""
 ) -> User:
     """Password sign-in by username, mobile or ID number. Unknown accounts and wrong passwords
-    get the same message and both count towards the lockout of what was typed."""
+    get the same message and both count towards the lockout of what was typed; a known
+    account's failures also count towards the account, whichever identifier was typed."""
     if not (identifier or "").strip():
         raise InvalidInput.field("identifier", "请输入账号")
     if not password:
         raise InvalidInput.field("password", "请输入密码")
     index = _identifier_index(identifier)
-    failures = _recent_failures(index)
-    if failures >= settings.LOGIN_MAX_FAILURES:
+    user = _find_login_user(identifier)
+    outcomes = _count_attempt(index, user)
+    if not outcomes[0].allowed:  # locked: nothing is checked
         _log_attempt(
             index=index,
             user=None,
@@ -117,8 +160,7 @@ def authenticate_password(
             ip=ip,
             user_agent=user_agent,
         )
-        raise Locked(LOCKED.format(minutes=settings.LOGIN_LOCKOUT_MINUTES))
-    user = _find_login_user(identifier)
+        raise _locked(outcomes[0])
     if user is None:
         make_password(password)  # the same work as a real check: no timing oracle
         ok = False
@@ -134,13 +176,12 @@ def authenticate_password(
             ip=ip,
             user_agent=user_agent,
         )
-        if failures + 1 >= settings.LOGIN_MAX_FAILURES:  # this attempt was the last allowed
-            with transaction.atomic():
-                audit.record(
-                    actor="anonymous", action="accounts.login.lockout", obj=user, data={"ip": ip or ""}
-                )
-            raise Locked(LOCKED.format(minutes=settings.LOGIN_LOCKOUT_MINUTES))
+        used_up = [o for o in outcomes if o.remaining == 0]
+        if used_up:  # this attempt was the last allowed
+            _record_lockout(user=user, ip=ip, step="password")
+            raise _locked(max(used_up, key=lambda o: o.retry_after))
         raise AuthenticationFailed(BAD_CREDENTIALS)
+    _clear_counts(index, user)
     _log_attempt(
         index=index,
         user=user,
@@ -165,14 +206,34 @@ def sms_gateway():
     return gateways.gateway(gateways.SMS)
 
 
-def do_send_sms_code(*, mobile: str, purpose: str) -> str:
-    """Send a 6-digit code. The answer never says whether an account exists; at most one code a
-    minute per number and purpose."""
+def do_send_sms_code(*, mobile: str, purpose: str, ip: str | None = None) -> str:
+    """Send a 6-digit code. The answer never says whether an account exists. Limits:
+    SMS_RATE_PER_ADDRESS (the caller's address, when given), one code a minute per number and
+    purpose, SMS_RATE_PER_NUMBER and SMS_RATE_GLOBAL; a refusal is audited
+    (accounts.sms.refused, naming the limit) and says when to try again."""
     mobile = check_mobile(mobile)
     if purpose not in {"login", "register", "consent"}:
         raise InvalidInput.field("purpose", "未知的验证码用途")
     index = blind_index(mobile, purpose="mobile")
-    codes.check_not_too_often(f"sms:{index}:{purpose}")
+    # Checked in this order, so that a refused request uses up as little as possible of what
+    # others share: one address's flood stops before it spends the numbers' and the global
+    # budget, and requests to a number that is at its limit never spend the global one.
+    limits = []
+    if ip:
+        limits.append((ratelimit.Rate.setting("SMS_RATE_PER_ADDRESS", name="sms-address"), ip))
+    limits.append((codes.INTERVAL, f"sms:{index}:{purpose}"))
+    limits.append((ratelimit.Rate.setting("SMS_RATE_PER_NUMBER", name="sms-number"), index))
+    limits.append((ratelimit.Rate.setting("SMS_RATE_GLOBAL", name="sms-global"), "all"))
+    for rate, key in limits:
+        try:
+            ratelimit.check(rate, key, message=SMS_TOO_MANY)
+        except ratelimit.TooManyRequests:
+            record_refusal(
+                actor="anonymous",
+                action="accounts.sms.refused",
+                data={"limit": rate.name, "purpose": purpose, "ip": ip or ""},
+            )
+            raise
     with transaction.atomic():
         code = codes.issue_code(
             purpose=purpose, target_index=index, ttl_seconds=settings.SMS_CODE_TTL_SECONDS
@@ -190,12 +251,26 @@ def consume_sms_code(*, mobile: str, purpose: str, code: str) -> None:
 
 
 def authenticate_sms(*, mobile: str, code: str, ip: str | None = None, user_agent: str = "") -> User:
+    """SMS sign-in; counts towards the same lockouts as a password typed with this number."""
     mobile = check_mobile(mobile)
     index = _identifier_index(mobile)
-    if _recent_failures(index) >= settings.LOGIN_MAX_FAILURES:
-        raise Locked(LOCKED.format(minutes=settings.LOGIN_LOCKOUT_MINUTES))
+    user = _find_login_user(mobile)
+    outcomes = _count_attempt(index, user)
+    if not outcomes[0].allowed:
+        _log_attempt(
+            index=index,
+            user=None,
+            method=LoginMethod.SMS,
+            success=False,
+            reason="locked",
+            ip=ip,
+            user_agent=user_agent,
+        )
+        raise _locked(outcomes[0])
     try:
         consume_sms_code(mobile=mobile, purpose="login", code=code)
+        if user is None:
+            raise InvalidInput.field("code", BAD_CODE)
     except InvalidInput:
         _log_attempt(
             index=index,
@@ -206,19 +281,10 @@ def authenticate_sms(*, mobile: str, code: str, ip: str | None = None, user_agen
             ip=ip,
             user_agent=user_agent,
         )
+        if any(o.remaining == 0 for o in outcomes):
+            _record_lockout(user=user, ip=ip, step="sms")
         raise
-    user = _find_login_user(mobile)
-    if user is None:
-        _log_attempt(
-            index=index,
-            user=None,
-            method=LoginMethod.SMS,
-            success=False,
-            reason="bad_code",
-            ip=ip,
-            user_agent=user_agent,
-        )
-        raise InvalidInput.field("code", BAD_CODE)
+    _clear_counts(index, user)
     _log_attempt(
         index=index, user=user, method=LoginMethod.SMS, success=True, reason="", ip=ip, user_agent=user_agent
     )
@@ -249,10 +315,24 @@ def totp_uri(user: User, secret: str) -> str:
 
 
 def verify_totp(*, user: User, code: str, ip: str | None = None, user_agent: str = "") -> None:
-    """Check a TOTP code (±1 step), refusing a code used before (replay)."""
+    """Check a TOTP code (±1 step), refusing a code used before (replay). At most
+    TOTP_MAX_FAILURES wrong codes per account in LOGIN_LOCKOUT_MINUTES; the one that uses up
+    the tries locks the step (audited as accounts.login.lockout, step "totp")."""
     secret = totp_secret(user)
     code = (code or "").strip()
     index = _identifier_index(user.username)
+    outcome = ratelimit.hit(_rate(BY_TOTP), str(user.pk))
+    if not outcome.allowed:
+        _log_attempt(
+            index=index,
+            user=user,
+            method=LoginMethod.TOTP,
+            success=False,
+            reason="locked",
+            ip=ip,
+            user_agent=user_agent,
+        )
+        raise _locked(outcome, TOTP_LOCKED)
     ok = False
     if secret and code.isdigit() and len(code) == 6:
         totp = pyotp.TOTP(secret)
@@ -273,7 +353,11 @@ def verify_totp(*, user: User, code: str, ip: str | None = None, user_agent: str
             ip=ip,
             user_agent=user_agent,
         )
+        if outcome.remaining == 0:
+            _record_lockout(user=user, ip=ip, step="totp")
+            raise _locked(outcome, TOTP_LOCKED)
         raise InvalidInput.field("code", "动态口令错误或已使用")
+    ratelimit.reset(_rate(BY_TOTP), str(user.pk))
     with transaction.atomic():
         if user.totp_confirmed_at is None:
             User.objects.filter(pk=user.pk).update(totp_confirmed_at=timezone.now())
@@ -287,6 +371,9 @@ def verify_totp(*, user: User, code: str, ip: str | None = None, user_agent: str
             user_agent=(user_agent or "")[:200],
         )
         audit.record(actor=user, action="accounts.login.second_factor", obj=user, data={"ip": ip or ""})
+
+
+# --- Device sessions ------------------------------------------------------------------------
 
 
 # --- Device sessions ------------------------------------------------------------------------

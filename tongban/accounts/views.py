@@ -25,7 +25,7 @@ from tongban.core.errors import DomainError, FieldProblem, Forbidden, InvalidInp
 
 from . import forms, permissions, queries, services
 from .enums import PLATFORM_WIDE_ROLES, AssuranceLevel, ConsentMethod, LoginMethod, StaffRole
-from .login_views import safe_next, start_session
+from .login_views import client_ip, safe_next, start_session
 
 # --- Small helpers --------------------------------------------------------------------------
 
@@ -123,7 +123,9 @@ def signup(request):
         try:
             if not sender.is_valid():
                 raise InvalidInput.field("mobile", sender.errors["mobile"][0])
-            notice = services.do_send_sms_code(mobile=sender.cleaned_data["mobile"], purpose="register")
+            notice = services.do_send_sms_code(
+                mobile=sender.cleaned_data["mobile"], purpose="register", ip=client_ip(request)
+            )
         except DomainError as exc:
             # The form stays unbound (only the typed mobile and name come back); the one error
             # goes next to the mobile field or the code field it concerns.
@@ -168,6 +170,7 @@ def verify(request):
                 user=user,
                 name=form.cleaned_data["name"],
                 id_number=form.cleaned_data["id_number"],
+                ip=client_ip(request),
             )
         except DomainError as exc:
             apply_error(form, exc)

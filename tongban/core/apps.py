@@ -7,10 +7,13 @@ class CoreConfig(AppConfig):
     verbose_name = "核心（区划、部门、工作日历、审计）"
 
     def ready(self) -> None:
+        from django.core import checks
         from django.db.models.signals import post_delete, post_save
 
-        from . import systemchecks, workdays  # noqa: F401  (systemchecks registers the key checks)
+        from . import ratelimit, systemchecks, workdays  # noqa: F401  (systemchecks registers the key checks)
         from .models import CalendarDay, CalendarYear
+
+        checks.register(ratelimit.check_shared_cache, checks.Tags.caches, deploy=True)
 
         # Calendar edits (services, admin) retire every process's calendar snapshot on commit.
         for model in (CalendarDay, CalendarYear):

@@ -130,8 +130,8 @@ SEALED_MAGIC = b"TBSM4G1\n"
 
 
 def seal_bytes(data: bytes, *, aad: bytes) -> bytes:
-    key_id = settings.PERSONAL_DATA_KEY_ID.encode()
-    key = bytes.fromhex(settings.PERSONAL_DATA_KEY)
+    current = current_key_id("personal")
+    key, key_id = keyring_keys("personal")[current], current.encode()
     nonce = os.urandom(12)
     enc = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
     enc.authenticate_additional_data(aad)
@@ -152,7 +152,7 @@ def open_sealed(blob: bytes, *, aad: bytes) -> bytes:
         raise ValueError("truncated sealed blob")
     n = rest[0]
     key_id, rest = rest[1 : 1 + n].decode(), rest[1 + n :]
-    key = _sm4_keys().get(key_id)
+    key = keyring_keys("personal").get(key_id)
     if key is None or len(rest) < 28:
         raise ValueError("unknown key or truncated sealed blob")
     nonce, body, tag = rest[:12], rest[12:-16], rest[-16:]

@@ -18,8 +18,9 @@ from tongban.accounts import gateways, queries, services
 from tongban.accounts.checks import check_email, mask_email
 from tongban.accounts.models import USER_EMAIL, OneTimeCode, User
 from tongban.core.crypto import blind_index
-from tongban.core.errors import Conflict, InvalidInput
+from tongban.core.errors import InvalidInput
 from tongban.core.models import AuditEvent
+from tongban.core.ratelimit import TooManyRequests
 
 from .services_support import audit_actions, last_seq, mobile, person, snapshot, staff
 
@@ -182,7 +183,7 @@ def test_one_code_a_minute_and_a_new_code_replaces_the_old():
     user = person(1)
     send_code(user)
     first = code_sent_to(ADDRESS)
-    with pytest.raises(Conflict):
+    with pytest.raises(TooManyRequests):
         send_code(user, OTHER)
     assert gateways.email_outbox(OTHER) == []
     cache.clear()

@@ -14,7 +14,8 @@ from jwcrypto import jwk, jwt
 from jwcrypto.common import JWException
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
-from tongban.accounts import oidc
+from tongban.accounts import oidc, oidc_server
+from tongban.accounts.models import LoginAttempt
 from tongban.core.audit import verify_chain
 
 from .oidc_support import (
@@ -193,15 +194,81 @@ def test_missing_code_verifier_is_refused(client, citizen, rp):
     assert_refused("pkce_missing", rp.client.client_id, endpoint="token")
 
 
-def test_replayed_code_is_refused(client, citizen, rp):
+def test_replayed_code_is_refused_and_revokes_what_it_issued(client, citizen, rp):
+    """RFC 6749 §4.1.2: a code used twice is refused and every token issued from it is revoked:
+    the access token, the ID token and the refresh token, and what the refresh token became."""
     verifier, challenge = pkce()
     code = get_code(client, rp, citizen, challenge)
-    assert exchange(client, rp, code, verifier).status_code == 200
-    before = token_rows()
+    first = exchange(client, rp, code, verifier)
+    assert first.status_code == 200
+    tokens = first.json()
+    refreshed = client.post(
+        "/o/token/",
+        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        HTTP_AUTHORIZATION=basic_auth(rp.client.client_id, rp.secret),
+    ).json()
+    other = tokens_for(client, rp, citizen)  # another sign-in of the same person: untouched
+    assert token_rows()["access"] == 2
     response = exchange(client, rp, code, verifier)
     assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+    assert "access_token" not in response.json()
+    assert_refused("code_replayed", rp.client.client_id, endpoint="token")
+    assert refusals()[0]["revoked_tokens"] == 1
+    for access in (tokens["access_token"], refreshed["access_token"]):
+        assert client.get("/o/userinfo/", HTTP_AUTHORIZATION="Bearer " + access).status_code == 401
+    for refresh in (tokens["refresh_token"], refreshed["refresh_token"]):
+        again = client.post(
+            "/o/token/",
+            {"grant_type": "refresh_token", "refresh_token": refresh},
+            HTTP_AUTHORIZATION=basic_auth(rp.client.client_id, rp.secret),
+        )
+        assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    assert token_rows()["access"] == 1 and token_rows()["id"] == 1
+    assert get_refresh_token_model().objects.filter(revoked__isnull=True).count() == 1
+    assert client.get("/o/userinfo/", HTTP_AUTHORIZATION="Bearer " + other["access_token"]).status_code == 200
+
+
+def test_two_exchanges_of_one_code_at_once_leave_no_live_token(client, citizen, rp):
+    """The race: a second exchange passed the code check before the first deleted the code. The
+    first exchange's tokens are planted as it would have recorded them; the second is refused
+    and revokes both."""
+    verifier, challenge = pkce()
+    code = get_code(client, rp, citizen, challenge)
+    racing = tokens_for(client, rp, citizen)  # what the other, simultaneous exchange issued
+    access = get_access_token_model().objects.get()
+    family = get_refresh_token_model().objects.get().token_family
+    oidc_server.remember_exchange(
+        client_pk=rp.client.pk,
+        code=code,
+        access_token_pk=access.pk,
+        id_token_pk=access.id_token_id,
+        token_family=family,
+        lifetime=60,
+    )
+    response = exchange(client, rp, code, verifier)
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+    assert_refused("code_replayed", rp.client.client_id, endpoint="token")
+    assert refusals()[0]["revoked_tokens"] == 2
+    assert token_rows() == {"grants": 0, "access": 0, "refresh": 2, "id": 0}
+    assert not get_refresh_token_model().objects.filter(revoked__isnull=True).exists()
+    assert (
+        client.get("/o/userinfo/", HTTP_AUTHORIZATION="Bearer " + racing["access_token"]).status_code == 401
+    )
+
+
+def test_a_code_replayed_by_another_client_revokes_nothing(client, citizen, rp):
+    thief = make_client(name="冒用系统", redirect_uri=REDIRECT)
+    verifier, challenge = pkce()
+    code = get_code(client, rp, citizen, challenge)
+    tokens = exchange(client, rp, code, verifier).json()
+    before = token_rows()
+    response = exchange(client, thief, code, verifier)
+    assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
     assert token_rows() == before
-    assert_refused("code_invalid_or_replayed", rp.client.client_id, endpoint="token")
+    assert_refused("code_invalid_or_replayed", thief.client.client_id, endpoint="token")
+    assert (
+        client.get("/o/userinfo/", HTTP_AUTHORIZATION="Bearer " + tokens["access_token"]).status_code == 200
+    )
 
 
 def test_expired_code_is_refused(client, citizen, rp):
@@ -294,6 +361,98 @@ def test_invalid_and_replayed_refresh_tokens_are_refused(client, citizen, rp):
     assert replay.status_code == 400
     assert [e["reason"] for e in refusals()] == ["refresh_token_invalid", "refresh_token_invalid"]
     assert not get_refresh_token_model().objects.filter(revoked__isnull=True).exists()
+
+
+# --- only the documented grants
+
+
+def _password_grant(c, registered, *, username, password, client_id=None, secret=None):
+    return c.post(
+        "/o/token/",
+        {"grant_type": "password", "username": username, "password": password, "scope": "openid"},
+        HTTP_AUTHORIZATION=basic_auth(client_id or registered.client.client_id, secret or registered.secret),
+    )
+
+
+def test_password_grant_is_unsupported_the_same_for_every_credential(client, rp):
+    from .services_support import PASSWORD, person
+
+    user = person(1)
+    answers = []
+    for kwargs in (
+        {"username": user.username, "password": PASSWORD},  # right
+        {"username": user.username, "password": "Wrong-pass-2026"},  # wrong
+        {"username": "nobody", "password": PASSWORD},  # unknown account
+        {"username": user.username, "password": PASSWORD, "secret": "not-the-secret"},  # bad secret
+        {"username": user.username, "password": PASSWORD, "client_id": "no-such-client"},  # unknown client
+    ):
+        response = _password_grant(client, rp, **kwargs)
+        answers.append((response.status_code, response.json()))
+    assert answers == [(400, {"error": "unsupported_grant_type"})] * 5
+    assert token_rows()["access"] == 0
+    assert not LoginAttempt.objects.exists()  # no password was checked
+    assert [e["reason"] for e in refusals()] == ["unsupported_grant_type"] * 5
+
+
+@pytest.mark.parametrize(
+    "grant_type",
+    [
+        "implicit",
+        "token",
+        "urn:ietf:params:oauth:grant-type:device_code",
+        "urn:ietf:params:oauth:grant-type:jwt-bearer",
+    ],
+)
+def test_other_grant_types_are_unsupported(client, rp, grant_type):
+    response = client.post(
+        "/o/token/",
+        {"grant_type": grant_type, "device_code": "x", "assertion": "x"},
+        HTTP_AUTHORIZATION=basic_auth(rp.client.client_id, rp.secret),
+    )
+    assert response.status_code == 400 and response.json() == {"error": "unsupported_grant_type"}
+    assert token_rows()["access"] == 0
+
+
+@pytest.mark.parametrize("response_type", ["token", "id_token", "id_token token", "code id_token", "none"])
+def test_implicit_and_hybrid_flows_are_off(client, citizen, rp, response_type):
+    client.force_login(citizen)
+    _verifier, challenge = pkce()
+    response = client.get(
+        "/o/authorize/",
+        {
+            "response_type": response_type,
+            "client_id": rp.client.client_id,
+            "redirect_uri": REDIRECT,
+            "scope": "openid",
+            "state": "st",
+            "nonce": "nn",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
+    )
+    assert response.status_code == 302
+    location = response["Location"]
+    assert "access_token" not in location and "id_token" not in location and "code=" not in location
+    assert query_of(location)["error"] == "unsupported_response_type"
+    assert token_rows() == {"grants": 0, "access": 0, "refresh": 0, "id": 0}
+
+
+def test_access_tokens_are_not_accepted_in_the_query_string_or_body(client, citizen, rp):
+    tokens = tokens_for(client, rp, citizen)
+    in_query = client.get("/o/userinfo/?access_token=" + tokens["access_token"])
+    assert in_query.status_code == 401
+    assert_refused("token_not_in_header", "", endpoint="userinfo")
+    in_body = client.post("/o/userinfo/", {"access_token": tokens["access_token"]})
+    assert in_body.status_code == 401
+    assert (
+        client.get("/o/userinfo/", HTTP_AUTHORIZATION="Bearer " + tokens["access_token"]).status_code == 200
+    )
+
+
+def test_discovery_names_only_the_enabled_grants(client):
+    data = client.get("/.well-known/openid-configuration").json()
+    assert data["grant_types_supported"] == ["authorization_code", "refresh_token", "client_credentials"]
+    assert data["response_types_supported"] == ["code"]
 
 
 # --- the userinfo endpoint

@@ -108,11 +108,12 @@ def test_signup_send_code_bad_mobile(client, outbox, django_capture_on_commit_ca
 
 def test_signup_send_code_twice_in_a_minute_is_refused(client, outbox, django_capture_on_commit_callbacks):
     send_code(client, django_capture_on_commit_callbacks, "13912340002")
-    before = counts()
+    before, seq = counts(), last_seq()
     r = send_code(client, django_capture_on_commit_callbacks, "13912340002")
-    assert r.status_code == 409
-    assert "验证码发送过于频繁" in html(r)
-    assert counts() == before
+    assert r.status_code == 429
+    assert "验证码发送过于频繁，请1分钟后再试" in html(r)
+    assert audit_actions(seq) == ["accounts.sms.refused"]
+    assert counts() == before | {"audit": before["audit"] + 1}
     assert len(gateways.outbox("13912340002")) == 1
 
 
@@ -398,7 +399,7 @@ def test_email_send_twice_in_a_minute_is_refused(email_outbox, django_capture_on
     post_email(c, django_capture_on_commit_callbacks, action="send_code", email=ADDRESS)
     before = counts()
     r = post_email(c, django_capture_on_commit_callbacks, action="send_code", email="other@163.com")
-    assert r.status_code == 409 and "验证码发送过于频繁" in html(r)
+    assert r.status_code == 429 and "验证码发送过于频繁，请1分钟后再试" in html(r)
     assert counts() == before and gateways.email_outbox("other@163.com") == []
 
 

@@ -1,0 +1,188 @@
+"""Rate limits (限流) on the shared cache: one piece for every limit of the platform.
+
+A limit allows `count` hits per `window` seconds for one key (a number, an address, an
+account). The window is fixed and starts at the key's first hit; once the count is used up,
+every further hit is refused until the window ends (`retry_after` says when). Refused hits do
+not move the end of the window.
+
+Two cache operations make it atomic without read-modify-write: `cache.add` (set only if absent)
+opens a window and stores its start, and `cache.incr` counts. The counter's key names the
+window's start, so a counter is only ever incremented during its own window and expires after
+it (an expired counter can never be re-created without an expiry). With Redis (`REDIS_URL`),
+every worker of every server shares the counters; the local-memory cache of a default install
+is per process (fine for one process, the demo and tests).
+
+Use:
+
+    LIMIT = Rate.setting("SMS_RATE_PER_NUMBER", name="sms-number")
+    outcome = hit(LIMIT, key)          # count one; outcome.allowed, .remaining, .retry_after
+    check(LIMIT, key)                  # the same, raising TooManyRequests when refused
+    reset(LIMIT, key)                  # e.g. after a successful sign-in
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import caches
+
+from .crypto import sm3_hex
+from .errors import DomainError
+
+# A counter outlives its window by this much, so a slow request can still count into it.
+_SLACK_SECONDS = 60
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd]?)\s*$")
+_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class TooManyRequests(DomainError):
+    code = "rate_limited"
+    status = 429
+    default_message = "操作过于频繁，请稍后再试"
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 0, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`count` hits per `window` seconds, under a name that keeps its keys apart."""
+
+    name: str
+    count: int
+    window: int
+
+    @classmethod
+    def parse(cls, text: str, *, name: str) -> Rate:
+        """'5/1h', '20/10m', '1000/60' (seconds), '5/d'. A count of 0 refuses everything."""
+        m = _RATE.match(str(text))
+        if m is None:
+            raise ValueError(f"{name}: a rate is 'count/window' such as '5/1h', not {text!r}")
+        window = int(m.group(2) or 1) * _UNIT[m.group(3)]
+        if window <= 0:
+            raise ValueError(f"{name}: the window of {text!r} is empty")
+        return cls(name=name, count=int(m.group(1)), window=window)
+
+    @classmethod
+    def setting(cls, setting: str, *, name: str) -> Rate:
+        """The rate in a setting (read at each use, so tests and operators can change it)."""
+        return cls.parse(getattr(settings, setting), name=name)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    allowed: bool
+    count: int  # hits in this window, this one included
+    remaining: int  # hits still allowed in this window
+    retry_after: int  # seconds until the window ends (at least 1)
+
+
+def _cache(cache=None):
+    return cache if cache is not None else caches[getattr(settings, "RATELIMIT_CACHE", "default")]
+
+
+def _start_key(rate: Rate, key: str) -> str:
+    # Keys may hold personal data (a number, an address): keep only a digest in the cache.
+    return f"rl:{rate.name}:{sm3_hex(str(key).encode())[:40]}"
+
+
+def _outcome(rate: Rate, count: int, start: float, now: float) -> Outcome:
+    left = max(1, math.ceil(start + rate.window - now))
+    return Outcome(
+        allowed=count <= rate.count,
+        count=count,
+        remaining=max(0, rate.count - count),
+        retry_after=left,
+    )
+
+
+def hit(rate: Rate, key: str, *, cache=None) -> Outcome:
+    """Count one hit for `key` and say whether it is allowed."""
+    c = _cache(cache)
+    start_key = _start_key(rate, key)
+    for _ in range(3):  # a window may end between two operations: start over
+        now = time.time()
+        if c.add(start_key, now, timeout=rate.window):
+            start = now
+        else:
+            start = c.get(start_key)
+            if start is None:
+                continue
+        counter = f"{start_key}:{int(start * 1_000_000)}"
+        if c.add(counter, 1, timeout=rate.window + _SLACK_SECONDS):
+            return _outcome(rate, 1, start, now)
+        try:
+            return _outcome(rate, c.incr(counter), start, now)
+        except ValueError:  # the counter expired under us
+            continue
+    return _outcome(rate, rate.count + 1, time.time(), time.time())  # fail closed
+
+
+def peek(rate: Rate, key: str, *, cache=None) -> Outcome:
+    """The state of `key` without counting: `allowed` says whether one more hit would be."""
+    c = _cache(cache)
+    start_key = _start_key(rate, key)
+    now = time.time()
+    start = c.get(start_key)
+    count = 0 if start is None else c.get(f"{start_key}:{int(start * 1_000_000)}", 0)
+    return Outcome(
+        allowed=count < rate.count,
+        count=count,
+        remaining=max(0, rate.count - count),
+        retry_after=max(1, math.ceil(start + rate.window - now)) if start is not None else rate.window,
+    )
+
+
+def reset(rate: Rate, key: str, *, cache=None) -> None:
+    """Forget the window of `key` (its counter expires on its own)."""
+    _cache(cache).delete(_start_key(rate, key))
+
+
+def wait_text(seconds: int) -> str:
+    """'请3分钟后再试' / '请40秒后再试': when to try again, in Chinese."""
+    if seconds >= 3600 * 2:
+        return f"请{math.ceil(seconds / 3600)}小时后再试"
+    if seconds >= 60:
+        return f"请{math.ceil(seconds / 60)}分钟后再试"
+    return f"请{max(1, seconds)}秒后再试"
+
+
+def check(rate: Rate, key: str, *, message: str = "操作过于频繁", cache=None) -> Outcome:
+    """`hit`, raising TooManyRequests ("<message>，请N分钟后再试") when the hit is refused."""
+    outcome = hit(rate, key, cache=cache)
+    if not outcome.allowed:
+        raise TooManyRequests(f"{message}，{wait_text(outcome.retry_after)}", retry_after=outcome.retry_after)
+    return outcome
+
+
+def check_shared_cache(app_configs=None, **kwargs) -> list:
+    """`manage.py check --deploy`: the counters need a cache every worker shares (registered in
+    core.apps). A dummy cache counts nothing (an error); local memory counts per process (a
+    warning: fine for a single process only)."""
+    from django.core import checks
+
+    alias = getattr(settings, "RATELIMIT_CACHE", "default")
+    backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
+    if backend.endswith("DummyCache") or not backend:
+        return [
+            checks.Error(
+                f"Rate limits and lockouts count in cache {alias!r}, which stores nothing: no limit holds.",
+                hint="Set REDIS_URL (or RATELIMIT_CACHE to a real cache).",
+                id="tongban.E101",
+            )
+        ]
+    if backend.endswith("LocMemCache"):
+        return [
+            checks.Warning(
+                f"Rate limits and lockouts count in cache {alias!r}, local to each process: with "
+                "several workers each gives its own allowance.",
+                hint="Set REDIS_URL so that every worker shares the counts.",
+                id="tongban.W101",
+            )
+        ]
+    return []
