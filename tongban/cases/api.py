@@ -33,6 +33,7 @@ from .schemas import (
     DeliverIn,
     DeliveryChoiceIn,
     ExtendIn,
+    ExtensionDecisionIn,
     MaterialIn,
     PauseIn,
     QueueOut,
@@ -108,6 +109,19 @@ def detail(case) -> dict:
         "statutory_days": case.statutory_days,
         "paused_days": case.paused_days,
         "extension_days": case.extension_days,
+        "extension_requests": [
+            {
+                "id": r.pk,
+                "days": r.days,
+                "reason": r.reason,
+                "state": r.state,
+                "requested_by_id": r.requested_by_id,
+                "approver_id": r.approver_id,
+                "requested_at": r.requested_at,
+                "decided_at": r.decided_at,
+            }
+            for r in case.extension_requests.order_by("id")
+        ],
         "supplement_items": case.supplement_items,
         "supplement_due": case.supplement_due,
         "missing_materials": case.missing_materials,
@@ -476,7 +490,9 @@ def resume(request, number: str):
 
 @router.post("/{number}/extend", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Extend")
 def extend(request, number: str, payload: ExtendIn):
-    """延期 of up to 10 working days in all, approved by a named department administrator."""
+    """Request 延期 of up to 10 working days in all, naming the approver (a department
+    administrator of the case's department, not the requester). Nothing moves until the approver
+    approves (`POST /{number}/extensions/{request_id}/decide`); one request may be pending."""
     actor = staff_actor(request)
     return detail(
         once(
@@ -488,6 +504,28 @@ def extend(request, number: str, payload: ExtendIn):
                 days=payload.days,
                 approver_id=payload.approver_id,
                 reason=payload.reason,
+            ),
+        )
+    )
+
+
+@router.post(
+    "/{number}/extensions/{request_id}/decide",
+    auth=STAFF,
+    response={200: CaseDetail, **ERRORS},
+    summary="Approve or reject an extension",
+)
+def decide_extension(request, number: str, request_id: int, payload: ExtensionDecisionIn):
+    """The approver named in the request approves (the days are added and the deadlines
+    recomputed) or rejects it (`note` required). Anyone else gets 403; the same decision again
+    changes nothing; the other decision after one is made is 409."""
+    actor = staff_actor(request)
+    return detail(
+        once(
+            request,
+            f"decide_extension{request_id}",
+            lambda: services.do_decide_extension(
+                actor=actor, number=number, request_id=request_id, approve=payload.approve, note=payload.note
             ),
         )
     )

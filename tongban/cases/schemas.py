@@ -62,6 +62,13 @@ class ExtendIn(Schema):
     reason: str = Field(..., max_length=500)
 
 
+class ExtensionDecisionIn(Schema):
+    """The named approver's decision on a pending extension request; a rejection gives a reason."""
+
+    approve: bool
+    note: str = Field("", max_length=500)
+
+
 class AssignIn(Schema):
     assignee_id: int | None = None
 
@@ -143,6 +150,17 @@ class CaseMaterialOut(Schema):
     stage: str
 
 
+class ExtensionRequestOut(Schema):
+    id: int
+    days: int
+    reason: str
+    state: str
+    requested_by_id: int
+    approver_id: int
+    requested_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
 class CaseDetail(CaseSummary):
     applicant_name: str
     deemed_accepted: bool
@@ -150,6 +168,7 @@ class CaseDetail(CaseSummary):
     statutory_days: int
     paused_days: int
     extension_days: int
+    extension_requests: list[ExtensionRequestOut] = []
     supplement_items: list[str]
     supplement_due: dt.date | None
     missing_materials: list[dict]

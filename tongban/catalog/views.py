@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from tongban.core import queries as core_queries
 from tongban.core.errors import DomainError, FieldProblem, Forbidden, InvalidInput, TooLarge
+from tongban.core.idempotency import not_done, once_per_form
 
 from . import forms, permissions, queries, services
 from .enums import Status
@@ -92,6 +93,7 @@ def _apply_problems(form, formset, problems) -> None:
 
 
 @staff_required
+@once_per_form
 def item_edit(request, pk: int):
     item = services.access_draft(request.user, pk)
     if not item.is_editable:
@@ -133,6 +135,7 @@ ACTIONS = {
 
 
 @staff_required
+@once_per_form
 def item_action(request, pk: int, action: str):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -150,7 +153,7 @@ def item_action(request, pk: int, action: str):
         messages.error(request, exc.message)
         for p in exc.problems[:10]:
             messages.error(request, str(p))
-        return redirect("catalog:item", pk=item.pk)
+        return not_done(redirect("catalog:item", pk=item.pk))
     messages.success(request, done)
     return redirect("catalog:item", pk=result.pk)
 
@@ -162,6 +165,7 @@ def four_sames(request):
 
 
 @staff_required
+@once_per_form
 def import_items(request):
     """Upload a department's list in the xlsx template; rows become drafts awaiting review."""
     from django.conf import settings

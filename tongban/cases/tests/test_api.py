@@ -515,6 +515,9 @@ def test_pause_resume_extend(world, day):
         f"{case.number}/extend",
         {"days": 3, "approver_id": world["head"].pk, "reason": "情况复杂需要会商"},
     )
+    assert (r.json()["extension_days"], r.json()["promised_due"]) == (0, "2026-10-14")  # until approved
+    request_id = r.json()["extension_requests"][0]["id"]
+    r = post(as_user(world["head"]), f"{case.number}/extensions/{request_id}/decide", {"approve": True})
     assert (r.json()["extension_days"], r.json()["promised_due"]) == (3, "2026-10-19")
 
 
