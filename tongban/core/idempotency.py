@@ -34,7 +34,7 @@ from django.http import HttpResponseRedirect, RawPostDataException
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .errors import Conflict, FieldProblem, InvalidInput
+from .errors import Conflict, DomainError, FieldProblem, InvalidInput
 from .models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
@@ -87,26 +87,39 @@ def _stored(actor: str, key: str) -> IdempotentRequest | None:
 def run_once(*, actor: str, key: str, fingerprint: str, work, answer, replay):
     """Run `work()` once per (actor, key). `answer(result)` gives the (status, JSON) to keep, or
     None when the result is not one to keep (nothing is consumed then); `replay(row)` answers a
-    repeat from the stored row."""
+    repeat from the stored row.
+
+    The key row, the work and the kept answer share one transaction. A refusal (a DomainError)
+    consumes nothing but still commits what the work wrote on purpose before refusing (a refused
+    licence use is logged, then refused), exactly as without this wrapper; any other exception
+    rolls everything back."""
     row = _stored(actor, key)
     if row is not None:
         return replay(row)
+    refusal = None
     try:
         with transaction.atomic():
             row = IdempotentRequest.objects.create(actor=actor, key=key, fingerprint=fingerprint)
-            result = work()
-            kept = answer(result)
-            if kept is None:
+            try:
+                result = work()
+            except DomainError as exc:
+                refusal = exc
                 row.delete()
             else:
-                row.status, row.response = kept
-                row.save(update_fields=["status", "response"])
-            return result
+                kept = answer(result)
+                if kept is None:
+                    row.delete()
+                else:
+                    row.status, row.response = kept
+                    row.save(update_fields=["status", "response"])
     except IntegrityError:
         row = _stored(actor, key)  # a concurrent duplicate committed first
         if row is None:
             raise
         return replay(row)
+    if refusal is not None:
+        raise refusal
+    return result
 
 
 # --- the API door --------------------------------------------------------------------------------
