@@ -3,7 +3,9 @@
 People and officers use their session (CSRF token on unsafe methods); department systems use a
 client_credentials bearer token with the `api` scope and may read, accept, sign off steps of and
 conclude the cases of their own department. Every write takes an optional `Idempotency-Key`
-header: a retry with the same key returns the case without acting again. Errors are JSON:
+header (`core.idempotency`): a retry with the same key and body gets the first answer without
+acting again; the same key with another body or endpoint is 409 `idempotency_mismatch`. (The
+case services keep their own key table underneath, for the web forms' keys.) Errors are JSON:
 400 names the field, 403 a wrong department or role, 404 a case the caller may not see, 409 a
 case in another state (someone acted first).
 """
@@ -19,6 +21,7 @@ from django.core.exceptions import RequestDataTooBig
 from ninja import Router, Status
 
 from tongban.core.errors import FieldProblem, InvalidInput, TooLarge
+from tongban.core.idempotency import idempotent_api
 from tongban.core.schemas import ErrorOut
 
 from . import clock, queries, services
@@ -302,6 +305,7 @@ def _submission(request) -> tuple[SubmitIn, list[services.Upload]]:
     openapi_extra=_upload_body(SubmitIn),
     summary="Submit an application",
 )
+@idempotent_api
 def submit(request):
     """申报: the form as a JSON object and the materials, either base64 in JSON or as
     multipart files named `material_<id>`. The case waits for 预审."""
@@ -368,6 +372,7 @@ def case_detail(request, number: str):
     openapi_extra=_upload_body(SupplyIn),
     summary="Supply requested materials",
 )
+@idempotent_api
 def supply(request, number: str):
     """补正: the files asked for, base64 in JSON ({"materials": [...], "note": ""}) or multipart."""
     if _is_multipart(request):
@@ -386,6 +391,7 @@ def supply(request, number: str):
 
 
 @router.post("/{number}/withdraw", auth=PEOPLE, response={200: CaseDetail, **ERRORS}, summary="Withdraw")
+@idempotent_api
 def withdraw(request, number: str, payload: WithdrawIn):
     actor = request.auth
     return detail(
@@ -400,6 +406,7 @@ def withdraw(request, number: str, payload: WithdrawIn):
 @router.post(
     "/{number}/delivery", auth=PEOPLE, response={200: CaseDetail, **ERRORS}, summary="Choose delivery"
 )
+@idempotent_api
 def choose_delivery(request, number: str, payload: DeliveryChoiceIn):
     """送达方式: window (窗口领取), post (邮寄, with the address) or electronic."""
     actor = request.auth
@@ -418,6 +425,7 @@ def choose_delivery(request, number: str, payload: DeliveryChoiceIn):
 
 
 @router.post("/{number}/accept", auth=STAFF_OR_SYSTEM, response={200: CaseDetail, **ERRORS}, summary="Accept")
+@idempotent_api
 def accept(request, number: str):
     """预审通过, 受理: the clock starts and the first approval step opens."""
     actor = staff_actor(request)
@@ -425,6 +433,7 @@ def accept(request, number: str):
 
 
 @router.post("/{number}/refuse", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Refuse")
+@idempotent_api
 def refuse(request, number: str, payload: ReasonIn):
     """不予受理 with a reason."""
     actor = staff_actor(request)
@@ -434,6 +443,7 @@ def refuse(request, number: str, payload: ReasonIn):
 
 
 @router.post("/{number}/return", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Return")
+@idempotent_api
 def return_case(request, number: str, payload: ReasonIn):
     """预审退回 with a reason."""
     actor = staff_actor(request)
@@ -448,6 +458,7 @@ def return_case(request, number: str, payload: ReasonIn):
     response={200: CaseDetail, **ERRORS},
     summary="Request supplements",
 )
+@idempotent_api
 def request_supplement(request, number: str, payload: SupplementIn):
     """预审补正: everything missing, listed at once."""
     actor = staff_actor(request)
@@ -463,6 +474,7 @@ def request_supplement(request, number: str, payload: SupplementIn):
 
 
 @router.post("/{number}/pause", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Pause the clock")
+@idempotent_api
 def pause(request, number: str, payload: PauseIn):
     """补齐补正 (kind=supplement, items) or 特别程序 (kind=special, procedure)."""
     actor = staff_actor(request)
@@ -483,12 +495,14 @@ def pause(request, number: str, payload: PauseIn):
 
 
 @router.post("/{number}/resume", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Resume the clock")
+@idempotent_api
 def resume(request, number: str):
     actor = staff_actor(request)
     return detail(once(request, "resume", lambda: services.do_resume(actor=actor, number=number)))
 
 
 @router.post("/{number}/extend", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Extend")
+@idempotent_api
 def extend(request, number: str, payload: ExtendIn):
     """Request 延期 of up to 10 working days in all, naming the approver (a department
     administrator of the case's department, not the requester). Nothing moves until the approver
@@ -515,6 +529,7 @@ def extend(request, number: str, payload: ExtendIn):
     response={200: CaseDetail, **ERRORS},
     summary="Approve or reject an extension",
 )
+@idempotent_api
 def decide_extension(request, number: str, request_id: int, payload: ExtensionDecisionIn):
     """The approver named in the request approves (the days are added and the deadlines
     recomputed) or rejects it (`note` required). Anyone else gets 403; the same decision again
@@ -537,6 +552,7 @@ def decide_extension(request, number: str, request_id: int, payload: ExtensionDe
     response={200: CaseDetail, **ERRORS},
     summary="Assign a step",
 )
+@idempotent_api
 def assign(request, number: str, index: int, payload: AssignIn):
     """The active step to a named officer, or back to the department queue (null)."""
     actor = staff_actor(request)
@@ -557,6 +573,7 @@ def assign(request, number: str, index: int, payload: AssignIn):
     response={200: CaseDetail, **ERRORS},
     summary="Complete a step",
 )
+@idempotent_api
 def complete_step(request, number: str, index: int, payload: StepIn):
     """Sign off the active step (pass / fail); the last step's outcome is the decision."""
     actor = staff_actor(request)
@@ -575,6 +592,7 @@ def complete_step(request, number: str, index: int, payload: StepIn):
 @router.post(
     "/{number}/conclude", auth=STAFF_OR_SYSTEM, response={200: CaseDetail, **ERRORS}, summary="Conclude"
 )
+@idempotent_api
 def conclude(request, number: str, payload: ConcludeIn):
     """办结 with the national result code (01 出证, 02 准予, 03 不予许可; empty: by the decision).
     出证 of an item with a result licence type issues it; `licence_face` confirms or completes
@@ -593,6 +611,7 @@ def conclude(request, number: str, payload: ConcludeIn):
 
 
 @router.post("/{number}/deliver", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Deliver")
+@idempotent_api
 def deliver(request, number: str, payload: DeliverIn):
     """送达 by the chosen method (post needs the tracking number)."""
     actor = staff_actor(request)

@@ -29,12 +29,13 @@ import secrets
 from functools import wraps
 
 from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect, RawPostDataException
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .errors import Conflict, DomainError, FieldProblem, InvalidInput
+from .errors import Conflict, DomainError, FieldProblem, InvalidInput, TooLarge
 from .models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
@@ -61,10 +62,15 @@ def fingerprint(request) -> str:
     digest = hashlib.sha256()
     for part in (request.method, request.get_full_path()):
         digest.update(part.encode() + b"\0")
-    try:
-        body = request.body
-    except RawPostDataException:  # a multipart body already read into fields and files
-        body = _form_bytes(request)
+    if request.content_type == "multipart/form-data":
+        body = _form_bytes(request)  # parsed into fields and files (never read whole)
+    else:
+        try:
+            body = request.body
+        except RawPostDataException:
+            body = _form_bytes(request)
+        except RequestDataTooBig as exc:
+            raise TooLarge("请求过大：请改用 multipart/form-data 上传文件") from exc
     digest.update(body)
     return digest.hexdigest()
 

@@ -736,9 +736,11 @@ def test_retried_writes_with_the_same_key_act_once(world):
     assert post(officer, f"{case.number}/pause", body, **key).status_code == 200
     assert actions(case) == ["submit", "accept", "pause"]
     assert post(officer, f"{case.number}/pause", body, **{"Idempotency-Key": "pause-2"}).status_code == 409
-    # the same key for another action is a conflict, a key too long is a field error
+    # the same key for another action (or another body) is a conflict, a key too long a field error
     r = post(officer, f"{case.number}/resume", **key)
-    assert r.status_code == 409 and r.json()["message"] == "该幂等键已用于另一操作"
+    assert r.status_code == 409 and r.json()["code"] == "idempotency_mismatch"
+    r = post(officer, f"{case.number}/pause", body | {"reason": "另一个理由"}, **key)
+    assert r.status_code == 409 and r.json()["errors"][0]["field"] == "Idempotency-Key"
     before = counts()
     assert_field_error(
         post(officer, f"{case.number}/resume", **{"Idempotency-Key": "k" * 81}), 400, "Idempotency-Key"
