@@ -214,7 +214,7 @@ class ExtensionDecisionForm(forms.Form):
 
     request_id = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
     decision = forms.ChoiceField(
-        label=_("审批意见"),
+        label=_("审批结果"),
         choices=(("approve", _("批准延期")), ("reject", _("不批准"))),
         widget=forms.RadioSelect,
     )

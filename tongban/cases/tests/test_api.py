@@ -75,6 +75,7 @@ def expected_detail(case, **kw) -> dict:
         "statutory_days": 20,
         "paused_days": 0,
         "extension_days": 0,
+        "extension_requests": [],
         "supplement_items": [],
         "supplement_due": None,
         "missing_materials": [],

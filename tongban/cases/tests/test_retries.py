@@ -26,6 +26,7 @@ from .. import services
 from ..enums import ExtensionState
 from ..models import Case, CaseEvent, ExtensionRequest
 from .conftest import FORM, PDF, as_user, counts, staff, submit
+from .test_concurrency import needs_postgres, race
 
 D = dt.date.fromisoformat
 pytestmark = pytest.mark.usefixtures("regions_loaded")
@@ -303,3 +304,38 @@ def test_double_submitted_withdraw_and_delivery_write_once(world):
         again = citizen.post(url + path, form)
         assert again.status_code == 302 and again["Location"] == url
         assert counts() == before and events(case).count(action) == 1
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_racing_itself_accepts_once_and_both_answers_are_the_first(world, transactional_db):
+    """Both posts of one rendered form arrive at once: the second waits on the token's unique
+    index, then answers with the first one's redirect (not a 409 for a case already accepted)."""
+    case = submit(world)
+    url = f"/workbench/cases/{case.number}/"
+    token = once_token(as_user(world["officer"]).get(url).content.decode(), url + "accept/")
+    clients = [as_user(world["officer"]), as_user(world["officer"])]
+    results = race(*[lambda c=c: c.post(url + "accept/", {"once_token": token}) for c in clients])
+    assert [(r.status_code, r["Location"]) for r in results] == [(302, url), (302, url)], results
+    assert events(case).count("accept") == 1
+
+
+def test_a_double_submitted_supply_stores_the_files_once(world):
+    case = submit(world)
+    services.do_request_supplement(actor=world["officer"], number=case.number, items=["身份证复印件不清晰"])
+    citizen = as_user(world["citizen"])
+    url = f"/cases/{case.number}/"
+    token = once_token(citizen.get(url).content.decode(), url + "supply/")
+
+    def form():
+        return {
+            "files": [SimpleUploadedFile("补正.pdf", PDF, content_type="application/pdf")],
+            "once_token": token,
+        }
+
+    assert citizen.post(url + "supply/", form()).status_code == 302
+    before = counts()
+    again = citizen.post(url + "supply/", form())
+    assert again.status_code == 302 and again["Location"] == url
+    assert counts() == before
+    assert case.materials.filter(stage="supplement").count() == 1 and events(case).count("supply") == 1

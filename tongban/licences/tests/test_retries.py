@@ -12,6 +12,7 @@ from tongban.core.models import IdempotentRequest
 from ..models import Licence, LicenceUsage
 from .conftest import BUSINESS_FACE, CODES, COMPANY, counts, issue_business
 from .test_api import bearer, grant, post, query_body, system_token
+from .test_concurrency import needs_postgres, race
 
 pytestmark = pytest.mark.usefixtures("regions_loaded")
 
@@ -80,3 +81,14 @@ def test_a_retried_query_logs_one_use_and_a_refusal_stays_logged(world):
         ("refused", client_id),
         ("supplied", client_id),
     ]
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_retries_racing_with_one_key_issue_one_licence(world, transactional_db):
+    _, token = system_token(world["jiangxia"])
+    key = {"HTTP_IDEMPOTENCY_KEY": "issue-race-1"}
+    results = race(*[lambda: post(Client(), "", BODY, **bearer(token), **key)] * 3)
+    assert [r.status_code for r in results] == [201, 201, 201], results
+    assert len({r.json()["identifier"] for r in results}) == 1
+    assert Licence.objects.count() == 1
