@@ -176,7 +176,6 @@ def import_items(request):
     context = {
         "form": form,
         "problems": [],
-        "counts": None,
         "max_size": filesizeformat(settings.CATALOG_IMPORT_MAX_BYTES),
     }
     status = 200
@@ -188,12 +187,19 @@ def import_items(request):
                     _("文件超过 %(size)s 的上限") % {"size": context["max_size"]},
                     problems=[FieldProblem("file", _("文件过大"))],
                 )
-            context["counts"] = do_import_items_xlsx(actor=request.user, source=upload.file, publish=False)
+            counts = do_import_items_xlsx(actor=request.user, source=upload.file, publish=False)
         except DomainError as exc:
             status = exc.status
             context["error"] = exc.message
             context["problems"] = [describe(p) for p in exc.problems[:500]]
             context["more"] = max(0, len(exc.problems) - 500)
+        else:  # post/redirect/get: a reload or a second click imports nothing more
+            messages.success(
+                request,
+                _("已导入 %(n)s 个事项：新增 %(c)s 个，新版本 %(v)s 个，均为草稿，待审核。")
+                % {"n": counts["items"], "c": counts["created"], "v": counts["new_versions"]},
+            )
+            return redirect("catalog:import")
     elif request.method == "POST":
         status = 400
     return render(request, "catalog/import.html", context, status=status)

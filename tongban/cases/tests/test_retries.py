@@ -339,3 +339,17 @@ def test_a_double_submitted_supply_stores_the_files_once(world):
     assert again.status_code == 302 and again["Location"] == url
     assert counts() == before
     assert case.materials.filter(stage="supplement").count() == 1 and events(case).count("supply") == 1
+
+
+def test_every_api_write_takes_an_idempotency_key():
+    """A new write endpoint in any app without `@idempotent_api` fails here."""
+    from tongban.api import api
+
+    writes = [
+        (prefix + path, getattr(op.view_func, "idempotent", False))
+        for prefix, router in api._routers
+        for path, view in router.path_operations.items()
+        for op in view.operations
+        if set(op.methods) - {"GET", "HEAD", "OPTIONS"}
+    ]
+    assert len(writes) >= 18 and [w for w, marked in writes if not marked] == []

@@ -2,7 +2,10 @@
 twice acts once and the second answer is the first one's redirect with "已处理"; a refused
 action consumes no token."""
 
+import re
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tongban.catalog.models import ImplementationItem
@@ -45,3 +48,26 @@ def test_a_refused_review_consumes_no_token(client, setup):  # noqa: F811
     client.post(action, {"comment": "请补充收费依据", "once_token": token})
     draft.refresh_from_db()
     assert (draft.status, draft.review_comment) == ("draft", "请补充收费依据")
+
+
+def test_a_double_submitted_import_imports_once(client, setup):  # noqa: F811
+    published = make_item(setup["dept"], make_basic_item(name="林木采伐许可证核发"))
+    client.force_login(setup["editor"])
+    exported = client.get(reverse("catalog:export")).content
+    url = reverse("catalog:import")
+    token = _token_of(client.get(url))  # the form posts to its own page (no action attribute)
+
+    def form():
+        xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return {"file": SimpleUploadedFile("list.xlsx", exported, content_type=xlsx), "once_token": token}
+
+    assert client.post(url, form())["Location"] == url
+    audit = AuditEvent.objects.count()
+    second = client.post(url, form(), follow=True)
+    assert second.redirect_chain[0] == (url, 302) and DONE in second.content.decode()
+    assert ImplementationItem.objects.filter(code=published.code).count() == 2
+    assert AuditEvent.objects.count() == audit
+
+
+def _token_of(response) -> str:
+    return re.search(r'name="once_token" value="([^"]+)"', response.content.decode()).group(1)
