@@ -109,6 +109,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tongban.portal.context.portal",
             ],
+            # {% once_field %}: the one-time token every POST form carries (core.idempotency)
+            "builtins": ["tongban.core.templatetags.once"],
         },
     }
 ]

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tongban.core import queries as core_queries
 from tongban.core.errors import DomainError, FieldProblem, Forbidden, InvalidInput, NotFound
+from tongban.core.idempotency import once_per_form
 
 from . import forms, permissions, queries, services
 from .enums import PLATFORM_WIDE_ROLES, AssuranceLevel, ConsentMethod, LoginMethod, StaffRole
@@ -287,6 +288,7 @@ def claim_legal_person(request):
 @never_cache
 @person_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def grant_mandate(request, legal_person_id: int):
     """The legal representative authorises an agent (经办人) with a scope and an expiry."""
     rep = queries.legal_rep_mandate(request.user, legal_person_id)
@@ -320,6 +322,7 @@ def revoke_mandate(request, pk: int):
 @never_cache
 @person_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def grant_consent(request):
     """A person consents online to a helper (帮办代办) acting for them."""
     form = forms.ConsentGrantForm(request.POST if request.method == "POST" else None)
@@ -443,6 +446,7 @@ def person(request, pk: int):
 @never_cache
 @clerk_required
 @require_POST
+@once_per_form
 def verify_in_person(request, pk: int):
     """L3: the clerk has seen the person and their ID card at the hall."""
     subject = _person(request, pk)
@@ -466,6 +470,7 @@ def verify_in_person(request, pk: int):
 @never_cache
 @clerk_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def walk_in(request):
     """Register a walk-in applicant seen face to face (L3), or verify the existing account."""
     form = forms.WalkInForm(request.POST if request.method == "POST" else None)
@@ -488,6 +493,7 @@ def walk_in(request):
 @never_cache
 @clerk_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def hall_consent(request, pk: int):
     """Record a helper consent the person gave at the hall (in person or in writing)."""
     principal = _person(request, pk)
@@ -551,6 +557,7 @@ def staff_roles(request):
 
 @role_admin_required
 @require_POST
+@once_per_form
 def set_staff_roles(request, pk: int):
     form = forms.StaffRolesForm(request.POST)
     if not form.is_valid():

@@ -3,7 +3,9 @@
 People and officers use their session (CSRF token on unsafe methods); department systems use a
 client_credentials bearer token with the `api` scope and may read, accept, sign off steps of and
 conclude the cases of their own department. Every write takes an optional `Idempotency-Key`
-header: a retry with the same key returns the case without acting again. Errors are JSON:
+header (`core.idempotency`): a retry with the same key and body gets the first answer without
+acting again; the same key with another body or endpoint is 409 `idempotency_mismatch`. (The
+case services keep their own key table underneath, for the web forms' keys.) Errors are JSON:
 400 names the field, 403 a wrong department or role, 404 a case the caller may not see, 409 a
 case in another state (someone acted first).
 """
@@ -21,6 +23,7 @@ from ninja import Router, Status
 from pydantic import Field
 
 from tongban.core.errors import FieldProblem, InvalidInput, TooLarge
+from tongban.core.idempotency import idempotent_api
 from tongban.core.schemas import CaseNumber, ErrorOut
 
 from . import clock, queries, services
@@ -35,6 +38,7 @@ from .schemas import (
     DeliverIn,
     DeliveryChoiceIn,
     ExtendIn,
+    ExtensionDecisionIn,
     MaterialIn,
     PauseIn,
     QueueOut,
@@ -118,6 +122,19 @@ def detail(case) -> dict:
         "statutory_days": case.statutory_days,
         "paused_days": case.paused_days,
         "extension_days": case.extension_days,
+        "extension_requests": [
+            {
+                "id": r.pk,
+                "days": r.days,
+                "reason": r.reason,
+                "state": r.state,
+                "requested_by_id": r.requested_by_id,
+                "approver_id": r.approver_id,
+                "requested_at": r.requested_at,
+                "decided_at": r.decided_at,
+            }
+            for r in case.extension_requests.order_by("id")
+        ],
         "supplement_items": case.supplement_items,
         "supplement_due": case.supplement_due,
         "missing_materials": case.missing_materials,
@@ -298,6 +315,7 @@ def _submission(request) -> tuple[SubmitIn, list[services.Upload]]:
     openapi_extra=_upload_body(SubmitIn),
     summary="Submit an application",
 )
+@idempotent_api
 def submit(request):
     """申报: the form as a JSON object and the materials, either base64 in JSON or as
     multipart files named `material_<id>`. The case waits for 预审."""
@@ -364,6 +382,7 @@ def case_detail(request, number: CaseNumber):
     openapi_extra=_upload_body(SupplyIn),
     summary="Supply requested materials",
 )
+@idempotent_api
 def supply(request, number: CaseNumber):
     """补正: the files asked for, base64 in JSON ({"materials": [...], "note": ""}) or multipart."""
     if _is_multipart(request):
@@ -382,6 +401,7 @@ def supply(request, number: CaseNumber):
 
 
 @router.post("/{number}/withdraw", auth=PEOPLE, response={200: CaseDetail, **ERRORS}, summary="Withdraw")
+@idempotent_api
 def withdraw(request, number: CaseNumber, payload: WithdrawIn):
     actor = request.auth
     return detail(
@@ -396,6 +416,7 @@ def withdraw(request, number: CaseNumber, payload: WithdrawIn):
 @router.post(
     "/{number}/delivery", auth=PEOPLE, response={200: CaseDetail, **ERRORS}, summary="Choose delivery"
 )
+@idempotent_api
 def choose_delivery(request, number: CaseNumber, payload: DeliveryChoiceIn):
     """送达方式: window (窗口领取), post (邮寄, with the address) or electronic."""
     actor = request.auth
@@ -414,6 +435,7 @@ def choose_delivery(request, number: CaseNumber, payload: DeliveryChoiceIn):
 
 
 @router.post("/{number}/accept", auth=STAFF_OR_SYSTEM, response={200: CaseDetail, **ERRORS}, summary="Accept")
+@idempotent_api
 def accept(request, number: CaseNumber):
     """预审通过, 受理: the clock starts and the first approval step opens."""
     actor = staff_actor(request)
@@ -421,6 +443,7 @@ def accept(request, number: CaseNumber):
 
 
 @router.post("/{number}/refuse", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Refuse")
+@idempotent_api
 def refuse(request, number: CaseNumber, payload: ReasonIn):
     """不予受理 with a reason."""
     actor = staff_actor(request)
@@ -430,6 +453,7 @@ def refuse(request, number: CaseNumber, payload: ReasonIn):
 
 
 @router.post("/{number}/return", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Return")
+@idempotent_api
 def return_case(request, number: CaseNumber, payload: ReasonIn):
     """预审退回 with a reason."""
     actor = staff_actor(request)
@@ -444,6 +468,7 @@ def return_case(request, number: CaseNumber, payload: ReasonIn):
     response={200: CaseDetail, **ERRORS},
     summary="Request supplements",
 )
+@idempotent_api
 def request_supplement(request, number: CaseNumber, payload: SupplementIn):
     """预审补正: everything missing, listed at once."""
     actor = staff_actor(request)
@@ -459,6 +484,7 @@ def request_supplement(request, number: CaseNumber, payload: SupplementIn):
 
 
 @router.post("/{number}/pause", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Pause the clock")
+@idempotent_api
 def pause(request, number: CaseNumber, payload: PauseIn):
     """补齐补正 (kind=supplement, items) or 特别程序 (kind=special, procedure)."""
     actor = staff_actor(request)
@@ -479,12 +505,14 @@ def pause(request, number: CaseNumber, payload: PauseIn):
 
 
 @router.post("/{number}/resume", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Resume the clock")
+@idempotent_api
 def resume(request, number: CaseNumber):
     actor = staff_actor(request)
     return detail(once(request, "resume", lambda: services.do_resume(actor=actor, number=number)))
 
 
 @router.post("/{number}/extend", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Extend")
+@idempotent_api
 def extend(request, number: CaseNumber, payload: ExtendIn):
     """延期 of up to 10 working days in all, approved by a named department administrator."""
     actor = staff_actor(request)
@@ -504,11 +532,35 @@ def extend(request, number: CaseNumber, payload: ExtendIn):
 
 
 @router.post(
+    "/{number}/extensions/{request_id}/decide",
+    auth=STAFF,
+    response={200: CaseDetail, **ERRORS},
+    summary="Approve or reject an extension",
+)
+@idempotent_api
+def decide_extension(request, number: str, request_id: int, payload: ExtensionDecisionIn):
+    """The approver named in the request approves (the days are added and the deadlines
+    recomputed) or rejects it (`note` required). Anyone else gets 403; the same decision again
+    changes nothing; the other decision after one is made is 409."""
+    actor = staff_actor(request)
+    return detail(
+        once(
+            request,
+            f"decide_extension{request_id}",
+            lambda: services.do_decide_extension(
+                actor=actor, number=number, request_id=request_id, approve=payload.approve, note=payload.note
+            ),
+        )
+    )
+
+
+@router.post(
     "/{number}/steps/{index}/assign",
     auth=STAFF,
     response={200: CaseDetail, **ERRORS},
     summary="Assign a step",
 )
+@idempotent_api
 def assign(request, number: CaseNumber, index: StepIndex, payload: AssignIn):
     """The active step to a named officer, or back to the department queue (null)."""
     actor = staff_actor(request)
@@ -529,6 +581,7 @@ def assign(request, number: CaseNumber, index: StepIndex, payload: AssignIn):
     response={200: CaseDetail, **ERRORS},
     summary="Complete a step",
 )
+@idempotent_api
 def complete_step(request, number: CaseNumber, index: StepIndex, payload: StepIn):
     """Sign off the active step (pass / fail); the last step's outcome is the decision."""
     actor = staff_actor(request)
@@ -547,6 +600,7 @@ def complete_step(request, number: CaseNumber, index: StepIndex, payload: StepIn
 @router.post(
     "/{number}/conclude", auth=STAFF_OR_SYSTEM, response={200: CaseDetail, **ERRORS}, summary="Conclude"
 )
+@idempotent_api
 def conclude(request, number: CaseNumber, payload: ConcludeIn):
     """办结 with the national result code (01 出证, 02 准予, 03 不予许可; empty: by the decision).
     出证 of an item with a result licence type issues it; `licence_face` confirms or completes
@@ -565,6 +619,7 @@ def conclude(request, number: CaseNumber, payload: ConcludeIn):
 
 
 @router.post("/{number}/deliver", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Deliver")
+@idempotent_api
 def deliver(request, number: CaseNumber, payload: DeliverIn):
     """送达 by the chosen method (post needs the tracking number)."""
     actor = staff_actor(request)

@@ -83,6 +83,14 @@ class StepState(models.TextChoices):
     SKIPPED = "skipped", _("未执行")
 
 
+class ExtensionState(models.TextChoices):
+    """An extension request (延期申请): it moves the deadline only when its approver approves."""
+
+    PENDING = "pending", _("待批准")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("未批准")
+
+
 class StepOutcome(models.TextChoices):
     PASS = "pass", _("同意")
     FAIL = "fail", _("不同意")

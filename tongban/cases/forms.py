@@ -201,12 +201,29 @@ class PauseForm(forms.Form):
 
 class ExtendForm(forms.Form):
     days = forms.IntegerField(label=_("延期工作日"), min_value=1, max_value=services.MAX_EXTENSION_DAYS)
-    approver = forms.TypedChoiceField(label=_("批准人（部门负责人）"), coerce=int, choices=())
+    approver = forms.TypedChoiceField(label=_("批准人（本部门负责人，不能是本人）"), coerce=int, choices=())
     reason = forms.CharField(label=_("延期理由"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, approvers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["approver"].choices = [("", gettext("请选择"))] + [(u.pk, str(u)) for u in approvers]
+
+
+class ExtensionDecisionForm(forms.Form):
+    """The named approver's decision on a pending extension request (延期审批)."""
+
+    request_id = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    decision = forms.ChoiceField(
+        label=_("审批结果"),
+        choices=(("approve", _("批准延期")), ("reject", _("不批准"))),
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("意见（不批准时必填）"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class AssignForm(forms.Form):

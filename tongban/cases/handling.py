@@ -15,7 +15,6 @@ from tongban.core.errors import Conflict, Forbidden, InvalidInput
 
 from . import clock, notices, results
 from .common import (
-    MAX_EXTENSION_DAYS,
     STEP_FIELDS,
     SUPPLEMENT_DAYS,
     Idempotency,
@@ -24,10 +23,8 @@ from .common import (
     conclude_case,
     expect_state,
     idempotent,
-    is_department_staff,
     lock_case,
     notify,
-    recompute_deadlines,
     record_event,
     require_any_officer,
     require_applicant,
@@ -223,41 +220,6 @@ def do_resume(*, actor, number: str) -> Case:
         expect_state(case, CaseState.PAUSED)
         pause = case.pauses.get(ended_on__isnull=True)
         resume_clock(case, pause, actor)
-    return case
-
-
-def do_extend(*, actor, number: str, days: int, approver_id: int, reason: str) -> Case:
-    """An extension of up to 10 working days in all, approved by a named department administrator."""
-    reason = (reason or "").strip()
-    if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
-        raise InvalidInput.field("days", f"延期天数应为1到{MAX_EXTENSION_DAYS}个工作日")
-    if len(reason) < 4:
-        raise InvalidInput.field("reason", "请写明延期理由")
-    with transaction.atomic():
-        case = lock_case(number)
-        require_staff(actor, case, StaffRole.APPROVING_OFFICER)
-        expect_state(case, CaseState.ACCEPTED, CaseState.PAUSED)
-        approver = account_queries.get_user(approver_id)
-        if approver is None or not is_department_staff(approver, case, StaffRole.DEPARTMENT_ADMIN):
-            raise InvalidInput.field("approver", "延期须由本部门负责人（部门管理员）批准")
-        if case.extension_days + days > MAX_EXTENSION_DAYS:
-            raise InvalidInput.field("days", f"累计延期不能超过{MAX_EXTENSION_DAYS}个工作日")
-        case.extension_days += days
-        case.extension_reason = reason
-        case.extension_approver = approver
-        recompute_deadlines(case)
-        save_case(
-            case, "extension_days", "extension_reason", "extension_approver", "promised_due", "statutory_due"
-        )
-        record_event(
-            case,
-            actor,
-            "extend",
-            before=case.state,
-            note=reason,
-            data={"days": days, "approver": approver.pk},
-        )
-        notify(case, f"经批准延期{days}个工作日，办结期限为{case.promised_due:%Y-%m-%d}")
     return case
 
 

@@ -17,6 +17,7 @@ from .enums import (
     ClockLevel,
     Decision,
     Delivery,
+    ExtensionState,
     PauseKind,
     ResultCode,
     SpecialProcedure,
@@ -319,6 +320,38 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.item_code}"
+
+
+class ExtensionRequest(models.Model):
+    """延期申请: an officer asks for more working days and names the approver (a department
+    administrator of the case's department, not the requester); only the approver's approval adds
+    the days to the case. At most one request per case is pending at a time."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extension_requests")
+    days = models.PositiveSmallIntegerField(_("延期工作日"))
+    reason = models.CharField(_("延期理由"), max_length=500)
+    requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    approver = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(
+        _("状态"), max_length=10, choices=ExtensionState.choices, default=ExtensionState.PENDING
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("批准意见"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["case", "requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(state="pending"), name="one_pending_extension_per_case"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["approver"], condition=Q(state="pending"), name="extension_pending_approver")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} +{self.days}"
 
 
 class IdempotencyKey(models.Model):

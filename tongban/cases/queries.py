@@ -13,8 +13,8 @@ from tongban.accounts import queries as account_queries
 from tongban.accounts.enums import StaffRole
 
 from . import clock
-from .enums import CaseState, ClockLevel, StepState
-from .models import Case, CaseEvent, CaseStep, Notification
+from .enums import CaseState, ClockLevel, ExtensionState, StepState
+from .models import Case, CaseEvent, CaseStep, ExtensionRequest, Notification
 
 DUE_SOON_DAYS = 2
 
@@ -286,3 +286,28 @@ def check_statistics_scope(actor, region) -> None:
     home = core_queries.get_region(actor.department.region_id) if actor.department_id else None
     if home is None or not region.code.startswith(home.prefix):
         raise Forbidden("只能查看本部门所在地区及下辖地区的统计")
+
+
+# --- Extensions (延期) awaiting their approver ----------------------------------------------------
+
+
+def pending_extension(case: Case) -> ExtensionRequest | None:
+    """The case's extension request waiting for its approver, if any."""
+    return (
+        case.extension_requests.filter(state=ExtensionState.PENDING)
+        .select_related("requested_by", "approver")
+        .first()
+    )
+
+
+def extensions_awaiting(user) -> QuerySet[ExtensionRequest]:
+    """The pending requests that name `user` as approver, on cases still open, oldest first."""
+    return (
+        ExtensionRequest.objects.filter(
+            approver=user,
+            state=ExtensionState.PENDING,
+            case__state__in=(CaseState.ACCEPTED, CaseState.PAUSED),
+        )
+        .select_related("case", "requested_by")
+        .order_by("requested_at", "id")
+    )

@@ -65,6 +65,13 @@ class ExtendIn(InSchema):
     reason: str = Field(..., max_length=500)
 
 
+class ExtensionDecisionIn(InSchema):
+    """The named approver's decision on a pending extension request; a rejection gives a reason."""
+
+    approve: bool
+    note: str = Field("", max_length=500)
+
+
 class AssignIn(InSchema):
     assignee_id: Id | None = None
 
@@ -157,6 +164,17 @@ class CaseMaterialOut(Schema):
     stage: str
 
 
+class ExtensionRequestOut(Schema):
+    id: int
+    days: int
+    reason: str
+    state: str
+    requested_by_id: int
+    approver_id: int
+    requested_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
 class CaseDetail(CaseSummary):
     applicant_name: str
     deemed_accepted: bool
@@ -164,6 +182,7 @@ class CaseDetail(CaseSummary):
     statutory_days: int
     paused_days: int
     extension_days: int
+    extension_requests: list[ExtensionRequestOut] = []
     supplement_items: list[str]
     supplement_due: dt.date | None
     missing_materials: list[dict]

@@ -8,7 +8,8 @@ changed and gets a Conflict. A retried request with the same idempotency key ret
 without acting again.
 
 The work is split by meaning: `applying` (forms, submission, window intake, pre-check),
-`handling` (steps, clock pauses and extensions, decision, conclusion, delivery), `results` (the
+`handling` (steps, clock pauses, decision, conclusion, delivery), `extensions` (延期 requested
+and approved by a named approver), `results` (the
 result licence 出证 issues), `tick` (the daily clock) and `common` (what they share).
 """
 
@@ -45,13 +46,13 @@ from .common import (
     run_once,
     working_days_of,
 )
+from .extensions import do_decide_extension, do_extend
 from .handling import (
     do_assign_step,
     do_choose_delivery,
     do_complete_step,
     do_conclude,
     do_deliver,
-    do_extend,
     do_mark_read,
     do_pause,
     do_resume,
@@ -77,6 +78,7 @@ __all__ = [
     "do_choose_delivery",
     "do_complete_step",
     "do_conclude",
+    "do_decide_extension",
     "do_deliver",
     "do_extend",
     "do_mark_read",

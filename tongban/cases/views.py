@@ -27,6 +27,7 @@ from tongban.catalog import queries as catalog_queries
 from tongban.catalog.enums import MaterialRequirement
 from tongban.core import files
 from tongban.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from tongban.core.idempotency import once_per_form
 
 from . import clock, forms, formschema, queries, services
 from .enums import CaseState, Channel, Delivery, PauseKind
@@ -125,6 +126,7 @@ def _apply_context(request, item, values: dict, problems: dict[str, str], **extr
 @never_cache
 @person_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def apply(request, code: str):
     """The application form of the item's current published version, drawn from its schema."""
     item = catalog_queries.get_guide(code)
@@ -308,6 +310,7 @@ def _applicant_action(
 
 @_login_first
 @require_POST
+@once_per_form
 def supply(request, number: str):
     def act(case, data):
         uploads = forms.plain_uploads(request.FILES, "files")
@@ -331,6 +334,7 @@ def supply(request, number: str):
 
 @_login_first
 @require_POST
+@once_per_form
 def withdraw(request, number: str):
     def act(case, data):
         services.do_withdraw(actor=request.user, number=case.number, reason=data["reason"])
@@ -349,6 +353,7 @@ def withdraw(request, number: str):
 
 @_login_first
 @require_POST
+@once_per_form
 def choose_delivery(request, number: str):
     def act(case, data):
         services.do_choose_delivery(

@@ -26,6 +26,7 @@ from tongban.catalog.enums import MaterialRequirement
 from tongban.catalog.queries import SearchFilters
 from tongban.core import queries as core_queries
 from tongban.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from tongban.core.idempotency import once_per_form
 
 from . import clock, forms, formschema, queries, services
 from .enums import CaseState, StepState
@@ -81,12 +82,14 @@ def workbench(request):
             "found": found,
             "batch": {"precheck": "accept", "mine": "complete", "team": "complete"}.get(kind, ""),
             "is_clerk": account_queries.has_role(user, StaffRole.WINDOW_CLERK),
+            "extensions": list(queries.extensions_awaiting(user)[:50]),
         },
     )
 
 
 @staff_required
 @require_POST
+@once_per_form
 def batch(request):
     """Accept (预审通过) or sign off the active step (同意) of several cases at once; each case is
     its own transaction, so one refusal does not undo the others."""
@@ -135,7 +138,7 @@ def batch(request):
 # --- Workbench: the case page and its actions ----------------------------------------------------
 
 
-def _staff_actions(user, case, step) -> set[str]:
+def _staff_actions(user, case, step, pending=None) -> set[str]:
     """Which action forms to show (the services decide again on every POST)."""
     is_staff = services.is_department_staff
     officer = is_staff(user, case, StaffRole.APPROVING_OFFICER)
@@ -157,6 +160,10 @@ def _staff_actions(user, case, step) -> set[str]:
             out.add("step")
     if case.state == CaseState.PAUSED and officer:
         out |= {"resume", "extend"}
+    if pending is not None:  # one request at a time; only its named approver decides it
+        out.discard("extend")
+        if admin and pending.approver_id == user.pk and case.state in (CaseState.ACCEPTED, CaseState.PAUSED):
+            out.add("decide_extension")
     if case.state == CaseState.DECIDED and any_officer:
         out.add("conclude")
     if case.state == CaseState.CONCLUDED and any_officer:
@@ -184,14 +191,11 @@ def _wb_case_page(request, case, *, status: int = 200, bound: dict | None = None
     bound = bound or {}
     steps = queries.case_steps(case)
     step = next((s for s in steps if s.state == StepState.ACTIVE), None)
-    actions = _staff_actions(request.user, case, step)
-    staff = (
-        list(account_queries.staff_of_department(case.department_id))
-        if actions & {"assign", "extend"}
-        else []
+    pending = queries.pending_extension(case)
+    actions = _staff_actions(request.user, case, step, pending)
+    approvers, officers = (
+        _approvers_and_officers(case, request.user) if actions & {"assign", "extend"} else ([], [])
     )
-    approvers = [u for u in staff if StaffRole.DEPARTMENT_ADMIN in account_queries.role_names(u)]
-    officers = [u for u in staff if step is not None and step.role in account_queries.role_names(u)]
     index = {"step_index": step.index} if step else {}
     context = {
         "case": case,
@@ -203,6 +207,7 @@ def _wb_case_page(request, case, *, status: int = 200, bound: dict | None = None
         "materials": queries.case_materials(case),
         "licences": queries.case_licences(case),
         "pause": queries.open_pause(case),
+        "pending_extension": pending,
         "form_rows": _form_rows(case),
         "actions": actions,
         "f": {
@@ -219,6 +224,10 @@ def _wb_case_page(request, case, *, status: int = 200, bound: dict | None = None
                 prefix="conclude", draft=services.licence_draft(case) if "conclude" in actions else None
             ),
             "deliver": bound.get("deliver") or forms.DeliverForm(prefix="deliver"),
+            "decide_extension": bound.get("decide_extension")
+            or forms.ExtensionDecisionForm(
+                prefix="decide_extension", initial={"request_id": pending.pk} if pending else {}
+            ),
         },
         "error": bound.get("error", ""),
     }
@@ -232,10 +241,14 @@ def wb_case(request, number: str):
     return _wb_case_page(request, services.access_case(request.user, number))
 
 
-def _approvers_and_officers(case):
+def _approvers_and_officers(case, user):
+    """Who may approve an extension (the department's administrators but the requester) and
+    who may take the active step."""
     staff = list(account_queries.staff_of_department(case.department_id))
     step = queries.active_step(case)
-    approvers = [u for u in staff if StaffRole.DEPARTMENT_ADMIN in account_queries.role_names(u)]
+    approvers = [
+        u for u in staff if u.pk != user.pk and StaffRole.DEPARTMENT_ADMIN in account_queries.role_names(u)
+    ]
     officers = [u for u in staff if step is not None and step.role in account_queries.role_names(u)]
     return approvers, officers
 
@@ -249,7 +262,7 @@ def _run(action: str, request, case):
     if action == "resume":
         services.do_resume(actor=actor, number=number)
         return None, _("已恢复计时。")
-    approvers, officers = _approvers_and_officers(case) if action in ("extend", "assign") else ([], [])
+    approvers, officers = _approvers_and_officers(case, actor) if action in ("extend", "assign") else ([], [])
     form = {
         "refuse": lambda: forms.ReasonForm(post, prefix="refuse"),
         "return": lambda: forms.ReasonForm(post, prefix="return"),
@@ -260,6 +273,7 @@ def _run(action: str, request, case):
         "step": lambda: forms.StepForm(post, prefix="step"),
         "conclude": lambda: forms.ConcludeForm(post, prefix="conclude", draft=services.licence_draft(case)),
         "deliver": lambda: forms.DeliverForm(post, prefix="deliver"),
+        "decide_extension": lambda: forms.ExtensionDecisionForm(post, prefix="decide_extension"),
     }[action]()
     if not form.is_valid():
         raise _FormInvalid(form)
@@ -288,7 +302,13 @@ def _run(action: str, request, case):
             services.do_extend(
                 actor=actor, number=number, days=d["days"], approver_id=d["approver"], reason=d["reason"]
             )
-            message = _("已延期。")
+            message = _("延期申请已提交，待批准人批准后生效。")
+        elif action == "decide_extension":
+            approve = d["decision"] == "approve"
+            services.do_decide_extension(
+                actor=actor, number=number, request_id=d["request_id"], approve=approve, note=d["note"]
+            )
+            message = _("已批准延期。") if approve else _("已不批准延期。")
         elif action == "assign":
             services.do_assign_step(
                 actor=actor, number=number, step_index=d["step_index"], assignee_id=d["assignee"]
@@ -349,6 +369,7 @@ WB_ACTIONS = (
     "pause",
     "resume",
     "extend",
+    "decide_extension",
     "assign",
     "step",
     "conclude",
@@ -358,6 +379,7 @@ WB_ACTIONS = (
 
 @staff_required
 @require_POST
+@once_per_form
 def wb_act(request, number: str, action: str):
     if action not in WB_ACTIONS:
         raise NotFound(_("没有这个操作"))
@@ -500,6 +522,7 @@ def window_clear(request):
 
 @clerk_required
 @require_POST
+@once_per_form
 def window_intake(request):
     applicant_pk = request.session.get(WINDOW_SESSION_KEY)
     if not applicant_pk:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from tongban.core import queries as core_queries
 from tongban.core.errors import DomainError, FieldProblem, Forbidden, InvalidInput, TooLarge
+from tongban.core.idempotency import not_done, once_per_form
 
 from . import forms, permissions, queries, services
 from .enums import Status
@@ -92,6 +93,7 @@ def _apply_problems(form, formset, problems) -> None:
 
 
 @staff_required
+@once_per_form
 def item_edit(request, pk: int):
     item = services.access_draft(request.user, pk)
     if not item.is_editable:
@@ -133,6 +135,7 @@ ACTIONS = {
 
 
 @staff_required
+@once_per_form
 def item_action(request, pk: int, action: str):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -150,7 +153,7 @@ def item_action(request, pk: int, action: str):
         messages.error(request, exc.message)
         for p in exc.problems[:10]:
             messages.error(request, str(p))
-        return redirect("catalog:item", pk=item.pk)
+        return not_done(redirect("catalog:item", pk=item.pk))
     messages.success(request, done)
     return redirect("catalog:item", pk=result.pk)
 
@@ -162,6 +165,7 @@ def four_sames(request):
 
 
 @staff_required
+@once_per_form
 def import_items(request):
     """Upload a department's list in the xlsx template; rows become drafts awaiting review."""
     from django.conf import settings
@@ -172,7 +176,6 @@ def import_items(request):
     context = {
         "form": form,
         "problems": [],
-        "counts": None,
         "max_size": filesizeformat(settings.CATALOG_IMPORT_MAX_BYTES),
     }
     status = 200
@@ -184,12 +187,19 @@ def import_items(request):
                     _("文件超过 %(size)s 的上限") % {"size": context["max_size"]},
                     problems=[FieldProblem("file", _("文件过大"))],
                 )
-            context["counts"] = do_import_items_xlsx(actor=request.user, source=upload.file, publish=False)
+            counts = do_import_items_xlsx(actor=request.user, source=upload.file, publish=False)
         except DomainError as exc:
             status = exc.status
             context["error"] = exc.message
             context["problems"] = [describe(p) for p in exc.problems[:500]]
             context["more"] = max(0, len(exc.problems) - 500)
+        else:  # post/redirect/get: a reload or a second click imports nothing more
+            messages.success(
+                request,
+                _("已导入 %(n)s 个事项：新增 %(c)s 个，新版本 %(v)s 个，均为草稿，待审核。")
+                % {"n": counts["items"], "c": counts["created"], "v": counts["new_versions"]},
+            )
+            return redirect("catalog:import")
     elif request.method == "POST":
         status = 400
     return render(request, "catalog/import.html", context, status=status)

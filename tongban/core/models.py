@@ -127,3 +127,24 @@ class KeyRotationCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.column} → {self.target} @{self.last_pk}"
+
+
+class IdempotentRequest(models.Model):
+    """One write that a retry or a double submission must not repeat (幂等): an API call with an
+    `Idempotency-Key` header, or a workbench form with its one-time token. The first answer is
+    kept (the API's status and body, or the form's redirect) and given again to the same key."""
+
+    actor = models.CharField(max_length=100)
+    key = models.CharField(max_length=120)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of the method, path and body
+    status = models.PositiveSmallIntegerField(default=0)
+    response = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["actor", "key"], name="idempotent_request_unique")]
+        verbose_name = _("幂等请求")
+        verbose_name_plural = _("幂等请求")
+
+    def __str__(self) -> str:
+        return self.key

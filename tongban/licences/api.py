@@ -6,6 +6,9 @@
   covers the type; a person may query their own. Refusals are 403 with a `reason` and are logged.
 - `POST /licences`: issue (颁发) a licence of the caller's own department (a department system or
   an issuing officer).
+- Both writes take an optional `Idempotency-Key` header (`core.idempotency`): a retry with the
+  same key and body gets the first answer and issues nothing more; the same key with another
+  body is 409 `idempotency_mismatch`.
 - `GET /licences/{identifier}/verify`: verify (验证) a licence; every check is logged, naming who
   looked. People other than department staff must give the face's check code (`?code=`).
 
@@ -18,6 +21,7 @@ from ninja import Router, Status
 
 from tongban.apiauth import SESSION_OR_SYSTEM
 from tongban.core.errors import Forbidden
+from tongban.core.idempotency import idempotent_api
 from tongban.core.schemas import ErrorOut
 
 from . import services
@@ -39,6 +43,7 @@ def licence_out(licence) -> dict:
 
 
 @router.post("/query", auth=SESSION_OR_SYSTEM, response={200: AnnotatedCopyOut, **ERRORS})
+@idempotent_api
 def query(request, payload: QueryIn):
     """An annotated copy (加注件) of the holder's valid licences of the type, for one stated use."""
     return services.do_annotated_copy(
@@ -51,6 +56,7 @@ def query(request, payload: QueryIn):
 
 
 @router.post("", auth=SESSION_OR_SYSTEM, response={201: LicenceOut, **ERRORS})
+@idempotent_api
 def issue(request, payload: IssueIn):
     """Issue a licence as the caller's own department (its system, or one of its issuing officers)."""
     department_id = getattr(request.auth, "department_id", None)

@@ -75,6 +75,7 @@ def expected_detail(case, **kw) -> dict:
         "statutory_days": 20,
         "paused_days": 0,
         "extension_days": 0,
+        "extension_requests": [],
         "supplement_items": [],
         "supplement_due": None,
         "missing_materials": [],
@@ -519,6 +520,9 @@ def test_pause_resume_extend(world, day):
         f"{case.number}/extend",
         {"days": 3, "approver_id": world["head"].pk, "reason": "情况复杂需要会商"},
     )
+    assert (r.json()["extension_days"], r.json()["promised_due"]) == (0, "2026-10-14")  # until approved
+    request_id = r.json()["extension_requests"][0]["id"]
+    r = post(as_user(world["head"]), f"{case.number}/extensions/{request_id}/decide", {"approve": True})
     assert (r.json()["extension_days"], r.json()["promised_due"]) == (3, "2026-10-19")
 
 
@@ -765,9 +769,11 @@ def test_retried_writes_with_the_same_key_act_once(world):
     assert post(officer, f"{case.number}/pause", body, **key).status_code == 200
     assert actions(case) == ["submit", "accept", "pause"]
     assert post(officer, f"{case.number}/pause", body, **{"Idempotency-Key": "pause-2"}).status_code == 409
-    # the same key for another action is a conflict, a key too long is a field error
+    # the same key for another action (or another body) is a conflict, a key too long a field error
     r = post(officer, f"{case.number}/resume", **key)
-    assert r.status_code == 409 and r.json()["message"] == "该幂等键已用于另一操作"
+    assert r.status_code == 409 and r.json()["code"] == "idempotency_mismatch"
+    r = post(officer, f"{case.number}/pause", body | {"reason": "另一个理由"}, **key)
+    assert r.status_code == 409 and r.json()["errors"][0]["field"] == "Idempotency-Key"
     before = counts()
     assert_field_error(
         post(officer, f"{case.number}/resume", **{"Idempotency-Key": "k" * 81}), 400, "Idempotency-Key"

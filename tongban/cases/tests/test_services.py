@@ -173,6 +173,10 @@ def test_an_extension_needs_a_named_department_head_and_at_most_ten_days(world):
     case = services.do_extend(
         actor=world["officer"], number=case.number, days=4, approver_id=world["head"].pk, reason="情况复杂"
     )
+    assert case.extension_days == 0  # requested; the named head approves
+    case = services.do_decide_extension(
+        actor=world["head"], number=case.number, request_id=case.extension_requests.get().pk, approve=True
+    )
     assert (case.extension_days, case.promised_due, case.extension_approver_id) == (
         4,
         D("2026-10-16"),

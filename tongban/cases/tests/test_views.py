@@ -579,6 +579,14 @@ def test_pause_resume_extend_assign(world, day):
     )
     assert response.status_code == 302
     case.refresh_from_db()
+    assert (case.extension_days, case.promised_due) == (0, D("2026-10-14"))  # until the head approves
+    request = case.extension_requests.get()
+    response = head.post(
+        url + "decide_extension/",
+        {"decide_extension-request_id": request.pk, "decide_extension-decision": "approve"},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
     assert (case.extension_days, case.promised_due) == (2, D("2026-10-16"))
     assert "延期 2 个工作日（批准人：head）" in body(officer.get(url))
     # Assign (department head only): the officer may not.

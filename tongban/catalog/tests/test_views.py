@@ -174,8 +174,8 @@ def test_import_upload_creates_drafts_from_an_export(client, setup):
     exported = client.get(reverse("catalog:export"))
     assert exported.status_code == 200
     response = client.post(reverse("catalog:import"), {"file": _upload("list.xlsx", exported.content)})
-    assert response.status_code == 200
-    assert "均为草稿，待审核" in response.content.decode()
+    assert response.status_code == 302 and response["Location"] == reverse("catalog:import")
+    assert "均为草稿，待审核" in client.get(response["Location"]).content.decode()
     draft = ImplementationItem.objects.get(code=published.code, version=2)
     assert (draft.status, draft.name) == ("draft", "林木采伐许可证核发")
 
