@@ -35,6 +35,10 @@ ONE_DAY = dt.timedelta(days=1)
 VERSION_KEY = "core:calendar:version"
 log = logging.getLogger(__name__)
 _snapshots: dict[tuple[int, int, int], tuple[str, WorkCalendar]] = {}
+# Inside a transaction that writes the calendar: what it has read of its own rows, so that a
+# listener recomputing many deadlines reads the calendar once. Cleared by every calendar write
+# (`changed_on_commit`), and only used while such a transaction is open (`_writing`).
+_uncommitted: dict[tuple[int, int, int, int], WorkCalendar] = {}
 
 
 def provisional_limit() -> int:
@@ -58,6 +62,7 @@ def changed() -> None:
     """The calendar changed: forget every snapshot, in this process and (through the shared
     version) in every other. Calendar writes call it on commit."""
     _snapshots.clear()
+    _uncommitted.clear()
     try:
         cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
     except Exception:
@@ -69,6 +74,7 @@ def changed_on_commit(**_signal) -> None:
     until the transaction ends (it sees its own uncommitted rows); the commit retires every
     process's snapshots."""
     _snapshots.clear()
+    _uncommitted.clear()
     transaction.on_commit(changed)
 
 
@@ -108,10 +114,13 @@ class WorkCalendar:
     @classmethod
     def load(cls, first_year: int, last_year: int) -> WorkCalendar:
         """The calendar of these years: the process's snapshot while the version holds."""
-        if _writing():
-            return cls.read(first_year, last_year)
-        version = _version()  # read before the rows: a change committed meanwhile bumps it again
         key = (first_year, last_year, provisional_limit())
+        if _writing():
+            own = (*key, id(transaction.get_connection()))  # this connection's own rows only
+            if own not in _uncommitted:
+                _uncommitted[own] = cls.read(first_year, last_year)
+            return _uncommitted[own]
+        version = _version()  # read before the rows: a change committed meanwhile bumps it again
         kept = _snapshots.get(key)
         if version is not None and kept is not None and kept[0] == version:
             return kept[1]
