@@ -108,7 +108,9 @@ def summary(case) -> dict:
         "received_on": case.received_on,
         "accepted_on": case.accepted_on,
         "promised_due": case.promised_due,
+        "promised_due_provisional": clock.is_provisional(case.promised_due, case.accepted_on),
         "statutory_due": case.statutory_due,
+        "statutory_due_provisional": clock.is_provisional(case.statutory_due, case.accepted_on),
         "clock_level": case.clock_level,
     }
 
@@ -137,6 +139,7 @@ def detail(case) -> dict:
         ],
         "supplement_items": case.supplement_items,
         "supplement_due": case.supplement_due,
+        "supplement_due_provisional": clock.is_provisional(case.supplement_due),
         "missing_materials": case.missing_materials,
         "commitment": case.commitment,
         "decision": case.decision,
@@ -173,6 +176,7 @@ def detail(case) -> dict:
                 "assignee_id": s.assignee_id,
                 "started_on": s.started_on,
                 "due_on": s.due_on,
+                "due_on_provisional": clock.is_provisional(s.due_on, s.started_on),
                 "completed_at": s.completed_at,
                 "outcome": s.outcome,
                 "comment": s.comment,

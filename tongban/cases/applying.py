@@ -306,6 +306,12 @@ def _applicant_for(actor, item_code: str) -> dict:
 def _new_case(*, actor, item, who: dict, channel: str, cleaned: dict, now) -> Case:
     promised = working_days_of(item.promised_limit, item.promised_unit)
     statutory = working_days_of(item.statutory_limit, item.statutory_unit)
+    # The statutory limit is never shorter than the promised one (nor missing).
+    statutory_limit, statutory_unit = (
+        (item.statutory_limit, item.statutory_unit)
+        if item.statutory_limit and statutory >= promised
+        else (item.promised_limit, item.promised_unit)
+    )
     case = Case(
         number=_next_number(item.region_id[:6], channel, clock.today()),
         item=item,
@@ -317,6 +323,10 @@ def _new_case(*, actor, item, who: dict, channel: str, cleaned: dict, now) -> Ca
         channel=channel,
         state=CaseState.SUBMITTED,
         case_type=item.case_type,
+        promised_limit=item.promised_limit,
+        promised_unit=item.promised_unit,
+        statutory_limit=statutory_limit,
+        statutory_unit=statutory_unit,
         promised_days=promised,
         statutory_days=max(statutory, promised),
         submitted_at=now,

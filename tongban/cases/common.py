@@ -64,8 +64,9 @@ DEFAULT_CHAIN = [
 
 
 def working_days_of(limit: int, unit: str) -> int:
-    """An item's limit in working days (自然日 counted 5 in 7, a month as 21 working days, hours
-    and minutes within a working day as 0: same day)."""
+    """An item's limit as a working-day equivalent, for sharing it among the approval steps and
+    the 电子监察 share (自然日 5 in 7, a month as 21 working days, hours within a working day as 0).
+    Deadlines count in the limit's own unit (`clock.case_deadlines`), never in this figure."""
     if unit == TimeUnit.WORKDAY:
         return limit
     if unit == TimeUnit.CALENDAR_DAY:
@@ -335,14 +336,25 @@ def accept_case(case: Case, actor, *, on: dt.date | None = None, deemed: bool = 
     )
     # notices: 受理通知书
     notices.do_issue_notice(actor=actor, case=case, kind=notices.NoticeKind.ACCEPTANCE)
-    notify(case, "已受理" + (f"，承诺{case.promised_due:%Y-%m-%d}前办结" if case.promised_due else ""))
+    due = ""
+    if case.promised_due:
+        due = f"，承诺{case.promised_due:%Y-%m-%d}前办结"
+        if clock.is_provisional(case.promised_due, case.accepted_on):
+            due += "（暂定，节假日安排公布后可能调整，届时另行通知）"
+    notify(case, "已受理" + due)
+
+
+def step_due(case: Case, start: dt.date, days: int) -> dt.date:
+    """A step's deadline: `days` working days after `start`, never after the case's own due date."""
+    due = clock.add_days(start, days)
+    return min(due, case.promised_due) if case.promised_due else due
 
 
 def start_step(case: Case, step: CaseStep, on: dt.date) -> None:
     """Make `step` the active one; the caller saves the case's copy (step_role, step_assignee)."""
     step.state = StepState.ACTIVE
     step.started_on = on
-    step.due_on = clock.add_days(on, step.limit_days)
+    step.due_on = step_due(case, on, step.limit_days)
     step.save(update_fields=["state", "started_on", "due_on"])
     case.step_role, case.step_assignee_id = step.role, step.assignee_id
 
@@ -358,15 +370,10 @@ def skip_open_steps(case: Case) -> None:
 
 
 def recompute_deadlines(case: Case) -> None:
+    """The promised and statutory due dates from acceptance, pauses and extensions as stored."""
     if case.accepted_on is None:
         return
-    promised, statutory = clock.deadlines(
-        case.accepted_on,
-        case.promised_days,
-        case.statutory_days,
-        paused_days=case.paused_days,
-        extension_days=case.extension_days,
-    )
+    promised, statutory = clock.case_deadlines(case)
     case.promised_due, case.statutory_due = promised.due, statutory.due
 
 
@@ -402,7 +409,7 @@ def resume_clock(case: Case, pause: ClockPause, actor) -> None:
     recompute_deadlines(case)
     save_case(case, "state", "paused_days", "promised_due", "statutory_due")
     for step in case.steps.filter(state=StepState.ACTIVE):
-        step.due_on = clock.add_days(step.due_on, pause.working_days)
+        step.due_on = step_due(case, step.due_on, pause.working_days)
         step.save(update_fields=["due_on"])
     record_event(
         case,

@@ -71,7 +71,13 @@ class Case(models.Model):
     state = models.CharField(_("状态"), max_length=12, choices=CaseState.choices, default=CaseState.SUBMITTED)
     case_type = models.CharField(_("办件类型"), max_length=1)
     form_enc = models.TextField(_("申请表（密文）"), blank=True)
-    # The clock, in working days from the calendar (snapshots of the item version's limits).
+    # The clock: the item version's limits as it states them (amount and unit, snapshots), which
+    # the deadlines count in (clock.py), and each in working days (an equivalent the approval
+    # steps share and the 电子监察 warning share starts from).
+    promised_limit = models.PositiveIntegerField(_("承诺时限"), default=0)
+    promised_unit = models.CharField(_("承诺时限单位"), max_length=12, default="workday")
+    statutory_limit = models.PositiveIntegerField(_("法定时限"), default=0)
+    statutory_unit = models.CharField(_("法定时限单位"), max_length=12, default="workday")
     promised_days = models.PositiveIntegerField(_("承诺时限（工作日）"))
     statutory_days = models.PositiveIntegerField(_("法定时限（工作日）"))
     submitted_at = models.DateTimeField(_("申报时间"))

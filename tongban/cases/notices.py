@@ -26,6 +26,7 @@ from tongban.core import audit
 from tongban.core.errors import InvalidInput, NotFound
 from tongban.core.identifiers import mask_name
 
+from . import clock
 from .enums import CaseState
 from .models import Case, Notice
 
@@ -77,6 +78,10 @@ def _content(case: Case, kind: str) -> dict:
             statutory_due=_iso(case.statutory_due),
             missing=[{"name": m["name"], "due": m["due"]} for m in case.missing_materials or []],
             commitment=case.commitment,
+            promised_limit=f"{case.promised_limit}{clock.UNIT_WORDS.get(case.promised_unit, '')}",
+            statutory_limit=f"{case.statutory_limit}{clock.UNIT_WORDS.get(case.statutory_unit, '')}",
+            # 暂定: computed through a year without the official holiday arrangement
+            provisional=clock.is_provisional(case.statutory_due or case.promised_due, case.accepted_on),
         )
     elif kind == NoticeKind.REFUSAL:
         data.update(reason=case.return_reason)
@@ -84,8 +89,10 @@ def _content(case: Case, kind: str) -> dict:
         pause = case.pauses.filter(ended_on__isnull=True).first() if case.state == CaseState.PAUSED else None
         if pause is not None:  # 补齐补正 after acceptance: the clock is paused meanwhile
             data.update(stage="paused", items=list(pause.items), due=_iso(pause.due_on), reason=pause.reason)
+            data.update(provisional=clock.is_provisional(pause.due_on, pause.started_on))
         else:  # 预审补正 before acceptance: the time limit has not started
             data.update(stage="precheck", items=list(case.supplement_items), due=_iso(case.supplement_due))
+            data.update(provisional=clock.is_provisional(case.supplement_due))
     elif kind in (NoticeKind.GRANT, NoticeKind.DENIAL):
         data.update(
             decided_on=_iso(timezone.localdate(case.decided_at)) if case.decided_at else "",

@@ -23,13 +23,7 @@ def clock_lines(case: Case) -> list[str]:
     """The calculation behind the deadlines, line by line, for the case page."""
     if case.accepted_on is None:
         return [f"收件日 {case.received_on:%Y-%m-%d}，尚未受理，办理时限未起算"]
-    promised, statutory = clock.deadlines(
-        case.accepted_on,
-        case.promised_days,
-        case.statutory_days,
-        paused_days=case.paused_days,
-        extension_days=case.extension_days,
-    )
+    promised, statutory = clock.case_deadlines(case)
     lines = [promised.explain(case.accepted_on), "法定时限：" + statutory.explain(case.accepted_on)]
     for pause in case.pauses.all():
         end = (
@@ -101,8 +95,8 @@ def queue(actor, kind: str, *, on: dt.date) -> QuerySet[Case]:
         qs = base.filter(state=CaseState.ACCEPTED, clock_level=ClockLevel.WARNING).order_by(
             "promised_due", "id"
         )
-    elif kind == "overdue":
-        qs = base.filter(state__in=open_states, promised_due__lt=on).order_by("promised_due", "id")
+    elif kind == "overdue":  # a paused case's clock has stopped: it is never overdue meanwhile
+        qs = base.filter(state=CaseState.ACCEPTED, promised_due__lt=on).order_by("promised_due", "id")
     elif kind == "paused":
         qs = base.filter(state=CaseState.PAUSED).order_by("id")
     else:
@@ -230,9 +224,9 @@ def statistics(
         late=Count("id", filter=Q(concluded_on_time=False)),
         open_overdue=Count(
             "id",
-            filter=Q(
+            filter=Q(  # paused (补正, 特别程序): the clock has stopped, never overdue meanwhile
                 concluded_at__isnull=True,
-                state__in=[CaseState.ACCEPTED, CaseState.PAUSED],
+                state=CaseState.ACCEPTED,
                 promised_due__lt=on,
             ),
         ),

@@ -118,7 +118,11 @@ class CaseSummary(Schema):
     received_on: dt.date
     accepted_on: dt.date | None
     promised_due: dt.date | None
+    promised_due_provisional: bool = Field(
+        description="暂定: computed through a year without the State Council's holiday arrangement"
+    )
     statutory_due: dt.date | None
+    statutory_due_provisional: bool = Field(description="暂定, as promised_due_provisional")
     clock_level: str
 
 
@@ -138,6 +142,7 @@ class StepOut(Schema):
     assignee_id: int | None
     started_on: dt.date | None
     due_on: dt.date | None
+    due_on_provisional: bool = Field(description="暂定, as CaseSummary.promised_due_provisional")
     completed_at: dt.datetime | None
     outcome: str
     comment: str
@@ -185,6 +190,7 @@ class CaseDetail(CaseSummary):
     extension_requests: list[ExtensionRequestOut] = []
     supplement_items: list[str]
     supplement_due: dt.date | None
+    supplement_due_provisional: bool = Field(description="暂定, as CaseSummary.promised_due_provisional")
     missing_materials: list[dict]
     commitment: bool
     decision: str

@@ -1,11 +1,20 @@
-"""The daily tick of the clock (`manage.py cases tick`)."""
+"""The daily tick of the clock (`manage.py cases tick`).
+
+Each case is handled in its own transaction with its row locked, and the state that selected it
+is read again under the lock: an applicant's `do_supply` or an officer's step committed between
+the selection and the lock wins, and the case is left alone. A case that fails is logged and
+counted (`TickReport.failed`), is rolled back alone, and the tick goes on with the others.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Max, Min
 
 from tongban.core.workdays import WorkCalendar
 
@@ -21,7 +30,7 @@ from .common import (
 )
 from .enums import (
     CaseState,
-    Channel,
+    ClockLevel,
     PauseKind,
     ResultCode,
     StepState,
@@ -32,6 +41,9 @@ from .models import (
     ClockPause,
 )
 
+log = logging.getLogger(__name__)
+ACTOR = "system:clock"
+
 
 @dataclass
 class TickReport:
@@ -39,75 +51,118 @@ class TickReport:
     supplements_expired: int = 0
     steps_escalated: int = 0
     levels_changed: int = 0
+    failed: list[str] = field(default_factory=list)  # case numbers whose step raised
+
+
+def _each(report: TickReport, numbers: Iterable[str], step: Callable[[Case], bool], counter: str) -> None:
+    """Run `step` on each case, locked, in a transaction of its own; count the cases it changed.
+    A failure rolls back that case only, and is logged and reported."""
+    for number in numbers:
+        try:
+            with transaction.atomic():
+                if step(lock_case(number)):
+                    setattr(report, counter, getattr(report, counter) + 1)
+        except Exception:
+            log.exception("cases tick: %s failed (%s); the other cases go on", number, counter)
+            report.failed.append(number)
 
 
 def do_tick(*, on: dt.date | None = None) -> TickReport:
     """Run daily (`manage.py cases tick`): deemed acceptance after 5 working days without a
-    pre-check answer, 退件 for supplements not delivered in time, escalation of overdue steps,
-    and the 电子监察 levels. Idempotent: a second run the same day changes nothing."""
+    pre-check answer (every channel: 行政许可法 §32), 退件 for supplements not delivered in time,
+    escalation of overdue steps, and the 电子监察 levels. Idempotent: a second run the same day
+    changes nothing."""
     on = on or clock.today()
     report = TickReport()
-    actor = "system:clock"
-    for number in Case.objects.filter(
-        state=CaseState.SUBMITTED, channel__in=list(Channel.online())
-    ).values_list("number", flat=True):
-        with transaction.atomic():
-            case = lock_case(number)
-            if case.state == CaseState.SUBMITTED and on > clock.precheck_deadline(case.received_on):
-                accept_case(case, actor, on=case.received_on, deemed=True)
-                report.deemed_accepted += 1
-    for number in Case.objects.filter(state=CaseState.SUPPLEMENT, supplement_due__lt=on).values_list(
-        "number", flat=True
-    ):
-        with transaction.atomic():
-            case = lock_case(number)
-            before, case.state, case.return_reason = case.state, CaseState.RETURNED, "逾期未补正，作退件处理"
-            case.result_code = ResultCode.RETURNED
-            save_case(case, "state", "return_reason", "result_code")
-            record_event(case, actor, "supplement_expired", before=before)
-            report.supplements_expired += 1
-    expired = ClockPause.objects.filter(kind=PauseKind.SUPPLEMENT, ended_on__isnull=True, due_on__lt=on)
-    for number in expired.values_list("case__number", flat=True):
-        with transaction.atomic():
-            case = lock_case(number)
-            pause = case.pauses.get(ended_on__isnull=True)
-            pause.ended_on = on
-            pause.save(update_fields=["ended_on"])
-            skip_open_steps(case)
-            save_case(case, *STEP_FIELDS)
-            conclude_case(case, actor, ResultCode.RETURNED)
-            report.supplements_expired += 1
-    overdue = CaseStep.objects.filter(
-        state=StepState.ACTIVE, escalated=False, due_on__lt=on, case__state=CaseState.ACCEPTED
-    )
-    for step_id, number in overdue.values_list("pk", "case__number"):
-        with transaction.atomic():
-            case = lock_case(number)
-            step = CaseStep.objects.get(pk=step_id)
+
+    def deem(case: Case) -> bool:
+        if case.state != CaseState.SUBMITTED or on <= clock.precheck_deadline(case.received_on):
+            return False
+        accept_case(case, ACTOR, on=case.received_on, deemed=True)
+        return True
+
+    def expire_precheck_supplement(case: Case) -> bool:
+        if case.state != CaseState.SUPPLEMENT or case.supplement_due is None or case.supplement_due >= on:
+            return False  # supplied (or answered) meanwhile
+        before, case.state, case.return_reason = case.state, CaseState.RETURNED, "逾期未补正，作退件处理"
+        case.result_code = ResultCode.RETURNED
+        save_case(case, "state", "return_reason", "result_code")
+        record_event(case, ACTOR, "supplement_expired", before=before)
+        return True
+
+    def expire_paused_supplement(case: Case) -> bool:
+        pause = case.pauses.filter(ended_on__isnull=True).first()
+        if (
+            case.state != CaseState.PAUSED
+            or pause is None
+            or pause.kind != PauseKind.SUPPLEMENT
+            or pause.due_on is None
+            or pause.due_on >= on
+        ):
+            return False  # supplied, resumed or withdrawn meanwhile: the pause is gone
+        pause.ended_on = on
+        pause.save(update_fields=["ended_on"])
+        skip_open_steps(case)
+        save_case(case, *STEP_FIELDS)
+        conclude_case(case, ACTOR, ResultCode.RETURNED)
+        return True
+
+    def escalate(case: Case) -> bool:
+        if case.state != CaseState.ACCEPTED:
+            return False
+        changed = False
+        for step in case.steps.filter(state=StepState.ACTIVE, escalated=False, due_on__lt=on):
             step.escalated = True
             step.save(update_fields=["escalated"])
             record_event(
                 case,
-                actor,
+                ACTOR,
                 "escalate",
                 before=case.state,
                 note=f"“{step.name}”环节超期，已提请部门负责人督办",
                 data={"step": step.name},
             )
-            report.steps_escalated += 1
-    report.levels_changed = refresh_levels(on=on)
+            changed = True
+        return changed
+
+    submitted = Case.objects.filter(state=CaseState.SUBMITTED).order_by("pk")
+    _each(report, submitted.values_list("number", flat=True), deem, "deemed_accepted")
+    supplement = Case.objects.filter(state=CaseState.SUPPLEMENT, supplement_due__lt=on).order_by("pk")
+    _each(
+        report, supplement.values_list("number", flat=True), expire_precheck_supplement, "supplements_expired"
+    )
+    expired = ClockPause.objects.filter(kind=PauseKind.SUPPLEMENT, ended_on__isnull=True, due_on__lt=on)
+    _each(
+        report,
+        expired.order_by("case_id").values_list("case__number", flat=True),
+        expire_paused_supplement,
+        "supplements_expired",
+    )
+    overdue = CaseStep.objects.filter(
+        state=StepState.ACTIVE, escalated=False, due_on__lt=on, case__state=CaseState.ACCEPTED
+    )
+    numbers = dict.fromkeys(overdue.order_by("case_id").values_list("case__number", flat=True))
+    _each(report, numbers, escalate, "steps_escalated")
+    try:
+        report.levels_changed = refresh_levels(on=on)
+    except Exception:
+        log.exception("cases tick: the 电子监察 levels could not be refreshed")
+        report.failed.append("levels")
     return report
 
 
 def refresh_levels(*, on: dt.date) -> int:
+    """电子监察 levels of every open case. A paused case (补正, 特别程序) is never overdue while its
+    pause lasts: its clock has stopped."""
     changed = 0
     open_cases = Case.objects.filter(state__in=[CaseState.ACCEPTED, CaseState.PAUSED]).exclude(
         accepted_on=None
     )
-    first = open_cases.order_by("accepted_on").values_list("accepted_on", flat=True).first()
-    if first is None:
+    span = open_cases.aggregate(first=Min("accepted_on"), last=Max("promised_due"))
+    if span["first"] is None:
         return 0
-    calendar = WorkCalendar.load(first.year, on.year)  # one load for every case
+    last = max(on, span["last"] or on)
+    calendar = WorkCalendar.load(span["first"].year, last.year)  # one load for every case
     open_pauses = dict(
         ClockPause.objects.filter(ended_on__isnull=True, case__in=open_cases).values_list(
             "case_id", "started_on"
@@ -115,6 +170,7 @@ def refresh_levels(*, on: dt.date) -> int:
     )
     for case in open_cases.only(
         "pk",
+        "number",
         "accepted_on",
         "paused_days",
         "extension_days",
@@ -122,18 +178,16 @@ def refresh_levels(*, on: dt.date) -> int:
         "promised_due",
         "clock_level",
         "state",
-    ):
-        used = clock.used_days(
-            case.accepted_on,
-            on,
-            paused_days=case.paused_days,
-            open_pause_since=open_pauses.get(case.pk),
-            calendar=calendar,
-        )
-        new = clock.level(
-            used=used, allowed=case.promised_days + case.extension_days, today=on, due=case.promised_due
-        )
+    ).iterator(chunk_size=2000):
+        try:
+            new = clock.case_level(case, on=on, open_pause_since=open_pauses.get(case.pk), calendar=calendar)
+        except Exception:
+            log.exception("cases tick: the level of %s could not be computed", case.number)
+            continue
         if new != case.clock_level:
             Case.objects.filter(pk=case.pk).update(clock_level=new)
             changed += 1
     return changed
+
+
+__all__ = ["ClockLevel", "TickReport", "do_tick", "refresh_levels"]

@@ -83,3 +83,29 @@ def audit_events_for(object_type: str, object_id) -> QuerySet[AuditEvent]:
 
 def region_full_names():
     return Region.objects.values_list("code", "full_name")
+
+
+WARN_FROM_MONTH = 10  # the State Council usually announces next year's arrangement in November
+
+
+def calendar_warning(today=None) -> str:
+    """For administrators, from 1 October: next year's official holiday arrangement is missing, so
+    deadlines into it are provisional (暂定) until it is imported. "" when nothing to say."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    missing = [
+        year
+        for year in (today.year, today.year + 1)
+        if (year == today.year or today >= dt.date(today.year, WARN_FROM_MONTH, 1))
+        and not CalendarYear.objects.filter(year=year).exists()
+    ]
+    if not missing:
+        return ""
+    years = "、".join(f"{y}年" for y in missing)
+    return (
+        f"工作日历尚未导入{years}的国务院节假日安排：期限按暂定日历（周末和法定节假日，不含调休）计算并标注“暂定”。"
+        "安排公布后请用 manage.py calendar import 导入，已受理办件的期限将自动重算并通知申请人。"
+    )

@@ -192,6 +192,7 @@ def do_seed_calendar_from_package(*, actor, first_year: int = 2004, last_year: i
                 days[day.year].append((day, kind, _CC_NAMES.get(str(name), str(name))))
     # Plain weekdays without a holiday name are not exceptions; the package lists only real ones.
     _replace_years(days, source=f"chinesecalendar {chinese_calendar.__version__}")
+    workdays.announce(actor=actor, since=dt.date(first_year, 1, 1))
     audit.record(
         actor=actor,
         action="core.calendar.seed",
@@ -257,6 +258,7 @@ def do_import_calendar(*, actor, text: str, source: str) -> list[int]:
     """Import a calendar file: all or nothing. Returns the years imported."""
     days = parse_calendar_file(text)
     _replace_years(days, source=source[:200])
+    workdays.announce(actor=actor, since=dt.date(min(days), 1, 1))
     audit.record(
         actor=actor,
         action="core.calendar.import",
@@ -278,6 +280,7 @@ def do_set_calendar_day(*, actor, date: dt.date, kind: str | None, name: str = "
         if kind not in DayKind.values:
             raise InvalidInput.field("kind", "类别应为 holiday 或 workday")
         CalendarDay.objects.update_or_create(date=date, defaults={"kind": kind, "name": name[:40]})
+    workdays.announce(actor=actor, since=date)
     audit.record(
         actor=actor,
         action="core.calendar.set_day",
@@ -289,3 +292,14 @@ def do_set_calendar_day(*, actor, date: dt.date, kind: str | None, name: str = "
 
 def calendar_rows(year: int) -> Iterable[tuple[dt.date, str, str]]:
     return CalendarDay.objects.filter(date__year=year).values_list("date", "kind", "name")
+
+
+def provisional_years(first_year: int, last_year: int) -> list[int]:
+    return workdays.provisional_years(first_year, last_year)
+
+
+def provisional_rows(year: int) -> list[tuple[dt.date, str]]:
+    """The days off of a year's provisional calendar (weekdays only; weekends are off anyway)."""
+    from . import provisional
+
+    return list(provisional.holidays(year))

@@ -2,8 +2,11 @@
 
 A day is a working day when it is Monday-Friday and not a public holiday, or when it is an
 adjusted workday (调休上班日). The table holds only the exceptions; `CalendarYear` rows say
-which years it covers, and any computation that touches an uncovered year raises
-`CalendarNotCovered` instead of guessing.
+which years have the State Council's arrangement (official). A year without one, up to
+`provisional.YEARS_AHEAD` years after the current one, gets the provisional calendar (暂定:
+weekends and the statutory holidays, `provisional.py`, ADR 0006); a deadline that runs through
+such a year is provisional (`WorkCalendar.is_provisional`, `is_provisional`) and is shown so.
+Computation beyond that raises `CalendarNotCovered`.
 
 Every deadline needs a calendar, so snapshots are kept in memory per process. They are valid
 for one calendar version, a token in the shared cache (Redis in production) that `changed()`
@@ -16,11 +19,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
+from . import provisional
 from .enums import DayKind
 from .errors import CalendarNotCovered, InvalidInput
 from .models import CalendarDay, CalendarYear
@@ -28,7 +34,16 @@ from .models import CalendarDay, CalendarYear
 ONE_DAY = dt.timedelta(days=1)
 VERSION_KEY = "core:calendar:version"
 log = logging.getLogger(__name__)
-_snapshots: dict[tuple[int, int], tuple[str, WorkCalendar]] = {}
+_snapshots: dict[tuple[int, int, int], tuple[str, WorkCalendar]] = {}
+# Inside a transaction that writes the calendar: what it has read of its own rows, so that a
+# listener recomputing many deadlines reads the calendar once. Cleared by every calendar write
+# (`changed_on_commit`), and only used while such a transaction is open (`_writing`).
+_uncommitted: dict[tuple[int, int, int, int], WorkCalendar] = {}
+
+
+def provisional_limit() -> int:
+    """The last year a provisional calendar is computed for."""
+    return timezone.localdate().year + provisional.YEARS_AHEAD
 
 
 def _version() -> str | None:
@@ -47,6 +62,7 @@ def changed() -> None:
     """The calendar changed: forget every snapshot, in this process and (through the shared
     version) in every other. Calendar writes call it on commit."""
     _snapshots.clear()
+    _uncommitted.clear()
     try:
         cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
     except Exception:
@@ -58,7 +74,27 @@ def changed_on_commit(**_signal) -> None:
     until the transaction ends (it sees its own uncommitted rows); the commit retires every
     process's snapshots."""
     _snapshots.clear()
+    _uncommitted.clear()
     transaction.on_commit(changed)
+
+
+# --- Listeners: what depends on the calendar is recomputed in the calendar write's transaction --
+
+_listeners: list[Callable[..., None]] = []
+
+
+def on_change(listener: Callable[..., None]) -> None:
+    """Register `listener(actor=..., since=date)`, called by every calendar write (seed, import,
+    a day set or cleared) inside its transaction, after the rows are written: deadlines that end
+    on or after `since` may have moved. Domain apps register in their AppConfig.ready (core
+    imports none of them); a listener that raises rolls the calendar write back."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def announce(*, actor, since: dt.date) -> None:
+    for listener in list(_listeners):
+        listener(actor=actor, since=since)
 
 
 def _writing() -> bool:
@@ -70,22 +106,27 @@ def _writing() -> bool:
 class WorkCalendar:
     """A snapshot of the calendar for a range of years; cheap to query many times."""
 
-    years: frozenset[int]
+    years: frozenset[int]  # every year it answers for, official or provisional
     holidays: frozenset[dt.date]
     workdays: frozenset[dt.date]
+    provisional: frozenset[int] = frozenset()  # of `years`, those without an official arrangement
 
     @classmethod
     def load(cls, first_year: int, last_year: int) -> WorkCalendar:
         """The calendar of these years: the process's snapshot while the version holds."""
+        key = (first_year, last_year, provisional_limit())
         if _writing():
-            return cls.read(first_year, last_year)
+            own = (*key, id(transaction.get_connection()))  # this connection's own rows only
+            if own not in _uncommitted:
+                _uncommitted[own] = cls.read(first_year, last_year)
+            return _uncommitted[own]
         version = _version()  # read before the rows: a change committed meanwhile bumps it again
-        kept = _snapshots.get((first_year, last_year))
+        kept = _snapshots.get(key)
         if version is not None and kept is not None and kept[0] == version:
             return kept[1]
         calendar = cls.read(first_year, last_year)
         if version is not None:
-            _snapshots[(first_year, last_year)] = (version, calendar)
+            _snapshots[key] = (version, calendar)
         return calendar
 
     @classmethod
@@ -99,12 +140,21 @@ class WorkCalendar:
         holidays, workdays = set(), set()
         for day, kind in rows.values_list("date", "kind"):
             (holidays if kind == DayKind.HOLIDAY else workdays).add(day)
-        return cls(frozenset(covered), frozenset(holidays), frozenset(workdays))
+        guessed = set(range(max(first_year, provisional.FIRST_YEAR), min(last_year, provisional_limit()) + 1))
+        guessed -= covered
+        for year in guessed:
+            holidays.update(day for day, _ in provisional.holidays(year))
+        return cls(frozenset(covered | guessed), frozenset(holidays), frozenset(workdays), frozenset(guessed))
+
+    def is_provisional(self, start: dt.date, end: dt.date) -> bool:
+        """Does a computation from `start` to `end` run through a provisional year?"""
+        return any(year in self.provisional for year in range(start.year, end.year + 1))
 
     def _require(self, day: dt.date) -> None:
         if day.year not in self.years:
             raise CalendarNotCovered(
-                f"工作日历没有{day.year}年的数据，无法计算期限；请管理员导入该年度的节假日安排"
+                f"工作日历没有{day.year}年的数据（暂定日历只推算到{provisional_limit()}年），无法计算期限；"
+                "请管理员导入该年度的节假日安排"
             )
 
     def is_workday(self, day: dt.date) -> bool:
@@ -158,3 +208,17 @@ def count_working_days(start: dt.date, end: dt.date) -> int:
 
 def is_working_day(day: dt.date) -> bool:
     return WorkCalendar.load(day.year, day.year).is_workday(day)
+
+
+def is_provisional(end: dt.date, start: dt.date | None = None) -> bool:
+    """Is a date computed from `start` (default: `end` itself) to `end` provisional (暂定)? True
+    when a year between them has no official arrangement. Cheap: the process's snapshot."""
+    start = min(start or end, end)
+    if end.year > provisional_limit():
+        return False  # nothing is computed there (CalendarNotCovered)
+    return WorkCalendar.load(start.year, end.year).is_provisional(start, end)
+
+
+def provisional_years(first_year: int, last_year: int) -> list[int]:
+    """The years in the range that would be computed on the provisional calendar."""
+    return sorted(WorkCalendar.load(first_year, last_year).provisional)

@@ -67,7 +67,9 @@ def expected_detail(case, **kw) -> dict:
         "received_on": "2026-09-29",
         "accepted_on": None,
         "promised_due": None,
+        "promised_due_provisional": False,
         "statutory_due": None,
+        "statutory_due_provisional": False,
         "clock_level": "ok",
         "applicant_name": "张三",
         "deemed_accepted": False,
@@ -78,6 +80,7 @@ def expected_detail(case, **kw) -> dict:
         "extension_requests": [],
         "supplement_items": [],
         "supplement_due": None,
+        "supplement_due_provisional": False,
         "missing_materials": [],
         "commitment": False,
         "decision": "",
@@ -279,7 +282,9 @@ def test_my_cases_lists_my_cases_only_newest_first(world):
                 "received_on": "2026-09-29",
                 "accepted_on": None,
                 "promised_due": None,
+                "promised_due_provisional": False,
                 "statutory_due": None,
+                "statutory_due_provisional": False,
                 "clock_level": "ok",
             }
             for c in mine

@@ -77,5 +77,6 @@ def test_the_six_counts_come_in_one_statement_and_match_the_queues(world, day, d
         counts = queries.queue_counts(officer, on=on)
     assert counts == {"precheck": 1, "mine": 1, "team": 1, "due_soon": 0, "overdue": 0, "paused": 1}
     assert counts == {kind: queries.queue(officer, kind, on=on).count() for kind in queries.QUEUES}
-    later = day("2026-10-30")  # past every promised date: the open ones are overdue
-    assert queries.queue_counts(officer, on=later)["overdue"] == 3
+    later = day("2026-10-30")  # past every promised date: the running ones are overdue
+    assert queries.queue_counts(officer, on=later)["overdue"] == 2  # not the paused one (issue 10 §3)
+    assert numbers[1] not in {c.number for c in queries.queue(officer, "overdue", on=later)}

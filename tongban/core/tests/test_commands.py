@@ -69,12 +69,22 @@ def test_calendar_add_and_show(calendar):
     assert "2026-10-10\tworkday\t国庆节" in shown
     assert "2026-10-01\tholiday\t国庆节" in shown
     assert len(shown) == 39
-    assert run("calendar", "show", "2030") == "No exceptions stored for 2030.\n"
+    assert run("calendar", "show", "1949") == "No exceptions stored for 1949.\n"
 
 
-def test_calendar_add_into_an_uncovered_year_fails_with_the_reason(calendar):
-    with pytest.raises(CommandError, match="2027"):
-        run("calendar", "add", "2026-12-30", "3")
+def test_calendar_add_into_2027_answers_a_provisional_date(calendar, manage, capsys):
+    """The interface of issue 10: a 2027 date marked 暂定, exit status 0."""
+    assert manage("calendar", "add", "2026-12-28", "20") == 0
+    assert capsys.readouterr().out == "2027-01-26 暂定 (provisional: no official arrangement for 2027)\n"
+    shown = run("calendar", "show", "2027").splitlines()
+    assert shown[0] == "2027: 暂定 (provisional; no official arrangement imported)"
+    assert "2027-02-09\tholiday\t春节（补假）\t暂定" in shown
+    assert len(shown) == 1 + 13
+
+
+def test_calendar_add_beyond_the_provisional_years_fails_with_the_reason(calendar):
+    with pytest.raises(CommandError, match="2032"):
+        run("calendar", "add", "2026-12-30", "3000")
     with pytest.raises(CommandError, match="date: use YYYY-MM-DD"):
         run("calendar", "add", "30/09/2026", "3")
 
@@ -82,8 +92,9 @@ def test_calendar_add_into_an_uncovered_year_fails_with_the_reason(calendar):
 def test_calendar_import_makes_2027_computable(calendar, tmp_path):
     path = tmp_path / "2027.csv"
     path.write_text(CALENDAR_2027, encoding="utf-8")
-    with pytest.raises(CommandError):
-        run("calendar", "add", "2026-12-31", "1")
+    assert run("calendar", "add", "2026-12-31", "1").endswith(
+        " 暂定 (provisional: no official arrangement for 2027)\n"
+    )
     assert run("calendar", "import", str(path)) == "Imported 2027.\n"
     assert CalendarYear.objects.get(year=2027).source == "file 2027.csv"
     assert run("calendar", "add", "2026-12-31", "1") == "2027-01-04\n"

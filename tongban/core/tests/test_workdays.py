@@ -7,11 +7,17 @@ import datetime as dt
 import chinese_calendar
 import pytest
 
-from tongban.core import services
+from tongban.core import provisional, services, workdays
 from tongban.core.enums import DayKind
 from tongban.core.errors import CalendarNotCovered, InvalidInput, NotFound
 from tongban.core.models import AuditEvent, CalendarDay, CalendarYear
-from tongban.core.workdays import WorkCalendar, add_working_days, count_working_days, is_working_day
+from tongban.core.workdays import (
+    WorkCalendar,
+    add_working_days,
+    count_working_days,
+    is_provisional,
+    is_working_day,
+)
 
 from .conftest import CALENDAR_2027, SYSTEM
 
@@ -62,8 +68,7 @@ def test_seeding_a_year_the_package_lacks_is_refused_and_changes_nothing(calenda
         services.do_seed_calendar_from_package(actor=SYSTEM, first_year=first, last_year=last)
     assert [p.field for p in exc.value.problems] == ["year"]
     assert snapshot() == before
-    with pytest.raises(CalendarNotCovered):
-        add_working_days(D("2026-12-30"), 3)
+    assert not CalendarYear.objects.filter(year=2027).exists()
 
 
 # --- Computing in 2026 -------------------------------------------------------------------------
@@ -150,36 +155,97 @@ def test_a_loaded_calendar_answers_without_queries(calendar, django_assert_num_q
         assert cal.between(D("2026-09-30"), D("2026-10-10")) == 3
 
 
-# --- Refusing uncovered years ------------------------------------------------------------------
+# --- A year without the official arrangement: the provisional calendar (暂定) -----------------
 
 
-def test_a_deadline_into_2027_is_refused_and_changes_nothing(calendar):
+def test_a_deadline_into_2027_is_computed_provisionally_and_changes_nothing(calendar):
     before = snapshot()
-    with pytest.raises(CalendarNotCovered) as exc:
-        add_working_days(D("2026-12-30"), 3)
-    assert exc.value.status == 409
-    assert exc.value.code == "calendar_not_covered"
-    assert "2027" in exc.value.message
-    with pytest.raises(CalendarNotCovered):
-        count_working_days(D("2026-12-01"), D("2027-01-05"))
-    with pytest.raises(CalendarNotCovered):
-        is_working_day(D("2027-01-04"))
-    assert snapshot() == before
+    # 2026-12-30 (Wed): 12-31, then 2027-01-01 is New Year's Day (a Friday), weekend, 01-04.
+    assert add_working_days(D("2026-12-30"), 2) == D("2027-01-04")
+    assert is_provisional(D("2027-01-04"), D("2026-12-30")) is True
+    assert is_provisional(D("2026-12-31"), D("2026-12-30")) is False
+    assert count_working_days(D("2026-12-01"), D("2027-01-05")) == 24
+    assert is_working_day(D("2027-01-04")) is True
+    assert snapshot() == before  # nothing is stored for a provisional year
+
+
+def test_the_provisional_2027_holidays_follow_the_2024_measures():
+    # 13 statutory days: New Year 1, Spring Festival 4 (eve + first three days), Qingming 1,
+    # Labour Day 2, Dragon Boat 1, Mid-autumn 1, National Day 3; those on a weekend made up on
+    # the next working day, no adjusted workdays.
+    assert [(d.isoformat(), n) for d, n in provisional.statutory_holidays(2027)] == [
+        ("2027-01-01", "元旦"),
+        ("2027-02-05", "春节"),  # 除夕
+        ("2027-02-06", "春节"),  # 正月初一, Saturday
+        ("2027-02-07", "春节"),  # Sunday
+        ("2027-02-08", "春节"),
+        ("2027-04-05", "清明节"),
+        ("2027-05-01", "劳动节"),
+        ("2027-05-02", "劳动节"),
+        ("2027-06-09", "端午节"),
+        ("2027-09-15", "中秋节"),
+        ("2027-10-01", "国庆节"),
+        ("2027-10-02", "国庆节"),
+        ("2027-10-03", "国庆节"),
+    ]
+    assert [d.isoformat() for d, n in provisional.holidays(2027) if n.endswith("（补假）")] == [
+        "2027-02-09",
+        "2027-02-10",
+        "2027-05-03",
+        "2027-05-04",
+        "2027-10-04",
+        "2027-10-05",
+    ]
+
+
+@pytest.mark.parametrize("year", [2024, 2025, 2026])
+def test_the_provisional_holidays_are_the_official_ones_of_past_years(year):
+    """The statutory days the package's official arrangements contain (lunar dates, Qingming)."""
+    official = {d for d in chinese_calendar.holidays if d.year == year}
+    statutory = {d for d, _ in provisional.statutory_holidays(year)}
+    if year == 2024:  # the 2024 Measures (13 days) took effect in 2025; 2024 had 11 (no 除夕, 5-2)
+        statutory -= {D("2024-02-09"), D("2024-05-02")}
+    assert statutory <= official
+
+
+def test_the_second_of_two_holidays_on_one_day_is_made_up():
+    days = dict(provisional.holidays(2028))  # 中秋 falls on 3 October
+    assert len(days) == 13 - 1 + 1  # 国庆 10-01 is a Sunday: 13 weekday days off in all
+    assert days[D("2028-10-03")] == "中秋节"
+    assert days[D("2028-10-05")] == "国庆节（补假）"
+
+
+def test_2028_with_2027_imported_is_still_provisional(calendar):
+    services.do_import_calendar(actor=SYSTEM, text=CALENDAR_2027, source="file 2027.csv")
+    assert is_provisional(D("2027-12-31"), D("2027-12-01")) is False
+    assert is_provisional(D("2028-01-04"), D("2027-12-30")) is True
+    assert is_provisional(D("2028-01-04")) is True
 
 
 @pytest.mark.parametrize("n", [10**6, 10**9, 2**31 - 1])
 def test_an_absurd_number_of_days_runs_into_the_uncovered_year(calendar, n):
-    with pytest.raises(CalendarNotCovered):
+    with pytest.raises(CalendarNotCovered) as exc:
         add_working_days(D("2026-01-01"), n)
+    assert exc.value.status == 409
+    assert exc.value.code == "calendar_not_covered"
+
+
+def test_beyond_the_provisional_horizon_nothing_is_computed(calendar):
+    last = workdays.provisional_limit()
+    assert is_working_day(D(f"{last}-10-01")) is False  # the last provisional year still answers
+    with pytest.raises(CalendarNotCovered) as exc:
+        is_working_day(D(f"{last + 1}-01-04"))
+    assert str(last + 1) in exc.value.message
 
 
 def test_days_before_the_uncovered_year_still_compute(calendar):
     assert add_working_days(D("2026-12-29"), 2) == D("2026-12-31")
 
 
-def test_nothing_is_computed_without_any_calendar(db):
-    with pytest.raises(CalendarNotCovered):
-        add_working_days(D("2026-09-30"), 1)
+def test_without_any_imported_calendar_the_current_year_is_provisional(db):
+    # National Day 10-01, 10-02 (Thu, Fri), 10-03 on Saturday made up on Monday 10-05.
+    assert add_working_days(D("2026-09-30"), 1) == D("2026-10-06")
+    assert is_provisional(D("2026-09-30")) is True
 
 
 # --- Importing a year ------------------------------------------------------------------------
@@ -319,3 +385,19 @@ def test_a_transaction_that_writes_the_calendar_reads_it_uncached_and_a_rollback
         raise RuntimeError("the edit is abandoned")
     assert WorkCalendar.load(2026, 2026).is_workday(D("2026-12-01"))
     assert not CalendarDay.objects.filter(date=D("2026-12-01")).exists()
+
+
+# --- The administrators' warning ---------------------------------------------------------------
+
+
+def test_from_october_administrators_are_warned_while_next_year_is_missing(calendar, admin_client):
+    from tongban.core.queries import calendar_warning
+
+    assert calendar_warning(D("2026-09-30")) == ""
+    assert "2027年" in calendar_warning(D("2026-10-01"))
+    page = admin_client.get("/admin/").content.decode()
+    assert calendar_warning() and calendar_warning() in page  # written in December 2026
+    services.do_import_calendar(actor=SYSTEM, text=CALENDAR_2027, source="file 2027.csv")
+    assert calendar_warning(D("2026-12-28")) == ""
+    if calendar_warning() == "":  # while the real date is in 2026
+        assert 'id="calendar-warning"' not in admin_client.get("/admin/core/calendarday/").content.decode()

@@ -44,7 +44,13 @@ class Command(ActionCommand):
         report = services.do_tick(on=on)
         self.stdout.write(f"Tick for {on:%Y-%m-%d}:")
         for key, value in asdict(report).items():
-            self.stdout.write(f"  {key}: {value}")
+            self.stdout.write(f"  {key}: {len(value) if key == 'failed' else value}")
+        if report.failed:  # the others went on; the exit status says the tick was not clean
+            raise CommandError(
+                f"{len(report.failed)} case(s) failed and were left as they were (see the log): "
+                + ", ".join(report.failed[:20])
+                + (" ..." if len(report.failed) > 20 else "")
+            )
 
     def do_export_national(self, since, until, out, **_):
         first = _date(since, "--since")

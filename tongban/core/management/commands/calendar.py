@@ -1,4 +1,7 @@
-"""`manage.py calendar seed|import FILE|show YEAR|add DATE N`: the working-day calendar."""
+"""`manage.py calendar seed|import FILE|show YEAR|add DATE N`: the working-day calendar.
+
+A year without the State Council's arrangement answers from the provisional calendar (暂定):
+`show` lists its computed holidays marked 暂定, `add` marks a date computed through it."""
 
 from __future__ import annotations
 
@@ -44,6 +47,11 @@ class Command(ActionCommand):
 
     def do_show(self, year, **_):
         rows = list(services.calendar_rows(year))
+        if not rows and year in services.provisional_years(year, year):
+            self.stdout.write(f"{year}: 暂定 (provisional; no official arrangement imported)")
+            for day, name in services.provisional_rows(year):
+                self.stdout.write(f"{day}\tholiday\t{name}\t暂定")
+            return
         if not rows:
             self.stdout.write(f"No exceptions stored for {year}.")
         for day, kind, name in rows:
@@ -54,4 +62,8 @@ class Command(ActionCommand):
             start = dt.date.fromisoformat(date)
         except ValueError:
             raise CommandError("date: use YYYY-MM-DD") from None
-        self.stdout.write(workdays.add_working_days(start, n).isoformat())
+        due = workdays.add_working_days(start, n)
+        if workdays.is_provisional(due, start):
+            self.stdout.write(f"{due.isoformat()} 暂定 (provisional: no official arrangement for {due.year})")
+        else:
+            self.stdout.write(due.isoformat())
