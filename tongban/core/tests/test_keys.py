@@ -42,6 +42,7 @@ def run(args: list[str], tmp_path, **env_values) -> subprocess.CompletedProcess:
     its generated key file (if any) under tmp_path."""
     env = {k: v for k, v in os.environ.items() if not k.endswith(("_KEY", "_KEY_ID", "_KEYS_OLD"))}
     env.pop("TONGBAN_ENV", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process
     env.update(
         DJANGO_SETTINGS_MODULE="tongban.settings",
         TONGBAN_KEYS_FILE=str(tmp_path / "keys.env"),
