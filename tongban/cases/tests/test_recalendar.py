@@ -29,7 +29,13 @@ ARRANGEMENT_2027 = "date,kind,name\n2027-01-01,holiday,元旦\n2027-01-04,holida
 @pytest.fixture
 def late_december(world, day):
     day("2026-12-28")
-    return world
+    yield world
+    # The outbox gateway keeps SMS in the shared cache: leave none for the next test.
+    from django.core.cache import cache
+
+    from tongban.accounts.gateways import SMS
+
+    cache.delete(SMS.outbox_key("13900000001"))
 
 
 def accepted(world):
