@@ -15,7 +15,7 @@ from tongban.accounts import services as account_services
 from tongban.core.errors import Forbidden, NotFound
 from tongban.core.identifiers import make_resident_id
 
-from .. import services, sharing
+from .. import identifiers, services, sharing
 from ..models import Licence, LicenceUsage
 from .conftest import (
     BUSINESS_FACE,
@@ -110,8 +110,14 @@ def test_verifying_through_the_api_without_the_check_code_tells_a_person_nothing
     for query in ("", "?code=0123456789abcdef0123"):
         r = client.get(f"{URL}/{business.identifier}/verify{query}")
         assert r.status_code == 404, r.content
-    r = client.get(f"{URL}/91420115MA4K000000/verify")  # unknown: the same answer
+    known = identifiers.parse_identifier(business.identifier)
+    unknown = identifiers.build_identifier(
+        type_code=known.type_code, issuer_code=known.issuer_code, serial="99999999", version=1
+    )
+    r = client.get(f"{URL}/{unknown}/verify")  # a well-formed unknown licence: the same answer
     assert r.status_code == 404
+    r = client.get(f"{URL}/91420115MA4K000000/verify")  # malformed: refused by its shape alone
+    assert r.status_code == 400
     assert (counts(), LicenceUsage.objects.count()) == before  # nothing in the holder's log
 
     code = verify_path(business).rstrip("/").rsplit("/", 1)[1]
