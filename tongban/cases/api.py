@@ -24,7 +24,7 @@ from pydantic import Field
 
 from tongban.core.errors import FieldProblem, InvalidInput, TooLarge
 from tongban.core.idempotency import idempotent_api
-from tongban.core.schemas import CaseNumber, ErrorOut
+from tongban.core.schemas import CaseNumber, ErrorOut, Id
 
 from . import clock, queries, services
 from .enums import CaseState, Channel
@@ -542,7 +542,7 @@ def extend(request, number: CaseNumber, payload: ExtendIn):
     summary="Approve or reject an extension",
 )
 @idempotent_api
-def decide_extension(request, number: str, request_id: int, payload: ExtensionDecisionIn):
+def decide_extension(request, number: CaseNumber, request_id: Id, payload: ExtensionDecisionIn):
     """The approver named in the request approves (the days are added and the deadlines
     recomputed) or rejects it (`note` required). Anyone else gets 403; the same decision again
     changes nothing; the other decision after one is made is 409."""

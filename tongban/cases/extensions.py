@@ -93,6 +93,7 @@ def do_decide_extension(*, actor, number: str, request_id: int, approve: bool, n
         raise InvalidInput.field("note", "批准意见不能超过500个字")
     with transaction.atomic():
         case = lock_case(number)
+        require_staff(actor, case, None)  # another department learns nothing about the case
         request = case.extension_requests.select_for_update().filter(pk=request_id).first()
         if request is None:
             raise NotFound("没有找到该延期申请")

@@ -11,6 +11,7 @@ from .table import (
     JIANGXIA_STAFF,
     LOGIN,
     PROVINCE,
+    SYSTEMS,
     Refusal,
     Row,
     department_staff,
@@ -412,7 +413,7 @@ CASES_WEB = [
         "get",
         "/cases/{case_accepted}/files/{material}/",
         "/cases/<str:number>/files/<int:pk>/",
-        rules(404, anonymous=LOGIN, principal=200, **each((*JIANGXIA_STAFF, *PROVINCE), 200)),
+        rules(404, anonymous=LOGIN, **each((*owners("case_accepted"), *JIANGXIA_STAFF, *PROVINCE), 200)),
     ),
 ]
 
@@ -494,7 +495,7 @@ CASES_WORKBENCH = [
         "get",
         "/workbench/cases/{case_accepted}/files/{material}/",
         "/workbench/cases/<str:number>/files/<int:pk>/",
-        rules(404, anonymous=LOGIN, principal=200, **each((*JIANGXIA_STAFF, *PROVINCE), 200)),
+        rules(404, anonymous=LOGIN, **each((*owners("case_accepted"), *JIANGXIA_STAFF, *PROVINCE), 200)),
     ),
     *[
         Row(
@@ -518,7 +519,7 @@ NOTICES = [
         "get",
         "/notices/{case_accepted}/{notice}.pdf",
         "/notices/<str:number>/<str:notice_number>.pdf",
-        rules(404, anonymous=LOGIN, principal=200, **each((*JIANGXIA_STAFF, *PROVINCE), 200)),
+        rules(404, anonymous=LOGIN, **each((*owners("case_accepted"), *JIANGXIA_STAFF, *PROVINCE), 200)),
     ),
 ]
 
@@ -901,6 +902,21 @@ API_ROWS = [
         for op, (body, allowed, systems) in STEP_ACTIONS.items()
         for case in STAFF_CASES
     ],
+    *[
+        Row(
+            f"api_extension_decide[{case}]",
+            "post",
+            f"{API}/cases/{{{case}}}/extensions/999999/decide",
+            "POST /api/v1/cases/{number}/extensions/{request_id}/decide",
+            # no such request: the owning department's staff learn only that (404); only staff
+            # sessions decide (systems are not approvers)
+            api_staff_write(case, dict.fromkeys(ANY_OFFICER, 404)),
+            {"approve": True, "note": ""},
+            json=True,
+            writes=True,
+        )
+        for case in STAFF_CASES
+    ],
     Row(
         "api_licence_query",
         "post",
@@ -942,8 +958,13 @@ API_ROWS = [
         "get",
         f"{API}/licences/{{licence}}/verify",
         "GET /api/v1/licences/{identifier}/verify",
-        # without the check code a verification gives nothing (issue 10 §4)
-        rules(404, anonymous=401),
+        # Without the check code a verification gives a person nothing (issue 10 §4); departments
+        # (their systems and staff) verify by identifier, named in the holder's usage log.
+        rules(
+            404,
+            anonymous=401,
+            **each((*JIANGXIA_STAFF, *JIANGHAN_STAFF, "other_department_officer", *SYSTEMS), 200),
+        ),
     ),
 ]
 

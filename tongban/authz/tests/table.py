@@ -58,18 +58,21 @@ JIANGXIA_STAFF = ("window_clerk", "approving_officer", "department_admin")
 JIANGHAN_STAFF = ("other_region_officer", "other_region_admin")
 PROVINCE = ("inspector", "superuser")
 
-# Who is on the applicant's side of each case in the world (owner and grantees valid now).
+# Who is on the applicant's side of each case in the world (owner and grantees valid now): the
+# principal's current helper (帮办, consent for all items) acts for her on every case of hers,
+# whoever submitted it (accounts.queries.may_act_for); submitting a case gives nothing by itself.
+PRINCIPAL_SIDE = {"principal", "helper"}
 CASES = {
-    "case_own": ("jiangxia", {"principal"}),
-    "case_accepted": ("jiangxia", {"principal"}),
-    "case_helper": ("jiangxia", {"principal", "helper"}),
-    "case_revoked_helper": ("jiangxia", {"principal"}),
+    "case_own": ("jiangxia", PRINCIPAL_SIDE),
+    "case_accepted": ("jiangxia", PRINCIPAL_SIDE),
+    "case_helper": ("jiangxia", PRINCIPAL_SIDE),
+    "case_revoked_helper": ("jiangxia", PRINCIPAL_SIDE),
     "case_ent_a": ("jiangxia", {"legal_rep", "agent"}),
     "case_ent_b": ("jiangxia", {"legal_rep"}),
     "case_expired": ("jiangxia", {"legal_rep"}),
     "case_revoked": ("jiangxia", {"legal_rep"}),
-    "case_window": ("jiangxia", {"principal"}),
-    "case_jianghan": ("jianghan", {"principal"}),
+    "case_window": ("jiangxia", PRINCIPAL_SIDE),
+    "case_jianghan": ("jianghan", PRINCIPAL_SIDE),
 }
 
 

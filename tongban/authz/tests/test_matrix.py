@@ -18,81 +18,17 @@ import pytest
 from .routes import api_operations, url_routes
 from .rows import all_rows
 from .snapshot import snapshot
-from .table import ADMIN_LOGIN, LOGIN, PEOPLE, STAFF, SYSTEMS, Refusal
+from .table import ADMIN_LOGIN, LOGIN, Refusal
 
 pytestmark = pytest.mark.django_db
 
 ROWS = all_rows()
 
 
-# Cells that fail because of the known leaks of issue 10 §4 (fixed on the delegation branch).
-# When that fix is merged they pass, strict xfail turns them into failures: remove them here.
-def _leaks(reason: str, cells: dict[str, tuple[str, ...]]) -> dict[tuple[str, str], str]:
-    return {(row, actor): reason for actor, rows in cells.items() for row in rows}
-
-
-ITEM_SCOPE = (
-    "an agent's mandate covers some items only, yet it reaches the enterprise's other cases and licences"
-)
-GRANT_ENDED = "access ends with the grant (revoked or expired mandate or consent)"
-FORMER_REP = "a change of legal representative in 法人库 ends the former one's mandate"
-KNOWN_LEAKS: dict[tuple[str, str], str] = {
-    **_leaks(
-        ITEM_SCOPE,
-        {
-            "agent": (
-                *("case_page[case_ent_b]", "case_page[case_expired]", "case_page[case_revoked]"),
-                *("withdraw[case_ent_b]", "delivery[case_ent_b]", "delivery[case_expired]"),
-                *("api_case[case_ent_b]", "api_case[case_expired]", "api_withdraw[case_ent_b]"),
-                *("api_withdraw[case_revoked]", "api_delivery[case_ent_b]", "api_delivery[case_expired]"),
-                *("licence", "licence_pdf", "present", "present_code", "api_licence_query"),
-            )
-        },
-    ),
-    **_leaks(
-        GRANT_ENDED,
-        {
-            "expired_agent": (
-                *("case_page[case_expired]", "delivery[case_expired]", "api_case[case_expired]"),
-                "api_delivery[case_expired]",
-            ),
-            "revoked_agent": ("case_page[case_revoked]", "api_withdraw[case_revoked]"),
-            "revoked_helper": (
-                *("case_page[case_revoked_helper]", "withdraw[case_revoked_helper]"),
-                "api_case[case_revoked_helper]",
-            ),
-        },
-    ),
-    **_leaks(
-        FORMER_REP,
-        {
-            "former_rep": (
-                *("case_page[case_ent_a]", "case_page[case_ent_b]", "case_page[case_expired]"),
-                *("case_page[case_revoked]", "withdraw[case_ent_b]", "delivery[case_ent_b]"),
-                *("delivery[case_expired]", "api_case[case_ent_a]", "api_case[case_ent_b]"),
-                *("api_case[case_expired]", "api_withdraw[case_ent_b]", "api_withdraw[case_revoked]"),
-                *("api_delivery[case_ent_b]", "api_delivery[case_expired]", "api_licence_query"),
-                *("grant_mandate", "grant_mandate_post", "revoke_mandate"),
-            )
-        },
-    ),
-    ("set_roles_inspector", "department_admin"): "a department administrator grants a province-wide role",
-    **_leaks(
-        "staff act as staff, never as the applicant of a window case they keyed in",
-        {"window_clerk": ("api_withdraw[case_window]", "api_delivery[case_window]")},
-    ),
-    **_leaks(
-        "licence verification through the API without the check code tells anyone whether it exists",
-        {actor: ("api_licence_verify",) for actor in (*PEOPLE, *STAFF, *SYSTEMS)},
-    ),
-    **_leaks(
-        "licence issuing through the API does not check jurisdiction (江汉 issues to a 江夏 company)",
-        {
-            actor: ("api_licence_issue",)
-            for actor in ("system_jianghan", "other_region_officer", "other_region_admin")
-        },
-    ),
-}
+# Cells of a leak found but not yet fixed, as strict xfails with the reason: {(row, actor): reason}.
+# Empty: every leak of issue 10 §4 is closed. A fix turns its xfail into a strict failure, so an
+# entry cannot outlive its leak.
+KNOWN_LEAKS: dict[tuple[str, str], str] = {}
 
 
 def _fill(value, ids):

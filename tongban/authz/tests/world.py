@@ -23,7 +23,7 @@ from http.cookies import SimpleCookie
 import requests
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.test import Client
+from django.test import Client, TestCase
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
@@ -113,9 +113,12 @@ def _submit(actor, item, *, acting: tuple[str, int] | None = None):
     if acting is not None:
         account_services.do_switch_acting(actor=actor, kind=acting[0], target_id=acting[1])
     materials = list(item.materials.order_by("order", "id"))
-    return case_services.do_submit(
-        actor=actor, item_code=item.code, data=FORM, uploads=[upload(m) for m in materials]
-    )
+    # Uploaded files are written when the submission commits; the world is built in a transaction
+    # that is rolled back, so run the submission's on-commit work (the files) at once.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return case_services.do_submit(
+            actor=actor, item_code=item.code, data=FORM, uploads=[upload(m) for m in materials]
+        )
 
 
 def build() -> World:
