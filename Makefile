@@ -48,8 +48,12 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
 
+# The suite runs in PYTEST_WORKERS processes (pytest-xdist; each has its own test database).
+PYTEST_WORKERS ?= 2
+PYTEST := $(VENV)/bin/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS)
+
 test-sqlite: setup system-deps
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(PYTEST)
 
 # $(1) with DATABASE_URL=$(PG_URL) when that PostgreSQL answers; else skipped, naming $(2)
 # (failing under CI=true).
@@ -64,7 +68,7 @@ define on_postgres
 endef
 
 test-postgres: setup system-deps
-	$(call on_postgres,$(VENV)/bin/pytest -q -p no:cacheprovider,the PostgreSQL half)
+	$(call on_postgres,$(PYTEST),the PostgreSQL half)
 
 ## Every benchmark in its smoke mode (tiny sizes, each on its own throwaway *bench* database,
 ## no timing asserted): a change that breaks a benchmark fails the build. See bench/README.md.
