@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from tongban.core.encrypted import EncryptedColumn
+from tongban.core.encrypted import EncryptedColumn, SealedFileColumn
 
 from .enums import (
     CaseState,
@@ -409,3 +409,5 @@ class CaseCounter(models.Model):
 CASE_FORM = EncryptedColumn("cases.Case", "form_enc", row_key=("number",))
 CASE_DELIVERY_ADDRESS = EncryptedColumn("cases.Case", "delivery_address_enc", row_key=("number",))
 DRAFT_FORM = EncryptedColumn("cases.Draft", "form_enc", row_key=("user_id", "item_code"))
+# Uploaded materials are sealed files (core/files.py): `keys rotate` re-seals them. Drafts keep no files.
+CASE_MATERIAL_FILE = SealedFileColumn("cases.CaseMaterial", "file")

@@ -143,15 +143,22 @@ def is_sealed(blob: bytes) -> bool:
     return blob.startswith(SEALED_MAGIC)
 
 
+def sealed_key_id(blob: bytes) -> str:
+    """The id of the key a sealed blob is under (its header: a prefix of the blob is enough);
+    ValueError when `blob` does not begin a sealed blob."""
+    if not is_sealed(blob) or len(blob) <= len(SEALED_MAGIC):
+        raise ValueError("not a sealed blob")
+    n = blob[len(SEALED_MAGIC)]
+    key_id = blob[len(SEALED_MAGIC) + 1 : len(SEALED_MAGIC) + 1 + n]
+    if len(key_id) != n:
+        raise ValueError("truncated sealed blob")
+    return key_id.decode()
+
+
 def open_sealed(blob: bytes, *, aad: bytes) -> bytes:
     """The bytes `seal_bytes` sealed; ValueError when altered, moved or under an unknown key."""
-    if not is_sealed(blob):
-        raise ValueError("not a sealed blob")
-    rest = blob[len(SEALED_MAGIC) :]
-    if not rest:
-        raise ValueError("truncated sealed blob")
-    n = rest[0]
-    key_id, rest = rest[1 : 1 + n].decode(), rest[1 + n :]
+    key_id = sealed_key_id(blob)
+    rest = blob[len(SEALED_MAGIC) + 1 + len(key_id.encode()) :]
     key = keyring_keys("personal").get(key_id)
     if key is None or len(rest) < 28:
         raise ValueError("unknown key or truncated sealed blob")

@@ -10,6 +10,10 @@ its row for good (`row_key`): the ciphertext's associated data is "<model>/<colu
 so a ciphertext copied to another row or column does not decrypt. The row key must be known
 before the row is inserted (a UUID, a unique number the service assigns), never change, and be
 unique per row, or hold the value's own blind index (a row claiming another value fails).
+
+Files sealed at rest (`core.files`) are declared the same way: a `SealedFileColumn(model, column)`
+names a FileField (or a column holding storage names) whose files `store_encrypted` sealed, so
+`keys rotate` re-seals them and `keys status`/`retire` count them.
 """
 
 from __future__ import annotations
@@ -72,3 +76,29 @@ class EncryptedColumn:
 def registered() -> list[EncryptedColumn]:
     """Every declared encrypted column, in a stable order (after Django has loaded the apps)."""
     return [_REGISTRY[key] for key in sorted(_REGISTRY)]
+
+
+_FILE_REGISTRY: dict[tuple[str, str], SealedFileColumn] = {}
+
+
+@dataclass(frozen=True)
+class SealedFileColumn:
+    """A column holding the storage names of files sealed under the personal-data keyring (文件加密)."""
+
+    model: str  # "cases.CaseMaterial"
+    column: str  # the FileField, "file"
+    keyring: str = "personal"  # `crypto.seal_bytes` seals under the personal-data key only
+
+    def __post_init__(self):
+        if self.keyring != "personal":
+            raise ValueError("sealed files are under the personal-data keyring")
+        _FILE_REGISTRY[(self.model.lower(), self.column)] = self
+
+    @property
+    def label(self) -> str:
+        return f"{self.model.lower()}.{self.column}"
+
+
+def registered_files() -> list[SealedFileColumn]:
+    """Every declared column of sealed files, in a stable order."""
+    return [_FILE_REGISTRY[key] for key in sorted(_FILE_REGISTRY)]

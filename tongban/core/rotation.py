@@ -7,8 +7,15 @@ current form (context-bound, under the keyring's current key id), moves the colu
 the next run continues after the last committed batch. A value that does not decrypt stops the
 run with its column and primary key named, and the batch it is in changes nothing.
 
-`usage()` counts the stored ciphertexts of each column by format and key id, so an operator can
-tell whether a retired key is still used (`manage.py keys status`, `keys retire`).
+Files sealed at rest (`core.files`), declared as `SealedFileColumn`s, go the same way after the
+columns: each file not yet under the current personal-data key is re-sealed under its own name
+(`files.reseal`, an atomic replace; a plain legacy file gets sealed), in pk-ordered batches with a
+checkpoint and an audit event per batch. A missing file is reported (in the audit event and the
+report) and passed over; a file that does not open stops the run naming it.
+
+`usage()` counts the stored ciphertexts of each column by format and key id, and the files of each
+file column by "sealed:<key id>", "plain" or "missing", so an operator can tell whether a retired
+key is still used (`manage.py keys status`, `keys retire`).
 """
 
 from __future__ import annotations
@@ -22,20 +29,25 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import audit, crypto, keyfile
-from .encrypted import EncryptedColumn, registered
+from . import audit, crypto, files, keyfile
+from .encrypted import EncryptedColumn, SealedFileColumn, registered, registered_files
 from .errors import Conflict
 from .models import KeyRotationCheckpoint
 
 ACTOR = "system:keys"
 
 
-def target_of(column: EncryptedColumn) -> str:
-    return f"{crypto.V2_PREFIX}:{crypto.current_key_id(column.keyring)}"
+def target_of(column: EncryptedColumn | SealedFileColumn) -> str:
+    prefix = "sealed" if isinstance(column, SealedFileColumn) else crypto.V2_PREFIX
+    return f"{prefix}:{crypto.current_key_id(column.keyring)}"
 
 
-def _model(column: EncryptedColumn):
+def _model(column: EncryptedColumn | SealedFileColumn):
     return apps.get_model(column.model)
+
+
+def _storage(column: SealedFileColumn):
+    return _model(column)._meta.get_field(column.column).storage
 
 
 def _nonempty(column: EncryptedColumn):
@@ -48,6 +60,7 @@ class ColumnReport:
     checked: int = 0
     rewritten: int = 0
     done: bool = False
+    missing: list[tuple[int, str]] = field(default_factory=list)  # files: (pk, storage name)
 
 
 @dataclass
@@ -63,7 +76,7 @@ class RotationReport:
         return sum(c.rewritten for c in self.columns)
 
 
-def _checkpoint(column: EncryptedColumn) -> KeyRotationCheckpoint:
+def _checkpoint(column: EncryptedColumn | SealedFileColumn) -> KeyRotationCheckpoint:
     target = target_of(column)
     checkpoint, _ = KeyRotationCheckpoint.objects.get_or_create(
         column=column.label, defaults={"target": target}
@@ -74,8 +87,11 @@ def _checkpoint(column: EncryptedColumn) -> KeyRotationCheckpoint:
     return checkpoint
 
 
-def _rotate_batch(column: EncryptedColumn, checkpoint_pk: int, batch_size: int, *, actor) -> tuple[int, int]:
-    """One batch: (rows checked, rows rewritten); (0, 0) when the column is finished."""
+def _rotate_batch(
+    column: EncryptedColumn, checkpoint_pk: int, batch_size: int, *, actor, missing: list
+) -> tuple[int, int]:
+    """One batch: (rows checked, rows rewritten); (0, 0) when the column is finished. (`missing`:
+    the same signature as the files' batches; a column value is never missing.)"""
     model, target = _model(column), target_of(column)
     with transaction.atomic():
         checkpoint = KeyRotationCheckpoint.objects.select_for_update().get(pk=checkpoint_pk)
@@ -116,6 +132,55 @@ def _rotate_batch(column: EncryptedColumn, checkpoint_pk: int, batch_size: int, 
     return len(rows), len(changed)
 
 
+def _rotate_file_batch(
+    column: SealedFileColumn, checkpoint_pk: int, batch_size: int, *, actor, missing: list
+) -> tuple[int, int]:
+    """One batch of files: (rows checked, files re-sealed); missing files are appended to
+    `missing`. A re-sealed file stays so if the batch then fails: it opens either way, and the
+    next run skips it."""
+    storage, target = _storage(column), target_of(column)
+    with transaction.atomic():
+        checkpoint = KeyRotationCheckpoint.objects.select_for_update().get(pk=checkpoint_pk)
+        rows = list(
+            _nonempty(column)
+            .filter(pk__gt=checkpoint.last_pk)
+            .select_for_update()
+            .values_list("pk", column.column)[:batch_size]
+        )
+        if not rows:
+            checkpoint.done_at = timezone.now()
+            checkpoint.save(update_fields=["done_at", "updated_at"])
+            return 0, 0
+        resealed, gone = 0, []
+        for pk, name in rows:
+            try:
+                resealed += files.reseal(name, storage=storage)
+            except FileNotFoundError:
+                gone.append((pk, name))
+            except (ValueError, OSError) as exc:
+                raise Conflict(
+                    f"{column.label} pk={pk} ({name}): {exc}; the run stopped at this file"
+                ) from None
+        checkpoint.last_pk = rows[-1][0]
+        checkpoint.rewritten += resealed
+        checkpoint.save(update_fields=["last_pk", "rewritten", "updated_at"])
+        audit.record(
+            actor=actor,
+            action="core.keys.rotate",
+            object_type="core.sealed_file_column",
+            object_id=column.label,
+            data={
+                "target": target,
+                "from_pk": rows[0][0],
+                "to_pk": rows[-1][0],
+                "rewritten": resealed,
+                "missing": [pk for pk, _ in gone],
+            },
+        )
+    missing.extend(gone)
+    return len(rows), resealed
+
+
 def rotate(
     *, actor=ACTOR, batch_size: int = 500, max_batches: int | None = None, progress=None
 ) -> RotationReport:
@@ -124,7 +189,8 @@ def rotate(
     `progress(label, total)` returns a bar with `update(n)` and `close()` (tqdm), or None."""
     report = RotationReport()
     batches = 0
-    for column in registered():
+    for column in [*registered(), *registered_files()]:
+        rotate_batch = _rotate_file_batch if isinstance(column, SealedFileColumn) else _rotate_batch
         checkpoint = _checkpoint(column)
         col = ColumnReport(column.label, rewritten=checkpoint.rewritten, done=checkpoint.done_at is not None)
         report.columns.append(col)
@@ -137,7 +203,9 @@ def rotate(
         )
         try:
             while max_batches is None or batches < max_batches:
-                checked, rewritten = _rotate_batch(column, checkpoint.pk, batch_size, actor=actor)
+                checked, rewritten = rotate_batch(
+                    column, checkpoint.pk, batch_size, actor=actor, missing=col.missing
+                )
                 if not checked:
                     col.done = True
                     break
@@ -153,22 +221,29 @@ def rotate(
 
 
 def usage() -> dict[str, Counter]:
-    """For each column, how many stored ciphertexts use each "<format>:<key id>"."""
+    """For each column, how many stored ciphertexts use each "<format>:<key id>"; for each column of
+    sealed files, how many files are "sealed:<key id>", "plain" or "missing"."""
     counts = {}
     for column in registered():
         counter: Counter = Counter()
         for stored in _nonempty(column).values_list(column.column, flat=True).iterator(chunk_size=2000):
             counter[":".join(crypto.ciphertext_key(stored))] += 1
         counts[column.label] = counter
+    for column in registered_files():
+        storage = _storage(column)
+        counts[column.label] = Counter(
+            files.key_of(name, storage=storage)
+            for name in _nonempty(column).values_list(column.column, flat=True).iterator(chunk_size=2000)
+        )
     return counts
 
 
 def columns_using(key_id: str) -> dict[str, int]:
-    """The columns with ciphertexts under `key_id` (any format), and how many: empty when the key
-    can be retired."""
+    """The columns with ciphertexts (or sealed files) under `key_id` (any format), and how many:
+    empty when the key can be retired."""
     found = {}
     for label, counter in usage().items():
-        n = sum(count for name, count in counter.items() if name.split(":", 1)[1] == key_id)
+        n = sum(count for name, count in counter.items() if name.partition(":")[2] == key_id)
         if n:
             found[label] = n
     return found

@@ -1,11 +1,13 @@
 """`manage.py keys generate|status|rotate|retire`: the keys of data at rest (密钥管理).
 
 - `generate` prints a fresh set of keys as environment lines, for a production deployment.
-- `status` shows each encrypted column's ciphertexts by format and key id.
-- `rotate` re-encrypts every encrypted column of every app under the current keys (resumable,
-  with a progress bar); `--new-key` first makes new keys in the installation's key file.
-- `retire KEY_ID` says whether any ciphertext still uses the key; for a key file it also removes
-  the key from the retired list (refused while it is used).
+- `status` shows each encrypted column's ciphertexts by format and key id, and each column of
+  sealed files' files by key id ("plain" and "missing" too).
+- `rotate` re-encrypts every encrypted column and re-seals every sealed file of every app under
+  the current keys (resumable, with a progress bar; missing files are listed, not fatal);
+  `--new-key` first makes new keys in the installation's key file.
+- `retire KEY_ID` says whether any ciphertext or sealed file still uses the key; for a key file it
+  also removes the key from the retired list (refused while it is used).
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ class Command(ActionCommand):
         for col in report.columns:
             state = "done" if col.done else "to be continued"
             self.stdout.write(f"{col.label}: {col.rewritten} re-encrypted, {state}")
+            for pk, name in col.missing:
+                self.stderr.write(f"{col.label} pk={pk}: file {name} is missing")
         if report.done:
             self.stdout.write("Every encrypted column is under the current keys.")
         else:
