@@ -7,7 +7,6 @@ Bounded and reproducible: a few derandomised examples per operation and caller, 
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 
 import pytest
@@ -18,8 +17,8 @@ from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import checks
 
-from tongban.accounts import clients as account_clients
 from tongban.accounts import services as account_services
+from tongban.accounts.testing import system_token
 from tongban.cases import clock as case_clock
 from tongban.cases import services as case_services
 from tongban.catalog.testing import SYSTEM, ensure_regions, make_basic_item, make_department, make_item
@@ -55,17 +54,7 @@ def _session_headers(user) -> dict[str, str]:
 
 
 def _system_headers(department) -> dict[str, str]:
-    registered = account_clients.do_register_client(
-        actor=SYSTEM,
-        name=f"{department.name}业务系统",
-        department_id=department.pk,
-        allowed_scopes=("api",),
-        grant_types=("client_credentials",),
-    )
-    basic = base64.b64encode(f"{registered.client.client_id}:{registered.secret}".encode()).decode()
-    r = Client().post("/o/token/", {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION="Basic " + basic)
-    assert r.status_code == 200, r.content
-    return {"Authorization": "Bearer " + r.json()["access_token"]}
+    return {"Authorization": "Bearer " + system_token(department)}
 
 
 @pytest.fixture(scope="module")

@@ -27,9 +27,9 @@ from django.test import Client, TestCase
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
-from tongban.accounts import clients as account_clients
 from tongban.accounts import services as account_services
 from tongban.accounts.models import Mandate
+from tongban.accounts.testing import system_token
 from tongban.accounts.tests.identity_support import _consent_for, in_days, person, rid
 from tongban.cases import clock, notices
 from tongban.cases import services as case_services
@@ -43,6 +43,7 @@ from tongban.demo.tests.test_rp import PlatformTransport, register_demo_client
 from tongban.licences import services as licence_services
 from tongban.licences import sharing, validity
 from tongban.licences.tests.conftest import BUSINESS_FACE, CODES, COMPANY, department
+from tongban.licences.tests.conftest import staff as make_staff
 
 TODAY = dt.date(2026, 9, 29)
 CSRF_SECRET = "m" * 32  # a CSRF secret as the csrftoken cookie holds it; forms and headers send it
@@ -78,30 +79,8 @@ class World:
         return c, headers
 
 
-def _staff(username: str, *roles: str, dept=None, superuser: bool = False):
-    return account_services.do_upsert_staff(
-        actor=SYSTEM,
-        username=username,
-        password="a-long-test-password",
-        display_name=username,
-        roles=list(roles),
-        department_id=dept.pk if dept else None,
-        superuser=superuser,
-    )
-
-
 def _system_token(dept) -> str:
-    registered = account_clients.do_register_client(
-        actor=SYSTEM,
-        name=f"{dept.name}业务系统",
-        department_id=dept.pk,
-        allowed_scopes=("api",),
-        grant_types=("client_credentials",),
-    )
-    basic = base64.b64encode(f"{registered.client.client_id}:{registered.secret}".encode()).decode()
-    r = Client().post("/o/token/", {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION="Basic " + basic)
-    assert r.status_code == 200, r.content
-    token = r.json()["access_token"]
+    token = system_token(dept)
     # An access token lives 10 minutes; the matrix can take longer on a busy machine.
     get_access_token_model().objects.filter(token_checksum=hashlib.sha256(token.encode()).hexdigest()).update(
         expires=timezone.now() + dt.timedelta(hours=2)
@@ -141,15 +120,15 @@ def build() -> World:
 
     # --- Staff ----------------------------------------------------------------------------------
     staff = {
-        "window_clerk": _staff("m-clerk", "window_clerk", dept=jiangxia),
-        "approving_officer": _staff("m-officer", "approving_officer", dept=jiangxia),
-        "department_admin": _staff("m-head", "department_admin", dept=jiangxia),
-        "other_department_officer": _staff("m-civil", "approving_officer", "window_clerk", dept=civil),
-        "other_region_officer": _staff("m-jianghan", "approving_officer", "window_clerk", dept=jianghan),
-        "other_region_admin": _staff("m-jianghan-head", "department_admin", dept=jianghan),
-        "inspector": _staff("m-inspector", "inspector"),
-        "platform_admin": _staff("m-platform", "platform_admin"),
-        "superuser": _staff("m-root", "platform_admin", superuser=True),
+        "window_clerk": make_staff("m-clerk", "window_clerk", dept=jiangxia),
+        "approving_officer": make_staff("m-officer", "approving_officer", dept=jiangxia),
+        "department_admin": make_staff("m-head", "department_admin", dept=jiangxia),
+        "other_department_officer": make_staff("m-civil", "approving_officer", "window_clerk", dept=civil),
+        "other_region_officer": make_staff("m-jianghan", "approving_officer", "window_clerk", dept=jianghan),
+        "other_region_admin": make_staff("m-jianghan-head", "department_admin", dept=jianghan),
+        "inspector": make_staff("m-inspector", "inspector"),
+        "platform_admin": make_staff("m-platform", "platform_admin"),
+        "superuser": make_staff("m-root", "platform_admin", superuser=True),
     }
 
     # --- People ----------------------------------------------------------------------------------
