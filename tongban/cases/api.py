@@ -62,7 +62,6 @@ StepIndex = Annotated[int, Field(ge=0, le=999, description="环节序号，从0�
 
 router = Router(tags=["cases"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut}
-MAX_KEY = 80
 
 
 def _upload_body(model) -> dict:
@@ -215,16 +214,11 @@ def page_of(qs, page: int) -> dict:
 # --- parsing -------------------------------------------------------------------------------
 
 
-def idem_key(request) -> str:
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if len(key) > MAX_KEY:
-        raise InvalidInput.field("Idempotency-Key", f"幂等键不能超过{MAX_KEY}个字符")
-    return key
-
-
 def once(request, action: str, work):
-    """A write whose service takes no key, made idempotent by the header."""
-    return services.run_once(actor=request.auth, idempotency_key=idem_key(request), action=action, work=work)
+    """A write whose service takes no key, in the cases write transaction (audit batch). Retries
+    are answered by `@idempotent_api` on every write endpoint (core.idempotency), before this runs:
+    one idempotency store, not two."""
+    return services.run_once(actor=request.auth, idempotency_key="", action=action, work=work)
 
 
 def _validated(model: type[pydantic.BaseModel], raw):
@@ -330,7 +324,6 @@ def submit(request):
         data=body.data,
         uploads=uploads,
         channel=body.channel,
-        idempotency_key=idem_key(request),
     )
     return Status(201, detail(case))
 
@@ -443,7 +436,7 @@ def choose_delivery(request, number: CaseNumber, payload: DeliveryChoiceIn):
 def accept(request, number: CaseNumber):
     """预审通过, 受理: the clock starts and the first approval step opens."""
     actor = staff_actor(request)
-    return detail(services.do_accept(actor=actor, number=number, idempotency_key=idem_key(request)))
+    return detail(services.do_accept(actor=actor, number=number))
 
 
 @router.post("/{number}/refuse", auth=STAFF, response={200: CaseDetail, **ERRORS}, summary="Refuse")
@@ -596,7 +589,6 @@ def complete_step(request, number: CaseNumber, index: StepIndex, payload: StepIn
             step_index=index,
             outcome=payload.outcome,
             comment=payload.comment,
-            idempotency_key=idem_key(request),
         )
     )
 
@@ -617,7 +609,6 @@ def conclude(request, number: CaseNumber, payload: ConcludeIn):
             number=number,
             result_code=payload.result_code,
             licence_face=payload.licence_face,
-            idempotency_key=idem_key(request),
         )
     )
 
