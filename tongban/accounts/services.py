@@ -52,6 +52,7 @@ from .notifications import (  # re-exported: the app's public writes
     do_remove_email,
     do_send_email_code,
     notify_by_sms,
+    notify_contact_mobile,
     notify_user,
 )
 from .signin import (  # re-exported: the app's public writes
@@ -119,6 +120,7 @@ __all__ = [
     "find_person_by_id_number",
     "needs_second_factor",
     "notify_by_sms",
+    "notify_contact_mobile",
     "notify_user",
     "record_refusal",
     "require_role",

@@ -19,10 +19,11 @@ from tongban.catalog.enums import MaterialRequirement
 from tongban.core import audit, files
 from tongban.core import queries as core_queries
 from tongban.core.errors import Conflict, DomainError, Forbidden, InvalidInput
+from tongban.core.identifiers import is_mobile
 from tongban.licences import queries as licence_queries
 from tongban.licences import services as licence_services
 
-from . import clock, formschema, notices
+from . import clock, formschema, notices, progress
 from .common import (
     ALLOWED_TYPES,
     MAX_FILE_BYTES,
@@ -203,13 +204,17 @@ def _store(case: Case, upload: Upload, *, actor, stage: str) -> CaseMaterial:
     return row
 
 
-def missing_required(item, uploads: list[Upload], *, excused: set[int] = frozenset()) -> list[str]:
-    """Names of required materials with no file (the e-licence hook supplies mapped ones later)."""
+def missing_required(
+    item, uploads: list[Upload], *, excused: set[int] = frozenset(), deferrable: bool = False
+) -> list[str]:
+    """Names of required materials with no file (the e-licence hook supplies mapped ones later).
+    `deferrable`: at the window, a 容缺后补 material is required too unless the clerk defers it."""
     have = {u.material_id for u in uploads}
+    kinds = {MaterialRequirement.REQUIRED} | ({MaterialRequirement.DEFERRABLE} if deferrable else set())
     return [
         m.name
         for m in item.materials.all()
-        if m.requirement == MaterialRequirement.REQUIRED and m.pk not in have and m.pk not in excused
+        if m.requirement in kinds and m.pk not in have and m.pk not in excused
     ]
 
 
@@ -303,7 +308,7 @@ def _applicant_for(actor, item_code: str) -> dict:
     }
 
 
-def _new_case(*, actor, item, who: dict, channel: str, cleaned: dict, now) -> Case:
+def _new_case(*, actor, item, who: dict, channel: str, cleaned: dict, now, phone: str = "") -> Case:
     promised = working_days_of(item.promised_limit, item.promised_unit)
     statutory = working_days_of(item.statutory_limit, item.statutory_unit)
     # The statutory limit is never shorter than the promised one (nor missing).
@@ -334,6 +339,7 @@ def _new_case(*, actor, item, who: dict, channel: str, cleaned: dict, now) -> Ca
         **who,
     )
     CASE_FORM.encrypt_into(case, json.dumps(cleaned, ensure_ascii=False))
+    progress.set_query_secrets(case, phone=phone)
     case.save()
     return case
 
@@ -352,7 +358,8 @@ def do_submit(
     if channel not in (Channel.PC, Channel.MOBILE, Channel.OTHER, Channel.POST):
         raise InvalidInput.field("channel", "申报渠道不正确")
     item = catalog_queries.get_guide(item_code)
-    cleaned = formschema.clean_form(form_schema(item), data)
+    schema = form_schema(item)
+    cleaned = formschema.clean_form(schema, data)
     for upload in uploads:
         check_upload(upload)
     material_ids = {m.pk for m in item.materials.all()}
@@ -368,7 +375,13 @@ def do_submit(
 
     def work() -> Case:
         case = _new_case(
-            actor=actor, item=item, who=who, channel=channel, cleaned=cleaned, now=timezone.now()
+            actor=actor,
+            item=item,
+            who=who,
+            channel=channel,
+            cleaned=cleaned,
+            now=timezone.now(),
+            phone=progress.contact_phone(schema, cleaned),
         )
         for upload in uploads:
             _store(case, upload, actor=actor, stage="application")
@@ -405,11 +418,13 @@ def do_window_intake(
     applicant = account_queries.get_person(applicant_id)
     if applicant is None:
         raise InvalidInput.field("applicant", "请先在窗口查找或登记申请人")
-    cleaned = formschema.clean_form(form_schema(item), data)
+    schema = form_schema(item)
+    cleaned = formschema.clean_form(schema, data, landline=True)  # a walk-in may have only a landline
+    phone = progress.contact_phone(schema, cleaned)
     for upload in uploads:
         check_upload(upload)
     deferred = _check_missing(item, missing or [])
-    absent = missing_required(item, uploads, excused={d["material_id"] for d in deferred})
+    absent = missing_required(item, uploads, excused={d["material_id"] for d in deferred}, deferrable=True)
     if absent and not commitment:
         raise InvalidInput.field("materials", "请扫描必要材料：" + "、".join(absent))
     who = {
@@ -421,7 +436,13 @@ def do_window_intake(
 
     def work() -> Case:
         case = _new_case(
-            actor=actor, item=item, who=who, channel=Channel.WINDOW, cleaned=cleaned, now=timezone.now()
+            actor=actor,
+            item=item,
+            who=who,
+            channel=Channel.WINDOW,
+            cleaned=cleaned,
+            now=timezone.now(),
+            phone=phone,
         )
         for upload in uploads:
             _store(case, upload, actor=actor, stage="window")
@@ -430,9 +451,30 @@ def do_window_intake(
         case.save(update_fields=["missing_materials", "commitment"])
         record_event(case, actor, "window_intake", data={"missing": deferred, "commitment": commitment})
         accept_case(case, actor)
+        _text_receipt(case, phone)
         return case
 
     return idempotent(actor, Idempotency(idempotency_key, "window_intake"), work)
+
+
+def _text_receipt(case: Case, phone: str) -> None:
+    """A window case's receipt by SMS when the contact phone is a mobile (after commit, like
+    every message); a landline gets nothing: the printed receipt carries the query code."""
+    if not is_mobile(phone):
+        return
+    text = (
+        f"【通办】您的办件{case.number}（{case.item_name}）已在窗口受理，查询码{progress.query_code(case)}，"
+        "可凭办件编号和查询码在“办件进度查询”查看进度。"
+    )
+    transaction.on_commit(
+        lambda: account_services.notify_contact_mobile(user_id=case.applicant_id, mobile=phone, text=text)
+    )
+
+
+def may_defer(material) -> bool:
+    """容缺受理 is for a required material the catalogue marks 容缺后补 (deferrable), missing at
+    the window: an optional material needs no 容缺, an essential one cannot be deferred."""
+    return material.requirement == MaterialRequirement.DEFERRABLE
 
 
 def _check_missing(item, missing: list[dict]) -> list[dict]:
@@ -442,8 +484,8 @@ def _check_missing(item, missing: list[dict]) -> list[dict]:
         material = by_id.get(entry.get("material_id"))
         if material is None:
             raise InvalidInput.field("missing", "容缺材料不属于该事项")
-        if material.requirement == MaterialRequirement.REQUIRED and not material.license_type_code:
-            raise InvalidInput.field("missing", f"“{material.name}”是必要材料，不能容缺")
+        if not may_defer(material):
+            raise InvalidInput.field("missing", f"“{material.name}”不是可容缺后补的材料，不能容缺")
         try:
             due = dt.date.fromisoformat(str(entry.get("due", "")))
         except ValueError as exc:

@@ -323,3 +323,29 @@ def intake_missing(data, materials) -> list[dict]:
         for m in materials
         if data.get(f"missing_{m.pk}") == "on"
     ]
+
+
+class ProgressForm(forms.Form):
+    """办件进度查询 without signing in: the case number and its query code or phone digits."""
+
+    number = forms.RegexField(
+        label=_("办件编号"),
+        regex=r"^\s*\d{21}\s*$",
+        max_length=30,
+        error_messages={"invalid": _("请输入21位办件编号")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    code = forms.CharField(
+        label=_("查询码或联系电话后四位"),
+        max_length=12,
+        help_text=_("查询码印在受理回执（受理通知书）上；也可以输入申请时所留联系电话的后四位。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+    def clean_code(self) -> str:
+        from .progress import CODE_RE, TAIL_RE
+
+        code = self.cleaned_data["code"].replace(" ", "").replace("-", "").upper()
+        if not (CODE_RE.match(code) or TAIL_RE.match(code)):
+            raise forms.ValidationError(gettext("请输入8位查询码，或联系电话的后四位"))
+        return code

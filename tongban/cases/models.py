@@ -113,6 +113,12 @@ class Case(models.Model):
     tracking_number = models.CharField(_("快递单号"), max_length=40, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     return_reason = models.TextField(_("退回或不予受理理由"), blank=True)
+    # 办件进度查询 without signing in (`progress.py`): the query code printed on the receipt,
+    # kept SM4-encrypted to print it again, and keyed digests (HMAC-SM3 of number and value) of
+    # the code and of the contact phone's last four digits, so the lookup never decrypts.
+    query_code_enc = models.TextField(_("查询码（密文）"), blank=True)
+    query_digest = models.CharField(max_length=64, blank=True)
+    phone_tail_digest = models.CharField(max_length=64, blank=True)
     # The active approval step's role and assignee, copied here whenever a step starts, is
     # assigned or ends, so that every workbench queue is one indexed read of this table.
     step_role = models.CharField(_("当前环节岗位"), max_length=40, blank=True)
@@ -408,6 +414,7 @@ class CaseCounter(models.Model):
 # a case by its number (assigned before the insert), a draft by its person and item.
 CASE_FORM = EncryptedColumn("cases.Case", "form_enc", row_key=("number",))
 CASE_DELIVERY_ADDRESS = EncryptedColumn("cases.Case", "delivery_address_enc", row_key=("number",))
+CASE_QUERY_CODE = EncryptedColumn("cases.Case", "query_code_enc", row_key=("number",))
 DRAFT_FORM = EncryptedColumn("cases.Draft", "form_enc", row_key=("user_id", "item_code"))
 # Uploaded materials are sealed files (core/files.py): `keys rotate` re-seals them. Drafts keep no files.
 CASE_MATERIAL_FILE = SealedFileColumn("cases.CaseMaterial", "file")

@@ -169,7 +169,10 @@ def qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=4, border=1)
 
 
-def render_html(notice: Notice, *, verify_url: str) -> str:
+def render_html(notice: Notice, *, verify_url: str, query_code: str = "", progress_url: str = "") -> str:
+    """`query_code`: the case's 查询码, printed on the 受理通知书 (the receipt) at each download
+    with the address of 办件进度查询 (`progress_url`); it is kept out of the snapshot, which is
+    stored in clear."""
     return render_to_string(
         f"cases/notices/{notice.kind}.html",
         {
@@ -180,16 +183,18 @@ def render_html(notice: Notice, *, verify_url: str) -> str:
             "verify_url": verify_url,
             "qr": qr_svg(verify_url),
             "remedies": REMEDIES,
+            "query_code": query_code if notice.kind == NoticeKind.ACCEPTANCE else "",
+            "progress_url": progress_url,
         },
     )
 
 
-def render_pdf(notice: Notice, *, verify_url: str) -> bytes:
+def render_pdf(notice: Notice, *, verify_url: str, query_code: str = "", progress_url: str = "") -> bytes:
     """The notice as PDF (A4, Noto Serif / Sans CJK from Debian's fonts-noto-cjk). Notices embed
     everything they show (the QR code as a data URI), so WeasyPrint may fetch nothing else: no
     network, no files."""
     from weasyprint import HTML  # imported here: loading Pango costs time at start-up
     from weasyprint.urls import URLFetcher
 
-    html = render_html(notice, verify_url=verify_url)
+    html = render_html(notice, verify_url=verify_url, query_code=query_code, progress_url=progress_url)
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()

@@ -25,11 +25,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tongban.accounts import queries as account_queries
 from tongban.catalog import queries as catalog_queries
 from tongban.catalog.enums import MaterialRequirement
-from tongban.core import files
+from tongban.core import files, ratelimit
 from tongban.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from tongban.core.idempotency import once_per_form
 
-from . import clock, forms, formschema, queries, services
+from . import clock, forms, formschema, progress, queries, services
 from .enums import CaseState, Channel, Delivery, PauseKind
 
 PAGE_SIZE = 30
@@ -267,6 +267,7 @@ def _case_page(request, case, *, status: int = 200, **bound):
             },
         ),
         "files_error": bound.get("files_error", ""),
+        "query_code": progress.query_code(case),
         "accept": forms.ACCEPT,
         "max_mb": max_mb(),
     }
@@ -397,4 +398,41 @@ def material_file(request, number: str, pk: int):
         io.BytesIO(content), as_attachment=True, filename=name, content_type=row.content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- 办件进度查询 without signing in --------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def progress_lookup(request):
+    """GET: the form. POST: look the case up by number and query code (or the contact phone's
+    last four digits); state and dates only. A wrong code and an unknown number read the same."""
+    form = forms.ProgressForm(request.POST if request.method == "POST" else None)
+    context, status, retry = {"form": form, "found": None, "error": ""}, 200, 0
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 400
+        else:
+            try:
+                context["found"] = progress.look_up(
+                    number=form.cleaned_data["number"],
+                    code=form.cleaned_data["code"],
+                    ip=request.META.get("REMOTE_ADDR", ""),
+                )
+            except ratelimit.TooManyRequests as exc:
+                retry = max(exc.retry_after, 1)
+                context["error"] = _("查询过于频繁，请%(n)d分钟后再试") % {"n": (retry + 59) // 60}
+                status = 429
+            except InvalidInput:
+                context["error"], status = _("请检查填写的内容"), 400
+            except NotFound:
+                context["error"], status = (
+                    _("没有找到该办件，请核对办件编号和查询码（或联系电话后四位）"),
+                    404,
+                )
+    response = render(request, "cases/progress.html", context, status=status)
+    if retry:
+        response["Retry-After"] = str(retry)
     return response

@@ -22,14 +22,14 @@ from tongban.accounts import queries as account_queries
 from tongban.accounts import services as account_services
 from tongban.accounts.enums import StaffRole
 from tongban.catalog import queries as catalog_queries
-from tongban.catalog.enums import MaterialRequirement
 from tongban.catalog.queries import SearchFilters
 from tongban.core import queries as core_queries
 from tongban.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from tongban.core.idempotency import once_per_form
+from tongban.core.identifiers import is_mobile, mask_phone
 
-from . import clock, forms, formschema, queries, services
-from .enums import CaseState, StepState
+from . import clock, forms, formschema, notices, progress, queries, services
+from .enums import CaseState, Channel, StepState
 from .views import (
     PAGE_SIZE,
     WINDOW_SESSION_KEY,
@@ -171,14 +171,32 @@ def _staff_actions(user, case, step, pending=None) -> set[str]:
     return out
 
 
+def _receipt(case) -> dict | None:
+    """A window case's receipt (受理回执): its query code, the 受理通知书 to print at once, and
+    whether the contact phone took an SMS (a mobile) or the printed receipt is all (a landline)."""
+    if case.channel != Channel.WINDOW:
+        return None
+    acceptance = next((n for n in notices.notices_of(case) if n.kind == notices.NoticeKind.ACCEPTANCE), None)
+    phone = progress.contact_phone(services.form_schema(case.item), services.form_data(case))
+    return {
+        "query_code": progress.query_code(case),
+        "pdf": notices.pdf_path(acceptance) if acceptance else "",
+        "phone": mask_phone(phone) if phone else "",
+        "sms": is_mobile(phone),
+    }
+
+
 def _form_rows(case) -> list[tuple[str, object]]:
-    """The application form as label/value rows, labelled by the schema of the case's version."""
+    """The application form as label/value rows, labelled by the schema of the case's version;
+    phone numbers masked (personal data)."""
     data = services.form_data(case)
     rows, seen = [], set()
     for section in services.form_schema(case.item)["sections"]:
         for field in section["fields"]:
             if field["name"] in data:
                 value = data[field["name"]]
+                if field["type"] == "mobile" and isinstance(value, str):
+                    value = mask_phone(value)
                 rows.append(
                     (field["label"], _("是") if value is True else _("否") if value is False else value)
                 )
@@ -209,6 +227,7 @@ def _wb_case_page(request, case, *, status: int = 200, bound: dict | None = None
         "pause": queries.open_pause(case),
         "pending_extension": pending,
         "form_rows": _form_rows(case),
+        "receipt": _receipt(case),
         "actions": actions,
         "f": {
             "refuse": bound.get("refuse") or forms.ReasonForm(prefix="refuse"),
@@ -454,7 +473,7 @@ def _intake_form_context(item, values, problems, post=None) -> dict:
         "materials": [
             {
                 "m": m,
-                "may_defer": m.requirement != MaterialRequirement.REQUIRED or bool(m.license_type_code),
+                "may_defer": services.may_defer(m),
                 "missing": post.get(f"missing_{m.pk}") == "on",
                 "due": post.get(f"due_{m.pk}", ""),
             }
@@ -538,7 +557,7 @@ def window_intake(request):
     except InvalidInput as exc:
         problems.update(field_problems(exc))
     try:
-        formschema.clean_form(schema, values)
+        formschema.clean_form(schema, values, landline=True)
     except InvalidInput as exc:
         problems.update(field_problems(exc))
     status = 400

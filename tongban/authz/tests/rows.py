@@ -336,6 +336,16 @@ CASE_TARGETS = (
 
 CASES_WEB = [
     Row("my_cases", "get", "/cases/", "/cases/", rules(200, anonymous=LOGIN, staff=403)),
+    # 办件进度查询: public, no sign-in; a malformed lookup is refused before any read.
+    Row("progress", "get", "/cases/progress/", "/cases/progress/", PUBLIC),
+    Row(
+        "progress_post",
+        "post",
+        "/cases/progress/",
+        "/cases/progress/",
+        rules(400),
+        {"number": "1", "code": "x"},
+    ),
     Row(
         "mark_read",
         "post",

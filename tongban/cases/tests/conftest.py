@@ -144,3 +144,17 @@ def english(settings, tmp_path_factory):
     )
     settings.LOCALE_PATHS = [root]
     return po
+
+
+WINDOW_MATERIALS = [
+    {"name": "申请书", "originals": 1, "copies": 0},
+    {"name": "经营场所平面图", "originals": 1, "copies": 0, "requirement": "deferrable"},
+    {"name": "近期照片", "originals": 0, "copies": 1, "requirement": "optional"},
+]
+
+
+def window_item(world):
+    """An item of the world's department with an essential, a 容缺后补 (deferrable) and an
+    optional material, in that order."""
+    item = make_item(world["dept"], make_basic_item(name="药品零售许可"), materials=WINDOW_MATERIALS)
+    return item, list(item.materials.order_by("order", "id"))

@@ -681,7 +681,10 @@ def walk_in(world):
 
 
 def test_window_intake(world, walk_in, day):
+    from .conftest import window_item
+
     person, id_number = walk_in
+    item, (m1, m2, m3) = window_item(world)
     clerk = as_user(world["clerk"])
     assert "查找申请人" in body(clerk.get("/workbench/cases/window/"))
     response = clerk.post("/workbench/cases/window/find/", {"id_number": "123"})
@@ -691,16 +694,17 @@ def test_window_intake(world, walk_in, day):
     assert clerk.post("/workbench/cases/window/find/", {"id_number": id_number}).status_code == 302
     page = body(clerk.get("/workbench/cases/window/", {"q": "食品经营"}))
     assert "王五" in page and f"?item={world['item'].code}" in page
-    page = body(clerk.get("/workbench/cases/window/", {"item": world["item"].code}))
-    assert 'value="王五"' in page and "容缺（后补）" in page and "告知承诺" in page
-    m1, m2 = world["materials"]
+    page = body(clerk.get("/workbench/cases/window/", {"item": item.code}))
+    assert 'value="王五"' in page and "告知承诺" in page
+    # 容缺 is offered on the 容缺后补 material only: not on the essential one, not on the optional one.
+    assert re.findall(r'name="missing_(\d+)"', page) == [str(m2.pk)]
     before = counts()
     # 容缺 of a required material is refused; nothing changes.
     response = clerk.post(
         "/workbench/cases/window/intake/",
         {
             **FORM,
-            "item_code": world["item"].code,
+            "item_code": item.code,
             f"m_{m2.pk}": [pdf()],
             f"missing_{m1.pk}": "on",
             f"due_{m1.pk}": "2026-10-10",
@@ -713,7 +717,7 @@ def test_window_intake(world, walk_in, day):
         "/workbench/cases/window/intake/",
         {
             **FORM,
-            "item_code": world["item"].code,
+            "item_code": item.code,
             f"m_{m1.pk}": [pdf()],
             f"missing_{m2.pk}": "on",
             f"due_{m2.pk}": "2026-10-10",
