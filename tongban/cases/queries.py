@@ -61,7 +61,13 @@ def timeline(case: Case) -> QuerySet[CaseEvent]:
 
 
 def notifications(user, *, unread_only: bool = False) -> QuerySet[Notification]:
-    qs = Notification.objects.filter(user=user).select_related("case").order_by("-created_at")
+    """The person's messages about cases they may see now: a helper whose consent was revoked
+    (or an agent whose mandate ended) no longer reads what the case's messages said."""
+    qs = (
+        Notification.objects.filter(user=user, case__in=cases_of(user).values("pk"))
+        .select_related("case")
+        .order_by("-created_at")
+    )
     return qs.filter(read_at__isnull=True) if unread_only else qs
 
 

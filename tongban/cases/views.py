@@ -415,6 +415,8 @@ def progress_lookup(request):
         if not form.is_valid():
             status = 400
         else:
+            # The code is never echoed back: the form comes again with the number only.
+            context["form"] = forms.ProgressForm(initial={"number": form.cleaned_data["number"].strip()})
             try:
                 context["found"] = progress.look_up(
                     number=form.cleaned_data["number"],

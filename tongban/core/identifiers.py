@@ -217,10 +217,10 @@ def is_mobile(value: str) -> bool:
 
 # --- Landlines (固定电话) -------------------------------------------------------------------
 # A national number is the area code (长途区号: 010 and 020-029 for the largest cities, four
-# digits 03xx-09xx elsewhere) and a local number of 7 or 8 digits that never starts with 0 or 1,
+# digits 03xx-09xx elsewhere) and a local number of 7 or 8 digits that never starts with 0,
 # written with or without a dash (or a space) between them: 027-87654321, 07101234567.
 
-LANDLINE_RE = re.compile(r"^(010|02\d|0[3-9]\d{2})[- ]?([2-9]\d{6,7})$")
+LANDLINE_RE = re.compile(r"^(010|02\d|0[3-9]\d{2})[- ]?([1-9]\d{6,7})$")
 
 
 def landline_parts(value: str) -> tuple[str, str] | None:

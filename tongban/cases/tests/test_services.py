@@ -346,7 +346,7 @@ def test_a_window_clerk_accepts_on_the_spot_with_a_deferred_material(world, day)
     from .conftest import citizen, window_item
 
     walk_in = citizen(4, "赵六")
-    item, (essential, deferrable, optional) = window_item(world)
+    item, (essential, deferrable, _optional) = window_item(world)
     case = services.do_window_intake(
         actor=world["clerk"],
         applicant_id=walk_in.pk,

@@ -684,7 +684,7 @@ def test_window_intake(world, walk_in, day):
     from .conftest import window_item
 
     person, id_number = walk_in
-    item, (m1, m2, m3) = window_item(world)
+    item, (m1, m2, _m3) = window_item(world)
     clerk = as_user(world["clerk"])
     assert "查找申请人" in body(clerk.get("/workbench/cases/window/"))
     response = clerk.post("/workbench/cases/window/find/", {"id_number": "123"})
