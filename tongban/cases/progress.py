@@ -7,7 +7,7 @@ alphabet without look-alikes (no 0/O, 1/I/L), kept SM4-encrypted (`CASE_QUERY_CO
 receipt can be printed again, and as a keyed digest (HMAC-SM3 of the case number and the code)
 that the lookup compares; the contact phone's last four digits are kept only as such a digest.
 
-`look_up` answers state and dates only (the item, the department, submitted / accepted / due /
+`look_up` answers state and dates only (the item, the department, received / accepted / due /
 concluded), nothing personal. A wrong code and a case that does not exist get the same
 `NotFound` with the same message after the same work (both digests computed and compared).
 Limits (`core.ratelimit`): per client address and per case number, refused hits audited.
@@ -86,7 +86,7 @@ class Progress:
     department: str
     state: str
     state_label: str
-    submitted_on: object
+    received_on: object
     accepted_on: object
     promised_due: object
     concluded_on: object
@@ -138,7 +138,7 @@ def look_up(*, number: str, code: str, ip: str) -> Progress:
         department=case.department.name,
         state=case.state,
         state_label=case.get_state_display(),
-        submitted_on=timezone.localdate(case.submitted_at),
+        received_on=case.received_on,
         accepted_on=case.accepted_on,
         promised_due=case.promised_due if case.state not in CaseState.final() else None,
         concluded_on=timezone.localdate(concluded) if concluded else None,

@@ -151,7 +151,7 @@ def test_journey_3_a_walk_in_with_a_landline(browser, live_server, demo):
         page.get_by_role("button", name="查询").click()
         result = page.locator("#progress-result")
         expect(result.locator("dt")).to_have_text(
-            ["办件编号", "事项", "办理部门", "当前状态", "申请日期", "受理日期", "承诺办结"]
+            ["办件编号", "事项", "办理部门", "当前状态", "收件日期", "受理日期", "承诺办结"]
         )
         expect(result.locator("dd")).to_have_text(
             [
@@ -159,7 +159,7 @@ def test_journey_3_a_walk_in_with_a_landline(browser, live_server, demo):
                 ITEM_NAME,
                 case.department.name,
                 "已受理",
-                f"{case.submitted_at.astimezone():%Y-%m-%d}",
+                f"{case.received_on:%Y-%m-%d}",
                 f"{case.accepted_on:%Y-%m-%d}",
                 re.compile(f"^{case.promised_due:%Y-%m-%d}"),
             ]
