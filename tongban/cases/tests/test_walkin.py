@@ -377,3 +377,25 @@ def test_a_deferrable_material_is_required_at_the_window_unless_deferred(world, 
     assert case.missing_materials == [
         {"material_id": deferrable.pk, "name": "经营场所平面图", "due": "2026-10-20"}
     ]
+
+
+# --- In English ---------------------------------------------------------------------------------
+
+
+def test_the_progress_page_and_the_receipt_in_english(world, walk_in, english):
+    from .test_english import chinese, in_english, ui_texts
+
+    case = intake(world, walk_in)
+    anonymous = Client()
+    anonymous.post("/i18n/setlang/", {"language": "en", "next": "/cases/progress/"})
+    found = anonymous.post("/cases/progress/", {"number": case.number, "code": progress.query_code(case)})
+    texts = ui_texts(found, case.number, case.item_name, world["dept"].name)
+    assert {"Case progress", "Result", "Current state"} <= set(texts)
+    assert "Query code or last four digits of the contact phone" in text(found)
+    assert chinese(texts) == []
+    wrong = anonymous.post("/cases/progress/", {"number": case.number, "code": "ABCDEFGH"})
+    assert "No such case: check the case number and the query code" in text(wrong)
+    clerk = in_english(world["clerk"])
+    page = text(clerk.get(f"/workbench/cases/{case.number}/"))
+    assert "Print the notice of acceptance (receipt)" in page
+    assert "The contact phone 027-****4321 is a landline, so no SMS" in page
