@@ -464,12 +464,22 @@ def _intake_item(request, code: str):
     return item
 
 
+def _window_phones(sections: list[dict]) -> list[dict]:
+    """At the window a phone field takes a landline too: say so, and offer the phone keypad."""
+    for section in sections:
+        for field in section["fields"]:
+            if field["type"] == "mobile":
+                field["help"] = _("手机号码，或带区号的固定电话（如027-87654321）")
+                field["input_type"] = "tel"
+    return sections
+
+
 def _intake_form_context(item, values, problems, post=None) -> dict:
     post = post or {}
     materials = item_materials(item)
     return {
         "item": item,
-        "sections": forms.bound_sections(services.form_schema(item), values, problems),
+        "sections": _window_phones(forms.bound_sections(services.form_schema(item), values, problems)),
         "materials": [
             {
                 "m": m,

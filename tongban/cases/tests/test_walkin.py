@@ -134,6 +134,12 @@ def test_the_window_form_takes_a_landline(world, walk_in):
     clerk = as_user(world["clerk"])
     id_number = make_resident_id(random.Random(77))
     assert clerk.post("/workbench/cases/window/find/", {"id_number": id_number}).status_code == 302
+    form = text(clerk.get("/workbench/cases/window/", {"item": world["item"].code}))
+    assert (
+        '<p class="field__help" id="f-contact_phone-help">手机号码，或带区号的固定电话（如027-87654321）</p>'
+        in form
+    )
+    assert '<input type="tel" id="f-contact_phone"' in form
     m1, m2 = world["materials"]
     response = clerk.post(
         "/workbench/cases/window/intake/",
