@@ -339,7 +339,9 @@ class ProgressForm(forms.Form):
         label=_("查询码或联系电话后四位"),
         max_length=12,
         help_text=_("查询码印在受理回执（受理通知书）上；也可以输入申请时所留联系电话的后四位。"),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "aria-describedby": "id_code-help"}
+        ),
     )
 
     def clean_code(self) -> str:
