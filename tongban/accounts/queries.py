@@ -14,7 +14,7 @@ from tongban.core.errors import NotFound
 
 from . import codes
 from .checks import mask_email
-from .enums import AccountKind, ActingKind
+from .enums import AccountKind, ActingKind, LegalPersonKind
 from .models import (
     CODE_TARGET,
     USER_ID_NUMBER,
@@ -341,10 +341,20 @@ def legal_register_records(**filters):
     return LegalPersonRecord.objects.filter(**filters)
 
 
+def operated_sole_traders(user) -> list[str]:
+    """Credit codes of the 个体工商户 whose 经营者 (operator) the person is, as the register
+    records it: their licences are the person's own (no mandate or switch of identity needed)."""
+    index = getattr(user, "id_number_index", "") or ""
+    if not index:
+        return []
+    rows = LegalPerson.objects.filter(kind=LegalPersonKind.SOLE_TRADER, legal_rep_id_index=index)
+    return list(rows.order_by("pk").values_list("credit_code", flat=True))
+
+
 def legal_person_summary(legal_person_id: int) -> dict:
     lp = (
         LegalPerson.objects.filter(pk=legal_person_id)
-        .values("id", "name", "credit_code", "legal_rep_name")
+        .values("id", "name", "credit_code", "legal_rep_name", "kind")
         .first()
     )
     if lp is None:

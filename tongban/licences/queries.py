@@ -98,6 +98,12 @@ def licences_of_holder_index(index: str, *, live_only: bool = False) -> QuerySet
     return qs.select_related("licence_type").order_by("-issued_on", "-pk")
 
 
+def licences_of_holder_indexes(indexes: list[str]) -> QuerySet[Licence]:
+    """Every licence version of several holders (a person and the 个体工商户 they operate)."""
+    qs = Licence.objects.filter(holder_code_index__in=list(indexes))
+    return qs.select_related("licence_type").order_by("-issued_on", "-pk")
+
+
 def versions(licence: Licence) -> list[Licence]:
     """Every version of the licence's line, oldest first."""
     return list(
