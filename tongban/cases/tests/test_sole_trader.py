@@ -163,3 +163,38 @@ def test_the_conclude_form_asks_only_the_sole_trader_licences_fields_prefilled(w
     assert "注册资本" not in page
     assert f'name="conclude-lf_premises" value="{ANSWERS["premises"]}"' in page
     assert 'name="conclude-lf_operator" value="全应香"' in page
+
+
+def test_the_applicant_reads_the_result_in_plain_words_not_the_code(
+    world, shop, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from tongban.accounts import gateways
+    from tongban.accounts.tests.identity_support import mobile
+    from tongban.cases.models import CaseEvent, Notification
+
+    cache.clear()
+    operator = shop["operator"]
+    case = decided(world, operator, ANSWERS)
+    with django_capture_on_commit_callbacks(execute=True):
+        case = services.do_conclude(actor=world["officer"], number=case.number)
+    words = "已办结：准予许可，电子个体工商户营业执照已签发，可在“我的证照”查看、下载和出示"
+    assert Notification.objects.filter(case=case).values_list("text", flat=True).last() == words
+    assert gateways.outbox(mobile(21))[-1] == f"【通办】您的办件{case.number}（{case.item_name}）：{words}"
+    note = CaseEvent.objects.get(case=case, action="conclude").note
+    assert note == f"准予许可，电子个体工商户营业执照已签发（{case.result_licence}）"
+    page = as_user(operator).get(f"/cases/{case.number}/").content.decode()
+    assert '<p id="result-words"><strong>准予许可</strong></p>' in page
+    assert "出证" not in page
+
+
+def test_result_words_by_item_type_and_result():
+    from tongban.cases.enums import result_words
+
+    assert result_words("01", "01", "营业执照") == "准予许可，电子营业执照已签发"
+    assert result_words("01", "20") == "办理完成"
+    assert result_words("02", "01") == "准予许可"
+    assert result_words("03", "01") == "不予许可"
+    assert result_words("03", "07") == "不予办理"
+    assert result_words("", "01") == ""
