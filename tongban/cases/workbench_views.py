@@ -28,7 +28,7 @@ from tongban.core import queries as core_queries
 from tongban.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from tongban.core.idempotency import once_per_form
 
-from . import clock, forms, formschema, queries, services
+from . import clock, forms, formschema, notices, queries, services
 from .enums import CaseState, StepState
 from .views import (
     PAGE_SIZE,
@@ -206,6 +206,7 @@ def _wb_case_page(request, case, *, status: int = 200, bound: dict | None = None
         "clock_lines": queries.clock_lines(case),
         "materials": queries.case_materials(case),
         "licences": queries.case_licences(case),
+        "notices": notices.listed(case),
         "pause": queries.open_pause(case),
         "pending_extension": pending,
         "form_rows": _form_rows(case),

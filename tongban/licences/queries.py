@@ -145,6 +145,15 @@ def active_seal_key(department_id: int) -> dict | None:
     return row.values("kid", "public_key", "valid_from").first()
 
 
+def seal_picture(department_name: str, *, caption: str) -> str:
+    """The picture of a department's e-seal (an SVG data URI: a red ring with its name, a star
+    and `caption`), for documents other apps print (the cases app's notices): the same drawing
+    as on licence faces. It illustrates the seal; the proof is the document's verification."""
+    from .rendering import seal_svg, svg_data_uri
+
+    return svg_data_uri(seal_svg(department_name, caption=caption))
+
+
 def known_type_codes(codes) -> set[str]:
     """Which of these licence type codes the library holds (active types)."""
     return set(licence_types().filter(code__in=list(codes)).values_list("code", flat=True))
