@@ -156,10 +156,11 @@ def do_register_new_legal_person(
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise InvalidInput.field("name", "请填写新设立主体的名称（最长200字）")
-    if not legal_rep.id_number_index or legal_rep.assurance_level < AssuranceLevel.L2:
-        raise InvalidInput.field("legal_rep", "法定代表人尚未完成实名认证，无法登记")
     if kind not in LegalPersonKind.values:
         raise InvalidInput.field("kind", "主体类型无效")
+    if not legal_rep.id_number_index or legal_rep.assurance_level < AssuranceLevel.L2:
+        who = "经营者" if kind == LegalPersonKind.SOLE_TRADER else "法定代表人"
+        raise InvalidInput.field("legal_rep", f"{who}尚未完成实名认证，无法登记")
     code = normalize(credit_code)
     if code and not check_credit_code(code).ok:
         raise InvalidInput.field("credit_code", "统一社会信用代码无效")

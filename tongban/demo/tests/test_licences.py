@@ -34,7 +34,9 @@ def test_seed_licence_types_from_the_catalogue(catalogue):
     for name, licence_type in types.items():
         assert licence_type.code == materials.license_type(name)[0]
     assert licence_queries.issuing_department_ids(types["营业执照"].code) == [catalogue["approval"].pk]
-    assert licence_queries.issuing_department_ids(types["个体工商户营业执照"].code) == [catalogue["approval"].pk]
+    assert licence_queries.issuing_department_ids(types["个体工商户营业执照"].code) == [
+        catalogue["approval"].pk
+    ]
     assert licence_queries.issuing_department_ids(types["结婚证"].code) == [catalogue["civil"].pk]
     assert licence_queries.issuing_department_ids(types["林木采伐许可证"].code) == []
     assert lines[0].startswith("e-licence types 电子证照类型: 6 (6 written)")
