@@ -90,7 +90,8 @@ def test_registration_gives_a_92_code_and_the_operator_holds_the_licence_at_once
     operator.refresh_from_db()
     assert account_queries.acting_claim(operator)["kind"] == "self"
     client = as_user(operator)
-    assert licence.identifier in client.get("/licences/").content.decode()
+    mine = client.get("/licences/").content.decode()
+    assert licence.identifier in mine and "包括您作为经营者的个体工商户的证照。" in mine
     page = client.get(f"/cases/{case.number}/").content.decode()
     link = f"/licences/{licence.identifier}/"
     assert link in page
@@ -198,3 +199,19 @@ def test_result_words_by_item_type_and_result():
     assert result_words("03", "01") == "不予许可"
     assert result_words("03", "07") == "不予办理"
     assert result_words("", "01") == ""
+
+
+def test_only_a_sole_traders_operator_holds_its_licences_without_switching(world, shop):
+    from tongban.accounts.tests.identity_support import enterprise
+    from tongban.licences import sharing
+
+    rep = person(23, name="陈建国", level=2)
+    company_code, _ = enterprise(rep, 23, name="武汉鑫达商贸有限公司")
+    # a company's legal representative still switches identity to see the company's licences
+    assert account_queries.operated_sole_traders(rep) == []
+    assert sharing.holdings(rep).operated_indexes == frozenset()
+    case = decided(world, shop["operator"], ANSWERS)
+    case = services.do_conclude(actor=world["officer"], number=case.number)
+    code = licence_queries.licence_holder_code(licence_queries.get_licence(case.result_licence))
+    assert account_queries.operated_sole_traders(shop["operator"]) == [code]
+    assert company_code not in account_queries.operated_sole_traders(rep)
