@@ -339,7 +339,9 @@ def accept_case(case: Case, actor, *, on: dt.date | None = None, deemed: bool = 
     # notices: 受理通知书
     notices.do_issue_notice(actor=actor, case=case, kind=notices.NoticeKind.ACCEPTANCE)
     due = ""
-    if case.promised_due:
+    if not case.promised_limit:  # 即办: no date to promise
+        due = "，即办件，当场办结"
+    elif case.promised_due:
         due = f"，承诺{case.promised_due:%Y-%m-%d}前办结"
         if clock.is_provisional(case.promised_due, case.accepted_on):
             due += "（暂定，节假日安排公布后可能调整，届时另行通知）"

@@ -123,6 +123,19 @@ def test_the_acceptance_notice_states_the_limit_as_the_item_gives_it(world, limi
     assert never not in text
 
 
+def test_an_instant_items_acceptance_message_promises_no_date(world):
+    from tongban.cases.models import Notification
+
+    case = accepted(world, limit=0)
+    assert Notification.objects.filter(case=case).values_list("text", flat=True).last() == (
+        "已受理，即办件，当场办结"
+    )
+    case = accepted(world, limit=5)
+    assert Notification.objects.filter(case=case).values_list("text", flat=True).last() == (
+        f"已受理，承诺{case.promised_due:%Y-%m-%d}前办结"
+    )
+
+
 def test_limit_words():
     assert notices.limit_words(0, "workday") == "即办（当场办结）"
     assert notices.limit_words(3, "workday") == "3个工作日"
