@@ -136,6 +136,13 @@ def test_an_instant_items_acceptance_message_promises_no_date(world):
     )
 
 
+def test_an_instant_items_case_page_explains_no_zero_day_count(world):
+    case = accepted(world, limit=0)
+    page = as_user(world["citizen"]).get(f"/cases/{case.number}/").content.decode()
+    assert f"即办：受理日 {case.accepted_on:%Y-%m-%d} 当场办结" in page
+    assert "起算 0个工作日" not in page
+
+
 def test_limit_words():
     assert notices.limit_words(0, "workday") == "即办（当场办结）"
     assert notices.limit_words(3, "workday") == "3个工作日"
