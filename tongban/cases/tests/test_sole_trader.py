@@ -215,3 +215,9 @@ def test_only_a_sole_traders_operator_holds_its_licences_without_switching(world
     code = licence_queries.licence_holder_code(licence_queries.get_licence(case.result_licence))
     assert account_queries.operated_sole_traders(shop["operator"]) == [code]
     assert company_code not in account_queries.operated_sole_traders(rep)
+    # the operator may still act as the 个体工商户: named 经营者, not 法定代表人
+    labels = [o["label"] for o in account_queries.acting_options(shop["operator"])]
+    assert labels == ["本人：全应香", "南漳县李庙镇应香小卖部（经营者）"]
+    assert [o["label"] for o in account_queries.acting_options(rep)][
+        1
+    ] == "武汉鑫达商贸有限公司（法定代表人）"
