@@ -8,13 +8,14 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from oauth2_provider.models import get_access_token_model
 
 from tongban.core.errors import NotFound
 
 from . import codes
 from .checks import mask_email
-from .enums import AccountKind, ActingKind
+from .enums import AccountKind, ActingKind, LegalPersonKind, MandateRole
 from .models import (
     CODE_TARGET,
     USER_ID_NUMBER,
@@ -222,11 +223,13 @@ def acting_options(user) -> list[dict]:
         {"kind": ActingKind.SELF.value, "id": None, "label": "本人：" + (user.display_name or user.username)}
     ]
     for m in my_mandates(user):
+        operator = m.legal_person.kind == LegalPersonKind.SOLE_TRADER and m.role == MandateRole.LEGAL_REP
+        role = _("经营者") if operator else m.get_role_display()  # a 个体工商户 has no 法定代表人
         options.append(
             {
                 "kind": ActingKind.ENTERPRISE.value,
                 "id": m.pk,
-                "label": f"{m.legal_person.name}（{m.get_role_display()}）",
+                "label": f"{m.legal_person.name}（{role}）",
             }
         )
     for c in my_principals(user):
@@ -341,10 +344,20 @@ def legal_register_records(**filters):
     return LegalPersonRecord.objects.filter(**filters)
 
 
+def operated_sole_traders(user) -> list[str]:
+    """Credit codes of the 个体工商户 whose 经营者 (operator) the person is, as the register
+    records it: their licences are the person's own (no mandate or switch of identity needed)."""
+    index = getattr(user, "id_number_index", "") or ""
+    if not index:
+        return []
+    rows = LegalPerson.objects.filter(kind=LegalPersonKind.SOLE_TRADER, legal_rep_id_index=index)
+    return list(rows.order_by("pk").values_list("credit_code", flat=True))
+
+
 def legal_person_summary(legal_person_id: int) -> dict:
     lp = (
         LegalPerson.objects.filter(pk=legal_person_id)
-        .values("id", "name", "credit_code", "legal_rep_name")
+        .values("id", "name", "credit_code", "legal_rep_name", "kind")
         .first()
     )
     if lp is None:

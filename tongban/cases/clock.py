@@ -85,6 +85,8 @@ class Deadline:
         return self.base_days + self.paused_days + self.extension_days
 
     def explain(self, accepted_on: dt.date) -> str:
+        if self.total_days == 0:  # 即办: nothing to count (never "0个工作日")
+            return f"即办：受理日 {accepted_on:%Y-%m-%d} 当场办结"
         parts = [f"{self.base_days}{UNIT_WORDS.get(self.unit, self.unit)}"]
         if self.period_end is not None:
             parts[0] += f"（期满日 {self.period_end:%Y-%m-%d} 非工作日，顺延）"

@@ -9,9 +9,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tongban.accounts import queries as account_queries
 from tongban.accounts import services as account_services
@@ -26,6 +27,7 @@ from .enums import (
     CaseState,
     ResultCode,
     StepState,
+    result_words,
 )
 from .models import (
     CASE_DELIVERY_ADDRESS,
@@ -337,7 +339,9 @@ def accept_case(case: Case, actor, *, on: dt.date | None = None, deemed: bool = 
     # notices: 受理通知书
     notices.do_issue_notice(actor=actor, case=case, kind=notices.NoticeKind.ACCEPTANCE)
     due = ""
-    if case.promised_due:
+    if not case.promised_limit:  # 即办: no date to promise
+        due = "，即办件，当场办结"
+    elif case.promised_due:
         due = f"，承诺{case.promised_due:%Y-%m-%d}前办结"
         if clock.is_provisional(case.promised_due, case.accepted_on):
             due += "（暂定，节假日安排公布后可能调整，届时另行通知）"
@@ -387,14 +391,16 @@ def conclude_case(case: Case, actor, code: str, *, licence: tuple[str, str] | No
         case.state = CaseState.DELIVERED  # 退件: nothing to deliver
     save_case(case, "state", "result_code", "concluded_at", "concluded_on_time", "result_licence")
     data = {"result": code, "on_time": case.concluded_on_time}
-    note = ""
+    with translation.override(settings.LANGUAGE_CODE):  # stored and sent in Chinese
+        words = result_words(code, case.item.item_type, licence[1] if licence else "")
+    note = words
     if licence:
         data["licence"] = licence[0]
-        note = f"已签发电子证照：{licence[1]}（{licence[0]}）"
+        note = f"{words}（{licence[0]}）"
     record_event(case, actor, "conclude", before=before, note=note, data=data)
-    text = "已办结：" + ResultCode(code).label
+    text = "已办结：" + words
     if licence:
-        text += f"。电子{licence[1]}已签发，可在“我的证照”查看、下载和出示"
+        text += "，可在“我的证照”查看、下载和出示"
     notify(case, text)
 
 

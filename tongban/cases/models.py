@@ -23,6 +23,7 @@ from .enums import (
     SpecialProcedure,
     StepOutcome,
     StepState,
+    result_words,
 )
 
 USER = settings.AUTH_USER_MODEL
@@ -171,6 +172,11 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def result_words(self) -> str:
+        """The 办结 result in the applicant's words (准予许可 …), not the code's name (出证)."""
+        return result_words(self.result_code, self.item.item_type) if self.result_code else ""
 
 
 class CaseStep(models.Model):

@@ -29,7 +29,7 @@ from tongban.core import files, ratelimit
 from tongban.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from tongban.core.idempotency import once_per_form
 
-from . import clock, forms, formschema, progress, queries, services
+from . import clock, forms, formschema, notices, progress, queries, services
 from .enums import CaseState, Channel, Delivery, PauseKind
 
 PAGE_SIZE = 30
@@ -248,6 +248,7 @@ def _case_page(request, case, *, status: int = 200, **bound):
         "steps": queries.case_steps(case),
         "materials": queries.case_materials(case),
         "licences": queries.case_licences(case),
+        "notices": notices.listed(case),
         "pause": pause,
         "asked": asked,
         "supply_due": case.supplement_due

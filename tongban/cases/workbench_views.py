@@ -224,6 +224,7 @@ def _wb_case_page(request, case, *, status: int = 200, bound: dict | None = None
         "clock_lines": queries.clock_lines(case),
         "materials": queries.case_materials(case),
         "licences": queries.case_licences(case),
+        "notices": notices.listed(case),
         "pause": queries.open_pause(case),
         "pending_extension": pending,
         "form_rows": _form_rows(case),

@@ -145,7 +145,7 @@ def test_a_villager_applies_online_and_gets_the_licence_without_travelling(
     page.goto(live_server.url + "/cases/")
     card = page.locator(".case-card").filter(has_text=case.number)
     expect(card.locator(".state")).to_have_text("已办结")
-    expect(page.locator(".notice-list")).to_contain_text("已办结：出证")
+    expect(page.locator(".notice-list")).to_contain_text("已办结：准予许可")
     assert no_horizontal_scroll(page)
     page.screenshot(path=ARTIFACTS / f"cases-mine-{viewport}.png", full_page=True)
     card.get_by_role("link", name="营业执照核发（企业开办）").click()

@@ -166,7 +166,7 @@ def test_a_special_working_hours_filing_is_reviewed_online_within_minutes_and_se
     expect(page.locator(".notice-list li a")).to_have_text(
         [
             f"已邮寄，快递单号{TRACKING}",
-            "已办结：准予（无证照）",
+            "已办结：准予许可",
             "审批决定：准予",
             "已受理，承诺2026-09-30前办结",
             "已收到您的申请，正在预审",
@@ -179,7 +179,8 @@ def test_a_special_working_hours_filing_is_reviewed_online_within_minutes_and_se
     page.wait_for_url(f"**/cases/{case.number}/")
     expect(page.locator("#case-state")).to_have_text("已送达")
     result = page.locator("section[aria-labelledby=result-title]")
-    expect(result).to_contain_text(f"准予（无证照）：{REASON}")
+    expect(result).to_contain_text("准予许可")
+    expect(result).to_contain_text(f"审批意见：{REASON}")
     expect(result.locator("strong.code")).to_have_text(TRACKING)
     expect(page.locator(".clock-lines")).to_contain_text("受理日 2026-09-29 起算 1个工作日 = 2026-09-30")
     expect(page.locator(".timeline > li > strong")).to_have_text(
