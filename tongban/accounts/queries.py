@@ -328,6 +328,19 @@ def staff_of_department(department_id: int | None):
     )
 
 
+def staff_role_counts(department_ids=None) -> dict[int, dict[str, int]]:
+    """Per department, how many staff accounts hold each role (one query)."""
+    qs = User.objects.filter(kind=AccountKind.STAFF, department_id__isnull=False, is_active=True)
+    if department_ids is not None:
+        qs = qs.filter(department_id__in=list(department_ids))
+    out: dict[int, dict[str, int]] = {}
+    for dept_id, role in qs.values_list("department_id", "groups__name"):
+        if role:
+            out.setdefault(dept_id, {})
+            out[dept_id][role] = out[dept_id].get(role, 0) + 1
+    return out
+
+
 def get_staff(pk) -> User | None:
     return User.objects.filter(pk=pk, kind=AccountKind.STAFF).select_related("department").first()
 

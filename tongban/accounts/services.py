@@ -399,8 +399,11 @@ def do_upsert_staff(
     department_id: int | None = None,
     superuser: bool = False,
     totp_secret: str | None = None,
+    password_hash: str = "",
 ) -> User:
-    """Create or update a staff account with the given roles (idempotent, for seeding and admin)."""
+    """Create or update a staff account with the given roles (idempotent, for seeding and admin).
+    `password_hash` (make_password of `password`, computed once) lets a seed that creates many
+    accounts with one published password skip hashing it for each."""
     user, created = User.objects.get_or_create(username=username, defaults={"kind": AccountKind.STAFF})
     user.kind = AccountKind.STAFF
     user.display_name = display_name
@@ -408,7 +411,10 @@ def do_upsert_staff(
     user.is_staff = True
     user.is_superuser = superuser
     if created or not user.has_usable_password():
-        user.set_password(password)
+        if password_hash:
+            user.password = password_hash
+        else:
+            user.set_password(password)
     if totp_secret and not user.totp_secret_enc:
         USER_TOTP_SECRET.encrypt_into(user, totp_secret)
         user.totp_confirmed_at = timezone.now()

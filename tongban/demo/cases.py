@@ -36,6 +36,7 @@ from tongban.accounts.enums import StaffRole
 from tongban.cases import queries as case_queries
 from tongban.cases import services as case_services
 from tongban.catalog import queries as catalog_queries
+from tongban.core import audit
 from tongban.core import queries as core_queries
 from tongban.core.crypto import blind_index
 from tongban.core.enums import DepartmentKind, RegionLevel
@@ -173,6 +174,65 @@ def ensure_case_staff(*, actor: str) -> list[str]:
     return added
 
 
+def body_staff_needed() -> dict[int, dict[str, int]]:
+    """Per department implementing a published item, the people of each role its chains need
+    (the most any one of its items needs: `cases.queries.staff_needed`), and a window clerk at
+    each township 便民服务中心."""
+    default = case_queries.default_staff_needed()
+    chains = case_queries.chains_staff_needed()
+    need: dict[int, dict[str, int]] = {}
+    for dept_id, code in catalog_queries.current_items().values_list("department_id", "code"):
+        wanted = need.setdefault(dept_id, dict(default) if code not in chains else {})
+        for role, n in chains.get(code, default).items():
+            wanted[role] = max(wanted.get(role, 0), n)
+    for dept_id in (
+        core_queries.departments().filter(name__endswith="便民服务中心").values_list("pk", flat=True)
+    ):
+        if dept_id in need:
+            need[dept_id][StaffRole.WINDOW_CLERK.value] = 1
+    return need
+
+
+def ensure_body_staff(*, actor: str) -> int:
+    """Every implementing body gets the staff its approval chains need (`body_staff_needed`,
+    less the staff it already has), as `data.accounts` describes: usernames
+    `<body>-<role>-<n>`, the demo password hashed once, published TOTP secrets. Returns how
+    many accounts were written (0 on a re-run)."""
+    need = body_staff_needed()
+    have = account_queries.staff_role_counts(need)
+    names = dict(core_queries.departments().filter(pk__in=list(need)).values_list("pk", "name"))
+    codes = dict(core_queries.departments().filter(pk__in=list(need)).values_list("pk", "credit_code"))
+    with audit.batch():  # the audit events in one append (inside do_seed_demo's transaction)
+        written = _write_body_staff(actor, need, have, names, codes)
+    return written
+
+
+def _write_body_staff(actor, need, have, names, codes) -> int:
+    from django.contrib.auth.hashers import make_password
+
+    password_hash = ""
+    written = 0
+    for dept_id in sorted(need):
+        slug = accounts.BODY_SLUGS.get(names[dept_id], codes[dept_id].lower())
+        for role, n in sorted(need[dept_id].items()):
+            held = have.get(dept_id, {}).get(role, 0)
+            for k in range(held + 1, n + 1):
+                password_hash = password_hash or make_password(accounts.DEMO_PASSWORD)
+                username = accounts.body_username(slug, role, k)
+                account_services.do_upsert_staff(
+                    actor=actor,
+                    username=username,
+                    password=accounts.DEMO_PASSWORD,
+                    password_hash=password_hash,
+                    display_name=f"{names[dept_id]}{accounts.BODY_ROLE_WORDS[role][1]}{k}（演示）",
+                    roles=[role],
+                    department_id=dept_id,
+                    totp_secret=accounts.body_totp_secret(username),
+                )
+                written += 1
+    return written
+
+
 def _uploads(code: str) -> list[case_services.Upload]:
     item = catalog_queries.get_guide(code)
     return [
@@ -257,6 +317,7 @@ def seed_cases(*, actor: str, say: Callable[[str], None]) -> dict:
     chains += ensure_forms(actor=admin) if admin else 0
     clerks = ensure_city_clerks(actor=actor)
     staff = ensure_case_staff(actor=actor)
+    body_staff = ensure_body_staff(actor=actor)
     citizens = {}
     for person in accounts.PEOPLE:
         user = (
@@ -265,9 +326,10 @@ def seed_cases(*, actor: str, say: Callable[[str], None]) -> dict:
         if user is not None:
             citizens[person.key] = user
     numbers = ensure_cases(citizens=citizens) if len(citizens) == len(accounts.PEOPLE) else []
-    if chains or clerks or staff or numbers:
+    if chains or clerks or staff or body_staff or numbers:
         say(
             f"cases: {chains} approval chains and forms, {len(clerks)} city window clerks, "
-            f"{len(staff)} approving staff ({', '.join(staff) or '-'}), {len(numbers)} demo cases"
+            f"{len(staff)} approving staff ({', '.join(staff) or '-'}), {body_staff} staff of the "
+            f"implementing bodies, {len(numbers)} demo cases"
         )
-    return {"chains": chains, "clerks": clerks, "staff": staff, "cases": numbers}
+    return {"chains": chains, "clerks": clerks, "staff": staff, "body_staff": body_staff, "cases": numbers}
