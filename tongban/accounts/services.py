@@ -95,6 +95,7 @@ __all__ = [
     "consume_sms_code",
     "do_claim_legal_person",
     "do_confirm_email",
+    "do_create_staff",
     "do_end_device_session",
     "do_grant_mandate",
     "do_note_logout",
@@ -436,6 +437,66 @@ def do_upsert_staff(
             data={"before": sorted(before), "after": sorted(roles)},
         )
     return user
+
+
+def do_create_staff(
+    *, actor, department_id: int, username: str, display_name: str, roles: list[str]
+) -> tuple[User, str]:
+    """An administrator creates a staff account at a body within their reach
+    (`queries.departments_in_reach`): returns the account and its one-time initial password,
+    shown once to the administrator to hand over. The account has no second factor yet: at the
+    first sign-in the person enrols their own TOTP authenticator (login_views.totp_enrol_view),
+    so no administrator ever holds it. A department administrator grants no platform-wide
+    role. Outside the reach: NotFound (the body's existence is not confirmed), nothing written,
+    the attempt audited. Every creation is audited (accounts.staff.create)."""
+    import re
+    import secrets
+
+    from .queries import departments_in_reach, has_role
+
+    if not (has_role(actor, StaffRole.PLATFORM_ADMIN) or has_role(actor, StaffRole.DEPARTMENT_ADMIN)):
+        raise Forbidden("只有平台管理员和部门管理员可以创建工作人员账号")
+    username = (username or "").strip().lower()
+    display_name = " ".join((display_name or "").split())
+    if not re.fullmatch(r"[a-z][a-z0-9._-]{2,39}", username):
+        raise InvalidInput.field("username", "用户名为3至40位小写字母、数字、点、下划线或连字符，以字母开头")
+    if not 2 <= len(display_name) <= 40:
+        raise InvalidInput.field("display_name", "请填写2至40字的姓名")
+    try:
+        wanted = sorted({StaffRole(r).value for r in roles})
+    except ValueError as exc:
+        raise InvalidInput.field("roles", "未知的岗位") from exc
+    if not wanted:
+        raise InvalidInput.field("roles", "请至少选择一个岗位")
+    if (
+        not (has_role(actor, StaffRole.PLATFORM_ADMIN) or actor.is_superuser)
+        and set(wanted) & PLATFORM_WIDE_ROLES
+    ):
+        raise InvalidInput.field("roles", "全省性岗位只能由平台管理员授予")
+    if not departments_in_reach(actor).filter(pk=department_id).exists():
+        record_refusal(
+            actor=actor,
+            action="accounts.staff.create_refused",
+            obj=None,
+            data={"department": department_id, "reason": "out_of_reach"},
+        )
+        raise NotFound("没有找到该部门，或该部门不在您的管理范围内")
+    if User.objects.filter(username=username).exists():
+        raise InvalidInput.field("username", "该用户名已被使用，请换一个")
+    initial = secrets.token_urlsafe(12)
+    with transaction.atomic():
+        user = User(username=username, kind=AccountKind.STAFF, display_name=display_name, is_staff=True)
+        user.department_id = department_id
+        user.set_password(initial)
+        user.save()
+        user.groups.set([Group.objects.get_or_create(name=r)[0] for r in wanted])
+        audit.record(
+            actor=actor,
+            action="accounts.staff.create",
+            obj=user,
+            data={"roles": wanted, "department": department_id, "initial_credential": "one_time_password"},
+        )
+    return user, initial
 
 
 def do_set_staff_roles(*, actor, user_id: int, roles: list[str]) -> User:
