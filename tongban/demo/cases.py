@@ -11,6 +11,10 @@
   the demo password and published TOTP secrets like the other demo staff): `officer-jiangan`
   and `deptadmin-jiangan` (特殊工时), `officer-enshi` (林木采伐), `officer-jianghan` and
   `deptadmin-jianghan` (食品经营许可).
+- The staff of every implementing body (`ensure_body_staff`): for each department that
+  implements a published item, as many people of each role as its chains need under separation
+  of duties (two approving officers and a department administrator for the default chain), and
+  a window clerk at each township 便民服务中心 (`data.accounts` describes names and secrets).
 - A handful of cases of the demo citizens at 江夏, where the demo staff work, so that "my cases"
   and the workbench queues are not empty: one waiting for pre-check, one asked for supplements,
   one in its first approval step, one paused for supplements after a window intake, and one
