@@ -93,6 +93,7 @@ __all__ = [
     "check_new_password",
     "check_not_locked",
     "consume_sms_code",
+    "do_bulk_create_staff",
     "do_claim_legal_person",
     "do_confirm_email",
     "do_create_staff",
@@ -400,11 +401,8 @@ def do_upsert_staff(
     department_id: int | None = None,
     superuser: bool = False,
     totp_secret: str | None = None,
-    password_hash: str = "",
 ) -> User:
-    """Create or update a staff account with the given roles (idempotent, for seeding and admin).
-    `password_hash` (make_password of `password`, computed once) lets a seed that creates many
-    accounts with one published password skip hashing it for each."""
+    """Create or update a staff account with the given roles (idempotent, for seeding and admin)."""
     user, created = User.objects.get_or_create(username=username, defaults={"kind": AccountKind.STAFF})
     user.kind = AccountKind.STAFF
     user.display_name = display_name
@@ -412,10 +410,7 @@ def do_upsert_staff(
     user.is_staff = True
     user.is_superuser = superuser
     if created or not user.has_usable_password():
-        if password_hash:
-            user.password = password_hash
-        else:
-            user.set_password(password)
+        user.set_password(password)
     if totp_secret and not user.totp_secret_enc:
         USER_TOTP_SECRET.encrypt_into(user, totp_secret)
         user.totp_confirmed_at = timezone.now()
@@ -437,6 +432,63 @@ def do_upsert_staff(
             data={"before": sorted(before), "after": sorted(roles)},
         )
     return user
+
+
+def do_bulk_create_staff(*, actor, accounts: list[dict], password: str) -> list[str]:
+    """Create many new staff accounts in a few statements (demo seeding: thousands of them).
+    Each dict: username, display_name, roles, department_id, and optionally totp_secret (then
+    confirmed, as `do_upsert_staff` does). Usernames that exist are left alone. `password` is
+    hashed once for all. Every creation is audited (accounts.staff.create), as one batch.
+    Returns the usernames created."""
+    try:
+        for a in accounts:
+            for r in a["roles"]:
+                StaffRole(r)
+    except ValueError as exc:
+        raise InvalidInput.field("roles", "未知的岗位") from exc
+    with transaction.atomic(), audit.batch():
+        existing = set(
+            User.objects.filter(username__in=[a["username"] for a in accounts]).values_list(
+                "username", flat=True
+            )
+        )
+        fresh = [a for a in accounts if a["username"] not in existing]
+        if not fresh:
+            return []
+        password_hash, now = make_password(password), timezone.now()
+        users = []
+        for a in fresh:
+            user = User(
+                username=a["username"],
+                kind=AccountKind.STAFF,
+                display_name=a["display_name"],
+                department_id=a.get("department_id"),
+                is_staff=True,
+                password=password_hash,
+            )
+            if a.get("totp_secret"):
+                USER_TOTP_SECRET.encrypt_into(user, a["totp_secret"])
+                user.totp_confirmed_at = now
+            users.append(user)
+        User.objects.bulk_create(users, batch_size=500)
+        ids = dict(
+            User.objects.filter(username__in=[a["username"] for a in fresh]).values_list("username", "pk")
+        )
+        groups = {r: Group.objects.get_or_create(name=r)[0].pk for a in fresh for r in a["roles"]}
+        through = User.groups.through
+        through.objects.bulk_create(
+            [through(user_id=ids[a["username"]], group_id=groups[r]) for a in fresh for r in a["roles"]],
+            batch_size=1000,
+        )
+        for user, a in zip(users, fresh, strict=True):
+            user.pk = ids[a["username"]]
+            audit.record(
+                actor=actor,
+                action="accounts.staff.create",
+                obj=user,
+                data={"roles": sorted(a["roles"]), "department": a.get("department_id")},
+            )
+    return [a["username"] for a in fresh]
 
 
 def do_create_staff(

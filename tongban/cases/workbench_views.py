@@ -82,6 +82,8 @@ def workbench(request):
             "found": found,
             "batch": {"precheck": "accept", "mine": "complete", "team": "complete"}.get(kind, ""),
             "is_clerk": account_queries.has_role(user, StaffRole.WINDOW_CLERK),
+            # a superuser's queues span every department (queries.queue): name each case's
+            "all_departments": user.is_superuser,
             "extensions": list(queries.extensions_awaiting(user)[:50]),
         },
     )

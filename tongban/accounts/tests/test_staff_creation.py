@@ -145,3 +145,34 @@ def test_the_page_searches_the_reach_and_shows_the_initial_password_once(bodies)
     assert not User.objects.filter(username="zhang.san").exists()
     # the new person signs in with the initial password and is sent to enrol a TOTP authenticator
     assert PASSWORD  # (the other accounts' password; the new one has its own)
+
+
+def test_bulk_creation_for_seeding_audits_each_and_skips_existing(bodies):
+    from tongban.accounts.services import totp_secret
+
+    staff("existing", "approving_officer", department_id=bodies["jiangxia"].pk)
+    rows = [
+        {
+            "username": name,
+            "display_name": name,
+            "roles": roles,
+            "department_id": bodies["jiangxia"].pk,
+            "totp_secret": "JBSWY3DPEHPK3PXP" + "B" * 16,
+        }
+        for name, roles in (("existing", ["department_admin"]), ("bulk.a", ["approving_officer"]),
+                            ("bulk.b", ["department_admin", "window_clerk"]))
+    ]  # fmt: skip
+    seq = last_seq()
+    assert services.do_bulk_create_staff(actor="test", accounts=rows, password=PASSWORD) == [
+        "bulk.a",
+        "bulk.b",
+    ]
+    assert audit_actions(seq) == ["accounts.staff.create", "accounts.staff.create"]
+    b = User.objects.get(username="bulk.b")
+    assert (b.kind, b.is_staff, b.department_id) == ("staff", True, bodies["jiangxia"].pk)
+    assert queries.role_names(b) == ["department_admin", "window_clerk"] and b.check_password(PASSWORD)
+    assert totp_secret(b) == "JBSWY3DPEHPK3PXP" + "B" * 16 and b.totp_confirmed_at is not None
+    assert queries.role_names(User.objects.get(username="existing")) == ["approving_officer"]  # untouched
+    seq = last_seq()
+    assert services.do_bulk_create_staff(actor="test", accounts=rows, password=PASSWORD) == []
+    assert audit_actions(seq) == []

@@ -184,3 +184,15 @@ def test_a_platform_admin_who_may_not_act_has_no_queue(world, day):
     platform = staff("platform", "platform_admin")
     number = submit(world).number
     assert not _in(platform, number, "precheck", on)
+
+
+def test_the_superusers_queue_page_names_each_cases_department(world):
+    root = account_services.do_upsert_staff(
+        actor="test", username="root", password="x-Long-password-1", display_name="超级用户",
+        roles=[], superuser=True,
+    )  # fmt: skip
+    number = submit(world).number
+    html = as_user(root).get("/workbench/cases/?queue=precheck").content.decode()
+    assert number in html and world["dept"].name in html
+    officer_page = as_user(world["officer"]).get("/workbench/cases/?queue=precheck").content.decode()
+    assert number in officer_page and world["dept"].name not in officer_page.split(number, 1)[1][:400]
