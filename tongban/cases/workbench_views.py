@@ -200,7 +200,12 @@ def _wb_case_page(request, case, *, status: int = 200, bound: dict | None = None
         _approvers_and_officers(case, request.user) if actions & {"assign", "extend"} else ([], [])
     )
     index = {"step_index": step.index} if step else {}
-    sod_done = services.step_done_by(case, request.user) if step is not None else None
+    # only said to someone who holds the step's role (otherwise the role is the reason)
+    sod_done = (
+        services.step_done_by(case, request.user)
+        if step is not None and services.is_department_staff(request.user, case, step.role)
+        else None
+    )
     context = {
         "case": case,
         # Separation of duties: the step this user already took, and who else may take this one.

@@ -196,3 +196,17 @@ def test_the_superusers_queue_page_names_each_cases_department(world):
     assert number in html and world["dept"].name in html
     officer_page = as_user(world["officer"]).get("/workbench/cases/?queue=precheck").content.decode()
     assert number in officer_page and world["dept"].name not in officer_page.split(number, 1)[1][:400]
+
+
+def test_no_separation_note_for_someone_without_the_steps_role(world):
+    """At 批准 (a department administrator's step) the officer who took 承办 lacks the role
+    anyway: the page does not blame separation of duties."""
+    number = _accepted(world)
+    services.do_complete_step(
+        actor=world["officer"], number=number, step_index=0, outcome="pass", comment="同意"
+    )
+    services.do_complete_step(
+        actor=world["officer2"], number=number, step_index=1, outcome="pass", comment="同意"
+    )
+    html = as_user(world["officer"]).get(f"/workbench/cases/{number}/").content.decode()
+    assert "职责分离" not in html and "批准：办理本环节" not in html
