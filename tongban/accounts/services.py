@@ -540,7 +540,11 @@ def do_create_staff(
         user = User(username=username, kind=AccountKind.STAFF, display_name=display_name, is_staff=True)
         user.department_id = department_id
         user.set_password(initial)
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError as exc:  # taken meanwhile by a concurrent creation
+            raise InvalidInput.field("username", "该用户名已被使用，请换一个") from exc
         user.groups.set([Group.objects.get_or_create(name=r)[0] for r in wanted])
         audit.record(
             actor=actor,
