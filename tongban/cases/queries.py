@@ -93,12 +93,11 @@ def queue(actor, kind: str, *, on: dt.date) -> QuerySet[Case]:
     elif kind == "team":
         # The actor's roles in one query (a superuser holds them all).
         roles = StaffRole.values if actor.is_superuser else account_queries.role_names(actor)
-        signed = CaseStep.objects.filter(case_id=OuterRef("pk"), completed_by_id=actor.pk)
-        qs = (
-            base.filter(state=CaseState.ACCEPTED, step_assignee__isnull=True, step_role__in=roles)
-            .exclude(Q(separation_of_duties=True) & Exists(signed))
-            .order_by("promised_due", "id")
-        )
+        qs = base.filter(state=CaseState.ACCEPTED, step_assignee__isnull=True, step_role__in=roles)
+        if getattr(actor, "pk", None):  # a person (a department system signs no steps itself)
+            signed = CaseStep.objects.filter(case_id=OuterRef("pk"), completed_by_id=actor.pk)
+            qs = qs.exclude(Q(separation_of_duties=True) & Exists(signed))
+        qs = qs.order_by("promised_due", "id")
     elif kind == "due_soon":
         qs = base.filter(state=CaseState.ACCEPTED, clock_level=ClockLevel.WARNING).order_by(
             "promised_due", "id"
