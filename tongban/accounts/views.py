@@ -548,7 +548,11 @@ def staff_roles(request):
         "accounts/workbench/staff.html",
         {
             "department": department,
-            "departments": core_queries.departments() if platform else None,
+            # searchable: ~880 bodies (name or credit code), those within the reach
+            "departments": queries.departments_in_reach(request.user, request.GET.get("q", ""))
+            if platform
+            else None,
+            "q": (request.GET.get("q") or "").strip()[:40],
             "rows": rows,
             "roles": roles,
         },

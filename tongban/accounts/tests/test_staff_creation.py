@@ -176,3 +176,13 @@ def test_bulk_creation_for_seeding_audits_each_and_skips_existing(bodies):
     seq = last_seq()
     assert services.do_bulk_create_staff(actor="test", accounts=rows, password=PASSWORD) == []
     assert audit_actions(seq) == []
+
+
+def test_the_role_page_searches_the_bodies(bodies):
+    platform = staff("platform", "platform_admin")
+    client = Client()
+    client.force_login(platform)
+    page = client.get("/workbench/identity/staff/?q=襄阳").content.decode()
+    assert "襄阳市行政审批局" in page and "武昌区行政审批局" not in page
+    page = client.get(f"/workbench/identity/staff/?q={bodies['wuchang'].credit_code}").content.decode()
+    assert "武昌区行政审批局" in page and "襄阳市行政审批局" not in page
