@@ -331,6 +331,19 @@ def staff_of_department(department_id: int | None):
     )
 
 
+def staff_role_counts(department_ids=None) -> dict[int, dict[str, int]]:
+    """Per department, how many staff accounts hold each role (one query)."""
+    qs = User.objects.filter(kind=AccountKind.STAFF, department_id__isnull=False, is_active=True)
+    if department_ids is not None:
+        qs = qs.filter(department_id__in=list(department_ids))
+    out: dict[int, dict[str, int]] = {}
+    for dept_id, role in qs.values_list("department_id", "groups__name"):
+        if role:
+            out.setdefault(dept_id, {})
+            out[dept_id][role] = out[dept_id].get(role, 0) + 1
+    return out
+
+
 def get_staff(pk) -> User | None:
     return User.objects.filter(pk=pk, kind=AccountKind.STAFF).select_related("department").first()
 
@@ -413,3 +426,31 @@ def masked_identity_codes(*, user_ids, legal_person_ids) -> tuple[dict[int, str]
         )
     }
     return people, firms
+
+
+# --- Staff administration: the bodies within an administrator's reach ------------------------------
+
+
+def departments_in_reach(actor, text: str = ""):
+    """The departments (implementing bodies) whose staff `actor` may create: every one for a
+    superuser or a platform administrator without a department; the region's subtree of the
+    department of a platform administrator who has one; their own department and the bodies
+    under it (Department.parent) for a department administrator; none otherwise. `text` filters
+    by name or credit code (searching ~880 bodies)."""
+    from tongban.core import queries as core_queries
+
+    from .enums import StaffRole
+
+    qs = core_queries.departments()
+    if actor.is_superuser or (has_role(actor, StaffRole.PLATFORM_ADMIN) and not actor.department_id):
+        pass
+    elif has_role(actor, StaffRole.PLATFORM_ADMIN):
+        qs = qs.filter(region__code__startswith=actor.department.region.prefix)
+    elif has_role(actor, StaffRole.DEPARTMENT_ADMIN) and actor.department_id:
+        qs = qs.filter(Q(pk=actor.department_id) | Q(parent_id=actor.department_id))
+    else:
+        return qs.none()
+    text = (text or "").strip()[:40]
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(credit_code__iexact=text))
+    return qs

@@ -77,8 +77,12 @@ def do_set_form(*, actor, item_pk: int, schema: dict) -> None:
         )
 
 
-def do_set_chain(*, actor, item_code: str, steps: list[dict]) -> ApprovalChain:
-    """Approval steps as data: name, role (a staff role) and a working-day limit each."""
+def do_set_chain(
+    *, actor, item_code: str, steps: list[dict], separation_of_duties: bool = True
+) -> ApprovalChain:
+    """Approval steps as data: name, role (a staff role) and a working-day limit each;
+    `separation_of_duties` (职责分离, on by default): one person completes at most one step of
+    a case (`common.require_separate_duties`). Cases accepted afterwards follow the new chain."""
     if not (actor.is_superuser or account_queries.has_role(actor, StaffRole.DEPARTMENT_ADMIN)):
         raise Forbidden("只有部门管理员可以设置审批环节")
     if not steps or len(steps) > 8:
@@ -100,8 +104,16 @@ def do_set_chain(*, actor, item_code: str, steps: list[dict]) -> ApprovalChain:
         clean.append({"name": name, "role": role, "limit_days": limit})
     catalog_queries.get_guide(item_code)  # the item must exist
     with transaction.atomic():
-        chain, _ = ApprovalChain.objects.update_or_create(item_code=item_code, defaults={"steps": clean})
-        audit.record(actor=actor, action="cases.chain.set", obj=chain, data={"steps": clean})
+        separate = bool(separation_of_duties)
+        chain, _ = ApprovalChain.objects.update_or_create(
+            item_code=item_code, defaults={"steps": clean, "separation_of_duties": separate}
+        )
+        audit.record(
+            actor=actor,
+            action="cases.chain.set",
+            obj=chain,
+            data={"steps": clean, "separation_of_duties": separate},
+        )
     return chain
 
 

@@ -301,9 +301,41 @@ def chain_for(item_code: str, promised_days: int) -> list[dict]:
     return steps
 
 
+def chain_separates(item_code: str) -> bool:
+    """Whether the item's approval chain keeps separation of duties (职责分离); the default
+    chain does."""
+    row = ApprovalChain.objects.filter(item_code=item_code).values_list("separation_of_duties", flat=True)
+    return next(iter(row), True)
+
+
+# Separation of duties (职责分离): when the case's chain keeps it (Case.separation_of_duties,
+# copied at acceptance), one person completes at most one approval step (审批环节) of a case.
+# 受理 is not a step: the window officer who accepts may also take 承办 (前台受理、后台审批 keeps
+# 受理 with any officer of the department); what SoD keeps apart is 承办, 审核 and 批准. No
+# one is exempt, not even a superuser. A department system (no person) signs no steps itself.
+
+
+def step_done_by(case: Case, user) -> CaseStep | None:
+    """The step of `case` that `user` already completed, when the case keeps separation of
+    duties (so `user` may take no other); None otherwise."""
+    if not case.separation_of_duties or not getattr(user, "pk", None) or is_system(user):
+        return None
+    return case.steps.filter(state=StepState.DONE, completed_by_id=user.pk).order_by("index").first()
+
+
+def require_separate_duties(actor, case: Case) -> None:
+    done = step_done_by(case, actor)
+    if done is not None:
+        raise Forbidden(
+            f"职责分离：您已办理本件的“{done.name}”环节，同一人不能办理同一办件的两个审批环节，"
+            "请由本部门其他具备该岗位的人员办理"
+        )
+
+
 def accept_case(case: Case, actor, *, on: dt.date | None = None, deemed: bool = False) -> None:
     before = case.state
     case.state = CaseState.ACCEPTED
+    case.separation_of_duties = chain_separates(case.item_code)
     case.accepted_on = on or clock.today()
     case.deemed_accepted = deemed
     if case.commitment:
@@ -321,6 +353,7 @@ def accept_case(case: Case, actor, *, on: dt.date | None = None, deemed: bool = 
         "state",
         "accepted_on",
         "deemed_accepted",
+        "separation_of_duties",
         "commitment_check_due",
         "promised_due",
         "statutory_due",

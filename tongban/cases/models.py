@@ -35,6 +35,9 @@ class ApprovalChain(models.Model):
 
     item_code = models.CharField(_("实施编码"), max_length=36, unique=True)
     steps = models.JSONField(_("审批环节"))
+    # Separation of duties (职责分离): one person completes at most one step of a case. Copied
+    # onto the case at acceptance (Case.separation_of_duties); on unless a chain turns it off.
+    separation_of_duties = models.BooleanField(_("职责分离"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -123,6 +126,8 @@ class Case(models.Model):
     # The active approval step's role and assignee, copied here whenever a step starts, is
     # assigned or ends, so that every workbench queue is one indexed read of this table.
     step_role = models.CharField(_("当前环节岗位"), max_length=40, blank=True)
+    # The chain's separation of duties as it was at acceptance (ApprovalChain).
+    separation_of_duties = models.BooleanField(_("职责分离"), default=True)
     step_assignee = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )

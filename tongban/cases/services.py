@@ -39,12 +39,14 @@ from .common import (
     SystemActor,
     access_case,
     chain_for,
+    chain_separates,
     delivery_address,
     form_data,
     form_schema,
     is_department_staff,
     may_see,
     run_once,
+    step_done_by,
     working_days_of,
 )
 from .extensions import do_decide_extension, do_extend
@@ -72,6 +74,7 @@ __all__ = [
     "Upload",
     "access_case",
     "chain_for",
+    "chain_separates",
     "check_upload",
     "delivery_address",
     "do_accept",
@@ -108,5 +111,6 @@ __all__ = [
     "prefilled_form",
     "refresh_levels",
     "run_once",
+    "step_done_by",
     "working_days_of",
 ]

@@ -82,6 +82,8 @@ def workbench(request):
             "found": found,
             "batch": {"precheck": "accept", "mine": "complete", "team": "complete"}.get(kind, ""),
             "is_clerk": account_queries.has_role(user, StaffRole.WINDOW_CLERK),
+            # a superuser's queues span every department (queries.queue): name each case's
+            "all_departments": user.is_superuser,
             "extensions": list(queries.extensions_awaiting(user)[:50]),
         },
     )
@@ -156,6 +158,7 @@ def _staff_actions(user, case, step, pending=None) -> set[str]:
             step is not None
             and is_staff(user, case, step.role)
             and (step.assignee_id is None or step.assignee_id == user.pk)
+            and services.step_done_by(case, user) is None  # separation of duties
         ):
             out.add("step")
     if case.state == CaseState.PAUSED and officer:
@@ -215,8 +218,17 @@ def _wb_case_page(request, case, *, status: int = 200, bound: dict | None = None
         _approvers_and_officers(case, request.user) if actions & {"assign", "extend"} else ([], [])
     )
     index = {"step_index": step.index} if step else {}
+    # only said to someone who holds the step's role (otherwise the role is the reason)
+    sod_done = (
+        services.step_done_by(case, request.user)
+        if step is not None and services.is_department_staff(request.user, case, step.role)
+        else None
+    )
     context = {
         "case": case,
+        # Separation of duties: the step this user already took, and who else may take this one.
+        "sod_done": sod_done,
+        "sod_others": _who_else_may_take(case, step, request.user) if sod_done else [],
         "delivery_address": services.delivery_address(case),
         "steps": steps,
         "step": step,
@@ -261,6 +273,17 @@ def wb_case(request, number: str):
     return _wb_case_page(request, services.access_case(request.user, number))
 
 
+def _who_else_may_take(case, step, user) -> list:
+    """The department's staff holding the active step's role who have taken no step of the case
+    (separation of duties), but `user`: the people to hand the step to."""
+    signed = {s.completed_by_id for s in queries.case_steps(case) if s.completed_by_id}
+    return [
+        u
+        for u in account_queries.staff_of_department(case.department_id)
+        if u.pk != user.pk and u.pk not in signed and step.role in {g.name for g in u.groups.all()}
+    ]
+
+
 def _approvers_and_officers(case, user):
     """Who may approve an extension (the department's administrators but the requester) and
     who may take the active step."""
@@ -269,7 +292,12 @@ def _approvers_and_officers(case, user):
     approvers = [
         u for u in staff if u.pk != user.pk and StaffRole.DEPARTMENT_ADMIN in account_queries.role_names(u)
     ]
-    officers = [u for u in staff if step is not None and step.role in account_queries.role_names(u)]
+    signed = {s.completed_by_id for s in queries.case_steps(case)} if case.separation_of_duties else set()
+    officers = [
+        u
+        for u in staff
+        if step is not None and step.role in account_queries.role_names(u) and u.pk not in signed
+    ]
     return approvers, officers
 
 

@@ -63,10 +63,14 @@ def sign_in(page, base_url: str, identifier: str, password: str, next_path: str 
 
 def sign_in_staff(page, base_url: str, username: str, next_path: str = "/workbench/cases/") -> None:
     """A demo staff member: username and the demo password, then the code of their published
-    TOTP secret on the second-factor page."""
+    TOTP secret on the second-factor page (the staff of an implementing body, such as
+    `limiao-officer-1`, have theirs from `body_totp_secret`)."""
     import pyotp
 
-    secret = next(acc.totp_secret for acc in STAFF if acc.username == username)
+    from tongban.demo.data.accounts import body_totp_secret
+
+    secret = next((acc.totp_secret for acc in STAFF if acc.username == username), None)
+    secret = secret or body_totp_secret(username)
     sign_in(page, base_url, username, DEMO_PASSWORD, next_path)
     page.wait_for_url("**/accounts/login/totp/**")
     page.locator("#code").fill(pyotp.TOTP(secret).now())
