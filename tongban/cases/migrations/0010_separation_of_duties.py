@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0008_case_limit_units'),
+        ('cases', '0009_case_progress_query_code'),
     ]
 
     operations = [
