@@ -14,6 +14,7 @@ result licence 出证 issues), `tick` (the daily clock) and `common` (what they 
 """
 
 from .applying import (
+    STAGED_DAYS,
     Upload,
     check_upload,
     do_accept,
@@ -23,13 +24,18 @@ from .applying import (
     do_save_draft,
     do_set_chain,
     do_set_form,
+    do_stage_uploads,
     do_submit,
     do_supply,
+    do_unstage,
     do_window_intake,
     draft_data,
+    material_plan,
     missing_required,
     prefill_values,
     prefilled_form,
+    purge_staged,
+    staged_files,
 )
 from .common import (
     MAX_EXTENSION_DAYS,
@@ -64,6 +70,7 @@ from .tick import TickReport, do_tick, refresh_levels
 __all__ = [
     "MAX_EXTENSION_DAYS",
     "MAX_FILE_BYTES",
+    "STAGED_DAYS",
     "SUPPLEMENT_DAYS",
     "LicenceDraft",
     "SystemActor",
@@ -90,9 +97,11 @@ __all__ = [
     "do_save_draft",
     "do_set_chain",
     "do_set_form",
+    "do_stage_uploads",
     "do_submit",
     "do_supply",
     "do_tick",
+    "do_unstage",
     "do_window_intake",
     "do_withdraw",
     "draft_data",
@@ -100,11 +109,14 @@ __all__ = [
     "form_schema",
     "is_department_staff",
     "licence_draft",
+    "material_plan",
     "may_see",
     "missing_required",
     "prefill_values",
     "prefilled_form",
+    "purge_staged",
     "refresh_levels",
     "run_once",
+    "staged_files",
     "working_days_of",
 ]
