@@ -382,3 +382,32 @@ def test_staging_refuses_a_file_of_another_item(world, shop):
         )
     assert StagedFile.objects.count() == 0 and CaseMaterial.objects.count() == 0
     assert supplied.is_commitment(shop["commitment"]) and not supplied.is_commitment(shop["premises"])
+
+
+def test_the_api_confirms_a_commitment_like_the_form_and_refuses_without_it(world, shop):
+    import base64
+    import json
+
+    wang = person(8, name="王芳", level=2)
+    premises = {
+        "material_id": shop["premises"].pk,
+        "name": "场所.pdf",
+        "content_type": "application/pdf",
+        "content_base64": base64.b64encode(PDF).decode(),
+    }
+    body = {"item_code": shop["item"].code, "data": FORM, "materials": [premises]}
+    client = as_user(wang)
+
+    def post(payload):
+        return client.post("/api/v1/cases/", json.dumps(payload), content_type="application/json")
+
+    refused = post(body)
+    assert refused.status_code == 400
+    assert {
+        "field": f"c_{shop['commitment'].pk}",
+        "message": "请阅读并勾选确认“告知承诺书”",
+    } in refused.json()["errors"]
+    assert Case.objects.count() == 0
+    done = post({**body, "commitments": [shop["commitment"].pk]})
+    assert done.status_code == 201, done.content
+    assert sorted(m["stage"] for m in done.json()["materials"]) == ["application", "generated", "signed"]
