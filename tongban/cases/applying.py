@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -269,6 +270,7 @@ def _supply_from_library(case: Case, item, materials: list, *, actor, holder_cod
 # --- Files staged with the draft (暂存材料) ----------------------------------------------------
 
 STAGED_DAYS = 7  # staged files of a draft untouched this long are removed by the tick
+MAX_STAGED_PER_MATERIAL = 10  # as many as one material input takes (forms.MAX_FILES_PER_MATERIAL)
 
 
 def staged_files(actor, item_code: str):
@@ -291,6 +293,16 @@ def do_stage_uploads(*, actor, item_code: str, uploads: list[Upload]) -> list[St
             raise InvalidInput.field("materials", "上传的材料不属于该事项")
     rows = []
     with transaction.atomic():
+        held = Counter(
+            staged_files(actor, item.code).select_for_update().values_list("material_id", flat=True)
+        )
+        held.update(u.material_id for u in uploads)
+        for material_id, n in held.items():
+            if n > MAX_STAGED_PER_MATERIAL:
+                raise InvalidInput.field(
+                    f"m_{material_id}",
+                    f"每项材料最多暂存{MAX_STAGED_PER_MATERIAL}个文件，请先移除不需要的文件",
+                )
         for upload in uploads:
             ext = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[upload.content_type]
             row = StagedFile(

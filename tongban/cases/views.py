@@ -9,7 +9,6 @@ input re-renders the page with the message next to the field and changes nothing
 
 from __future__ import annotations
 
-import contextlib
 import io
 import uuid
 from functools import wraps
@@ -145,11 +144,14 @@ def _apply_context(request, item, values: dict, problems: dict[str, str], **extr
     }
 
 
-def _stage(request, item, uploads) -> None:
+def _stage(request, item, uploads, problems: dict[str, str]) -> None:
     """Keep the good files chosen on a form that goes back to the applicant (staged with their
-    draft of the item), so they are not asked for again."""
-    with contextlib.suppress(DomainError):  # checked already: a refusal here keeps nothing
+    draft of the item), so they are not asked for again; a refusal (too many files) is shown."""
+    try:
         services.do_stage_uploads(actor=request.user, item_code=item.code, uploads=uploads)
+    except DomainError as exc:
+        for field, message in field_problems(exc).items():
+            problems.setdefault(field, message)
 
 
 @never_cache
@@ -176,7 +178,7 @@ def apply(request, code: str):
     problems.update(upload_problems)
     unstage = request.POST.get("unstage", "")
     if unstage:
-        _stage(request, item, uploads)
+        _stage(request, item, uploads, problems)
         if unstage.isdigit():
             try:
                 services.do_unstage(actor=request.user, item_code=item.code, staged_id=int(unstage))
@@ -192,12 +194,14 @@ def apply(request, code: str):
         try:
             services.do_save_draft(actor=request.user, item_code=item.code, data=values)
         except DomainError as exc:
-            _stage(request, item, uploads)
-            context = _apply_context(
-                request, item, values, {**problems, **field_problems(exc)}, error=exc.message, signed=signed
-            )
+            problems.update(field_problems(exc))
+            _stage(request, item, uploads, problems)
+            context = _apply_context(request, item, values, problems, error=exc.message, signed=signed)
             return render(request, "cases/apply.html", context, status=exc.status)
-        _stage(request, item, uploads)
+        _stage(request, item, uploads, problems)
+        if problems:  # the draft is saved; a file that could not be kept is named
+            context = _apply_context(request, item, values, problems, error=_("请按提示修改"), signed=signed)
+            return render(request, "cases/apply.html", context, status=400)
         messages.success(request, _("草稿已保存，已选择的文件随草稿暂存。换一台设备登录后也可以继续填写。"))
         return redirect("cases:apply", code=item.code)
     if action != "submit":
@@ -224,7 +228,7 @@ def apply(request, code: str):
             status = exc.status
         else:
             return redirect("cases:submitted", number=case.number)
-    _stage(request, item, uploads)
+    _stage(request, item, uploads, problems)
     context = _apply_context(
         request,
         item,

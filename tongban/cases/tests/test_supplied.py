@@ -411,3 +411,18 @@ def test_the_api_confirms_a_commitment_like_the_form_and_refuses_without_it(worl
     done = post({**body, "commitments": [shop["commitment"].pk]})
     assert done.status_code == 201, done.content
     assert sorted(m["stage"] for m in done.json()["materials"]) == ["application", "generated", "signed"]
+
+
+def test_staging_stops_at_ten_files_per_material_and_keeps_none_of_the_refused_batch(world, shop):
+    wang = person(8, name="王芳", level=2)
+    code = shop["item"].code
+    services.do_stage_uploads(actor=wang, item_code=code, uploads=[upload(shop["premises"])] * 9)
+    with pytest.raises(InvalidInput) as exc:
+        services.do_stage_uploads(actor=wang, item_code=code, uploads=[upload(shop["premises"])] * 2)
+    assert (exc.value.problems[0].field, exc.value.problems[0].message) == (
+        f"m_{shop['premises'].pk}",
+        "每项材料最多暂存10个文件，请先移除不需要的文件",
+    )
+    assert StagedFile.objects.count() == 9
+    services.do_stage_uploads(actor=wang, item_code=code, uploads=[upload(shop["premises"])])
+    assert StagedFile.objects.count() == 10
