@@ -6,9 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from tongban.accounts import queries as account_queries
@@ -18,12 +22,12 @@ from tongban.catalog import queries as catalog_queries
 from tongban.catalog.enums import MaterialRequirement
 from tongban.core import audit, files
 from tongban.core import queries as core_queries
-from tongban.core.errors import Conflict, DomainError, Forbidden, InvalidInput
+from tongban.core.errors import Conflict, DomainError, FieldProblem, Forbidden, InvalidInput, NotFound
 from tongban.core.identifiers import is_mobile
 from tongban.licences import queries as licence_queries
 from tongban.licences import services as licence_services
 
-from . import clock, formschema, notices, progress
+from . import clock, documents, formschema, notices, progress, supplied
 from .common import (
     ALLOWED_TYPES,
     MAX_FILE_BYTES,
@@ -58,6 +62,7 @@ from .models import (
     CaseLicence,
     CaseMaterial,
     Draft,
+    StagedFile,
 )
 
 
@@ -233,20 +238,9 @@ def missing_required(
 # --- Materials the e-licence library supplies (免提交) ------------------------------------------
 
 
-def _holder_code(actor, who: dict) -> str:
-    """Whose licences may stand in for materials: the enterprise acted for (its credit code) or
-    the applicant themselves (their ID number). A helper acting for a person uploads: the
-    library answers holders, not their helpers. "" when there is no code on record."""
-    if who["legal_person_id"]:
-        return account_queries.legal_person_summary(who["legal_person_id"])["credit_code"]
-    if who["agent_id"] is None:
-        return account_queries.id_number_of(actor)
-    return ""
-
-
 def library_materials(item, uploads: list[Upload], *, holder_code: str) -> list:
-    """The item's materials that map to a licence type the library holds, not uploaded: the
-    library will be asked for them when the case is created."""
+    """The item's materials that map to a licence type the library holds, not uploaded (the
+    window and older callers; online submission decides per applicant with `supplied.plan`)."""
     if not holder_code:
         return []
     uploaded = {u.material_id for u in uploads}
@@ -290,6 +284,190 @@ def _supply_from_library(case: Case, item, materials: list, *, actor, holder_cod
         raise InvalidInput.field("materials", "电子证照库中没有您有效的证照，请上传：" + "、".join(missing))
 
 
+# --- Files staged with the draft (暂存材料) ----------------------------------------------------
+
+STAGED_DAYS = 7  # staged files of a draft untouched this long are removed by the tick
+MAX_STAGED_PER_MATERIAL = 10  # as many as one material input takes (forms.MAX_FILES_PER_MATERIAL)
+
+
+def staged_files(actor, item_code: str):
+    """The files `actor` staged for this item (only ever their own), oldest first."""
+    if not getattr(actor, "pk", None):
+        return StagedFile.objects.none()
+    return StagedFile.objects.filter(user_id=actor.pk, item_code=item_code).order_by("id")
+
+
+def do_stage_uploads(*, actor, item_code: str, uploads: list[Upload]) -> list[StagedFile]:
+    """Keep files chosen on a form that was sent back (sealed, against the person's draft), so
+    they need not be chosen again. Each file is checked as at submission."""
+    if not uploads:
+        return []
+    item = catalog_queries.get_guide(item_code)
+    material_ids = {m.pk for m in item.materials.all()}
+    for upload in uploads:
+        check_upload(upload)
+        if upload.material_id not in material_ids:
+            raise InvalidInput.field("materials", "上传的材料不属于该事项")
+    rows = []
+    with transaction.atomic():
+        held = Counter(
+            staged_files(actor, item.code).select_for_update().values_list("material_id", flat=True)
+        )
+        held.update(u.material_id for u in uploads)
+        for material_id, n in held.items():
+            if n > MAX_STAGED_PER_MATERIAL:
+                raise InvalidInput.field(
+                    f"m_{material_id}",
+                    f"每项材料最多暂存{MAX_STAGED_PER_MATERIAL}个文件，请先移除不需要的文件",
+                )
+        for upload in uploads:
+            ext = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[upload.content_type]
+            row = StagedFile(
+                user=actor,
+                item_code=item.code,
+                material_id=upload.material_id,
+                name=upload.name[:200],
+                size=len(upload.content),
+                content_type=upload.content_type,
+                sha256=hashlib.sha256(upload.content).hexdigest(),
+            )
+            row.file.name = files.store_encrypted(
+                upload.content, directory=f"staged/{timezone.localdate():%Y/%m}", suffix=f".{ext}.sealed"
+            )
+            row.save()
+            rows.append(row)
+        audit.record(
+            actor=actor,
+            action="cases.draft.stage",
+            object_type="cases.draft",
+            object_id=item.code,
+            data={"item": item.code, "files": len(rows)},
+        )
+    return rows
+
+
+def _delete_files(names: list[str]) -> None:
+    def delete() -> None:
+        for name in names:
+            default_storage.delete(name)
+
+    transaction.on_commit(delete)
+
+
+def do_unstage(*, actor, item_code: str, staged_id: int) -> None:
+    """Remove one of the actor's staged files (another person's is not found)."""
+    with transaction.atomic():
+        row = staged_files(actor, item_code).filter(pk=staged_id).first()
+        if row is None:
+            raise NotFound("没有找到该暂存文件")
+        _delete_files([row.file.name])
+        row.delete()
+        audit.record(
+            actor=actor,
+            action="cases.draft.unstage",
+            object_type="cases.draft",
+            object_id=item_code,
+            data={"item": item_code, "files": 1},
+        )
+
+
+def _staged_uploads(rows: list[StagedFile]) -> list[Upload]:
+    out = []
+    for row in rows:
+        try:
+            content = files.open_decrypted(row.file.name)
+        except FileNotFoundError as exc:
+            raise InvalidInput.field(f"m_{row.material_id}", f"暂存的“{row.name}”已失效，请重新选择") from exc
+        out.append(Upload(row.material_id, row.name, content, row.content_type))
+    return out
+
+
+def purge_staged(*, now=None) -> int:
+    """Remove the staged files of drafts left alone for STAGED_DAYS (the daily tick calls this):
+    files older than that whose person has no draft of the item saved since."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=STAGED_DAYS)
+    old = StagedFile.objects.filter(created_at__lt=cutoff)
+    fresh = Draft.objects.filter(
+        user_id=OuterRef("user_id"), item_code=OuterRef("item_code"), updated_at__gte=cutoff
+    )
+    rows = list(old.exclude(Exists(fresh)).values_list("pk", "file"))
+    if not rows:
+        return 0
+    with transaction.atomic():
+        StagedFile.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
+        _delete_files([name for _, name in rows])
+    return len(rows)
+
+
+# --- What the platform supplies (免提交), checked before anything is written -------------------
+
+
+def _provided(
+    actor, item, who: dict, uploads: list[Upload], *, signed: set[int]
+) -> tuple[list[supplied.Plan], list]:
+    """(the plan of the materials not uploaded, the materials the library supplies); refuses,
+    naming each material's field, when a required material is neither uploaded nor supplied."""
+    uploaded = {u.material_id for u in uploads}
+    plans = [p for p in supplied.plan(actor, item, who, list(item.materials.all())) if p.pk not in uploaded]
+    missing: list[str] = []
+    problems: list[FieldProblem] = []
+    for p in plans:
+        covered = p.how in (supplied.LICENCE, supplied.IDENTITY, supplied.GENERATED) or (
+            p.how == supplied.SIGNED and p.pk in signed
+        )
+        if covered or not p.required:
+            continue
+        missing.append(p.material.name)
+        if p.how == supplied.SIGNED:
+            problems.append(FieldProblem(f"c_{p.pk}", f"请阅读并勾选确认“{p.material.name}”"))
+        elif p.verify_first:
+            problems.append(
+                FieldProblem(f"m_{p.pk}", f"请上传“{p.material.name}”，或先完成实名认证（L2）后免提交")
+            )
+        else:
+            problems.append(FieldProblem(f"m_{p.pk}", f"请上传“{p.material.name}”"))
+    if missing:
+        raise InvalidInput(
+            "请上传必要材料",
+            problems=[FieldProblem("materials", "请上传必要材料：" + "、".join(missing)), *problems],
+        )
+    return plans, [p.material for p in plans if p.how == supplied.LICENCE]
+
+
+def _record_provided(
+    case: Case, item, plans: list[supplied.Plan], *, actor, cleaned: dict, signed: set[int], now
+) -> None:
+    """Write what the platform supplied onto the new case: the identity materials, and the PDFs
+    of the application form and of a commitment signed online."""
+    identity = [
+        {
+            "material_id": p.pk,
+            "name": p.material.name,
+            "level": p.level,
+            "verified_at": p.verified_at.isoformat(),
+        }
+        for p in plans
+        if p.how == supplied.IDENTITY
+    ]
+    if identity:
+        case.identity_materials = identity
+        case.save(update_fields=["identity_materials"])
+    schema = form_schema(item)
+    for p in plans:
+        if p.how == supplied.GENERATED:
+            content = documents.application_pdf(case, schema, cleaned)
+            name = f"{p.material.name.strip('《》')}（系统生成）.pdf"
+        elif p.how == supplied.SIGNED and p.pk in signed:
+            content = documents.commitment_pdf(case, p.material.name, signed_at=now)
+            name = f"{p.material.name.strip('《》')}（在线签署）.pdf"
+        else:
+            continue
+        upload = Upload(p.pk, name, content, "application/pdf")
+        _store(
+            case, upload, actor=actor, stage=supplied.GENERATED if p.how == supplied.GENERATED else "signed"
+        )
+
+
 def _applicant_for(actor, item_code: str) -> dict:
     """Who the case is for, from the actor's acting context (checked against the agent's scope).
     Applicants are natural persons: staff act as staff (window intake), never as an applicant."""
@@ -318,6 +496,19 @@ def _applicant_for(actor, item_code: str) -> dict:
         "applicant_name": actor.display_name,
         "agent_id": None,
     }
+
+
+def material_plan(actor, item) -> list[supplied.Plan]:
+    """How each material of `item` would be provided if `actor` applied now, as the guide and the
+    apply page show it (the submission decides the same way). Someone who may not apply (not
+    signed in, staff, an agent outside their scope) is promised nothing per person."""
+    who = None
+    if getattr(actor, "is_authenticated", False):
+        try:
+            who = _applicant_for(actor, item.code)
+        except DomainError:
+            who = None
+    return supplied.plan(actor, item, who)
 
 
 def _new_case(*, actor, item, who: dict, channel: str, cleaned: dict, now, phone: str = "") -> Case:
@@ -364,9 +555,14 @@ def do_submit(
     uploads: list[Upload],
     channel: str = Channel.PC,
     idempotency_key: str = "",
+    signed: Iterable[int] = (),
+    use_staged: bool = False,
 ) -> Case:
     """An online application (web, mobile or a department system): the form is checked against the
-    item version's schema, required materials must be there, the case waits for 预审."""
+    item version's schema, required materials must be there (uploaded, or supplied by the
+    platform: `supplied.plan`), the case waits for 预审. `signed`: the materials (告知承诺书)
+    whose commitment the applicant confirmed on the form; `use_staged`: add the files the
+    applicant staged with the draft (the web form)."""
     if channel not in (Channel.PC, Channel.MOBILE, Channel.OTHER, Channel.POST):
         raise InvalidInput.field("channel", "申报渠道不正确")
     item = catalog_queries.get_guide(item_code)
@@ -374,32 +570,39 @@ def do_submit(
     cleaned = formschema.clean_form(schema, data)
     for upload in uploads:
         check_upload(upload)
+    staged = list(staged_files(actor, item.code)) if use_staged else []
+    uploads = [*uploads, *_staged_uploads(staged)]
     material_ids = {m.pk for m in item.materials.all()}
     if any(u.material_id not in material_ids for u in uploads):
         raise InvalidInput.field("materials", "上传的材料不属于该事项")
     who = _applicant_for(actor, item.code)
-    mapped = any(m.license_type_code for m in item.materials.all())
-    holder_code = _holder_code(actor, who) if mapped else ""  # no look-up when nothing maps
-    from_library = library_materials(item, uploads, holder_code=holder_code)
-    missing = missing_required(item, uploads, excused={m.pk for m in from_library})
-    if missing:
-        raise InvalidInput.field("materials", "请上传必要材料：" + "、".join(missing))
+    signed = {int(pk) for pk in signed}
+    plans, from_library = _provided(actor, item, who, uploads, signed=signed)
+    holder_code = supplied.holder_code(actor, who) if from_library else ""
 
     def work() -> Case:
+        now = timezone.now()
         case = _new_case(
             actor=actor,
             item=item,
             who=who,
             channel=channel,
             cleaned=cleaned,
-            now=timezone.now(),
+            now=now,
             phone=progress.contact_phone(schema, cleaned),
         )
         for upload in uploads:
             _store(case, upload, actor=actor, stage="application")
+        _record_provided(case, item, plans, actor=actor, cleaned=cleaned, signed=signed, now=now)
         _supply_from_library(case, item, from_library, actor=actor, holder_code=holder_code)
         Draft.objects.filter(user=actor, item_code=item.code).delete()
-        record_event(case, actor, "submit", data={"channel": channel, "item_version": item.version})
+        if staged:
+            _delete_files([row.file.name for row in staged])
+            StagedFile.objects.filter(pk__in=[row.pk for row in staged]).delete()
+        event = {"channel": channel, "item_version": item.version}
+        if case.identity_materials:
+            event["identity"] = [{"name": i["name"], "level": i["level"]} for i in case.identity_materials]
+        record_event(case, actor, "submit", data=event)
         notify(case, "已收到您的申请，正在预审")
         return case
 

@@ -123,6 +123,23 @@ def material_uploads(files, materials) -> list[services.Upload]:
     return uploads
 
 
+def checked_uploads(files, materials) -> tuple[list[services.Upload], dict[str, str]]:
+    """The good files of every material input, and a message for each input with a bad one: the
+    good ones are kept (staged) even when another is refused."""
+    uploads, problems = [], {}
+    for material in materials:
+        try:
+            uploads.extend(material_uploads(files, [material]))
+        except InvalidInput as exc:
+            problems.setdefault(f"m_{material.pk}", exc.problems[0].message)
+    return uploads, problems
+
+
+def signed_materials(data, materials) -> set[int]:
+    """The materials (告知承诺书) whose commitment the applicant ticked: `c_<material id>`."""
+    return {m.pk for m in materials if data.get(f"c_{m.pk}") == "on"}
+
+
 def plain_uploads(files, field: str = "files") -> list[services.Upload]:
     chosen = [f for f in files.getlist(field) if f.name]
     if len(chosen) > MAX_FILES_PER_MATERIAL:

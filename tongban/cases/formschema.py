@@ -9,7 +9,8 @@
 
 Field types: text, textarea, number, date, select (with "choices"), checkbox, mobile, email,
 id_number, credit_code. A section with "when" is shown and validated only when the named field
-has that value. `prefill` names a value of the signed-in identity (see `prefill_values`).
+has that value. `prefill` names a value of the signed-in identity (see `prefill_values`); `help`
+is a line shown under the label.
 """
 
 from __future__ import annotations

@@ -103,6 +103,9 @@ class Case(models.Model):
     missing_materials = models.JSONField(_("容缺材料"), default=list, blank=True)
     commitment = models.BooleanField(_("告知承诺"), default=False)
     commitment_check_due = models.DateField(_("承诺核查期限"), null=True, blank=True)
+    # Identity materials (居民身份证) the platform's verified identity supplied instead of a file:
+    # [{"material_id", "name", "level", "verified_at"}] (applying.identity_materials).
+    identity_materials = models.JSONField(_("实名核验代替的材料"), default=list, blank=True)
     decision = models.CharField(_("决定"), max_length=5, choices=Decision.choices, blank=True)
     decision_reason = models.TextField(_("决定理由"), blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -250,7 +253,8 @@ class CaseMaterial(models.Model):
     size = models.PositiveIntegerField()
     content_type = models.CharField(max_length=60)
     sha256 = models.CharField(max_length=64)
-    stage = models.CharField(max_length=12, default="application")  # application | supplement | window
+    # application | supplement | window | generated (申请表 from the form) | signed (告知承诺书)
+    stage = models.CharField(max_length=12, default="application")
     uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
@@ -345,6 +349,28 @@ class Draft(models.Model):
         return f"{self.user_id} {self.item_code}"
 
 
+class StagedFile(models.Model):
+    """A file chosen on the apply form and kept with the person's draft (暂存材料), so a form sent
+    back with an error does not ask for it again; submitting the draft uses it. Sealed like case
+    files; only its owner sees it; `tick` removes those of drafts left alone (applying.STAGED_DAYS)."""
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    item_code = models.CharField(max_length=36)
+    material = models.ForeignKey("catalog.Material", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200)
+    file = models.FileField(upload_to="staged/%Y/%m/")
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=60)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "item_code"], name="cases_staged_user_item")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ExtensionRequest(models.Model):
     """延期申请: an officer asks for more working days and names the approver (a department
     administrator of the case's department, not the requester); only the approver's approval adds
@@ -427,5 +453,7 @@ CASE_FORM = EncryptedColumn("cases.Case", "form_enc", row_key=("number",))
 CASE_DELIVERY_ADDRESS = EncryptedColumn("cases.Case", "delivery_address_enc", row_key=("number",))
 CASE_QUERY_CODE = EncryptedColumn("cases.Case", "query_code_enc", row_key=("number",))
 DRAFT_FORM = EncryptedColumn("cases.Draft", "form_enc", row_key=("user_id", "item_code"))
-# Uploaded materials are sealed files (core/files.py): `keys rotate` re-seals them. Drafts keep no files.
+# Uploaded materials are sealed files (core/files.py): `keys rotate` re-seals them, and so are the
+# files staged with a draft.
 CASE_MATERIAL_FILE = SealedFileColumn("cases.CaseMaterial", "file")
+STAGED_FILE = SealedFileColumn("cases.StagedFile", "file")

@@ -29,7 +29,7 @@ from tongban.core import files, ratelimit
 from tongban.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from tongban.core.idempotency import once_per_form
 
-from . import clock, forms, formschema, notices, progress, queries, services
+from . import clock, forms, formschema, notices, progress, queries, services, supplied
 from .enums import CaseState, Channel, Delivery, PauseKind
 
 PAGE_SIZE = 30
@@ -108,11 +108,32 @@ def item_materials(item) -> list:
 
 
 def _apply_context(request, item, values: dict, problems: dict[str, str], **extra) -> dict:
+    """The apply page: the form, and each material as this applicant provides it (`material_plan`:
+    the same decision the submission makes), with the files already staged with the draft."""
     schema = services.form_schema(item)
+    staged: dict[int, list] = {}
+    for row in services.staged_files(request.user, item.code):
+        staged.setdefault(row.material_id, []).append(row)
+    signed = extra.pop("signed", set())
+    applicant = services.prefill_values(request.user).get("name", "")
+    materials = [
+        {
+            "m": plan.material,
+            "plan": plan,
+            "error": problems.get(f"m_{plan.pk}", ""),
+            "commit_error": problems.get(f"c_{plan.pk}", ""),
+            "staged": staged.get(plan.pk, []),
+            "signed": plan.pk in signed,
+            "commitment": supplied.commitment_text(item.name, applicant)
+            if plan.how == supplied.SIGNED
+            else "",
+        }
+        for plan in services.material_plan(request.user, item)
+    ]
     return {
         "item": item,
         "sections": forms.bound_sections(schema, values, problems),
-        "materials": [{"m": m, "error": problems.get(f"m_{m.pk}", "")} for m in item_materials(item)],
+        "materials": materials,
         "problems": problems,
         "max_mb": max_mb(),
         "accept": forms.ACCEPT,
@@ -121,6 +142,16 @@ def _apply_context(request, item, values: dict, problems: dict[str, str], **extr
         "required": MaterialRequirement.REQUIRED,
         **extra,
     }
+
+
+def _stage(request, item, uploads, problems: dict[str, str]) -> None:
+    """Keep the good files chosen on a form that goes back to the applicant (staged with their
+    draft of the item), so they are not asked for again; a refusal (too many files) is shown."""
+    try:
+        services.do_stage_uploads(actor=request.user, item_code=item.code, uploads=uploads)
+    except DomainError as exc:
+        for field, message in field_problems(exc).items():
+            problems.setdefault(field, message)
 
 
 @never_cache
@@ -140,23 +171,42 @@ def apply(request, code: str):
 
     values = forms.schema_values(schema, request.POST)
     action = request.POST.get("action")
+    materials = item_materials(item)
+    signed = forms.signed_materials(request.POST, materials)
     problems: dict[str, str] = {}
+    uploads, upload_problems = forms.checked_uploads(request.FILES, materials)
+    problems.update(upload_problems)
+    unstage = request.POST.get("unstage", "")
+    if unstage:
+        _stage(request, item, uploads, problems)
+        if unstage.isdigit():
+            try:
+                services.do_unstage(actor=request.user, item_code=item.code, staged_id=int(unstage))
+            except DomainError as exc:
+                problems.setdefault("__all__", exc.message)
+        context = _apply_context(request, item, values, problems, signed=signed)
+        if problems:
+            context["error"] = _("请按提示修改")
+        else:
+            context["notice"] = _("已移除该文件。")
+        return render(request, "cases/apply.html", context, status=400 if problems else 200)
     if action == "draft":
         try:
             services.do_save_draft(actor=request.user, item_code=item.code, data=values)
         except DomainError as exc:
-            context = _apply_context(request, item, values, field_problems(exc), error=exc.message)
+            problems.update(field_problems(exc))
+            _stage(request, item, uploads, problems)
+            context = _apply_context(request, item, values, problems, error=exc.message, signed=signed)
             return render(request, "cases/apply.html", context, status=exc.status)
-        messages.success(request, _("草稿已保存。换一台设备登录后也可以继续填写（材料请在提交时上传）。"))
+        _stage(request, item, uploads, problems)
+        if problems:  # the draft is saved; a file that could not be kept is named
+            context = _apply_context(request, item, values, problems, error=_("请按提示修改"), signed=signed)
+            return render(request, "cases/apply.html", context, status=400)
+        messages.success(request, _("草稿已保存，已选择的文件随草稿暂存。换一台设备登录后也可以继续填写。"))
         return redirect("cases:apply", code=item.code)
     if action != "submit":
         raise InvalidInput.field("action", _("请选择保存草稿或提交申请"))
-    uploads: list[services.Upload] = []
     status = 400
-    try:
-        uploads = forms.material_uploads(request.FILES, item_materials(item))
-    except InvalidInput as exc:
-        problems.update(field_problems(exc))
     try:
         formschema.clean_form(schema, values)
     except InvalidInput as exc:
@@ -170,18 +220,22 @@ def apply(request, code: str):
                 uploads=uploads,
                 channel=_channel(request),
                 idempotency_key=request.POST.get("idempotency_key", "")[:80],
+                signed=signed,
+                use_staged=True,
             )
         except DomainError as exc:
             problems.update(field_problems(exc) or {"__all__": exc.message})
             status = exc.status
         else:
             return redirect("cases:submitted", number=case.number)
+    _stage(request, item, uploads, problems)
     context = _apply_context(
         request,
         item,
         values,
         problems,
-        error=_("申请未提交：请按提示修改后重新提交（已选择的文件需要重新选择）"),
+        signed=signed,
+        error=_("申请未提交：请按提示修改后重新提交（已选择的文件已随草稿暂存，无需重新选择）"),
     )
     return render(request, "cases/apply.html", context, status=status)
 

@@ -123,8 +123,8 @@ def ensure_chains(*, actor) -> int:
 def ensure_forms(*, actor) -> int:
     """The featured items' application forms (`data.forms`), where they differ."""
     written = 0
-    for basic, region, _ in CHAINS:
-        code = featured_code(basic, region) if basic in demo_forms.FORMS else None
+    for basic, region in demo_forms.WHERE.items():
+        code = featured_code(basic, region)
         if code is None:
             continue
         item = catalog_queries.get_guide(code)

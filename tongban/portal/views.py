@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tongban.cases import services as case_services
 from tongban.catalog import presenters
 from tongban.catalog import queries as catalog_queries
 from tongban.catalog.enums import Audience, HandlingList, ItemType, Status
@@ -89,12 +90,29 @@ def _guide_context(request, code: str) -> dict:
         )
         if v.status in (Status.PUBLISHED, Status.SUPERSEDED)
     ]
+    g = presenters.guide(item)
     return {
         "item": item,
-        "g": presenters.guide(item),
+        "g": g,
+        "supplied_count": _mark_supplied(request.user, item),
         "versions": versions,
         "is_old_version": not item.is_current,
     }
+
+
+def _mark_supplied(user, item) -> int:
+    """What this visitor is promised for each material (`supplied`, and the licence or the
+    verified identity that stands in), decided as the submission decides
+    (`cases.services.material_plan`): 免提交 only for what this signed-in applicant holds now.
+    Returns how many materials they need not provide."""
+    plans = {p.pk: p for p in case_services.material_plan(user, item)}
+    count = 0
+    for m in item.materials.all():
+        plan = plans.get(m.pk)
+        m.supplied = plan.how if plan else "upload"
+        m.supplied_plan = plan
+        count += m.supplied in ("licence", "identity")
+    return count
 
 
 @require_GET

@@ -17,7 +17,7 @@ from tongban.core import services as core_services
 from tongban.core.models import AuditEvent, Region
 
 from .. import clock, services
-from ..models import Case, CaseEvent, CaseMaterial, CaseStep, ClockPause
+from ..models import Case, CaseEvent, CaseMaterial, CaseStep, ClockPause, StagedFile
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -75,6 +75,12 @@ def as_user(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def staged_only(before: dict[str, int], files: int) -> bool:
+    """Nothing changed but `files` files staged with the draft (one audit event when any)."""
+    after = counts()
+    return StagedFile.objects.count() == files and after == {**before, "audit": before["audit"] + bool(files)}
 
 
 def counts() -> dict[str, int]:

@@ -76,3 +76,20 @@ def sign_in_staff(page, base_url: str, username: str, next_path: str = "/workben
     page.locator("#code").fill(pyotp.TOTP(secret).now())
     page.locator("#code").press("Enter")
     page.wait_for_url(f"**{next_path}")
+
+
+def provide_materials(page, item, content: bytes, *, skip=()) -> None:
+    """Every required material of `item` as the apply form asks for it: a PDF where it has a file
+    input, the box ticked for a commitment signed online (`c_<id>`); what the platform supplies
+    (免提交, the generated 申请表) has neither and is left alone. `skip`: material ids not to give."""
+    from tongban.catalog.enums import MaterialRequirement
+
+    for m in item.materials.filter(requirement=MaterialRequirement.REQUIRED).order_by("order", "id"):
+        if m.pk in skip:
+            continue
+        if page.locator(f"#m_{m.pk}").count():
+            page.locator(f"#m_{m.pk}").set_input_files(
+                {"name": f"{m.name}.pdf", "mimeType": "application/pdf", "buffer": content}
+            )
+        elif page.locator(f"#c_{m.pk}").count():
+            page.locator(f"#c_{m.pk}").check()

@@ -94,7 +94,9 @@ def test_a_villager_applies_online_and_gets_the_licence_without_travelling(
     page.get_by_role("link", name="在线办理").click()
     page.wait_for_url(f"**/cases/apply/{item.code}/")
     expect(page.locator("#f-applicant_name")).to_have_value("李村民")
-    expect(page.get_by_text("持有有效电子证照的可免提交，提交申请时由电子证照库调取")).to_be_visible()
+    # L1: the ID card is uploaded (or verified first); nothing is promised as 免提交.
+    expect(page.locator(".verify-first")).to_contain_text("完成实名认证（L2）后由平台核验的身份代替")
+    expect(page.locator(".exempt")).to_have_count(0)
     assert no_horizontal_scroll(page)
 
     # A first try without the phone number: the error is next to the field, nothing is sent.

@@ -31,14 +31,21 @@ from django.core.cache import cache
 from tongban.accounts import gateways
 from tongban.browsertest import ARTIFACTS
 from tongban.catalog import queries as catalog_queries
-from tongban.catalog.enums import MaterialRequirement
 from tongban.demo import cases as demo_cases
 from tongban.demo.data.accounts import DEMO_PASSWORD
 
 from ..enums import CaseState, Decision, ResultCode
 from ..models import Case
 from .conftest import PDF
-from .story_support import demo_person, no_horizontal_scroll, open_page, seed_demo, sign_in, sign_in_staff
+from .story_support import (
+    demo_person,
+    no_horizontal_scroll,
+    open_page,
+    provide_materials,
+    seed_demo,
+    sign_in,
+    sign_in_staff,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -84,11 +91,13 @@ def test_a_special_working_hours_filing_is_reviewed_online_within_minutes_and_se
     page.locator("#f-contact_name").fill("陈建国")
     page.locator("#f-contact_phone").fill(MOBILE)
     page.locator("#f-address").fill(ADDRESS)
-    page.locator("#f-request").fill("申请对仓储物流岗位（12人）实行综合计算工时工作制，周期为季度")
-    for m in item.materials.filter(requirement=MaterialRequirement.REQUIRED).order_by("order", "id"):
-        page.locator(f"#m_{m.pk}").set_input_files(
-            {"name": f"{m.name}.pdf", "mimeType": "application/pdf", "buffer": PDF}
-        )
+    # The item's own fields (those of the 特殊工时 decision's face).
+    page.locator("#f-hours_system").select_option("综合计算工时工作制")
+    page.locator("#f-posts").fill("仓储物流岗位")
+    page.locator("#f-headcount").fill("12")
+    page.locator("#f-settlement_period").select_option("季")
+    page.locator("#f-rest_arrangement").fill("按季综合计算，平均工时不超过法定标准，轮休补休")
+    provide_materials(page, item, PDF)
     assert no_horizontal_scroll(page)
     page.get_by_role("button", name="提交申请").click()
     page.wait_for_url("**/submitted/")

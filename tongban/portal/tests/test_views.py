@@ -373,13 +373,14 @@ def test_guide_materials_table(client, licence_item, id_card_type):
     assert "原件 1 份，复印件 0 份" in first
     assert "法定代表人签字" in first and "可在线填写" in first
     assert "政府部门核发（公安机关核发）" in licence and "原件 1 份，复印件 1 份" in licence
-    assert '<span class="exempt">免提交</span>' in licence
-    assert "可用电子证照“居民身份证”代替，无需提交" in licence
+    # Not signed in: nothing is promised, only that a holder of the licence need not submit it.
+    assert '<span class="exempt">免提交</span>' not in licence
+    assert "可用电子证照“居民身份证”代替：登录后，持有有效证照的免提交" in licence
     assert "免提交" not in first
     assert "容缺后补" in deferred and "纸质" in deferred
     assert "非必要" in optional and "中介机构出具" in optional
     assert "“容缺后补”的材料可以先受理" in text
-    assert "1项材料由电子证照库自动调取，无需提交" in text
+    assert "1项材料可用电子证照代替：登录后，持有有效证照的免提交" in text
 
 
 def test_a_material_whose_licence_type_the_library_lacks_is_not_promised_as_exempt(client, licence_item):
