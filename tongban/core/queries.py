@@ -43,6 +43,18 @@ def region_codes_serving(region: Region) -> list[str]:
     return [r.code for r in region_ancestors(region)]
 
 
+def regions_by_code(codes) -> dict[str, Region]:
+    """Regions by their 12-digit code, in one query (unknown codes are left out)."""
+    codes = [c for c in codes if c]
+    return {r.code: r for r in Region.objects.filter(code__in=codes)} if codes else {}
+
+
+def departments_by_id(ids) -> dict[int, Department]:
+    """Departments by id, with their region, in one query (unknown ids are left out)."""
+    ids = [i for i in ids if i]
+    return {d.pk: d for d in Department.objects.select_related("region").filter(pk__in=ids)} if ids else {}
+
+
 def provinces() -> QuerySet[Region]:
     return Region.objects.filter(parent__isnull=True)
 
