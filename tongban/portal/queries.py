@@ -223,6 +223,8 @@ def filter_panel(filters, facets, *, explicit_region: bool) -> list[FilterGroup]
     # The counts are of the current match: once a filter is chosen, its other choices would all
     # count 0 although choosing one of them finds items. Show no count there rather than a false 0.
     return [
-        replace(g, options=[o if o.selected else replace(o, count=None) for o in g.options]) if g.selected else g
+        replace(g, options=[o if o.selected else replace(o, count=None) for o in g.options])
+        if g.selected
+        else g
         for g in groups
     ]

@@ -18,11 +18,12 @@ from tongban.catalog import queries as catalog_queries
 from tongban.catalog.enums import Audience, HandlingList, Status
 from tongban.catalog.queries import SearchFilters
 from tongban.core import queries as core_queries
+from tongban.core.enums import DepartmentKind
 from tongban.core.errors import InvalidInput, NotFound
 
 from . import queries, schemas
 from .context import region_from_cookie, set_large_text_cookie, set_region_cookie
-from .enums import ENTRY_NOTES, SEARCH_SUGGESTIONS, Entry
+from .enums import ENTRY_NOTES, LIVE_ENTRIES, SEARCH_SUGGESTIONS, Entry
 
 LIST_PAGE_SIZE = 50
 
@@ -45,7 +46,10 @@ def _cookie_region_code(request) -> str:
 @require_GET
 def home(request):
     region = region_from_cookie(request)
-    entries = [{"key": e.value, "label": e.label, "note": ENTRY_NOTES[e]} for e in Entry]
+    entries = [
+        {"key": e.value, "label": e.label, "note": ENTRY_NOTES[e], "href": LIVE_ENTRIES.get(e, "")}
+        for e in Entry
+    ]
     return render(
         request,
         "portal/home.html",
@@ -106,8 +110,13 @@ def _guide_context(request, code: str) -> dict:
         )
         if v.status in (Status.PUBLISHED, Status.SUPERSEDED)
     ]
+    above, below, more_below = catalog_queries.other_levels(item)
     return {
         "item": item,
+        "levels_above": above,
+        "levels_below": below,
+        "levels_more": more_below,
+        "nearby_desk": item.department.kind == DepartmentKind.SERVICE_CENTER,
         "g": presenters.guide(item),
         "versions": versions,
         "is_old_version": not item.is_current,
