@@ -19,7 +19,6 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
 
 from tongban.core import queries as core_queries
 from tongban.core.enums import DepartmentKind
@@ -119,12 +118,14 @@ def filter_items(qs: QuerySet, f: SearchFilters) -> QuerySet:
 def nearness(f: SearchFilters):
     """How far an item's region is from the chosen one, for ranking: 0 the region's own items,
     then its parent's (1), grandparent's (2) ...; in a `within` search the items of the regions
-    below it come after its own (99). None when no region is chosen."""
+    below it come after its own (99). None when no region is chosen. The ancestors are read off
+    the code itself (GB/T 2260 and the statistical codes nest: 420624103000 → 420624, 420600,
+    420000), so ranking costs no query; a level that does not exist matches nothing."""
     if not f.region:
         return None
-    region = core_queries.get_region(f.region)
-    chain = core_queries.region_codes_serving(region)  # province ... region itself
-    whens = [When(region_id=code, then=Value(distance)) for distance, code in enumerate(reversed(chain))]
+    code = core_queries.check_region_code(f.region)
+    chain = list(dict.fromkeys(code[:n].ljust(12, "0") for n in (12, 9, 6, 4, 2)))
+    whens = [When(region_id=c, then=Value(distance)) for distance, c in enumerate(chain)]
     return Case(*whens, default=Value(99), output_field=IntegerField())
 
 
@@ -246,36 +247,38 @@ def search(f: SearchFilters, *, facets: bool = False):
 
 
 def _facets(rows: QuerySet, *, partial: bool = False) -> Facets:
-    """Group the matching search rows by each filter (five small GROUP BY queries on the narrow
-    rows, plus the names of the regions and departments that occur)."""
-
-    def top(field: str) -> list[tuple[object, int]]:
-        counted = rows.values(field).annotate(n=Count("pk")).order_by("-n", field)[:FACET_TOP]
-        return [(row[field], row["n"]) for row in counted]
-
-    region_counts = top("region_id")
-    regions = core_queries.regions_by_code([code for code, _ in region_counts])
-    department_counts = top("department_id")
-    departments = core_queries.departments_by_id([pk for pk, _ in department_counts])
+    """Count the matching search rows per filter value: two GROUP BY queries on the narrow rows
+    (by region and department; by type and 服务对象 with the handling modes summed), plus the
+    names of the regions and departments that occur."""
+    places: Counter = Counter()
+    for row in rows.values("region_id", "department_id").annotate(n=Count("pk")).order_by():
+        places[(row["region_id"], row["department_id"])] += row["n"]
+    by_region: Counter = Counter()
+    by_department: Counter = Counter()
+    for (region_id, department_id), n in places.items():
+        by_region[region_id] += n
+        by_department[department_id] += n
+    region_counts = sorted(by_region.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_TOP]
+    department_counts = sorted(by_department.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_TOP]
+    one, zero = Value(1), Value(0)
+    modes = {kind.value: Sum(Case(When(cond, then=one), default=zero)) for kind, cond in LIST_FILTERS.items()}
+    item_types: Counter = Counter()
     objects: Counter = Counter()
-    for row in rows.values("service_objects").annotate(n=Count("pk")).order_by():
+    mode_counts: Counter = Counter()
+    for row in rows.values("item_type", "service_objects").annotate(n=Count("pk"), **modes).order_by():
+        item_types[row["item_type"]] += row["n"]
         for code in row["service_objects"]:
             objects[code] += row["n"]
-    one, zero = Value(1), Value(0)
-    sums = rows.aggregate(
-        **{
-            kind.value: Coalesce(Sum(Case(When(cond, then=one), default=zero)), zero)
-            for kind, cond in LIST_FILTERS.items()
-        }
-    )
+        for kind in LIST_FILTERS:
+            mode_counts[kind.value] += int(row[kind.value] or 0)
+    regions = core_queries.regions_by_code([code for code, _ in region_counts])
+    departments = core_queries.departments_by_id([pk for pk, _ in department_counts])
     return Facets(
         regions=[(regions[code], n) for code, n in region_counts if code in regions],
         departments=[(departments[pk], n) for pk, n in department_counts if pk in departments],
-        item_types={
-            row["item_type"]: row["n"] for row in rows.values("item_type").annotate(n=Count("pk")).order_by()
-        },
+        item_types=dict(item_types),
         objects=dict(objects),
-        modes={key: int(value or 0) for key, value in sums.items()},
+        modes={kind.value: mode_counts[kind.value] for kind in LIST_FILTERS},
         partial=partial,
     )
 
@@ -592,23 +595,29 @@ def other_levels(item: ImplementationItem) -> tuple[list[ImplementationItem], li
     便民服务中心 takes the same application nearby."""
     if not item.basic_code:
         return [], [], 0
-    same = current_items().filter(basic_code=item.basic_code).exclude(pk=item.pk)
-    chain = core_queries.region_codes_serving(core_queries.get_region(item.region_id))
-    above = list(
-        same.filter(region_id__in=chain[:-1])
+    code = item.region_id
+    above_codes = [c for c in dict.fromkeys(code[:n].ljust(12, "0") for n in (9, 6, 4, 2)) if c != code]
+    prefix = item.region.prefix
+    # One query: an ancestor's code sorts before the item's and a descendant's after it.
+    limit = len(above_codes) + OTHER_LEVELS_SHOWN + 1
+    found = list(
+        current_items()
+        .filter(basic_code=item.basic_code)
+        .filter(Q(region_id__in=above_codes) | (Q(region__code__startswith=prefix) & ~Q(region_id=code)))
         .select_related("department", "region")
-        .order_by("-region_id", "code")  # a child's code sorts after its parent's: nearest first
+        .order_by("region_id", "code")[:limit]
     )
-    prefix = core_queries.get_region(item.region_id).prefix
-    below_qs = same.filter(region__code__startswith=prefix).exclude(region_id=item.region_id)
-    below = list(
-        below_qs.select_related("department", "region").order_by("region_id", "code")[
-            : OTHER_LEVELS_SHOWN + 1
-        ]
-    )
+    above = sorted((o for o in found if o.region_id in above_codes), key=lambda o: o.region_id, reverse=True)
+    below = [o for o in found if o.region_id not in above_codes]
     more = 0
     if len(below) > OTHER_LEVELS_SHOWN:
-        more = below_qs.count() - OTHER_LEVELS_SHOWN
+        more = (
+            current_items()
+            .filter(basic_code=item.basic_code, region__code__startswith=prefix)
+            .exclude(region_id=code)
+            .count()
+            - OTHER_LEVELS_SHOWN
+        )
         below = below[:OTHER_LEVELS_SHOWN]
     return above, below, more
 

@@ -34,7 +34,7 @@ def region_ancestors(region: Region) -> list[Region]:
     """From the province down to `region` itself."""
     chain = [region]
     while chain[-1].parent_id:
-        chain.append(Region.objects.get(code=chain[-1].parent_id))
+        chain.append(chain[-1].parent)  # no query for a parent already loaded (get_region's)
     return list(reversed(chain))
 
 
