@@ -11,12 +11,10 @@ import pytest
 from tongban.accounts import services as account_services
 from tongban.catalog import queries as catalog_queries
 from tongban.catalog.queries import SearchFilters
-from tongban.catalog.testing import SYSTEM, make_basic_item, make_department, make_item
+from tongban.catalog.testing import SYSTEM
 from tongban.portal.context import REGION_COOKIE
 
 pytestmark = pytest.mark.django_db
-
-JIANGXIA, ZHIFANG = "420115", "420115001000"
 
 
 def html(response) -> str:
@@ -37,32 +35,6 @@ def result_places(response) -> list[tuple[str, str, str]]:
     )
 
 
-@pytest.fixture
-def world(regions, wuhan_dept, province_dept, huangshi_dept):
-    jiangxia = make_department(region=JIANGXIA, name="武汉市江夏区行政审批局", kind="approval")
-    zhifang = make_department(region=ZHIFANG, name="江夏区纸坊街道便民服务中心", kind="service_center")
-    food = make_basic_item(name="食品经营许可", service_objects=["1", "2"])
-    trader = make_basic_item(name="个体工商户设立登记", service_objects=["1"])
-    items = {
-        "food_wuhan": make_item(wuhan_dept, food, level="3", popularity=800),
-        "food_jiangxia": make_item(jiangxia, food, level="4", popularity=100),
-        "food_huangshi": make_item(huangshi_dept, food, level="3", popularity=950),
-        "trader_county": make_item(
-            jiangxia, trader, level="4", popularity=300, case_type="1", promised_limit=0
-        ),
-        "trader_township": make_item(
-            zhifang, trader, level="5", popularity=200, case_type="1", promised_limit=0, nearby=True
-        ),
-        "pension": make_item(
-            zhifang,
-            make_basic_item(name="城乡居民养老保险参保登记", item_type="20", service_objects=["1"]),
-            level="5",
-            popularity=50,
-        ),
-    }
-    return {"jiangxia": jiangxia, "zhifang": zhifang, "wuhan": wuhan_dept, **items}
-
-
 def count() -> int:
     return catalog_queries.search_items(SearchFilters())[0]
 
@@ -70,7 +42,7 @@ def count() -> int:
 # --- results tell identical names apart ---------------------------------------------------------
 
 
-def test_identical_names_show_their_region_department_and_level(client, world):
+def test_identical_names_show_their_region_department_and_level(client, search_world):
     response = client.get("/search/", {"q": "食品经营许可"})
     assert response.status_code == 200
     assert result_places(response) == [
@@ -80,20 +52,20 @@ def test_identical_names_show_their_region_department_and_level(client, world):
     ]
 
 
-def test_the_region_parameter_ranks_its_own_items_first(client, world):
+def test_the_region_parameter_ranks_its_own_items_first(client, search_world):
     response = client.get("/search/", {"q": "食品经营许可", "region": "420100"})
     assert [r for r, _, _ in result_places(response)] == ["湖北省武汉市", "湖北省武汉市江夏区"]
 
 
-def test_the_chosen_region_ranks_its_own_then_its_parents(client, world):
+def test_the_chosen_region_ranks_its_own_then_its_parents(client, search_world):
     client.cookies[REGION_COOKIE] = "420115000000"
     response = client.get("/search/", {"q": "食品经营许可"})
     assert [r for r, _, _ in result_places(response)] == ["湖北省武汉市江夏区", "湖北省武汉市"]
 
 
-def test_region_and_department_filter_together(client, world):
+def test_region_and_department_filter_together(client, search_world):
     response = client.get(
-        "/search/", {"q": "食品经营许可", "region": "420100", "department": world["jiangxia"].pk}
+        "/search/", {"q": "食品经营许可", "region": "420100", "department": search_world["jiangxia"].pk}
     )
     assert result_places(response) == [("湖北省武汉市江夏区", "武汉市江夏区行政审批局", "县级")]
     text = text_of(response)
@@ -111,16 +83,16 @@ def test_region_and_department_filter_together(client, world):
         ({"q": "许可", "object": "5"}, []),
     ],
 )
-def test_each_filter_parameter(client, world, params, expected):
+def test_each_filter_parameter(client, search_world, params, expected):
     response = client.get("/search/", params)
     assert response.status_code == 200
     assert re.findall(r'<h3 class="result__name"><a href="[^"]*">([^<]*)</a>', html(response)) == expected
 
 
-def test_filters_show_counts_of_the_match(client, world):
+def test_filters_show_counts_of_the_match(client, search_world):
     page = html(client.get("/search/", {"q": "食品经营许可"}))
     assert '<option value="420100000000">湖北省武汉市（1）</option>' in page
-    assert f'<option value="{world["jiangxia"].pk}">武汉市江夏区行政审批局（1）</option>' in page
+    assert f'<option value="{search_world["jiangxia"].pk}">武汉市江夏区行政审批局（1）</option>' in page
     assert '<option value="01">行政许可（3）</option>' in page
     assert '<option value="2">企业法人（3）</option>' in page
     assert '<option value="online">网上办（3）</option>' in page
@@ -129,7 +101,7 @@ def test_filters_show_counts_of_the_match(client, world):
     assert '<button type="submit" class="button">应用筛选</button>' in page  # works without JS
 
 
-def test_a_chosen_filter_keeps_no_false_zero_on_its_other_choices(client, world):
+def test_a_chosen_filter_keeps_no_false_zero_on_its_other_choices(client, search_world):
     page = html(client.get("/search/", {"q": "登记", "type": "01"}))
     assert '<option value="01" selected>行政许可（2）</option>' in page
     assert '<option value="20">公共服务</option>' in page  # choosing it finds one: no "（0）"
@@ -147,7 +119,7 @@ def test_a_chosen_filter_keeps_no_false_zero_on_its_other_choices(client, world)
         ({"region": "abc"}, "region", "行政区划代码应为6位或12位数字"),
     ],
 )
-def test_bad_filter_values_are_a_message_naming_the_parameter(client, world, params, field, message):
+def test_bad_filter_values_are_a_message_naming_the_parameter(client, search_world, params, field, message):
     before = count()
     response = client.get("/search/", {"q": "食品经营许可", **params})
     assert response.status_code == 400
@@ -158,7 +130,7 @@ def test_bad_filter_values_are_a_message_naming_the_parameter(client, world, par
     assert count() == before
 
 
-def test_the_form_after_an_error_keeps_the_valid_choices(client, world):
+def test_the_form_after_an_error_keeps_the_valid_choices(client, search_world):
     response = client.get("/search/", {"q": "登记", "type": "20", "object": "x"})
     page = html(response)
     assert '<option value="20" selected>公共服务</option>' in page
@@ -169,7 +141,7 @@ def test_the_form_after_an_error_keeps_the_valid_choices(client, world):
 # --- the same item at county and township -------------------------------------------------------
 
 
-def test_the_two_trader_registrations_say_who_handles_which(client, world):
+def test_the_two_trader_registrations_say_who_handles_which(client, search_world):
     page = text_of(client.get("/search/", {"q": "个体工商户设立登记"}))
     assert (
         "同一事项也由武汉市江夏区行政审批局（县级）办理；江夏区纸坊街道便民服务中心在纸坊街道就近受理，不用跑到江夏区。"
@@ -178,8 +150,8 @@ def test_the_two_trader_registrations_say_who_handles_which(client, world):
     assert "纸坊街道的群众也可到江夏区纸坊街道便民服务中心就近办理同一事项。" in page
 
 
-def test_the_guide_says_who_handles_it_and_why_there_are_two(client, world):
-    township = text_of(client.get(f"/items/{world['trader_township'].code}/"))
+def test_the_guide_says_who_handles_it_and_why_there_are_two(client, search_world):
+    township = text_of(client.get(f"/items/{search_world['trader_township'].code}/"))
     assert (
         "本事项由江夏区纸坊街道便民服务中心（镇（乡、街道）级，湖北省武汉市江夏区纸坊街道）办理。" in township
     )
@@ -187,9 +159,9 @@ def test_the_guide_says_who_handles_it_and_why_there_are_two(client, world):
         "同一事项（基本编码相同）也由武汉市江夏区行政审批局（县级）实施。江夏区纸坊街道便民服务中心是设在本地的"
         "便民服务中心，就近受理本地群众的申请，不用跑到江夏区；在哪一处申请都可以。"
     ) in township
-    county = html(client.get(f"/items/{world['trader_county'].code}/"))
+    county = html(client.get(f"/items/{search_world['trader_county'].code}/"))
     assert "纸坊街道的群众也可以到江夏区纸坊街道便民服务中心就近申请同一事项，不用跑到这里。" in county
-    assert f'href="/items/{world["trader_township"].code}/"' in county
+    assert f'href="/items/{search_world["trader_township"].code}/"' in county
 
 
 # --- 热门服务 per region ----------------------------------------------------------------------------
@@ -201,7 +173,7 @@ def hot(response) -> list[str]:
     return re.findall(r'<li><a href="[^"]*">([^<]*)</a><span class="muted">([^<]*)</span>', block)
 
 
-def test_hot_items_follow_the_chosen_region(client, world):
+def test_hot_items_follow_the_chosen_region(client, search_world):
     assert hot(client.get("/"))[:2] == [
         ("食品经营许可", "黄石市 · 黄石市民政局"),
         ("食品经营许可", "武汉市 · 武汉市市场监督管理局"),
