@@ -9,9 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tongban.catalog.testing import make_basic_item, make_item
 
+from .. import services
 from ..enums import Channel
 from ..models import Case
-from .conftest import FORM, PDF, as_user, submit
+from .conftest import FORM, PDF, as_user, staff, submit
 
 pytestmark = pytest.mark.usefixtures("regions_loaded")
 
@@ -80,6 +81,43 @@ def test_the_workbench_shows_material_stages_by_their_labels(world):
     for stage, label in (("window", "窗口收件"), ("supplement", "补正材料"), ("application", "申请时提交")):
         material.stage = stage
         assert material.get_stage_display() == label
+
+
+def test_the_workbench_shows_a_chosen_option_by_its_label(world):
+    """A select field stores the choice's value (e.g. `window`); the officer reads its label."""
+    schema = {
+        "sections": [
+            {
+                "title": "申请内容",
+                "fields": [
+                    {
+                        "name": "applicant_name",
+                        "label": "申请人（单位）名称",
+                        "type": "text",
+                        "required": True,
+                    },
+                    {"name": "contact_name", "label": "联系人", "type": "text", "required": True},
+                    {"name": "contact_phone", "label": "联系电话", "type": "mobile", "required": True},
+                    {"name": "request", "label": "申请事项说明", "type": "textarea", "required": True},
+                    {
+                        "name": "pickup",
+                        "label": "领取方式",
+                        "type": "select",
+                        "required": True,
+                        "choices": [
+                            {"value": "window", "label": "窗口领取"},
+                            {"value": "post", "label": "邮寄"},
+                        ],
+                    },
+                ],
+            }
+        ]
+    }
+    services.do_set_form(actor=staff("editor", "catalog_editor"), item_pk=world["item"].pk, schema=schema)
+    case = submit(world, data={**FORM, "pickup": "window"})
+    page = body(as_user(world["officer"]).get(f"/workbench/cases/{case.number}/"))
+    assert "<dt>领取方式</dt><dd>窗口领取</dd>" in page
+    assert ">window<" not in page
 
 
 # --- The channel is the real one -----------------------------------------------------------------
