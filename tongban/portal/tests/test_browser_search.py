@@ -104,3 +104,36 @@ def test_filters_without_javascript_and_on_a_desktop(transactional_db, live_serv
     desktop.goto(live_server.url + "/search/?q=登记")
     expect(desktop.get_by_label("服务对象")).to_be_visible()  # open without a tap on a wide screen
     assert desktop.problems == []
+
+
+def test_a_signed_in_person_reaches_my_cases_and_licences_from_the_header_at_375px(
+    transactional_db, live_server, page_for, regions
+):
+    from playwright.sync_api import expect
+
+    from tongban.accounts import services as account_services
+    from tongban.cases.tests.story_support import sign_in
+    from tongban.catalog.testing import SYSTEM
+
+    account_services.do_register_person(
+        actor=SYSTEM, mobile="13900008888", password="Str0ng-pass-2026", display_name="赵六"
+    )
+    page = page_for("mobile")
+    page.goto(live_server.url + "/")
+    expect(page.locator(".topbar").get_by_role("link", name="办件进度查询")).to_have_attribute(
+        "href", "/cases/progress/"
+    )
+    sign_in(page, live_server.url, "13900008888", "Str0ng-pass-2026", next_path="/")
+    page.goto(live_server.url + "/")
+    header = page.locator(".topbar")
+    expect(header.get_by_role("link", name="我的办件")).to_be_visible()
+    expect(header.get_by_role("link", name="我的证照")).to_be_visible()
+    expect(header.get_by_role("link", name="办件进度查询")).to_have_count(0)
+    assert no_horizontal_scroll(page)
+    page.screenshot(path=ARTIFACTS / "portal-header-signed-in-mobile.png", full_page=False)
+    header.get_by_role("link", name="我的办件").click()
+    page.wait_for_url(live_server.url + "/cases/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("我的办件")
+    page.locator(".topbar").get_by_role("link", name="我的证照").click()
+    page.wait_for_url(live_server.url + "/licences/")
+    assert no_horizontal_scroll(page)
