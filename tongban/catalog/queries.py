@@ -596,7 +596,7 @@ def other_levels(item: ImplementationItem) -> tuple[list[ImplementationItem], li
     if not item.basic_code:
         return [], [], 0
     code = item.region_id
-    above_codes = [c for c in dict.fromkeys(code[:n].ljust(12, "0") for n in (9, 6, 4, 2)) if c != code]
+    above_codes = _codes_above(code)
     prefix = item.region.prefix
     # One query: an ancestor's code sorts before the item's and a descendant's after it.
     limit = len(above_codes) + OTHER_LEVELS_SHOWN + 1
@@ -623,10 +623,15 @@ def other_levels(item: ImplementationItem) -> tuple[list[ImplementationItem], li
 
 
 def mark_twins(items: Iterable[ImplementationItem]) -> list[ImplementationItem]:
-    """On a result page, mark each item whose basic item (same 基本编码) is also on the page for
-    a region above or below it: `item.twins_above` (the higher body also handles it) and
-    `item.twins_below` (a body nearer to people takes it too), so the page can say which body
-    handles which and why the name appears more than once."""
+    """Mark each result whose basic item (same 基本编码) is also implemented for a region above or
+    below it: `item.twins_above` (the higher body also handles it) and `item.twins_below` (a body
+    nearer to people takes it too), so the page can say which body handles which and why the
+    name appears more than once.
+
+    Only where a 便民服务中心 takes the application near people is the second entry a real
+    alternative; the 分级 implementations of 食品经营许可 serve different places, not the same.
+    Pairs on the page are found without a query; for a 便民服务中心 result whose higher body is
+    not on the page, one query fetches it (none when the page has no such result)."""
     items = list(items)
     by_basic: dict[str, list[ImplementationItem]] = {}
     for item in items:
@@ -635,8 +640,6 @@ def mark_twins(items: Iterable[ImplementationItem]) -> list[ImplementationItem]:
         others = [
             o for o in by_basic.get(item.basic_code, []) if o is not item and o.region_id != item.region_id
         ]
-        # Only where a 便民服务中心 takes the application near people is the second entry a real
-        # alternative; the 分级 implementations of 食品经营许可 serve different places, not the same.
         nearby_desk = item.department.kind == DepartmentKind.SERVICE_CENTER
         item.twins_above = [o for o in others if nearby_desk and item.region_id.startswith(o.region.prefix)]
         item.twins_below = [
@@ -645,4 +648,25 @@ def mark_twins(items: Iterable[ImplementationItem]) -> list[ImplementationItem]:
             if o.department.kind == DepartmentKind.SERVICE_CENTER
             and o.region_id.startswith(item.region.prefix)
         ]
+    lonely = [i for i in items if i.department.kind == DepartmentKind.SERVICE_CENTER and not i.twins_above]
+    if lonely:
+        chains = {i.pk: _codes_above(i.region_id) for i in lonely}
+        found = (
+            current_items()
+            .filter(basic_code__in={i.basic_code for i in lonely})
+            .filter(region_id__in={c for chain in chains.values() for c in chain})
+            .select_related("department", "region")
+            .order_by("-region_id", "code")  # nearest level first
+        )
+        rows = list(found)
+        for item in lonely:
+            item.twins_above = [
+                o for o in rows if o.basic_code == item.basic_code and o.region_id in chains[item.pk]
+            ]
     return items
+
+
+def _codes_above(code: str) -> list[str]:
+    """The codes of the regions above a 12-digit region code, read off the code (GB/T 2260 and
+    the statistical codes nest); a level that does not exist simply matches nothing."""
+    return [c for c in dict.fromkeys(code[:n].ljust(12, "0") for n in (9, 6, 4, 2)) if c != code]

@@ -228,6 +228,16 @@ def test_the_township_desk_and_the_county_bureau_are_told_apart(world):
     assert marked["江夏区"].twins_below == [township] and marked["江夏区"].twins_above == []
 
 
+def test_a_township_desk_alone_on_the_page_still_names_its_county_body(world):
+    """Page 1 of a province-wide search may hold the township's entry and not the county's: the
+    note still names the county bureau (one query, only for 便民服务中心 results)."""
+    _, items = queries.search_items(SearchFilters(q="个体工商户设立登记", region=ZHIFANG))
+    assert names(items) == ["个体工商户设立登记@纸坊街道"]
+    (township,) = queries.mark_twins(items)
+    assert township.twins_above == [world["items"]["trader_county"]]
+    assert township.twins_below == []
+
+
 def test_graded_items_of_different_places_are_not_twins(world):
     """Wuhan's and 江夏's 食品经营许可 each serve their own jurisdiction: no "also here" note."""
     _, items = queries.search_items(SearchFilters(q="食品经营许可"))
