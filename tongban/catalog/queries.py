@@ -184,15 +184,19 @@ def search(f: SearchFilters, *, facets: bool = False):
     f = check_filters(f)
     q = f.q.strip()
     near = nearness(f)
-    order = ["-popularity", "code"] if near is None else ["near", "-popularity", "code"]
+    # Which rows are taken (candidates, a browse's page) follows `near` only where the region's
+    # match is small: a resident's view (serving: the region and the few levels above) or a
+    # county and below. A province's or a city's `within` match can be 100,000s of rows: those
+    # are taken by popularity through the index, as before, and only the page is ranked by `near`.
+    near_all = near is not None and (f.scope == "serving" or _county_or_below(f.region))
+    order = ["near", "-popularity", "code"] if near_all else ["-popularity", "code"]
     start = (f.page - 1) * PAGE_SIZE
-    facet_rows = None
     if q and not BASIC_CODE_RE.match(q) and not (CODE_QUERY_RE.match(q) and any(c.isdigit() for c in q)):
         rows = filter_items(ItemSearch.objects.all(), f)  # validates the filters first
         if not query_tokens(q):
             return SearchCount(0), [], (_facets(ItemSearch.objects.none()) if facets else None)
         matches = rows.filter(search_text__matches=q)
-        if near is not None:
+        if near_all:
             matches = matches.annotate(near=near)
         candidates = list(matches.order_by(*order).values_list("item_id", flat=True)[: SEARCH_CANDIDATES + 1])
         total = SearchCount(len(candidates))
@@ -201,7 +205,7 @@ def search(f: SearchFilters, *, facets: bool = False):
         # Rank the candidates on the narrow rows (name hits first); fetch only that page's guides.
         name_hit = Case(When(name__contains=q, then=Value(0)), default=Value(1), output_field=IntegerField())
         # The chosen region's own items first, then its parents' (`near`); within each, name hits.
-        ranked = ["near", "name_hit", *order[1:]] if near is not None else ["name_hit", *order]
+        ranked = ["near", "name_hit", "-popularity", "code"] if near is not None else ["name_hit", *order]
         page_rows = ItemSearch.objects.filter(item_id__in=candidates[:SEARCH_CANDIDATES]).annotate(
             name_hit=name_hit
         )
@@ -226,13 +230,14 @@ def search(f: SearchFilters, *, facets: bool = False):
         ids = list(qs.values_list("pk", flat=True)[: SEARCH_CANDIDATES + 1])
         if len(ids) <= SEARCH_CANDIDATES:
             page = ImplementationItem.objects.filter(pk__in=ids).select_related("department", "region")
-            if near is not None:
+            if near is not None:  # a few items: rank them all by region
                 page = page.annotate(near=near)
-            found = list(page.order_by(*order)[start : start + PAGE_SIZE])
+            ranked = ["near", "-popularity", "code"] if near is not None else order
+            found = list(page.order_by(*ranked)[start : start + PAGE_SIZE])
             facet = _facets(ItemSearch.objects.filter(item_id__in=ids)) if facets else None
             return SearchCount(len(ids)), found, facet
     total = SearchCount(qs.count())
-    if near is not None:
+    if near_all:
         qs = qs.annotate(near=near)
     page = list(qs.select_related("department", "region").order_by(*order)[start : start + PAGE_SIZE])
     facet = None
@@ -664,6 +669,12 @@ def mark_twins(items: Iterable[ImplementationItem]) -> list[ImplementationItem]:
                 o for o in rows if o.basic_code == item.basic_code and o.region_id in chains[item.pk]
             ]
     return items
+
+
+def _county_or_below(code: str) -> bool:
+    """A county-level region or below (420115, 429004, 420115001000), not a province or a city."""
+    code = code.ljust(12, "0")
+    return code[4:6] != "00" or code[6:] != "000000"
 
 
 def _codes_above(code: str) -> list[str]:
