@@ -41,6 +41,16 @@ class Channel(models.TextChoices):
         return frozenset({cls.PC, cls.MOBILE})
 
 
+class MaterialStage(models.TextChoices):
+    """When a case file came in (CaseMaterial.stage): shown by its label, never the raw value."""
+
+    APPLICATION = "application", _("申请时提交")
+    SUPPLEMENT = "supplement", _("补正材料")
+    WINDOW = "window", _("窗口收件")
+    GENERATED = "generated", _("系统生成")
+    SIGNED = "signed", _("在线签署")
+
+
 class Decision(models.TextChoices):
     GRANT = "grant", _("准予")
     DENY = "deny", _("不予")

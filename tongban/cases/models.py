@@ -18,6 +18,7 @@ from .enums import (
     Decision,
     Delivery,
     ExtensionState,
+    MaterialStage,
     PauseKind,
     ResultCode,
     SpecialProcedure,
@@ -260,6 +261,10 @@ class CaseMaterial(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_stage_display(self) -> str:
+        """The stage's label (申请时提交, 补正材料, 窗口收件); the raw value only if unknown."""
+        return str(MaterialStage(self.stage).label) if self.stage in MaterialStage.values else self.stage
 
 
 class CaseLicence(models.Model):

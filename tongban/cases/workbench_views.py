@@ -200,6 +200,13 @@ def _form_rows(case) -> list[tuple[str, object]]:
                 value = data[field["name"]]
                 if field["type"] == "mobile" and isinstance(value, str):
                     value = mask_phone(value)
+                if field.get("type") == "select":  # the choice's label, never its stored value
+                    labels = {
+                        str(c["value"]): c.get("label", c["value"])
+                        for c in field.get("choices", [])
+                        if isinstance(c, dict)
+                    }
+                    value = labels.get(str(value), value)
                 rows.append(
                     (field["label"], _("是") if value is True else _("否") if value is False else value)
                 )

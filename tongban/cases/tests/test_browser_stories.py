@@ -104,7 +104,7 @@ def test_a_special_working_hours_filing_is_reviewed_online_within_minutes_and_se
     case = Case.objects.get(applicant_name=ENTERPRISE)
     assert case.applicant_id == demo_person(MOBILE).pk  # he acts for it, the enterprise applies
     assert case.materials.count() == 4  # the 授权委托书 is for someone acting on his behalf
-    assert case.number == "420102202609292000001"  # 江岸, the day, 电脑端网上办理, the first
+    assert case.number == "420102202609293000001"  # 江岸, the day, 移动端 (a 375 px phone), the first
     expect(page.locator("#case-number")).to_have_text(case.number)
 
     # On the case page: delivery by post, to the enterprise's address.
