@@ -267,7 +267,11 @@ def submitted(request, number: str):
     return render(
         request,
         "cases/submitted.html",
-        {"case": case, "precheck_due": clock.precheck_deadline(case.received_on)},
+        {
+            "case": case,
+            "precheck_due": clock.precheck_deadline(case.received_on),
+            "query_code": progress.query_code(case),
+        },
     )
 
 
@@ -279,6 +283,9 @@ def submitted(request, number: str):
 @require_GET
 def my_cases(request):
     page = Paginator(queries.cases_of(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for c in page.object_list:  # each card shows the 查询码 for 办件进度查询 without signing in
+        c.query_code = progress.query_code(c)
     return render(
         request,
         "cases/my_cases.html",
