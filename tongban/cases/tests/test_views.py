@@ -92,6 +92,28 @@ def test_submit_makes_a_case_and_shows_its_number(world, day):
     assert case.number in mine and "已收到您的申请，正在预审" in mine
 
 
+def test_the_submitted_page_and_my_cases_show_the_query_code_for_progress_without_signing_in(world, day):
+    """Issue 11, journey 2: the applicant online has no printed receipt; the query code that
+    `/cases/progress/` asks for is on the submitted page and on the case's card in 我的办件."""
+    from .. import progress
+
+    client = as_user(world["citizen"])
+    client.post(f"/cases/apply/{world['item'].code}/", apply_post(world))
+    case = Case.objects.get()
+    code = progress.query_code(case)
+    assert re.fullmatch(f"[{progress.QUERY_ALPHABET}]{{8}}", code)
+    page = body(client.get(f"/cases/{case.number}/submitted/"))
+    assert f'<strong class="code" id="query-code">{code}</strong>' in page
+    assert 'href="/cases/progress/"' in page
+    mine = body(client.get("/cases/"))
+    assert f'<dd class="code case-card__query-code">{code}</dd>' in mine
+    # nobody else's list shows it
+    other = account_services.do_register_person(
+        actor=SYSTEM, mobile="13900007777", password="Str0ng-pass-2026", display_name="路人"
+    )
+    assert code not in body(as_user(other).get("/cases/"))
+
+
 def test_several_files_per_material(world):
     m1, _m2 = world["materials"]
     data = apply_post(world, **{f"m_{m1.pk}": [pdf("一.pdf"), pdf("二.png", PNG, "image/png")]})
