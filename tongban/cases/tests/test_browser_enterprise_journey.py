@@ -104,6 +104,10 @@ STICKING_OUT = """() => {
 }"""
 
 
+ONE_LINE = """(e) => { const r = document.createRange(); r.selectNodeContents(e);
+  return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size === 1; }"""
+
+
 def fits(page, name: str, viewport: str) -> None:
     """The page as the person sees it: nothing scrolls sideways; a screenshot for the record."""
     page.screenshot(path=ARTIFACTS / f"enterprise-{name}-{viewport}.png", full_page=True)
@@ -255,6 +259,7 @@ def test_journey_2_the_company_gets_its_food_business_licence_without_uploading_
     number = case.number
     assert number[14] == CHANNEL[viewport], number
     expect(page.locator("#case-number")).to_have_text(number)
+    assert page.locator("#case-number").evaluate(ONE_LINE), "the case number wraps"
     code = progress.query_code(case)
     expect(page.locator("#query-code")).to_have_text(code)
     fits(page, "submitted", viewport)
@@ -358,6 +363,23 @@ def test_journey_2_the_company_gets_its_food_business_licence_without_uploading_
     )
     expect(page.locator(".licence-card").filter(has_text=business.number)).to_contain_text("营业执照")
     fits(page, "licences-after", viewport)
+    # The business licence's own page says who used it, for which case and why.
+    page.locator(".licence-card").filter(has_text=business.number).get_by_role(
+        "link", name="营业执照"
+    ).click()
+    page.wait_for_url(f"**/licences/{business.identifier}/")
+    use = page.locator("section[aria-labelledby=usage-title] tbody tr").filter(has_text=number)
+    expect(use.locator("td")).to_have_text(
+        [
+            re.compile(r"^2026-12-07 \d\d:\d\d$"),
+            "王*（本人或本单位经办人）",
+            "办件用证",
+            number,
+            "办理“食品经营许可”（免提交营业执照）",
+            "已提供",
+        ]
+    )
+    fits(page, "business-licence-used", viewport)
     assert page.problems == []
     context.close()
 
