@@ -207,18 +207,31 @@ def test_journey_2_the_company_gets_its_food_business_licence_without_uploading_
     )
     fits(page, "search", viewport)
     # The filters narrow: a licence (not a penalty), for an enterprise, handled online, at 江汉.
-    for label, option, regions in (
-        ("事项类型", "行政许可（2）", ["湖北省武汉市江汉区", "湖北省武汉市"]),
-        ("服务对象", "企业法人（2）", ["湖北省武汉市江汉区", "湖北省武汉市"]),
-        ("办理方式", "网上办（2）", ["湖北省武汉市江汉区", "湖北省武汉市"]),
-        ("部门", f"{JIANGHAN_BODY}（1）", ["湖北省武汉市江汉区"]),
-    ):
-        if not page.get_by_label(label, exact=True).is_visible():
+    both = ["湖北省武汉市江汉区", "湖北省武汉市"]
+
+    def choose(label: str, option: str, regions: list[str]) -> None:
+        if not page.get_by_label(label, exact=True).is_visible():  # folded away on a phone
             page.locator("#filters > summary").click()
         with page.expect_navigation():
             page.get_by_label(label, exact=True).select_option(label=option)
         expect(results.locator(".result__region")).to_have_text(regions)
-    expect(page.locator(".chips")).to_contain_text(f"部门：{JIANGHAN_BODY}")
+
+    choose("事项类型", "行政许可（2）", both)
+    choose("服务对象", "企业法人（2）", both)
+    choose("办理方式", "网上办（2）", both)
+    choose("地区", "湖北省武汉市江汉区（1）", ["湖北省武汉市江汉区"])
+    # the region's chip takes it off again; the department narrows the same way
+    page.locator(".chips").get_by_role("link", name="地区：湖北省武汉市江汉区").click()
+    expect(results.locator(".result__region")).to_have_text(both)
+    choose("部门", f"{JIANGHAN_BODY}（1）", ["湖北省武汉市江汉区"])
+    expect(page.locator(".chips li")).to_have_text(  # in the panel's order
+        [
+            f"部门：{JIANGHAN_BODY} ×去掉",
+            "事项类型：行政许可 ×去掉",
+            "服务对象：企业法人 ×去掉",
+            "办理方式：网上办 ×去掉",
+        ]
+    )
     fits(page, "search-filtered", viewport)
 
     # 3. The guide: the business licence is 免提交 for this company, and which licence is named.
