@@ -304,9 +304,17 @@ def test_journey_2_the_company_gets_its_food_business_licence_without_uploading_
         wb.get_by_role("link", name=number).first.click()
         wb.wait_for_url(f"**/workbench/cases/{number}/")
         if step == "承办":
+            # the officer sees the business licence came from the library, not from an upload
+            expect(wb.locator("#licences-title")).to_have_text("电子证照库调取（免提交）")
+            expect(wb.locator("ul[aria-labelledby=licences-title] li")).to_have_text(
+                [re.compile(f"^营业执照：营业执照 {business.number} ")]
+            )
             wb.get_by_role("button", name="预审通过，受理").click()
             expect(wb.locator("#case-state")).to_have_text("已受理")
         sign_step(wb, f"{step}：材料齐全，符合条件")
+        if step == "承办":  # separation of duties: 审核 is someone else's
+            expect(wb.get_by_test_id("sod-note")).to_contain_text("武汉市江汉区行政审批局审批人员2（演示）")
+            expect(wb.locator("#act-step")).to_have_count(0)
         fits(wb, f"workbench-{step}", viewport)
         staff.append((ctx, wb))
     expect(wb.locator("#case-state")).to_have_text("已决定")
