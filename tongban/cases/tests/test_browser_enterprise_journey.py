@@ -155,9 +155,11 @@ def test_journey_2_the_company_gets_its_food_business_licence_without_uploading_
     fits(page, "home", viewport)
 
     # She acts for the company she represents; 我的证照 lists its business licence.
-    page.goto(base + "/accounts/me/")
+    page.locator(".topbar__user").click()
+    page.wait_for_url(base + "/accounts/me/")
     page.locator("#acting").get_by_role("button", name=f"{COMPANY}（法定代表人）").click()
-    expect(page.locator(".topbar__acting")).to_contain_text(COMPANY)
+    expect(page.locator(".topbar__acting")).to_have_text(f"当前办事身份：{COMPANY}")
+    expect(page.locator("#acting [aria-pressed=true]")).to_have_text(f"{COMPANY}（法定代表人）")
     fits(page, "acting", viewport)
     page.locator(".topbar").get_by_role("link", name="我的证照").click()
     page.wait_for_url(base + "/licences/")
@@ -361,8 +363,16 @@ def test_journey_2_the_company_gets_its_food_business_licence_without_uploading_
         pdf = page.request.get(base + link.get_attribute("href"))
         assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
         assert "行政审批专用章" in flat(pdf_text(pdf.body()))  # the seal's caption
+    # Nothing was uploaded: the 申请表 generated, the 告知承诺书 signed online, the business licence
+    # fetched from the library.
+    files = page.locator("section[aria-labelledby=files-title]")
+    expect(files.locator(".plain-list").first.locator("li a")).to_have_text(
+        ["食品经营许可申请表（系统生成）.pdf", "告知承诺书（在线签署）.pdf"]
+    )
     expect(page.locator("#licences-title")).to_have_text("电子证照库调取（免提交）")
-    expect(page.get_by_text(business.number)).to_be_visible()
+    expect(files.locator("ul[aria-labelledby=licences-title] li")).to_have_text(
+        [re.compile(f"^营业执照：营业执照 {business.number} ")]
+    )
     expect(page.locator("#query-code")).to_have_text(code)
     fits(page, "case-concluded", viewport)
 
