@@ -355,7 +355,10 @@ class ProgressForm(forms.Form):
     code = forms.CharField(
         label=_("查询码或联系电话后四位"),
         max_length=12,
-        help_text=_("查询码印在受理回执（受理通知书）上；也可以输入申请时所留联系电话的后四位。"),
+        help_text=_(
+            "查询码印在受理回执（受理通知书）上，网上申请的在提交成功页和“我的办件”中也能看到；"
+            "也可以输入申请时所留联系电话的后四位。"
+        ),
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autocapitalize": "characters", "aria-describedby": "id_code-help"}
         ),

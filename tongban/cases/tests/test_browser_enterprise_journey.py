@@ -427,6 +427,10 @@ def test_journey_2_the_company_gets_its_food_business_licence_without_uploading_
     anon.goto(base + "/")
     anon.locator(".topbar").get_by_role("link", name="办件进度查询").click()
     anon.wait_for_url(base + "/cases/progress/")
+    expect(anon.locator(".field__help")).to_have_text(  # where an online applicant finds the code
+        "查询码印在受理回执（受理通知书）上，网上申请的在提交成功页和“我的办件”中也能看到；"
+        "也可以输入申请时所留联系电话的后四位。"
+    )
     anon.get_by_label("办件编号").fill(number)
     anon.get_by_label("查询码或联系电话后四位").fill(code)
     anon.get_by_role("button", name="查询").click()
