@@ -80,13 +80,10 @@ def demo(transactional_db, settings, tmp_path, day):
 
 
 def attach_required(page, item) -> None:
-    """A PDF for each required material the form asks a file for. What the platform supplies has
-    no file input: online, the elder's ID card is replaced by her verified identity (L3)."""
     for m in item.materials.filter(requirement=MaterialRequirement.REQUIRED).order_by("order", "id"):
-        if page.locator(f"#m_{m.pk}").count():
-            page.locator(f"#m_{m.pk}").set_input_files(
-                {"name": f"{m.name}.pdf", "mimeType": "application/pdf", "buffer": PDF}
-            )
+        page.locator(f"#m_{m.pk}").set_input_files(
+            {"name": f"{m.name}.pdf", "mimeType": "application/pdf", "buffer": PDF}
+        )
 
 
 def test_journey_3_a_walk_in_with_a_landline(browser, live_server, demo):
