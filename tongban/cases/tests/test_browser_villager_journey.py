@@ -7,8 +7,9 @@ driven by Playwright) on a freshly seeded demo, at 375 px and at desktop width.
    She searches for 个体工商户设立登记: 李庙镇便民服务中心's comes first and says why the county
    has the same item. Its guide promises no 免提交 before she signs in; once signed in, her
    verified identity stands in for the ID card. She applies: the shop's real fields, the 申请表
-   generated, no ID card to upload; sent without 经营场所 the form keeps her chosen file; she
-   submits and finds the case from the header's 我的办件, with its query code.
+   generated, no ID card to upload (the item has no 告知承诺书 to sign); sent without 经营场所
+   the form keeps her chosen file; she submits (recorded as sent from a phone or a computer, as
+   it was) and finds the case from the header's 我的办件, with its query code.
 2. The centre's staff sign in with their published TOTP: the clerk accepts the case from the
    待预审 queue (受理通知书 issued), two officers and the head take 承办, 审核 and 批准, and the
    head concludes with 出证: the form asks only the 个体工商户 licence's fields, prefilled from
@@ -44,7 +45,7 @@ from tongban.licences import queries as licence_queries
 from tongban.pdftest import needs_pdftotext, pdf_text, qr_codes
 
 from .. import progress
-from ..enums import CaseState
+from ..enums import CaseState, Channel
 from ..models import Case
 from .conftest import PDF
 from .story_support import demo_person, no_horizontal_scroll, open_page, seed_demo, sign_in_staff
@@ -174,6 +175,8 @@ def test_the_villager_gets_her_shop_licence_from_the_village(browser, live_serve
     page.wait_for_url("**/submitted/")
     case = Case.objects.get(applicant=person, item_code=item.code)
     assert {m.stage for m in case.materials.all()} == {"application", "generated"}
+    assert [i["level"] for i in case.identity_materials] == [2]
+    assert case.channel == (Channel.MOBILE if viewport == "mobile" else Channel.PC)
     _check(page, viewport, "submitted")
 
     # 我的办件, from the header: the case, then its page with the query code.
