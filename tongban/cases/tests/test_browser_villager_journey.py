@@ -57,6 +57,17 @@ NAME = "周小红"
 SHOP = "个体工商户设立登记"
 CENTRE = "南漳县李庙镇便民服务中心"
 COUNTY_BODY = "南漳县行政审批局"
+# what 出证 of a 个体工商户营业执照 asks: the new holder and the licence's own fields, nothing else
+CONCLUDE_FIELDS = [
+    "办结结果",
+    "新设立主体名称",
+    "统一社会信用代码（空白则由平台赋码）",
+    "经营者",
+    "组成形式",
+    "经营场所",
+    "经营范围",
+    "注册日期",
+]
 
 
 @pytest.fixture
@@ -226,6 +237,9 @@ def test_the_villager_gets_her_shop_licence_from_the_village(browser, live_serve
     conclude = wb.locator("#act-conclude")
     conclude.locator("summary").click()
     expect(conclude.locator(".wb-meta")).to_have_text("以“出证”办结时签发电子个体工商户营业执照")
+    expect(conclude.locator(".wb-field > label")).to_have_text(CONCLUDE_FIELDS)
+    expect(conclude.get_by_label("新设立主体名称")).to_have_value(answers["enterprise_name"])
+    expect(conclude.get_by_label("组成形式")).to_have_value("个人经营")
     expect(conclude).not_to_contain_text("注册资本")
     expect(conclude).not_to_contain_text("法定代表人")
     expect(conclude.get_by_label("经营者")).to_have_value(NAME)
@@ -277,6 +291,7 @@ def test_the_villager_gets_her_shop_licence_from_the_village(browser, live_serve
     # 我的证照 from the header, at once, without switching identity.
     page.locator("[data-nav=my-licences]").click()
     page.wait_for_url(base + "/licences/")
+    expect(page.locator(".topbar__acting")).to_have_text("当前办事身份：本人")  # no identity switch
     mine = page.locator(".licence-card").filter(has_text=licence.number)
     expect(mine).to_contain_text("个体工商户营业执照")
     expect(mine).to_contain_text("有效")
