@@ -292,6 +292,8 @@ def test_the_villager_gets_her_shop_licence_from_the_village(browser, live_serve
     page.locator("[data-nav=my-licences]").click()
     page.wait_for_url(base + "/licences/")
     expect(page.locator(".topbar__acting")).to_have_text("当前办事身份：本人")  # no identity switch
+    expect(page.locator("#operated-note")).to_have_text("包括您作为经营者的个体工商户的证照。")
+    expect(page.locator("#switch-hint")).to_have_count(0)  # nothing asks her to switch
     mine = page.locator(".licence-card").filter(has_text=licence.number)
     expect(mine).to_contain_text("个体工商户营业执照")
     expect(mine).to_contain_text("有效")
