@@ -42,7 +42,7 @@ from tongban.demo import cases as demo_cases
 from tongban.demo.data import forms as demo_forms
 from tongban.demo.data.accounts import DEMO_PASSWORD
 from tongban.licences import queries as licence_queries
-from tongban.pdftest import needs_pdftotext, pdf_text, qr_codes
+from tongban.pdftest import needs_pdftotext, pdf_qr_codes, pdf_text, qr_codes
 
 from .. import progress
 from ..enums import CaseState, Channel
@@ -270,7 +270,9 @@ def test_the_villager_gets_her_shop_licence_from_the_village(browser, live_serve
     for i in range(2):
         pdf = page.request.get(base + notices.nth(i).get_attribute("href"))
         assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
-        assert "行政审批专用章" in re.sub(r"\s", "", pdf_text(pdf.body()))
+        assert "行政审批专用章" in re.sub(r"\s", "", pdf_text(pdf.body()))  # the seal's caption
+        [qr] = pdf_qr_codes(pdf.body())  # and the code that verifies it
+        assert urlsplit(qr).path.startswith("/notices/verify/")
     _check(page, viewport, "case-concluded")
 
     page.locator("#result-licence").get_by_role("link", name="查看、下载和出示").click()
