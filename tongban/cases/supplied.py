@@ -63,6 +63,7 @@ class Plan:
     licence: object = None  # the SuppliedLicence that will be used (how == LICENCE)
     level: int = 0  # the verified identity's level (how == IDENTITY)
     verified_at: object = None
+    principal: str = ""  # whose identity, when it is not the actor's own (a helper's principal)
     verify_first: bool = False  # an identity material of a person at L1: upload, or verify first
 
     @property
@@ -119,6 +120,8 @@ def plan(actor, item, who: dict | None, materials=None) -> list[Plan]:
             level = getattr(person, "assurance_level", 0) or 0
             if person is not None and level >= AssuranceLevel.L2 and person.verified_at:
                 row.how, row.level, row.verified_at = IDENTITY, int(level), person.verified_at
+                if person.pk != getattr(actor, "pk", None):
+                    row.principal = person.display_name
             elif person is not None:
                 row.verify_first = person.pk == getattr(actor, "pk", None)
         elif is_generated_form(m):

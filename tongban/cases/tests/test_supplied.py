@@ -12,7 +12,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from tongban.accounts.tests.identity_support import person
+from tongban.accounts import services as account_services
+from tongban.accounts.tests.identity_support import in_days, person, rid
 from tongban.catalog.testing import make_basic_item, make_item
 from tongban.core import files
 from tongban.core.errors import InvalidInput
@@ -129,6 +130,26 @@ def test_a_licence_the_enterprise_holds_is_named_on_the_page_and_used(world, lib
 
 
 # --- 2. The verified identity supplies the identity material ----------------------------------
+
+
+def test_a_helper_reads_that_her_principals_identity_stands_in_not_her_own(world, shop):
+    elder = person(7, name="黄桂英", level=2)
+    helper = person(9, name="周小红", level=2)
+    consent = account_services.do_record_consent(
+        actor=elder,
+        principal=elder,
+        agent_name="周小红",
+        agent_id_number=rid(9),
+        relation="village_helper",
+        all_items=True,
+        expires_at=in_days(30),
+        consent_method="online",
+    )
+    account_services.do_switch_acting(actor=helper, kind="principal", target_id=consent.pk)
+    helper.refresh_from_db()
+    page = body(as_user(helper).get(f"/cases/apply/{shop['item'].code}/"))
+    assert "黄桂英已通过平台实名认证（L2" in page
+    assert "您已通过平台实名认证" not in page and f'name="m_{shop["card"].pk}"' not in page
 
 
 def test_a_verified_applicant_needs_no_id_card_and_the_case_records_the_identity(world, shop):
