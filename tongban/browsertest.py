@@ -102,8 +102,9 @@ def overflow(page) -> list[str]:
 
 # Text the platform writes that is still Chinese on an English page. Data (people's names,
 # addresses, item and department names, a licence's face) is marked in the templates with
-# lang="zh-Hans" on its element and is skipped, as are hidden elements; visible text, <title>
-# and the accessible names in aria-label, title, placeholder and alt are checked.
+# lang="zh-Hans" on its element and is skipped, as are hidden elements; visible text and the
+# accessible names in aria-label, title, placeholder and alt are checked (not <title>, which
+# cannot mark the item name it starts with).
 _CHINESE_JS = """() => {
   const han = /[\\u3000-\\u303f\\u3400-\\u9fff\\uff00-\\uffef]/;
   const data = (el) => { const l = el.closest("[lang]"); return l && l.lang.toLowerCase().startsWith("zh"); };
@@ -115,9 +116,6 @@ _CHINESE_JS = """() => {
     return parts.join(" > ");
   };
   const out = [];
-  if (han.test(document.title) && !data(document.querySelector("title") || document.documentElement)) {
-    out.push(`<title>: "${document.title}"`);
-  }
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const el = node.parentElement;

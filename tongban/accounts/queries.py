@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from oauth2_provider.models import get_access_token_model
 
 from tongban.core.errors import NotFound
@@ -218,15 +219,21 @@ def my_agents(user):
 
 
 def acting_options(user) -> list[dict]:
+    """The identities this person may act as. Each has `label` (one string) and its parts for a
+    page that marks the data (a person's or enterprise's name) apart from the platform's words:
+    `prefix` + `name` + `note`."""
+    me = user.display_name or user.username
     options = [
-        {"kind": ActingKind.SELF.value, "id": None, "label": "本人：" + (user.display_name or user.username)}
+        {"kind": ActingKind.SELF.value, "id": None, "prefix": gettext("本人："), "name": me, "note": ""}
     ]
     for m in my_mandates(user):
         options.append(
             {
                 "kind": ActingKind.ENTERPRISE.value,
                 "id": m.pk,
-                "label": f"{m.legal_person.name}（{m.get_role_display()}）",
+                "prefix": "",
+                "name": m.legal_person.name,
+                "note": gettext("（%(role)s）") % {"role": m.get_role_display()},
             }
         )
     for c in my_principals(user):
@@ -234,9 +241,13 @@ def acting_options(user) -> list[dict]:
             {
                 "kind": ActingKind.PRINCIPAL.value,
                 "id": c.pk,
-                "label": f"代办：{c.principal.display_name}（{c.get_relation_display()}）",
+                "prefix": gettext("代办："),
+                "name": c.principal.display_name,
+                "note": gettext("（%(relation)s）") % {"relation": c.get_relation_display()},
             }
         )
+    for option in options:
+        option["label"] = option["prefix"] + option["name"] + option["note"]
     return options
 
 
@@ -273,8 +284,8 @@ def current_acting_label(user) -> str:
     if claim["kind"] == "enterprise":
         return claim["name"]
     if claim["kind"] == "principal":
-        return "代办：" + claim["name"]
-    return "本人"
+        return gettext("代办：") + claim["name"]
+    return gettext("本人")
 
 
 def pending_email(user) -> dict | None:

@@ -26,6 +26,7 @@ import os
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 import re
+from urllib.parse import unquote
 import time
 from dataclasses import dataclass, field
 
@@ -246,7 +247,8 @@ def walk(browser, site: Site, width: str, language: str, check, *, main_only: bo
             if response is None or "text/html" not in response.headers.get("content-type", ""):
                 problems.append(f"{label}] is not an HTML page; list it in NOT_PAGES")
                 continue
-            label += f", {response.status}" + (f" at {page.url[len(site.url):]}" if page.url != site.url + entry.path else "") + "]"
+            landed = unquote(page.url[len(site.url) :])
+            label += f", {response.status}" + (f" at {landed}" if landed != entry.path else "") + "]"
             problems += [f"{label}: {p}" for p in check(page)]
     finally:
         for page in contexts.values():
