@@ -152,7 +152,7 @@ class ClaimLegalPersonForm(forms.Form):
     )
 
 
-SCOPE_CHOICES = [("all", "全部事项"), ("listed", "指定事项")]
+SCOPE_CHOICES = [("all", _("全部事项")), ("listed", _("指定事项"))]
 
 
 class _GrantForm(forms.Form):

@@ -54,12 +54,3 @@ def safe_http_url(value) -> str:
     value = str(value or "").strip()
     return value if re.match(r"^https?://[^\s<>\"']+$", value) else ""
 
-
-@register.filter
-def as_data(value):
-    """`{{ value|as_data }}`: data (a name, an address, a search word) inside a translated sentence,
-    marked lang="zh-Hans" so that it is read as Chinese on an English page (and the English check
-    of the browser tests knows it is data)."""
-    from django.utils.html import format_html
-
-    return format_html('<span lang="zh-Hans">{}</span>', value)
