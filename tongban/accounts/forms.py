@@ -94,7 +94,9 @@ class SignupForm(forms.Form):
 
 
 class SendCodeForm(forms.Form):
-    mobile = forms.CharField(label=_("手机号码"), max_length=11, error_messages={"required": "请输入手机号码"})
+    mobile = forms.CharField(
+        label=_("手机号码"), max_length=11, error_messages={"required": "请输入手机号码"}
+    )
 
 
 class EmailAddressForm(forms.Form):

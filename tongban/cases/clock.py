@@ -98,7 +98,9 @@ class Deadline:
         unit = UNIT_AMOUNTS.get(self.unit)
         parts = [gettext(unit) % {"n": self.base_days} if unit else f"{self.base_days}{self.unit}"]
         if self.period_end is not None:
-            parts[0] += gettext("（期满日 %(date)s 非工作日，顺延）") % {"date": f"{self.period_end:%Y-%m-%d}"}
+            parts[0] += gettext("（期满日 %(date)s 非工作日，顺延）") % {
+                "date": f"{self.period_end:%Y-%m-%d}"
+            }
         if self.paused_days:
             parts.append(gettext("暂停计时%(n)s个工作日") % {"n": self.paused_days})
         if self.extension_days:
@@ -109,7 +111,9 @@ class Deadline:
             "due": f"{self.due:%Y-%m-%d}",
         }
         if self.provisional:
-            text += gettext("（暂定：%(year)s年尚无国务院节假日安排，按法定节假日推算）") % {"year": self.due.year}
+            text += gettext("（暂定：%(year)s年尚无国务院节假日安排，按法定节假日推算）") % {
+                "year": self.due.year
+            }
         return text
 
 

@@ -24,7 +24,13 @@ def clock_line_parts(case: Case) -> list[tuple[str, str]]:
     language: each line as (the platform's words, the data a person wrote: a pause's or an
     extension's reason, or "")."""
     if case.accepted_on is None:
-        return [(gettext("收件日 %(date)s，尚未受理，办理时限未起算") % {"date": f"{case.received_on:%Y-%m-%d}"}, "")]
+        return [
+            (
+                gettext("收件日 %(date)s，尚未受理，办理时限未起算")
+                % {"date": f"{case.received_on:%Y-%m-%d}"},
+                "",
+            )
+        ]
     promised, statutory = clock.case_deadlines(case)
     lines = [
         (promised.explain(case.accepted_on), ""),

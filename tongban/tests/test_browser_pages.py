@@ -190,7 +190,7 @@ def pages_of(objects: dict) -> list[Page]:
             if value is None:
                 pytest.fail(f"{route}: no demo object for <{name}>; add it to pages_of() or NOT_PAGES")
             values[name] = str(value)
-        path = PARAM.sub(lambda m: values[m.group("name")], route)
+        path = PARAM.sub(lambda m, values=values: values[m.group("name")], route)
         out.append(Page(path, who, main))
     return out
 

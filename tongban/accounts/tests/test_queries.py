@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import translation
 from django.contrib.auth.models import AnonymousUser
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tongban.accounts import queries, services
 from tongban.accounts.models import AgentConsent, Mandate
@@ -79,7 +78,14 @@ def test_acting_options_and_claims(grants, django_assert_max_num_queries):
     with django_assert_max_num_queries(2):
         options = queries.acting_options(agent)
     assert options == [
-        {"kind": "self", "id": None, "label": f"本人：{name(2)}", "prefix": "本人：", "name": name(2), "note": ""},
+        {
+            "kind": "self",
+            "id": None,
+            "label": f"本人：{name(2)}",
+            "prefix": "本人：",
+            "name": name(2),
+            "note": "",
+        },
         {
             "kind": "enterprise",
             "id": mandate.pk,

@@ -57,4 +57,4 @@ def notification_text(notification):
     text = escape(gettext(notification.msgid))
     if notification.params:
         text = text % {k: _shown(v) for k, v in notification.params.items()}
-    return mark_safe(text)  # noqa: S308 - the msgid escaped, each parameter escaped or format_html
+    return mark_safe(text)  # the msgid escaped, each parameter escaped or built by format_html

@@ -53,4 +53,3 @@ def safe_http_url(value) -> str:
     """The URL if it is http(s), else "" (a guide's online address is free text)."""
     value = str(value or "").strip()
     return value if re.match(r"^https?://[^\s<>\"']+$", value) else ""
-
