@@ -109,12 +109,11 @@ def demo_objects() -> dict:
 
 
 def mobile_of(user_id: int) -> str:
-    from django.contrib.auth import get_user_model
-
+    """Who a case's page is opened as: the demo citizen's mobile number, or "#<pk>" for an
+    applicant who is not one of them (a walk-in without a mobile)."""
     from tongban.demo.data.accounts import PEOPLE
 
-    user = get_user_model().objects.get(pk=user_id)
-    return next(c.mobile for c in PEOPLE if demo_person(c.mobile).pk == user.pk)
+    return next((c.mobile for c in PEOPLE if demo_person(c.mobile).pk == user_id), f"#{user_id}")
 
 
 # Main pages (axe-core, English): these paths, and every case page.
@@ -128,8 +127,9 @@ MAIN = {"/", "/search/", "/items/<str:code>/", "/cases/", "/cases/apply/<str:cod
 
 def pages_of(objects: dict) -> list[Page]:
     """Every page, each with who opens it: the workbench as the platform's superuser `admin`
-    (the window as the clerk), a citizen's pages as the demo citizen whose case it is (王芳, with
-    a waiting and a delivered case, otherwise), public pages anonymously."""
+    (the window as the clerk); a case's pages as its applicant; the portal's other pages as 王芳
+    (signed in: the header shows her links; she has a waiting and a delivered case), the home page
+    also anonymously, the sign-in pages only anonymously."""
     wang = "17000000002"
     case_pages = [(number, mobile_of(applicant)) for number, _state, applicant in objects["cases"]]
     by_state = {state: (number, mobile_of(applicant)) for number, state, applicant in objects["cases"]}
@@ -168,6 +168,8 @@ def pages_of(objects: dict) -> list[Page]:
         names = [m.group("name") for m in PARAM.finditer(route)]
         if not names:
             out.append(Page(route, who, main))
+            if route == "/":
+                out.append(Page(route, "anonymous", True))
             if route == "/search/":
                 out.append(Page("/search/?q=营业执照", who, True))
             continue
@@ -225,8 +227,13 @@ def site(django_db_setup, django_db_blocker, tmp_path_factory):
 def cookies_for(who: str, url: str) -> list[dict]:
     if who == "anonymous":
         return []
+    from django.contrib.auth import get_user_model
+
     client = Client()
-    client.force_login(demo_staff(who) if not who.isdigit() else demo_person(who))
+    if who.startswith("#"):
+        client.force_login(get_user_model().objects.get(pk=int(who[1:])))
+    else:
+        client.force_login(demo_staff(who) if not who.isdigit() else demo_person(who))
     return [{"name": name, "value": morsel.value, "url": url} for name, morsel in client.cookies.items()]
 
 
