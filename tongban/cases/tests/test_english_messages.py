@@ -23,7 +23,7 @@ def shown(notification, language: str) -> str:
         )
 
 
-def test_a_notification_is_sent_in_chinese_and_shown_in_the_readers_language(world, day):
+def test_a_notification_is_sent_in_chinese_and_shown_in_the_readers_language(world, day, english):
     day("2026-09-28")
     case = submit(world)
     received = Notification.objects.get(case=case)
@@ -45,7 +45,7 @@ def test_a_notification_is_sent_in_chinese_and_shown_in_the_readers_language(wor
     assert shown(refused, "zh-hans") == '不予受理：<span lang="zh-Hans">不属于本部门职权范围</span>'
 
 
-def test_a_decision_label_is_stored_in_chinese_and_translated_when_shown(world, day):
+def test_a_decision_label_is_stored_in_chinese_and_translated_when_shown(world, day, english):
     day("2026-09-28")
     case = submit(world)
     services.do_accept(actor=world["officer"], number=case.number)
@@ -65,13 +65,13 @@ def test_a_decision_label_is_stored_in_chinese_and_translated_when_shown(world, 
     assert shown(decided, "en") == "Decision: Granted"
 
 
-def test_an_old_notification_without_msgid_is_shown_as_written(world, day):
+def test_an_old_notification_without_msgid_is_shown_as_written(world, day, english):
     case = submit(world)
     old = Notification.objects.create(user=world["citizen"], case=case, text="国务院节假日安排已公布")
     assert shown(old, "en") == "国务院节假日安排已公布"
 
 
-def test_the_deadline_lines_in_english(world, day):
+def test_the_deadline_lines_in_english(world, day, english):
     day("2026-09-28")
     case = submit(world)
     with translation.override("en"):
