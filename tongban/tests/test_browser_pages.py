@@ -14,7 +14,9 @@ in `PARAMS` (or why it is not a page in `NOT_PAGES`). Each test names the page, 
 language and what failed, so that one run lists everything to fix.
 
 The demo is seeded once per module (and xdist worker) and served by this module's own live
-server; the database is flushed at the end, as `transactional_db` does after each test.
+server; the database is flushed at the end, as `transactional_db` does after each test. Each test
+asks for `site` before `browser`, so that the browser (and its kept-alive connections, each
+holding a database connection in the server) is gone before the server stops.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import os
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import unquote
@@ -220,7 +223,13 @@ def site(django_db_setup, django_db_blocker, tmp_path_factory):
             yield Site(url=server.url, pages=pages_of(demo_objects()), seed_seconds=seconds)
         finally:
             server._live_server_modified_settings.disable()
+            httpd = getattr(server.thread, "httpd", None)
             server.stop()
+            # Each request thread closes its database connection when its (kept-alive) socket
+            # closes; wait for them, or PostgreSQL refuses to drop the test database.
+            for thread in threading.enumerate():
+                if httpd is not None and getattr(getattr(thread, "_target", None), "__self__", None) is httpd:
+                    thread.join(5)
             call_command("flush", interactive=False, verbosity=0)
 
 
@@ -274,19 +283,19 @@ def walk(browser, site: Site, width: str, language: str, check, *, main_only: bo
 
 @pytest.mark.parametrize("width", ["375", "1366"])
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_no_page_scrolls_sideways(browser, site, width, language):
+def test_no_page_scrolls_sideways(site, browser, width, language):
     problems = walk(browser, site, width, language, overflow, main_only=False)
     assert problems == [], "\n".join(problems)
 
 
-def test_english_pages_write_no_chinese_but_data(browser, site):
+def test_english_pages_write_no_chinese_but_data(site, browser):
     problems = walk(browser, site, "1366", "en", chinese_text, main_only=True)
     assert problems == [], "\n".join(problems)
 
 
 @pytest.mark.parametrize("width", ["375", "1366"])
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_axe_finds_no_violation_on_the_main_pages(browser, site, width, language):
+def test_axe_finds_no_violation_on_the_main_pages(site, browser, width, language):
     problems = walk(browser, site, width, language, axe_violations, main_only=True)
     assert problems == [], "\n".join(problems)
 
