@@ -44,6 +44,9 @@ class LegalPersonKind(models.TextChoices):
     ENTERPRISE = "enterprise", _("企业法人")
     INSTITUTION = "institution", _("事业单位法人")
     SOCIAL_ORG = "social_org", _("社会组织法人")
+    # Not a legal person, but registered alike (法人库, a 92 credit code); its 经营者 (operator)
+    # holds the "legal representative" mandate and sees its licences as their own.
+    SOLE_TRADER = "sole_trader", _("个体工商户")
 
 
 class MandateRole(models.TextChoices):

@@ -120,10 +120,21 @@ def follow_legal_register(*, actor, record: LegalPersonRecord) -> None:
         )
 
 
-def _unused_credit_code(region_code: str) -> str:
+# GB 32100: the registration authority and organisation class (digits 1-2) of what a
+# 设立登记 creates: 9 工商 (市场监管) then 1 企业 / 2 个体工商户; 1 机构编制 + 2 事业单位;
+# 5 民政 + 1 社会团体.
+CREDIT_CLASS = {
+    LegalPersonKind.ENTERPRISE: "91",
+    LegalPersonKind.SOLE_TRADER: "92",
+    LegalPersonKind.INSTITUTION: "12",
+    LegalPersonKind.SOCIAL_ORG: "51",
+}
+
+
+def _unused_credit_code(region_code: str, kind: str) -> str:
     rng = secrets.SystemRandom()
     while True:
-        code = new_credit_code(rng, region=region_code)
+        code = new_credit_code(rng, region=region_code, kind=CREDIT_CLASS[LegalPersonKind(kind)])
         if not LegalPersonRecord.objects.filter(credit_code=code).exists():
             return code
 
@@ -145,15 +156,22 @@ def do_register_new_legal_person(
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise InvalidInput.field("name", "请填写新设立主体的名称（最长200字）")
+    if kind not in LegalPersonKind.values:
+        raise InvalidInput.field("kind", "主体类型无效")
     if not legal_rep.id_number_index or legal_rep.assurance_level < AssuranceLevel.L2:
-        raise InvalidInput.field("legal_rep", "法定代表人尚未完成实名认证，无法登记")
+        who = "经营者" if kind == LegalPersonKind.SOLE_TRADER else "法定代表人"
+        raise InvalidInput.field("legal_rep", f"{who}尚未完成实名认证，无法登记")
     code = normalize(credit_code)
     if code and not check_credit_code(code).ok:
         raise InvalidInput.field("credit_code", "统一社会信用代码无效")
+    prefix = CREDIT_CLASS[LegalPersonKind(kind)]
+    if code and not code.startswith(prefix):
+        label = LegalPersonKind(kind).label
+        raise InvalidInput.field("credit_code", f"{label}的统一社会信用代码应以 {prefix} 开头")
     with transaction.atomic():
         if code and LegalPersonRecord.objects.filter(credit_code=code).exists():
             raise InvalidInput.field("credit_code", f"统一社会信用代码 {code} 已经登记")
-        code = code or _unused_credit_code(region_code)
+        code = code or _unused_credit_code(region_code, kind)
         record = LegalPersonRecord.objects.create(
             credit_code=code,
             name=name,

@@ -64,6 +64,20 @@ def notify_user(*, user_id: int, text: str, subject: str) -> list[str]:
     return sent
 
 
+def notify_contact_mobile(*, user_id: int, mobile: str, text: str) -> bool:
+    """Send `text` by SMS to a contact mobile given for one application (a walk-in at the
+    window whose account may have none), unless it is the person's registered mobile, which
+    `notify_user` already reaches. False when nothing was sent."""
+    user = _contact(user_id)
+    if user is None or not mobile:
+        return False
+    registered = User.objects.filter(pk=user_id, mobile_index=blind_index(mobile, purpose="mobile")).exists()
+    if registered:
+        return False
+    masked = mobile[:3] + "****" + mobile[-4:]
+    return deliver(gateways.SMS, lambda: mobile, masked, text)
+
+
 def notify_by_sms(*, user_id: int, text: str) -> bool:
     """Send a message to a person's registered mobile only (other apps never see the number).
     False when the person has no mobile on record or the gateway failed (logged)."""

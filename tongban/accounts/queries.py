@@ -15,7 +15,7 @@ from tongban.core.errors import NotFound
 
 from . import codes
 from .checks import mask_email
-from .enums import AccountKind, ActingKind
+from .enums import AccountKind, ActingKind, LegalPersonKind, MandateRole
 from .models import (
     CODE_TARGET,
     USER_ID_NUMBER,
@@ -227,13 +227,15 @@ def acting_options(user) -> list[dict]:
         {"kind": ActingKind.SELF.value, "id": None, "prefix": gettext("本人："), "name": me, "note": ""}
     ]
     for m in my_mandates(user):
+        operator = m.legal_person.kind == LegalPersonKind.SOLE_TRADER and m.role == MandateRole.LEGAL_REP
+        role = gettext("经营者") if operator else m.get_role_display()  # a 个体工商户 has no 法定代表人
         options.append(
             {
                 "kind": ActingKind.ENTERPRISE.value,
                 "id": m.pk,
                 "prefix": "",
                 "name": m.legal_person.name,
-                "note": gettext("（%(role)s）") % {"role": m.get_role_display()},
+                "note": gettext("（%(role)s）") % {"role": role},
             }
         )
     for c in my_principals(user):
@@ -339,6 +341,19 @@ def staff_of_department(department_id: int | None):
     )
 
 
+def staff_role_counts(department_ids=None) -> dict[int, dict[str, int]]:
+    """Per department, how many staff accounts hold each role (one query)."""
+    qs = User.objects.filter(kind=AccountKind.STAFF, department_id__isnull=False, is_active=True)
+    if department_ids is not None:
+        qs = qs.filter(department_id__in=list(department_ids))
+    out: dict[int, dict[str, int]] = {}
+    for dept_id, role in qs.values_list("department_id", "groups__name"):
+        if role:
+            out.setdefault(dept_id, {})
+            out[dept_id][role] = out[dept_id].get(role, 0) + 1
+    return out
+
+
 def get_staff(pk) -> User | None:
     return User.objects.filter(pk=pk, kind=AccountKind.STAFF).select_related("department").first()
 
@@ -352,10 +367,20 @@ def legal_register_records(**filters):
     return LegalPersonRecord.objects.filter(**filters)
 
 
+def operated_sole_traders(user) -> list[str]:
+    """Credit codes of the 个体工商户 whose 经营者 (operator) the person is, as the register
+    records it: their licences are the person's own (no mandate or switch of identity needed)."""
+    index = getattr(user, "id_number_index", "") or ""
+    if not index:
+        return []
+    rows = LegalPerson.objects.filter(kind=LegalPersonKind.SOLE_TRADER, legal_rep_id_index=index)
+    return list(rows.order_by("pk").values_list("credit_code", flat=True))
+
+
 def legal_person_summary(legal_person_id: int) -> dict:
     lp = (
         LegalPerson.objects.filter(pk=legal_person_id)
-        .values("id", "name", "credit_code", "legal_rep_name")
+        .values("id", "name", "credit_code", "legal_rep_name", "kind")
         .first()
     )
     if lp is None:
@@ -411,3 +436,31 @@ def masked_identity_codes(*, user_ids, legal_person_ids) -> tuple[dict[int, str]
         )
     }
     return people, firms
+
+
+# --- Staff administration: the bodies within an administrator's reach ------------------------------
+
+
+def departments_in_reach(actor, text: str = ""):
+    """The departments (implementing bodies) whose staff `actor` may create: every one for a
+    superuser or a platform administrator without a department; the region's subtree of the
+    department of a platform administrator who has one; their own department and the bodies
+    under it (Department.parent) for a department administrator; none otherwise. `text` filters
+    by name or credit code (searching ~880 bodies)."""
+    from tongban.core import queries as core_queries
+
+    from .enums import StaffRole
+
+    qs = core_queries.departments()
+    if actor.is_superuser or (has_role(actor, StaffRole.PLATFORM_ADMIN) and not actor.department_id):
+        pass
+    elif has_role(actor, StaffRole.PLATFORM_ADMIN):
+        qs = qs.filter(region__code__startswith=actor.department.region.prefix)
+    elif has_role(actor, StaffRole.DEPARTMENT_ADMIN) and actor.department_id:
+        qs = qs.filter(Q(pk=actor.department_id) | Q(parent_id=actor.department_id))
+    else:
+        return qs.none()
+    text = (text or "").strip()[:40]
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(credit_code__iexact=text))
+    return qs

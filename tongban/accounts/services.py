@@ -52,6 +52,7 @@ from .notifications import (  # re-exported: the app's public writes
     do_remove_email,
     do_send_email_code,
     notify_by_sms,
+    notify_contact_mobile,
     notify_user,
 )
 from .signin import (  # re-exported: the app's public writes
@@ -93,8 +94,10 @@ __all__ = [
     "check_new_password",
     "check_not_locked",
     "consume_sms_code",
+    "do_bulk_create_staff",
     "do_claim_legal_person",
     "do_confirm_email",
+    "do_create_staff",
     "do_end_device_session",
     "do_grant_mandate",
     "do_note_logout",
@@ -119,6 +122,7 @@ __all__ = [
     "find_person_by_id_number",
     "needs_second_factor",
     "notify_by_sms",
+    "notify_contact_mobile",
     "notify_user",
     "record_refusal",
     "require_role",
@@ -430,6 +434,127 @@ def do_upsert_staff(
             data={"before": sorted(before), "after": sorted(roles)},
         )
     return user
+
+
+def do_bulk_create_staff(*, actor, accounts: list[dict], password: str) -> list[str]:
+    """Create many new staff accounts in a few statements (demo seeding: thousands of them).
+    Each dict: username, display_name, roles, department_id, and optionally totp_secret (then
+    confirmed, as `do_upsert_staff` does). Usernames that exist are left alone. `password` is
+    hashed once for all. Every creation is audited (accounts.staff.create), as one batch.
+    Returns the usernames created."""
+    try:
+        for a in accounts:
+            for r in a["roles"]:
+                StaffRole(r)
+    except ValueError as exc:
+        raise InvalidInput.field("roles", "未知的岗位") from exc
+    with transaction.atomic(), audit.batch():
+        existing = set(
+            User.objects.filter(username__in=[a["username"] for a in accounts]).values_list(
+                "username", flat=True
+            )
+        )
+        fresh = [a for a in accounts if a["username"] not in existing]
+        if not fresh:
+            return []
+        password_hash, now = make_password(password), timezone.now()
+        users = []
+        for a in fresh:
+            user = User(
+                username=a["username"],
+                kind=AccountKind.STAFF,
+                display_name=a["display_name"],
+                department_id=a.get("department_id"),
+                is_staff=True,
+                password=password_hash,
+            )
+            if a.get("totp_secret"):
+                USER_TOTP_SECRET.encrypt_into(user, a["totp_secret"])
+                user.totp_confirmed_at = now
+            users.append(user)
+        User.objects.bulk_create(users, batch_size=500)
+        ids = dict(
+            User.objects.filter(username__in=[a["username"] for a in fresh]).values_list("username", "pk")
+        )
+        groups = {r: Group.objects.get_or_create(name=r)[0].pk for a in fresh for r in a["roles"]}
+        through = User.groups.through
+        through.objects.bulk_create(
+            [through(user_id=ids[a["username"]], group_id=groups[r]) for a in fresh for r in a["roles"]],
+            batch_size=1000,
+        )
+        for user, a in zip(users, fresh, strict=True):
+            user.pk = ids[a["username"]]
+            audit.record(
+                actor=actor,
+                action="accounts.staff.create",
+                obj=user,
+                data={"roles": sorted(a["roles"]), "department": a.get("department_id")},
+            )
+    return [a["username"] for a in fresh]
+
+
+def do_create_staff(
+    *, actor, department_id: int, username: str, display_name: str, roles: list[str]
+) -> tuple[User, str]:
+    """An administrator creates a staff account at a body within their reach
+    (`queries.departments_in_reach`): returns the account and its one-time initial password,
+    shown once to the administrator to hand over. The account has no second factor yet: at the
+    first sign-in the person enrols their own TOTP authenticator (login_views.totp_enrol_view),
+    so no administrator ever holds it. A department administrator grants no platform-wide
+    role. Outside the reach: NotFound (the body's existence is not confirmed), nothing written,
+    the attempt audited. Every creation is audited (accounts.staff.create)."""
+    import re
+    import secrets
+
+    from .queries import departments_in_reach, has_role
+
+    if not (has_role(actor, StaffRole.PLATFORM_ADMIN) or has_role(actor, StaffRole.DEPARTMENT_ADMIN)):
+        raise Forbidden("只有平台管理员和部门管理员可以创建工作人员账号")
+    username = (username or "").strip().lower()
+    display_name = " ".join((display_name or "").split())
+    if not re.fullmatch(r"[a-z][a-z0-9._-]{2,39}", username):
+        raise InvalidInput.field("username", "用户名为3至40位小写字母、数字、点、下划线或连字符，以字母开头")
+    if not 2 <= len(display_name) <= 40:
+        raise InvalidInput.field("display_name", "请填写2至40字的姓名")
+    try:
+        wanted = sorted({StaffRole(r).value for r in roles})
+    except ValueError as exc:
+        raise InvalidInput.field("roles", "未知的岗位") from exc
+    if not wanted:
+        raise InvalidInput.field("roles", "请至少选择一个岗位")
+    if (
+        not (has_role(actor, StaffRole.PLATFORM_ADMIN) or actor.is_superuser)
+        and set(wanted) & PLATFORM_WIDE_ROLES
+    ):
+        raise InvalidInput.field("roles", "全省性岗位只能由平台管理员授予")
+    if not departments_in_reach(actor).filter(pk=department_id).exists():
+        record_refusal(
+            actor=actor,
+            action="accounts.staff.create_refused",
+            obj=None,
+            data={"department": department_id, "reason": "out_of_reach"},
+        )
+        raise NotFound("没有找到该部门，或该部门不在您的管理范围内")
+    if User.objects.filter(username=username).exists():
+        raise InvalidInput.field("username", "该用户名已被使用，请换一个")
+    initial = secrets.token_urlsafe(12)
+    with transaction.atomic():
+        user = User(username=username, kind=AccountKind.STAFF, display_name=display_name, is_staff=True)
+        user.department_id = department_id
+        user.set_password(initial)
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError as exc:  # taken meanwhile by a concurrent creation
+            raise InvalidInput.field("username", "该用户名已被使用，请换一个") from exc
+        user.groups.set([Group.objects.get_or_create(name=r)[0] for r in wanted])
+        audit.record(
+            actor=actor,
+            action="accounts.staff.create",
+            obj=user,
+            data={"roles": wanted, "department": department_id, "initial_credential": "one_time_password"},
+        )
+    return user, initial
 
 
 def do_set_staff_roles(*, actor, user_id: int, roles: list[str]) -> User:

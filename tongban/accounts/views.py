@@ -548,7 +548,11 @@ def staff_roles(request):
         "accounts/workbench/staff.html",
         {
             "department": department,
-            "departments": core_queries.departments() if platform else None,
+            # searchable: ~880 bodies (name or credit code), those within the reach
+            "departments": queries.departments_in_reach(request.user, request.GET.get("q", ""))
+            if platform
+            else None,
+            "q": (request.GET.get("q") or "").strip()[:40],
             "rows": rows,
             "roles": roles,
         },
@@ -566,3 +570,53 @@ def set_staff_roles(request, pk: int):
     messages.success(request, f"已更新{staff}的岗位。")
     url = reverse("identity:staff")
     return redirect(f"{url}?department={staff.department_id}" if staff.department_id else url)
+
+
+@never_cache
+@role_admin_required
+@require_http_methods(["GET", "POST"])
+def create_staff(request):
+    """新增工作人员: the body chosen among those within the administrator's reach (searched by
+    name or credit code), the person's name, a username and roles. The result page shows the
+    one-time initial password once; the person enrols their TOTP authenticator at first sign-in."""
+    actor = request.user
+    platform = permissions.is_platform_admin.test(actor) or actor.is_superuser
+    roles = [(r.value, r.label) for r in StaffRole if platform or r.value not in PLATFORM_WIDE_ROLES]
+    text = (request.POST.get("q") or request.GET.get("q") or "").strip()[:40]
+    reach = queries.departments_in_reach(actor, text)
+    choices = list(reach[:30])
+    context = {"q": text, "departments": choices, "more": reach.count() > len(choices), "roles": roles}
+    values = {"department": request.GET.get("department", ""), "roles": []}
+    if request.method == "POST":
+        post = request.POST
+        values = {
+            "department": post.get("department", ""),
+            "username": post.get("username", ""),
+            "display_name": post.get("display_name", ""),
+            "roles": post.getlist("roles"),
+        }
+        try:
+            dept = post.get("department", "")
+            if not dept.isdigit():
+                raise InvalidInput.field("department", "请选择所属部门")
+            user, initial = services.do_create_staff(
+                actor=actor,
+                department_id=int(dept),
+                username=values["username"],
+                display_name=values["display_name"],
+                roles=values["roles"],
+            )
+        except DomainError as exc:
+            context.update(values=values, error=exc.message)
+            return render(request, "accounts/workbench/staff_new.html", context, status=exc.status)
+        return render(
+            request,
+            "accounts/workbench/staff_created.html",
+            {
+                "staff": user,
+                "initial": initial,
+                "department": core_queries.get_department(user.department_id),
+            },
+        )
+    context["values"] = values
+    return render(request, "accounts/workbench/staff_new.html", context)

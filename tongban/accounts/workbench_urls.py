@@ -14,5 +14,6 @@ urlpatterns = [
     path("people/<int:pk>/verify/", views.verify_in_person, name="verify"),
     path("people/<int:pk>/consent/", views.hall_consent, name="consent"),
     path("staff/", views.staff_roles, name="staff"),
+    path("staff/new/", views.create_staff, name="create_staff"),
     path("staff/<int:pk>/roles/", views.set_staff_roles, name="set_roles"),
 ]

@@ -296,6 +296,7 @@ def _submission(request) -> tuple[SubmitIn, list[services.Upload]]:
                 "item_code": request.POST.get("item_code", ""),
                 "data": data,
                 "channel": request.POST.get("channel") or Channel.PC,
+                "commitments": request.POST.getlist("commitments"),
             },
         )
         return body, _multipart_uploads(request)
@@ -316,7 +317,9 @@ def _submission(request) -> tuple[SubmitIn, list[services.Upload]]:
 @idempotent_api
 def submit(request):
     """申报: the form as a JSON object and the materials, either base64 in JSON or as
-    multipart files named `material_<id>`. The case waits for 预审."""
+    multipart files named `material_<id>`. What the platform supplies for this applicant (an
+    e-licence held, the verified identity for an ID card, the generated 申请表) needs no file;
+    a 告知承诺书 is uploaded or confirmed in `commitments`. The case waits for 预审."""
     body, uploads = _submission(request)
     case = services.do_submit(
         actor=request.auth,
@@ -324,6 +327,7 @@ def submit(request):
         data=body.data,
         uploads=uploads,
         channel=body.channel,
+        signed=body.commitments,
     )
     return Status(201, detail(case))
 

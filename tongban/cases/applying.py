@@ -6,9 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from tongban.accounts import queries as account_queries
@@ -18,11 +22,12 @@ from tongban.catalog import queries as catalog_queries
 from tongban.catalog.enums import MaterialRequirement
 from tongban.core import audit, files
 from tongban.core import queries as core_queries
-from tongban.core.errors import Conflict, DomainError, Forbidden, InvalidInput
+from tongban.core.errors import Conflict, DomainError, FieldProblem, Forbidden, InvalidInput, NotFound
+from tongban.core.identifiers import is_mobile
 from tongban.licences import queries as licence_queries
 from tongban.licences import services as licence_services
 
-from . import clock, formschema, notices
+from . import clock, documents, formschema, notices, progress, supplied
 from .common import (
     ALLOWED_TYPES,
     MAX_FILE_BYTES,
@@ -57,6 +62,7 @@ from .models import (
     CaseLicence,
     CaseMaterial,
     Draft,
+    StagedFile,
 )
 
 
@@ -76,8 +82,12 @@ def do_set_form(*, actor, item_pk: int, schema: dict) -> None:
         )
 
 
-def do_set_chain(*, actor, item_code: str, steps: list[dict]) -> ApprovalChain:
-    """Approval steps as data: name, role (a staff role) and a working-day limit each."""
+def do_set_chain(
+    *, actor, item_code: str, steps: list[dict], separation_of_duties: bool = True
+) -> ApprovalChain:
+    """Approval steps as data: name, role (a staff role) and a working-day limit each;
+    `separation_of_duties` (职责分离, on by default): one person completes at most one step of
+    a case (`common.require_separate_duties`). Cases accepted afterwards follow the new chain."""
     if not (actor.is_superuser or account_queries.has_role(actor, StaffRole.DEPARTMENT_ADMIN)):
         raise Forbidden("只有部门管理员可以设置审批环节")
     if not steps or len(steps) > 8:
@@ -99,8 +109,16 @@ def do_set_chain(*, actor, item_code: str, steps: list[dict]) -> ApprovalChain:
         clean.append({"name": name, "role": role, "limit_days": limit})
     catalog_queries.get_guide(item_code)  # the item must exist
     with transaction.atomic():
-        chain, _ = ApprovalChain.objects.update_or_create(item_code=item_code, defaults={"steps": clean})
-        audit.record(actor=actor, action="cases.chain.set", obj=chain, data={"steps": clean})
+        separate = bool(separation_of_duties)
+        chain, _ = ApprovalChain.objects.update_or_create(
+            item_code=item_code, defaults={"steps": clean, "separation_of_duties": separate}
+        )
+        audit.record(
+            actor=actor,
+            action="cases.chain.set",
+            obj=chain,
+            data={"steps": clean, "separation_of_duties": separate},
+        )
     return chain
 
 
@@ -203,33 +221,26 @@ def _store(case: Case, upload: Upload, *, actor, stage: str) -> CaseMaterial:
     return row
 
 
-def missing_required(item, uploads: list[Upload], *, excused: set[int] = frozenset()) -> list[str]:
-    """Names of required materials with no file (the e-licence hook supplies mapped ones later)."""
+def missing_required(
+    item, uploads: list[Upload], *, excused: set[int] = frozenset(), deferrable: bool = False
+) -> list[str]:
+    """Names of required materials with no file (the e-licence hook supplies mapped ones later).
+    `deferrable`: at the window, a 容缺后补 material is required too unless the clerk defers it."""
     have = {u.material_id for u in uploads}
+    kinds = {MaterialRequirement.REQUIRED} | ({MaterialRequirement.DEFERRABLE} if deferrable else set())
     return [
         m.name
         for m in item.materials.all()
-        if m.requirement == MaterialRequirement.REQUIRED and m.pk not in have and m.pk not in excused
+        if m.requirement in kinds and m.pk not in have and m.pk not in excused
     ]
 
 
 # --- Materials the e-licence library supplies (免提交) ------------------------------------------
 
 
-def _holder_code(actor, who: dict) -> str:
-    """Whose licences may stand in for materials: the enterprise acted for (its credit code) or
-    the applicant themselves (their ID number). A helper acting for a person uploads: the
-    library answers holders, not their helpers. "" when there is no code on record."""
-    if who["legal_person_id"]:
-        return account_queries.legal_person_summary(who["legal_person_id"])["credit_code"]
-    if who["agent_id"] is None:
-        return account_queries.id_number_of(actor)
-    return ""
-
-
 def library_materials(item, uploads: list[Upload], *, holder_code: str) -> list:
-    """The item's materials that map to a licence type the library holds, not uploaded: the
-    library will be asked for them when the case is created."""
+    """The item's materials that map to a licence type the library holds, not uploaded (the
+    window and older callers; online submission decides per applicant with `supplied.plan`)."""
     if not holder_code:
         return []
     uploaded = {u.material_id for u in uploads}
@@ -273,6 +284,190 @@ def _supply_from_library(case: Case, item, materials: list, *, actor, holder_cod
         raise InvalidInput.field("materials", "电子证照库中没有您有效的证照，请上传：" + "、".join(missing))
 
 
+# --- Files staged with the draft (暂存材料) ----------------------------------------------------
+
+STAGED_DAYS = 7  # staged files of a draft untouched this long are removed by the tick
+MAX_STAGED_PER_MATERIAL = 10  # as many as one material input takes (forms.MAX_FILES_PER_MATERIAL)
+
+
+def staged_files(actor, item_code: str):
+    """The files `actor` staged for this item (only ever their own), oldest first."""
+    if not getattr(actor, "pk", None):
+        return StagedFile.objects.none()
+    return StagedFile.objects.filter(user_id=actor.pk, item_code=item_code).order_by("id")
+
+
+def do_stage_uploads(*, actor, item_code: str, uploads: list[Upload]) -> list[StagedFile]:
+    """Keep files chosen on a form that was sent back (sealed, against the person's draft), so
+    they need not be chosen again. Each file is checked as at submission."""
+    if not uploads:
+        return []
+    item = catalog_queries.get_guide(item_code)
+    material_ids = {m.pk for m in item.materials.all()}
+    for upload in uploads:
+        check_upload(upload)
+        if upload.material_id not in material_ids:
+            raise InvalidInput.field("materials", "上传的材料不属于该事项")
+    rows = []
+    with transaction.atomic():
+        held = Counter(
+            staged_files(actor, item.code).select_for_update().values_list("material_id", flat=True)
+        )
+        held.update(u.material_id for u in uploads)
+        for material_id, n in held.items():
+            if n > MAX_STAGED_PER_MATERIAL:
+                raise InvalidInput.field(
+                    f"m_{material_id}",
+                    f"每项材料最多暂存{MAX_STAGED_PER_MATERIAL}个文件，请先移除不需要的文件",
+                )
+        for upload in uploads:
+            ext = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[upload.content_type]
+            row = StagedFile(
+                user=actor,
+                item_code=item.code,
+                material_id=upload.material_id,
+                name=upload.name[:200],
+                size=len(upload.content),
+                content_type=upload.content_type,
+                sha256=hashlib.sha256(upload.content).hexdigest(),
+            )
+            row.file.name = files.store_encrypted(
+                upload.content, directory=f"staged/{timezone.localdate():%Y/%m}", suffix=f".{ext}.sealed"
+            )
+            row.save()
+            rows.append(row)
+        audit.record(
+            actor=actor,
+            action="cases.draft.stage",
+            object_type="cases.draft",
+            object_id=item.code,
+            data={"item": item.code, "files": len(rows)},
+        )
+    return rows
+
+
+def _delete_files(names: list[str]) -> None:
+    def delete() -> None:
+        for name in names:
+            default_storage.delete(name)
+
+    transaction.on_commit(delete)
+
+
+def do_unstage(*, actor, item_code: str, staged_id: int) -> None:
+    """Remove one of the actor's staged files (another person's is not found)."""
+    with transaction.atomic():
+        row = staged_files(actor, item_code).filter(pk=staged_id).first()
+        if row is None:
+            raise NotFound("没有找到该暂存文件")
+        _delete_files([row.file.name])
+        row.delete()
+        audit.record(
+            actor=actor,
+            action="cases.draft.unstage",
+            object_type="cases.draft",
+            object_id=item_code,
+            data={"item": item_code, "files": 1},
+        )
+
+
+def _staged_uploads(rows: list[StagedFile]) -> list[Upload]:
+    out = []
+    for row in rows:
+        try:
+            content = files.open_decrypted(row.file.name)
+        except FileNotFoundError as exc:
+            raise InvalidInput.field(f"m_{row.material_id}", f"暂存的“{row.name}”已失效，请重新选择") from exc
+        out.append(Upload(row.material_id, row.name, content, row.content_type))
+    return out
+
+
+def purge_staged(*, now=None) -> int:
+    """Remove the staged files of drafts left alone for STAGED_DAYS (the daily tick calls this):
+    files older than that whose person has no draft of the item saved since."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=STAGED_DAYS)
+    old = StagedFile.objects.filter(created_at__lt=cutoff)
+    fresh = Draft.objects.filter(
+        user_id=OuterRef("user_id"), item_code=OuterRef("item_code"), updated_at__gte=cutoff
+    )
+    rows = list(old.exclude(Exists(fresh)).values_list("pk", "file"))
+    if not rows:
+        return 0
+    with transaction.atomic():
+        StagedFile.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
+        _delete_files([name for _, name in rows])
+    return len(rows)
+
+
+# --- What the platform supplies (免提交), checked before anything is written -------------------
+
+
+def _provided(
+    actor, item, who: dict, uploads: list[Upload], *, signed: set[int]
+) -> tuple[list[supplied.Plan], list]:
+    """(the plan of the materials not uploaded, the materials the library supplies); refuses,
+    naming each material's field, when a required material is neither uploaded nor supplied."""
+    uploaded = {u.material_id for u in uploads}
+    plans = [p for p in supplied.plan(actor, item, who, list(item.materials.all())) if p.pk not in uploaded]
+    missing: list[str] = []
+    problems: list[FieldProblem] = []
+    for p in plans:
+        covered = p.how in (supplied.LICENCE, supplied.IDENTITY, supplied.GENERATED) or (
+            p.how == supplied.SIGNED and p.pk in signed
+        )
+        if covered or not p.required:
+            continue
+        missing.append(p.material.name)
+        if p.how == supplied.SIGNED:
+            problems.append(FieldProblem(f"c_{p.pk}", f"请阅读并勾选确认“{p.material.name}”"))
+        elif p.verify_first:
+            problems.append(
+                FieldProblem(f"m_{p.pk}", f"请上传“{p.material.name}”，或先完成实名认证（L2）后免提交")
+            )
+        else:
+            problems.append(FieldProblem(f"m_{p.pk}", f"请上传“{p.material.name}”"))
+    if missing:
+        raise InvalidInput(
+            "请上传必要材料",
+            problems=[FieldProblem("materials", "请上传必要材料：" + "、".join(missing)), *problems],
+        )
+    return plans, [p.material for p in plans if p.how == supplied.LICENCE]
+
+
+def _record_provided(
+    case: Case, item, plans: list[supplied.Plan], *, actor, cleaned: dict, signed: set[int], now
+) -> None:
+    """Write what the platform supplied onto the new case: the identity materials, and the PDFs
+    of the application form and of a commitment signed online."""
+    identity = [
+        {
+            "material_id": p.pk,
+            "name": p.material.name,
+            "level": p.level,
+            "verified_at": p.verified_at.isoformat(),
+        }
+        for p in plans
+        if p.how == supplied.IDENTITY
+    ]
+    if identity:
+        case.identity_materials = identity
+        case.save(update_fields=["identity_materials"])
+    schema = form_schema(item)
+    for p in plans:
+        if p.how == supplied.GENERATED:
+            content = documents.application_pdf(case, schema, cleaned)
+            name = f"{p.material.name.strip('《》')}（系统生成）.pdf"
+        elif p.how == supplied.SIGNED and p.pk in signed:
+            content = documents.commitment_pdf(case, p.material.name, signed_at=now)
+            name = f"{p.material.name.strip('《》')}（在线签署）.pdf"
+        else:
+            continue
+        upload = Upload(p.pk, name, content, "application/pdf")
+        _store(
+            case, upload, actor=actor, stage=supplied.GENERATED if p.how == supplied.GENERATED else "signed"
+        )
+
+
 def _applicant_for(actor, item_code: str) -> dict:
     """Who the case is for, from the actor's acting context (checked against the agent's scope).
     Applicants are natural persons: staff act as staff (window intake), never as an applicant."""
@@ -303,7 +498,20 @@ def _applicant_for(actor, item_code: str) -> dict:
     }
 
 
-def _new_case(*, actor, item, who: dict, channel: str, cleaned: dict, now) -> Case:
+def material_plan(actor, item) -> list[supplied.Plan]:
+    """How each material of `item` would be provided if `actor` applied now, as the guide and the
+    apply page show it (the submission decides the same way). Someone who may not apply (not
+    signed in, staff, an agent outside their scope) is promised nothing per person."""
+    who = None
+    if getattr(actor, "is_authenticated", False):
+        try:
+            who = _applicant_for(actor, item.code)
+        except DomainError:
+            who = None
+    return supplied.plan(actor, item, who)
+
+
+def _new_case(*, actor, item, who: dict, channel: str, cleaned: dict, now, phone: str = "") -> Case:
     promised = working_days_of(item.promised_limit, item.promised_unit)
     statutory = working_days_of(item.statutory_limit, item.statutory_unit)
     # The statutory limit is never shorter than the promised one (nor missing).
@@ -334,6 +542,7 @@ def _new_case(*, actor, item, who: dict, channel: str, cleaned: dict, now) -> Ca
         **who,
     )
     CASE_FORM.encrypt_into(case, json.dumps(cleaned, ensure_ascii=False))
+    progress.set_query_secrets(case, phone=phone)
     case.save()
     return case
 
@@ -346,35 +555,54 @@ def do_submit(
     uploads: list[Upload],
     channel: str = Channel.PC,
     idempotency_key: str = "",
+    signed: Iterable[int] = (),
+    use_staged: bool = False,
 ) -> Case:
     """An online application (web, mobile or a department system): the form is checked against the
-    item version's schema, required materials must be there, the case waits for 预审."""
+    item version's schema, required materials must be there (uploaded, or supplied by the
+    platform: `supplied.plan`), the case waits for 预审. `signed`: the materials (告知承诺书)
+    whose commitment the applicant confirmed on the form; `use_staged`: add the files the
+    applicant staged with the draft (the web form)."""
     if channel not in (Channel.PC, Channel.MOBILE, Channel.OTHER, Channel.POST):
         raise InvalidInput.field("channel", "申报渠道不正确")
     item = catalog_queries.get_guide(item_code)
-    cleaned = formschema.clean_form(form_schema(item), data)
+    schema = form_schema(item)
+    cleaned = formschema.clean_form(schema, data)
     for upload in uploads:
         check_upload(upload)
+    staged = list(staged_files(actor, item.code)) if use_staged else []
+    uploads = [*uploads, *_staged_uploads(staged)]
     material_ids = {m.pk for m in item.materials.all()}
     if any(u.material_id not in material_ids for u in uploads):
         raise InvalidInput.field("materials", "上传的材料不属于该事项")
     who = _applicant_for(actor, item.code)
-    mapped = any(m.license_type_code for m in item.materials.all())
-    holder_code = _holder_code(actor, who) if mapped else ""  # no look-up when nothing maps
-    from_library = library_materials(item, uploads, holder_code=holder_code)
-    missing = missing_required(item, uploads, excused={m.pk for m in from_library})
-    if missing:
-        raise InvalidInput.field("materials", "请上传必要材料：" + "、".join(missing))
+    signed = {int(pk) for pk in signed}
+    plans, from_library = _provided(actor, item, who, uploads, signed=signed)
+    holder_code = supplied.holder_code(actor, who) if from_library else ""
 
     def work() -> Case:
+        now = timezone.now()
         case = _new_case(
-            actor=actor, item=item, who=who, channel=channel, cleaned=cleaned, now=timezone.now()
+            actor=actor,
+            item=item,
+            who=who,
+            channel=channel,
+            cleaned=cleaned,
+            now=now,
+            phone=progress.contact_phone(schema, cleaned),
         )
         for upload in uploads:
             _store(case, upload, actor=actor, stage="application")
+        _record_provided(case, item, plans, actor=actor, cleaned=cleaned, signed=signed, now=now)
         _supply_from_library(case, item, from_library, actor=actor, holder_code=holder_code)
         Draft.objects.filter(user=actor, item_code=item.code).delete()
-        record_event(case, actor, "submit", data={"channel": channel, "item_version": item.version})
+        if staged:
+            _delete_files([row.file.name for row in staged])
+            StagedFile.objects.filter(pk__in=[row.pk for row in staged]).delete()
+        event = {"channel": channel, "item_version": item.version}
+        if case.identity_materials:
+            event["identity"] = [{"name": i["name"], "level": i["level"]} for i in case.identity_materials]
+        record_event(case, actor, "submit", data=event)
         notify(case, "已收到您的申请，正在预审")
         return case
 
@@ -405,11 +633,13 @@ def do_window_intake(
     applicant = account_queries.get_person(applicant_id)
     if applicant is None:
         raise InvalidInput.field("applicant", "请先在窗口查找或登记申请人")
-    cleaned = formschema.clean_form(form_schema(item), data)
+    schema = form_schema(item)
+    cleaned = formschema.clean_form(schema, data, landline=True)  # a walk-in may have only a landline
+    phone = progress.contact_phone(schema, cleaned)
     for upload in uploads:
         check_upload(upload)
     deferred = _check_missing(item, missing or [])
-    absent = missing_required(item, uploads, excused={d["material_id"] for d in deferred})
+    absent = missing_required(item, uploads, excused={d["material_id"] for d in deferred}, deferrable=True)
     if absent and not commitment:
         raise InvalidInput.field("materials", "请扫描必要材料：" + "、".join(absent))
     who = {
@@ -421,7 +651,13 @@ def do_window_intake(
 
     def work() -> Case:
         case = _new_case(
-            actor=actor, item=item, who=who, channel=Channel.WINDOW, cleaned=cleaned, now=timezone.now()
+            actor=actor,
+            item=item,
+            who=who,
+            channel=Channel.WINDOW,
+            cleaned=cleaned,
+            now=timezone.now(),
+            phone=phone,
         )
         for upload in uploads:
             _store(case, upload, actor=actor, stage="window")
@@ -430,9 +666,30 @@ def do_window_intake(
         case.save(update_fields=["missing_materials", "commitment"])
         record_event(case, actor, "window_intake", data={"missing": deferred, "commitment": commitment})
         accept_case(case, actor)
+        _text_receipt(case, phone)
         return case
 
     return idempotent(actor, Idempotency(idempotency_key, "window_intake"), work)
+
+
+def _text_receipt(case: Case, phone: str) -> None:
+    """A window case's receipt by SMS when the contact phone is a mobile (after commit, like
+    every message); a landline gets nothing: the printed receipt carries the query code."""
+    if not is_mobile(phone):
+        return
+    text = (
+        f"【通办】您的办件{case.number}（{case.item_name}）已在窗口受理，查询码{progress.query_code(case)}，"
+        "可凭办件编号和查询码在“办件进度查询”查看进度。"
+    )
+    transaction.on_commit(
+        lambda: account_services.notify_contact_mobile(user_id=case.applicant_id, mobile=phone, text=text)
+    )
+
+
+def may_defer(material) -> bool:
+    """容缺受理 is for a required material the catalogue marks 容缺后补 (deferrable), missing at
+    the window: an optional material needs no 容缺, an essential one cannot be deferred."""
+    return material.requirement == MaterialRequirement.DEFERRABLE
 
 
 def _check_missing(item, missing: list[dict]) -> list[dict]:
@@ -442,8 +699,8 @@ def _check_missing(item, missing: list[dict]) -> list[dict]:
         material = by_id.get(entry.get("material_id"))
         if material is None:
             raise InvalidInput.field("missing", "容缺材料不属于该事项")
-        if material.requirement == MaterialRequirement.REQUIRED and not material.license_type_code:
-            raise InvalidInput.field("missing", f"“{material.name}”是必要材料，不能容缺")
+        if not may_defer(material):
+            raise InvalidInput.field("missing", f"“{material.name}”不是可容缺后补的材料，不能容缺")
         try:
             due = dt.date.fromisoformat(str(entry.get("due", "")))
         except ValueError as exc:

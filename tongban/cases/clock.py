@@ -95,6 +95,8 @@ class Deadline:
 
     def explain(self, accepted_on: dt.date) -> str:
         """The calculation in words, in the active language."""
+        if self.total_days == 0:  # 即办: nothing to count (never "0个工作日")
+            return gettext("即办：受理日 %(date)s 当场办结") % {"date": f"{accepted_on:%Y-%m-%d}"}
         unit = UNIT_AMOUNTS.get(self.unit)
         parts = [gettext(unit) % {"n": self.base_days} if unit else f"{self.base_days}{self.unit}"]
         if self.period_end is not None:

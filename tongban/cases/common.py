@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -26,6 +27,7 @@ from .enums import (
     CaseState,
     ResultCode,
     StepState,
+    result_words,
 )
 from .models import (
     CASE_DELIVERY_ADDRESS,
@@ -307,9 +309,41 @@ def chain_for(item_code: str, promised_days: int) -> list[dict]:
     return steps
 
 
+def chain_separates(item_code: str) -> bool:
+    """Whether the item's approval chain keeps separation of duties (职责分离); the default
+    chain does."""
+    row = ApprovalChain.objects.filter(item_code=item_code).values_list("separation_of_duties", flat=True)
+    return next(iter(row), True)
+
+
+# Separation of duties (职责分离): when the case's chain keeps it (Case.separation_of_duties,
+# copied at acceptance), one person completes at most one approval step (审批环节) of a case.
+# 受理 is not a step: the window officer who accepts may also take 承办 (前台受理、后台审批 keeps
+# 受理 with any officer of the department); what SoD keeps apart is 承办, 审核 and 批准. No
+# one is exempt, not even a superuser. A department system (no person) signs no steps itself.
+
+
+def step_done_by(case: Case, user) -> CaseStep | None:
+    """The step of `case` that `user` already completed, when the case keeps separation of
+    duties (so `user` may take no other); None otherwise."""
+    if not case.separation_of_duties or not getattr(user, "pk", None) or is_system(user):
+        return None
+    return case.steps.filter(state=StepState.DONE, completed_by_id=user.pk).order_by("index").first()
+
+
+def require_separate_duties(actor, case: Case) -> None:
+    done = step_done_by(case, actor)
+    if done is not None:
+        raise Forbidden(
+            f"职责分离：您已办理本件的“{done.name}”环节，同一人不能办理同一办件的两个审批环节，"
+            "请由本部门其他具备该岗位的人员办理"
+        )
+
+
 def accept_case(case: Case, actor, *, on: dt.date | None = None, deemed: bool = False) -> None:
     before = case.state
     case.state = CaseState.ACCEPTED
+    case.separation_of_duties = chain_separates(case.item_code)
     case.accepted_on = on or clock.today()
     case.deemed_accepted = deemed
     if case.commitment:
@@ -327,6 +361,7 @@ def accept_case(case: Case, actor, *, on: dt.date | None = None, deemed: bool = 
         "state",
         "accepted_on",
         "deemed_accepted",
+        "separation_of_duties",
         "commitment_check_due",
         "promised_due",
         "statutory_due",
@@ -344,7 +379,9 @@ def accept_case(case: Case, actor, *, on: dt.date | None = None, deemed: bool = 
     )
     # notices: 受理通知书
     notices.do_issue_notice(actor=actor, case=case, kind=notices.NoticeKind.ACCEPTANCE)
-    if not case.promised_due:
+    if not case.promised_limit:  # 即办: no date to promise
+        notify(case, "已受理，即办件，当场办结")
+    elif not case.promised_due:
         notify(case, "已受理")
     elif clock.is_provisional(case.promised_due, case.accepted_on):
         notify(
@@ -399,19 +436,23 @@ def conclude_case(case: Case, actor, code: str, *, licence: tuple[str, str] | No
         case.state = CaseState.DELIVERED  # 退件: nothing to deliver
     save_case(case, "state", "result_code", "concluded_at", "concluded_on_time", "result_licence")
     data = {"result": code, "on_time": case.concluded_on_time}
-    note = ""
+    with translation.override(settings.LANGUAGE_CODE):  # stored and sent in Chinese
+        words = result_words(code, case.item.item_type, licence[1] if licence else "")
+    note = words
     if licence:
         data["licence"] = licence[0]
-        note = f"已签发电子证照：{licence[1]}（{licence[0]}）"
+        note = f"{words}（{licence[0]}）"
     record_event(case, actor, "conclude", before=before, note=note, data=data)
+    with translation.override(settings.LANGUAGE_CODE):  # a label of the catalogue: shown translated
+        result = result_words(code, case.item.item_type)
     if licence:
         notify(
             case,
-            "已办结：%(result)s。电子%(licence)s已签发，可在“我的证照”查看、下载和出示",
-            {"result": ResultCode(code).label, "licence": licence[1]},
+            "已办结：%(result)s，电子%(licence)s已签发，可在“我的证照”查看、下载和出示",
+            {"result": result, "licence": licence[1]},
         )
     else:
-        notify(case, "已办结：%(result)s", {"result": ResultCode(code).label})
+        notify(case, "已办结：%(result)s", {"result": result})
 
 
 def resume_clock(case: Case, pause: ClockPause, actor) -> None:

@@ -41,6 +41,16 @@ class Channel(models.TextChoices):
         return frozenset({cls.PC, cls.MOBILE})
 
 
+class MaterialStage(models.TextChoices):
+    """When a case file came in (CaseMaterial.stage): shown by its label, never the raw value."""
+
+    APPLICATION = "application", _("申请时提交")
+    SUPPLEMENT = "supplement", _("补正材料")
+    WINDOW = "window", _("窗口收件")
+    GENERATED = "generated", _("系统生成")
+    SIGNED = "signed", _("在线签署")
+
+
 class Decision(models.TextChoices):
     GRANT = "grant", _("准予")
     DENY = "deny", _("不予")
@@ -54,6 +64,31 @@ class ResultCode(models.TextChoices):
     DENIED = "03", _("不予许可")
     VOIDED = "04", _("作废")
     RETURNED = "05", _("退件")
+
+
+# What the applicant reads for a result (in the case page, the SMS, the timeline): the codes'
+# names (出证, 准予（无证照）) are the officer's words. A 行政许可 (item type "01") is granted or
+# refused as 许可; any other item is 办理完成 / 不予办理.
+LICENSING_ITEM_TYPE = "01"
+RESULT_WORDS = {
+    ResultCode.ISSUED: (_("准予许可"), _("办理完成")),
+    ResultCode.GRANTED: (_("准予许可"), _("办理完成")),
+    ResultCode.DENIED: (_("不予许可"), _("不予办理")),
+    ResultCode.VOIDED: (_("办件已作废"), _("办件已作废")),
+    ResultCode.RETURNED: (_("已退件，未作决定"), _("已退件，未作决定")),
+}
+
+
+def result_words(code: str, item_type: str, licence_name: str = "") -> str:
+    """The result as the applicant reads it ("" for no result); with the name of the licence
+    issued (出证 into the e-licence library), that it was issued."""
+    if code not in RESULT_WORDS:
+        return ""
+    licensing, other = RESULT_WORDS[ResultCode(code)]
+    words = str(licensing if item_type == LICENSING_ITEM_TYPE else other)
+    if licence_name:
+        words = _("%(result)s，电子%(licence)s已签发") % {"result": words, "licence": licence_name}
+    return str(words)
 
 
 class PauseKind(models.TextChoices):

@@ -123,6 +123,23 @@ def material_uploads(files, materials) -> list[services.Upload]:
     return uploads
 
 
+def checked_uploads(files, materials) -> tuple[list[services.Upload], dict[str, str]]:
+    """The good files of every material input, and a message for each input with a bad one: the
+    good ones are kept (staged) even when another is refused."""
+    uploads, problems = [], {}
+    for material in materials:
+        try:
+            uploads.extend(material_uploads(files, [material]))
+        except InvalidInput as exc:
+            problems.setdefault(f"m_{material.pk}", exc.problems[0].message)
+    return uploads, problems
+
+
+def signed_materials(data, materials) -> set[int]:
+    """The materials (告知承诺书) whose commitment the applicant ticked: `c_<material id>`."""
+    return {m.pk for m in materials if data.get(f"c_{m.pk}") == "on"}
+
+
 def plain_uploads(files, field: str = "files") -> list[services.Upload]:
     chosen = [f for f in files.getlist(field) if f.name]
     if len(chosen) > MAX_FILES_PER_MATERIAL:
@@ -323,3 +340,31 @@ def intake_missing(data, materials) -> list[dict]:
         for m in materials
         if data.get(f"missing_{m.pk}") == "on"
     ]
+
+
+class ProgressForm(forms.Form):
+    """办件进度查询 without signing in: the case number and its query code or phone digits."""
+
+    number = forms.RegexField(
+        label=_("办件编号"),
+        regex=r"^\s*\d{21}\s*$",
+        max_length=30,
+        error_messages={"invalid": _("请输入21位办件编号")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    code = forms.CharField(
+        label=_("查询码或联系电话后四位"),
+        max_length=12,
+        help_text=_("查询码印在受理回执（受理通知书）上；也可以输入申请时所留联系电话的后四位。"),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "aria-describedby": "id_code-help"}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        from .progress import CODE_RE, TAIL_RE
+
+        code = self.cleaned_data["code"].replace(" ", "").replace("-", "").upper()
+        if not (CODE_RE.match(code) or TAIL_RE.match(code)):
+            raise forms.ValidationError(gettext("请输入8位查询码，或联系电话的后四位"))
+        return code

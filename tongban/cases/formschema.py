@@ -9,7 +9,8 @@
 
 Field types: text, textarea, number, date, select (with "choices"), checkbox, mobile, email,
 id_number, credit_code. A section with "when" is shown and validated only when the named field
-has that value. `prefill` names a value of the signed-in identity (see `prefill_values`).
+has that value. `prefill` names a value of the signed-in identity (see `prefill_values`); `help`
+is a line shown under the label.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ import datetime as dt
 import re
 
 from tongban.core.errors import FieldProblem, InvalidInput
-from tongban.core.identifiers import check_credit_code, check_resident_id, is_mobile, normalize
+from tongban.core.identifiers import (
+    check_credit_code,
+    check_resident_id,
+    is_mobile,
+    normalize,
+    normalize_phone,
+)
 from tongban.core.inputs import NUL, NUL_MESSAGE, date_in_range, date_message
 
 FIELD_TYPES = {
@@ -127,7 +134,7 @@ def visible_sections(schema: dict, data: dict) -> list[dict]:
     return out
 
 
-def _clean_value(field: dict, raw) -> object:
+def _clean_value(field: dict, raw, *, landline: bool = False) -> object:
     kind = field["type"]
     value = raw if isinstance(raw, bool) else ("" if raw is None else str(raw).strip())
     if kind == "checkbox":
@@ -160,7 +167,11 @@ def _clean_value(field: dict, raw) -> object:
         allowed = [c["value"] if isinstance(c, dict) else c for c in field["choices"]]
         if value not in allowed:
             raise ValueError("请从选项中选择")
-    if kind == "mobile" and not is_mobile(value):
+    if kind == "mobile" and landline:  # at the window: a landline with its area code will do
+        value = normalize_phone(value)
+        if not value:
+            raise ValueError("请输入11位手机号码，或带区号的固定电话（如027-87654321）")
+    elif kind == "mobile" and not is_mobile(value):
         raise ValueError("请输入11位手机号码")
     if kind == "email" and not EMAIL_RE.match(value):
         raise ValueError("电子邮箱格式不正确")
@@ -176,16 +187,17 @@ def _clean_value(field: dict, raw) -> object:
     return value
 
 
-def clean_form(schema: dict, data: dict, *, partial: bool = False) -> dict:
+def clean_form(schema: dict, data: dict, *, partial: bool = False, landline: bool = False) -> dict:
     """The cleaned values of the visible sections; every problem named by field at once.
-    `partial` (a draft) skips the required check."""
+    `partial` (a draft) skips the required check; `landline` (window intake, for a walk-in
+    who may have no mobile) lets a phone field take a landline with its area code."""
     data = data or {}
     cleaned: dict = {}
     problems: list[FieldProblem] = []
     for section in visible_sections(schema, data):
         for field in section["fields"]:
             try:
-                value = _clean_value(field, data.get(field["name"]))
+                value = _clean_value(field, data.get(field["name"]), landline=landline)
             except ValueError as exc:
                 problems.append(FieldProblem(field["name"], f"{field['label']}：{exc}"))
                 continue

@@ -28,11 +28,13 @@ from .common import (
     record_event,
     require_any_officer,
     require_applicant,
+    require_separate_duties,
     require_staff,
     resume_clock,
     save_case,
     skip_open_steps,
     start_step,
+    step_done_by,
 )
 from .enums import (
     CaseState,
@@ -68,6 +70,11 @@ def do_assign_step(*, actor, number: str, step_index: int, assignee_id: int | No
                 or not account_queries.has_role(officer, step.role)
             ):
                 raise InvalidInput.field("assignee", "只能指派给本部门具备该环节岗位的人员")
+            done = step_done_by(case, officer)
+            if done is not None:
+                raise InvalidInput.field(
+                    "assignee", f"职责分离：{officer}已办理本件的“{done.name}”环节，不能再办理其他环节"
+                )
         step.assignee_id = case.step_assignee_id = assignee_id
         step.save(update_fields=["assignee"])
         save_case(case, "step_assignee")
@@ -98,6 +105,7 @@ def do_complete_step(
         require_staff(actor, case, step.role)
         if step.assignee_id and step.assignee_id != actor.pk:
             raise Forbidden("该环节已指派给其他人员")
+        require_separate_duties(actor, case)
         now = timezone.now()
         step.state, step.completed_at, step.completed_by = StepState.DONE, now, actor_user(actor)
         step.outcome, step.comment = outcome, comment

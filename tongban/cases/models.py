@@ -18,11 +18,13 @@ from .enums import (
     Decision,
     Delivery,
     ExtensionState,
+    MaterialStage,
     PauseKind,
     ResultCode,
     SpecialProcedure,
     StepOutcome,
     StepState,
+    result_words,
 )
 
 USER = settings.AUTH_USER_MODEL
@@ -34,6 +36,9 @@ class ApprovalChain(models.Model):
 
     item_code = models.CharField(_("实施编码"), max_length=36, unique=True)
     steps = models.JSONField(_("审批环节"))
+    # Separation of duties (职责分离): one person completes at most one step of a case. Copied
+    # onto the case at acceptance (Case.separation_of_duties); on unless a chain turns it off.
+    separation_of_duties = models.BooleanField(_("职责分离"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -99,6 +104,9 @@ class Case(models.Model):
     missing_materials = models.JSONField(_("容缺材料"), default=list, blank=True)
     commitment = models.BooleanField(_("告知承诺"), default=False)
     commitment_check_due = models.DateField(_("承诺核查期限"), null=True, blank=True)
+    # Identity materials (居民身份证) the platform's verified identity supplied instead of a file:
+    # [{"material_id", "name", "level", "verified_at"}] (applying.identity_materials).
+    identity_materials = models.JSONField(_("实名核验代替的材料"), default=list, blank=True)
     decision = models.CharField(_("决定"), max_length=5, choices=Decision.choices, blank=True)
     decision_reason = models.TextField(_("决定理由"), blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -113,9 +121,17 @@ class Case(models.Model):
     tracking_number = models.CharField(_("快递单号"), max_length=40, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     return_reason = models.TextField(_("退回或不予受理理由"), blank=True)
+    # 办件进度查询 without signing in (`progress.py`): the query code printed on the receipt,
+    # kept SM4-encrypted to print it again, and keyed digests (HMAC-SM3 of number and value) of
+    # the code and of the contact phone's last four digits, so the lookup never decrypts.
+    query_code_enc = models.TextField(_("查询码（密文）"), blank=True)
+    query_digest = models.CharField(max_length=64, blank=True)
+    phone_tail_digest = models.CharField(max_length=64, blank=True)
     # The active approval step's role and assignee, copied here whenever a step starts, is
     # assigned or ends, so that every workbench queue is one indexed read of this table.
     step_role = models.CharField(_("当前环节岗位"), max_length=40, blank=True)
+    # The chain's separation of duties as it was at acceptance (ApprovalChain).
+    separation_of_duties = models.BooleanField(_("职责分离"), default=True)
     step_assignee = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
@@ -165,6 +181,11 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def result_words(self) -> str:
+        """The 办结 result in the applicant's words (准予许可 …), not the code's name (出证)."""
+        return result_words(self.result_code, self.item.item_type) if self.result_code else ""
 
 
 class CaseStep(models.Model):
@@ -233,12 +254,17 @@ class CaseMaterial(models.Model):
     size = models.PositiveIntegerField()
     content_type = models.CharField(max_length=60)
     sha256 = models.CharField(max_length=64)
-    stage = models.CharField(max_length=12, default="application")  # application | supplement | window
+    # application | supplement | window | generated (申请表 from the form) | signed (告知承诺书)
+    stage = models.CharField(max_length=12, default="application")
     uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.name
+
+    def get_stage_display(self) -> str:
+        """The stage's label (申请时提交, 补正材料, 窗口收件); the raw value only if unknown."""
+        return str(MaterialStage(self.stage).label) if self.stage in MaterialStage.values else self.stage
 
 
 class CaseLicence(models.Model):
@@ -332,6 +358,28 @@ class Draft(models.Model):
         return f"{self.user_id} {self.item_code}"
 
 
+class StagedFile(models.Model):
+    """A file chosen on the apply form and kept with the person's draft (暂存材料), so a form sent
+    back with an error does not ask for it again; submitting the draft uses it. Sealed like case
+    files; only its owner sees it; `tick` removes those of drafts left alone (applying.STAGED_DAYS)."""
+
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    item_code = models.CharField(max_length=36)
+    material = models.ForeignKey("catalog.Material", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200)
+    file = models.FileField(upload_to="staged/%Y/%m/")
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=60)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "item_code"], name="cases_staged_user_item")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ExtensionRequest(models.Model):
     """延期申请: an officer asks for more working days and names the approver (a department
     administrator of the case's department, not the requester); only the approver's approval adds
@@ -412,6 +460,9 @@ class CaseCounter(models.Model):
 # a case by its number (assigned before the insert), a draft by its person and item.
 CASE_FORM = EncryptedColumn("cases.Case", "form_enc", row_key=("number",))
 CASE_DELIVERY_ADDRESS = EncryptedColumn("cases.Case", "delivery_address_enc", row_key=("number",))
+CASE_QUERY_CODE = EncryptedColumn("cases.Case", "query_code_enc", row_key=("number",))
 DRAFT_FORM = EncryptedColumn("cases.Draft", "form_enc", row_key=("user_id", "item_code"))
-# Uploaded materials are sealed files (core/files.py): `keys rotate` re-seals them. Drafts keep no files.
+# Uploaded materials are sealed files (core/files.py): `keys rotate` re-seals them, and so are the
+# files staged with a draft.
 CASE_MATERIAL_FILE = SealedFileColumn("cases.CaseMaterial", "file")
+STAGED_FILE = SealedFileColumn("cases.StagedFile", "file")

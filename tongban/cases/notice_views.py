@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from . import notices, services
+from . import notices, progress, services
 
 
 def _verify_url(request, notice) -> str:
@@ -24,7 +24,12 @@ def _verify_url(request, notice) -> str:
 def notice_pdf(request, number: str, notice_number: str):
     case = services.access_case(request.user, number)
     notice = notices.access_notice(case, notice_number)
-    pdf = notices.render_pdf(notice, verify_url=_verify_url(request, notice))
+    pdf = notices.render_pdf(
+        notice,
+        verify_url=_verify_url(request, notice),
+        query_code=progress.query_code(case),
+        progress_url=request.build_absolute_uri("/cases/progress/"),
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{notice.number}.pdf"'
     response["Cache-Control"] = "private, no-store"

@@ -8,7 +8,9 @@ moves on, and rendering (about 0.1 s) never slows a step down.
 
 Notice number (文书编号): `<case number>-<kind code><sequence of that kind on the case, 2 digits>`,
 e.g. `420100202609292000001-SL01` (kind codes: SL 受理, BSL 不予受理, BZ 补正, ZYXK 准予许可,
-BYXK 不予许可). The verification code is 24 random URL-safe characters (144 bits): the QR code
+BYXK 不予许可). Every notice carries the issuing department's e-seal (the licences app's seal
+picture, caption `SEAL_CAPTION`) over its signature. Time limits read as the item gives them: a
+limit of 0 is 即办 (当场办结), a 自然日 limit says 自然日 (`limit_words`). The verification code is 24 random URL-safe characters (144 bits): the QR code
 on the notice links to `/notices/verify/<code>/`, a public page that says whether the notice is
 genuine and shows only the case number, item, kind, issue date and the masked applicant name.
 """
@@ -25,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from tongban.core import audit
 from tongban.core.errors import InvalidInput, NotFound
 from tongban.core.identifiers import mask_name
+from tongban.licences import queries as licence_queries
 
 from . import clock
 from .enums import CaseState
@@ -51,6 +54,15 @@ KIND_CODES = {
 REMEDIES = "申请人如对本决定不服，可以自收到本文书之日起六十日内依法申请行政复议，或者在六个月内依法向人民法院提起行政诉讼。"
 
 VERIFY_PATH = "/notices/verify/{code}/"
+SEAL_CAPTION = "行政审批专用章"
+INSTANT = "即办（当场办结）"
+
+
+def limit_words(limit: int | None, unit: str) -> str:
+    """A time limit as a notice prints it: `3个工作日`, `30个自然日`, 0 as 即办."""
+    if not limit:
+        return INSTANT
+    return f"{limit}{clock.UNIT_WORDS.get(unit, '')}"
 
 
 def _iso(value) -> str:
@@ -78,8 +90,9 @@ def _content(case: Case, kind: str) -> dict:
             statutory_due=_iso(case.statutory_due),
             missing=[{"name": m["name"], "due": m["due"]} for m in case.missing_materials or []],
             commitment=case.commitment,
-            promised_limit=f"{case.promised_limit}{clock.UNIT_WORDS.get(case.promised_unit, '')}",
-            statutory_limit=f"{case.statutory_limit}{clock.UNIT_WORDS.get(case.statutory_unit, '')}",
+            promised_limit=limit_words(case.promised_limit, case.promised_unit),
+            statutory_limit=limit_words(case.statutory_limit, case.statutory_unit),
+            instant=not case.promised_limit,
             # 暂定: computed through a year without the official holiday arrangement
             provisional=clock.is_provisional(case.statutory_due or case.promised_due, case.accepted_on),
         )
@@ -136,6 +149,20 @@ def pdf_path(notice: Notice) -> str:
     return f"/notices/{notice.case.number}/{notice.number}.pdf"
 
 
+def listed(case: Case) -> list[dict]:
+    """The notices as the case pages list them (applicant's and officer's), oldest first:
+    title, number, issue date and the PDF link (which `access_case` guards)."""
+    return [
+        {
+            "title": NoticeKind(n.kind).label,
+            "number": n.number,
+            "issued_on": timezone.localdate(n.issued_at),
+            "url": f"/notices/{case.number}/{n.number}.pdf",
+        }
+        for n in notices_of(case)
+    ]
+
+
 def access_notice(case: Case, notice_number: str) -> Notice:
     """A notice of a case the caller already reached through `services.access_case`."""
     notice = case.notices.filter(number=(notice_number or "").strip()).first()
@@ -169,7 +196,24 @@ def qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(scale=4, border=1)
 
 
-def render_html(notice: Notice, *, verify_url: str) -> str:
+def seal(department_name: str) -> str:
+    return licence_queries.seal_picture(department_name, caption=SEAL_CAPTION)
+
+
+def _instant(data: dict) -> bool:
+    """Whether an acceptance notice's item is 即办 (notices issued before `instant` was kept
+    said "0个工作日": read those as 即办 too)."""
+    if "instant" in data:
+        return bool(data["instant"])
+    limit = str(data.get("promised_limit") or "")
+    return limit.startswith("0") or (not limit and not data.get("promised_days"))
+
+
+def render_html(notice: Notice, *, verify_url: str, query_code: str = "", progress_url: str = "") -> str:
+    """`query_code`: the case's 查询码, printed on the 受理通知书 (the receipt) at each download
+    with the address of 办件进度查询 (`progress_url`); it is kept out of the snapshot, which is
+    stored in clear."""
+    department = notice.data.get("department") or notice.case.department.name
     return render_to_string(
         f"cases/notices/{notice.kind}.html",
         {
@@ -179,17 +223,21 @@ def render_html(notice: Notice, *, verify_url: str) -> str:
             "issued_on": timezone.localdate(notice.issued_at),
             "verify_url": verify_url,
             "qr": qr_svg(verify_url),
+            "seal": seal(department),
+            "instant": notice.kind == NoticeKind.ACCEPTANCE and _instant(notice.data),
             "remedies": REMEDIES,
+            "query_code": query_code if notice.kind == NoticeKind.ACCEPTANCE else "",
+            "progress_url": progress_url,
         },
     )
 
 
-def render_pdf(notice: Notice, *, verify_url: str) -> bytes:
+def render_pdf(notice: Notice, *, verify_url: str, query_code: str = "", progress_url: str = "") -> bytes:
     """The notice as PDF (A4, Noto Serif / Sans CJK from Debian's fonts-noto-cjk). Notices embed
     everything they show (the QR code as a data URI), so WeasyPrint may fetch nothing else: no
     network, no files."""
     from weasyprint import HTML  # imported here: loading Pango costs time at start-up
     from weasyprint.urls import URLFetcher
 
-    html = render_html(notice, verify_url=verify_url)
+    html = render_html(notice, verify_url=verify_url, query_code=query_code, progress_url=progress_url)
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()

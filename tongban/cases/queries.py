@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext, gettext_noop
 
 from tongban.accounts import queries as account_queries
@@ -85,7 +85,13 @@ def timeline(case: Case) -> QuerySet[CaseEvent]:
 
 
 def notifications(user, *, unread_only: bool = False) -> QuerySet[Notification]:
-    qs = Notification.objects.filter(user=user).select_related("case").order_by("-created_at")
+    """The person's messages about cases they may see now: a helper whose consent was revoked
+    (or an agent whose mandate ended) no longer reads what the case's messages said."""
+    qs = (
+        Notification.objects.filter(user=user, case__in=cases_of(user).values("pk"))
+        .select_related("case")
+        .order_by("-created_at")
+    )
     return qs.filter(read_at__isnull=True) if unread_only else qs
 
 
@@ -101,9 +107,14 @@ QUEUES = {
 
 
 def queue(actor, kind: str, *, on: dt.date) -> QuerySet[Case]:
-    """The staff queues of the actor's department: each one read of the case table through its
-    own partial index (models.Case.Meta.indexes), in the page's order."""
-    base = Case.objects.filter(department_id=actor.department_id).select_related("department")
+    """The staff queues of the actor's department (every department for a superuser, who may act
+    on any case: `common.is_department_staff`): each one read of the case table through its own
+    partial index (models.Case.Meta.indexes), in the page's order. The team queue leaves out the
+    cases whose active step the actor may not take under separation of duties (a step of the
+    case already theirs: `common.step_done_by`)."""
+    base = Case.objects.select_related("department")
+    if not actor.is_superuser:
+        base = base.filter(department_id=actor.department_id)
     open_states = [CaseState.ACCEPTED, CaseState.PAUSED]
     if kind == "precheck":
         qs = base.filter(state=CaseState.SUBMITTED).order_by("received_on", "id")
@@ -112,9 +123,11 @@ def queue(actor, kind: str, *, on: dt.date) -> QuerySet[Case]:
     elif kind == "team":
         # The actor's roles in one query (a superuser holds them all).
         roles = StaffRole.values if actor.is_superuser else account_queries.role_names(actor)
-        qs = base.filter(state=CaseState.ACCEPTED, step_assignee__isnull=True, step_role__in=roles).order_by(
-            "promised_due", "id"
-        )
+        qs = base.filter(state=CaseState.ACCEPTED, step_assignee__isnull=True, step_role__in=roles)
+        if getattr(actor, "pk", None):  # a person (a department system signs no steps itself)
+            signed = CaseStep.objects.filter(case_id=OuterRef("pk"), completed_by_id=actor.pk)
+            qs = qs.exclude(Q(separation_of_duties=True) & Exists(signed))
+        qs = qs.order_by("promised_due", "id")
     elif kind == "due_soon":
         qs = base.filter(state=CaseState.ACCEPTED, clock_level=ClockLevel.WARNING).order_by(
             "promised_due", "id"
@@ -329,3 +342,34 @@ def extensions_awaiting(user) -> QuerySet[ExtensionRequest]:
         .select_related("case", "requested_by")
         .order_by("requested_at", "id")
     )
+
+
+# --- Who an approval chain needs ------------------------------------------------------------------
+
+
+def staff_needed(steps: list[dict], *, separate: bool = True) -> dict[str, int]:
+    """How many different people of each role a chain needs to take a case to the end: one per
+    step of that role under separation of duties, else one per role."""
+    need: dict[str, int] = {}
+    for step in steps:
+        need[step["role"]] = need.get(step["role"], 0) + 1 if separate else 1
+    return need
+
+
+def default_staff_needed() -> dict[str, int]:
+    """What the default chain (承办 -> 审核 -> 批准, `common.DEFAULT_CHAIN`) needs."""
+    from .common import DEFAULT_CHAIN
+
+    return staff_needed(DEFAULT_CHAIN)
+
+
+def chains_staff_needed() -> dict[str, dict[str, int]]:
+    """Per item code with an approval chain of its own, the people of each role it needs."""
+    from .models import ApprovalChain
+
+    return {
+        code: staff_needed(steps, separate=separate)
+        for code, steps, separate in ApprovalChain.objects.values_list(
+            "item_code", "steps", "separation_of_duties"
+        )
+    }

@@ -5,12 +5,16 @@ licence is drafted from what the case already knows, so a complete application n
 
 - the holder: the applicant person (by their ID number), the enterprise acted for (by its
   credit code), or, when a person applied for a licence a legal person holds (设立登记), the
-  new entity the case creates: its name from the form's `enterprise_name`, its credit code
-  assigned here and recorded in the legal-person register (法人库), the applicant linked as its
-  legal representative;
+  new entity the case creates: its name from the form's `enterprise_name` (or `trade_name`,
+  the 字号), its credit code assigned here and recorded in the legal-person register (法人库),
+  the applicant linked as its legal representative. What kind of entity that is follows from
+  the licence's face: a face with an 经营者 (`operator`) is a 个体工商户's 营业执照, so the
+  entity is a 个体工商户 (credit code 92…, GB 32100), its operator the applicant, who sees the
+  licence as their own at once; otherwise an enterprise (91…). A 个体工商户 without a 字号 is
+  named after its operator;
 - each face field (照面信息项) by key: what the officer confirms or corrects (`given`), else the
   application form's field of the same name, else what the case derives (the credit code, the
-  legal representative, the date of establishment);
+  legal representative or operator, the date of establishment or registration);
 - the period's end for types whose period is set per licence: `valid_until`.
 
 Anything still missing is reported field by field as `licence_face.<key>` and nothing is
@@ -38,8 +42,10 @@ from .models import Case
 FIELD = "licence_face"
 # Keys of `given` beside the face fields: the new entity's name and code, the period's end.
 HOLDER_NAME, HOLDER_CODE, VALID_UNTIL = "holder_name", "holder_code", "valid_until"
-# The form field naming the entity a 设立登记 creates.
-ENTITY_NAME = "enterprise_name"
+# The form fields naming the entity a 设立登记 creates (a 个体工商户's 字号: `trade_name`).
+ENTITY_NAMES = ("enterprise_name", "trade_name")
+# The face field only a 个体工商户's licence has (经营者).
+OPERATOR = "operator"
 
 
 @dataclass
@@ -76,6 +82,12 @@ def _text(value) -> str:
     return "" if value is None else str(value).strip()
 
 
+def registered_kind(lt) -> str:
+    """The kind of entity a 设立登记 issuing a licence of type `lt` creates."""
+    keys = {f["key"] for f in lt.face_fields}
+    return LegalPersonKind.SOLE_TRADER if OPERATOR in keys else LegalPersonKind.ENTERPRISE
+
+
 def _holder(case: Case, lt, given: dict, form: dict, lp: dict | None) -> tuple[str, str, bool]:
     """(name, clear code, new entity?) of the licence's holder; `lp` the enterprise acted for."""
     if lt.holder_kind == HolderKind.PERSON:
@@ -84,7 +96,11 @@ def _holder(case: Case, lt, given: dict, form: dict, lp: dict | None) -> tuple[s
         return case.applicant_name, account_queries.id_number_of(case.applicant), False
     if lp is not None:
         return lp["name"], lp["credit_code"], False
-    name = _text(given.get(HOLDER_NAME)) or _text(form.get(ENTITY_NAME))
+    name = _text(given.get(HOLDER_NAME)) or next(
+        (_text(form.get(key)) for key in ENTITY_NAMES if _text(form.get(key))), ""
+    )
+    if not name and registered_kind(lt) == LegalPersonKind.SOLE_TRADER:
+        name = case.applicant.display_name  # no 字号: the 个体工商户 bears its operator's name
     return name, _text(given.get(HOLDER_CODE)).upper(), True
 
 
@@ -92,10 +108,11 @@ def _derived(case: Case, holder_code: str, new_entity: bool, lp: dict | None) ->
     """Face values the case itself knows, by the keys the standard types use."""
     out = {"credit_code": holder_code} if holder_code else {}
     if lp is not None:
-        out["legal_representative"] = lp["legal_rep_name"]
+        out["legal_representative"] = out[OPERATOR] = lp["legal_rep_name"]
     elif new_entity:
-        out["legal_representative"] = case.applicant.display_name
-        out["established_on"] = clock.today().isoformat()
+        out["legal_representative"] = out[OPERATOR] = case.applicant.display_name
+        out["established_on"] = out["registered_on"] = clock.today().isoformat()
+        out["composition"] = "个人经营"  # the common case; the officer may choose 家庭经营
     return out
 
 
@@ -203,7 +220,7 @@ def issue_result_licence(case: Case, actor, result_code: str, given: dict | None
             mandate = account_services.do_register_new_legal_person(
                 actor=actor,
                 name=draft.holder_name,
-                kind=LegalPersonKind.ENTERPRISE,
+                kind=registered_kind(result_type(case)),
                 legal_rep=case.applicant,
                 region_code=case.region_id,
                 established=clock.today(),

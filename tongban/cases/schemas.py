@@ -27,6 +27,9 @@ class SubmitIn(InSchema):
     data: dict
     materials: list[MaterialIn] = []
     channel: Literal["2", "3", "4", "9"] = "2"  # PC, mobile, post, a department system
+    # Materials (告知承诺书) whose commitment the applicant confirmed: signed as a PDF with the case
+    # instead of an uploaded file (cases/supplied.py).
+    commitments: list[int] = Field([], max_length=20)
 
 
 class SupplyIn(InSchema):

@@ -19,6 +19,7 @@ from django.db.models import Max, Min
 from tongban.core.workdays import WorkCalendar
 
 from . import clock
+from .applying import purge_staged
 from .common import (
     STEP_FIELDS,
     accept_case,
@@ -51,6 +52,7 @@ class TickReport:
     supplements_expired: int = 0
     steps_escalated: int = 0
     levels_changed: int = 0
+    staged_purged: int = 0  # files staged with drafts left alone (applying.STAGED_DAYS)
     failed: list[str] = field(default_factory=list)  # case numbers whose step raised
 
 
@@ -70,7 +72,7 @@ def _each(report: TickReport, numbers: Iterable[str], step: Callable[[Case], boo
 def do_tick(*, on: dt.date | None = None) -> TickReport:
     """Run daily (`manage.py cases tick`): deemed acceptance after 5 working days without a
     pre-check answer (every channel: 行政许可法 §32), 退件 for supplements not delivered in time,
-    escalation of overdue steps, and the 电子监察 levels. Idempotent: a second run the same day
+    escalation of overdue steps, the 电子监察 levels, and the files staged with drafts left alone. Idempotent: a second run the same day
     changes nothing."""
     on = on or clock.today()
     report = TickReport()
@@ -148,6 +150,11 @@ def do_tick(*, on: dt.date | None = None) -> TickReport:
     except Exception:
         log.exception("cases tick: the 电子监察 levels could not be refreshed")
         report.failed.append("levels")
+    try:
+        report.staged_purged = purge_staged()
+    except Exception:
+        log.exception("cases tick: the staged files of abandoned drafts could not be removed")
+        report.failed.append("staged")
     return report
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.my_cases, name="mine"),
     path("notifications/read/", views.mark_read, name="mark_read"),
     path("apply/<str:code>/", views.apply, name="apply"),
+    path("progress/", views.progress_lookup, name="progress"),
     path("<str:number>/", views.case_page, name="case"),
     path("<str:number>/submitted/", views.submitted, name="submitted"),
     path("<str:number>/supply/", views.supply, name="supply"),

@@ -10,6 +10,7 @@ input re-renders the page with the message next to the field and changes nothing
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from functools import wraps
 
@@ -25,11 +26,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tongban.accounts import queries as account_queries
 from tongban.catalog import queries as catalog_queries
 from tongban.catalog.enums import MaterialRequirement
-from tongban.core import files
+from tongban.core import files, ratelimit
 from tongban.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from tongban.core.idempotency import once_per_form
 
-from . import clock, forms, formschema, queries, services
+from . import clock, forms, formschema, notices, progress, queries, services, supplied
 from .enums import CaseState, Channel, Delivery, PauseKind
 
 PAGE_SIZE = 30
@@ -91,9 +92,27 @@ def apply_error(form, exc: DomainError) -> None:
         form.add_error(None, exc.message if not exc.problems else exc.problems[0].message)
 
 
+# Mobile browsers by their User-Agent: phones and tablets of every make sold here, the in-app
+# browsers (微信, 支付宝, 鄂汇办 ship a WebView that says Mobile or Android) and HarmonyOS.
+MOBILE_AGENT = re.compile(
+    r"Mobile|Android|iPhone|iPad|iPod|HarmonyOS|OpenHarmony|MicroMessenger|Windows Phone", re.I
+)
+
+
 def _channel(request) -> str:
-    agent = request.META.get("HTTP_USER_AGENT", "")
-    return Channel.MOBILE if "Mobile" in agent or "Android" in agent else Channel.PC
+    """The channel an online application came in by (the case number's digit: 2 电脑端, 3 移动端).
+
+    1. What the page declared: the apply form's hidden `channel`, set by portal.js from the
+       device (a mobile browser, a touch-first pointer, or the phone layout under 40em).
+    2. Else the browser's own hint: `Sec-CH-UA-Mobile: ?1` (Chromium-based browsers).
+    3. Else the User-Agent (MOBILE_AGENT). Else 电脑端."""
+    declared = (request.POST.get("channel") or "").strip()
+    if declared in (Channel.PC, Channel.MOBILE):
+        return declared
+    hint = request.META.get("HTTP_SEC_CH_UA_MOBILE", "").strip()
+    if hint in ("?1", "?0"):
+        return Channel.MOBILE if hint == "?1" else Channel.PC
+    return Channel.MOBILE if MOBILE_AGENT.search(request.META.get("HTTP_USER_AGENT", "")) else Channel.PC
 
 
 def max_mb() -> int:
@@ -108,11 +127,32 @@ def item_materials(item) -> list:
 
 
 def _apply_context(request, item, values: dict, problems: dict[str, str], **extra) -> dict:
+    """The apply page: the form, and each material as this applicant provides it (`material_plan`:
+    the same decision the submission makes), with the files already staged with the draft."""
     schema = services.form_schema(item)
+    staged: dict[int, list] = {}
+    for row in services.staged_files(request.user, item.code):
+        staged.setdefault(row.material_id, []).append(row)
+    signed = extra.pop("signed", set())
+    applicant = services.prefill_values(request.user).get("name", "")
+    materials = [
+        {
+            "m": plan.material,
+            "plan": plan,
+            "error": problems.get(f"m_{plan.pk}", ""),
+            "commit_error": problems.get(f"c_{plan.pk}", ""),
+            "staged": staged.get(plan.pk, []),
+            "signed": plan.pk in signed,
+            "commitment": supplied.commitment_text(item.name, applicant)
+            if plan.how == supplied.SIGNED
+            else "",
+        }
+        for plan in services.material_plan(request.user, item)
+    ]
     return {
         "item": item,
         "sections": forms.bound_sections(schema, values, problems),
-        "materials": [{"m": m, "error": problems.get(f"m_{m.pk}", "")} for m in item_materials(item)],
+        "materials": materials,
         "problems": problems,
         "max_mb": max_mb(),
         "accept": forms.ACCEPT,
@@ -121,6 +161,16 @@ def _apply_context(request, item, values: dict, problems: dict[str, str], **extr
         "required": MaterialRequirement.REQUIRED,
         **extra,
     }
+
+
+def _stage(request, item, uploads, problems: dict[str, str]) -> None:
+    """Keep the good files chosen on a form that goes back to the applicant (staged with their
+    draft of the item), so they are not asked for again; a refusal (too many files) is shown."""
+    try:
+        services.do_stage_uploads(actor=request.user, item_code=item.code, uploads=uploads)
+    except DomainError as exc:
+        for field, message in field_problems(exc).items():
+            problems.setdefault(field, message)
 
 
 @never_cache
@@ -140,23 +190,42 @@ def apply(request, code: str):
 
     values = forms.schema_values(schema, request.POST)
     action = request.POST.get("action")
+    materials = item_materials(item)
+    signed = forms.signed_materials(request.POST, materials)
     problems: dict[str, str] = {}
+    uploads, upload_problems = forms.checked_uploads(request.FILES, materials)
+    problems.update(upload_problems)
+    unstage = request.POST.get("unstage", "")
+    if unstage:
+        _stage(request, item, uploads, problems)
+        if unstage.isdigit():
+            try:
+                services.do_unstage(actor=request.user, item_code=item.code, staged_id=int(unstage))
+            except DomainError as exc:
+                problems.setdefault("__all__", exc.message)
+        context = _apply_context(request, item, values, problems, signed=signed)
+        if problems:
+            context["error"] = _("请按提示修改")
+        else:
+            context["notice"] = _("已移除该文件。")
+        return render(request, "cases/apply.html", context, status=400 if problems else 200)
     if action == "draft":
         try:
             services.do_save_draft(actor=request.user, item_code=item.code, data=values)
         except DomainError as exc:
-            context = _apply_context(request, item, values, field_problems(exc), error=exc.message)
+            problems.update(field_problems(exc))
+            _stage(request, item, uploads, problems)
+            context = _apply_context(request, item, values, problems, error=exc.message, signed=signed)
             return render(request, "cases/apply.html", context, status=exc.status)
-        messages.success(request, _("草稿已保存。换一台设备登录后也可以继续填写（材料请在提交时上传）。"))
+        _stage(request, item, uploads, problems)
+        if problems:  # the draft is saved; a file that could not be kept is named
+            context = _apply_context(request, item, values, problems, error=_("请按提示修改"), signed=signed)
+            return render(request, "cases/apply.html", context, status=400)
+        messages.success(request, _("草稿已保存，已选择的文件随草稿暂存。换一台设备登录后也可以继续填写。"))
         return redirect("cases:apply", code=item.code)
     if action != "submit":
         raise InvalidInput.field("action", _("请选择保存草稿或提交申请"))
-    uploads: list[services.Upload] = []
     status = 400
-    try:
-        uploads = forms.material_uploads(request.FILES, item_materials(item))
-    except InvalidInput as exc:
-        problems.update(field_problems(exc))
     try:
         formschema.clean_form(schema, values)
     except InvalidInput as exc:
@@ -170,18 +239,22 @@ def apply(request, code: str):
                 uploads=uploads,
                 channel=_channel(request),
                 idempotency_key=request.POST.get("idempotency_key", "")[:80],
+                signed=signed,
+                use_staged=True,
             )
         except DomainError as exc:
             problems.update(field_problems(exc) or {"__all__": exc.message})
             status = exc.status
         else:
             return redirect("cases:submitted", number=case.number)
+    _stage(request, item, uploads, problems)
     context = _apply_context(
         request,
         item,
         values,
         problems,
-        error=_("申请未提交：请按提示修改后重新提交（已选择的文件需要重新选择）"),
+        signed=signed,
+        error=_("申请未提交：请按提示修改后重新提交（已选择的文件已随草稿暂存，无需重新选择）"),
     )
     return render(request, "cases/apply.html", context, status=status)
 
@@ -248,6 +321,7 @@ def _case_page(request, case, *, status: int = 200, **bound):
         "steps": queries.case_steps(case),
         "materials": queries.case_materials(case),
         "licences": queries.case_licences(case),
+        "notices": notices.listed(case),
         "pause": pause,
         "asked": asked,
         "supply_due": case.supplement_due
@@ -267,6 +341,7 @@ def _case_page(request, case, *, status: int = 200, **bound):
             },
         ),
         "files_error": bound.get("files_error", ""),
+        "query_code": progress.query_code(case),
         "accept": forms.ACCEPT,
         "max_mb": max_mb(),
     }
@@ -397,4 +472,43 @@ def material_file(request, number: str, pk: int):
         io.BytesIO(content), as_attachment=True, filename=name, content_type=row.content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- 办件进度查询 without signing in --------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def progress_lookup(request):
+    """GET: the form. POST: look the case up by number and query code (or the contact phone's
+    last four digits); state and dates only. A wrong code and an unknown number read the same."""
+    form = forms.ProgressForm(request.POST if request.method == "POST" else None)
+    context, status, retry = {"form": form, "found": None, "error": ""}, 200, 0
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 400
+        else:
+            # The code is never echoed back: the form comes again with the number only.
+            context["form"] = forms.ProgressForm(initial={"number": form.cleaned_data["number"].strip()})
+            try:
+                context["found"] = progress.look_up(
+                    number=form.cleaned_data["number"],
+                    code=form.cleaned_data["code"],
+                    ip=request.META.get("REMOTE_ADDR", ""),
+                )
+            except ratelimit.TooManyRequests as exc:
+                retry = max(exc.retry_after, 1)
+                context["error"] = _("查询过于频繁，请%(n)d分钟后再试") % {"n": (retry + 59) // 60}
+                status = 429
+            except InvalidInput:
+                context["error"], status = _("请检查填写的内容"), 400
+            except NotFound:
+                context["error"], status = (
+                    _("没有找到该办件，请核对办件编号和查询码（或联系电话后四位）"),
+                    404,
+                )
+    response = render(request, "cases/progress.html", context, status=status)
+    if retry:
+        response["Retry-After"] = str(retry)
     return response

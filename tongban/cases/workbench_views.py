@@ -22,14 +22,14 @@ from tongban.accounts import queries as account_queries
 from tongban.accounts import services as account_services
 from tongban.accounts.enums import StaffRole
 from tongban.catalog import queries as catalog_queries
-from tongban.catalog.enums import MaterialRequirement
 from tongban.catalog.queries import SearchFilters
 from tongban.core import queries as core_queries
 from tongban.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from tongban.core.idempotency import once_per_form
+from tongban.core.identifiers import is_mobile, mask_phone
 
-from . import clock, forms, formschema, queries, services
-from .enums import CaseState, StepState
+from . import clock, forms, formschema, notices, progress, queries, services
+from .enums import CaseState, Channel, StepState
 from .views import (
     PAGE_SIZE,
     WINDOW_SESSION_KEY,
@@ -82,6 +82,8 @@ def workbench(request):
             "found": found,
             "batch": {"precheck": "accept", "mine": "complete", "team": "complete"}.get(kind, ""),
             "is_clerk": account_queries.has_role(user, StaffRole.WINDOW_CLERK),
+            # a superuser's queues span every department (queries.queue): name each case's
+            "all_departments": user.is_superuser,
             "extensions": list(queries.extensions_awaiting(user)[:50]),
         },
     )
@@ -156,6 +158,7 @@ def _staff_actions(user, case, step, pending=None) -> set[str]:
             step is not None
             and is_staff(user, case, step.role)
             and (step.assignee_id is None or step.assignee_id == user.pk)
+            and services.step_done_by(case, user) is None  # separation of duties
         ):
             out.add("step")
     if case.state == CaseState.PAUSED and officer:
@@ -171,14 +174,39 @@ def _staff_actions(user, case, step, pending=None) -> set[str]:
     return out
 
 
+def _receipt(case) -> dict | None:
+    """A window case's receipt (受理回执): its query code, the 受理通知书 to print at once, and
+    whether the contact phone took an SMS (a mobile) or the printed receipt is all (a landline)."""
+    if case.channel != Channel.WINDOW:
+        return None
+    acceptance = next((n for n in notices.notices_of(case) if n.kind == notices.NoticeKind.ACCEPTANCE), None)
+    phone = progress.contact_phone(services.form_schema(case.item), services.form_data(case))
+    return {
+        "query_code": progress.query_code(case),
+        "pdf": notices.pdf_path(acceptance) if acceptance else "",
+        "phone": mask_phone(phone) if phone else "",
+        "sms": is_mobile(phone),
+    }
+
+
 def _form_rows(case) -> list[tuple[str, object]]:
-    """The application form as label/value rows, labelled by the schema of the case's version."""
+    """The application form as label/value rows, labelled by the schema of the case's version;
+    phone numbers masked (personal data)."""
     data = services.form_data(case)
     rows, seen = [], set()
     for section in services.form_schema(case.item)["sections"]:
         for field in section["fields"]:
             if field["name"] in data:
                 value = data[field["name"]]
+                if field["type"] == "mobile" and isinstance(value, str):
+                    value = mask_phone(value)
+                if field.get("type") == "select":  # the choice's label, never its stored value
+                    labels = {
+                        str(c["value"]): c.get("label", c["value"])
+                        for c in field.get("choices", [])
+                        if isinstance(c, dict)
+                    }
+                    value = labels.get(str(value), value)
                 rows.append(
                     (field["label"], _("是") if value is True else _("否") if value is False else value)
                 )
@@ -197,8 +225,17 @@ def _wb_case_page(request, case, *, status: int = 200, bound: dict | None = None
         _approvers_and_officers(case, request.user) if actions & {"assign", "extend"} else ([], [])
     )
     index = {"step_index": step.index} if step else {}
+    # only said to someone who holds the step's role (otherwise the role is the reason)
+    sod_done = (
+        services.step_done_by(case, request.user)
+        if step is not None and services.is_department_staff(request.user, case, step.role)
+        else None
+    )
     context = {
         "case": case,
+        # Separation of duties: the step this user already took, and who else may take this one.
+        "sod_done": sod_done,
+        "sod_others": _who_else_may_take(case, step, request.user) if sod_done else [],
         "delivery_address": services.delivery_address(case),
         "steps": steps,
         "step": step,
@@ -206,9 +243,11 @@ def _wb_case_page(request, case, *, status: int = 200, bound: dict | None = None
         "clock_lines": queries.clock_lines(case),
         "materials": queries.case_materials(case),
         "licences": queries.case_licences(case),
+        "notices": notices.listed(case),
         "pause": queries.open_pause(case),
         "pending_extension": pending,
         "form_rows": _form_rows(case),
+        "receipt": _receipt(case),
         "actions": actions,
         "f": {
             "refuse": bound.get("refuse") or forms.ReasonForm(prefix="refuse"),
@@ -241,6 +280,17 @@ def wb_case(request, number: str):
     return _wb_case_page(request, services.access_case(request.user, number))
 
 
+def _who_else_may_take(case, step, user) -> list:
+    """The department's staff holding the active step's role who have taken no step of the case
+    (separation of duties), but `user`: the people to hand the step to."""
+    signed = {s.completed_by_id for s in queries.case_steps(case) if s.completed_by_id}
+    return [
+        u
+        for u in account_queries.staff_of_department(case.department_id)
+        if u.pk != user.pk and u.pk not in signed and step.role in {g.name for g in u.groups.all()}
+    ]
+
+
 def _approvers_and_officers(case, user):
     """Who may approve an extension (the department's administrators but the requester) and
     who may take the active step."""
@@ -249,7 +299,12 @@ def _approvers_and_officers(case, user):
     approvers = [
         u for u in staff if u.pk != user.pk and StaffRole.DEPARTMENT_ADMIN in account_queries.role_names(u)
     ]
-    officers = [u for u in staff if step is not None and step.role in account_queries.role_names(u)]
+    signed = {s.completed_by_id for s in queries.case_steps(case)} if case.separation_of_duties else set()
+    officers = [
+        u
+        for u in staff
+        if step is not None and step.role in account_queries.role_names(u) and u.pk not in signed
+    ]
     return approvers, officers
 
 
@@ -445,16 +500,26 @@ def _intake_item(request, code: str):
     return item
 
 
+def _window_phones(sections: list[dict]) -> list[dict]:
+    """At the window a phone field takes a landline too: say so, and offer the phone keypad."""
+    for section in sections:
+        for field in section["fields"]:
+            if field["type"] == "mobile":
+                field["help"] = _("手机号码，或带区号的固定电话（如027-87654321）")
+                field["input_type"] = "tel"
+    return sections
+
+
 def _intake_form_context(item, values, problems, post=None) -> dict:
     post = post or {}
     materials = item_materials(item)
     return {
         "item": item,
-        "sections": forms.bound_sections(services.form_schema(item), values, problems),
+        "sections": _window_phones(forms.bound_sections(services.form_schema(item), values, problems)),
         "materials": [
             {
                 "m": m,
-                "may_defer": m.requirement != MaterialRequirement.REQUIRED or bool(m.license_type_code),
+                "may_defer": services.may_defer(m),
                 "missing": post.get(f"missing_{m.pk}") == "on",
                 "due": post.get(f"due_{m.pk}", ""),
             }
@@ -538,7 +603,7 @@ def window_intake(request):
     except InvalidInput as exc:
         problems.update(field_problems(exc))
     try:
-        formschema.clean_form(schema, values)
+        formschema.clean_form(schema, values, landline=True)
     except InvalidInput as exc:
         problems.update(field_problems(exc))
     status = 400

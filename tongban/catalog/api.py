@@ -41,6 +41,7 @@ class ItemQuery(Schema):
     item_type: ItemTypeCode = ""
     topic: str = Field("", pattern=r"^[-a-zA-Z0-9_]{0,50}$")
     list: Literal["", "now", "online", "nearby", "once"] = ""
+    object: Literal["", "1", "2", "3", "4", "5", "6"] = ""  # 服务对象: 1 自然人, 2 企业法人 ...
     page: int = Field(1, ge=1, le=queries.MAX_PAGE)
 
 
@@ -53,6 +54,7 @@ def _filters(p: ItemQuery) -> queries.SearchFilters:
         item_type=p.item_type,
         topic=p.topic,
         handling_list=p.list,
+        service_object=p.object,
         page=p.page,
     )
 

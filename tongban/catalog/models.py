@@ -246,6 +246,9 @@ class ItemSearch(models.Model):
     is_immediate = models.BooleanField(default=False)
     nearby = models.BooleanField(default=False)
     at_most_once = models.BooleanField(default=False)
+    # 服务对象 codes run together ("12": 自然人 and 企业法人): one digit per code, so the
+    # `object` filter is a substring test on this narrow row (no JSON lookups, same on both DBs).
+    service_objects = models.CharField(max_length=12, blank=True, default="")
     search_text = SearchTextField()
 
     class Meta:

@@ -21,12 +21,13 @@ from django.db.models import (
 )
 
 from tongban.core import queries as core_queries
+from tongban.core.enums import DepartmentKind
 from tongban.core.errors import InvalidInput, NotFound
 from tongban.core.search import MAX_QUERY_CHARS, query_tokens
 from tongban.licences import queries as licence_queries
 
 from .checks import BASIC_CODE_RE, IMPL_CODE_RE, embedded_basic_code
-from .enums import HandlingList, ItemType, Status
+from .enums import HandlingList, ItemType, ServiceObject, Status
 from .models import BasicItem, ImplementationItem, ItemSearch, Material, Topic
 
 PAGE_SIZE = 20
@@ -46,7 +47,8 @@ class SearchFilters:
     department: str = ""  # id or credit code
     item_type: str = ""
     topic: str = ""
-    handling_list: str = ""
+    handling_list: str = ""  # the handling mode (马上办/网上办/就近办/一次办): `mode` (or `list`)
+    service_object: str = ""  # 服务对象 code (1 自然人, 2 企业法人 ...): `object`
     page: int = 1
 
 
@@ -68,6 +70,8 @@ def check_filters(f: SearchFilters) -> SearchFilters:
         core_queries.check_region_code(f.region)
     if f.department and not re.fullmatch(r"\d{1,12}|[0-9A-Za-z]{18}", f.department):
         raise InvalidInput.field("department", "部门应为部门编号或18位统一社会信用代码")
+    if f.service_object and f.service_object not in ServiceObject.values:
+        raise InvalidInput.field("object", "服务对象应为国家代码表中的一位代码（如 1 自然人、2 企业法人）")
     if f.topic and not re.fullmatch(r"[-a-zA-Z0-9_]{1,50}", f.topic):
         raise InvalidInput.field("topic", "主题应为字母、数字、连字符组成的标识")
     if "\x00" in f.q:  # PostgreSQL text cannot hold NUL, and it is never part of what people look for
@@ -102,7 +106,27 @@ def filter_items(qs: QuerySet, f: SearchFilters) -> QuerySet:
         qs = qs.filter(basic_code__in=codes)
     if f.handling_list:
         qs = qs.filter(LIST_FILTERS[HandlingList(f.handling_list)])
+    if f.service_object:
+        if qs.model is ItemSearch:
+            qs = qs.filter(service_objects__contains=f.service_object)
+        else:
+            rows = ItemSearch.objects.filter(service_objects__contains=f.service_object)
+            qs = qs.filter(pk__in=rows.values("item_id"))
     return qs
+
+
+def nearness(f: SearchFilters):
+    """How far an item's region is from the chosen one, for ranking: 0 the region's own items,
+    then its parent's (1), grandparent's (2) ...; in a `within` search the items of the regions
+    below it come after its own (99). None when no region is chosen. The ancestors are read off
+    the code itself (GB/T 2260 and the statistical codes nest: 420624103000 → 420624, 420600,
+    420000), so ranking costs no query; a level that does not exist matches nothing."""
+    if not f.region:
+        return None
+    code = core_queries.check_region_code(f.region)
+    chain = list(dict.fromkeys(code[:n].ljust(12, "0") for n in (12, 9, 6, 4, 2)))
+    whens = [When(region_id=c, then=Value(distance)) for distance, c in enumerate(chain)]
+    return Case(*whens, default=Value(99), output_field=IntegerField())
 
 
 class SearchCount(int):
@@ -130,29 +154,71 @@ def search_items(f: SearchFilters) -> tuple[SearchCount, list[ImplementationItem
     contains the whole query rank first, then popular ones. A word search with more than
     SEARCH_CANDIDATES matches ranks the SEARCH_CANDIDATES most popular ones and reports an
     estimated count (`count.exact` is False)."""
+    total, items, _ = search(f)
+    return total, items
+
+
+# Facets are counted over at most this many matching rows (more would mean scanning a large part
+# of the province's catalogue on every page view; the filters are still offered, without counts).
+FACET_MAX_ROWS = 20_000
+FACET_TOP = 60  # regions and departments listed in a facet, the most frequent first
+
+
+@dataclass
+class Facets:
+    """Counts of the matching items per filter value: what the filter panel shows next to each
+    choice. `partial` is True when they were counted over the SEARCH_CANDIDATES most popular
+    matches only."""
+
+    regions: list[tuple[object, int]]
+    departments: list[tuple[object, int]]
+    item_types: dict[str, int]
+    objects: dict[str, int]
+    modes: dict[str, int]
+    partial: bool = False
+
+
+def search(f: SearchFilters, *, facets: bool = False):
+    """`search_items` and, when asked, the facets of the whole match (`Facets` or None when the
+    match is too large to count cheaply). Returns (count, page, facets)."""
     f = check_filters(f)
     q = f.q.strip()
-    order = ["-popularity", "code"]
+    near = nearness(f)
+    # Which rows are taken (candidates, a browse's page) follows `near` only where the region's
+    # match is small: a resident's view (serving: the region and the few levels above) or a
+    # county and below. A province's or a city's `within` match can be 100,000s of rows: those
+    # are taken by popularity through the index, as before, and only the page is ranked by `near`.
+    near_all = near is not None and (f.scope == "serving" or _county_or_below(f.region))
+    order = ["near", "-popularity", "code"] if near_all else ["-popularity", "code"]
     start = (f.page - 1) * PAGE_SIZE
     if q and not BASIC_CODE_RE.match(q) and not (CODE_QUERY_RE.match(q) and any(c.isdigit() for c in q)):
         rows = filter_items(ItemSearch.objects.all(), f)  # validates the filters first
         if not query_tokens(q):
-            return SearchCount(0), []
+            return SearchCount(0), [], (_facets(ItemSearch.objects.none()) if facets else None)
         matches = rows.filter(search_text__matches=q)
+        if near_all:
+            matches = matches.annotate(near=near)
         candidates = list(matches.order_by(*order).values_list("item_id", flat=True)[: SEARCH_CANDIDATES + 1])
         total = SearchCount(len(candidates))
         if len(candidates) > SEARCH_CANDIDATES:
             total = SearchCount(max(estimate_count(matches), len(candidates)), exact=False)
         # Rank the candidates on the narrow rows (name hits first); fetch only that page's guides.
         name_hit = Case(When(name__contains=q, then=Value(0)), default=Value(1), output_field=IntegerField())
-        page_ids = (
-            ItemSearch.objects.filter(item_id__in=candidates[:SEARCH_CANDIDATES])
-            .annotate(name_hit=name_hit)
-            .order_by("name_hit", *order)
-            .values("item_id")[start : start + PAGE_SIZE]
+        # The chosen region's own items first, then its parents' (`near`); within each, name hits.
+        ranked = ["near", "name_hit", "-popularity", "code"] if near is not None else ["name_hit", *order]
+        page_rows = ItemSearch.objects.filter(item_id__in=candidates[:SEARCH_CANDIDATES]).annotate(
+            name_hit=name_hit
         )
-        page = ImplementationItem.objects.filter(pk__in=page_ids).annotate(name_hit=name_hit)
-        return total, list(page.select_related("department", "region").order_by("name_hit", *order))
+        page_item = ImplementationItem.objects.annotate(name_hit=name_hit)
+        if near is not None:
+            page_rows, page_item = page_rows.annotate(near=near), page_item.annotate(near=near)
+        page_ids = page_rows.order_by(*ranked).values("item_id")[start : start + PAGE_SIZE]
+        page = page_item.filter(pk__in=page_ids)
+        found = list(page.select_related("department", "region").order_by(*ranked))
+        if facets:
+            facet_rows = ItemSearch.objects.filter(item_id__in=candidates[:SEARCH_CANDIDATES])
+            return total, found, _facets(facet_rows, partial=not total.exact)
+        return total, found, None
     qs = filter_items(current_items(), f)
     if q and BASIC_CODE_RE.match(q):
         qs = qs.filter(basic_code=q)  # every implementation of a basic item
@@ -164,10 +230,62 @@ def search_items(f: SearchFilters) -> tuple[SearchCount, list[ImplementationItem
         ids = list(qs.values_list("pk", flat=True)[: SEARCH_CANDIDATES + 1])
         if len(ids) <= SEARCH_CANDIDATES:
             page = ImplementationItem.objects.filter(pk__in=ids).select_related("department", "region")
-            return SearchCount(len(ids)), list(page.order_by(*order)[start : start + PAGE_SIZE])
+            if near is not None:  # a few items: rank them all by region
+                page = page.annotate(near=near)
+            ranked = ["near", "-popularity", "code"] if near is not None else order
+            found = list(page.order_by(*ranked)[start : start + PAGE_SIZE])
+            facet = _facets(ItemSearch.objects.filter(item_id__in=ids)) if facets else None
+            return SearchCount(len(ids)), found, facet
     total = SearchCount(qs.count())
+    if near_all:
+        qs = qs.annotate(near=near)
     page = list(qs.select_related("department", "region").order_by(*order)[start : start + PAGE_SIZE])
-    return total, page
+    facet = None
+    if facets and total <= FACET_MAX_ROWS:
+        rows = filter_items(ItemSearch.objects.all(), f)
+        if q and BASIC_CODE_RE.match(q):
+            rows = rows.filter(basic_code=q)
+        elif q:
+            rows = rows.filter(code__startswith=q.upper())
+        facet = _facets(rows)
+    return total, page, facet
+
+
+def _facets(rows: QuerySet, *, partial: bool = False) -> Facets:
+    """Count the matching search rows per filter value: two GROUP BY queries on the narrow rows
+    (by region and department; by type and 服务对象 with the handling modes summed), plus the
+    names of the regions and departments that occur."""
+    places: Counter = Counter()
+    for row in rows.values("region_id", "department_id").annotate(n=Count("pk")).order_by():
+        places[(row["region_id"], row["department_id"])] += row["n"]
+    by_region: Counter = Counter()
+    by_department: Counter = Counter()
+    for (region_id, department_id), n in places.items():
+        by_region[region_id] += n
+        by_department[department_id] += n
+    region_counts = sorted(by_region.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_TOP]
+    department_counts = sorted(by_department.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_TOP]
+    one, zero = Value(1), Value(0)
+    modes = {kind.value: Sum(Case(When(cond, then=one), default=zero)) for kind, cond in LIST_FILTERS.items()}
+    item_types: Counter = Counter()
+    objects: Counter = Counter()
+    mode_counts: Counter = Counter()
+    for row in rows.values("item_type", "service_objects").annotate(n=Count("pk"), **modes).order_by():
+        item_types[row["item_type"]] += row["n"]
+        for code in row["service_objects"]:
+            objects[code] += row["n"]
+        for kind in LIST_FILTERS:
+            mode_counts[kind.value] += int(row[kind.value] or 0)
+    regions = core_queries.regions_by_code([code for code, _ in region_counts])
+    departments = core_queries.departments_by_id([pk for pk, _ in department_counts])
+    return Facets(
+        regions=[(regions[code], n) for code, n in region_counts if code in regions],
+        departments=[(departments[pk], n) for pk, n in department_counts if pk in departments],
+        item_types=dict(item_types),
+        objects=dict(objects),
+        modes={kind.value: mode_counts[kind.value] for kind in LIST_FILTERS},
+        partial=partial,
+    )
 
 
 def estimate_count(qs: QuerySet) -> int:
@@ -295,12 +413,15 @@ def get_topic(slug: str) -> Topic:
 
 
 def hot_items(*, region: str = "", limit: int = 8) -> list[ImplementationItem]:
-    qs = (
-        filter_items(current_items(), SearchFilters(region=region, scope="serving"))
-        if region
-        else current_items()
-    )
-    return list(qs.select_related("department").order_by("-popularity", "code")[:limit])
+    """热门服务 of a region: its own most popular items first, then its parents' (a resident of
+    a township sees the township's, then the county's, the city's and the province's)."""
+    if not region:
+        return list(
+            current_items().select_related("department", "region").order_by("-popularity", "code")[:limit]
+        )
+    f = SearchFilters(region=region, scope="serving")
+    qs = filter_items(current_items(), f).annotate(near=nearness(f))
+    return list(qs.select_related("department", "region").order_by("near", "-popularity", "code")[:limit])
 
 
 def department_items(department_id: int) -> QuerySet[ImplementationItem]:
@@ -464,3 +585,99 @@ def is_code(value: str) -> bool:
 def count_by_type() -> dict[str, int]:
     rows = current_items().values("item_type").annotate(n=Count("pk"))
     return {r["item_type"]: r["n"] for r in rows}
+
+
+# --- The same item at several levels (个体工商户设立登记 at the county and at the township) ------
+
+OTHER_LEVELS_SHOWN = 5
+
+
+def other_levels(item: ImplementationItem) -> tuple[list[ImplementationItem], list[ImplementationItem], int]:
+    """The other current implementations of this item's basic item (same 基本编码) that serve the
+    same residents: those of the regions above the item's (`above`, nearest first) and those of
+    the regions below it (`below`, at most OTHER_LEVELS_SHOWN; `more_below` counts the rest).
+    This is why one name appears twice: a county 行政审批局 registers 个体工商户 and the township
+    便民服务中心 takes the same application nearby."""
+    if not item.basic_code:
+        return [], [], 0
+    code = item.region_id
+    above_codes = _codes_above(code)
+    prefix = item.region.prefix
+    # One query: an ancestor's code sorts before the item's and a descendant's after it.
+    limit = len(above_codes) + OTHER_LEVELS_SHOWN + 1
+    found = list(
+        current_items()
+        .filter(basic_code=item.basic_code)
+        .filter(Q(region_id__in=above_codes) | (Q(region__code__startswith=prefix) & ~Q(region_id=code)))
+        .select_related("department", "region")
+        .order_by("region_id", "code")[:limit]
+    )
+    above = sorted((o for o in found if o.region_id in above_codes), key=lambda o: o.region_id, reverse=True)
+    below = [o for o in found if o.region_id not in above_codes]
+    more = 0
+    if len(below) > OTHER_LEVELS_SHOWN:
+        more = (
+            current_items()
+            .filter(basic_code=item.basic_code, region__code__startswith=prefix)
+            .exclude(region_id=code)
+            .count()
+            - OTHER_LEVELS_SHOWN
+        )
+        below = below[:OTHER_LEVELS_SHOWN]
+    return above, below, more
+
+
+def mark_twins(items: Iterable[ImplementationItem]) -> list[ImplementationItem]:
+    """Mark each result whose basic item (same 基本编码) is also implemented for a region above or
+    below it: `item.twins_above` (the higher body also handles it) and `item.twins_below` (a body
+    nearer to people takes it too), so the page can say which body handles which and why the
+    name appears more than once.
+
+    Only where a 便民服务中心 takes the application near people is the second entry a real
+    alternative; the 分级 implementations of 食品经营许可 serve different places, not the same.
+    Pairs on the page are found without a query; for a 便民服务中心 result whose higher body is
+    not on the page, one query fetches it (none when the page has no such result)."""
+    items = list(items)
+    by_basic: dict[str, list[ImplementationItem]] = {}
+    for item in items:
+        by_basic.setdefault(item.basic_code, []).append(item)
+    for item in items:
+        others = [
+            o for o in by_basic.get(item.basic_code, []) if o is not item and o.region_id != item.region_id
+        ]
+        nearby_desk = item.department.kind == DepartmentKind.SERVICE_CENTER
+        item.twins_above = [o for o in others if nearby_desk and item.region_id.startswith(o.region.prefix)]
+        item.twins_below = [
+            o
+            for o in others
+            if o.department.kind == DepartmentKind.SERVICE_CENTER
+            and o.region_id.startswith(item.region.prefix)
+        ]
+    lonely = [i for i in items if i.department.kind == DepartmentKind.SERVICE_CENTER and not i.twins_above]
+    if lonely:
+        chains = {i.pk: _codes_above(i.region_id) for i in lonely}
+        found = (
+            current_items()
+            .filter(basic_code__in={i.basic_code for i in lonely})
+            .filter(region_id__in={c for chain in chains.values() for c in chain})
+            .select_related("department", "region")
+            .order_by("-region_id", "code")  # nearest level first
+        )
+        rows = list(found)
+        for item in lonely:
+            item.twins_above = [
+                o for o in rows if o.basic_code == item.basic_code and o.region_id in chains[item.pk]
+            ]
+    return items
+
+
+def _county_or_below(code: str) -> bool:
+    """A county-level region or below (420115, 429004, 420115001000), not a province or a city."""
+    code = code.ljust(12, "0")
+    return code[4:6] != "00" or code[6:] != "000000"
+
+
+def _codes_above(code: str) -> list[str]:
+    """The codes of the regions above a 12-digit region code, read off the code (GB/T 2260 and
+    the statistical codes nest); a level that does not exist simply matches nothing."""
+    return [c for c in dict.fromkeys(code[:n].ljust(12, "0") for n in (9, 6, 4, 2)) if c != code]

@@ -465,8 +465,14 @@ SEARCH_COLUMNS = (
     "is_immediate",
     "nearby",
     "at_most_once",
+    "service_objects",
     "search_text",
 )
+
+
+def search_objects(codes) -> str:
+    """服务对象 codes as the search row stores them: sorted, one digit each ("12")."""
+    return "".join(sorted({str(c) for c in (codes or []) if str(c).isdigit() and len(str(c)) == 1}))
 
 
 def sync_search_rows(codes) -> int:
@@ -480,7 +486,11 @@ def sync_search_rows(codes) -> int:
         rows = ImplementationItem.objects.filter(code__in=chunk, is_current=True).values(
             "id", *SEARCH_COLUMNS
         )
-        written += len(ItemSearch.objects.bulk_create([ItemSearch(item_id=r.pop("id"), **r) for r in rows]))
+        found = []
+        for r in rows:
+            r["service_objects"] = search_objects(r["service_objects"])
+            found.append(ItemSearch(item_id=r.pop("id"), **r))
+        written += len(ItemSearch.objects.bulk_create(found))
     return written
 
 

@@ -27,7 +27,9 @@ def ensure_regions() -> None:
         core_services.do_load_regions(actor=SYSTEM)
 
 
-def make_department(*, region: str = "420100", name: str | None = None, seed: int | None = None):
+def make_department(
+    *, region: str = "420100", name: str | None = None, seed: int | None = None, kind: str = "bureau"
+):
     ensure_regions()
     n = next(_seq)
     rng = random.Random(seed if seed is not None else n)
@@ -36,7 +38,7 @@ def make_department(*, region: str = "420100", name: str | None = None, seed: in
         name=name or f"测试部门{n}",
         credit_code=make_credit_code(rng, region=region[:6], kind="11"),
         region_code=region,
-        kind="bureau",
+        kind=kind,
         phone="027-12345678",
     )
 

@@ -213,3 +213,41 @@ def mask_name(value: str) -> str:
 
 def is_mobile(value: str) -> bool:
     return bool(MOBILE_RE.match((value or "").strip()))
+
+
+# --- Landlines (固定电话) -------------------------------------------------------------------
+# A national number is the area code (长途区号: 010 and 020-029 for the largest cities, four
+# digits 03xx-09xx elsewhere) and a local number of 7 or 8 digits that never starts with 0,
+# written with or without a dash (or a space) between them: 027-87654321, 07101234567.
+
+LANDLINE_RE = re.compile(r"^(010|02\d|0[3-9]\d{2})[- ]?([1-9]\d{6,7})$")
+
+
+def landline_parts(value: str) -> tuple[str, str] | None:
+    """(area code, local number) of a landline with its area code, else None. A digit string
+    without a dash is read with the area code the national plan gives its first digits."""
+    m = LANDLINE_RE.match((value or "").strip())
+    return (m.group(1), m.group(2)) if m else None
+
+
+def is_landline(value: str) -> bool:
+    return landline_parts(value) is not None
+
+
+def normalize_phone(value: str) -> str:
+    """A mobile as its 11 digits, a landline as `区号-号码`; "" when it is neither."""
+    v = (value or "").strip()
+    if is_mobile(v):
+        return v
+    parts = landline_parts(v)
+    return f"{parts[0]}-{parts[1]}" if parts else ""
+
+
+def mask_phone(value: str) -> str:
+    """A mobile as `138****5678`, a landline as `027-****4321` (area code and last four only)."""
+    v = (value or "").strip()
+    parts = landline_parts(v)
+    if parts is None:
+        return mask_mobile(v)
+    area, local = parts
+    return f"{area}-{'*' * (len(local) - 4)}{local[-4:]}"

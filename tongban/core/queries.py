@@ -34,13 +34,25 @@ def region_ancestors(region: Region) -> list[Region]:
     """From the province down to `region` itself."""
     chain = [region]
     while chain[-1].parent_id:
-        chain.append(Region.objects.get(code=chain[-1].parent_id))
+        chain.append(chain[-1].parent)  # no query for a parent already loaded (get_region's)
     return list(reversed(chain))
 
 
 def region_codes_serving(region: Region) -> list[str]:
     """Codes of the regions whose services a resident of `region` may use (itself and above)."""
     return [r.code for r in region_ancestors(region)]
+
+
+def regions_by_code(codes) -> dict[str, Region]:
+    """Regions by their 12-digit code, in one query (unknown codes are left out)."""
+    codes = [c for c in codes if c]
+    return {r.code: r for r in Region.objects.filter(code__in=codes)} if codes else {}
+
+
+def departments_by_id(ids) -> dict[int, Department]:
+    """Departments by id, with their region, in one query (unknown ids are left out)."""
+    ids = [i for i in ids if i]
+    return {d.pk: d for d in Department.objects.select_related("region").filter(pk__in=ids)} if ids else {}
 
 
 def provinces() -> QuerySet[Region]:

@@ -11,6 +11,10 @@
   the demo password and published TOTP secrets like the other demo staff): `officer-jiangan`
   and `deptadmin-jiangan` (特殊工时), `officer-enshi` (林木采伐), `officer-jianghan` and
   `deptadmin-jianghan` (食品经营许可).
+- The staff of every implementing body (`ensure_body_staff`): for each department that
+  implements a published item, as many people of each role as its chains need under separation
+  of duties (two approving officers and a department administrator for the default chain), and
+  a window clerk at each township 便民服务中心 (`data.accounts` describes names and secrets).
 - A handful of cases of the demo citizens at 江夏, where the demo staff work, so that "my cases"
   and the workbench queues are not empty: one waiting for pre-check, one asked for supplements,
   one in its first approval step, one paused for supplements after a window intake, and one
@@ -26,6 +30,7 @@ day they were seeded (their numbers contain it), as the clock rules demand.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
@@ -118,8 +123,8 @@ def ensure_chains(*, actor) -> int:
 def ensure_forms(*, actor) -> int:
     """The featured items' application forms (`data.forms`), where they differ."""
     written = 0
-    for basic, region, _ in CHAINS:
-        code = featured_code(basic, region) if basic in demo_forms.FORMS else None
+    for basic, region in demo_forms.WHERE.items():
+        code = featured_code(basic, region)
         if code is None:
             continue
         item = catalog_queries.get_guide(code)
@@ -171,6 +176,57 @@ def ensure_case_staff(*, actor: str) -> list[str]:
         upsert_staff(actor=actor, account=acc, department_id=dept.pk)
         added.append(acc.username)
     return added
+
+
+def body_staff_needed() -> dict[int, dict[str, int]]:
+    """Per department implementing a published item, the people of each role its chains need
+    (the most any one of its items needs: `cases.queries.staff_needed`), and a window clerk at
+    each township 便民服务中心."""
+    default = case_queries.default_staff_needed()
+    chains = case_queries.chains_staff_needed()
+    need: dict[int, dict[str, int]] = {}
+    for dept_id, code in catalog_queries.current_items().values_list("department_id", "code"):
+        wanted = need.setdefault(dept_id, dict(default) if code not in chains else {})
+        for role, n in chains.get(code, default).items():
+            wanted[role] = max(wanted.get(role, 0), n)
+    for dept_id in (
+        core_queries.departments().filter(name__endswith="便民服务中心").values_list("pk", flat=True)
+    ):
+        if dept_id in need:
+            need[dept_id][StaffRole.WINDOW_CLERK.value] = 1
+    return need
+
+
+def ensure_body_staff(*, actor: str) -> int:
+    """Every implementing body gets the staff its approval chains need (`body_staff_needed`,
+    less the staff it already has), as `data.accounts` describes: usernames
+    `<body>-<role>-<n>`, the demo password hashed once, published TOTP secrets, created in bulk
+    (`accounts.services.do_bulk_create_staff`, each creation audited). Returns how many
+    accounts were written (0 on a re-run)."""
+    need = body_staff_needed()
+    have = account_queries.staff_role_counts(need)
+    names = dict(core_queries.departments().filter(pk__in=list(need)).values_list("pk", "name"))
+    codes = dict(core_queries.departments().filter(pk__in=list(need)).values_list("pk", "credit_code"))
+    wanted = []
+    for dept_id in sorted(need):
+        slug = accounts.BODY_SLUGS.get(names[dept_id], codes[dept_id].lower())
+        for role, n in sorted(need[dept_id].items()):
+            for k in range(have.get(dept_id, {}).get(role, 0) + 1, n + 1):
+                username = accounts.body_username(slug, role, k)
+                wanted.append(
+                    {
+                        "username": username,
+                        "display_name": f"{names[dept_id]}{accounts.BODY_ROLE_WORDS[role][1]}{k}（演示）",
+                        "roles": [role],
+                        "department_id": dept_id,
+                        "totp_secret": accounts.body_totp_secret(username),
+                    }
+                )
+    if not wanted:
+        return 0
+    return len(
+        account_services.do_bulk_create_staff(actor=actor, accounts=wanted, password=accounts.DEMO_PASSWORD)
+    )
 
 
 def _uploads(code: str) -> list[case_services.Upload]:
@@ -257,6 +313,9 @@ def seed_cases(*, actor: str, say: Callable[[str], None]) -> dict:
     chains += ensure_forms(actor=admin) if admin else 0
     clerks = ensure_city_clerks(actor=actor)
     staff = ensure_case_staff(actor=actor)
+    started = time.monotonic()
+    body_staff = ensure_body_staff(actor=actor)
+    body_seconds = time.monotonic() - started
     citizens = {}
     for person in accounts.PEOPLE:
         user = (
@@ -265,9 +324,10 @@ def seed_cases(*, actor: str, say: Callable[[str], None]) -> dict:
         if user is not None:
             citizens[person.key] = user
     numbers = ensure_cases(citizens=citizens) if len(citizens) == len(accounts.PEOPLE) else []
-    if chains or clerks or staff or numbers:
+    if chains or clerks or staff or body_staff or numbers:
         say(
             f"cases: {chains} approval chains and forms, {len(clerks)} city window clerks, "
-            f"{len(staff)} approving staff ({', '.join(staff) or '-'}), {len(numbers)} demo cases"
+            f"{len(staff)} approving staff ({', '.join(staff) or '-'}), {body_staff} staff of the "
+            f"implementing bodies{f' ({body_seconds:.1f} s)' if body_staff else ''}, {len(numbers)} demo cases"
         )
-    return {"chains": chains, "clerks": clerks, "staff": staff, "cases": numbers}
+    return {"chains": chains, "clerks": clerks, "staff": staff, "body_staff": body_staff, "cases": numbers}

@@ -65,3 +65,22 @@ def demo_client_id() -> str:
         .first()
         or ""
     )
+
+
+def story_body_staff() -> list[tuple[str, str, list[str]]]:
+    """(username, body, roles) of the staff `cases.ensure_body_staff` gave the story bodies
+    (`data.accounts.BODY_SLUGS`), in the order of that table."""
+    from tongban.accounts import queries as account_queries
+    from tongban.core import queries as core_queries
+
+    from .data.accounts import BODY_SLUGS
+
+    out = []
+    for name, slug in BODY_SLUGS.items():
+        dept = core_queries.departments().filter(name=name).order_by("pk").first()
+        if dept is None:
+            continue
+        for user in account_queries.staff_of_department(dept.pk):
+            if user.username.startswith(slug + "-"):
+                out.append((user.username, name, account_queries.role_names(user)))
+    return out

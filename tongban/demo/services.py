@@ -132,7 +132,7 @@ def do_seed_demo(*, actor: str = ACTOR, log: Callable[[str], None] | None = None
         wrote_licences = demo_licences.seed_licence_types(actor=actor, log=say)
         wrote_cases = demo_cases.seed_cases(actor=actor, say=say)
     reused = reused and not wrote_licences
-    reused = reused and not any(wrote_cases[k] for k in ("chains", "clerks", "staff", "cases"))
+    reused = reused and not any(wrote_cases[k] for k in ("chains", "clerks", "staff", "body_staff", "cases"))
     if reused:
         # The one part kept up to date on every run: the demo department system's client
         # (redirect URIs, client_id and secret from the settings). Writes only when it differs.

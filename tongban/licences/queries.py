@@ -98,6 +98,12 @@ def licences_of_holder_index(index: str, *, live_only: bool = False) -> QuerySet
     return qs.select_related("licence_type").order_by("-issued_on", "-pk")
 
 
+def licences_of_holder_indexes(indexes: list[str]) -> QuerySet[Licence]:
+    """Every licence version of several holders (a person and the 个体工商户 they operate)."""
+    qs = Licence.objects.filter(holder_code_index__in=list(indexes))
+    return qs.select_related("licence_type").order_by("-issued_on", "-pk")
+
+
 def versions(licence: Licence) -> list[Licence]:
     """Every version of the licence's line, oldest first."""
     return list(
@@ -137,6 +143,15 @@ def active_seal_key(department_id: int) -> dict | None:
         department_id=department_id, valid_until__isnull=True, revoked_at__isnull=True
     )
     return row.values("kid", "public_key", "valid_from").first()
+
+
+def seal_picture(department_name: str, *, caption: str) -> str:
+    """The picture of a department's e-seal (an SVG data URI: a red ring with its name, a star
+    and `caption`), for documents other apps print (the cases app's notices): the same drawing
+    as on licence faces. It illustrates the seal; the proof is the document's verification."""
+    from .rendering import seal_svg, svg_data_uri
+
+    return svg_data_uri(seal_svg(department_name, caption=caption))
 
 
 def known_type_codes(codes) -> set[str]:

@@ -58,6 +58,7 @@ from .usage import (
     do_grant_use,
     fetch_for_case,
     grants,
+    usable_for_case,
     use_licence,
     verify_and_log,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "holder_index",
     "key_valid_at",
     "kid_for",
+    "usable_for_case",
     "use_licence",
     "verify",
     "verify_and_log",

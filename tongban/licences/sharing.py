@@ -54,10 +54,12 @@ NOT_HELD = "没有找到该证照"
 @dataclass(frozen=True)
 class Holdings:
     """What a signed-in person may see as a holder: their own licences (by their account's ID
-    number index, empty before real-name verification) and, while they act for an enterprise
-    under a valid mandate, the enterprise's (by its credit code)."""
+    number index, empty before real-name verification), those of the 个体工商户 they operate
+    (经营者: the register names them; by its credit code), and, while they act for an
+    enterprise under a valid mandate, the enterprise's (by its credit code)."""
 
     person_index: str | None
+    operated_indexes: frozenset[str] = frozenset()
     enterprise_name: str = ""
     enterprise_code: str = ""
     enterprise_index: str | None = None
@@ -66,12 +68,17 @@ class Holdings:
     enterprise_types: frozenset[str] | None = frozenset()
 
     def indexes(self) -> set[str]:
-        return {i for i in (self.person_index, self.enterprise_index) if i}
+        return {i for i in (self.person_index, self.enterprise_index, *self.operated_indexes) if i}
+
+    def own_indexes(self) -> list[str]:
+        """The person's own and their 个体工商户's: listed as theirs on "my licences"."""
+        return sorted({i for i in (self.person_index, *self.operated_indexes) if i})
 
     def covers(self, licence: Licence) -> bool:
-        """Whether this licence is the person's own, or the enterprise's of a type in scope."""
+        """Whether this licence is the person's own (or their 个体工商户's), or the enterprise's
+        of a type in scope."""
         index = licence.holder_code_index
-        if index and index == self.person_index:
+        if index and (index == self.person_index or index in self.operated_indexes):
             return True
         if not index or index != self.enterprise_index:
             return False
@@ -80,8 +87,8 @@ class Holdings:
     def usage_filter(self) -> Q:
         """The usage-log rows of what the person holds, as `covers` decides."""
         rows = Q(pk__in=[])
-        if self.person_index:
-            rows |= Q(holder_code_index=self.person_index)
+        if self.own_indexes():
+            rows |= Q(holder_code_index__in=self.own_indexes())
         if self.enterprise_index:
             firm = Q(holder_code_index=self.enterprise_index)
             if self.enterprise_types is not None:
@@ -96,11 +103,15 @@ def holdings(user) -> Holdings:
         raise Forbidden("“我的证照”面向个人和企业用户")
     claim = account_queries.acting_claim(user)
     person = user.id_number_index or None
+    operated = frozenset(
+        holder_index(code, HolderCodeType.CREDIT_CODE) for code in account_queries.operated_sole_traders(user)
+    )
     if claim["kind"] != "enterprise":
-        return Holdings(person_index=person)
+        return Holdings(person_index=person, operated_indexes=operated)
     code = claim["credit_code"]
     return Holdings(
         person_index=person,
+        operated_indexes=operated,
         enterprise_name=claim["name"],
         enterprise_code=code,
         enterprise_index=holder_index(code, HolderCodeType.CREDIT_CODE),
@@ -108,14 +119,20 @@ def holdings(user) -> Holdings:
     )
 
 
-def held_licences(index: str | None, *, types: frozenset[str] | None = None) -> QuerySet[Licence]:
-    """The licences listed on "my licences" for one holder index (of `types` only, when given):
-    every line's versions except the superseded ones (the licence page lists a line's
-    history), newest first."""
-    if not index:
+def held_licences(index, *, types: frozenset[str] | None = None) -> QuerySet[Licence]:
+    """The licences listed on "my licences" for one holder index or a list of them (of `types`
+    only, when given): every line's versions except the superseded ones (the licence page lists
+    a line's history), newest first."""
+    indexes = [index] if isinstance(index, str) else [i for i in index or () if i]
+    if not indexes:
         return Licence.objects.none()
-    licences = queries.licences_of_holder_index(index).exclude(state=LicenceState.SUPERSEDED)
+    licences = queries.licences_of_holder_indexes(indexes).exclude(state=LicenceState.SUPERSEDED)
     return licences if types is None else licences.filter(type_code__in=sorted(types))
+
+
+def own_licences(held: Holdings) -> QuerySet[Licence]:
+    """The person's own licences and their 个体工商户's."""
+    return held_licences(held.own_indexes())
 
 
 def enterprise_licences(held: Holdings) -> QuerySet[Licence]:

@@ -67,6 +67,27 @@ BUSINESS_LICENCE = StandardType(
     template="licences/faces/business_licence.html",
 )
 
+# 个体工商户的营业执照: the same paper licence, another face (《促进个体工商户发展条例》,
+# 市场监管总局营业执照样式): 经营者 instead of 法定代表人, 组成形式, 经营场所 and 注册日期; no
+# 注册资本 and no 营业期限. Its holder is the 个体工商户 (a 92 credit code); its 经营者 sees it
+# as their own (licences.sharing).
+SOLE_TRADER_LICENCE = StandardType(
+    name="个体工商户营业执照",
+    ministry_name="国家市场监督管理总局",
+    holder_kind=HolderKind.LEGAL_PERSON,
+    face_fields=[
+        _f("credit_code", "统一社会信用代码", F.CREDIT_CODE),
+        _f("operator", "经营者", max_length=60),
+        _f("composition", "组成形式", F.CHOICE, choices=["个人经营", "家庭经营"]),
+        _f("premises", "经营场所", max_length=200),
+        _f("business_scope", "经营范围", F.TEXTAREA, max_length=4000),
+        _f("registered_on", "注册日期", F.DATE),
+    ],
+    validity_kind=ValidityKind.LONG_TERM,
+    number_prefix="S",
+    template="licences/faces/sole_trader_licence.html",
+)
+
 FOOD_BUSINESS_LICENCE = StandardType(
     name="食品经营许可证",
     ministry_name="国家市场监督管理总局",
@@ -151,6 +172,7 @@ STANDARD_TYPES: dict[str, StandardType] = {
     t.name: t
     for t in (
         BUSINESS_LICENCE,
+        SOLE_TRADER_LICENCE,
         FOOD_BUSINESS_LICENCE,
         FELLING_LICENCE,
         WORKING_HOURS_DECISION,

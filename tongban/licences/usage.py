@@ -610,6 +610,27 @@ def verify_and_log(actor, identifier: str, *, on: dt.date | None = None, check_c
     return check
 
 
+def usable_for_case(actor, *, holder_code: str, type_code: str) -> list[SuppliedLicence]:
+    """The licences `fetch_for_case` would supply to this applicant now, without using them (nothing
+    is logged, nothing leaves the library but what the applicant may see of their own): the apply
+    page and the guide promise 免提交 only when this is not empty. Bad input or an actor outside
+    the holder's scope: none."""
+    agency = agency_of(actor)
+    try:
+        lt = _type(type_code)
+        code, code_type, index = _holder(holder_code, lt)
+        _authorise(actor, agency, lt, code, code_type, index)
+    except DomainError:
+        return []
+    today = validity.today()
+    found = (
+        Licence.objects.filter(holder_code_index=index, licence_type_id=lt.pk, state=LicenceState.VALID)
+        .select_related("licence_type", "seal_key", "seal_batch")
+        .order_by("-issued_on", "-pk")
+    )
+    return [_supplied(lic, personal=False, usage_id=None) for lic in found if verify(lic, on=today).valid]
+
+
 def fetch_for_case(
     *,
     actor,
@@ -647,6 +668,7 @@ __all__ = [
     "do_grant_use",
     "fetch_for_case",
     "grants",
+    "usable_for_case",
     "use_licence",
     "verify_and_log",
     "write_usage",

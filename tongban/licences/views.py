@@ -55,7 +55,7 @@ def my_licences(request):
     held = sharing.holdings(request.user)
     context = {
         "held": held,
-        "person_page": _page(request, sharing.held_licences(held.person_index), "page"),
+        "person_page": _page(request, sharing.own_licences(held), "page"),
         "enterprise_page": _page(request, sharing.enterprise_licences(held), "epage"),
         "usage": sharing.recent_usage(held),
     }

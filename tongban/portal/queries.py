@@ -6,11 +6,13 @@ The portal owns no tables; everything here composes `catalog.queries` and `core.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
 from tongban.catalog import queries as catalog_queries
+from tongban.catalog.enums import HandlingList, ItemType, ServiceObject
 from tongban.catalog.queries import MAX_PAGE, PAGE_SIZE
 from tongban.core import queries as core_queries
 
@@ -85,3 +87,144 @@ def region_picker(code: str = "") -> RegionPicker:
 def _with_child_counts(qs: QuerySet) -> list:
     """The regions with `child_count`, so the picker offers "下级" only where there is one."""
     return list(qs.annotate(child_count=Count("children")))
+
+
+# --- The search page's filter panel ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilterOption:
+    value: str
+    label: str
+    count: int | None  # None: not counted (the match was too large to count cheaply)
+    selected: bool
+
+
+@dataclass(frozen=True)
+class FilterGroup:
+    name: str  # the query parameter
+    label: str
+    all_label: str
+    options: list[FilterOption]
+    error: str = ""  # the message when the given value was refused
+    param: str = ""  # the parameter the value came in (type or its older name item_type ...)
+
+    @property
+    def selected(self) -> FilterOption | None:
+        return next((o for o in self.options if o.selected), None)
+
+
+# A refused value of an older parameter name is shown on the filter that replaced it.
+FILTER_FIELDS = {"region": "region", "department": "department", "type": "type", "item_type": "type"}
+FILTER_FIELDS |= {"object": "object", "mode": "mode", "list": "mode"}
+
+
+def filter_panel_after_error(params, problems: dict[str, str]) -> list[FilterGroup]:
+    """The filter panel again after a refused value: the fixed choices, what was given where it
+    was valid, and the message on the filter at fault. No counts (nothing was searched)."""
+    errors = {
+        FILTER_FIELDS[field]: (field, message)
+        for field, message in problems.items()
+        if field in FILTER_FIELDS
+    }
+
+    def given(name: str, *older: str) -> str:
+        if name in errors:
+            return ""
+        return next((params.get(n) for n in (name, *older) if params.get(n)), "")
+
+    def group(name, label, all_label, options):
+        field, message = errors.get(name, (name, ""))
+        return FilterGroup(name, label, all_label, options, error=message, param=field)
+
+    def static(choices, value):
+        return [FilterOption(v, str(label), None, v == value) for v, label in choices]
+
+    region = given("region")
+    regions = []
+    if region.isdigit() and len(region) in (6, 12):
+        found = core_queries.regions_by_code([region.ljust(12, "0")])
+        regions = [FilterOption(r.code, r.full_name or r.name, None, True) for r in found.values()]
+    department = given("department")
+    departments = []
+    if department.isdigit() and len(department) <= 12:
+        found = core_queries.departments_by_id([int(department)])
+        departments = [FilterOption(str(d.pk), d.name, None, True) for d in found.values()]
+    return [
+        group("region", _("地区"), _("全部地区"), regions),
+        group("department", _("部门"), _("全部部门"), departments),
+        group("type", _("事项类型"), _("全部类型"), static(ItemType.choices, given("type", "item_type"))),
+        group("object", _("服务对象"), _("全部对象"), static(ServiceObject.choices, given("object"))),
+        group("mode", _("办理方式"), _("全部方式"), static(HandlingList.choices, given("mode", "list"))),
+    ]
+
+
+def filter_panel(filters, facets, *, explicit_region: bool) -> list[FilterGroup]:
+    """The five filters of the search page (region, department, type, object, mode), each with
+    the number of matching items per choice when the catalogue counted them (`facets`).
+    Regions and departments list those that occur in the match, the most frequent first."""
+
+    def counted(mapping, key):
+        return None if facets is None else mapping.get(key, 0)
+
+    region_value = filters.region.ljust(12, "0") if explicit_region and filters.region else ""
+    regions = [
+        FilterOption(r.code, r.full_name or r.name, n, r.code == region_value)
+        for r, n in (facets.regions if facets else [])
+    ]
+    if region_value and not any(o.selected for o in regions):
+        chosen = core_queries.regions_by_code([region_value]).get(region_value)
+        if chosen is not None:
+            regions.insert(0, FilterOption(chosen.code, chosen.full_name or chosen.name, None, True))
+    departments = [
+        FilterOption(str(d.pk), d.name, n, filters.department in (str(d.pk), d.credit_code))
+        for d, n in (facets.departments if facets else [])
+    ]
+    if filters.department and not any(o.selected for o in departments):
+        chosen = core_queries.get_department(filters.department)
+        departments.insert(0, FilterOption(str(chosen.pk), chosen.name, None, True))
+    groups = [
+        FilterGroup("region", _("地区"), _("全部地区"), regions),
+        FilterGroup("department", _("部门"), _("全部部门"), departments),
+        FilterGroup(
+            "type",
+            _("事项类型"),
+            _("全部类型"),
+            [
+                FilterOption(
+                    v, str(label), counted(facets.item_types if facets else {}, v), filters.item_type == v
+                )
+                for v, label in ItemType.choices
+            ],
+        ),
+        FilterGroup(
+            "object",
+            _("服务对象"),
+            _("全部对象"),
+            [
+                FilterOption(
+                    v, str(label), counted(facets.objects if facets else {}, v), filters.service_object == v
+                )
+                for v, label in ServiceObject.choices
+            ],
+        ),
+        FilterGroup(
+            "mode",
+            _("办理方式"),
+            _("全部方式"),
+            [
+                FilterOption(
+                    v, str(label), counted(facets.modes if facets else {}, v), filters.handling_list == v
+                )
+                for v, label in HandlingList.choices
+            ],
+        ),
+    ]
+    # The counts are of the current match: once a filter is chosen, its other choices would all
+    # count 0 although choosing one of them finds items. Show no count there rather than a false 0.
+    return [
+        replace(g, options=[o if o.selected else replace(o, count=None) for o in g.options])
+        if g.selected
+        else g
+        for g in groups
+    ]

@@ -14,7 +14,7 @@ import unicodedata
 
 from django.http import QueryDict
 
-from tongban.catalog.enums import HandlingList
+from tongban.catalog.enums import HandlingList, ItemType, ServiceObject
 from tongban.catalog.queries import MAX_PAGE, SearchFilters
 from tongban.core.errors import InvalidInput
 
@@ -70,14 +70,39 @@ def parse_topic(value: str | None) -> str:
     return value
 
 
+def _alias(params: QueryDict, name: str, old: str) -> tuple[str, str]:
+    """A parameter with an older name too: (the name used, its value); the new name wins."""
+    if params.get(name):
+        return name, params.get(name)
+    return old, params.get(old) or ""
+
+
 def search_filters(params: QueryDict, *, cookie_region: str = "") -> SearchFilters:
-    """The search page's filters. An explicit `region` searches that region and below; without
-    one, the region chosen in the header (cookie) searches what serves a resident there: the
-    region itself and the levels above it (省级、市级事项 too)."""
+    """The search page's filters (see the portal README for the parameters):
+
+    q, region (6/12-digit code), department (id or credit code), type (alias item_type: the
+    two-digit 事项类型), object (服务对象 code: 1 自然人, 2 企业法人 ...), mode (alias list:
+    now 马上办, online 网上办, nearby 就近办, once 一次办), topic, page.
+
+    An explicit `region` searches that region and below; without one, the region chosen in the
+    header (cookie) searches what serves a resident there: the region itself and the levels
+    above it (省级、市级事项 too). Either way that region's own items rank first."""
     q = clean_text(params.get("q"), field="q")
     region = clean_text(params.get("region"), field="region", max_chars=20)
     department = clean_text(params.get("department"), field="department", max_chars=30)
-    item_type = clean_text(params.get("item_type"), field="item_type", max_chars=10)
+    type_field, item_type = _alias(params, "type", "item_type")
+    item_type = clean_text(item_type, field=type_field, max_chars=10)
+    if item_type and item_type not in ItemType.values:
+        raise InvalidInput.field(
+            type_field, "事项类型应为国家代码表中的两位代码（如 01 行政许可、20 公共服务）"
+        )
+    service_object = clean_text(params.get("object"), field="object", max_chars=10)
+    if service_object and service_object not in ServiceObject.values:
+        raise InvalidInput.field(
+            "object",
+            "服务对象应为 1（自然人）、2（企业法人）、3（事业法人）、4（社会组织法人）、5（行政机关）或 6（其他组织）",
+        )
+    mode_field, mode = _alias(params, "mode", "list")
     scope = "within"
     if not region and cookie_region:
         region, scope = cookie_region, "serving"
@@ -87,7 +112,8 @@ def search_filters(params: QueryDict, *, cookie_region: str = "") -> SearchFilte
         scope=scope,
         department=department,
         item_type=item_type,
+        service_object=service_object,
         topic=parse_topic(params.get("topic")),
-        handling_list=parse_list_kind(params.get("list")),
+        handling_list=parse_list_kind(mode, field=mode_field),
         page=parse_page(params.get("page")),
     )

@@ -13,16 +13,18 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tongban.cases import services as case_services
 from tongban.catalog import presenters
 from tongban.catalog import queries as catalog_queries
-from tongban.catalog.enums import Audience, HandlingList, ItemType, Status
+from tongban.catalog.enums import Audience, HandlingList, Status
 from tongban.catalog.queries import SearchFilters
 from tongban.core import queries as core_queries
-from tongban.core.errors import InvalidInput
+from tongban.core.enums import DepartmentKind
+from tongban.core.errors import InvalidInput, NotFound
 
 from . import queries, schemas
 from .context import region_from_cookie, set_large_text_cookie, set_region_cookie
-from .enums import ENTRY_NOTES, SEARCH_SUGGESTIONS, Entry
+from .enums import ENTRY_NOTES, LIVE_ENTRIES, SEARCH_SUGGESTIONS, Entry
 
 LIST_PAGE_SIZE = 50
 
@@ -45,7 +47,10 @@ def _cookie_region_code(request) -> str:
 @require_GET
 def home(request):
     region = region_from_cookie(request)
-    entries = [{"key": e.value, "label": e.label, "note": ENTRY_NOTES[e]} for e in Entry]
+    entries = [
+        {"key": e.value, "label": e.label, "note": ENTRY_NOTES[e], "href": LIVE_ENTRIES.get(e, "")}
+        for e in Entry
+    ]
     return render(
         request,
         "portal/home.html",
@@ -62,19 +67,36 @@ def home(request):
 
 @require_GET
 def search(request):
-    context = {"item_types": ItemType.choices, "suggestions": SEARCH_SUGGESTIONS, "params": request.GET}
+    context = {
+        "suggestions": SEARCH_SUGGESTIONS,
+        "params": request.GET,
+        "filter_fields": queries.FILTER_FIELDS,
+    }
     try:
         filters = schemas.search_filters(request.GET, cookie_region=_cookie_region_code(request))
-        total, items = catalog_queries.search_items(filters)
-    except InvalidInput as error:
-        context.update(error=error, problems={p.field: p.message for p in error.problems})
+        total, items, facets = catalog_queries.search(filters, facets=True)
+    except (InvalidInput, NotFound) as error:
+        # An unknown region or department code is the person's input too: say so on the form.
+        if isinstance(error, NotFound):
+            field = "region" if "行政区划" in error.message else "department"
+            error = InvalidInput.field(field, error.message)
+        problems = {p.field: p.message for p in error.problems}
+        context.update(
+            error=error,
+            problems=problems,
+            filter_panel=queries.filter_panel_after_error(request.GET, problems),
+            filters_open=True,
+        )
         return render(request, "portal/search.html", context, status=400)
+    items = catalog_queries.mark_twins(catalog_queries.mark_exempt_counts(items))
+    panel = queries.filter_panel(filters, facets, explicit_region=bool(request.GET.get("region")))
     context.update(
         filters=filters,
-        page=queries.Page(catalog_queries.mark_exempt_counts(items), filters.page, total),
+        facets=facets,
+        filter_panel=panel,
+        active_filters=sum(1 for group in panel if group.selected),
+        page=queries.Page(items, filters.page, total),
         serving_scope=bool(filters.region) and not request.GET.get("region"),
-        item_type_name=ItemType(filters.item_type).label if filters.item_type else "",
-        list_name=HandlingList(filters.handling_list).label if filters.handling_list else "",
     )
     return render(request, "portal/search.html", context)
 
@@ -89,12 +111,34 @@ def _guide_context(request, code: str) -> dict:
         )
         if v.status in (Status.PUBLISHED, Status.SUPERSEDED)
     ]
+    g = presenters.guide(item)
+    above, below, more_below = catalog_queries.other_levels(item)
     return {
         "item": item,
-        "g": presenters.guide(item),
+        "g": g,
+        "supplied_count": _mark_supplied(request.user, item),
+        "levels_above": above,
+        "levels_below": below,
+        "levels_more": more_below,
+        "nearby_desk": item.department.kind == DepartmentKind.SERVICE_CENTER,
         "versions": versions,
         "is_old_version": not item.is_current,
     }
+
+
+def _mark_supplied(user, item) -> int:
+    """What this visitor is promised for each material (`supplied`, and the licence or the
+    verified identity that stands in), decided as the submission decides
+    (`cases.services.material_plan`): 免提交 only for what this signed-in applicant holds now.
+    Returns how many materials they need not provide."""
+    plans = {p.pk: p for p in case_services.material_plan(user, item)}
+    count = 0
+    for m in item.materials.all():
+        plan = plans.get(m.pk)
+        m.supplied = plan.how if plan else "upload"
+        m.supplied_plan = plan
+        count += m.supplied in ("licence", "identity")
+    return count
 
 
 @require_GET

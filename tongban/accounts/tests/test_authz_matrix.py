@@ -271,6 +271,24 @@ ENDPOINTS = [
         ),
     ),
     (
+        "create_staff",
+        "get",
+        "/workbench/identity/staff/new/",
+        {},
+        lambda u: cells(
+            u, anonymous=to_login(u), people=403, staff_=403, department_admin=200, platform_admin=200
+        ),
+    ),
+    (
+        "create_staff_post",
+        "post",
+        "/workbench/identity/staff/new/",
+        {"department": "", "username": "new.staff", "display_name": "新同事", "roles": ["approving_officer"]},
+        lambda u: cells(
+            u, anonymous=to_login(u), people=403, staff_=403, department_admin=400, platform_admin=400
+        ),
+    ),
+    (
         "set_roles",
         "post",
         "/workbench/identity/staff/{officer}/roles/",
@@ -397,6 +415,7 @@ def test_every_identity_url_is_in_the_matrix():
         "identity:consent",
         "identity:staff",
         "identity:set_roles",
+        "identity:create_staff",
     }
     assert names == covered
     assert len({e[2] for e in ENDPOINTS}) == len(covered)

@@ -271,6 +271,37 @@ IDENTITY = [
         ),
     ),
     Row(
+        "create_staff",
+        "get",
+        "/workbench/identity/staff/new/",
+        "/workbench/identity/staff/new/",
+        rules(
+            403,
+            anonymous=LOGIN,
+            department_admin=200,
+            other_region_admin=200,
+            platform_admin=200,
+            superuser=200,
+        ),
+    ),
+    Row(
+        "create_staff_post",
+        "post",
+        "/workbench/identity/staff/new/",
+        "/workbench/identity/staff/new/",
+        # no department chosen: 400 naming the field for an administrator, nothing written
+        rules(
+            403,
+            anonymous=LOGIN,
+            department_admin=400,
+            other_region_admin=400,
+            platform_admin=400,
+            superuser=400,
+        ),
+        {"department": "", "username": "new.staff", "display_name": "新同事", "roles": ["approving_officer"]},
+        writes=True,
+    ),
+    Row(
         "set_roles",
         "post",
         "/workbench/identity/staff/{officer}/roles/",
@@ -336,6 +367,16 @@ CASE_TARGETS = (
 
 CASES_WEB = [
     Row("my_cases", "get", "/cases/", "/cases/", rules(200, anonymous=LOGIN, staff=403)),
+    # 办件进度查询: public, no sign-in; a malformed lookup is refused before any read.
+    Row("progress", "get", "/cases/progress/", "/cases/progress/", PUBLIC),
+    Row(
+        "progress_post",
+        "post",
+        "/cases/progress/",
+        "/cases/progress/",
+        rules(400),
+        {"number": "1", "code": "x"},
+    ),
     Row(
         "mark_read",
         "post",

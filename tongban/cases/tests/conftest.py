@@ -17,7 +17,7 @@ from tongban.core import services as core_services
 from tongban.core.models import AuditEvent, Region
 
 from .. import clock, services
-from ..models import Case, CaseEvent, CaseMaterial, CaseStep, ClockPause
+from ..models import Case, CaseEvent, CaseMaterial, CaseStep, ClockPause, StagedFile
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -75,6 +75,12 @@ def as_user(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def staged_only(before: dict[str, int], files: int) -> bool:
+    """Nothing changed but `files` files staged with the draft (one audit event when any)."""
+    after = counts()
+    return StagedFile.objects.count() == files and after == {**before, "audit": before["audit"] + bool(files)}
 
 
 def counts() -> dict[str, int]:
@@ -144,3 +150,17 @@ def english(settings, tmp_path_factory):
     )
     settings.LOCALE_PATHS = [root]
     return po
+
+
+WINDOW_MATERIALS = [
+    {"name": "申请书", "originals": 1, "copies": 0},
+    {"name": "经营场所平面图", "originals": 1, "copies": 0, "requirement": "deferrable"},
+    {"name": "近期照片", "originals": 0, "copies": 1, "requirement": "optional"},
+]
+
+
+def window_item(world):
+    """An item of the world's department with an essential, a 容缺后补 (deferrable) and an
+    optional material, in that order."""
+    item = make_item(world["dept"], make_basic_item(name="药品零售许可"), materials=WINDOW_MATERIALS)
+    return item, list(item.materials.order_by("order", "id"))

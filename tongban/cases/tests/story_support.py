@@ -63,12 +63,33 @@ def sign_in(page, base_url: str, identifier: str, password: str, next_path: str 
 
 def sign_in_staff(page, base_url: str, username: str, next_path: str = "/workbench/cases/") -> None:
     """A demo staff member: username and the demo password, then the code of their published
-    TOTP secret on the second-factor page."""
+    TOTP secret on the second-factor page (the staff of an implementing body, such as
+    `limiao-officer-1`, have theirs from `body_totp_secret`)."""
     import pyotp
 
-    secret = next(acc.totp_secret for acc in STAFF if acc.username == username)
+    from tongban.demo.data.accounts import body_totp_secret
+
+    secret = next((acc.totp_secret for acc in STAFF if acc.username == username), None)
+    secret = secret or body_totp_secret(username)
     sign_in(page, base_url, username, DEMO_PASSWORD, next_path)
     page.wait_for_url("**/accounts/login/totp/**")
     page.locator("#code").fill(pyotp.TOTP(secret).now())
     page.locator("#code").press("Enter")
     page.wait_for_url(f"**{next_path}")
+
+
+def provide_materials(page, item, content: bytes, *, skip=()) -> None:
+    """Every required material of `item` as the apply form asks for it: a PDF where it has a file
+    input, the box ticked for a commitment signed online (`c_<id>`); what the platform supplies
+    (免提交, the generated 申请表) has neither and is left alone. `skip`: material ids not to give."""
+    from tongban.catalog.enums import MaterialRequirement
+
+    for m in item.materials.filter(requirement=MaterialRequirement.REQUIRED).order_by("order", "id"):
+        if m.pk in skip:
+            continue
+        if page.locator(f"#m_{m.pk}").count():
+            page.locator(f"#m_{m.pk}").set_input_files(
+                {"name": f"{m.name}.pdf", "mimeType": "application/pdf", "buffer": content}
+            )
+        elif page.locator(f"#c_{m.pk}").count():
+            page.locator(f"#c_{m.pk}").check()

@@ -60,8 +60,11 @@ def story(transactional_db, settings, tmp_path, day):
         ],
     )
     officer = staff("officer", "approving_officer", "department_admin", department=dept)
+    # separation of duties: 审核 and 批准 by two other people
+    reviewer = staff("reviewer", "approving_officer", department=dept)
+    head = staff("head", "department_admin", department=dept)
     villager = citizen(1, name="李村民")
-    return {"item": item, "officer": officer, "villager": villager}
+    return {"item": item, "officer": officer, "reviewer": reviewer, "head": head, "villager": villager}
 
 
 def session_cookie(user, live_server) -> dict:
@@ -91,7 +94,9 @@ def test_a_villager_applies_online_and_gets_the_licence_without_travelling(
     page.get_by_role("link", name="在线办理").click()
     page.wait_for_url(f"**/cases/apply/{item.code}/")
     expect(page.locator("#f-applicant_name")).to_have_value("李村民")
-    expect(page.get_by_text("持有有效电子证照的可免提交，提交申请时由电子证照库调取")).to_be_visible()
+    # L1: the ID card is uploaded (or verified first); nothing is promised as 免提交.
+    expect(page.locator(".verify-first")).to_contain_text("完成实名认证（L2）后由平台核验的身份代替")
+    expect(page.locator(".exempt")).to_have_count(0)
     assert no_horizontal_scroll(page)
 
     # A first try without the phone number: the error is next to the field, nothing is sent.
@@ -120,19 +125,33 @@ def test_a_villager_applies_online_and_gets_the_licence_without_travelling(
     assert no_horizontal_scroll(page)
     page.screenshot(path=ARTIFACTS / f"cases-submitted-{viewport}.png", full_page=True)
 
-    # The officer accepts and completes 承办 -> 审核 -> 批准, then concludes, in the workbench.
+    # The officer accepts and completes 承办; separation of duties hands 审核 and 批准 to two
+    # other people (the page no longer offers the officer a step, and names who may take it);
+    # then the officer concludes, in the workbench.
+    def sign(page, step: str) -> None:
+        page.locator("#act-step summary").click()
+        page.locator("#act-step").get_by_label("同意", exact=True).check()
+        page.locator("#act-step").get_by_label("意见说明").fill(f"{step}：材料齐全，同意")
+        page.locator("#act-step button[type=submit]").click()
+        page.wait_for_load_state()
+
     wb_context, wb = open_page(browser, "desktop", [session_cookie(story["officer"], live_server)])
     wb.goto(live_server.url + "/workbench/cases/")
     wb.get_by_role("link", name=case.number).first.click()
     wb.wait_for_url(f"**/workbench/cases/{case.number}/")
     wb.get_by_role("button", name="预审通过，受理").click()
     expect(wb.locator("#case-state")).to_have_text("已受理")
-    for step in ("承办", "审核", "批准"):
-        wb.locator("#act-step summary").click()
-        wb.locator("#act-step").get_by_label("同意", exact=True).check()
-        wb.locator("#act-step").get_by_label("意见说明").fill(f"{step}：材料齐全，同意")
-        wb.locator("#act-step button[type=submit]").click()
-        wb.wait_for_load_state()
+    sign(wb, "承办")
+    expect(wb.get_by_test_id("sod-note")).to_contain_text("职责分离")
+    expect(wb.get_by_test_id("sod-note")).to_contain_text(story["reviewer"].display_name)
+    expect(wb.locator("#act-step")).to_have_count(0)
+    for who, step in (("reviewer", "审核"), ("head", "批准")):
+        other_context, other = open_page(browser, "desktop", [session_cookie(story[who], live_server)])
+        other.goto(live_server.url + f"/workbench/cases/{case.number}/")
+        sign(other, step)
+        assert other.problems == []
+        other_context.close()
+    wb.reload()
     expect(wb.locator("#case-state")).to_have_text("已决定")
     wb.locator("#act-conclude summary").click()
     wb.locator("#act-conclude button[type=submit]").click()
@@ -145,7 +164,7 @@ def test_a_villager_applies_online_and_gets_the_licence_without_travelling(
     page.goto(live_server.url + "/cases/")
     card = page.locator(".case-card").filter(has_text=case.number)
     expect(card.locator(".state")).to_have_text("已办结")
-    expect(page.locator(".notice-list")).to_contain_text("已办结：出证")
+    expect(page.locator(".notice-list")).to_contain_text("已办结：准予许可")
     assert no_horizontal_scroll(page)
     page.screenshot(path=ARTIFACTS / f"cases-mine-{viewport}.png", full_page=True)
     card.get_by_role("link", name="营业执照核发（企业开办）").click()

@@ -28,7 +28,6 @@ from django.core.cache import cache
 
 from tongban.browsertest import ARTIFACTS
 from tongban.catalog import queries as catalog_queries
-from tongban.catalog.enums import MaterialRequirement
 from tongban.demo import cases as demo_cases
 from tongban.demo.data import forms as demo_forms
 from tongban.demo.data.accounts import DEMO_PASSWORD
@@ -37,7 +36,7 @@ from tongban.pdftest import qr_codes
 
 from ..models import Case, CaseLicence
 from .conftest import PDF
-from .story_support import demo_person, no_horizontal_scroll, open_page, seed_demo, sign_in
+from .story_support import demo_person, no_horizontal_scroll, open_page, provide_materials, seed_demo, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -103,18 +102,16 @@ def test_the_business_licence_from_the_demo_is_held_verified_by_its_qr_and_suppl
     page.wait_for_url(f"**/cases/apply/{food.code}/")
     expect(page.locator("#f-applicant_name")).to_have_value(COMPANY)
     mapped = food.materials.get(license_type_code=licence.type_code)
-    expect(page.locator(f"li.material:has(#m_{mapped.pk})")).to_contain_text("持有有效电子证照的可免提交")
+    expect(page.locator(f"#material-{mapped.pk}")).to_contain_text(
+        f"将使用您的电子证照“营业执照”（编号 {licence.number}"
+    )
     answers = demo_forms.FORMS["食品经营许可"][1]
     page.locator("#f-contact_phone").fill(MOBILE)
     for name in ("domicile", "premises", "business_items"):
         page.locator(f"#f-{name}").fill(answers[name])
     page.locator("#f-main_business").select_option(answers["main_business"])
     page.locator("#f-request").fill("申请预包装食品销售")
-    required = food.materials.filter(requirement=MaterialRequirement.REQUIRED).exclude(pk=mapped.pk)
-    for m in required.order_by("order", "id"):
-        page.locator(f"#m_{m.pk}").set_input_files(
-            {"name": f"{m.name}.pdf", "mimeType": "application/pdf", "buffer": PDF}
-        )
+    provide_materials(page, food, PDF)
     page.get_by_role("button", name="提交申请").click()
     page.wait_for_url("**/submitted/")
     case = Case.objects.get(applicant_name=COMPANY)

@@ -31,14 +31,21 @@ from django.core.cache import cache
 from tongban.accounts import gateways
 from tongban.browsertest import ARTIFACTS
 from tongban.catalog import queries as catalog_queries
-from tongban.catalog.enums import MaterialRequirement
 from tongban.demo import cases as demo_cases
 from tongban.demo.data.accounts import DEMO_PASSWORD
 
 from ..enums import CaseState, Decision, ResultCode
 from ..models import Case
 from .conftest import PDF
-from .story_support import demo_person, no_horizontal_scroll, open_page, seed_demo, sign_in, sign_in_staff
+from .story_support import (
+    demo_person,
+    no_horizontal_scroll,
+    open_page,
+    provide_materials,
+    seed_demo,
+    sign_in,
+    sign_in_staff,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -84,18 +91,20 @@ def test_a_special_working_hours_filing_is_reviewed_online_within_minutes_and_se
     page.locator("#f-contact_name").fill("陈建国")
     page.locator("#f-contact_phone").fill(MOBILE)
     page.locator("#f-address").fill(ADDRESS)
-    page.locator("#f-request").fill("申请对仓储物流岗位（12人）实行综合计算工时工作制，周期为季度")
-    for m in item.materials.filter(requirement=MaterialRequirement.REQUIRED).order_by("order", "id"):
-        page.locator(f"#m_{m.pk}").set_input_files(
-            {"name": f"{m.name}.pdf", "mimeType": "application/pdf", "buffer": PDF}
-        )
+    # The item's own fields (those of the 特殊工时 decision's face).
+    page.locator("#f-hours_system").select_option("综合计算工时工作制")
+    page.locator("#f-posts").fill("仓储物流岗位")
+    page.locator("#f-headcount").fill("12")
+    page.locator("#f-settlement_period").select_option("季")
+    page.locator("#f-rest_arrangement").fill("按季综合计算，平均工时不超过法定标准，轮休补休")
+    provide_materials(page, item, PDF)
     assert no_horizontal_scroll(page)
     page.get_by_role("button", name="提交申请").click()
     page.wait_for_url("**/submitted/")
     case = Case.objects.get(applicant_name=ENTERPRISE)
     assert case.applicant_id == demo_person(MOBILE).pk  # he acts for it, the enterprise applies
     assert case.materials.count() == 4  # the 授权委托书 is for someone acting on his behalf
-    assert case.number == "420102202609292000001"  # 江岸, the day, 电脑端网上办理, the first
+    assert case.number == "420102202609293000001"  # 江岸, the day, 移动端 (a 375 px phone), the first
     expect(page.locator("#case-number")).to_have_text(case.number)
 
     # On the case page: delivery by post, to the enterprise's address.
@@ -166,7 +175,7 @@ def test_a_special_working_hours_filing_is_reviewed_online_within_minutes_and_se
     expect(page.locator(".notice-list li a")).to_have_text(
         [
             f"已邮寄，快递单号{TRACKING}",
-            "已办结：准予（无证照）",
+            "已办结：准予许可",
             "审批决定：准予",
             "已受理，承诺2026-09-30前办结",
             "已收到您的申请，正在预审",
@@ -179,7 +188,8 @@ def test_a_special_working_hours_filing_is_reviewed_online_within_minutes_and_se
     page.wait_for_url(f"**/cases/{case.number}/")
     expect(page.locator("#case-state")).to_have_text("已送达")
     result = page.locator("section[aria-labelledby=result-title]")
-    expect(result).to_contain_text(f"准予（无证照）：{REASON}")
+    expect(result).to_contain_text("准予许可")
+    expect(result).to_contain_text(f"审批意见：{REASON}")
     expect(result.locator("strong.code")).to_have_text(TRACKING)
     expect(page.locator(".clock-lines")).to_contain_text("受理日 2026-09-29 起算 1个工作日 = 2026-09-30")
     expect(page.locator(".timeline > li > strong")).to_have_text(

@@ -32,6 +32,7 @@ def test_tick_deems_acceptance_and_reports_then_changes_nothing_the_same_day(wor
         "  supplements_expired: 0",
         "  steps_escalated: 1",
         "  levels_changed: 1",
+        "  staged_purged: 0",
         "  failed: 0",
     ]
     case.refresh_from_db()
@@ -48,6 +49,7 @@ def test_tick_deems_acceptance_and_reports_then_changes_nothing_the_same_day(wor
         "  supplements_expired: 0",
         "  steps_escalated: 0",
         "  levels_changed: 0",
+        "  staged_purged: 0",
         "  failed: 0",
     ]
     assert counts() == before

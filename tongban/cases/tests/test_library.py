@@ -79,7 +79,8 @@ def test_without_a_valid_licence_the_required_material_must_be_uploaded(world, l
     before = Case.objects.count()
     with pytest.raises(InvalidInput) as exc:
         apply_without_the_licence(world, library["rep"])
-    assert [p.field for p in exc.value.problems] == ["materials"]
+    mapped = next(m for m in world["materials"] if m.license_type_code)
+    assert [p.field for p in exc.value.problems] == ["materials", f"m_{mapped.pk}"]
     assert "营业执照" in exc.value.problems[0].message
     assert Case.objects.count() == before and CaseLicence.objects.count() == 0
 

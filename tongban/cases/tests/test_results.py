@@ -100,7 +100,7 @@ def test_concluding_with_issue_signs_the_food_licence_into_the_enterprises_name(
     assert licence_services.verify_licence(licence.identifier).valid
     event = CaseEvent.objects.get(case=case, action="conclude")
     assert event.data["licence"] == licence.identifier
-    assert event.note == f"已签发电子证照：食品经营许可证（{licence.identifier}）"
+    assert event.note == f"准予许可，电子食品经营许可证已签发（{licence.identifier}）"
     # the holder finds it in 我的证照 while acting for the enterprise
     assert licence.identifier in as_user(issuing["rep"]).get("/licences/").content.decode()
 

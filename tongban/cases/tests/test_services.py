@@ -343,36 +343,38 @@ def test_a_form_that_breaks_the_rules_names_every_field(world):
 
 
 def test_a_window_clerk_accepts_on_the_spot_with_a_deferred_material(world, day):
-    from .conftest import citizen
+    from .conftest import citizen, window_item
 
     walk_in = citizen(4, "赵六")
-    first, second = world["materials"]
+    item, (essential, deferrable, _optional) = window_item(world)
     case = services.do_window_intake(
         actor=world["clerk"],
         applicant_id=walk_in.pk,
-        item_code=world["item"].code,
+        item_code=item.code,
         data=FORM,
-        uploads=[services.Upload(first.pk, first.name, PNG, "image/png")],
-        missing=[{"material_id": second.pk, "due": "2026-10-20"}],
+        uploads=[services.Upload(essential.pk, essential.name, PNG, "image/png")],
+        missing=[{"material_id": deferrable.pk, "due": "2026-10-20"}],
     )
     assert case.channel == Channel.WINDOW and case.state == CaseState.ACCEPTED
-    assert case.missing_materials == [{"material_id": second.pk, "name": second.name, "due": "2026-10-20"}]
+    assert case.missing_materials == [
+        {"material_id": deferrable.pk, "name": deferrable.name, "due": "2026-10-20"}
+    ]
     assert events(case) == ["window_intake", "accept"]
     before = counts()
     with pytest.raises(InvalidInput):  # 申请书 is essential: it cannot be deferred
         services.do_window_intake(
             actor=world["clerk"],
             applicant_id=walk_in.pk,
-            item_code=world["item"].code,
+            item_code=item.code,
             data=FORM,
-            uploads=[upload(second)],
-            missing=[{"material_id": first.pk, "due": "2026-10-20"}],
+            uploads=[upload(deferrable)],
+            missing=[{"material_id": essential.pk, "due": "2026-10-20"}],
         )
     with pytest.raises(Forbidden):
         services.do_window_intake(
             actor=world["officer"],
             applicant_id=walk_in.pk,
-            item_code=world["item"].code,
+            item_code=item.code,
             data=FORM,
             uploads=[],
         )

@@ -106,7 +106,7 @@ def test_special_working_hours_filing_is_reviewed_within_minutes_and_sent_by_pos
     mandate = my_mandates(rep).get()
     account_services.do_switch_acting(actor=rep, kind="enterprise", target_id=mandate.pk)
     rep.refresh_from_db()
-    case = apply(rep, code, "hours-submit")
+    case = apply(rep, code, "hours-submit", basic=basic)  # the item's own form (demo/data/forms.py)
     number = case["number"]
     assert (case["department"], case["applicant_name"]) == (
         "武汉市江岸区行政审批局",

@@ -21,7 +21,7 @@ from tongban.core.identifiers import make_resident_id
 from .. import applying, queries, services
 from ..enums import CaseState, Channel, PauseKind
 from ..models import Case, Draft
-from .conftest import FORM, PDF, PNG, as_user, counts, staff, submit
+from .conftest import FORM, PDF, PNG, as_user, counts, staff, staged_only, submit
 
 D = dt.date.fromisoformat
 pytestmark = pytest.mark.usefixtures("regions_loaded")
@@ -66,10 +66,11 @@ def test_the_form_is_prefilled_and_lists_the_materials(world):
     page = body(as_user(world["citizen"]).get(f"/cases/apply/{world['item'].code}/"))
     assert 'id="f-applicant_name" name="applicant_name" value="张三"' in page
     assert 'id="f-contact_name" name="contact_name" value="张三"' in page
-    m1, _m2 = world["materials"]
+    m1, m2 = world["materials"]
     assert f'name="m_{m1.pk}" multiple accept=".pdf,.jpg,.jpeg,.png' in page
-    assert "持有有效电子证照的可免提交，提交申请时由电子证照库调取" in page  # 营业执照 maps to a licence type
-    assert page.count("持有有效电子证照的可免提交") == 1
+    # 营业执照 maps to a licence type, but this applicant holds none: an ordinary upload, no promise.
+    assert f'name="m_{m2.pk}" multiple accept=".pdf,.jpg,.jpeg,.png' in page
+    assert "免提交" not in page
     assert "每个文件不超过 10 MB" in page
 
 
@@ -130,8 +131,8 @@ def test_bad_form_input_is_named_next_to_the_field_and_changes_nothing(world, fi
     page = body(response)
     assert response.status_code == 400
     assert error_of(page, f"f-{field}") == message
-    assert "申请未提交" in page and "已选择的文件需要重新选择" in page
-    assert counts() == before
+    assert "申请未提交" in page and "已选择的文件已随草稿暂存，无需重新选择" in page
+    assert staged_only(before, 2)  # both files kept with the draft, no case
 
 
 @pytest.mark.parametrize(
@@ -154,7 +155,7 @@ def test_a_bad_file_is_named_next_to_its_material_and_changes_nothing(world, upl
         assert error_of(page, f"m_{m1.pk}") == message
     else:
         assert "请上传必要材料：申请书" in page
-    assert counts() == before
+    assert staged_only(before, 1)  # the other material's good file is kept
 
 
 def test_a_file_over_the_limit_is_refused(world, monkeypatch):
@@ -168,7 +169,7 @@ def test_a_file_over_the_limit_is_refused(world, monkeypatch):
     )
     assert response.status_code == 400
     assert error_of(body(response), f"m_{m1.pk}") == "“大.pdf”超过 0 MB"
-    assert counts() == before
+    assert staged_only(before, 1)
 
 
 def test_a_missing_required_material_is_refused(world):
@@ -178,7 +179,7 @@ def test_a_missing_required_material_is_refused(world):
     before = counts()
     response = as_user(world["citizen"]).post(f"/cases/apply/{world['item'].code}/", data)
     assert response.status_code == 400 and "请上传必要材料：申请书" in body(response)
-    assert counts() == before
+    assert staged_only(before, 1)
 
 
 CONDITIONAL = {
@@ -217,7 +218,9 @@ def conditional_form(world):
     services.do_set_form(actor=editor, item_pk=world["item"].pk, schema=CONDITIONAL)
 
 
-def test_conditional_sections_are_marked_for_the_script_and_validated_on_the_server(world, conditional_form):
+def test_conditional_sections_are_marked_for_the_script_and_validated_on_the_server(
+    world, conditional_form, django_capture_on_commit_callbacks
+):
     client = as_user(world["citizen"])
     url = f"/cases/apply/{world['item'].code}/"
     page = body(client.get(url))
@@ -225,16 +228,23 @@ def test_conditional_sections_are_marked_for_the_script_and_validated_on_the_ser
     m1, m2 = world["materials"]
     files = {f"m_{m1.pk}": [pdf()], f"m_{m2.pk}": [pdf()]}
     before = counts()
-    response = client.post(url, {"applicant_name": "张三", "by_agent": "yes", "action": "submit", **files})
+    with django_capture_on_commit_callbacks(execute=True):  # the staged files are written on commit
+        response = client.post(
+            url, {"applicant_name": "张三", "by_agent": "yes", "action": "submit", **files}
+        )
     assert response.status_code == 400 and error_of(body(response), "f-agent_name") == "请填写代理人姓名"
-    assert counts() == before
-    files = {f"m_{m1.pk}": [pdf()], f"m_{m2.pk}": [pdf()]}
+    assert staged_only(before, 2)
+    files = {}  # the staged files go with the corrected form
     response = client.post(
         url,
         {"applicant_name": "张三", "by_agent": "no", "agent_name": "不应保存", "action": "submit", **files},
     )
     assert response.status_code == 302
     assert services.form_data(Case.objects.get()) == {"applicant_name": "张三", "by_agent": "no"}
+    assert (
+        Case.objects.get().materials.count() == 2
+        and not services.staged_files(world["citizen"], world["item"].code).exists()
+    )
 
 
 def test_a_draft_is_saved_on_the_server_and_resumed_on_another_device(world):
@@ -681,7 +691,10 @@ def walk_in(world):
 
 
 def test_window_intake(world, walk_in, day):
+    from .conftest import window_item
+
     person, id_number = walk_in
+    item, (m1, m2, _m3) = window_item(world)
     clerk = as_user(world["clerk"])
     assert "查找申请人" in body(clerk.get("/workbench/cases/window/"))
     response = clerk.post("/workbench/cases/window/find/", {"id_number": "123"})
@@ -691,16 +704,17 @@ def test_window_intake(world, walk_in, day):
     assert clerk.post("/workbench/cases/window/find/", {"id_number": id_number}).status_code == 302
     page = body(clerk.get("/workbench/cases/window/", {"q": "食品经营"}))
     assert "王五" in page and f"?item={world['item'].code}" in page
-    page = body(clerk.get("/workbench/cases/window/", {"item": world["item"].code}))
-    assert 'value="王五"' in page and "容缺（后补）" in page and "告知承诺" in page
-    m1, m2 = world["materials"]
+    page = body(clerk.get("/workbench/cases/window/", {"item": item.code}))
+    assert 'value="王五"' in page and "告知承诺" in page
+    # 容缺 is offered on the 容缺后补 material only: not on the essential one, not on the optional one.
+    assert re.findall(r'name="missing_(\d+)"', page) == [str(m2.pk)]
     before = counts()
     # 容缺 of a required material is refused; nothing changes.
     response = clerk.post(
         "/workbench/cases/window/intake/",
         {
             **FORM,
-            "item_code": world["item"].code,
+            "item_code": item.code,
             f"m_{m2.pk}": [pdf()],
             f"missing_{m1.pk}": "on",
             f"due_{m1.pk}": "2026-10-10",
@@ -713,7 +727,7 @@ def test_window_intake(world, walk_in, day):
         "/workbench/cases/window/intake/",
         {
             **FORM,
-            "item_code": world["item"].code,
+            "item_code": item.code,
             f"m_{m1.pk}": [pdf()],
             f"missing_{m2.pk}": "on",
             f"due_{m2.pk}": "2026-10-10",

@@ -89,6 +89,8 @@ def test_list_items(client, licence, social):
         ({"list": "nearby"}, ["licence"]),
         ({"list": "online"}, ["licence", "social"]),
         ({"list": "now"}, []),
+        ({"object": "2"}, ["licence", "social"]),  # 服务对象 企业法人: both serve enterprises
+        ({"object": "1", "q": "营业执照"}, []),
         ({"q": "", "region": "", "department": "", "item_type": "", "page": "1"}, ["licence", "social"]),
     ],
 )

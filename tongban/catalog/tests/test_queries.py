@@ -210,9 +210,10 @@ def test_region_within_and_serving(cat):
     assert search(region="420100000000") == (4, codes(cat, "wh", "food", "si", "jx"))
     assert search(region="420115") == (1, codes(cat, "jx"))
     assert search(region="420000") == (5, codes(cat, "wh", "food", "si", "hs", "jx"))
-    assert search(region="420115", scope="serving") == (4, codes(cat, "wh", "food", "si", "jx"))
+    # Serving 江夏: its own item first, then its parents' (Wuhan's, by popularity) — issue 11.
+    assert search(region="420115", scope="serving") == (4, codes(cat, "jx", "wh", "food", "si"))
     assert search(region="420102", scope="serving") == (3, codes(cat, "wh", "food", "si"))
-    assert search(region="420115001200", scope="serving") == (4, codes(cat, "wh", "food", "si", "jx"))
+    assert search(region="420115001200", scope="serving") == (4, codes(cat, "jx", "wh", "food", "si"))
     assert search(q="营业执照", region="420100") == (2, codes(cat, "wh", "jx"))
 
 
@@ -417,7 +418,8 @@ def test_indicators_by_department(cat):
 
 def test_count_by_type_and_hot_items(cat):
     assert queries.count_by_type() == {"01": 4, "20": 1}
-    assert [i.code for i in queries.hot_items(region="420115", limit=3)] == codes(cat, "wh", "food", "si")
+    # 热门服务 of 江夏: its own item first, though Wuhan's are more popular (issue 11).
+    assert [i.code for i in queries.hot_items(region="420115", limit=3)] == codes(cat, "jx", "wh", "food")
     assert [i.code for i in queries.hot_items()] == codes(cat, "wh", "food", "si", "hs", "jx")
 
 

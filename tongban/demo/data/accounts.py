@@ -150,6 +150,49 @@ CASE_STAFF = (
 )
 STAFF = ACCOUNTS + CASE_STAFF  # every demo staff account, as demo_info lists them
 
+# The staff of every implementing body (实施主体) beyond the accounts above: `demo/cases.py`
+# `ensure_body_staff` gives each department that implements a published item as many people of
+# each role as its approval chains need under separation of duties (the default chain 承办 ->
+# 审核 -> 批准: two approving officers and a department administrator), and every township
+# 便民服务中心 a window clerk. Their usernames are `<body>-<role>-<n>`, <body> the slug below
+# for the story bodies and the lower-case unified social credit code for every other body (shown
+# on each guide's page as 实施主体编码); password DEMO_PASSWORD; TOTP secret `body_totp_secret`.
+BODY_SLUGS = {
+    "南漳县李庙镇便民服务中心": "limiao",
+    "武汉市江夏区纸坊街道便民服务中心": "zhifang",
+    "武汉市江夏区湖泗街道便民服务中心": "husi",
+    "恩施市龙凤镇便民服务中心": "longfeng",
+    "恩施市芭蕉侗族乡便民服务中心": "bajiao",
+    "武汉市江夏区行政审批局": "jiangxia",
+    "武汉市江汉区行政审批局": "jianghan",
+    "武汉市江岸区行政审批局": "jiangan",
+    "恩施市林业局": "enshi",
+}
+BODY_ROLE_WORDS = {
+    "approving_officer": ("officer", "审批人员"),
+    "department_admin": ("head", "部门管理员"),
+    "window_clerk": ("clerk", "窗口人员"),
+}
+
+
+def body_username(slug: str, role: str, n: int) -> str:
+    return f"{slug}-{BODY_ROLE_WORDS[role][0]}-{n}"
+
+
+def body_totp_secret(username: str) -> str:
+    """The published TOTP secret of a body staff account: base32 of SHA-256 of the username."""
+    import base64
+    import hashlib
+
+    digest = hashlib.sha256(f"tongban-demo-totp:{username}".encode()).digest()
+    return base64.b32encode(digest).decode()[:32]
+
+
+BODY_TOTP_HINT = (
+    '.venv/bin/python -c "from tongban.demo.data.accounts import body_totp_secret as s; '
+    "import pyotp; print(pyotp.TOTP(s('{username}')).now())\""
+)
+
 
 @dataclass(frozen=True)
 class DemoPerson:

@@ -21,22 +21,26 @@ def catalogue(db):
     civil = make_department(region="420115", name="武汉市江夏区民政局")
     make_item(approval, make_basic_item(name="内资有限责任公司设立登记"), result_name="营业执照")
     make_item(approval, make_basic_item(name="内资公司变更登记"), result_name="营业执照（变更后）")
+    make_item(approval, make_basic_item(name="个体工商户设立登记"), result_name="营业执照")
     make_item(civil, make_basic_item(name="内地居民结婚登记", item_type="07"), result_name="结婚证")
     return {"approval": approval, "civil": civil}
 
 
 def test_seed_licence_types_from_the_catalogue(catalogue):
     lines: list[str] = []
-    assert seed_licence_types(log=lines.append) == len(RESULTS) + 3 == 8
+    assert seed_licence_types(log=lines.append) == len(RESULTS) + 4 == 10
     types = {t.name: t for t in licence_queries.licence_types()}
     assert set(types) == set(RESULTS)
     for name, licence_type in types.items():
         assert licence_type.code == materials.license_type(name)[0]
     assert licence_queries.issuing_department_ids(types["营业执照"].code) == [catalogue["approval"].pk]
+    assert licence_queries.issuing_department_ids(types["个体工商户营业执照"].code) == [
+        catalogue["approval"].pk
+    ]
     assert licence_queries.issuing_department_ids(types["结婚证"].code) == [catalogue["civil"].pk]
     assert licence_queries.issuing_department_ids(types["林木采伐许可证"].code) == []
-    assert lines[0].startswith("e-licence types 电子证照类型: 5 (5 written)")
-    assert lines[0].endswith("items issuing them at 出证: 3 configured")
+    assert lines[0].startswith("e-licence types 电子证照类型: 6 (6 written)")
+    assert lines[0].endswith("items issuing them at 出证: 4 configured")
     # the items whose result is a licence name its type, so 出证 issues it
     assert sorted(
         (item.result_name, item.result_license_type_code)
@@ -44,6 +48,7 @@ def test_seed_licence_types_from_the_catalogue(catalogue):
     ) == sorted(
         [
             ("营业执照", types["营业执照"].code),
+            ("营业执照", types["个体工商户营业执照"].code),  # 个体工商户设立登记: its own face
             ("营业执照（变更后）", types["营业执照"].code),
             ("结婚证", types["结婚证"].code),
         ]

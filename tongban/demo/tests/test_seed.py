@@ -239,7 +239,12 @@ def test_second_run_reuses_the_demo_and_writes_nothing(demo):
     assert after_first["legal_register"] == people.LEGAL_PERSONS + 1 == 301
     # + the villager, one window clerk per prefecture-level city's hall and the story
     # departments' approving staff (demo/cases.py)
-    assert after_first["users"] == len(ACCOUNTS) + len(PEOPLE) + 1 + 17 + len(CASE_STAFF) == 39
+    # + the staff of every implementing body (demo/cases.py ensure_body_staff)
+    body_staff = get_user_model().objects.filter(
+        kind="staff", username__regex=r"-(officer|head|clerk)-[0-9]+$"
+    )
+    assert body_staff.count() > 2 * 800
+    assert after_first["users"] == len(ACCOUNTS) + len(PEOPLE) + 1 + 17 + len(CASE_STAFF) + body_staff.count()
     assert (after_first["legal_persons"], after_first["mandates"], after_first["consents"]) == (2, 3, 1)
     assert after_first["clients"] == 1
     assert "already seeded" in demo["second"]
@@ -502,14 +507,106 @@ def test_a_demo_without_the_story_staff_gets_them_on_the_next_seed(demo):
         get_user_model().objects.filter(username="officer-enshi").delete()
         said = []
         wrote = demo_cases.seed_cases(actor="system:seed", say=said.append)
-        assert wrote == {"chains": 0, "clerks": [], "staff": ["officer-enshi"], "cases": []}
+        assert wrote == {"chains": 0, "clerks": [], "staff": ["officer-enshi"], "body_staff": 0, "cases": []}
         user = get_user_model().objects.get(username="officer-enshi")
         assert (user.department.name, user.check_password(DEMO_PASSWORD)) == ("恩施市林业局", True)
         assert accounts_services.totp_secret(user) == "TONGBANDEMOENSHIOFFICERZZVIAAAAA"
         assert has_role(user, "approving_officer") and user.totp_confirmed_at is not None
         assert said == [
-            "cases: 0 approval chains and forms, 0 city window clerks, 1 approving staff (officer-enshi), 0 demo cases"
+            "cases: 0 approval chains and forms, 0 city window clerks, 1 approving staff (officer-enshi), "
+            "0 staff of the implementing bodies, 0 demo cases"
         ]
         # and a second run writes nothing
         assert demo_cases.seed_cases(actor="system:seed", say=said.append)["staff"] == []
+        transaction.set_rollback(True)
+
+
+def test_every_implementing_body_has_staff_for_each_step_of_its_chains(demo):
+    """For every department with a published item, as many different people holding each
+    step's role as the item's chain needs under separation of duties: no case dead-ends."""
+    from tongban.cases import services as case_services
+    from tongban.demo.data.accounts import body_totp_secret
+
+    holders: dict[int, dict[str, set[int]]] = {}
+    for pk, dept, role in (
+        get_user_model()
+        .objects.filter(kind="staff", department__isnull=False)
+        .values_list("pk", "department_id", "groups__name")
+    ):
+        holders.setdefault(dept, {}).setdefault(role, set()).add(pk)
+    items = list(catalog_queries.current_items().values_list("department_id", "code", "name"))
+    assert len({d for d, _, _ in items}) > 800
+    for dept, code, name in items:
+        steps = case_services.chain_for(code, 0)
+        assert steps, code
+        separate = case_services.chain_separates(code)
+        people: set[int] = set()
+        for step in steps:
+            have = holders.get(dept, {}).get(step["role"], set())
+            wanted = sum(s["role"] == step["role"] for s in steps) if separate else 1
+            assert len(have) >= wanted, (name, code, step)
+            people |= have
+        assert len(people) >= (len(steps) if separate else 1), (name, code)
+    limiao = get_user_model().objects.get(username="limiao-officer-1")
+    assert limiao.department.name == "南漳县李庙镇便民服务中心" and limiao.check_password(DEMO_PASSWORD)
+    assert accounts_services.totp_secret(limiao) == body_totp_secret("limiao-officer-1")
+    assert limiao.totp_confirmed_at is not None
+
+
+def test_the_limiao_shop_licence_goes_through_the_centre_staffs_queues(demo):
+    """Regression (issue 11): 个体工商户设立登记 at 李庙镇便民服务中心 had no officer, no queue
+    showed it, and the superuser took 承办, 审核 and 批准 alone."""
+    from tongban.cases import queries as case_queries
+    from tongban.cases import services as case_services
+    from tongban.cases.clock import today
+    from tongban.core.errors import Forbidden
+    from tongban.demo import cases as demo_cases
+
+    users = get_user_model().objects
+    code = (
+        catalog_queries.current_items()
+        .get(name="个体工商户设立登记", department__name="南漳县李庙镇便民服务中心")
+        .code
+    )
+    officer1, officer2 = users.get(username="limiao-officer-1"), users.get(username="limiao-officer-2")
+    head, admin = users.get(username="limiao-head-1"), users.get(username="admin")
+    on = today()
+
+    def queued(user, kind, number):
+        return case_queries.queue(user, kind, on=on).filter(number=number).exists()
+
+    with transaction.atomic():
+        wang = _citizen("citizen_l2")
+        case = case_services.do_submit(
+            actor=wang,
+            item_code=code,
+            data=demo_cases._form(wang, "个体工商户设立登记"),
+            uploads=demo_cases._uploads(code),
+        )
+        number = case.number
+        assert queued(officer1, "precheck", number) and queued(admin, "precheck", number)
+        case_services.do_accept(actor=officer1, number=number)
+        assert queued(officer1, "team", number) and queued(officer2, "team", number)
+        assert queued(admin, "team", number) and not queued(head, "team", number)
+        case_services.do_complete_step(
+            actor=officer1, number=number, step_index=0, outcome="pass", comment="同意"
+        )
+        assert not queued(officer1, "team", number) and queued(officer2, "team", number)
+        case_services.do_complete_step(
+            actor=officer2, number=number, step_index=1, outcome="pass", comment="同意"
+        )
+        assert queued(head, "team", number)
+        with pytest.raises(Forbidden):  # 审核 was officer2's: 批准 is not theirs
+            case_services.do_complete_step(
+                actor=officer2, number=number, step_index=2, outcome="pass", comment="x"
+            )
+        case_services.do_complete_step(
+            actor=head, number=number, step_index=2, outcome="pass", comment="准予"
+        )
+        steps = case_queries.case_steps(case_queries.cases_of(wang).get(number=number))
+        assert [s.completed_by.username for s in steps] == [
+            "limiao-officer-1",
+            "limiao-officer-2",
+            "limiao-head-1",
+        ]
         transaction.set_rollback(True)

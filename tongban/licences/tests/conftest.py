@@ -31,6 +31,7 @@ def ministry_code(name: str) -> str:
 CODES = {
     "营业执照": ministry_code("国家市场监督管理总局") + "001",
     "食品经营许可证": ministry_code("国家市场监督管理总局") + "002",
+    "个体工商户营业执照": ministry_code("国家市场监督管理总局") + "003",
     "林木采伐许可证": ministry_code("国家林业和草原局") + "001",
     "特殊工时工作制审批决定书": ministry_code("中华人民共和国人力资源和社会保障部") + "002",
     "结婚证": ministry_code("中华人民共和国民政部") + "001",

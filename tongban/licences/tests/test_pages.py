@@ -89,7 +89,7 @@ def test_my_licences_lists_the_persons_own_licences_only(world, liu, django_asse
     marriage = issue_marriage(world)
     business = issue_business(world)  # the company's: not listed while 刘洋 acts for himself
     client = signed_in(liu)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # one of them: the 个体工商户 the person operates
         response = client.get("/licences/")
     assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
     body = response.content.decode()

@@ -174,3 +174,32 @@ def id_card_type(db):
             "issuing_departments": [],
         },
     )
+
+
+@pytest.fixture
+def search_world(regions, wuhan_dept, province_dept, huangshi_dept):
+    """食品经营许可 in Wuhan, 江夏 and Huangshi (Huangshi the most popular, 江夏 the least, so ranking
+    by region must beat ranking by popularity); 个体工商户设立登记 at 江夏 (行政审批局) and at 纸坊街道
+    (便民服务中心); a 公共服务 item for people at 纸坊街道."""
+    jiangxia = make_department(region="420115", name="武汉市江夏区行政审批局", kind="approval")
+    zhifang = make_department(region="420115001000", name="江夏区纸坊街道便民服务中心", kind="service_center")
+    food = make_basic_item(name="食品经营许可", service_objects=["1", "2"])
+    trader = make_basic_item(name="个体工商户设立登记", service_objects=["1"])
+    items = {
+        "food_wuhan": make_item(wuhan_dept, food, level="3", popularity=800),
+        "food_jiangxia": make_item(jiangxia, food, level="4", popularity=100),
+        "food_huangshi": make_item(huangshi_dept, food, level="3", popularity=950),
+        "trader_county": make_item(
+            jiangxia, trader, level="4", popularity=300, case_type="1", promised_limit=0
+        ),
+        "trader_township": make_item(
+            zhifang, trader, level="5", popularity=200, case_type="1", promised_limit=0, nearby=True
+        ),
+        "pension": make_item(
+            zhifang,
+            make_basic_item(name="城乡居民养老保险参保登记", item_type="20", service_objects=["1"]),
+            level="5",
+            popularity=50,
+        ),
+    }
+    return {"jiangxia": jiangxia, "zhifang": zhifang, "wuhan": wuhan_dept, **items}

@@ -92,8 +92,8 @@ def test_search_and_read_the_guide(
     materials = page.locator("#materials")
     for name in ("公司登记（备案）申请书", "法定代表人身份证件", "住所使用证明", "公司章程"):
         expect(materials).to_contain_text(name)
-    expect(materials.locator("table .exempt")).to_have_text("免提交")
-    expect(materials.locator("#exempt-count")).to_contain_text("1项材料由电子证照库自动调取")
+    expect(materials.locator("table .exempt-note--maybe")).to_contain_text("登录后，持有有效证照的免提交")
+    expect(materials.locator("#exempt-count")).to_contain_text("1项材料可用电子证照代替")
     expect(materials.get_by_text("容缺后补", exact=True)).to_be_visible()
     facts = page.locator(".facts")
     expect(facts).to_contain_text("承诺办结时限3个工作日")

@@ -63,12 +63,16 @@ def test_home_shows_search_first_then_topics_hot_items_lists_and_entries(
     for kind, label in (("now", "马上办"), ("online", "网上办"), ("nearby", "就近办"), ("once", "一次办")):
         assert f'href="/lists/{kind}/"' in page and f">{label}<" in page
     assert 'href="/lists/visits/"' in page and 'href="/indicators/"' in page
-    # Entries that are not built yet are disabled tiles with 即将开通, never links.
+    # Entries that are not built yet are disabled tiles with 即将开通, never links; 办件查询 and
+    # 证照 exist: an anonymous visitor gets 办件进度查询 (no sign-in) and 我的证照.
     entries = page[page.index('id="entries-title"') :]
-    for label in ("办件查询", "证照", "好差评", "12345 留言", "政务公开", "一件事"):
+    for label in ("好差评", "12345 留言", "政务公开", "一件事"):
         assert f'<span class="tile__name">{label}</span>' in entries
-    assert entries.count("即将开通") == 6
-    assert entries.count('aria-disabled="true"') == 6
+    assert '<a class="tile__name" href="/cases/progress/">办件进度查询</a>' in entries
+    assert '<a class="tile__note" href="/cases/">登录后查看我的办件</a>' in entries
+    assert '<a class="tile__name" href="/licences/">我的证照</a>' in entries
+    assert entries.count("即将开通") == 4
+    assert entries.count('aria-disabled="true"') == 4
     # Header: region switch, language, large text, sign-in placeholder.
     assert "湖北省（全省）" in page and 'href="/region/?next=/"' in page
     assert 'action="/i18n/setlang/"' in page and 'value="en"' in page
@@ -144,11 +148,11 @@ def test_search_filters_by_item_type(client, licence_item, insurance_item, marri
     page = html(response)
     assert "共 1 个事项" in text_of(response)
     assert "社会保险登记" in page and "营业执照核发" not in page
-    assert '<option value="20" selected>公共服务</option>' in page
+    assert '<option value="20" selected>公共服务（1）</option>' in page  # with its count
     # The active filter can be removed with one tap, keeping the query.
-    assert '<li><a href="?">公共服务 <span aria-hidden="true">×</span>' in page
+    assert '<li><a href="?">事项类型：公共服务 <span aria-hidden="true">×</span>' in page
     with_query = html(client.get("/search/", {"q": "社会保险", "item_type": "20"}))
-    assert '<li><a href="?q=%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%99%A9">公共服务' in with_query
+    assert '<li><a href="?q=%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%99%A9">事项类型：公共服务' in with_query
 
 
 def test_search_by_code_prefix(client, licence_item, insurance_item):
@@ -233,9 +237,10 @@ def test_a_nul_byte_in_the_search_is_refused_before_the_search(client):
 def test_search_error_is_shown_next_to_the_field(client):
     response = client.get("/search/", {"item_type": "xx"})
     page = html(response)
-    assert 'id="item_type-error"' in page
-    assert 'aria-invalid="true" aria-describedby="item_type-error"' in page
-    assert 'href="#item_type"' in page
+    # The older parameter name's error shows on the filter that replaced it (type).
+    assert 'id="f-type-error"' in page
+    assert '<select id="f-type" name="type" aria-invalid="true" aria-describedby="f-type-error">' in page
+    assert 'href="#f-type"' in page
 
 
 def test_markup_in_the_query_is_refused_and_never_echoed_raw(client, licence_item):
@@ -377,13 +382,14 @@ def test_guide_materials_table(client, licence_item, id_card_type):
         '政府部门核发<span lang="zh-Hans">（公安机关核发）</span>' in licence
         and "原件 1 份，复印件 1 份" in licence
     )
-    assert '<span class="exempt">免提交</span>' in licence
-    assert "可用电子证照“居民身份证”代替，无需提交" in licence
+    # Not signed in: nothing is promised, only that a holder of the licence need not submit it.
+    assert '<span class="exempt">免提交</span>' not in licence
+    assert "可用电子证照“居民身份证”代替：登录后，持有有效证照的免提交" in licence
     assert "免提交" not in first
     assert "容缺后补" in deferred and "纸质" in deferred
     assert "非必要" in optional and "中介机构出具" in optional
     assert "“容缺后补”的材料可以先受理" in text
-    assert "1项材料由电子证照库自动调取，无需提交" in text
+    assert "1项材料可用电子证照代替：登录后，持有有效证照的免提交" in text
 
 
 def test_a_material_whose_licence_type_the_library_lacks_is_not_promised_as_exempt(client, licence_item):

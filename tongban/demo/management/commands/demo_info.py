@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from tongban.demo import queries
 from tongban.demo.data.accounts import (
+    BODY_TOTP_HINT,
     DEMO_PASSWORD,
     OIDC_CLIENT_NAME,
     OIDC_CLIENT_REDIRECTS,
@@ -15,6 +16,7 @@ from tongban.demo.data.accounts import (
     STAFF,
     TOTP_HINT,
     VILLAGER,
+    body_totp_secret,
 )
 
 
@@ -53,6 +55,20 @@ class Command(BaseCommand):
         width = max(len(acc.username) for acc in STAFF)
         for acc in STAFF:
             out(f"  {acc.username:<{width}} {DEMO_PASSWORD:<19} {acc.totp_secret}  {acc.role_label}")
+        out("")
+        out("Staff of every implementing body 实施主体工作人员 (as its approval chains need them under")
+        out("  separation of duties: <body>-officer-1/-2, <body>-head-1, <body>-clerk-1 at a 便民服务中心).")
+        out("  The story bodies (password, TOTP secret, body, roles):")
+        story = queries.story_body_staff()
+        width = max((len(u) for u, _, _ in story), default=10)
+        for username, body, roles in story:
+            out(
+                f"  {username:<{width}} {DEMO_PASSWORD:<19} {body_totp_secret(username)}  {body} {','.join(roles)}"
+            )
+        out("  Every other body: <body> is its credit code in lower case (the first 18 characters of")
+        out("  its items' 实施编码),")
+        out("  e.g. 12420624xxxxxxxxxx-officer-1; its TOTP code:")
+        out("    " + BODY_TOTP_HINT.format(username="USERNAME"))
         out("")
         client_id = queries.demo_client_id()
         if client_id:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0008_case_limit_units'),
+        ('cases', '0011_staged_files_and_identity_materials'),
     ]
 
     operations = [
