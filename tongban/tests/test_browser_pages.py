@@ -125,7 +125,7 @@ MAIN = {"/", "/search/", "/items/<str:code>/", "/cases/", "/cases/apply/<str:cod
         "/workbench/cases/<str:number>/", "/workbench/cases/window/", "/cases/<str:number>/",
         "/workbench/catalog/", "/workbench/identity/", "/departments/<int:dept_id>/", "/lists/<slug:kind>/",
         "/indicators/", "/workbench/cases/stats/", "/workbench/catalog/four-sames/",
-        "/workbench/catalog/items/<int:pk>/"}  # fmt: skip
+        "/workbench/catalog/items/<int:pk>/", "/cases/progress/", "/workbench/identity/staff/new/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -173,6 +173,8 @@ def pages_of(objects: dict) -> list[Page]:
             out.append(Page(route, who, main))
             if route == "/":
                 out.append(Page(route, "anonymous", True))
+            if route == "/cases/progress/":
+                out.append(Page(route, "anonymous", True))  # a walk-in applicant with the receipt
             if route == "/search/":
                 out.append(Page("/search/?q=营业执照", who, True))
             continue

@@ -384,7 +384,7 @@ def test_guide_materials_table(client, licence_item, id_card_type):
     )
     # Not signed in: nothing is promised, only that a holder of the licence need not submit it.
     assert '<span class="exempt">免提交</span>' not in licence
-    assert "可用电子证照“居民身份证”代替：登录后，持有有效证照的免提交" in licence
+    assert '可用电子证照“<span lang="zh-Hans">居民身份证</span>”代替：登录后，持有有效证照的免提交' in licence
     assert "免提交" not in first
     assert "容缺后补" in deferred and "纸质" in deferred
     assert "非必要" in optional and "中介机构出具" in optional
