@@ -8,10 +8,11 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from tongban.cases import queries, services
+from tongban.cases import clock, queries, services
 from tongban.cases.models import Notification
 
-from .conftest import submit
+from .conftest import FORM, submit, upload
+from .test_results import FOOD_FORM, FOOD_TYPE, configure, decided, food_form, issuing  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +90,47 @@ def test_the_deadline_lines_in_english(world, day, english):
             "From acceptance on 2026-09-28: 5 working days = 2026-10-10",
             "Statutory limit: From acceptance on 2026-09-28: 20 working days = 2026-10-30",
         ]
+
+
+# --- the 办结 and 即办 messages integ added (issue 11): the same msgid + params convention -------
+
+
+def test_the_issue_notification_names_the_result_and_the_licence_in_the_readers_language(
+    world,
+    issuing,  # noqa: F811
+    english,
+):
+    configure(world, FOOD_TYPE, FOOD_FORM)
+    case = decided(world, issuing["rep"], food_form("武汉鑫达商贸有限公司", "陈建国"))
+    with translation.override("en"):  # an officer working in English: still stored in Chinese
+        services.do_conclude(actor=world["officer"], number=case.number)
+    concluded = Notification.objects.filter(case=case).latest("pk")
+    assert concluded.text == "已办结：准予许可，电子食品经营许可证已签发，可在“我的证照”查看、下载和出示"
+    assert concluded.params == {"result": "准予许可", "licence": "食品经营许可证"}
+    assert shown(concluded, "en") == (
+        'Concluded: Licence granted; the electronic <span lang="zh-Hans">食品经营许可证</span> has been '
+        "issued: see, download and show it in “My licences”"
+    )
+
+
+def test_an_immediate_item_is_accepted_for_handling_on_the_spot_in_the_readers_language(world, english):
+    from tongban.catalog.testing import make_basic_item, make_item
+
+    immediate = make_item(
+        world["dept"], make_basic_item(name="个体工商户设立登记"), case_type="1", promised_limit=0
+    )
+    case = services.do_submit(
+        actor=world["citizen"],
+        item_code=immediate.code,
+        data=FORM,
+        uploads=[upload(m) for m in immediate.materials.all()],
+    )
+    case = services.do_accept(actor=world["officer"], number=case.number)
+    accepted = Notification.objects.filter(case=case).latest("pk")
+    assert (accepted.text, accepted.msgid) == ("已受理，即办件，当场办结", "已受理，即办件，当场办结")
+    assert shown(accepted, "en") == "Accepted: an immediate item, handled on the spot"
+    with translation.override("en"):
+        nothing_to_count = clock.Deadline(due=case.accepted_on, base_days=0, paused_days=0, extension_days=0)
+        assert nothing_to_count.explain(case.accepted_on) == (
+            f"Immediate item: accepted {case.accepted_on:%Y-%m-%d} and handled on the spot"
+        )
