@@ -35,6 +35,7 @@ from urllib.parse import unquote
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from django.test import Client, override_settings
 
 from tongban.browsertest import axe_violations, chinese_text, new_context, overflow
@@ -280,6 +281,12 @@ def walk(browser, site: Site, width: str, language: str, check, *, main_only: bo
     finally:
         for page in contexts.values():
             page.context.close()
+        # The sign-ins above (`cookies_for`) ran while Playwright's event loop runs in this
+        # thread, so Django kept their database connection in a context variable (asgiref's
+        # Local), apart from the thread's own one that the module's teardown uses and closes:
+        # close it here, or PostgreSQL refuses to drop the test database ("being accessed by
+        # other users").
+        connections.close_all()
     return problems
 
 
