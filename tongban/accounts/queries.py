@@ -377,6 +377,13 @@ def operated_sole_traders(user) -> list[str]:
     return list(rows.order_by("pk").values_list("credit_code", flat=True))
 
 
+def acts_for_enterprises(user, *, besides=()) -> bool:
+    """Whether the person may switch to acting for an enterprise (a valid mandate), leaving out
+    the credit codes `besides` (the 个体工商户 they operate: their licences are already theirs)."""
+    mandates = _valid_now(Mandate.objects.filter(user=user))
+    return mandates.exclude(legal_person__credit_code__in=list(besides)).exists()
+
+
 def legal_person_summary(legal_person_id: int) -> dict:
     lp = (
         LegalPerson.objects.filter(pk=legal_person_id)

@@ -575,6 +575,7 @@ def set_staff_roles(request, pk: int):
 @never_cache
 @role_admin_required
 @require_http_methods(["GET", "POST"])
+@once_per_form
 def create_staff(request):
     """新增工作人员: the body chosen among those within the administrator's reach (searched by
     name or credit code), the person's name, a username and roles. The result page shows the

@@ -66,6 +66,9 @@ class Holdings:
     # The enterprise's licence types the mandate reaches: None for every type (legal
     # representative, all-items agent), else those of the agent's items (经办人 scope).
     enterprise_types: frozenset[str] | None = frozenset()
+    # Acting for themselves with an enterprise they could switch to: its licences show once
+    # they act for it (never said to someone with no enterprise, or only their 个体工商户).
+    could_switch: bool = False
 
     def indexes(self) -> set[str]:
         return {i for i in (self.person_index, self.enterprise_index, *self.operated_indexes) if i}
@@ -103,11 +106,11 @@ def holdings(user) -> Holdings:
         raise Forbidden("“我的证照”面向个人和企业用户")
     claim = account_queries.acting_claim(user)
     person = user.id_number_index or None
-    operated = frozenset(
-        holder_index(code, HolderCodeType.CREDIT_CODE) for code in account_queries.operated_sole_traders(user)
-    )
+    operated_codes = account_queries.operated_sole_traders(user)
+    operated = frozenset(holder_index(code, HolderCodeType.CREDIT_CODE) for code in operated_codes)
     if claim["kind"] != "enterprise":
-        return Holdings(person_index=person, operated_indexes=operated)
+        could_switch = account_queries.acts_for_enterprises(user, besides=operated_codes)
+        return Holdings(person_index=person, operated_indexes=operated, could_switch=could_switch)
     code = claim["credit_code"]
     return Holdings(
         person_index=person,

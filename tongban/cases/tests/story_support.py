@@ -3,14 +3,20 @@ Chromium, pages at our viewports and signing in as a citizen or as staff (passwo
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from io import StringIO
+from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import override_settings
 
+from tongban import dbsnapshot
 from tongban.browsertest import VIEWPORTS, watch
+from tongban.cases import clock
 from tongban.core.crypto import blind_index
 from tongban.demo.data.accounts import DEMO_PASSWORD, STAFF
 
@@ -19,12 +25,34 @@ FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 # --- The demo data ------------------------------------------------------------------------------
 
 
+# One seeded demo per test process and "today" (its cases are dated by the clock): a database
+# snapshot and a copy of its media files, restored into an empty database (tongban/dbsnapshot.py).
+_SEEDED: dict[tuple, tuple[dbsnapshot.Snapshot, Path]] = {}
+
+
 def seed_demo(media_root) -> None:
     """`seed demo` with the tests' fast password hasher first (the other configured hashers stay
-    behind it: the OIDC client secret may use one), its materials under `media_root`."""
+    behind it: the OIDC client secret may use one), its materials under `media_root`.
+
+    The first seed in a test process is snapshotted; a later call into an empty database outside
+    a transaction gets the same rows and files back instead of seeding again."""
+    from django.db import connection
+
+    key = (connection.vendor, connection.settings_dict["NAME"], clock.today())
+    ours = [m for m in apps.get_models() if m.__module__.startswith("tongban.")]  # not content types
+    reusable = dbsnapshot.available() and not any(m.objects.exists() for m in ours)
+    if reusable and key in _SEEDED:
+        snapshot, media = _SEEDED[key]
+        dbsnapshot.restore(snapshot)
+        shutil.copytree(media, media_root, dirs_exist_ok=True)
+        return
     hashers = [FAST_HASHER, *settings.PASSWORD_HASHERS]
     with override_settings(PASSWORD_HASHERS=hashers, MEDIA_ROOT=str(media_root)):
         call_command("seed", "demo", stdout=StringIO())
+    if reusable:
+        media = Path(tempfile.mkdtemp(prefix="tongban-demo-media-"))
+        shutil.copytree(media_root, media, dirs_exist_ok=True)
+        _SEEDED[key] = (dbsnapshot.take(), media)
 
 
 def demo_person(mobile: str):

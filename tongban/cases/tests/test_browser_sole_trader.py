@@ -23,6 +23,7 @@ from django.core.cache import cache
 from tongban.browsertest import ARTIFACTS
 from tongban.catalog import queries as catalog_queries
 from tongban.catalog.enums import MaterialRequirement
+from tongban.demo import cases as demo_cases
 from tongban.demo.data.accounts import DEMO_PASSWORD
 from tongban.licences import queries as licence_queries
 
@@ -43,28 +44,27 @@ def concluded(transactional_db, settings, tmp_path, day):
     cache.clear()
     seed_demo(tmp_path)
     item = catalog_queries.current_items().get(region_id=LIMIAO, name="个体工商户设立登记")
-    person, admin = demo_person(MOBILE), demo_staff("admin")
+    person = demo_person(MOBILE)
+    data = {**demo_cases._form(person, "个体工商户设立登记"), "contact_phone": MOBILE}
+    data.update(premises="南漳县李庙镇赵店村二组8号", business_scope="预包装食品、日用百货零售")
     required = item.materials.filter(requirement=MaterialRequirement.REQUIRED).order_by("order", "id")
     case = services.do_submit(
-        actor=person,
-        item_code=item.code,
-        data={
-            "applicant_name": "赵敏",
-            "contact_name": "赵敏",
-            "contact_phone": MOBILE,
-            "request": "在赵店村开一家小卖部",
-            "premises": "南漳县李庙镇赵店村二组8号",
-            "business_scope": "预包装食品、日用百货零售",
-        },
-        uploads=[upload(m) for m in required],
+        actor=person, item_code=item.code, data=data, uploads=[upload(m) for m in required]
     )
-    case = services.do_accept(actor=admin, number=case.number)
-    for step in case.steps.order_by("index"):
+    case = services.do_accept(actor=demo_staff("limiao-officer-1"), number=case.number)
+    # 承办, 审核, 批准 by three people (separation of duties)
+    signers = ("limiao-officer-1", "limiao-officer-2", "limiao-head-1")
+    for step, username in zip(case.steps.order_by("index"), signers, strict=True):
         case = services.do_complete_step(
-            actor=admin, number=case.number, step_index=step.index, outcome="pass", comment="符合登记条件"
+            actor=demo_staff(username),
+            number=case.number,
+            step_index=step.index,
+            outcome="pass",
+            comment="符合登记条件",
         )
+    head = demo_staff("limiao-head-1")
     given = {"premises": "南漳县李庙镇赵店村二组8号", "business_scope": "预包装食品、日用百货零售"}
-    return services.do_conclude(actor=admin, number=case.number, licence_face=given)
+    return services.do_conclude(actor=head, number=case.number, licence_face=given)
 
 
 @pytest.mark.parametrize("viewport", ["mobile", "desktop"])

@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from tongban.accounts import queries as account_queries
 from tongban.accounts import services as account_services
 from tongban.core.identifiers import make_resident_id, mask_resident_id
 from tongban.pdftest import needs_pdftotext, pdf_text
@@ -89,7 +90,7 @@ def test_my_licences_lists_the_persons_own_licences_only(world, liu, django_asse
     marriage = issue_marriage(world)
     business = issue_business(world)  # the company's: not listed while 刘洋 acts for himself
     client = signed_in(liu)
-    with django_assert_max_num_queries(9):  # one of them: the 个体工商户 the person operates
+    with django_assert_max_num_queries(10):  # two: the 个体工商户 operated, an enterprise to switch to
         response = client.get("/licences/")
     assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
     body = response.content.decode()
@@ -108,6 +109,26 @@ def test_my_licences_while_acting_for_an_enterprise_lists_both(world, liu):
     body = signed_in(liu).get("/licences/").content.decode()
     assert marriage.identifier in body and business.identifier in body
     assert other.identifier not in body and "武汉鑫达恒通商贸有限公司的证照" in body
+
+
+def test_the_switch_hint_is_only_for_someone_with_an_enterprise_to_switch_to(world, liu):
+    # issue 11: the villager holding only her own 个体工商户's licence was told to switch identity
+    hint = "要查看企业的证照，请先切换为以该企业身份办事。"
+    assert hint not in signed_in(liu).get("/licences/").content.decode()
+    account_services.do_upsert_legal_person_record(
+        actor=SYSTEM,
+        credit_code=COMPANY,
+        name="武汉鑫达恒通商贸有限公司",
+        kind="enterprise",
+        legal_rep_name=liu.display_name,
+        legal_rep_id_number=PERSON_ID,
+    )
+    account_services.do_claim_legal_person(actor=liu, credit_code=COMPANY)  # not acting for it yet
+    assert hint in signed_in(liu).get("/licences/").content.decode()
+    account_services.do_switch_acting(
+        actor=liu, kind="enterprise", target_id=account_queries.my_mandates(liu)[0].pk
+    )
+    assert hint not in signed_in(liu).get("/licences/").content.decode()  # acting for it: listed
 
 
 def test_each_list_pages_on_its_own_keeping_the_others_page(world, liu, monkeypatch):
