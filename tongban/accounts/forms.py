@@ -13,17 +13,17 @@ from .enums import ConsentMethod, HelperRelation, StaffRole
 
 
 class PasswordLoginForm(forms.Form):
-    identifier = forms.CharField(label="账号", max_length=64, help_text="用户名、手机号码或身份证号码")
-    password = forms.CharField(label="密码", max_length=128, widget=forms.PasswordInput)
+    identifier = forms.CharField(label=_("账号"), max_length=64, help_text=_("用户名、手机号码或身份证号码"))
+    password = forms.CharField(label=_("密码"), max_length=128, widget=forms.PasswordInput)
 
 
 class SmsLoginForm(forms.Form):
-    mobile = forms.CharField(label="手机号码", max_length=11)
-    code = forms.CharField(label="短信验证码", max_length=6)
+    mobile = forms.CharField(label=_("手机号码"), max_length=11)
+    code = forms.CharField(label=_("短信验证码"), max_length=6)
 
 
 class TotpForm(forms.Form):
-    code = forms.CharField(label="动态口令", max_length=6, min_length=6)
+    code = forms.CharField(label=_("动态口令"), max_length=6, min_length=6)
 
 
 # --- Account pages --------------------------------------------------------------------------
@@ -59,22 +59,22 @@ def _six_digits(code: str) -> str:
 
 class SignupForm(forms.Form):
     mobile = forms.CharField(
-        label="手机号码",
+        label=_("手机号码"),
         max_length=11,
-        help_text="用于登录和接收验证码",
+        help_text=_("用于登录和接收验证码"),
         error_messages={"required": "请输入手机号码"},
     )
-    code = forms.CharField(label="短信验证码", max_length=6, required=False)
-    display_name = forms.CharField(label="姓名", max_length=60, error_messages={"required": "请输入姓名"})
+    code = forms.CharField(label=_("短信验证码"), max_length=6, required=False)
+    display_name = forms.CharField(label=_("姓名"), max_length=60, error_messages={"required": "请输入姓名"})
     password = forms.CharField(
-        label="设置密码",
+        label=_("设置密码"),
         max_length=128,
         widget=forms.PasswordInput,
-        help_text="至少10位，不能全是数字，不能与手机号码相近",
+        help_text=_("至少10位，不能全是数字，不能与手机号码相近"),
         error_messages={"required": "请设置密码"},
     )
     password2 = forms.CharField(
-        label="确认密码",
+        label=_("确认密码"),
         max_length=128,
         widget=forms.PasswordInput,
         error_messages={"required": "请再次输入密码"},
@@ -94,7 +94,9 @@ class SignupForm(forms.Form):
 
 
 class SendCodeForm(forms.Form):
-    mobile = forms.CharField(label="手机号码", max_length=11, error_messages={"required": "请输入手机号码"})
+    mobile = forms.CharField(
+        label=_("手机号码"), max_length=11, error_messages={"required": "请输入手机号码"}
+    )
 
 
 class EmailAddressForm(forms.Form):
@@ -125,9 +127,9 @@ class EmailCodeForm(forms.Form):
 
 
 class RealNameForm(forms.Form):
-    name = forms.CharField(label="姓名", max_length=60, error_messages={"required": "请输入姓名"})
+    name = forms.CharField(label=_("姓名"), max_length=60, error_messages={"required": "请输入姓名"})
     id_number = forms.CharField(
-        label="身份证号码",
+        label=_("身份证号码"),
         widget=NoEchoInput(),
         max_length=18,
         min_length=18,
@@ -141,7 +143,7 @@ class RealNameForm(forms.Form):
 
 class ClaimLegalPersonForm(forms.Form):
     credit_code = forms.CharField(
-        label="统一社会信用代码",
+        label=_("统一社会信用代码"),
         max_length=18,
         min_length=18,
         error_messages={
@@ -152,17 +154,17 @@ class ClaimLegalPersonForm(forms.Form):
     )
 
 
-SCOPE_CHOICES = [("all", "全部事项"), ("listed", "指定事项")]
+SCOPE_CHOICES = [("all", _("全部事项")), ("listed", _("指定事项"))]
 
 
 class _GrantForm(forms.Form):
     """The shared part of an agent grant: who, which items, until when."""
 
     agent_name = forms.CharField(
-        label="受托人姓名", max_length=60, error_messages={"required": "请输入受托人姓名"}
+        label=_("受托人姓名"), max_length=60, error_messages={"required": "请输入受托人姓名"}
     )
     agent_id_number = forms.CharField(
-        label="受托人身份证号码",
+        label=_("受托人身份证号码"),
         widget=NoEchoInput(),
         max_length=18,
         min_length=18,
@@ -173,23 +175,23 @@ class _GrantForm(forms.Form):
         },
     )
     scope = forms.ChoiceField(
-        label="授权范围",
+        label=_("授权范围"),
         choices=SCOPE_CHOICES,
         widget=forms.RadioSelect,
         initial="all",
         error_messages={"required": "请选择授权范围", "invalid_choice": "请选择授权范围"},
     )
     item_codes = forms.CharField(
-        label="授权事项编码",
+        label=_("授权事项编码"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="选择“指定事项”时填写，多个编码用逗号或换行分隔",
+        help_text=_("选择“指定事项”时填写，多个编码用逗号或换行分隔"),
     )
     expires_at = forms.DateField(
-        label="有效期至",
+        label=_("有效期至"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="授权在该日24时失效，最长3年",
+        help_text=_("授权在该日24时失效，最长3年"),
         error_messages={"required": "请填写授权有效期", "invalid": "请按 年-月-日 填写日期"},
     )
 
@@ -218,12 +220,12 @@ class MandateGrantForm(_GrantForm):
 
 class ConsentGrantForm(_GrantForm):
     relation = forms.ChoiceField(
-        label="与您的关系",
+        label=_("与您的关系"),
         choices=[("", "请选择"), *HelperRelation.choices],
         error_messages={"required": "请选择与被代办人的关系", "invalid_choice": "请选择与被代办人的关系"},
     )
     scope = forms.ChoiceField(
-        label="授权范围",
+        label=_("授权范围"),
         choices=SCOPE_CHOICES,
         widget=forms.RadioSelect,
         initial="listed",
@@ -241,17 +243,17 @@ class HallConsentForm(ConsentGrantForm):
     """A clerk records a consent the principal gave at the hall (in person or in writing)."""
 
     relation = forms.ChoiceField(
-        label="受托人与本人的关系",
+        label=_("受托人与本人的关系"),
         choices=[("", "请选择"), *HelperRelation.choices],
         error_messages={"required": "请选择关系", "invalid_choice": "请选择关系"},
     )
     consent_method = forms.ChoiceField(
-        label="同意方式",
+        label=_("同意方式"),
         choices=[("", "请选择"), *HALL_METHODS],
         error_messages={"required": "请选择同意方式", "invalid_choice": "请选择同意方式"},
     )
     consent_note = forms.CharField(
-        label="同意记录", max_length=200, required=False, help_text="如授权书编号、见证人"
+        label=_("同意记录"), max_length=200, required=False, help_text=_("如授权书编号、见证人")
     )
 
     def grant_kwargs(self) -> dict:
@@ -264,7 +266,7 @@ class HallConsentForm(ConsentGrantForm):
 
 class FindPersonForm(forms.Form):
     id_number = forms.CharField(
-        label="身份证号码",
+        label=_("身份证号码"),
         widget=NoEchoInput(),
         max_length=18,
         min_length=18,
@@ -281,12 +283,12 @@ class InPersonVerifyForm(RealNameForm):
 
 
 class WalkInForm(RealNameForm):
-    mobile = forms.CharField(label="手机号码（选填）", max_length=11, required=False, widget=NoEchoInput())
+    mobile = forms.CharField(label=_("手机号码（选填）"), max_length=11, required=False, widget=NoEchoInput())
 
 
 class StaffRolesForm(forms.Form):
     roles = forms.MultipleChoiceField(
-        label="岗位",
+        label=_("岗位"),
         choices=StaffRole.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 from oauth2_provider.models import get_access_token_model
 
 from tongban.core.errors import NotFound
@@ -219,17 +219,23 @@ def my_agents(user):
 
 
 def acting_options(user) -> list[dict]:
+    """The identities this person may act as. Each has `label` (one string) and its parts for a
+    page that marks the data (a person's or enterprise's name) apart from the platform's words:
+    `prefix` + `name` + `note`."""
+    me = user.display_name or user.username
     options = [
-        {"kind": ActingKind.SELF.value, "id": None, "label": "本人：" + (user.display_name or user.username)}
+        {"kind": ActingKind.SELF.value, "id": None, "prefix": gettext("本人："), "name": me, "note": ""}
     ]
     for m in my_mandates(user):
         operator = m.legal_person.kind == LegalPersonKind.SOLE_TRADER and m.role == MandateRole.LEGAL_REP
-        role = _("经营者") if operator else m.get_role_display()  # a 个体工商户 has no 法定代表人
+        role = gettext("经营者") if operator else m.get_role_display()  # a 个体工商户 has no 法定代表人
         options.append(
             {
                 "kind": ActingKind.ENTERPRISE.value,
                 "id": m.pk,
-                "label": f"{m.legal_person.name}（{role}）",
+                "prefix": "",
+                "name": m.legal_person.name,
+                "note": gettext("（%(role)s）") % {"role": role},
             }
         )
     for c in my_principals(user):
@@ -237,9 +243,13 @@ def acting_options(user) -> list[dict]:
             {
                 "kind": ActingKind.PRINCIPAL.value,
                 "id": c.pk,
-                "label": f"代办：{c.principal.display_name}（{c.get_relation_display()}）",
+                "prefix": gettext("代办："),
+                "name": c.principal.display_name,
+                "note": gettext("（%(relation)s）") % {"relation": c.get_relation_display()},
             }
         )
+    for option in options:
+        option["label"] = option["prefix"] + option["name"] + option["note"]
     return options
 
 
@@ -276,8 +286,8 @@ def current_acting_label(user) -> str:
     if claim["kind"] == "enterprise":
         return claim["name"]
     if claim["kind"] == "principal":
-        return "代办：" + claim["name"]
-    return "本人"
+        return gettext("代办：") + claim["name"]
+    return gettext("本人")
 
 
 def pending_email(user) -> dict | None:

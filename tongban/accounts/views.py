@@ -376,7 +376,7 @@ def switch_acting(request):
     services.do_switch_acting(
         actor=request.user, kind=request.POST.get("kind", ""), target_id=int(raw_id) if raw_id else None
     )
-    messages.success(request, "当前办事身份：" + queries.current_acting_label(request.user))
+    messages.success(request, _("当前办事身份：") + queries.current_acting_label(request.user))
     return redirect(safe_next(request, default=reverse("accounts:me")))
 
 

@@ -738,7 +738,7 @@ def do_refuse(*, actor, number: str, reason: str) -> Case:
         record_event(case, actor, "refuse", before=before, note=reason)
         # notices: 不予受理通知书
         notices.do_issue_notice(actor=actor, case=case, kind=notices.NoticeKind.REFUSAL)
-        notify(case, "不予受理：" + reason)
+        notify(case, "不予受理：%(reason)s", {"reason": reason})
     return case
 
 
@@ -754,7 +754,7 @@ def do_return(*, actor, number: str, reason: str) -> Case:
         before, case.state, case.return_reason = case.state, CaseState.RETURNED, reason
         save_case(case, "state", "return_reason")
         record_event(case, actor, "return", before=before, note=reason)
-        notify(case, "预审退回：" + reason)
+        notify(case, "预审退回：%(reason)s", {"reason": reason})
     return case
 
 
@@ -774,7 +774,7 @@ def do_request_supplement(*, actor, number: str, items: list[str], note: str = "
         record_event(case, actor, "request_supplement", before=before, note=note, data={"items": items})
         # notices: 补正材料通知书
         notices.do_issue_notice(actor=actor, case=case, kind=notices.NoticeKind.SUPPLEMENT)
-        notify(case, "请补正材料：" + "；".join(items))
+        notify(case, "请补正材料：%(items)s", {"items": "；".join(items)})
     return case
 
 

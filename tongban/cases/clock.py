@@ -23,6 +23,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from tongban.catalog.enums import TimeUnit
 from tongban.core import workdays
@@ -40,6 +41,14 @@ UNIT_WORDS = {
     TimeUnit.MONTH: "个月",
     TimeUnit.HOUR: "小时",
     TimeUnit.MINUTE: "分钟",
+}
+# The same as shown in the active language (`explain`): an amount of each unit.
+UNIT_AMOUNTS = {
+    TimeUnit.WORKDAY: gettext_noop("%(n)s个工作日"),
+    TimeUnit.CALENDAR_DAY: gettext_noop("%(n)s个自然日"),
+    TimeUnit.MONTH: gettext_noop("%(n)s个月"),
+    TimeUnit.HOUR: gettext_noop("%(n)s小时"),
+    TimeUnit.MINUTE: gettext_noop("%(n)s分钟"),
 }
 
 
@@ -85,18 +94,28 @@ class Deadline:
         return self.base_days + self.paused_days + self.extension_days
 
     def explain(self, accepted_on: dt.date) -> str:
+        """The calculation in words, in the active language."""
         if self.total_days == 0:  # 即办: nothing to count (never "0个工作日")
-            return f"即办：受理日 {accepted_on:%Y-%m-%d} 当场办结"
-        parts = [f"{self.base_days}{UNIT_WORDS.get(self.unit, self.unit)}"]
+            return gettext("即办：受理日 %(date)s 当场办结") % {"date": f"{accepted_on:%Y-%m-%d}"}
+        unit = UNIT_AMOUNTS.get(self.unit)
+        parts = [gettext(unit) % {"n": self.base_days} if unit else f"{self.base_days}{self.unit}"]
         if self.period_end is not None:
-            parts[0] += f"（期满日 {self.period_end:%Y-%m-%d} 非工作日，顺延）"
+            parts[0] += gettext("（期满日 %(date)s 非工作日，顺延）") % {
+                "date": f"{self.period_end:%Y-%m-%d}"
+            }
         if self.paused_days:
-            parts.append(f"暂停计时{self.paused_days}个工作日")
+            parts.append(gettext("暂停计时%(n)s个工作日") % {"n": self.paused_days})
         if self.extension_days:
-            parts.append(f"延期{self.extension_days}个工作日")
-        text = f"受理日 {accepted_on:%Y-%m-%d} 起算 " + " + ".join(parts) + f" = {self.due:%Y-%m-%d}"
+            parts.append(gettext("延期%(n)s个工作日") % {"n": self.extension_days})
+        text = gettext("受理日 %(date)s 起算 %(parts)s = %(due)s") % {
+            "date": f"{accepted_on:%Y-%m-%d}",
+            "parts": " + ".join(parts),
+            "due": f"{self.due:%Y-%m-%d}",
+        }
         if self.provisional:
-            text += f"（暂定：{self.due.year}年尚无国务院节假日安排，按法定节假日推算）"
+            text += gettext("（暂定：%(year)s年尚无国务院节假日安排，按法定节假日推算）") % {
+                "year": self.due.year
+            }
         return text
 
 

@@ -115,9 +115,15 @@ def record_event(
     )
 
 
-def notify(case: Case, text: str) -> None:
+def notify(case: Case, text: str, params: dict | None = None) -> None:
     """In-app always; SMS and (to a confirmed address) e-mail through the accounts gateways
-    after commit, a failing gateway logged and not raised."""
+    after commit, a failing gateway logged and not raised. `text` is a Chinese msgid of the
+    translation catalogue, with `%(name)s` placeholders filled from `params`: the message is
+    sent in Chinese and shown in the app in the reader's language."""
+    msgid = text
+    with translation.override("zh-hans"):  # labels in params (lazy) are stored in Chinese too
+        params = {k: str(v) for k, v in (params or {}).items()}
+        text = msgid % params if params else msgid
     users = sorted(
         account_queries.parties_to_notify(
             applicant_id=case.applicant_id,
@@ -127,7 +133,9 @@ def notify(case: Case, text: str) -> None:
             item_code=case.item_code,
         )
     )
-    Notification.objects.bulk_create([Notification(user_id=u, case=case, text=text[:300]) for u in users])
+    Notification.objects.bulk_create(
+        [Notification(user_id=u, case=case, text=text[:300], msgid=msgid[:300], params=params) for u in users]
+    )
     message = f"【通办】您的办件{case.number}（{case.item_name}）：{text}"
     subject = f"【通办】办件{case.number}进展"
     for user_id in users:
@@ -371,14 +379,18 @@ def accept_case(case: Case, actor, *, on: dt.date | None = None, deemed: bool = 
     )
     # notices: 受理通知书
     notices.do_issue_notice(actor=actor, case=case, kind=notices.NoticeKind.ACCEPTANCE)
-    due = ""
     if not case.promised_limit:  # 即办: no date to promise
-        due = "，即办件，当场办结"
-    elif case.promised_due:
-        due = f"，承诺{case.promised_due:%Y-%m-%d}前办结"
-        if clock.is_provisional(case.promised_due, case.accepted_on):
-            due += "（暂定，节假日安排公布后可能调整，届时另行通知）"
-    notify(case, "已受理" + due)
+        notify(case, "已受理，即办件，当场办结")
+    elif not case.promised_due:
+        notify(case, "已受理")
+    elif clock.is_provisional(case.promised_due, case.accepted_on):
+        notify(
+            case,
+            "已受理，承诺%(due)s前办结（暂定，节假日安排公布后可能调整，届时另行通知）",
+            {"due": f"{case.promised_due:%Y-%m-%d}"},
+        )
+    else:
+        notify(case, "已受理，承诺%(due)s前办结", {"due": f"{case.promised_due:%Y-%m-%d}"})
 
 
 def step_due(case: Case, start: dt.date, days: int) -> dt.date:
@@ -431,10 +443,16 @@ def conclude_case(case: Case, actor, code: str, *, licence: tuple[str, str] | No
         data["licence"] = licence[0]
         note = f"{words}（{licence[0]}）"
     record_event(case, actor, "conclude", before=before, note=note, data=data)
-    text = "已办结：" + words
+    with translation.override(settings.LANGUAGE_CODE):  # a label of the catalogue: shown translated
+        result = result_words(code, case.item.item_type)
     if licence:
-        text += "，可在“我的证照”查看、下载和出示"
-    notify(case, text)
+        notify(
+            case,
+            "已办结：%(result)s，电子%(licence)s已签发，可在“我的证照”查看、下载和出示",
+            {"result": result, "licence": licence[1]},
+        )
+    else:
+        notify(case, "已办结：%(result)s", {"result": result})
 
 
 def resume_clock(case: Case, pause: ClockPause, actor) -> None:

@@ -133,7 +133,11 @@ def do_decide_extension(*, actor, number: str, request_id: int, approve: bool, n
                 note=note or request.reason,
                 data=data | {"approver": actor.pk},
             )
-            notify(case, f"经批准延期{request.days}个工作日，办结期限为{case.promised_due:%Y-%m-%d}")
+            notify(
+                case,
+                "经批准延期%(days)s个工作日，办结期限为%(due)s",
+                {"days": request.days, "due": f"{case.promised_due:%Y-%m-%d}"},
+            )
         else:
             save_case(case)
             record_event(case, actor, "extend_reject", before=case.state, note=note, data=data)

@@ -141,7 +141,7 @@ def _decide(case: Case, actor, decision: str, reason: str) -> None:
         case=case,
         kind=notices.NoticeKind.GRANT if decision == Decision.GRANT else notices.NoticeKind.DENIAL,
     )
-    notify(case, "审批决定：" + Decision(decision).label)
+    notify(case, "审批决定：%(decision)s", {"decision": Decision(decision).label})
 
 
 def do_conclude(
@@ -214,9 +214,10 @@ def do_pause(
         )
         if kind == PauseKind.SUPPLEMENT:  # notices: 补正材料通知书 (the clock is paused meanwhile)
             notices.do_issue_notice(actor=actor, case=case, kind=notices.NoticeKind.SUPPLEMENT)
-        notify(
-            case, "暂停计时：" + (("请补正：" + "；".join(items)) if kind == PauseKind.SUPPLEMENT else reason)
-        )
+        if kind == PauseKind.SUPPLEMENT:
+            notify(case, "暂停计时：请补正：%(items)s", {"items": "；".join(items)})
+        else:
+            notify(case, "暂停计时：%(reason)s", {"reason": reason})
     return case
 
 
@@ -296,10 +297,11 @@ def do_deliver(*, actor, number: str, tracking_number: str = "") -> Case:
         notify(
             case,
             {
-                "window": f"请凭取件码{case.pickup_code}到窗口领取",
-                "post": f"已邮寄，快递单号{case.tracking_number}",
+                "window": "请凭取件码%(code)s到窗口领取",
+                "post": "已邮寄，快递单号%(tracking)s",
                 "electronic": "结果已电子送达",
             }[method],
+            {"window": {"code": case.pickup_code}, "post": {"tracking": case.tracking_number}}.get(method),
         )
     return case
 

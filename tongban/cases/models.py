@@ -322,11 +322,15 @@ class ApplicationForm(models.Model):
 
 
 class Notification(models.Model):
-    """In-app message to the applicant (always sent; SMS and e-mail go through gateways too)."""
+    """In-app message to the applicant (always sent; SMS and e-mail go through gateways too).
+    `text` is the message in Chinese, as sent; `msgid` (a Chinese msgid of the translation
+    catalogue) and `params` show it in the reader's language (`cases_clock.notification_text`)."""
 
     user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="case_notifications")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
     text = models.CharField(max_length=300)
+    msgid = models.CharField(max_length=300, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 

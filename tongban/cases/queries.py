@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from tongban.accounts import queries as account_queries
 from tongban.accounts.enums import StaffRole
@@ -19,24 +19,48 @@ from .models import Case, CaseEvent, CaseStep, ExtensionRequest, Notification
 DUE_SOON_DAYS = 2
 
 
-def clock_lines(case: Case) -> list[str]:
-    """The calculation behind the deadlines, line by line, for the case page."""
+def clock_line_parts(case: Case) -> list[tuple[str, str]]:
+    """The calculation behind the deadlines, line by line, for the case page, in the active
+    language: each line as (the platform's words, the data a person wrote: a pause's or an
+    extension's reason, or "")."""
     if case.accepted_on is None:
-        return [f"收件日 {case.received_on:%Y-%m-%d}，尚未受理，办理时限未起算"]
+        return [
+            (
+                gettext("收件日 %(date)s，尚未受理，办理时限未起算")
+                % {"date": f"{case.received_on:%Y-%m-%d}"},
+                "",
+            )
+        ]
     promised, statutory = clock.case_deadlines(case)
-    lines = [promised.explain(case.accepted_on), "法定时限：" + statutory.explain(case.accepted_on)]
+    lines = [
+        (promised.explain(case.accepted_on), ""),
+        (gettext("法定时限：") + statutory.explain(case.accepted_on), ""),
+    ]
     for pause in case.pauses.all():
         end = (
-            f"至 {pause.ended_on:%Y-%m-%d}，计 {pause.working_days} 个工作日"
+            gettext("至 %(date)s，计 %(n)s 个工作日")
+            % {"date": f"{pause.ended_on:%Y-%m-%d}", "n": pause.working_days}
             if pause.ended_on
-            else "（进行中）"
+            else gettext("（进行中）")
         )
-        lines.append(f"{pause.get_kind_display()}：{pause.started_on:%Y-%m-%d} 起 {end}；{pause.reason}")
+        text = gettext("%(kind)s：%(start)s 起 %(end)s；") % {
+            "kind": pause.get_kind_display(),
+            "start": f"{pause.started_on:%Y-%m-%d}",
+            "end": end,
+        }
+        lines.append((text, pause.reason))
     if case.extension_days:
-        lines.append(
-            f"延期 {case.extension_days} 个工作日（批准人：{case.extension_approver}）；{case.extension_reason}"
-        )
+        text = gettext("延期 %(n)s 个工作日（批准人：%(who)s）；") % {
+            "n": case.extension_days,
+            "who": case.extension_approver,
+        }
+        lines.append((text, case.extension_reason))
     return lines
+
+
+def clock_lines(case: Case) -> list[str]:
+    """`clock_line_parts`, each line as one string."""
+    return [text + data for text, data in clock_line_parts(case)]
 
 
 def cases_of(user) -> QuerySet[Case]:

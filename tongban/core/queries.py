@@ -116,8 +116,10 @@ def calendar_warning(today=None) -> str:
     ]
     if not missing:
         return ""
-    years = "、".join(f"{y}年" for y in missing)
-    return (
-        f"工作日历尚未导入{years}的国务院节假日安排：期限按暂定日历（周末和法定节假日，不含调休）计算并标注“暂定”。"
+    from django.utils.translation import gettext
+
+    years = gettext("、").join(gettext("%(year)s年") % {"year": y} for y in missing)
+    return gettext(
+        "工作日历尚未导入%(years)s的国务院节假日安排：期限按暂定日历（周末和法定节假日，不含调休）计算并标注“暂定”。"
         "安排公布后请用 manage.py calendar import 导入，已受理办件的期限将自动重算并通知申请人。"
-    )
+    ) % {"years": years}

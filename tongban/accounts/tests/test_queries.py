@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tongban.accounts import queries, services
 from tongban.accounts.models import AgentConsent, Mandate
@@ -78,12 +78,41 @@ def test_acting_options_and_claims(grants, django_assert_max_num_queries):
     with django_assert_max_num_queries(2):
         options = queries.acting_options(agent)
     assert options == [
-        {"kind": "self", "id": None, "label": f"本人：{name(2)}"},
-        {"kind": "enterprise", "id": mandate.pk, "label": "武汉测试1商贸有限公司（经办人）"},
-        {"kind": "principal", "id": consent.pk, "label": f"代办：{name(1)}（家属）"},
+        {
+            "kind": "self",
+            "id": None,
+            "label": f"本人：{name(2)}",
+            "prefix": "本人：",
+            "name": name(2),
+            "note": "",
+        },
+        {
+            "kind": "enterprise",
+            "id": mandate.pk,
+            "label": "武汉测试1商贸有限公司（经办人）",
+            "prefix": "",
+            "name": "武汉测试1商贸有限公司",
+            "note": "（经办人）",
+        },
+        {
+            "kind": "principal",
+            "id": consent.pk,
+            "label": f"代办：{name(1)}（家属）",
+            "prefix": "代办：",
+            "name": name(1),
+            "note": "（家属）",
+        },
     ]
     assert queries.acting_claim(agent) == {"kind": "self"}
     assert queries.current_acting_label(agent) == "本人"
+    with translation.override("en"):
+        english = queries.acting_options(agent)
+        assert [(o["prefix"], o["name"], o["note"]) for o in english] == [
+            ("Myself: ", name(2), ""),
+            ("", "武汉测试1商贸有限公司", " (Authorised agent)"),
+            ("Acting for: ", name(1), " (Family member)"),
+        ]
+        assert queries.current_acting_label(agent) == "Myself"
     services.do_switch_acting(actor=agent, kind="enterprise", target_id=mandate.pk)
     assert queries.acting_claim(agent) == {
         "kind": "enterprise",

@@ -303,7 +303,7 @@ def test_my_account_lists_enterprises_agents_and_principals(django_assert_max_nu
     for n, u in ((21, rep), (22, agent), (23, helper)):
         assert_no_clear_personal_data(page, (n, u))
     helper_page = html(login(helper).get("/accounts/me/"))
-    assert "代办：法人甲（家属）" in helper_page and "停止代办" in helper_page
+    assert '代办：<span lang="zh-Hans">法人甲</span>（家属）' in helper_page and "停止代办" in helper_page
 
 
 def test_my_account_for_staff_shows_roles():
@@ -787,7 +787,9 @@ def test_switch_acting_to_an_enterprise_and_back(firm):
     assert audit_actions(seq) == ["accounts.acting.switch"]
     header = html(c.get("/"))
     assert 'class="topbar__acting"' in header and "武汉通办科技有限公司" in header
-    assert 'aria-pressed="true">武汉通办科技有限公司（经办人）' in html(c.get("/accounts/me/"))
+    assert 'aria-pressed="true"><span><span lang="zh-Hans">武汉通办科技有限公司</span>（经办人）' in html(
+        c.get("/accounts/me/")
+    )
     c.post("/accounts/acting/", {"kind": "self"})
     agent.refresh_from_db()
     assert agent.acting == {"kind": "self"}

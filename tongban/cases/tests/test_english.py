@@ -83,6 +83,11 @@ def ui_texts(response, *data: str) -> list[str]:
     return out
 
 
+def gettext_en(text: str) -> str:
+    with translation.override("en"):
+        return gettext(text)
+
+
 def chinese(texts: list[str]) -> list[str]:
     return [t for t in texts if HAN.search(t)]
 
@@ -155,7 +160,11 @@ def test_the_case_page_in_english_and_its_actions(world, english):
     assert "Accepted." in accepted.content.decode()
     step = services.access_case(world["officer"], case.number).steps.order_by("index").first()
     texts = ui_texts(accepted, *data, step.name)
-    assert {"Pause the clock", "Extend", ": handle this step", "Approve", "Reject", "Comment"} <= set(texts)
+    # The step's name is the platform's own (the default chain's 承办): translated too.
+    assert (step.name, gettext_en(step.name)) == ("承办", "Handling")
+    assert {"Pause the clock", "Extend", "Handling: handle this step", "Approve", "Reject", "Comment"} <= set(
+        texts
+    )
     assert chinese(texts) == []
     assert '<span class="wb-status" id="case-state">Accepted</span>' in accepted.content.decode()
 
@@ -175,7 +184,7 @@ def test_window_intake_and_statistics_in_english(world, english):
     region = world["dept"].region
     texts = ui_texts(response, world["officer"].username, world["dept"].name, region.full_name, region.name)
     assert {
-        "Case statistics: ",
+        "Case statistics:",
         "Division code",
         "Received from",
         "Until",

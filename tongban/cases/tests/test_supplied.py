@@ -120,7 +120,7 @@ def test_a_licence_the_enterprise_holds_is_named_on_the_page_and_used(world, lib
     url = f"/cases/apply/{world['item'].code}/"
     m1, m2 = world["materials"]
     page = body(client.get(url))
-    assert f"将使用您的电子证照“营业执照”（编号 {licence.number}" in page
+    assert f'将使用您的电子证照“<span lang="zh-Hans">营业执照</span>”（编号 {licence.number}' in page
     assert f'name="m_{m2.pk}"' not in page  # nothing to upload for it
     response = client.post(url, {**FORM, "action": "submit", f"m_{m1.pk}": [pdf()]})
     assert response.status_code == 302
@@ -292,7 +292,7 @@ def test_chosen_files_survive_a_form_error_and_go_with_the_corrected_form(
     )
     assert files.open_decrypted(staged.file.name) == PDF  # sealed at rest
     assert default_storage.open(staged.file.name).read() != PDF
-    assert '<span class="staged-name">场所.pdf</span>' in page
+    assert '<span class="staged-name" lang="zh-Hans">场所.pdf</span>' in page
     assert f'name="unstage" value="{staged.pk}"' in page
     assert f'name="c_{shop["commitment"].pk}" checked' in page  # the confirmation is kept too
     # Another person never sees it.
@@ -386,7 +386,9 @@ def test_the_guide_says_what_stands_in_for_this_visitor_only(world, shop, client
     url = f"/items/{shop['item'].code}/"
     anonymous = body(client.get(url))
     assert '<span class="exempt">免提交</span>' not in anonymous
-    assert "可用电子证照“居民身份证”代替：登录后，持有有效证照的免提交" in anonymous
+    assert (
+        '可用电子证照“<span lang="zh-Hans">居民身份证</span>”代替：登录后，持有有效证照的免提交' in anonymous
+    )
     wang = body(as_user(person(8, name="王芳", level=2)).get(url))
     assert "由您已核验的实名身份（L2）代替，无需提交" in wang and '<span class="exempt">免提交</span>' in wang
     assert "您有1项材料由平台提供" in wang

@@ -347,7 +347,7 @@ def test_the_officer_sees_the_postal_address_and_the_applicant_only_offered_meth
     assert 'value="window"' in page and 'value="post"' in page and 'value="electronic"' not in page
     applicant.post(f"/cases/{case.number}/delivery/", {"method": "post", "address": address})
     staff_page = body(as_user(world["officer"]).get(f"/workbench/cases/{case.number}/"))
-    assert f'<dd id="delivery-address">{address}</dd>' in staff_page
+    assert f'<dd id="delivery-address" lang="zh-Hans">{address}</dd>' in staff_page
 
 
 def test_other_peoples_cases_are_not_found(world):

@@ -59,7 +59,10 @@ def test_an_immediate_item_promises_handling_on_the_spot_not_a_five_day_precheck
     assert response.status_code == 302 and case.case_type == "1"
     page = body(client.get(response["Location"]))
     assert "前完成预审" not in page
-    assert f"本事项为即办件：{world['dept'].name}即时审核，材料齐全、符合法定形式的当场办结" in page
+    assert (
+        f'本事项为即办件：<span lang="zh-Hans">{world["dept"].name}</span>即时审核，材料齐全、符合法定形式的当场办结'
+        in page
+    )
 
 
 def test_a_promised_item_still_promises_the_five_day_precheck(world):
@@ -116,7 +119,7 @@ def test_the_workbench_shows_a_chosen_option_by_its_label(world):
     services.do_set_form(actor=staff("editor", "catalog_editor"), item_pk=world["item"].pk, schema=schema)
     case = submit(world, data={**FORM, "pickup": "window"})
     page = body(as_user(world["officer"]).get(f"/workbench/cases/{case.number}/"))
-    assert "<dt>领取方式</dt><dd>窗口领取</dd>" in page
+    assert '<dt>领取方式</dt><dd lang="zh-Hans">窗口领取</dd>' in page
     assert ">window<" not in page
 
 

@@ -28,6 +28,7 @@ def html(response) -> str:
 def text_of(response) -> str:
     """The page's visible text, tags stripped and whitespace collapsed (for phrases split by tags)."""
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", html(response), flags=re.S)
+    body = re.sub(r'<span lang="zh-Hans">([^<]*)</span>', r"\1", body)  # data inside a sentence
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
 
 
@@ -377,10 +378,13 @@ def test_guide_materials_table(client, licence_item, id_card_type):
     assert "申请人自备" in first and "电子" in first and "必要" in first
     assert "原件 1 份，复印件 0 份" in first
     assert "法定代表人签字" in first and "可在线填写" in first
-    assert "政府部门核发（公安机关核发）" in licence and "原件 1 份，复印件 1 份" in licence
+    assert (
+        '政府部门核发<span lang="zh-Hans">（公安机关核发）</span>' in licence
+        and "原件 1 份，复印件 1 份" in licence
+    )
     # Not signed in: nothing is promised, only that a holder of the licence need not submit it.
     assert '<span class="exempt">免提交</span>' not in licence
-    assert "可用电子证照“居民身份证”代替：登录后，持有有效证照的免提交" in licence
+    assert '可用电子证照“<span lang="zh-Hans">居民身份证</span>”代替：登录后，持有有效证照的免提交' in licence
     assert "免提交" not in first
     assert "容缺后补" in deferred and "纸质" in deferred
     assert "非必要" in optional and "中介机构出具" in optional
@@ -493,7 +497,7 @@ def test_department_page(client, wuhan_dept, licence_item, many_items):
     response = client.get(f"/departments/{wuhan_dept.pk}/")
     assert response.status_code == 200
     page, text = html(response), text_of(response)
-    assert "<h1>武汉市市场监督管理局</h1>" in page
+    assert '<h1 lang="zh-Hans">武汉市市场监督管理局</h1>' in page
     assert wuhan_dept.credit_code in page
     assert "所在地区 湖北省武汉市" in text
     assert 'href="tel:02712345678"' in page

@@ -1,0 +1,321 @@
+"""Every page of the portal and the workbench, in a real Chromium (Debian's /usr/bin/chromium,
+driven by Playwright), on the seeded demo (its cases are in every state: waiting for pre-check,
+asked for supplements, accepted, paused, delivered):
+
+- at 375 px and 1366 px no page scrolls sideways (the offending elements are named);
+- in English, the platform writes no Chinese: only data (people's and places' names, item and
+  department names, licence faces) may be Chinese, and the templates mark it with lang="zh-Hans";
+- axe-core (npm, injected by the test, never served) finds no violation on the main pages, in
+  both languages at both widths.
+
+The pages come from the URL configuration (`routes()`, as the URL walk does): a new page is
+covered as soon as it exists, and a route with a parameter must say where its object comes from
+in `PARAMS` (or why it is not a page in `NOT_PAGES`). Each test names the page, the width, the
+language and what failed, so that one run lists everything to fix.
+
+The demo is seeded once per module (and xdist worker) and served by this module's own live
+server; the database is flushed at the end, as `transactional_db` does after each test. Each test
+asks for `site` before `browser`, so that the browser (and its kept-alive connections, each
+holding a database connection in the server) is gone before the server stops.
+"""
+
+from __future__ import annotations
+
+import os
+
+# The Playwright sync API runs an event loop in this thread; the ORM calls made here are
+# still synchronous and safe.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+import pytest
+from django.core.management import call_command
+from django.db import connections
+from django.test import Client, override_settings
+
+from tongban.browsertest import axe_violations, chinese_text, new_context, overflow
+from tongban.cases.tests.story_support import demo_person, demo_staff, seed_demo
+from tongban.tests.test_url_walk import PARAM, routes
+
+pytestmark = pytest.mark.browser
+
+# Routes that are not pages a person reads (answered with JSON or a file); each with its reason.
+# Prefixes end with "/". Routes that answer a GET with 405 (POST only) are skipped by the walk.
+NOT_PAGES = {
+    "/admin/": "Django's own admin",
+    "/api/v1/": "the JSON API",
+    "/.well-known/": "OIDC discovery (JSON)",
+    "/o/": "OIDC protocol endpoints",
+    "/demo/department/": "the demo relying party, a separate system",
+    "/accounts/logout/": "signs out",
+    "/workbench/cases/<str:number>/<str:action>/": "case actions (POST only); a GET would name no action",
+    "/workbench/catalog/items/<int:pk>/<slug:action>/": "review actions (POST only)",
+    "/accounts/me/consents/<int:pk>/revoke/": "POST only",
+    "/accounts/me/mandates/<int:pk>/revoke/": "POST only",
+    "/accounts/me/sessions/<int:pk>/end/": "POST only",
+    "/cases/<str:number>/files/<int:pk>/": "a material's file",
+    "/workbench/cases/<str:number>/files/<int:pk>/": "a material's file",
+    "/workbench/catalog/export.xlsx": "a spreadsheet",
+    "/licences/<str:identifier>/licence.pdf": "a PDF",
+    "/licences/<str:identifier>/present/code/": "a QR code image",
+    "/licences/shown/<str:token>/": "needs a token the holder's phone shows (tested in licences)",
+    "/notices/<str:number>/<str:notice_number>.pdf": "a PDF",
+    "/region/children/<str:code>/": "an htmx fragment of /region/",
+}
+
+
+@dataclass
+class Page:
+    path: str
+    who: str  # "anonymous", a demo staff username, or a demo citizen's mobile number
+    main: bool = False  # axe-core and the English check run on the main pages
+
+
+@dataclass
+class Site:
+    url: str
+    pages: list[Page] = field(default_factory=list)
+    seed_seconds: float = 0.0
+
+
+def not_a_page(route: str) -> bool:
+    return any(route == key or (key.endswith("/") and route.startswith(key)) for key in NOT_PAGES)
+
+
+def demo_objects() -> dict:
+    """The demo's objects the parametrised pages open."""
+    from tongban.accounts.models import Mandate
+    from tongban.cases.models import Case
+    from tongban.catalog import queries as catalog_queries
+    from tongban.demo import queries as demo_queries
+    from tongban.licences.models import Licence
+
+    cases = list(Case.objects.order_by("number").values_list("number", "state", "applicant_id"))
+    licence = Licence.objects.order_by("pk").first()
+    code = demo_queries.featured_licence_code()
+    item = catalog_queries.get_guide(code)
+    chen = demo_person("17000000004")
+    return {
+        "cases": cases,
+        "licence": licence.identifier if licence else None,
+        "code": code,
+        "item_pk": item.pk,
+        "dept_id": item.department_id,
+        "enterprise": Mandate.objects.filter(user=chen).values_list("legal_person_id", flat=True).first(),
+        "person_pk": demo_person("17000000003").pk,
+        "staff_pk": demo_staff("clerk").pk,
+    }
+
+
+def mobile_of(user_id: int) -> str:
+    """Who a case's page is opened as: the demo citizen's mobile number, or "#<pk>" for an
+    applicant who is not one of them (a walk-in without a mobile)."""
+    from tongban.demo.data.accounts import PEOPLE
+
+    return next((c.mobile for c in PEOPLE if demo_person(c.mobile).pk == user_id), f"#{user_id}")
+
+
+# Main pages (axe-core, English): these paths, and every case page.
+MAIN = {"/", "/search/", "/items/<str:code>/", "/cases/", "/cases/apply/<str:code>/", "/licences/",
+        "/accounts/me/", "/accounts/login/", "/topics/<slug:slug>/", "/workbench/cases/",
+        "/workbench/cases/<str:number>/", "/workbench/cases/window/", "/cases/<str:number>/",
+        "/workbench/catalog/", "/workbench/identity/", "/departments/<int:dept_id>/", "/lists/<slug:kind>/",
+        "/indicators/", "/workbench/cases/stats/", "/workbench/catalog/four-sames/",
+        "/workbench/catalog/items/<int:pk>/", "/cases/progress/", "/workbench/identity/staff/new/"}  # fmt: skip
+
+
+def pages_of(objects: dict) -> list[Page]:
+    """Every page, each with who opens it: the workbench as the platform's superuser `admin`
+    (the window as the clerk); a case's pages as its applicant; the portal's other pages as 王芳
+    (signed in: the header shows her links; she has a waiting and a delivered case), the home page
+    also anonymously, the sign-in pages only anonymously."""
+    wang = "17000000002"
+    case_pages = [(number, mobile_of(applicant)) for number, _state, applicant in objects["cases"]]
+    by_state = {state: (number, mobile_of(applicant)) for number, state, applicant in objects["cases"]}
+    params = {
+        "/cases/<str:number>/": case_pages,
+        "/workbench/cases/<str:number>/": case_pages,
+        "/cases/<str:number>/delivery/": [by_state.get("delivered") or case_pages[-1]],
+        "/cases/<str:number>/submitted/": [by_state.get("submitted") or case_pages[0]],
+        "/cases/<str:number>/supply/": [by_state.get("supplement") or case_pages[1]],
+    }
+    simple = {
+        "number": by_state["submitted"][0],  # 王芳's (other case routes: in `params`)
+        "code": objects["code"],
+        "dept_id": objects["dept_id"],
+        "slug": "start-business",
+        "kind": "online",
+        "identifier": objects["licence"],
+        "legal_person_id": objects["enterprise"],
+    }
+    out: list[Page] = []
+    for route in routes():
+        if not_a_page(route):
+            continue
+        main = route in MAIN
+        workbench = route.startswith("/workbench/")
+        who = "clerk" if route.startswith("/workbench/cases/window/") else "admin" if workbench else wang
+        if route == "/accounts/me/enterprises/<int:legal_person_id>/agents/new/":
+            who = "17000000004"  # 陈建国, the demo enterprise's legal representative
+        if route in (
+            "/accounts/login/",
+            "/accounts/signup/",
+            "/accounts/login/totp/",
+            "/accounts/login/totp/enrol/",
+        ):
+            who = "anonymous"
+        names = [m.group("name") for m in PARAM.finditer(route)]
+        if not names:
+            out.append(Page(route, who, main))
+            if route == "/":
+                out.append(Page(route, "anonymous", True))
+            if route == "/cases/progress/":
+                out.append(Page(route, "anonymous", True))  # a walk-in applicant with the receipt
+            if route == "/search/":
+                out.append(Page("/search/?q=营业执照", who, True))
+            continue
+        if route in params:
+            for number, owner in params[route]:
+                out.append(Page(route.replace("<str:number>", number), "admin" if workbench else owner, main))
+            continue
+        values = {}
+        for name in names:
+            value = simple.get(name)
+            if name == "pk":
+                value = {
+                    "/workbench/catalog/items/<int:pk>/": objects["item_pk"],
+                    "/workbench/catalog/items/<int:pk>/edit/": objects["item_pk"],
+                    "/workbench/identity/people/<int:pk>/": objects["person_pk"],
+                    "/workbench/identity/people/<int:pk>/consent/": objects["person_pk"],
+                    "/workbench/identity/people/<int:pk>/verify/": objects["person_pk"],
+                    "/workbench/identity/staff/<int:pk>/roles/": objects["staff_pk"],
+                }.get(route)
+            if value is None:
+                pytest.fail(f"{route}: no demo object for <{name}>; add it to pages_of() or NOT_PAGES")
+            values[name] = str(value)
+        path = PARAM.sub(lambda m, values=values: values[m.group("name")], route)
+        out.append(Page(path, who, main))
+    return out
+
+
+@pytest.fixture(scope="module")
+def site(django_db_setup, django_db_blocker, tmp_path_factory):
+    from pytest_django.live_server_helper import LiveServer
+
+    media = tmp_path_factory.mktemp("media")
+    anchors = tmp_path_factory.mktemp("audit") / "anchors.jsonl"
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            MEDIA_ROOT=str(media),
+            AUDIT_ANCHOR_FILE=anchors,
+            SMS_GATEWAY="tongban.accounts.gateways.OutboxSmsGateway",
+        ),
+    ):
+        started = time.monotonic()
+        seed_demo(media)
+        seconds = time.monotonic() - started
+        server = LiveServer("localhost")
+        server._live_server_modified_settings.enable()
+        try:
+            yield Site(url=server.url, pages=pages_of(demo_objects()), seed_seconds=seconds)
+        finally:
+            server._live_server_modified_settings.disable()
+            httpd = getattr(server.thread, "httpd", None)
+            server.stop()
+            # Each request thread closes its database connection when its (kept-alive) socket
+            # closes; wait for them, or PostgreSQL refuses to drop the test database.
+            for thread in threading.enumerate():
+                if httpd is not None and getattr(getattr(thread, "_target", None), "__self__", None) is httpd:
+                    thread.join(5)
+            call_command("flush", interactive=False, verbosity=0)
+
+
+def cookies_for(who: str, url: str) -> list[dict]:
+    if who == "anonymous":
+        return []
+    from django.contrib.auth import get_user_model
+
+    client = Client()
+    if who.startswith("#"):
+        client.force_login(get_user_model().objects.get(pk=int(who[1:])))
+    else:
+        client.force_login(demo_staff(who) if not who.isdigit() else demo_person(who))
+    return [{"name": name, "value": morsel.value, "url": url} for name, morsel in client.cookies.items()]
+
+
+def walk(browser, site: Site, width: str, language: str, check, *, main_only: bool) -> list[str]:
+    """Open each page (one browser context per person) and run `check(page)`; the problems found,
+    each line naming the page, the person, the width and the language."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    problems = []
+    contexts = {}
+    try:
+        for entry in site.pages:
+            if main_only and not entry.main:
+                continue
+            if entry.who not in contexts:
+                context = new_context(browser, width, language, cookies_for(entry.who, site.url), site.url)
+                contexts[entry.who] = context.new_page()
+            page = contexts[entry.who]
+            label = f"{entry.path} [{entry.who}, {width} px, {language}"
+            if page.request.get(site.url + entry.path, max_redirects=0).status == 405:
+                continue  # answers only a POST: not a page
+            try:
+                response = page.goto(site.url + entry.path)
+            except PlaywrightError as error:
+                problems.append(f"{label}] does not open ({error.message.splitlines()[0]})")
+                continue
+            if response is None or "text/html" not in response.headers.get("content-type", ""):
+                problems.append(f"{label}] is not an HTML page; list it in NOT_PAGES")
+                continue
+            landed = unquote(page.url[len(site.url) :])
+            label += f", {response.status}" + (f" at {landed}" if landed != entry.path else "") + "]"
+            problems += [f"{label}: {p}" for p in check(page)]
+    finally:
+        for page in contexts.values():
+            page.context.close()
+        # The sign-ins above (`cookies_for`) ran while Playwright's event loop runs in this
+        # thread, so Django kept their database connection in a context variable (asgiref's
+        # Local), apart from the thread's own one that the module's teardown uses and closes:
+        # close it here, or PostgreSQL refuses to drop the test database ("being accessed by
+        # other users").
+        connections.close_all()
+    return problems
+
+
+@pytest.mark.parametrize("width", ["375", "1366"])
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_no_page_scrolls_sideways(site, browser, width, language):
+    problems = walk(browser, site, width, language, overflow, main_only=False)
+    assert problems == [], "\n".join(problems)
+
+
+def test_english_pages_write_no_chinese_but_data(site, browser):
+    problems = walk(browser, site, "1366", "en", chinese_text, main_only=True)
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("width", ["375", "1366"])
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_axe_finds_no_violation_on_the_main_pages(site, browser, width, language):
+    problems = walk(browser, site, width, language, axe_violations, main_only=True)
+    assert problems == [], "\n".join(problems)
+
+
+# pytest-django creates the test database only when a collected test is marked django_db; this one
+# is (it only reads), so that the module also runs alone.
+@pytest.mark.django_db
+def test_every_page_is_walked(site):
+    """The walk reaches the pages the issue names, and the demo seeds in reasonable time."""
+    paths = {p.path for p in site.pages}
+    assert {"/", "/cases/", "/licences/", "/workbench/cases/", "/workbench/cases/window/"} <= paths
+    assert sum(p.path.startswith("/cases/42") for p in site.pages) >= 5  # every demo case
+    assert re.search(r"/workbench/cases/\d+/", " ".join(paths))
+    assert site.seed_seconds < 240, site.seed_seconds
