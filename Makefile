@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: setup run test lint test-sqlite test-postgres bench-smoke system-deps bench bench-catalog bench-identity \
-	bench-cases bench-licences lock clean
+	bench-cases bench-licences bench-search lock clean
 
 ## Environment only: .venv with the pinned Python packages, node_modules from the lockfile,
 ## compiled translations and collected static files.
@@ -80,7 +80,7 @@ test: lint test-sqlite test-postgres bench-smoke
 
 ## Benchmarks (not tests; each creates its own *bench* database, prints a table, writes
 ## var/bench/<name>.json): all four in turn, or one. See bench/README.md.
-bench: bench-catalog bench-identity bench-cases bench-licences
+bench: bench-catalog bench-identity bench-cases bench-licences bench-search
 
 ## Catalogue search p95 at province scale (724,000 items).
 BENCH_CATALOG_URL ?= postgres://postgres@127.0.0.1:5432/tongban_bench
@@ -101,6 +101,11 @@ bench-cases: setup
 BENCH_LICENCES_URL ?= postgres://postgres@127.0.0.1:5432/tongban_bench_licences
 bench-licences: setup
 	DATABASE_URL="$(BENCH_LICENCES_URL)" $(PY) bench/licenses.py $(BENCH_LICENCES_ARGS)
+
+## The search page with filters on the seeded demo: page and query p50/p95 per kind of search.
+BENCH_SEARCH_URL ?= postgres://postgres@127.0.0.1:5432/tongban_bench_search
+bench-search: setup
+	DATABASE_URL="$(BENCH_SEARCH_URL)" $(PY) bench/search_page.py $(BENCH_SEARCH_ARGS)
 
 ## Re-pin Python dependencies from requirements.in into requirements.lock.
 lock:

@@ -2,18 +2,19 @@
 (`GET /search/?...` through Django's test client: parsing, search, facets, rendering) and of the
 query alone (`catalog.queries.search(..., facets=True)`), per kind of search.
 
-    .venv/bin/python manage.py seed demo      # once, into the database DATABASE_URL names
-    .venv/bin/python bench/search_page.py [--rounds 30]
+    make bench-search     # DATABASE_URL=postgres://.../tongban_bench_search bench/search_page.py
 
-A benchmark, not a test, and unlike the others it makes no database of its own: it only reads
-the demo data already loaded (SQLite by default, or PostgreSQL). Each round runs every search
-once, in shuffled order, so the noise of a shared machine falls on all alike. Prints p50/p95 in
-milliseconds and writes var/bench/search_page.json.
+A benchmark, not a test. It makes its own PostgreSQL database (a name with "bench" in it), seeds
+the demo into it (`seed demo`, kept with --reuse), then times each round: every search once, in
+shuffled order, so the noise of a shared machine falls on all alike. Prints p50/p95 in
+milliseconds and writes var/bench/search_page.json. `--smoke`: two rounds, the database dropped
+at the end (CI).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import random
@@ -25,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
+
+from benchlib import SMOKE_DIR, bench_database, parse_args_with_smoke, scratch_media  # noqa: E402
 
 # (label, query string, region cookie): the searches the issue names and the filter combinations.
 SEARCHES = (
@@ -51,13 +54,24 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--rounds", type=int, default=30, help="times each search is timed")
     p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--reuse", action="store_true", help="keep the database and its seeded demo")
     p.add_argument("--out", default=str(ROOT / "var" / "bench" / "search_page.json"))
-    args = p.parse_args()
+    args = parse_args_with_smoke(p, {"rounds": 2, "out": str(SMOKE_DIR / "search_page.json")})
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        sys.exit("set DATABASE_URL=postgres://postgres@127.0.0.1:5432/tongban_bench_search")
+    with bench_database(url, reuse=args.reuse, smoke=args.smoke), scratch_media():
+        run_bench(args)
 
+
+def run_bench(args) -> None:
     import django
 
     django.setup()
+    from io import StringIO
+
     from django.conf import settings
+    from django.core.management import call_command
     from django.db import connection
     from django.http import QueryDict
     from django.test import Client
@@ -68,9 +82,12 @@ def main() -> None:
     from tongban.portal.context import REGION_COOKIE
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    started = dt.datetime.now().astimezone()
+    call_command("migrate", verbosity=0)
+    t = time.perf_counter()
+    call_command("seed", "demo", stdout=StringIO())  # writes nothing when already seeded
+    seed_seconds = round(time.perf_counter() - t, 1)
     items = queries.search_items(queries.SearchFilters())[0]
-    if items < 1000:
-        sys.exit(f"the database holds {items} current items: run `manage.py seed demo` first")
     dept = core_queries.departments(region="420600").filter(name__contains="行政审批局").first()
     searches = [
         (label, qs.replace("DEPT", str(dept.pk if dept else "")), cookie) for label, qs, cookie in SEARCHES
@@ -126,7 +143,18 @@ def main() -> None:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
-        json.dumps({"vendor": connection.vendor, "items": items, "rows": rows}, ensure_ascii=False, indent=1)
+        json.dumps(
+            {
+                "started": started.isoformat(timespec="seconds"),
+                "vendor": connection.vendor,
+                "items": items,
+                "rounds": args.rounds,
+                "seed_seconds": seed_seconds,
+                "rows": rows,
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
     )
 
 

@@ -113,8 +113,17 @@ def _licenses(report: dict) -> None:
     assert min(size[load]["requests"] for load in ("query", "verify", "verify_nolog", "bare")) > 0
 
 
+def _search_page(report: dict) -> None:
+    assert report["vendor"] == "postgresql" and report["items"] > 4000  # the seeded demo
+    statuses = {row["search"]: row["status"] for row in report["rows"]}
+    assert statuses.pop("bad value (400)") == 400
+    assert set(statuses.values()) == {200}
+    assert all(row["page_p50"] > 0 and row["query_p50"] >= 0 for row in report["rows"])
+
+
 CHECKS = {
     "catalog_search": _catalog_search,
+    "search_page": _search_page,
     "identity": _identity,
     "case_lifecycle": _case_lifecycle,
     "licenses": _licenses,
