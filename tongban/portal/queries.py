@@ -159,13 +159,19 @@ def filter_panel_after_error(params, problems: dict[str, str]) -> list[FilterGro
     ]
 
 
+def _choice_group(name, label, all_label, choices, counts: dict | None, value: str) -> FilterGroup:
+    """A filter of fixed choices (type, object, mode), each with its count when counted."""
+    options = [
+        FilterOption(v, str(text), None if counts is None else counts.get(v, 0), value == v)
+        for v, text in choices
+    ]
+    return FilterGroup(name, label, all_label, options)
+
+
 def filter_panel(filters, facets, *, explicit_region: bool) -> list[FilterGroup]:
     """The five filters of the search page (region, department, type, object, mode), each with
     the number of matching items per choice when the catalogue counted them (`facets`).
     Regions and departments list those that occur in the match, the most frequent first."""
-
-    def counted(mapping, key):
-        return None if facets is None else mapping.get(key, 0)
 
     region_value = filters.region.ljust(12, "0") if explicit_region and filters.region else ""
     regions = [
@@ -186,38 +192,29 @@ def filter_panel(filters, facets, *, explicit_region: bool) -> list[FilterGroup]
     groups = [
         FilterGroup("region", _("地区"), _("全部地区"), regions),
         FilterGroup("department", _("部门"), _("全部部门"), departments),
-        FilterGroup(
+        _choice_group(
             "type",
             _("事项类型"),
             _("全部类型"),
-            [
-                FilterOption(
-                    v, str(label), counted(facets.item_types if facets else {}, v), filters.item_type == v
-                )
-                for v, label in ItemType.choices
-            ],
+            ItemType.choices,
+            facets and facets.item_types,
+            filters.item_type,
         ),
-        FilterGroup(
+        _choice_group(
             "object",
             _("服务对象"),
             _("全部对象"),
-            [
-                FilterOption(
-                    v, str(label), counted(facets.objects if facets else {}, v), filters.service_object == v
-                )
-                for v, label in ServiceObject.choices
-            ],
+            ServiceObject.choices,
+            facets and facets.objects,
+            filters.service_object,
         ),
-        FilterGroup(
+        _choice_group(
             "mode",
             _("办理方式"),
             _("全部方式"),
-            [
-                FilterOption(
-                    v, str(label), counted(facets.modes if facets else {}, v), filters.handling_list == v
-                )
-                for v, label in HandlingList.choices
-            ],
+            HandlingList.choices,
+            facets and facets.modes,
+            filters.handling_list,
         ),
     ]
     # The counts are of the current match: once a filter is chosen, its other choices would all

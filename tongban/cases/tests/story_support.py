@@ -121,3 +121,24 @@ def provide_materials(page, item, content: bytes, *, skip=()) -> None:
             )
         elif page.locator(f"#c_{m.pk}").count():
             page.locator(f"#c_{m.pk}").check()
+
+
+def sign_step(page, comment: str) -> None:
+    """On the workbench case page: take the active approval step with 同意 and a comment."""
+    page.locator("#act-step summary").click()
+    page.locator("#act-step").get_by_label("同意", exact=True).check()
+    page.locator("#act-step").get_by_label("意见说明").fill(comment)
+    page.locator("#act-step button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def fill_sole_trader_form(page, answers: dict, *, phone: str) -> None:
+    """The 个体工商户设立登记 form's own fields (demo/data/forms.py) from `answers` (name, 字号,
+    经营范围), 个人经营 with 5万元 and 2 people, and the contact phone."""
+    page.locator("#f-contact_phone").fill(phone)
+    page.locator("#f-enterprise_name").fill(answers["enterprise_name"])
+    page.locator("#f-trade_name").fill(answers["trade_name"])
+    page.locator("#f-composition").select_option("个人经营")
+    page.locator("#f-business_scope").fill(answers["business_scope"])
+    page.locator("#f-capital").fill("5")
+    page.locator("#f-employees").fill("2")

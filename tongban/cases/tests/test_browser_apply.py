@@ -29,7 +29,14 @@ from tongban.demo.data.accounts import DEMO_PASSWORD
 
 from ..models import Case, StagedFile
 from .conftest import PDF
-from .story_support import demo_person, no_horizontal_scroll, open_page, seed_demo, sign_in
+from .story_support import (
+    demo_person,
+    fill_sole_trader_form,
+    no_horizontal_scroll,
+    open_page,
+    seed_demo,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -75,13 +82,7 @@ def test_the_villager_fills_the_shop_form_and_a_validation_error_keeps_her_file(
     expect(page.locator(f"#material-{form.pk}")).to_contain_text("系统自动生成")
     expect(page.locator(f"#m_{form.pk}")).to_have_count(0)
     expect(page.locator("#f-operator")).to_have_value("王芳")
-    page.locator("#f-contact_phone").fill(MOBILE)
-    page.locator("#f-enterprise_name").fill(answers["enterprise_name"])
-    page.locator("#f-trade_name").fill(answers["trade_name"])
-    page.locator("#f-composition").select_option("个人经营")
-    page.locator("#f-business_scope").fill(answers["business_scope"])
-    page.locator("#f-capital").fill("5")
-    page.locator("#f-employees").fill("2")
+    fill_sole_trader_form(page, answers, phone=MOBILE)
     page.locator(f"#m_{premises.pk}").set_input_files(
         {"name": "租赁合同.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )

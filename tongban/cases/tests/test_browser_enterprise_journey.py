@@ -64,6 +64,7 @@ from .story_support import (
     provide_materials,
     seed_demo,
     sign_in_staff,
+    sign_step,
 )
 
 pytestmark = pytest.mark.browser
@@ -117,14 +118,6 @@ def fits(page, name: str, viewport: str) -> None:
 
 def flat(text: str) -> str:
     return re.sub(r"\s+", "", text)
-
-
-def sign_step(page, comment: str) -> None:
-    page.locator("#act-step summary").click()
-    page.locator("#act-step").get_by_label("同意", exact=True).check()
-    page.locator("#act-step").get_by_label("意见说明").fill(comment)
-    page.locator("#act-step button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 @pytest.mark.parametrize("viewport", ["mobile", "desktop"])

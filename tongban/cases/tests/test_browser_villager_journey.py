@@ -48,7 +48,15 @@ from .. import progress
 from ..enums import CaseState, Channel
 from ..models import Case
 from .conftest import PDF
-from .story_support import demo_person, no_horizontal_scroll, open_page, seed_demo, sign_in_staff
+from .story_support import (
+    demo_person,
+    fill_sole_trader_form,
+    no_horizontal_scroll,
+    open_page,
+    seed_demo,
+    sign_in_staff,
+    sign_step,
+)
 
 pytestmark = [pytest.mark.browser, needs_pdftotext]
 
@@ -95,14 +103,6 @@ def _choose_region(page, base: str) -> None:
         expect(page.locator("#region-level")).to_have_text(f"{name}的下级地区")
     page.get_by_role("button", name="选择李庙镇").click()
     page.wait_for_url(base + "/")
-
-
-def _sign_step(page, comment: str) -> None:
-    page.locator("#act-step summary").click()
-    page.locator("#act-step").get_by_label("同意", exact=True).check()
-    page.locator("#act-step").get_by_label("意见说明").fill(comment)
-    page.locator("#act-step button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 @pytest.mark.parametrize("viewport", ["mobile", "desktop"])
@@ -162,13 +162,7 @@ def test_the_villager_gets_her_shop_licence_from_the_village(browser, live_serve
     expect(page.locator(f"#material-{form.pk}")).to_contain_text("系统自动生成")
     expect(page.locator(f"#m_{form.pk}")).to_have_count(0)
     expect(page.locator("#f-operator")).to_have_value(NAME)
-    page.locator("#f-contact_phone").fill(MOBILE)
-    page.locator("#f-enterprise_name").fill(answers["enterprise_name"])
-    page.locator("#f-trade_name").fill(answers["trade_name"])
-    page.locator("#f-composition").select_option("个人经营")
-    page.locator("#f-business_scope").fill(answers["business_scope"])
-    page.locator("#f-capital").fill("5")
-    page.locator("#f-employees").fill("2")
+    fill_sole_trader_form(page, answers, phone=MOBILE)
     page.locator(f"#m_{premises.pk}").set_input_files(
         {"name": "租赁合同.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
@@ -226,7 +220,7 @@ def test_the_villager_gets_her_shop_licence_from_the_village(browser, live_serve
         expect(wb.get_by_role("link", name=case.number)).to_be_visible()
         wb.get_by_role("link", name=case.number).first.click()
         wb.wait_for_url(f"**/workbench/cases/{case.number}/")
-        _sign_step(wb, f"{step}：材料齐全，符合登记条件")
+        sign_step(wb, f"{step}：材料齐全，符合登记条件")
         _check(wb, viewport, f"wb-{step}")
         assert wb.problems == []
         if username != "limiao-head-1":
