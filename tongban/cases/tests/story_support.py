@@ -128,7 +128,10 @@ def sign_step(page, comment: str) -> None:
     page.locator("#act-step summary").click()
     page.locator("#act-step").get_by_label("同意", exact=True).check()
     page.locator("#act-step").get_by_label("意见说明").fill(comment)
-    page.locator("#act-step button[type=submit]").click()
+    # Wait for the answer's page, not the current one (load state alone returns at once, and a
+    # screenshot taken mid-navigation fails).
+    with page.expect_navigation():
+        page.locator("#act-step button[type=submit]").click()
     page.wait_for_load_state()
 
 
