@@ -296,24 +296,30 @@ def check_items(items: list[str]) -> list[str]:
     return clean
 
 
-def chain_for(item_code: str, promised_days: int) -> list[dict]:
-    row = ApprovalChain.objects.filter(item_code=item_code).first()
+def chain_of(item_code: str, promised_days: int) -> tuple[list[dict], bool]:
+    """The item's approval chain in one read: its steps and whether it keeps separation of
+    duties (职责分离). Without a chain of its own: the default 承办 -> 审核 -> 批准, sharing the
+    promised time (at least the last step gets 0), with separation of duties."""
+    row = (
+        ApprovalChain.objects.filter(item_code=item_code).values_list("steps", "separation_of_duties").first()
+    )
     if row:
-        return row.steps
-    # The default 承办 -> 审核 -> 批准, sharing the promised time (at least the last step gets 0).
+        return row[0], row[1]
     steps, left = [], promised_days
     for i, step in enumerate(DEFAULT_CHAIN):
         days = left if i == len(DEFAULT_CHAIN) - 1 else int(promised_days * step["share"])
         left -= days
         steps.append({"name": step["name"], "role": step["role"], "limit_days": max(days, 0)})
-    return steps
+    return steps, True
+
+
+def chain_for(item_code: str, promised_days: int) -> list[dict]:
+    return chain_of(item_code, promised_days)[0]
 
 
 def chain_separates(item_code: str) -> bool:
-    """Whether the item's approval chain keeps separation of duties (职责分离); the default
-    chain does."""
-    row = ApprovalChain.objects.filter(item_code=item_code).values_list("separation_of_duties", flat=True)
-    return next(iter(row), True)
+    """Whether the item's approval chain keeps separation of duties; the default chain does."""
+    return chain_of(item_code, 0)[1]
 
 
 # Separation of duties (职责分离): when the case's chain keeps it (Case.separation_of_duties,
@@ -343,7 +349,7 @@ def require_separate_duties(actor, case: Case) -> None:
 def accept_case(case: Case, actor, *, on: dt.date | None = None, deemed: bool = False) -> None:
     before = case.state
     case.state = CaseState.ACCEPTED
-    case.separation_of_duties = chain_separates(case.item_code)
+    chain, case.separation_of_duties = chain_of(case.item_code, case.promised_days)
     case.accepted_on = on or clock.today()
     case.deemed_accepted = deemed
     if case.commitment:
@@ -352,7 +358,7 @@ def accept_case(case: Case, actor, *, on: dt.date | None = None, deemed: bool = 
     steps = CaseStep.objects.bulk_create(
         [
             CaseStep(case=case, index=i, name=s["name"], role=s["role"], limit_days=s["limit_days"])
-            for i, s in enumerate(chain_for(case.item_code, case.promised_days))
+            for i, s in enumerate(chain)
         ]
     )
     start_step(case, steps[0], case.accepted_on)
