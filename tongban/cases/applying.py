@@ -24,7 +24,6 @@ from tongban.core import audit, files
 from tongban.core import queries as core_queries
 from tongban.core.errors import Conflict, DomainError, FieldProblem, Forbidden, InvalidInput, NotFound
 from tongban.core.identifiers import is_mobile
-from tongban.licences import queries as licence_queries
 from tongban.licences import services as licence_services
 
 from . import clock, documents, formschema, notices, progress, supplied
@@ -236,17 +235,6 @@ def missing_required(
 
 
 # --- Materials the e-licence library supplies (免提交) ------------------------------------------
-
-
-def library_materials(item, uploads: list[Upload], *, holder_code: str) -> list:
-    """The item's materials that map to a licence type the library holds, not uploaded (the
-    window and older callers; online submission decides per applicant with `supplied.plan`)."""
-    if not holder_code:
-        return []
-    uploaded = {u.material_id for u in uploads}
-    mapped = [m for m in item.materials.all() if m.license_type_code and m.pk not in uploaded]
-    known = licence_queries.known_type_codes({m.license_type_code for m in mapped})
-    return [m for m in mapped if m.license_type_code in known]
 
 
 def _supply_from_library(case: Case, item, materials: list, *, actor, holder_code: str) -> None:

@@ -397,9 +397,13 @@ def test_a_material_whose_licence_type_the_library_lacks_is_not_promised_as_exem
     assert 'class="exempt"' not in page and 'id="exempt-count"' not in page
 
 
-def test_search_results_show_how_many_materials_are_exempt(client, licence_item, id_card_type):
+def test_search_results_say_which_materials_a_licence_may_replace_without_promising_it(
+    client, licence_item, id_card_type
+):
+    # A result is read by everyone: it says what an e-licence can replace, not that this reader
+    # need not submit it (the guide says that, to the signed-in holder only).
     page = html(client.get("/search/", {"q": "营业执照"}))
-    assert "1项材料免提交" in page
+    assert "1项材料可用电子证照代替" in page and "项材料免提交" not in page
 
 
 def test_guide_buttons(client, licence_item):
