@@ -205,8 +205,10 @@ def ensure_body_staff(*, actor: str) -> int:
     accounts were written (0 on a re-run)."""
     need = body_staff_needed()
     have = account_queries.staff_role_counts(need)
-    names = dict(core_queries.departments().filter(pk__in=list(need)).values_list("pk", "name"))
-    codes = dict(core_queries.departments().filter(pk__in=list(need)).values_list("pk", "credit_code"))
+    bodies = list(
+        core_queries.departments().filter(pk__in=list(need)).values_list("pk", "name", "credit_code")
+    )
+    names, codes = {pk: name for pk, name, _ in bodies}, {pk: code for pk, _, code in bodies}
     wanted = []
     for dept_id in sorted(need):
         slug = accounts.BODY_SLUGS.get(names[dept_id], codes[dept_id].lower())
