@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "tongban.catalog",
     "tongban.cases",
     "tongban.licences",
+    "tongban.exchange",
     "tongban.portal",
     "tongban.demo",
 ]

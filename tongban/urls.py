@@ -16,6 +16,7 @@ urlpatterns = [
     path("workbench/cases/", include("tongban.cases.workbench_urls")),
     path("notices/", include("tongban.cases.notice_urls")),  # case notices: PDF and public verification
     path("licences/", include("tongban.licences.urls")),  # my licences, 出示, public verification
+    path("exchange/", include("tongban.exchange.urls")),  # data sharing: catalogue, gateway, stats
     path("workbench/catalog/", include("tongban.catalog.urls")),
     path("workbench/identity/", include("tongban.accounts.workbench_urls")),
     path("demo/department/", include("tongban.demo.rp.urls")),  # the demo relying party

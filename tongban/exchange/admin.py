@@ -1,0 +1,1 @@
+"""The exchange app in the Django admin: read-only views of the catalogue and the logs."""

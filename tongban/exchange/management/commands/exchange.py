@@ -1,0 +1,29 @@
+"""`manage.py exchange <subcommand>`: the data-sharing commands.
+
+- `verify-log`: check the gateway call log's hash chain (exit 1 naming the first broken row);
+- `tick`: escalate share requests past their deadline, expire grants.
+
+Each subcommand's work lives in a module of the app; this file only parses and dispatches."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "共享交换：verify-log（校验调用日志哈希链）、tick（逾期上报、授权到期）"
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="subcommand", required=True)
+        sub.add_parser("verify-log", help="校验调用日志哈希链")
+        sub.add_parser("tick", help="共享申请逾期上报、授权到期")
+
+    def handle(self, *args, subcommand: str, **options):
+        handler = getattr(self, "_" + subcommand.replace("-", "_"))
+        return handler(**options)
+
+    def _verify_log(self, **options):
+        raise CommandError("verify-log: not built yet (issue 12, gateway)")
+
+    def _tick(self, **options):
+        raise CommandError("tick: not built yet (issue 12, grants)")

@@ -1,0 +1,1 @@
+"""exchange permissions (see README.md)."""

@@ -1,0 +1,1 @@
+"""exchange queries (see README.md)."""

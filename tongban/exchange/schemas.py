@@ -1,0 +1,1 @@
+"""exchange schemas (see README.md)."""

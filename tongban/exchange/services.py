@@ -1,0 +1,1 @@
+"""exchange services (see README.md)."""

@@ -1,0 +1,1 @@
+"""exchange tasks (see README.md)."""

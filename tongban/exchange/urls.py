@@ -1,0 +1,4 @@
+"""URLs under /exchange/."""
+
+app_name = "exchange"
+urlpatterns: list = []

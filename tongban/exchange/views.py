@@ -1,0 +1,1 @@
+"""The exchange's HTML pages and exports (thin)."""
