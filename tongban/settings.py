@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "tongban.cases",
     "tongban.licences",
     "tongban.exchange",
+    "tongban.openness",
+    "tongban.insight",
     "tongban.portal",
     "tongban.demo",
 ]

@@ -17,6 +17,8 @@ urlpatterns = [
     path("notices/", include("tongban.cases.notice_urls")),  # case notices: PDF and public verification
     path("licences/", include("tongban.licences.urls")),  # my licences, 出示, public verification
     path("exchange/", include("tongban.exchange.urls")),  # data sharing: catalogue, gateway, stats
+    path("openness/", include("tongban.openness.urls")),  # 政务公开: policies, disclosure on request
+    path("insight/", include("tongban.insight.urls")),  # 一屏全览: dashboards, indicators, evaluation
     path("workbench/catalog/", include("tongban.catalog.urls")),
     path("workbench/identity/", include("tongban.accounts.workbench_urls")),
     path("demo/department/", include("tongban.demo.rp.urls")),  # the demo relying party

@@ -1,0 +1,1 @@
+"""insight admin (see README.md)."""

@@ -1,0 +1,1 @@
+"""insight api (see README.md)."""

@@ -1,0 +1,1 @@
+"""insight enums (see README.md)."""

@@ -1,0 +1,1 @@
+"""insight models (see README.md)."""

@@ -1,0 +1,1 @@
+"""insight permissions (see README.md)."""

@@ -1,0 +1,1 @@
+"""insight queries (see README.md)."""

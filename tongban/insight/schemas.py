@@ -1,0 +1,1 @@
+"""insight schemas (see README.md)."""

@@ -1,0 +1,1 @@
+"""insight services (see README.md)."""

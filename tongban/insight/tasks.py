@@ -1,0 +1,1 @@
+"""insight tasks (see README.md)."""

@@ -1,0 +1,4 @@
+"""URLs under /insight/."""
+
+app_name = "insight"
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""insight views (see README.md)."""

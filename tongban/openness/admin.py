@@ -1,0 +1,1 @@
+"""openness admin (see README.md)."""

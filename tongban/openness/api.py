@@ -1,0 +1,1 @@
+"""openness api (see README.md)."""

@@ -1,0 +1,1 @@
+"""openness enums (see README.md)."""

@@ -1,0 +1,1 @@
+"""openness models (see README.md)."""

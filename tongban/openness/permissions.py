@@ -1,0 +1,1 @@
+"""openness permissions (see README.md)."""

@@ -1,0 +1,1 @@
+"""openness queries (see README.md)."""

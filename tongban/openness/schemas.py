@@ -1,0 +1,1 @@
+"""openness schemas (see README.md)."""

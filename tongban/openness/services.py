@@ -1,0 +1,1 @@
+"""openness services (see README.md)."""

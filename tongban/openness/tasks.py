@@ -1,0 +1,1 @@
+"""openness tasks (see README.md)."""

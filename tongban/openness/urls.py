@@ -1,0 +1,4 @@
+"""URLs under /openness/."""
+
+app_name = "openness"
+urlpatterns: list = []

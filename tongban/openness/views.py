@@ -1,0 +1,1 @@
+"""openness views (see README.md)."""
