@@ -15,8 +15,12 @@ from tongban.core.models import AuditEvent
 
 from .. import catalogue, credit, registers
 from ..models import CreditRecord, Mount, Resource
-from .catalogue_world import SYSTEM, department, snapshot
-from .catalogue_world import regions_loaded_fixture  # noqa: F401 (fixture)
+from .catalogue_world import (
+    SYSTEM,
+    department,
+    regions_loaded_fixture,  # noqa: F401 (fixture)
+    snapshot,
+)
 
 pytestmark = pytest.mark.django_db
 
