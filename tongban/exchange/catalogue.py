@@ -387,7 +387,14 @@ def do_create_entry(*, actor, provider_id: int, code: str, values: dict) -> Reso
         raise _refuse(
             actor, action="exchange.entry.create_refused", code=str(code)[:40], reason="not_provider"
         )
-    clean = check_entry(values)
+    try:
+        clean = check_entry(values)
+    except InvalidInput as exc:  # report a bad code with the other problems
+        try:
+            check_code(code)
+        except InvalidInput as code_exc:
+            raise InvalidInput(str(code_exc.problems[0]), problems=code_exc.problems + exc.problems) from exc
+        raise
     code = check_code(code, resource_class=clean["resource_class"], base_register=clean["base_register"])
     note = clean.pop("change_note")
     with transaction.atomic():
