@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(url="/accounts/login/", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("api/", include("tongban.exchange.urls_ckan")),  # CKAN action API facade: /api/3/action/
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("tongban.accounts.urls")),
     path("cases/", include("tongban.cases.urls")),
