@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_catalogue, views_gateway, views_use
+from . import views_catalogue, views_export, views_gateway, views_use
 
 app_name = "exchange"
 urlpatterns: list = []
@@ -25,4 +25,9 @@ urlpatterns += [
 urlpatterns += [
     path("stats/", views_use.stats_page, name="stats"),
     path("stats.json", views_use.stats_json, name="stats_json"),
+]
+urlpatterns += [
+    # the open catalogue in DCAT-AP 3 (docs/exchange.md)
+    path("catalog.ttl", views_export.catalog_ttl, name="catalog-ttl"),
+    path("catalog.jsonld", views_export.catalog_jsonld, name="catalog-jsonld"),
 ]
