@@ -445,34 +445,6 @@ def masked_identity_codes(*, user_ids, legal_person_ids) -> tuple[dict[int, str]
     return people, firms
 
 
-# --- Staff administration: the bodies within an administrator's reach ------------------------------
-
-
-def departments_in_reach(actor, text: str = ""):
-    """The departments (implementing bodies) whose staff `actor` may create: every one for a
-    superuser or a platform administrator without a department; the region's subtree of the
-    department of a platform administrator who has one; their own department and the bodies
-    under it (Department.parent) for a department administrator; none otherwise. `text` filters
-    by name or credit code (searching ~880 bodies)."""
-    from tongban.core import queries as core_queries
-
-    from .enums import StaffRole
-
-    qs = core_queries.departments()
-    if actor.is_superuser or (has_role(actor, StaffRole.PLATFORM_ADMIN) and not actor.department_id):
-        pass
-    elif has_role(actor, StaffRole.PLATFORM_ADMIN):
-        qs = qs.filter(region__code__startswith=actor.department.region.prefix)
-    elif has_role(actor, StaffRole.DEPARTMENT_ADMIN) and actor.department_id:
-        qs = qs.filter(Q(pk=actor.department_id) | Q(parent_id=actor.department_id))
-    else:
-        return qs.none()
-    text = (text or "").strip()[:40]
-    if text:
-        qs = qs.filter(Q(name__icontains=text) | Q(credit_code__iexact=text))
-    return qs
-
-
 # --- Reads for the exchange's "my data use" page (数据使用记录) --------------------------------------
 
 
@@ -503,3 +475,31 @@ def client_names(client_ids) -> dict[str, str]:
     if not ids:
         return {}
     return dict(get_application_model().objects.filter(client_id__in=ids).values_list("client_id", "name"))
+
+
+# --- Staff administration: the bodies within an administrator's reach ------------------------------
+
+
+def departments_in_reach(actor, text: str = ""):
+    """The departments (implementing bodies) whose staff `actor` may create: every one for a
+    superuser or a platform administrator without a department; the region's subtree of the
+    department of a platform administrator who has one; their own department and the bodies
+    under it (Department.parent) for a department administrator; none otherwise. `text` filters
+    by name or credit code (searching ~880 bodies)."""
+    from tongban.core import queries as core_queries
+
+    from .enums import StaffRole
+
+    qs = core_queries.departments()
+    if actor.is_superuser or (has_role(actor, StaffRole.PLATFORM_ADMIN) and not actor.department_id):
+        pass
+    elif has_role(actor, StaffRole.PLATFORM_ADMIN):
+        qs = qs.filter(region__code__startswith=actor.department.region.prefix)
+    elif has_role(actor, StaffRole.DEPARTMENT_ADMIN) and actor.department_id:
+        qs = qs.filter(Q(pk=actor.department_id) | Q(parent_id=actor.department_id))
+    else:
+        return qs.none()
+    text = (text or "").strip()[:40]
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(credit_code__iexact=text))
+    return qs
