@@ -95,6 +95,16 @@ class Read:
     sort_key: tuple = ()
 
 
+def _outcome_label(call, is_read: bool) -> str:
+    if is_read:
+        return _("已读取")
+    if call.outcome == CallOutcome.REFUSED:
+        return _("已拒绝，未提供数据")
+    if call.outcome == CallOutcome.OK:
+        return _("未查到，未提供数据")
+    return _("调用失败，未提供数据")
+
+
 def _gateway_rows(subjects: Subjects, limit: int) -> tuple[int, list[Read]]:
     rows = CallLog.objects.filter(subject_index__in=subjects.indexes())
     total = rows.count()
@@ -119,7 +129,7 @@ def _gateway_rows(subjects: Subjects, limit: int) -> tuple[int, list[Read]]:
             who = _("%(who)s，经由%(node)s") % {"who": who, "node": c.node}
         resource = resources.get(c.service_code)
         names = {f.get("key"): f.get("name") or f.get("key") for f in (resource.fields if resource else [])}
-        is_read = c.outcome in READ_OUTCOMES
+        is_read = c.outcome in READ_OUTCOMES and not c.error_code  # SUBJECT_NOT_FOUND: nothing read
         out.append(
             Read(
                 at=c.at,
@@ -130,11 +140,7 @@ def _gateway_rows(subjects: Subjects, limit: int) -> tuple[int, list[Read]]:
                 fields=[names.get(k, k) for k in c.fields] if is_read else [],
                 whose=subjects.whose(c.subject_index),
                 what=f"{resource.name if resource else c.service_code}（{c.service_code}）",
-                outcome=_("已读取")
-                if is_read
-                else _("已拒绝，未提供数据")
-                if c.outcome == CallOutcome.REFUSED
-                else _("调用失败，未提供数据"),
+                outcome=_outcome_label(c, is_read),
                 is_read=is_read,
                 ref=str(c.pk),
                 sort_key=(c.at, 1, c.pk),
