@@ -227,3 +227,9 @@ def labelled_fields(fields: list[dict]) -> list[dict]:
         }
         for f in fields
     ]
+
+
+def credit_file_exists(credit_code: str) -> bool:
+    from .models import CreditRecord
+
+    return CreditRecord.objects.filter(credit_code=credit_code).exists()
