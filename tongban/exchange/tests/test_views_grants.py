@@ -218,3 +218,34 @@ def test_grant_pages_suspend_resume_revoke_and_renew(world, pending):  # noqa: F
     grant.refresh_from_db()
     assert grant.state == GrantState.REVOKED
     assert "撤销授权" not in provider.get(f"/exchange/workbench/grants/{grant.pk}/").content.decode()
+
+
+def test_the_pages_speak_english_when_chosen(world, pending):  # noqa: F811
+    client = as_user(world.prov_admin)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/exchange/workbench/requests/").content.decode()
+    assert '<html lang="en"' in html
+    assert "Requests awaiting our decision" in html
+    assert "10 working days left" in html
+    html = client.get(f"/exchange/workbench/requests/{pending.pk}/").content.decode()
+    assert "Approve and grant" in html and "Reason for refusal (required)" in html
+
+
+def test_list_pages_read_a_bounded_number_of_queries(world, django_assert_max_num_queries):  # noqa: F811
+    from ..testing import make_grant, make_resource, make_system
+
+    for n in range(6):
+        resource = make_resource(world.provider, code=f"FR-1{n:02d}", name=f"资源{n}")
+        grants.do_submit_request(actor=world.req_admin, data=data(world, code=resource.code, fields=["name"]))
+        make_grant(resource, world.requester, make_system(world.requester, name=f"系统{n}"))
+    provider, requester = as_user(world.prov_admin), as_user(world.req_admin)
+    provider.get("/exchange/workbench/requests/")  # the calendar snapshot, the session
+    with django_assert_max_num_queries(12):
+        r = provider.get("/exchange/workbench/requests/")
+    assert r.content.decode().count("剩余 10 个工作日") == 6
+    with django_assert_max_num_queries(12):
+        r = requester.get("/exchange/workbench/requests/")
+    assert r.content.decode().count("GXSQ2026092900") == 6
+    with django_assert_max_num_queries(12):
+        r = provider.get("/exchange/workbench/grants/?side=given")
+    assert r.content.decode().count("/exchange/workbench/grants/") >= 6
