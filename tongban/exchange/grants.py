@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -150,6 +150,24 @@ def requestable_resource(code: str) -> Resource:
     if resource is None:
         raise NotFound("没有找到该信息资源的已发布版本")
     return resource
+
+
+def requestable_resources(actor, text: str = "") -> QuerySet[Resource]:
+    """Current, published entries of other departments that may be requested (not 不予共享),
+    by code; `text` filters by code or name."""
+    qs = (
+        Resource.objects.select_related("provider")
+        .filter(is_current=True, state=EntryState.PUBLISHED)
+        .exclude(share_type=ShareType.NONE)
+        .order_by("code")
+    )
+    dept = _department_of(actor)
+    if dept:
+        qs = qs.exclude(provider_id=dept)
+    text = (text or "").strip()[:40]
+    if text:
+        qs = qs.filter(Q(code__icontains=text) | Q(name__icontains=text))
+    return qs
 
 
 def _requests() -> QuerySet[ShareRequest]:

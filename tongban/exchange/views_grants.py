@@ -41,7 +41,8 @@ def _errors(exc: InvalidInput) -> dict[str, str]:
 
 
 def _page(request, template: str, context: dict, status: int = 200):
-    context.setdefault("is_platform_admin", grants.is_platform_admin(request.user))
+    if "is_platform_admin" not in context:
+        context["is_platform_admin"] = grants.is_platform_admin(request.user)
     return render(request, template, context, status=status)
 
 
@@ -63,16 +64,22 @@ def requests_home(request):
     user = request.user
     outgoing = Paginator(grants.outgoing_requests(user), PAGE_SIZE).get_page(request.GET.get("page"))
     incoming = _annotate(grants.incoming_requests(user, open_only=True)[:200])
-    code = request.GET.get("code", "").strip().upper()[:40]
-    if code:
-        return redirect("exchange:request_new", code=code)
+    text = request.GET.get("q", "").strip()[:40]
+    may = grants.may_request(user)
+    resources = (
+        Paginator(grants.requestable_resources(user, text), PAGE_SIZE).get_page(request.GET.get("rpage"))
+        if may
+        else None
+    )
     return _page(
         request,
         "exchange/grants/requests.html",
         {
             "outgoing": outgoing,
             "incoming": incoming,
-            "may_request": grants.may_request(user),
+            "may_request": may,
+            "resources": resources,
+            "q": text,
             "is_platform_admin": grants.is_platform_admin(user),
         },
     )

@@ -33,6 +33,25 @@ def pending(world):  # noqa: F811
     return grants.do_submit_request(actor=world.req_admin, data=data(world))
 
 
+def test_the_requests_page_lists_what_may_be_requested(world):  # noqa: F811
+    client = as_user(world.req_admin)
+    html = client.get("/exchange/workbench/requests/").content.decode()
+    assert 'href="/exchange/workbench/requests/new/FR-001/"' in html
+    assert 'href="/exchange/workbench/requests/new/FR-002/"' in html
+    assert "FR-009" not in html  # 不予共享
+    html = client.get("/exchange/workbench/requests/?q=FR-002").content.decode()
+    assert "FR-001" not in html and "/requests/new/FR-002/" in html
+    # The provider is not offered its own entries; a clerk is offered nothing.
+    assert (
+        "/requests/new/FR-001/"
+        not in as_user(world.prov_admin).get("/exchange/workbench/requests/").content.decode()
+    )
+    assert (
+        "可申请的信息资源"
+        not in as_user(world.req_clerk).get("/exchange/workbench/requests/").content.decode()
+    )
+
+
 def test_the_new_request_form_lists_fields_with_sensitivity_and_systems(world):  # noqa: F811
     r = as_user(world.req_steward).get("/exchange/workbench/requests/new/FR-001/")
     assert r.status_code == 200
@@ -240,12 +259,12 @@ def test_list_pages_read_a_bounded_number_of_queries(world, django_assert_max_nu
         make_grant(resource, world.requester, make_system(world.requester, name=f"系统{n}"))
     provider, requester = as_user(world.prov_admin), as_user(world.req_admin)
     provider.get("/exchange/workbench/requests/")  # the calendar snapshot, the session
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         r = provider.get("/exchange/workbench/requests/")
     assert r.content.decode().count("剩余 10 个工作日") == 6
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         r = requester.get("/exchange/workbench/requests/")
     assert r.content.decode().count("GXSQ2026092900") == 6
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         r = provider.get("/exchange/workbench/grants/?side=given")
     assert r.content.decode().count("/exchange/workbench/grants/") >= 6
