@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -150,6 +150,24 @@ def requestable_resource(code: str) -> Resource:
     if resource is None:
         raise NotFound("没有找到该信息资源的已发布版本")
     return resource
+
+
+def requestable_resources(actor, text: str = "") -> QuerySet[Resource]:
+    """Current, published entries of other departments that may be requested (not 不予共享),
+    by code; `text` filters by code or name."""
+    qs = (
+        Resource.objects.select_related("provider")
+        .filter(is_current=True, state=EntryState.PUBLISHED)
+        .exclude(share_type=ShareType.NONE)
+        .order_by("code")
+    )
+    dept = _department_of(actor)
+    if dept:
+        qs = qs.exclude(provider_id=dept)
+    text = (text or "").strip()[:40]
+    if text:
+        qs = qs.filter(Q(code__icontains=text) | Q(name__icontains=text))
+    return qs
 
 
 def _requests() -> QuerySet[ShareRequest]:
@@ -471,17 +489,21 @@ def do_submit_request(*, actor, data: RequestInput) -> ShareRequest:
             problems.extend(exc.problems)
     if problems:
         raise InvalidInput(str(problems[0]), problems=problems)
-    if ShareRequest.objects.filter(
-        client_id=values["client_id"], resource__code=resource.code, state__in=OPEN_STATES
-    ).exists():
-        raise InvalidInput.field("client_id", "该调用系统对此信息资源已有待审核的申请")
-
     on = today()
     automatic = resource.share_type == ShareType.UNCONDITIONAL
     due_on = on if automatic else add_working_days(on, decision_days())
     for attempt in range(3):
         try:
             with transaction.atomic():
+                # Requests for one resource are serialised on its row: one open request per
+                # system and code, even when two are submitted at once.
+                locked = Resource.objects.select_for_update().filter(pk=resource.pk, is_current=True).first()
+                if locked is None:
+                    raise Conflict(f"信息资源 {resource.code} 的版本已变更，请刷新后重新申请")
+                if ShareRequest.objects.filter(
+                    client_id=values["client_id"], resource__code=resource.code, state__in=OPEN_STATES
+                ).exists():
+                    raise InvalidInput.field("client_id", "该调用系统对此信息资源已有待审核的申请")
                 now = timezone.now()
                 req = ShareRequest.objects.create(
                     number=_next_number(on),
