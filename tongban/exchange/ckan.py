@@ -282,7 +282,7 @@ def package_dict(entry: OpenEntry, iris: Iris, org: Organization) -> dict:
         "groups": [],
         "resources": resources,
         "num_resources": len(resources),
-        "extras": [{"key": k, "value": v} for k, v in extras.items() if v],
+        "extras": [{"key": k, "value": str(v)} for k, v in extras.items() if v],
         "relationships_as_object": [],
         "relationships_as_subject": [],
     }

@@ -240,3 +240,40 @@ def test_the_export_reads_the_catalogue_in_a_bounded_number_of_queries(
 
 def test_post_is_refused(client, world):
     assert client.post("/exchange/catalog.ttl").status_code == 405
+
+
+@pytest.fixture
+def live_world(transactional_db):
+    return export_world.build()
+
+
+def test_read_from_outside_over_http_by_rdflib_and_the_pyshacl_command(live_server, live_world, tmp_path):
+    """rdflib fetches both documents itself (its own HTTP client and content-type handling), and
+    the stock `pyshacl` command validates what was served against the shapes."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    base = live_server.url
+    for name, fmt in (("catalog.ttl", "turtle"), ("catalog.jsonld", "json-ld")):
+        graph = Graph().parse(f"{base}/exchange/{name}")  # rdflib picks the parser from Content-Type
+        datasets = set(graph.objects(URIRef(base + "/exchange/catalog"), DCAT.dataset))
+        assert datasets == {
+            URIRef(f"{base}/exchange/catalog/datasets/{c}") for c in ("FR-001", "HG-001", "JT-001", "KJ-001")
+        }
+        target = tmp_path / name
+        with urllib.request.urlopen(f"{base}/exchange/{name}") as response:  # noqa: S310 (loopback)
+            target.write_bytes(response.read())
+        command = [
+            str(Path(sys.executable).parent / "pyshacl"),
+            "-s",
+            str(SHAPES),
+            "-df",
+            fmt,
+            "-sf",
+            "turtle",
+            str(target),
+        ]
+        run = subprocess.run(command, capture_output=True, text=True, timeout=120)  # noqa: S603 (our own venv tool)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "Conforms: True" in run.stdout

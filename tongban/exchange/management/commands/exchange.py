@@ -1,7 +1,8 @@
 """`manage.py exchange <subcommand>`: the data-sharing commands.
 
 - `verify-log`: check the gateway call log's hash chain (exit 1 naming the first broken row);
-- `tick`: escalate share requests past their deadline, expire grants.
+- `tick`: escalate share requests past their deadline, expire grants;
+- `export-national [--format json|xml] [--out F]`: the catalogue in the national exchange format.
 
 Each subcommand's work lives in a module of the app; this file only parses and dispatches."""
 
@@ -20,6 +21,9 @@ class Command(BaseCommand):
         tick.add_argument("--date", help="按该日期运行（YYYY-MM-DD，默认今天）")
         rollup = sub.add_parser("rollup", help="汇总调用日志到每日运行统计（可重复执行）")
         rollup.add_argument("--since", help="从这一天起重新汇总（YYYY-MM-DD）；默认从上次汇总的最后一天起")
+        national = sub.add_parser("export-national", help="按国家共享平台交换格式导出政务信息资源目录")
+        national.add_argument("--out", help="写入的文件（缺省写到标准输出）")
+        national.add_argument("--format", choices=["json", "xml"], default="json", dest="fmt")
 
     def handle(self, *args, subcommand: str, **options):
         handler = getattr(self, "_" + subcommand.replace("-", "_"))
@@ -68,3 +72,18 @@ class Command(BaseCommand):
             raise CommandError(f"--since: 日期格式应为 YYYY-MM-DD（{since}）") from exc
         days = stats.rollup(since=day)
         self.stdout.write(f"rolled up {days} day(s)")
+
+    def _export_national(self, *, out=None, fmt="json", **options):
+        from pathlib import Path
+
+        from ... import national
+
+        text = national.export(fmt=fmt)
+        if not out:
+            self.stdout.write(text, ending="")
+            return
+        path = Path(out)
+        if not path.parent.is_dir():
+            raise CommandError(f"--out: 目录不存在：{path.parent}")
+        path.write_text(text, encoding="utf-8")
+        self.stderr.write(f"已导出到 {path}")
