@@ -2,6 +2,7 @@
 
 - `verify-log`: check the gateway call log's hash chain (exit 1 naming the first broken row);
 - `tick`: escalate share requests past their deadline, expire grants.
+- `register-upstream`: a city node registers its catalogue entries with its province (federation).
 
 Each subcommand's work lives in a module of the app; this file only parses and dispatches."""
 
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="subcommand", required=True)
         sub.add_parser("verify-log", help="校验调用日志哈希链")
         sub.add_parser("tick", help="共享申请逾期上报、授权到期")
+        sub.add_parser("register-upstream", help="市级节点：向省级节点登记本级目录（级联）")
 
     def handle(self, *args, subcommand: str, **options):
         handler = getattr(self, "_" + subcommand.replace("-", "_"))
@@ -27,3 +29,25 @@ class Command(BaseCommand):
 
     def _tick(self, **options):
         raise CommandError("tick: not built yet (issue 12, grants)")
+
+    def _register_upstream(self, **options):
+        from tongban.core.errors import InvalidInput
+        from tongban.exchange import federation
+
+        try:
+            answer = federation.push_upstream()
+        except InvalidInput as error:
+            raise CommandError(str(error)) from error
+        except federation.RemoteRefused as error:
+            raise CommandError(
+                f"省级节点拒绝登记：{error.status} {error.code} {error.field} {error.message}"
+            ) from error
+        except federation.RemoteUnavailable as error:
+            raise CommandError(f"省级节点不可达：{error}") from error
+        for entry in answer.get("entries", []):
+            self.stdout.write(
+                f"{entry['origin_code']} → {entry['code']} v{entry['version']} {entry['result']}"
+            )
+        for code in answer.get("retired", []):
+            self.stdout.write(f"{code} retired")
+        self.stdout.write(f"{answer.get('node')}: {len(answer.get('entries', []))} registered")
