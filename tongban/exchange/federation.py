@@ -425,7 +425,11 @@ class RemoteRefused(Exception):
 
 
 class RemoteUnavailable(Exception):
-    """The other node could not be reached, timed out, or answered something unreadable."""
+    """The other node could not be reached, failed (5xx), or answered something unreadable."""
+
+
+class RemoteTimeout(RemoteUnavailable):
+    """The other node did not answer within the timeout."""
 
 
 def push_upstream(*, actor: str = "system:exchange-federation", timeout: float | None = None) -> dict:
@@ -557,7 +561,13 @@ def _send(request: urllib.request.Request, *, timeout: float) -> tuple[int, dict
             status, raw = response.status, response.read(2_000_000)
     except urllib.error.HTTPError as error:
         status, raw = error.code, error.read(2_000_000)
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
+    except TimeoutError as error:
+        raise RemoteTimeout(f"{request.full_url}: no answer within {timeout} s") from error
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, TimeoutError):
+            raise RemoteTimeout(f"{request.full_url}: no answer within {timeout} s") from error
+        raise RemoteUnavailable(f"{request.full_url}: {error.reason}") from error
+    except OSError as error:
         raise RemoteUnavailable(f"{request.full_url}: {getattr(error, 'reason', error)}") from error
     try:
         body = json.loads(raw or b"{}")

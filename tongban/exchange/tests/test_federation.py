@@ -242,7 +242,7 @@ def test_bad_registrations_are_refused_naming_the_field_and_change_nothing(regis
     before = state()
     status, answer = post(registrant, body)
     assert status == 400, answer
-    assert answer["error"]["code"] == "INVALID_INPUT"
+    assert answer["error"]["code"] == "ENTRY_INVALID"
     assert answer["error"]["field"] == field
     assert state() == before
 
@@ -250,11 +250,11 @@ def test_bad_registrations_are_refused_naming_the_field_and_change_nothing(regis
 def test_malformed_json_and_missing_or_foreign_tokens_are_refused(registrant, city_dept):
     before = state()
     assert post(registrant, b"{not json")[0] == 400
-    assert post(registrant, "[1, 2]")[1]["error"]["code"] == "MALFORMED_QUERY"
+    assert post(registrant, "[1, 2]")[1]["error"]["code"] == "QUERY_MALFORMED"
     status, answer = post(None, {"node": NODE, "entries": [entry()]})
-    assert (status, answer["error"]["code"]) == (401, "UNAUTHENTICATED")
+    assert (status, answer["error"]["code"]) == (401, "TOKEN_INVALID")
     status, answer = post("forged-token", {"node": NODE, "entries": [entry()]})
-    assert (status, answer["error"]["code"]) == (401, "UNAUTHENTICATED")
+    assert (status, answer["error"]["code"]) == (401, "TOKEN_INVALID")
     r = Client().get("/exchange/v1/federation/entries", HTTP_AUTHORIZATION=f"Bearer {registrant}")
     assert r.status_code == 405
     assert state() == before
