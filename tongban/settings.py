@@ -356,6 +356,8 @@ EXCHANGE_UPSTREAM_CLIENT_ID = env.str("EXCHANGE_UPSTREAM_CLIENT_ID", default="")
 EXCHANGE_UPSTREAM_CLIENT_SECRET = env.str("EXCHANGE_UPSTREAM_CLIENT_SECRET", default="")
 EXCHANGE_DOWNSTREAM = env.json("EXCHANGE_DOWNSTREAM", default={})
 EXCHANGE_REMOTE_TIMEOUT = env.float("EXCHANGE_REMOTE_TIMEOUT", default=3.0)
+# The headers of a call the gateway routes to a city's gateway: the province's token there.
+EXCHANGE_REMOTE_AUTH = env.str("EXCHANGE_REMOTE_AUTH", default="tongban.exchange.federation.remote_auth")
 
 LOGGING = {
     "version": 1,

@@ -18,7 +18,9 @@ province (`cascade_code`). The province row keeps `origin` = the node and `origi
 city's code; its mount is a service whose target is the city gateway's URL for that code.
 
 Transport is plain HTTP (urllib) with a timeout; access tokens from the other node's `/o/token/`
-are kept in the cache (shared by the workers) until shortly before they expire."""
+are kept in the cache (shared by the workers) until shortly before they expire. The call itself
+(timeout, circuit breaker, the city's refusal codes passed on) is the gateway's remote provider
+(exchange/gateway.py); this module gives it the province's token at the city (`remote_auth`)."""
 
 from __future__ import annotations
 
@@ -476,25 +478,23 @@ def push_upstream(*, actor: str = "system:exchange-federation", timeout: float |
 # --- Province side: a call routed to a city ----------------------------------------------------
 
 
-def call_node(node_id: str, origin_code: str, body: dict, *, timeout: float | None = None) -> dict:
-    """Province → city: call the city gateway's service `origin_code` with the province's own
-    client credentials there, forwarding `body` (purpose, case_number, subject, fields, params).
-    Returns the city's answer {"code", "version", "fields", "call_id"}; raises RemoteRefused with
-    the city's status and stable code, or RemoteUnavailable (down, timeout, unreadable)."""
-    conf = downstream(node_id)
+def remote_auth(url: str) -> dict:
+    """The gateway's `EXCHANGE_REMOTE_AUTH` hook (exchange/gateway.py, a service mounted at a
+    remote gateway URL): the headers of a province → city call, i.e. the province's own
+    client-credentials token at the city whose gateway `url` points into. The gateway has already
+    checked the province caller's grant; the city checks its grant for the province's system.
+    Raises RemoteUnavailable (→ PROVIDER_FAILED at the gateway) when no configured city node
+    owns the URL or its token endpoint refuses or cannot be reached."""
+    node_id = node_of_target(url)
+    conf = downstream(node_id) if node_id else None
     if conf is None or not conf.get("client_id") or not conf.get("client_secret"):
-        raise RemoteUnavailable(f"node {node_id} is not configured")
-    check_origin_code(origin_code)
-    timeout = timeout or settings.EXCHANGE_REMOTE_TIMEOUT
-    token = access_token(conf["url"], conf["client_id"], conf["client_secret"], timeout=timeout)
+        raise RemoteUnavailable("no configured node serves this URL")
+    timeout = float(getattr(settings, "EXCHANGE_PROVIDER_TIMEOUT", settings.EXCHANGE_REMOTE_TIMEOUT))
     try:
-        return post_json(service_url(conf["url"], origin_code), body, token=token, timeout=timeout)
+        token = access_token(conf["url"], conf["client_id"], conf["client_secret"], timeout=timeout)
     except RemoteRefused as refused:
-        if refused.status == 401:  # the token was revoked or expired early: one fresh try
-            forget_token(conf["url"], conf["client_id"])
-            token = access_token(conf["url"], conf["client_id"], conf["client_secret"], timeout=timeout)
-            return post_json(service_url(conf["url"], origin_code), body, token=token, timeout=timeout)
-        raise
+        raise RemoteUnavailable(f"{node_id} refused the province's credentials: {refused.code}") from refused
+    return {"Authorization": "Bearer " + token, "X-Tongban-Node": this_node().id}
 
 
 # --- Transport -------------------------------------------------------------------------------

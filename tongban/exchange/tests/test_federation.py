@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import time
 
 import pytest
 from django.core.cache import cache
@@ -17,6 +18,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from tongban.accounts import clients
+from tongban.accounts import queries as account_queries
 from tongban.catalog.testing import make_department
 from tongban.core.errors import InvalidInput
 from tongban.core.models import AuditEvent
@@ -358,17 +360,72 @@ def test_register_upstream_needs_a_city_node_and_a_reachable_province(settings):
     assert not AuditEvent.objects.filter(action="exchange.federation.push").exists()
 
 
-def test_call_node_refuses_an_unknown_node_and_reports_an_unreachable_city(settings):
+def test_remote_auth_refuses_a_url_of_no_configured_node_and_an_unreachable_city(settings):
+    settings.EXCHANGE_DOWNSTREAM = {}
     with pytest.raises(federation.RemoteUnavailable):
-        federation.call_node("city:420500", "WH-001", {})
+        federation.remote_auth("http://127.0.0.1:18001/exchange/v1/services/WH-001/query")
+    base = f"http://127.0.0.1:{free_port()}"  # nothing listens
     settings.EXCHANGE_DOWNSTREAM = {
-        NODE: {
-            "url": f"http://127.0.0.1:{free_port()}",
-            "registrant": "x",
-            "client_id": "p",
-            "client_secret": "s",
-        }
+        NODE: {"url": base, "registrant": "x", "client_id": "p", "client_secret": "s"}
     }
     cache.clear()
     with pytest.raises(federation.RemoteUnavailable):
-        federation.call_node(NODE, "WH-001", {"purpose": "licensing"}, timeout=1)
+        federation.remote_auth(base + "/exchange/v1/services/WH-001/query")
+    # A prefix of another port is not the node's URL.
+    with pytest.raises(federation.RemoteUnavailable):
+        federation.remote_auth(base + "0/exchange/v1/services/WH-001/query")
+
+
+def test_a_silent_city_token_endpoint_times_out(settings):
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        base = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        settings.EXCHANGE_DOWNSTREAM = {
+            NODE: {"url": base, "registrant": "x", "client_id": "p", "client_secret": "s"}
+        }
+        settings.EXCHANGE_PROVIDER_TIMEOUT = 0.5
+        cache.clear()
+        started = time.monotonic()
+        with pytest.raises(federation.RemoteTimeout):
+            federation.remote_auth(base + "/exchange/v1/services/WH-001/query")
+        assert time.monotonic() - started < 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_remote_auth_gives_the_provinces_token_at_the_city(live_server, settings):
+    """The live server plays the city: the province's system is its client."""
+    office = make_department(region="420000", name="湖北省政务服务和大数据管理局")
+    clients.do_register_client(
+        actor="system:test",
+        name="湖北省数据共享交换平台",
+        department_id=office.pk,
+        allowed_scopes=("api",),
+        grant_types=("client_credentials",),
+        client_id="hubei-exchange-node",
+        client_secret="hubei-exchange-node-secret-for-tests",
+    )
+    conf = {
+        "url": live_server.url,
+        "registrant": CITY_CLIENT,
+        "client_id": "hubei-exchange-node",
+        "client_secret": "hubei-exchange-node-secret-for-tests",
+    }
+    settings.EXCHANGE_DOWNSTREAM = {NODE: conf}
+    cache.clear()
+    url = live_server.url + "/exchange/v1/services/WH-001/query"
+    headers = federation.remote_auth(url)
+    assert headers["X-Tongban-Node"] == "province:420000"
+    scheme, bearer_token = headers["Authorization"].split(" ")
+    assert scheme == "Bearer"
+    assert account_queries.client_for_token(bearer_token) == {
+        "client_id": "hubei-exchange-node",
+        "department_id": office.pk,
+        "scopes": frozenset({"api"}),
+    }
+    assert federation.remote_auth(url) == headers  # kept in the cache, not fetched again
+
+    settings.EXCHANGE_DOWNSTREAM = {NODE: {**conf, "client_secret": "a-wrong-secret"}}
+    cache.clear()
+    with pytest.raises(federation.RemoteUnavailable, match="UPSTREAM_TOKEN_REFUSED"):
+        federation.remote_auth(url)
