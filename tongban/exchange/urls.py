@@ -2,10 +2,14 @@
 
 from django.urls import path
 
-from . import views_federation
+from . import views_federation, views_gateway
 
 app_name = "exchange"
 urlpatterns: list = []
+urlpatterns += [
+    path("v1/services/<str:code>/query", views_gateway.query, name="gateway-query"),
+    path("v1/services/<str:code>/batch", views_gateway.batch, name="gateway-batch"),
+]
 urlpatterns += [
     path("v1/federation/entries", views_federation.register_entries, name="federation-entries"),
 ]
