@@ -357,6 +357,9 @@ EXCHANGE_UPSTREAM_CLIENT_SECRET = env.str("EXCHANGE_UPSTREAM_CLIENT_SECRET", def
 EXCHANGE_DOWNSTREAM = env.json("EXCHANGE_DOWNSTREAM", default={})
 EXCHANGE_REMOTE_TIMEOUT = env.float("EXCHANGE_REMOTE_TIMEOUT", default=3.0)
 # The headers of a call the gateway routes to a city's gateway: the province's token there.
+# At a node that other nodes' gateways call: their systems' client ids here → their node names
+# ({"hubei-exchange-node": "province:420000"}), written in the call log's `node`.
+EXCHANGE_PEER_CLIENTS = env.json("EXCHANGE_PEER_CLIENTS", default={})
 EXCHANGE_REMOTE_AUTH = env.str("EXCHANGE_REMOTE_AUTH", default="tongban.exchange.federation.remote_auth")
 
 LOGGING = {

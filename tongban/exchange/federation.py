@@ -494,7 +494,15 @@ def remote_auth(url: str) -> dict:
         token = access_token(conf["url"], conf["client_id"], conf["client_secret"], timeout=timeout)
     except RemoteRefused as refused:
         raise RemoteUnavailable(f"{node_id} refused the province's credentials: {refused.code}") from refused
-    return {"Authorization": "Bearer " + token, "X-Tongban-Node": this_node().id}
+    return {"Authorization": "Bearer " + token}
+
+
+def peer_node(client_id: str) -> str:
+    """The node whose gateway calls here as `client_id` (`EXCHANGE_PEER_CLIENTS`: at a city, the
+    province's system → "province:420000"), for the call log's `node`; "" for anyone else."""
+    peers = settings.EXCHANGE_PEER_CLIENTS
+    node = peers.get(client_id, "") if isinstance(peers, dict) and client_id else ""
+    return node if isinstance(node, str) and NODE_RE.match(node) else ""
 
 
 # --- Transport -------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ from django.utils.module_loading import import_string
 from tongban.core import ratelimit
 from tongban.core.identifiers import check_credit_code, check_resident_id
 
-from . import calllog, handlers
+from . import calllog, federation, handlers
 from .enums import CallOutcome, EntryState, GrantState, MountKind, MountState
 from .errors import CODES, GatewayRefusal
 from .models import Grant, Mount, Resource
@@ -197,6 +197,7 @@ class _Record:
     subject_index: str = ""
     subject_masked: str = ""
     fields: list = field(default_factory=list)
+    node: str = ""  # federation: the city node a routed call went to (exchange/federation.py)
 
     def write(self, outcome: str, error_code: str = "") -> int:
         caller = self.caller
@@ -213,7 +214,7 @@ class _Record:
             fields=self.fields,
             error_code=error_code,
             latency_ms=(time.perf_counter() - self.started) * 1000,
-            node=caller.node if caller else "",
+            node=self.node or (caller.node if caller else ""),
         )
 
 
@@ -354,6 +355,8 @@ def _call(caller: Caller, code: str, query, record: _Record) -> Answer:
         raise GatewayRefusal("SERVICE_UNKNOWN")
     handler = handlers.get(service.target)
     remote = service.target.startswith(("http://", "https://"))
+    if remote:
+        record.node = federation.node_of_target(service.target) or ""
     subject_kind = handler.subject if handler is not None else handlers.ANY_SUBJECT
 
     parsed, malformed = _parse(query, record)

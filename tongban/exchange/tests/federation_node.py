@@ -146,16 +146,16 @@ def grant_province(*, code: str, client_id: str, fields: list, purposes: list) -
     return {"grant": _grant(resource, department, client_id, fields=fields, purposes=purposes)}
 
 
-def suspend(*, grant: int) -> dict:
+def grant_state(*, grant: int, state: str) -> dict:
+    """Suspend or resume a grant (as the grants service would; written directly here)."""
     from django.utils import timezone
 
-    from tongban.exchange.enums import GrantState
     from tongban.exchange.models import Grant
 
     changed = Grant.objects.filter(pk=grant).update(
-        state=GrantState.SUSPENDED, changed_by=SYSTEM, changed_at=timezone.now(), change_reason="联邦测试暂停"
+        state=state, changed_by=SYSTEM, changed_at=timezone.now(), change_reason="联邦测试"
     )
-    return {"suspended": changed}
+    return {"changed": changed}
 
 
 def state() -> dict:
@@ -195,7 +195,7 @@ STEPS = {
     "setup-city": setup_city,
     "setup-province": setup_province,
     "grant-province": grant_province,
-    "suspend": suspend,
+    "grant-state": grant_state,
     "state": state,
 }
 

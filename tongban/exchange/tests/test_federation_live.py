@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tongban.core.identifiers import make_resident_id
+from tongban.core.identifiers import make_resident_id, mask_resident_id, resident_id_sex
 
 ROOT = Path(settings.BASE_DIR)
 NODE = "city:420100"
@@ -250,6 +250,7 @@ def nodes(databases, tmp_path_factory):
             "EXCHANGE_UPSTREAM_URL": province_url,
             "EXCHANGE_UPSTREAM_CLIENT_ID": CITY_CLIENT,
             "EXCHANGE_UPSTREAM_CLIENT_SECRET": CITY_SECRET,
+            "EXCHANGE_PEER_CLIENTS": json.dumps({PROVINCE_CLIENT: "province:420000"}),
         },
         city_port,
         logs / "city.log",
@@ -347,3 +348,89 @@ def _id(state: dict, code: str):
     # The audit event's object id is the Resource's pk; the state lists resources in code order
     # and the province created them in that order (1, 2).
     return [r["code"] for r in state["resources"]].index(code) + 1
+
+
+def calls(node: Node) -> list[tuple]:
+    return [
+        (c["service_code"], c["client_id"], c["outcome"], c["error_code"], c["node"], c["fields"])
+        for c in node.state()["calls"]
+    ]
+
+
+def test_province_calls_to_a_city_entry_go_through_the_city_gateway_with_the_province_grant(nodes):
+    province, city = nodes
+    if not any(r["code"] == "420100-WH-001" for r in province.state()["resources"]):
+        done = run(city.env, "manage.py", "exchange", "register-upstream")
+        assert done.returncode == 0, done.stderr
+    grant = node_step(
+        province.env,
+        "grant-province",
+        code="420100-WH-001",
+        client_id=CALLER_CLIENT,
+        fields=["name", "sex", "birth_date"],
+        purposes=["licensing"],
+    )["grant"]
+    caller = token(province.url, CALLER_CLIENT, CALLER_SECRET)
+    url = province.url + "/exchange/v1/services/420100-WH-001/query"
+    query = {
+        "purpose": "licensing",
+        "case_number": "HB-2026-000123",
+        "subject": PERSON["id_number"],
+        "fields": ["name", "sex"],
+    }
+
+    # 1. Allowed at the province, routed to the city with the province's token, allowed there.
+    status, body = http("POST", url, query, token=caller)
+    assert status == 200, body
+    assert body["code"] == "420100-WH-001" and body["version"] == 1
+    assert body["fields"] == {"name": "王芳", "sex": resident_id_sex(PERSON["id_number"])}
+    at_province, at_city = province.state()["calls"], city.state()["calls"]
+    assert [
+        (c["service_code"], c["client_id"], c["outcome"], c["node"], c["fields"]) for c in at_province
+    ] == [("420100-WH-001", CALLER_CLIENT, "ok", NODE, ["name", "sex"])]
+    assert [(c["service_code"], c["client_id"], c["outcome"], c["node"], c["fields"]) for c in at_city] == [
+        ("WH-001", PROVINCE_CLIENT, "ok", "province:420000", ["name", "sex"])
+    ]
+    for row in (at_province[0], at_city[0]):  # purpose, case and subject forwarded; never in plain text
+        assert (row["purpose"], row["case_number"]) == ("licensing", "HB-2026-000123")
+        assert row["subject_masked"] == mask_resident_id(PERSON["id_number"])
+        assert len(row["subject_index"]) == 64
+    assert PERSON["id_number"] not in json.dumps(at_province + at_city)
+
+    # 2. A field the province granted but the city did not grant the province: refused at the
+    #    city with its code, passed on; both ends log the refusal.
+    status, body = http("POST", url, {**query, "fields": ["birth_date"]}, token=caller)
+    assert (status, body["error"]["code"]) == (403, "FIELD_NOT_GRANTED"), body
+    assert calls(province)[-1] == ("420100-WH-001", CALLER_CLIENT, "refused", "FIELD_NOT_GRANTED", NODE, [])
+    assert calls(city)[-1] == (
+        "WH-001",
+        PROVINCE_CLIENT,
+        "refused",
+        "FIELD_NOT_GRANTED",
+        "province:420000",
+        [],
+    )
+
+    # 3. The province suspends its grant: refused at the province without reaching the city.
+    node_step(province.env, "grant-state", grant=grant, state="suspended")
+    time.sleep(5.5)  # the gateway's grant cache: another process's change is honoured within 5 s
+    city_before = calls(city)
+    status, body = http("POST", url, query, token=caller)
+    assert (status, body["error"]["code"]) == (403, "GRANT_SUSPENDED"), body
+    assert calls(province)[-1] == ("420100-WH-001", CALLER_CLIENT, "refused", "GRANT_SUSPENDED", NODE, [])
+    assert calls(city) == city_before
+
+    # 4. Both call logs' hash chains check out.
+    for node in (province, city):
+        done = run(node.env, "manage.py", "exchange", "verify-log")
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    # 5. Resumed, with the city down: a clear error within the timeout, logged as failed.
+    node_step(province.env, "grant-state", grant=grant, state="active")
+    city.stop()
+    time.sleep(5.5)
+    started = time.monotonic()
+    status, body = http("POST", url, query, token=caller)
+    assert time.monotonic() - started < 5
+    assert (status, body["error"]["code"]) == (503, "SERVICE_UNAVAILABLE"), body
+    assert calls(province)[-1] == ("420100-WH-001", CALLER_CLIENT, "failed", "SERVICE_UNAVAILABLE", NODE, [])
