@@ -497,6 +497,15 @@ def remote_auth(url: str) -> dict:
     return {"Authorization": "Bearer " + token}
 
 
+def forget_remote_token(url: str) -> None:
+    """Drop the cached token for the node serving `url` (the node refused it: revoked or
+    expired early); the next call fetches a new one."""
+    node_id = node_of_target(url)
+    conf = downstream(node_id) if node_id else None
+    if conf is not None and conf.get("client_id"):
+        forget_token(conf["url"], conf["client_id"])
+
+
 def peer_node(client_id: str) -> str:
     """The node whose gateway calls here as `client_id` (`EXCHANGE_PEER_CLIENTS`: at a city, the
     province's system → "province:420000"), for the call log's `node`; "" for anyone else."""

@@ -506,6 +506,9 @@ def _remote(url: str, query: handlers.ServiceQuery) -> dict | None:
         remote_code = error.get("code") if isinstance(error, dict) else None
         if remote_code == "SUBJECT_NOT_FOUND":
             return None
+        if remote_code in ("TOKEN_INVALID", "TOKEN_FOREIGN"):  # this node's own token there, not the caller's
+            federation.forget_remote_token(url)
+            raise GatewayRefusal("PROVIDER_FAILED", "下级节点不接受本节点的访问令牌") from None
         if remote_code in CODES:
             raise GatewayRefusal(
                 remote_code, f"下级节点：{error.get('message', '')}"[:300], field=error.get("field", "")

@@ -191,7 +191,16 @@ def state() -> dict:
     }
 
 
+def revoke_tokens(*, client_id: str) -> dict:
+    """Delete every access token of `client_id` (as revoking them would)."""
+    from oauth2_provider.models import get_access_token_model
+
+    deleted, _ = get_access_token_model().objects.filter(application__client_id=client_id).delete()
+    return {"deleted": deleted}
+
+
 STEPS = {
+    "revoke-tokens": revoke_tokens,
     "setup-city": setup_city,
     "setup-province": setup_province,
     "grant-province": grant_province,

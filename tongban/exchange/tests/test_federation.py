@@ -424,6 +424,9 @@ def test_remote_auth_gives_the_provinces_token_at_the_city(live_server, settings
         "scopes": frozenset({"api"}),
     }
     assert federation.remote_auth(url) == headers  # kept in the cache, not fetched again
+    federation.forget_remote_token(url)  # the city refused it: the next call fetches a new one
+    renewed = federation.remote_auth(url)
+    assert renewed != headers and account_queries.client_for_token(renewed["Authorization"][7:]) is not None
 
     settings.EXCHANGE_DOWNSTREAM = {NODE: {**conf, "client_secret": "a-wrong-secret"}}
     cache.clear()

@@ -281,8 +281,15 @@ def nodes(databases, tmp_path_factory):
             n.stop()
 
 
-def test_a_city_registers_its_catalogue_with_the_province_over_http(nodes):
+def test_federation_across_two_processes(nodes):
+    """One test (one pair of servers, whichever worker runs it): the registration, then the
+    routed calls."""
     province, city = nodes
+    city_registers_its_catalogue_with_the_province_over_http(province, city)
+    province_calls_go_through_the_city_gateway_with_the_province_grant(province, city)
+
+
+def city_registers_its_catalogue_with_the_province_over_http(province, city):
     assert province.state()["resources"] == []
 
     done = run(city.env, "manage.py", "exchange", "register-upstream")
@@ -357,11 +364,7 @@ def calls(node: Node) -> list[tuple]:
     ]
 
 
-def test_province_calls_to_a_city_entry_go_through_the_city_gateway_with_the_province_grant(nodes):
-    province, city = nodes
-    if not any(r["code"] == "420100-WH-001" for r in province.state()["resources"]):
-        done = run(city.env, "manage.py", "exchange", "register-upstream")
-        assert done.returncode == 0, done.stderr
+def province_calls_go_through_the_city_gateway_with_the_province_grant(province, city):
     grant = node_step(
         province.env,
         "grant-province",
@@ -411,7 +414,18 @@ def test_province_calls_to_a_city_entry_go_through_the_city_gateway_with_the_pro
         [],
     )
 
-    # 3. The province suspends its grant: refused at the province without reaching the city.
+    # 3. The city revokes the province's token: the call fails (the caller's token is fine, so
+    #    not TOKEN_INVALID) and the province drops the token; the next call gets a new one.
+    node_step(city.env, "revoke-tokens", client_id=PROVINCE_CLIENT)
+    time.sleep(5.5)  # the city's bearer cache honours a revocation by another process within 5 s
+    status, body = http("POST", url, query, token=caller)
+    assert (status, body["error"]["code"]) == (502, "PROVIDER_FAILED"), body
+    assert calls(city)[-1][2:4] == ("refused", "TOKEN_INVALID")
+    status, body = http("POST", url, query, token=caller)
+    assert status == 200, body
+    assert calls(city)[-1] == ("WH-001", PROVINCE_CLIENT, "ok", "", "province:420000", ["name", "sex"])
+
+    # 4. The province suspends its grant: refused at the province without reaching the city.
     node_step(province.env, "grant-state", grant=grant, state="suspended")
     time.sleep(5.5)  # the gateway's grant cache: another process's change is honoured within 5 s
     city_before = calls(city)
@@ -420,12 +434,12 @@ def test_province_calls_to_a_city_entry_go_through_the_city_gateway_with_the_pro
     assert calls(province)[-1] == ("420100-WH-001", CALLER_CLIENT, "refused", "GRANT_SUSPENDED", NODE, [])
     assert calls(city) == city_before
 
-    # 4. Both call logs' hash chains check out.
+    # 5. Both call logs' hash chains check out.
     for node in (province, city):
         done = run(node.env, "manage.py", "exchange", "verify-log")
         assert done.returncode == 0, done.stdout + done.stderr
 
-    # 5. Resumed, with the city down: a clear error within the timeout, logged as failed.
+    # 6. Resumed, with the city down: a clear error within the timeout, logged as failed.
     node_step(province.env, "grant-state", grant=grant, state="active")
     city.stop()
     time.sleep(5.5)
