@@ -342,6 +342,26 @@ DEMO_RP_CLIENT_SECRET = env.str(
     default="tongban-demo-department-secret-2026",  # a published demo secret, see .env.example
 )
 
+# --- Data-sharing federation (tongban/exchange/federation.py, docs/exchange.md "Federation").
+# This instance's node: "province:<region>" (the default) or "city:<region>" for a city's own
+# instance. A city names its province's base URL and its own client credentials there (to register
+# its catalogue entries); EXCHANGE_NODE_URL is this instance's base URL as the province reaches it.
+# A province lists the city nodes it routes calls to, as JSON: {"city:420100": {"url": "http://...",
+# "registrant": "<the city's client id here>", "client_id": "<the province's client id at the
+# city>", "client_secret": "..."}}.
+EXCHANGE_NODE = env.str("EXCHANGE_NODE", default="province:420000")
+EXCHANGE_NODE_URL = env.str("EXCHANGE_NODE_URL", default="")
+EXCHANGE_UPSTREAM_URL = env.str("EXCHANGE_UPSTREAM_URL", default="")
+EXCHANGE_UPSTREAM_CLIENT_ID = env.str("EXCHANGE_UPSTREAM_CLIENT_ID", default="")
+EXCHANGE_UPSTREAM_CLIENT_SECRET = env.str("EXCHANGE_UPSTREAM_CLIENT_SECRET", default="")
+EXCHANGE_DOWNSTREAM = env.json("EXCHANGE_DOWNSTREAM", default={})
+EXCHANGE_REMOTE_TIMEOUT = env.float("EXCHANGE_REMOTE_TIMEOUT", default=3.0)
+# The headers of a call the gateway routes to a city's gateway: the province's token there.
+# At a node that other nodes' gateways call: their systems' client ids here → their node names
+# ({"hubei-exchange-node": "province:420000"}), written in the call log's `node`.
+EXCHANGE_PEER_CLIENTS = env.json("EXCHANGE_PEER_CLIENTS", default={})
+EXCHANGE_REMOTE_AUTH = env.str("EXCHANGE_REMOTE_AUTH", default="tongban.exchange.federation.remote_auth")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -50,7 +50,7 @@ from django.utils.module_loading import import_string
 from tongban.core import ratelimit
 from tongban.core.identifiers import check_credit_code, check_resident_id
 
-from . import calllog, handlers
+from . import calllog, federation, handlers
 from .enums import CallOutcome, EntryState, GrantState, MountKind, MountState
 from .errors import CODES, GatewayRefusal
 from .models import Grant, Mount, Resource
@@ -231,6 +231,7 @@ class _Record:
     subject_index: str = ""
     subject_masked: str = ""
     fields: list = field(default_factory=list)
+    node: str = ""  # federation: the city node a routed call went to (exchange/federation.py)
 
     def write(self, outcome: str, error_code: str = "") -> int:
         caller = self.caller
@@ -247,7 +248,7 @@ class _Record:
             fields=self.fields,
             error_code=error_code,
             latency_ms=(time.perf_counter() - self.started) * 1000,
-            node=caller.node if caller else "",
+            node=self.node or (caller.node if caller else ""),
         )
 
 
@@ -388,6 +389,8 @@ def _call(caller: Caller, code: str, query, record: _Record) -> Answer:
         raise GatewayRefusal("SERVICE_UNKNOWN")
     handler = handlers.get(service.target)
     remote = service.target.startswith(("http://", "https://"))
+    if remote:
+        record.node = federation.node_of_target(service.target) or ""
     subject_kind = handler.subject if handler is not None else handlers.ANY_SUBJECT
 
     parsed, malformed = _parse(query, record)
@@ -537,6 +540,9 @@ def _remote(url: str, query: handlers.ServiceQuery) -> dict | None:
         remote_code = error.get("code") if isinstance(error, dict) else None
         if remote_code == "SUBJECT_NOT_FOUND":
             return None
+        if remote_code in ("TOKEN_INVALID", "TOKEN_FOREIGN"):  # this node's own token there, not the caller's
+            federation.forget_remote_token(url)
+            raise GatewayRefusal("PROVIDER_FAILED", "下级节点不接受本节点的访问令牌") from None
         if remote_code in CODES:
             raise GatewayRefusal(
                 remote_code, f"下级节点：{error.get('message', '')}"[:300], field=error.get("field", "")

@@ -3,7 +3,6 @@ write, prefer it; these make the rows a test needs in one call."""
 
 from __future__ import annotations
 
-import itertools
 
 from django.utils import timezone
 
@@ -11,7 +10,6 @@ from .enums import EntryState, MountKind, OpenType, ResourceClass, ResourceForma
 from .models import Mount, Resource
 
 SYSTEM = "system:test"
-_grant_numbers = itertools.count(1)
 
 
 def make_resource(
@@ -160,61 +158,6 @@ def make_call(
         error_code=error_code,
         latency_ms=latency_ms,
         node=node,
-    )
-
-
-def make_grant(
-    resource,
-    department,
-    *,
-    client_id: str,
-    fields=None,
-    purpose_codes=("licensing",),
-    rate_limit: str = "100/m",
-    expires_on=None,
-    state: str = "active",
-):
-    """An approved request and its grant for `department`'s system `client_id` on `resource`
-    (all its fields unless given), as the grants service leaves them; for tests of callers."""
-    import datetime as dt
-
-    from .models import Grant, ShareRequest
-
-    now = timezone.now()
-    number = f"SQ-TEST-{next(_grant_numbers):06d}"
-    keys = list(fields) if fields is not None else [f["key"] for f in resource.fields]
-    until = expires_on or (timezone.localdate() + dt.timedelta(days=365))
-    request = ShareRequest.objects.create(
-        number=number,
-        resource=resource,
-        requester=department,
-        client_id=client_id,
-        fields=keys,
-        purpose="测试用途",
-        purpose_codes=list(purpose_codes),
-        legal_basis="测试依据",
-        valid_until=until,
-        expected_daily_calls=100,
-        state="approved",
-        submitted_by=SYSTEM,
-        submitted_at=now,
-        due_on=timezone.localdate(),
-        decided_by=SYSTEM,
-        decided_at=now,
-    )
-    return Grant.objects.create(
-        request=request,
-        resource=resource,
-        code=resource.code,
-        department=department,
-        client_id=client_id,
-        fields=keys,
-        purpose_codes=list(purpose_codes),
-        rate_limit=rate_limit,
-        expires_on=until,
-        state=state,
-        granted_by=SYSTEM,
-        granted_at=now,
     )
 
 

@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from . import views_catalogue, views_export, views_gateway, views_grants, views_use
+from . import views_catalogue, views_export, views_federation, views_gateway, views_grants, views_use
 
 app_name = "exchange"
 urlpatterns: list = []
 urlpatterns += [
     path("v1/services/<str:code>/query", views_gateway.query, name="gateway-query"),
     path("v1/services/<str:code>/batch", views_gateway.batch, name="gateway-batch"),
+    path("v1/federation/entries", views_federation.register_entries, name="federation-entries"),
 ]
 urlpatterns += [
     path("catalogue/", views_catalogue.public_list, name="catalogue"),

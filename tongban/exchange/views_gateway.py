@@ -18,7 +18,7 @@ from oauth2_provider.models import get_access_token_model
 
 from tongban import apiauth
 
-from . import gateway
+from . import federation, gateway
 from .errors import GatewayRefusal
 
 _JSON = {"ensure_ascii": False}
@@ -64,7 +64,8 @@ def _caller(request, code: str, started: float):
     token = token.strip()
     actor = apiauth.bearer.authenticate(request, token) if scheme.lower() == "bearer" and token else None
     if actor is not None:
-        return gateway.Caller(client_id=actor.client_id, department_id=actor.department_id), None
+        node = federation.peer_node(actor.client_id)  # a call another node's gateway routed here
+        return gateway.Caller(client_id=actor.client_id, department_id=actor.department_id, node=node), None
     why, client_id = _token_refusal(token) if token else ("TOKEN_INVALID", "")
     caller = gateway.Caller(client_id=client_id, department_id=None) if client_id else None  # type: ignore[arg-type]
     return None, gateway.refuse(code, GatewayRefusal(why), caller=caller, started=started)

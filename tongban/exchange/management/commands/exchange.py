@@ -2,7 +2,8 @@
 
 - `verify-log`: check the gateway call log's hash chain (exit 1 naming the first broken row);
 - `tick`: escalate share requests past their deadline, expire grants;
-- `export-national [--format json|xml] [--out F]`: the catalogue in the national exchange format.
+- `export-national [--format json|xml] [--out F]`: the catalogue in the national exchange format;
+- `register-upstream`: a city node registers its catalogue entries with its province (federation).
 
 Each subcommand's work lives in a module of the app; this file only parses and dispatches."""
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         national = sub.add_parser("export-national", help="按国家共享平台交换格式导出政务信息资源目录")
         national.add_argument("--out", help="写入的文件（缺省写到标准输出）")
         national.add_argument("--format", choices=["json", "xml"], default="json", dest="fmt")
+        sub.add_parser("register-upstream", help="市级节点：向省级节点登记本级目录（级联）")
 
     def handle(self, *args, subcommand: str, **options):
         handler = getattr(self, "_" + subcommand.replace("-", "_"))
@@ -87,3 +89,25 @@ class Command(BaseCommand):
             raise CommandError(f"--out: 目录不存在：{path.parent}")
         path.write_text(text, encoding="utf-8")
         self.stderr.write(f"已导出到 {path}")
+
+    def _register_upstream(self, **options):
+        from tongban.core.errors import InvalidInput
+        from tongban.exchange import federation
+
+        try:
+            answer = federation.push_upstream()
+        except InvalidInput as error:
+            raise CommandError(str(error)) from error
+        except federation.RemoteRefused as error:
+            raise CommandError(
+                f"省级节点拒绝登记：{error.status} {error.code} {error.field} {error.message}"
+            ) from error
+        except federation.RemoteUnavailable as error:
+            raise CommandError(f"省级节点不可达：{error}") from error
+        for entry in answer.get("entries", []):
+            self.stdout.write(
+                f"{entry['origin_code']} → {entry['code']} v{entry['version']} {entry['result']}"
+            )
+        for code in answer.get("retired", []):
+            self.stdout.write(f"{code} retired")
+        self.stdout.write(f"{answer.get('node')}: {len(answer.get('entries', []))} registered")
