@@ -3,7 +3,6 @@ write, prefer it; these make the rows a test needs in one call."""
 
 from __future__ import annotations
 
-
 from django.utils import timezone
 
 from .enums import EntryState, MountKind, OpenType, ResourceClass, ResourceFormat, ShareType, UpdateFrequency
