@@ -179,7 +179,7 @@ def access_request(actor, pk: int) -> ShareRequest:
     platform administrator. Else NotFound, audited."""
     req = _requests().filter(pk=pk).first()
     if req is None or not _sees(actor, requester_id=req.requester_id, provider_id=req.resource.provider_id):
-        raise _denied(actor, "exchange.request.denied", "exchange.sharerequest", pk)
+        raise _denied(actor, "exchange.request.access_refused", "exchange.sharerequest", pk)
     return req
 
 
@@ -192,7 +192,7 @@ def access_grant(actor, pk: int) -> Grant:
     if grant is None or not _sees(
         actor, requester_id=grant.department_id, provider_id=grant.resource.provider_id
     ):
-        raise _denied(actor, "exchange.grant.denied", "exchange.grant", pk)
+        raise _denied(actor, "exchange.grant.access_refused", "exchange.grant", pk)
     return grant
 
 
@@ -601,7 +601,7 @@ def _check_decider(actor, pk: int) -> None:
     """Outside any transaction, so that a refusal's audit event stays."""
     req = access_request(actor, pk)
     if not may_decide(actor, req):
-        raise _denied(actor, "exchange.request.denied", "exchange.sharerequest", pk)
+        raise _denied(actor, "exchange.request.access_refused", "exchange.sharerequest", pk)
 
 
 def _open_for_decision(actor, pk: int) -> ShareRequest:
@@ -704,7 +704,7 @@ def do_withdraw_request(*, actor, pk: int) -> ShareRequest:
     request waits."""
     req = access_request(actor, pk)
     if not may_withdraw(actor, req):
-        raise _denied(actor, "exchange.request.denied", "exchange.sharerequest", pk)
+        raise _denied(actor, "exchange.request.access_refused", "exchange.sharerequest", pk)
     with transaction.atomic():
         req = _lock_request(pk)
         if req.state not in OPEN_STATES:
@@ -723,7 +723,7 @@ def renewal_initial(actor, grant_pk: int) -> dict:
     requester to set)."""
     grant = access_grant(actor, grant_pk)
     if _department_of(actor) != grant.department_id:
-        raise _denied(actor, "exchange.grant.denied", "exchange.grant", grant_pk)
+        raise _denied(actor, "exchange.grant.access_refused", "exchange.grant", grant_pk)
     req = grant.request
     return {
         "code": grant.code,
@@ -747,7 +747,7 @@ _VERBS = {"suspend": "暂停", "resume": "恢复", "revoke": "撤销"}
 def _grant_transition(actor, pk: int, *, action: str, to: str, from_states, reason: str = "") -> Grant:
     grant = access_grant(actor, pk)
     if not may_manage_grant(actor, grant):
-        raise _denied(actor, "exchange.grant.denied", "exchange.grant", pk)
+        raise _denied(actor, "exchange.grant.access_refused", "exchange.grant", pk)
     with transaction.atomic():
         grant = _grants().select_for_update(of=("self",)).get(pk=pk)
         if grant.state not in from_states:
@@ -769,7 +769,14 @@ def _grant_transition(actor, pk: int, *, action: str, to: str, from_states, reas
         return grant
 
 
+def _check_manager(actor, pk: int) -> None:
+    """Who may manage the grant is decided before what they typed is checked."""
+    if not may_manage_grant(actor, access_grant(actor, pk)):
+        raise _denied(actor, "exchange.grant.access_refused", "exchange.grant", pk)
+
+
 def do_suspend_grant(*, actor, pk: int, reason: str) -> Grant:
+    _check_manager(actor, pk)
     reason = _reason(reason, label="暂停原因")
     return _grant_transition(
         actor, pk, action="suspend", to=GrantState.SUSPENDED, from_states=(GrantState.ACTIVE,), reason=reason
@@ -784,6 +791,7 @@ def do_resume_grant(*, actor, pk: int) -> Grant:
 
 def do_revoke_grant(*, actor, pk: int, reason: str) -> Grant:
     """Final: a revoked grant is never resumed (renewal is a new request)."""
+    _check_manager(actor, pk)
     reason = _reason(reason, label="撤销原因")
     return _grant_transition(
         actor, pk, action="revoke", to=GrantState.REVOKED, from_states=LIVE_GRANT_STATES, reason=reason

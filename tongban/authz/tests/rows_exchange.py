@@ -22,6 +22,18 @@ EDITORS = ("department_admin", "platform_admin", "superuser")
 EDIT = rules(404, anonymous=LOGIN, **each(EDITORS, 200))
 GATEWAY = rules(401, systems=403)
 
+REQUEST = "/exchange/workbench/requests/{share_request}/"
+GRANT = "/exchange/workbench/grants/{grant}/"
+# Requests and grants: seen by the staff of the requesting (江汉) and providing (江夏) departments
+# and platform administrators; decided by the provider's administrator (and a superuser).
+PARTIES = ("window_clerk", "approving_officer", "department_admin", "other_region_officer")
+PARTIES += ("other_region_admin", "platform_admin", "superuser")
+# (views_grants sends a signed-in person to sign in as staff, as the catalogue workbench does)
+SEEN_BY_PARTIES = rules(404, anonymous=LOGIN, people=LOGIN, **each(PARTIES, 200))
+DECIDERS = ("department_admin", "superuser")
+MANAGERS = ("department_admin", "platform_admin", "superuser")
+GRANTS_WORKBENCH = rules(200, anonymous=LOGIN, people=LOGIN)
+
 EXCHANGE = [
     Row("catalog_ttl", "get", "/exchange/catalog.ttl", "/exchange/catalog.ttl", PUBLIC),
     Row("catalog_jsonld", "get", "/exchange/catalog.jsonld", "/exchange/catalog.jsonld", PUBLIC),
@@ -77,6 +89,76 @@ EXCHANGE = [
         "/exchange/v1/services/<str:code>/batch",
         rules(401, systems=200),  # each query answered (here refused) in the results
         {"purpose": "licensing", "fields": ["name"], "queries": [{"subject": "91420115MA4K0000X0"}]},
+        json=True,
+        writes=True,
+    ),
+    Row(
+        "wb_requests",
+        "get",
+        "/exchange/workbench/requests/",
+        "/exchange/workbench/requests/",
+        GRANTS_WORKBENCH,
+    ),
+    Row(
+        "wb_request_new",
+        "get",
+        "/exchange/workbench/requests/new/{resource}/",
+        "/exchange/workbench/requests/new/<str:code>/",
+        # a department's administrator asks for their department
+        rules(404, anonymous=LOGIN, people=LOGIN, department_admin=200, other_region_admin=200),
+    ),
+    Row("wb_request", "get", REQUEST, "/exchange/workbench/requests/<int:pk>/", SEEN_BY_PARTIES),
+    Row(
+        "wb_request_refuse",
+        "post",
+        REQUEST + "refuse/",
+        "/exchange/workbench/requests/<int:pk>/refuse/",
+        rules(404, anonymous=LOGIN, people=LOGIN, **each(DECIDERS, 400)),  # a refusal needs its reason
+        {"reason": ""},
+        writes=True,
+    ),
+    Row(
+        "wb_request_approve",
+        "post",
+        REQUEST + "approve/",
+        "/exchange/workbench/requests/<int:pk>/approve/",
+        rules(404, anonymous=LOGIN, people=LOGIN, **each(DECIDERS, 400)),
+        {"rate_limit": "not-a-rate"},
+        writes=True,
+    ),
+    Row(
+        "wb_request_withdraw",
+        "post",
+        REQUEST + "withdraw/",
+        "/exchange/workbench/requests/<int:pk>/withdraw/",
+        rules(404, anonymous=LOGIN, people=LOGIN, other_region_admin=(302, REQUEST)),
+        writes=True,
+    ),
+    Row(
+        "wb_escalated",
+        "get",
+        "/exchange/workbench/escalated/",
+        "/exchange/workbench/escalated/",
+        rules(404, anonymous=LOGIN, people=LOGIN, platform_admin=200, superuser=200),
+    ),
+    Row("wb_grants", "get", "/exchange/workbench/grants/", "/exchange/workbench/grants/", GRANTS_WORKBENCH),
+    Row("wb_grant", "get", GRANT, "/exchange/workbench/grants/<int:pk>/", SEEN_BY_PARTIES),
+    Row(
+        "wb_grant_suspend",
+        "post",
+        GRANT + "suspend/",
+        "/exchange/workbench/grants/<int:pk>/<str:action>/",
+        rules(404, anonymous=LOGIN, people=LOGIN, **each(MANAGERS, 400)),  # a suspension needs its reason
+        {"reason": ""},
+        writes=True,
+    ),
+    Row(
+        "federation_entries",
+        "post",
+        "/exchange/v1/federation/entries",
+        "/exchange/v1/federation/entries",
+        rules(401, systems=403),  # only a registered city node's system may register entries
+        {"node": "city:420100", "entries": []},
         json=True,
         writes=True,
     ),

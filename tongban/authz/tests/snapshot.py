@@ -10,6 +10,7 @@ from tongban.accounts.models import AgentConsent, DeviceSession, LegalPerson, Ma
 from tongban.cases.models import Case, CaseEvent, CaseMaterial
 from tongban.catalog.models import ImplementationItem
 from tongban.core.models import AuditEvent
+from tongban.exchange.models import Grant, Mount, Resource, ShareRequest
 from tongban.licences.enums import UsageOutcome
 from tongban.licences.models import Licence, LicenceUsage
 
@@ -29,6 +30,10 @@ def snapshot() -> dict:
         "items": ImplementationItem.objects.count(),
         "licences": sorted(Licence.objects.values_list("identifier", "state")),
         "usage": LicenceUsage.objects.exclude(outcome=UsageOutcome.REFUSED).count(),  # refusals are logged
+        "resources": sorted(Resource.objects.values_list("code", "version", "state", "is_current")),
+        "mounts": sorted(Mount.objects.values_list("code", "state", "target")),
+        "share_requests": sorted(ShareRequest.objects.values_list("pk", "state", "decided_by")),
+        "grants": sorted(Grant.objects.values_list("pk", "state", "fields", "expires_on")),
         "audit": sorted(
             AuditEvent.objects.exclude(action__contains="refus").values_list("action", flat=True)
         ),

@@ -27,6 +27,7 @@ from django.test import Client, TestCase
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
+from tongban.accounts import queries as account_queries
 from tongban.accounts import services as account_services
 from tongban.accounts.models import Mandate
 from tongban.accounts.testing import system_token
@@ -40,6 +41,7 @@ from tongban.catalog.testing import SYSTEM, make_basic_item, make_item
 from tongban.core import services as core_services
 from tongban.demo.rp import oidc as rp_oidc
 from tongban.demo.tests.test_rp import PlatformTransport, register_demo_client
+from tongban.exchange import grants as exchange_grants
 from tongban.exchange import testing as exchange_testing
 from tongban.licences import services as licence_services
 from tongban.licences import sharing, validity
@@ -241,6 +243,23 @@ def build() -> World:
         open_type="open",
         mount_target="legal_person.entity",
     )
+    # 江汉's system holds a grant on it, and 江汉's administrator has a request pending.
+    jianghan_system = account_queries.system_clients_of_department(jianghan.pk)[0]["client_id"]
+    grant = exchange_testing.make_grant(resource, jianghan, jianghan_system, fields=["name"])
+    pending = exchange_grants.do_submit_request(
+        actor=staff["other_region_admin"],
+        data=exchange_grants.RequestInput(
+            code=resource.code,
+            client_id=jianghan_system,
+            fields=["name", "status"],
+            purpose="食品经营许可审查核验申请人主体资格",
+            purpose_codes=["licensing"],
+            legal_basis="《食品经营许可和备案管理办法》",
+            serves=[item_c.code],
+            valid_until=TODAY + dt.timedelta(days=180),
+            expected_daily_calls=200,
+        ),
+    )
 
     w.ids = {
         "case_own": case_own.number,
@@ -290,6 +309,8 @@ def build() -> World:
         "approver_case_jianghan": staff["other_region_admin"].pk,
         "business_face": BUSINESS_FACE,
         "resource": resource.code,
+        "share_request": pending.pk,
+        "grant": grant.pk,
     }
     w.ids["admin_ct_user"] = ContentType.objects.get_for_model(type(people["principal"])).pk
     for m in admin.site._registry:  # an object of each model the admin shows (0: none exists)

@@ -31,6 +31,7 @@ def _plain_remote_provider(settings):
     token is fetched for them (test_federation covers the node's token)."""
     settings.EXCHANGE_REMOTE_AUTH = ""
 
+
 REMOTE_FIELDS = [
     {"key": "name", "name": "姓名", "type": "C", "length": 60, "sensitivity": "personal"},
     {"key": "hukou", "name": "户籍地", "type": "C", "length": 12, "sensitivity": "personal"},

@@ -388,7 +388,7 @@ def test_who_may_decide_and_withdraw(world, pending):
     assert (ShareRequest.objects.count(), Grant.objects.count()) == before_rows
     pending.refresh_from_db()
     assert pending.state == RequestState.PENDING
-    denied = AuditEvent.objects.filter(action="exchange.request.denied", object_id=str(pending.pk))
+    denied = AuditEvent.objects.filter(action="exchange.request.access_refused", object_id=str(pending.pk))
     assert denied.count() == 12
     assert set(denied.values_list("actor", flat=True)) == {
         f"user:{u.pk}"
@@ -507,7 +507,7 @@ def test_suspend_and_revoke_need_a_reason_and_the_right_person(world, grant):
             grants.do_suspend_grant(actor=actor, pk=grant.pk, reason="x")
     grant.refresh_from_db()
     assert grant.state == GrantState.ACTIVE
-    assert AuditEvent.objects.filter(action="exchange.grant.denied").count() == 3
+    assert AuditEvent.objects.filter(action="exchange.grant.access_refused").count() == 3
 
 
 def test_grants_expire_after_their_date(world, grant):

@@ -191,7 +191,7 @@ def test_pages_outside_ones_reach_are_404_and_audited(world, pending):  # noqa: 
     )
     pending.refresh_from_db()
     assert pending.state == RequestState.PENDING
-    assert AuditEvent.objects.filter(action="exchange.request.denied").count() == 4
+    assert AuditEvent.objects.filter(action="exchange.request.access_refused").count() == 4
     anonymous = Client().get(f"/exchange/workbench/requests/{pending.pk}/")
     assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
 
