@@ -3,15 +3,12 @@ write, prefer it; these make the rows a test needs in one call."""
 
 from __future__ import annotations
 
-import itertools
-
 from django.utils import timezone
 
 from .enums import EntryState, MountKind, OpenType, ResourceClass, ResourceFormat, ShareType, UpdateFrequency
 from .models import Mount, Resource
 
 SYSTEM = "system:test"
-_grant_numbers = itertools.count(1)
 
 
 def make_resource(
@@ -53,6 +50,78 @@ def make_resource(
     return resource
 
 
+def make_system(department, *, name: str = "") -> str:
+    """A client_credentials system (OIDC client) of `department`; returns its client_id."""
+    from tongban.accounts import clients
+
+    registered = clients.do_register_client(
+        actor=SYSTEM,
+        name=name or f"{department.name}业务系统",
+        department_id=department.pk,
+        allowed_scopes=("api",),
+        grant_types=("client_credentials",),
+    )
+    return registered.client.client_id
+
+
+def make_grant(
+    resource,
+    department,
+    client_id: str,
+    *,
+    fields=None,
+    purpose_codes=("verification",),
+    rate_limit: str = "1000/m",
+    expires_on=None,
+    state: str = "active",
+):
+    """An approved request and its grant, written directly (the services are tested in
+    test_grants): `department`'s system `client_id` on `resource` (all its fields unless
+    given), valid for a year unless `expires_on`."""
+    import datetime as dt
+
+    from .enums import RequestState
+    from .models import Grant, ShareRequest
+
+    now = timezone.now()
+    today = timezone.localdate()
+    expires_on = expires_on or today + dt.timedelta(days=365)
+    keys = list(fields or [f["key"] for f in resource.fields])
+    request = ShareRequest.objects.create(
+        number=f"GXSQT{ShareRequest.objects.count() + 1:010d}",
+        resource=resource,
+        requester=department,
+        client_id=client_id,
+        fields=keys,
+        purpose="测试用途",
+        purpose_codes=list(purpose_codes),
+        legal_basis="测试依据",
+        serves=["TEST-0001"],
+        valid_until=expires_on,
+        expected_daily_calls=1000,
+        state=RequestState.APPROVED,
+        submitted_by=SYSTEM,
+        submitted_at=now,
+        due_on=today,
+        decided_by=SYSTEM,
+        decided_at=now,
+    )
+    return Grant.objects.create(
+        request=request,
+        resource=resource,
+        code=resource.code,
+        department=department,
+        client_id=client_id,
+        fields=keys,
+        purpose_codes=list(purpose_codes),
+        rate_limit=rate_limit,
+        expires_on=expires_on,
+        state=state,
+        granted_by=SYSTEM,
+        granted_at=now,
+    )
+
+
 def make_call(
     *,
     service_code: str,
@@ -88,61 +157,6 @@ def make_call(
         error_code=error_code,
         latency_ms=latency_ms,
         node=node,
-    )
-
-
-def make_grant(
-    resource,
-    department,
-    *,
-    client_id: str,
-    fields=None,
-    purpose_codes=("licensing",),
-    rate_limit: str = "100/m",
-    expires_on=None,
-    state: str = "active",
-):
-    """An approved request and its grant for `department`'s system `client_id` on `resource`
-    (all its fields unless given), as the grants service leaves them; for tests of callers."""
-    import datetime as dt
-
-    from .models import Grant, ShareRequest
-
-    now = timezone.now()
-    number = f"SQ-TEST-{next(_grant_numbers):06d}"
-    keys = list(fields) if fields is not None else [f["key"] for f in resource.fields]
-    until = expires_on or (timezone.localdate() + dt.timedelta(days=365))
-    request = ShareRequest.objects.create(
-        number=number,
-        resource=resource,
-        requester=department,
-        client_id=client_id,
-        fields=keys,
-        purpose="测试用途",
-        purpose_codes=list(purpose_codes),
-        legal_basis="测试依据",
-        valid_until=until,
-        expected_daily_calls=100,
-        state="approved",
-        submitted_by=SYSTEM,
-        submitted_at=now,
-        due_on=timezone.localdate(),
-        decided_by=SYSTEM,
-        decided_at=now,
-    )
-    return Grant.objects.create(
-        request=request,
-        resource=resource,
-        code=resource.code,
-        department=department,
-        client_id=client_id,
-        fields=keys,
-        purpose_codes=list(purpose_codes),
-        rate_limit=rate_limit,
-        expires_on=until,
-        state=state,
-        granted_by=SYSTEM,
-        granted_at=now,
     )
 
 

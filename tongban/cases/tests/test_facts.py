@@ -102,6 +102,7 @@ def registers(world):
 
 
 def grant(r, world, resource="population", **kw):
+    kw.setdefault("purpose_codes", ("licensing",))
     return make_grant(r[resource], world["dept"], client_id=r["client_id"], **kw)
 
 
