@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .enums import (
     CallOutcome,
+    CreditLevel,
     EntryState,
     GrantState,
     MountKind,
@@ -222,3 +223,26 @@ class CallLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.client_id} {self.service_code} {self.outcome}"
+
+
+class CreditRecord(models.Model):
+    """社会信用库 (a simple model for now): one legal person's credit file by its unified
+    social credit code, an overall level and its 守信/失信 records. `entries` lists
+    {"kind" (CreditEntryKind), "title", "authority", "decided_on" (ISO date),
+    "valid_until" (ISO date or "")}, newest first; the data service `credit.record` reads it."""
+
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    level = models.CharField(_("信用等级"), max_length=2, choices=CreditLevel.choices)
+    evaluated_on = models.DateField(_("评价日期"))
+    entries = models.JSONField(_("守信和失信记录"), default=list)
+    updated_by = models.CharField(max_length=100)
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        ordering = ["credit_code"]
+        verbose_name = _("信用档案")
+        verbose_name_plural = _("社会信用库")
+
+    def __str__(self) -> str:
+        return f"{self.credit_code} {self.level}"

@@ -69,6 +69,7 @@ def test_package_show_has_ckan_s_package_shape(client, world):
     assert package["metadata_created"] == "2026-03-02T01:30:00.000000"
     assert package["metadata_modified"] == "2026-11-30T10:00:00.000000"
     assert package["maintainer"] == "武汉市市场监督管理局"
+    assert package["url"] == "http://testserver/exchange/catalogue/FR-001/"
     assert package["organization"]["name"] == market.credit_code.lower()
     assert package["organization"]["title"] == "武汉市市场监督管理局"
     assert package["owner_org"] == package["organization"]["id"]
@@ -108,6 +109,7 @@ def test_a_conditionally_open_package_shows_no_data_items(client, world):
     assert extras["open_type"] == "有条件开放"
     assert extras["open_condition"] == "经申请并签署数据使用协议后向科研机构开放"
     assert package["resources"][0]["format"] == "CSV"
+    assert package["resources"][0]["url"] == "http://testserver/exchange/catalogue/HG-001/"
 
 
 @pytest.mark.parametrize("key", ["rk-001", "RK-001", "xy-009", "zz-009", "nope"])

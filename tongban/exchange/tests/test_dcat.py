@@ -152,8 +152,9 @@ def test_file_mounts_and_the_conditionally_open_entry(client, world):
     )
     assert g.value(kj, DCAT.byteSize) == Literal(123456, datatype=NON_NEGATIVE)
     assert g.value(kj, DCAT.accessService) is None
-    # No public page of an entry is served yet: the access URL is its CKAN description.
-    assert g.value(kj, DCAT.accessURL) == URIRef(BASE + "/api/3/action/package_show?id=kj-001")
+    # A file is reached through the entry's public page, also its landing page.
+    assert g.value(kj, DCAT.accessURL) == URIRef(BASE + "/exchange/catalogue/KJ-001/")
+    assert g.value(dataset("KJ-001"), DCAT.landingPage) == URIRef(BASE + "/exchange/catalogue/KJ-001/")
     assert g.value(dataset("KJ-001"), DCTERMS.accrualPeriodicity) == URIRef(
         "http://publications.europa.eu/resource/authority/frequency/ANNUAL"
     )
@@ -277,3 +278,10 @@ def test_read_from_outside_over_http_by_rdflib_and_the_pyshacl_command(live_serv
         run = subprocess.run(command, capture_output=True, text=True, timeout=120)  # noqa: S603 (our own venv tool)
         assert run.returncode == 0, run.stdout + run.stderr
         assert "Conforms: True" in run.stdout
+
+
+def test_the_access_and_landing_urls_of_files_answer(client, world):
+    g = fetch(client, "/exchange/catalog.ttl", "turtle")
+    for code in ("KJ-001", "HG-001"):
+        url = str(g.value(g.value(dataset(code), DCAT.distribution), DCAT.accessURL))
+        assert client.get(url.removeprefix(BASE)).status_code == 200, url
