@@ -11,6 +11,8 @@ from pyshacl import validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib import namespace as ns
 
+from tongban.core import services as core_services
+
 from .. import dcat
 from . import export_world
 
@@ -285,3 +287,24 @@ def test_the_access_and_landing_urls_of_files_answer(client, world):
     for code in ("KJ-001", "HG-001"):
         url = str(g.value(g.value(dataset(code), DCAT.distribution), DCAT.accessURL))
         assert client.get(url.removeprefix(BASE)).status_code == 200, url
+
+
+def test_a_cached_export_changes_as_soon_as_the_catalogue_does(client, world):
+    from ..models import Mount, Resource
+
+    before = client.get("/exchange/catalog.ttl").content.decode()
+    assert client.get("/exchange/catalog.ttl").content.decode() == before  # served again (from the cache)
+    Resource.objects.filter(code="KJ-001", is_current=True).update(name="行政区划边界（2026年）")
+    after = client.get("/exchange/catalog.ttl").content.decode()
+    assert "行政区划边界（2026年）" in after and "行政区划边界（2026年）" not in before
+    Mount.objects.filter(code="FR-001").update(state="suspended")  # no distribution any more
+    assert "FR-001/distribution" not in client.get("/exchange/catalog.ttl").content.decode()
+    market = world["market"]
+    core_services.do_upsert_department(
+        actor="system:test",
+        name="武汉市市场监管局",
+        credit_code=market.credit_code,
+        region_code="420100",
+        kind=market.kind,
+    )
+    assert "武汉市市场监管局" in client.get("/exchange/catalog.ttl").content.decode()
