@@ -361,6 +361,8 @@ def _fq_clauses(text: str) -> list[tuple[bool, str, str]]:
             raise search_query_error(text)
         sign, name, value = match.groups()
         if value.startswith('"'):
+            if len(value) < 2 or not value.endswith('"'):
+                raise search_query_error(text)  # an unclosed quote
             value = value[1:-1].replace('\\"', '"')
         clauses.append((sign == "-", name, value))
         position = match.end()

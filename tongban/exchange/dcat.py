@@ -126,7 +126,7 @@ class Iris:
     def landing_page(self, code: str) -> str | None:
         """The public catalogue page of an entry, when the platform serves one."""
         try:
-            return self.base + reverse("exchange:catalogue-entry", kwargs={"code": code})
+            return self.base + reverse("exchange:catalogue_entry", kwargs={"code": code})
         except NoReverseMatch:
             return None
 

@@ -60,6 +60,23 @@ class OpenEntry:
         ]
 
 
+def fingerprint(entries: list[OpenEntry]) -> str:
+    """A digest of everything the exports read from these entries (every column of the entry,
+    its mount and its provider): equal digests give equal exports, so a serialization can be
+    cached under it and is never stale."""
+    import hashlib
+
+    def row(obj) -> tuple:
+        return tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields) if obj is not None else ()
+
+    digest = hashlib.sha256()
+    for e in entries:
+        digest.update(
+            repr((row(e.resource), row(e.mount), row(e.provider), e.provider.region.level, e.issued)).encode()
+        )
+    return digest.hexdigest()
+
+
 def open_resources():
     """The queryset of the open part (current published versions, open or conditionally open)."""
     return Resource.objects.filter(

@@ -4,13 +4,16 @@ facade takes POST JSON as CKAN does and is exempt from CSRF because it changes n
 
 from __future__ import annotations
 
+import hashlib
 import json
 
+from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from . import ckan, dcat
+from .opencatalogue import fingerprint, open_entries
 
 PUBLIC_CACHE = "public, max-age=60"
 
@@ -26,18 +29,31 @@ def _open(response: HttpResponse) -> HttpResponse:
     return response
 
 
+EXPORT_CACHE_SECONDS = 600
+
+
+def _catalog(request, fmt: str, content_type: str) -> HttpResponse:
+    """The serialized catalog, from the shared cache while the open part is unchanged: the
+    entries are read every time (three queries); the graph is built and serialized only for a
+    new fingerprint of them (a thousand entries take seconds to serialize)."""
+    base = _base_url(request)
+    entries = open_entries()
+    key = "exchange:dcat:" + hashlib.sha256(f"{fmt}|{base}|{fingerprint(entries)}".encode()).hexdigest()
+    text = cache.get(key)
+    if text is None:
+        text = dcat.serialize(dcat.catalog_graph(base, entries), fmt)
+        cache.set(key, text, EXPORT_CACHE_SECONDS)
+    return _open(HttpResponse(text, content_type=content_type))
+
+
 @require_safe
 def catalog_ttl(request):
-    graph = dcat.catalog_graph(_base_url(request))
-    return _open(HttpResponse(dcat.serialize(graph, "turtle"), content_type="text/turtle; charset=utf-8"))
+    return _catalog(request, "turtle", "text/turtle; charset=utf-8")
 
 
 @require_safe
 def catalog_jsonld(request):
-    graph = dcat.catalog_graph(_base_url(request))
-    return _open(
-        HttpResponse(dcat.serialize(graph, "json-ld"), content_type="application/ld+json; charset=utf-8")
-    )
+    return _catalog(request, "json-ld", "application/ld+json; charset=utf-8")
 
 
 def _params(request) -> dict:

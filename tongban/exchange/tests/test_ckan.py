@@ -69,6 +69,7 @@ def test_package_show_has_ckan_s_package_shape(client, world):
     assert package["metadata_created"] == "2026-03-02T01:30:00.000000"
     assert package["metadata_modified"] == "2026-11-30T10:00:00.000000"
     assert package["maintainer"] == "武汉市市场监督管理局"
+    assert package["url"] == "http://testserver/exchange/catalogue/FR-001/"
     assert package["organization"]["name"] == market.credit_code.lower()
     assert package["organization"]["title"] == "武汉市市场监督管理局"
     assert package["owner_org"] == package["organization"]["id"]
@@ -108,6 +109,7 @@ def test_a_conditionally_open_package_shows_no_data_items(client, world):
     assert extras["open_type"] == "有条件开放"
     assert extras["open_condition"] == "经申请并签署数据使用协议后向科研机构开放"
     assert package["resources"][0]["format"] == "CSV"
+    assert package["resources"][0]["url"] == "http://testserver/exchange/catalogue/HG-001/"
 
 
 @pytest.mark.parametrize("key", ["rk-001", "RK-001", "xy-009", "zz-009", "nope"])
@@ -256,3 +258,44 @@ def test_post_needs_no_csrf_token_and_preflight_is_answered(world):
 def test_an_action_reads_in_a_bounded_number_of_queries(client, world, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):
         assert ok(client, "package_search", rows=1000)["count"] == 4
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "status", "error_type"),
+    [
+        ("package_show", {"id": 5}, 409, "Validation Error"),
+        ("package_show", {"id": ["fr-001", "hg-001"]}, 409, "Validation Error"),
+        ("package_show", {"id": None}, 409, "Validation Error"),
+        ("package_search", {"q": {"a": 1}}, 409, "Validation Error"),
+        ("package_search", {"rows": True}, 409, "Validation Error"),
+        ("package_search", {"fq": 'organization:"unclosed'}, 400, "Search Query Error"),
+        ("package_search", {"fq_list": "not json ["}, 400, "Search Query Error"),  # one fq string
+        ("package_search", {"fq_list": [1]}, 409, "Validation Error"),
+        ("package_search", {"facet.field": ["nope"]}, 400, "Search Query Error"),
+        ("package_search", {"facet.limit": "many"}, 409, "Validation Error"),
+        ("organization_list", {"sort": "created asc"}, 409, "Validation Error"),
+        ("organization_list", {"organizations": [1, 2]}, 409, "Validation Error"),
+        ("help_show", {"name": "package_create"}, 404, "Not Found Error"),
+    ],
+)
+def test_bad_input_is_refused_in_ckan_s_shape_never_a_500(client, world, name, params, status, error_type):
+    response, body = action(client, name, method="post", **params)
+    assert response.status_code == status, body
+    assert body["success"] is False
+    assert body["error"]["__type"] == error_type
+
+
+def test_out_of_range_numbers_are_clamped_or_refused_never_a_500(client, world):
+    assert ok(client, "package_search", rows=10**30)["count"] == 4
+    assert ok(client, "package_search", start=10**30)["results"] == []
+    assert ok(client, "package_list", offset=10**30) == []
+    response = client.get("/api/3/action/package_show", {"id": "fr\x00001"})
+    assert response.status_code == 400  # the platform's input guard: a NUL byte never reaches a view
+
+
+def test_a_huge_body_is_refused_before_it_is_read(client, world, settings):
+    settings.MAX_REQUEST_BYTES = 1024
+    response = client.post(
+        "/api/3/action/package_search", json.dumps({"q": "x" * 4096}), content_type="application/json"
+    )
+    assert response.status_code == 413

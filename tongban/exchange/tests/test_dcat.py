@@ -11,6 +11,8 @@ from pyshacl import validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib import namespace as ns
 
+from tongban.core import services as core_services
+
 from .. import dcat
 from . import export_world
 
@@ -152,8 +154,9 @@ def test_file_mounts_and_the_conditionally_open_entry(client, world):
     )
     assert g.value(kj, DCAT.byteSize) == Literal(123456, datatype=NON_NEGATIVE)
     assert g.value(kj, DCAT.accessService) is None
-    # No public page of an entry is served yet: the access URL is its CKAN description.
-    assert g.value(kj, DCAT.accessURL) == URIRef(BASE + "/api/3/action/package_show?id=kj-001")
+    # A file is reached through the entry's public page, also its landing page.
+    assert g.value(kj, DCAT.accessURL) == URIRef(BASE + "/exchange/catalogue/KJ-001/")
+    assert g.value(dataset("KJ-001"), DCAT.landingPage) == URIRef(BASE + "/exchange/catalogue/KJ-001/")
     assert g.value(dataset("KJ-001"), DCTERMS.accrualPeriodicity) == URIRef(
         "http://publications.europa.eu/resource/authority/frequency/ANNUAL"
     )
@@ -277,3 +280,31 @@ def test_read_from_outside_over_http_by_rdflib_and_the_pyshacl_command(live_serv
         run = subprocess.run(command, capture_output=True, text=True, timeout=120)  # noqa: S603 (our own venv tool)
         assert run.returncode == 0, run.stdout + run.stderr
         assert "Conforms: True" in run.stdout
+
+
+def test_the_access_and_landing_urls_of_files_answer(client, world):
+    g = fetch(client, "/exchange/catalog.ttl", "turtle")
+    for code in ("KJ-001", "HG-001"):
+        url = str(g.value(g.value(dataset(code), DCAT.distribution), DCAT.accessURL))
+        assert client.get(url.removeprefix(BASE)).status_code == 200, url
+
+
+def test_a_cached_export_changes_as_soon_as_the_catalogue_does(client, world):
+    from ..models import Mount, Resource
+
+    before = client.get("/exchange/catalog.ttl").content.decode()
+    assert client.get("/exchange/catalog.ttl").content.decode() == before  # served again (from the cache)
+    Resource.objects.filter(code="KJ-001", is_current=True).update(name="行政区划边界（2026年）")
+    after = client.get("/exchange/catalog.ttl").content.decode()
+    assert "行政区划边界（2026年）" in after and "行政区划边界（2026年）" not in before
+    Mount.objects.filter(code="FR-001").update(state="suspended")  # no distribution any more
+    assert "FR-001/distribution" not in client.get("/exchange/catalog.ttl").content.decode()
+    market = world["market"]
+    core_services.do_upsert_department(
+        actor="system:test",
+        name="武汉市市场监管局",
+        credit_code=market.credit_code,
+        region_code="420100",
+        kind=market.kind,
+    )
+    assert "武汉市市场监管局" in client.get("/exchange/catalog.ttl").content.decode()
