@@ -48,3 +48,13 @@ def make_resource(
             code=code, kind=MountKind.SERVICE, target=mount_target, mounted_at=now, mounted_by=SYSTEM
         )
     return resource
+
+
+def make_registers(provider, **providers) -> dict[str, int]:
+    """The six base registers catalogued and mounted (registers.ensure_registers), all provided
+    by `provider` unless a register is named: make_registers(bureau, legal_person=jiangxia)."""
+    from .enums import BaseRegister
+    from .registers import ensure_registers
+
+    chosen = {register: providers.get(register, provider) for register in BaseRegister.values}
+    return ensure_registers(actor=SYSTEM, providers=chosen)

@@ -204,3 +204,11 @@ def test_bad_credit_records_name_the_field(db, changes, field):
         credit.do_upsert_credit_record(actor=SYSTEM, **{**values, **changes})
     assert [p.field for p in exc.value.problems] == [field]
     assert not CreditRecord.objects.exists()
+
+
+def test_make_registers_factory(providers):
+    from ..testing import make_registers
+
+    assert make_registers(providers["licence"], legal_person=providers["legal_person"])["created"] == 9
+    assert Resource.objects.get(code="FR-001").provider_id == providers["legal_person"].pk
+    assert Resource.objects.get(code="RK-001").provider_id == providers["licence"].pk
