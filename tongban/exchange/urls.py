@@ -2,11 +2,14 @@
 
 from django.urls import path
 
+from . import views_catalogue, views_export, views_gateway, views_use
+
 app_name = "exchange"
 urlpatterns: list = []
-
-from . import views_catalogue  # noqa: E402 (each helper appends its own block)
-
+urlpatterns += [
+    path("v1/services/<str:code>/query", views_gateway.query, name="gateway-query"),
+    path("v1/services/<str:code>/batch", views_gateway.batch, name="gateway-batch"),
+]
 urlpatterns += [
     path("catalogue/", views_catalogue.public_list, name="catalogue"),
     path("catalogue/<str:code>/", views_catalogue.public_entry, name="catalogue_entry"),
@@ -18,4 +21,13 @@ urlpatterns += [
     path(
         "workbench/catalogue/<str:code>/<slug:action>/", views_catalogue.entry_action, name="wb_entry_action"
     ),
+]
+urlpatterns += [
+    path("stats/", views_use.stats_page, name="stats"),
+    path("stats.json", views_use.stats_json, name="stats_json"),
+]
+urlpatterns += [
+    # the open catalogue in DCAT-AP 3 (docs/exchange.md)
+    path("catalog.ttl", views_export.catalog_ttl, name="catalog-ttl"),
+    path("catalog.jsonld", views_export.catalog_jsonld, name="catalog-jsonld"),
 ]
