@@ -625,13 +625,13 @@ def test_exchange_catalogue_registers_and_mounted_share(demo):
         "data sharing 共享交换: registers 0 created, 0 mounted; department entries 0 created"
         in demo["second"]
     )
-    fr = exchange_queries.public_entry("FR-001")
+    fr = exchange_queries.current_entry("FR-001")
     assert (fr.provider.name, fr.share_type, fr.state) == (
         "武汉市江夏区行政审批局",
         "conditional",
         "published",
     )
-    assert exchange_queries.public_entry("RK-001").provider.name == "湖北省公安厅"
+    assert exchange_queries.current_entry("RK-001").provider.name == "湖北省公安厅"
     mounts = exchange_queries.mounts_of(
         ["RK-001", "RK-002", "FR-001", "FR-002", "ZZ-001", "ZZ-002", "XY-001", "KJ-001", "HG-001"]
     )
