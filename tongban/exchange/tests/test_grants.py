@@ -460,6 +460,16 @@ def test_the_tick_command(world, pending, capsys):
     assert out.splitlines() == ["escalated=1 expired=0 failed=0", f"escalated {pending.number}"]
 
 
+def test_the_tick_command_refuses_a_bad_date(world, pending):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError) as e:
+        call_command("exchange", "tick", "--date", "2026-13-01")
+    assert str(e.value) == "--date: '2026-13-01' 不是 YYYY-MM-DD 格式的日期"
+    pending.refresh_from_db()
+    assert pending.state == RequestState.PENDING
+
+
 # --- Grants --------------------------------------------------------------------------------------
 
 
