@@ -12,6 +12,7 @@ import random
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tongban.accounts import clients as account_clients
 from tongban.accounts import services as account_services
@@ -37,7 +38,7 @@ ENTITY_FIELDS = [
 @pytest.fixture
 def system(world, day):  # noqa: F811
     """The requester's system with a token from /o/token/, 法人库 mounted as FR-101, a company."""
-    day(dt.date.today().isoformat())  # the gateway's expiry check reads the real date
+    day(timezone.localdate().isoformat())  # the gateway's expiry check reads the real date
     gateway.forget()
     registered = account_clients.do_register_client(
         actor=SYSTEM,
