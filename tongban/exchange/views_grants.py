@@ -43,6 +43,8 @@ def _errors(exc: InvalidInput) -> dict[str, str]:
 def _page(request, template: str, context: dict, status: int = 200):
     if "is_platform_admin" not in context:
         context["is_platform_admin"] = grants.is_platform_admin(request.user)
+    if context["is_platform_admin"] and "escalated_count" not in context:
+        context["escalated_count"] = grants.escalated_requests(request.user).count()
     return render(request, template, context, status=status)
 
 
@@ -104,8 +106,7 @@ def _field_rows(resource, chosen) -> list[dict]:
 def request_new(request, code: str):
     """The new-request form for a catalogue entry (`?renew=<grant id>` pre-fills a renewal)."""
     user = request.user
-    if not grants.may_request(user):
-        raise NotFound()
+    grants.check_may_request(user, code)
     resource = grants.requestable_resource(code)
     errors: dict[str, str] = {}
     status = 200
@@ -181,6 +182,7 @@ def _render_request(request, req, *, errors=None, values=None, status=200):
             "purposes": dict(Purpose.choices),
             "may_decide": open_ and grants.may_decide(user, req),
             "may_withdraw": open_ and grants.may_withdraw(user, req),
+            "history": grants.history(req),
             "errors": errors or {},
             "values": values or {},
         },
@@ -247,7 +249,7 @@ def escalated(request):
     if not grants.is_platform_admin(request.user):
         raise NotFound()
     rows = _annotate(grants.escalated_requests(request.user)[:500])
-    return _page(request, "exchange/grants/escalated.html", {"rows": rows})
+    return _page(request, "exchange/grants/escalated.html", {"rows": rows, "escalated_count": len(rows)})
 
 
 # --- Grants ------------------------------------------------------------------------------------
@@ -282,6 +284,7 @@ def _render_grant(request, grant, *, errors=None, status=200):
             "purposes": dict(Purpose.choices),
             "may_manage": live and grants.may_manage_grant(user, grant),
             "may_renew": grants.may_request(user) and user.department_id == grant.department_id,
+            "history": grants.history(grant),
             "errors": errors or {},
         },
         status=status,

@@ -191,7 +191,10 @@ def test_pages_outside_ones_reach_are_404_and_audited(world, pending):  # noqa: 
     )
     pending.refresh_from_db()
     assert pending.state == RequestState.PENDING
-    assert AuditEvent.objects.filter(action="exchange.request.access_refused").count() == 4
+    assert AuditEvent.objects.filter(action="exchange.request.access_refused").count() == 5
+    assert AuditEvent.objects.filter(
+        action="exchange.request.access_refused", object_type="exchange.resource", object_id="FR-001"
+    ).exists()
     anonymous = Client().get(f"/exchange/workbench/requests/{pending.pk}/")
     assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
 
@@ -200,6 +203,9 @@ def test_the_platform_admin_sees_escalated_requests(world, pending):  # noqa: F8
     grants.tick(on=pending.due_on.replace(day=pending.due_on.day + 1))
     html = as_user(world.platform).get("/exchange/workbench/escalated/").content.decode()
     assert pending.number in html
+    assert '逾期上报 <span class="wb-tag">1</span>' in html
+    page = as_user(world.prov_admin).get(f"/exchange/workbench/requests/{pending.pk}/").content.decode()
+    assert "逾期上报平台管理员" in page
     assert "逾期不视为同意" in html
 
 
@@ -236,6 +242,15 @@ def test_grant_pages_suspend_resume_revoke_and_renew(world, pending):  # noqa: F
     )
     grant.refresh_from_db()
     assert grant.state == GrantState.REVOKED
+    page = provider.get(f"/exchange/workbench/grants/{grant.pk}/").content.decode()
+    history = page[page.index('<ol class="wb-history">') :]
+    assert [label for label in ("授权生效", "暂停", "恢复", "撤销") if label in history] == [
+        "授权生效",
+        "暂停",
+        "恢复",
+        "撤销",
+    ]
+    assert "超范围使用" in history
     assert "撤销授权" not in provider.get(f"/exchange/workbench/grants/{grant.pk}/").content.decode()
 
 
