@@ -40,6 +40,7 @@ from django.utils import timezone
 from tongban.core import audit
 from tongban.core.errors import Forbidden, InvalidInput
 
+from .catalogue import CODE_RE
 from .enums import (
     EntryState,
     FieldType,
@@ -57,9 +58,8 @@ from .models import Mount, Resource
 LEVELS = ("province", "city")
 NODE_RE = re.compile(r"^(province|city):(\d{6})$")
 # A city's own resource code: letters, digits and hyphens, short enough for the province's prefix.
-# The catalogue's code rule (exchange/catalogue.py CODE_RE, the national guide's two parts): a
-# front part of a two-letter class prefix and at most three segments, a back part of 3–6 digits.
-CODE_RE = re.compile(r"(?P<front>[A-Z]{2}(?:-[A-Z0-9]{2,12}){0,3})-(?P<back>[0-9]{3,6})")
+# Codes follow the catalogue's rule (catalogue.CODE_RE, the national guide's two parts: a front
+# part of a two-letter class prefix and at most three segments, a back part of 3–6 digits).
 CODE_MAX = 40
 MAX_ENTRIES = 500
 SERVICE_PATH = "/exchange/v1/services/{code}/query"

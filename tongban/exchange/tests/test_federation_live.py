@@ -89,6 +89,14 @@ def http(method: str, url: str, body=None, *, token: str = "", form: dict | None
             return error.code, {"raw": raw[:500].decode(errors="replace")}
 
 
+def http_text(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:  # noqa: S310 - loopback
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+
+
 def token(base_url: str, client_id: str, secret: str) -> str:
     status, body = http(
         "POST", base_url + "/o/token/", form={"grant_type": "client_credentials"}, basic=(client_id, secret)
@@ -324,6 +332,11 @@ def city_registers_its_catalogue_with_the_province_over_http(province, city):
             "target": f"{city.url}/exchange/v1/services/BM-GA-001/query",
         }
     ]
+    # The province's public catalogue shows the city's entry under the province's code.
+    status, page = http_text(province.url + "/exchange/catalogue/BM-420100-GA-001/")
+    assert status == 200 and "武汉市户籍人口信息" in page and "BM-420100-GA-001" in page
+    status, page = http_text(province.url + "/exchange/catalogue/?q=" + urllib.parse.quote("户籍"))
+    assert status == 200 and "BM-420100-GA-001" in page and "BM-420100-GA-002" in page
     registrant = f"system:client:{CITY_CLIENT}"
     assert seen["audit"] == [
         ["exchange.federation.register", registrant, str(_id(seen, "BM-420100-GA-001"))],
