@@ -514,12 +514,15 @@ def remote_auth(url: str) -> dict:
     remote gateway URL): the headers of a province → city call, i.e. the province's own
     client-credentials token at the city whose gateway `url` points into. The gateway has already
     checked the province caller's grant; the city checks its grant for the province's system.
-    Raises RemoteUnavailable (→ PROVIDER_FAILED at the gateway) when no configured city node
-    owns the URL or its token endpoint refuses or cannot be reached."""
+    A URL of no configured node gets no headers (no credential is sent anywhere else). Raises
+    RemoteUnavailable (→ PROVIDER_FAILED at the gateway) when the node's credentials are missing
+    or its token endpoint refuses or cannot be reached."""
     node_id = node_of_target(url)
-    conf = downstream(node_id) if node_id else None
+    if node_id is None:
+        return {}
+    conf = downstream(node_id)
     if conf is None or not conf.get("client_id") or not conf.get("client_secret"):
-        raise RemoteUnavailable("no configured node serves this URL")
+        raise RemoteUnavailable(f"{node_id}: no client credentials configured")
     timeout = float(getattr(settings, "EXCHANGE_PROVIDER_TIMEOUT", settings.EXCHANGE_REMOTE_TIMEOUT))
     try:
         token = access_token(conf["url"], conf["client_id"], conf["client_secret"], timeout=timeout)

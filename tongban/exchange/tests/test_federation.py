@@ -373,9 +373,11 @@ def test_register_upstream_needs_a_city_node_and_a_reachable_province(settings):
     assert not AuditEvent.objects.filter(action="exchange.federation.push").exists()
 
 
-def test_remote_auth_refuses_a_url_of_no_configured_node_and_an_unreachable_city(settings):
+def test_remote_auth_sends_nothing_to_a_url_of_no_node_and_reports_an_unreachable_city(settings):
     settings.EXCHANGE_DOWNSTREAM = {}
-    with pytest.raises(federation.RemoteUnavailable):
+    assert federation.remote_auth("http://127.0.0.1:18001/exchange/v1/services/BM-GA-001/query") == {}
+    settings.EXCHANGE_DOWNSTREAM = {NODE: {"url": "http://127.0.0.1:18001", "registrant": "x"}}
+    with pytest.raises(federation.RemoteUnavailable, match="no client credentials"):
         federation.remote_auth("http://127.0.0.1:18001/exchange/v1/services/BM-GA-001/query")
     base = f"http://127.0.0.1:{free_port()}"  # nothing listens
     settings.EXCHANGE_DOWNSTREAM = {
@@ -384,9 +386,8 @@ def test_remote_auth_refuses_a_url_of_no_configured_node_and_an_unreachable_city
     cache.clear()
     with pytest.raises(federation.RemoteUnavailable):
         federation.remote_auth(base + "/exchange/v1/services/BM-GA-001/query")
-    # A prefix of another port is not the node's URL.
-    with pytest.raises(federation.RemoteUnavailable):
-        federation.remote_auth(base + "0/exchange/v1/services/BM-GA-001/query")
+    # A prefix of another port is not the node's URL: nothing is sent there.
+    assert federation.remote_auth(base + "0/exchange/v1/services/BM-GA-001/query") == {}
 
 
 def test_a_silent_city_token_endpoint_times_out(settings):
