@@ -80,4 +80,14 @@ EXCHANGE = [
         json=True,
         writes=True,
     ),
+    Row(
+        "federation_entries",
+        "post",
+        "/exchange/v1/federation/entries",
+        "/exchange/v1/federation/entries",
+        rules(401, systems=403),  # a system that is not the city node's registrant: NODE_NOT_ALLOWED
+        {"node": "city:420100", "entries": []},
+        json=True,
+        writes=True,
+    ),
 ]
