@@ -13,8 +13,8 @@ The nodes:
   register entries for it, and the province's own client credentials at the city (the city holds
   the grants for that client).
 
-The cascade code rule: a city entry `WH-001` of node `city:420100` is `420100-WH-001` at the
-province (`cascade_code`). The province row keeps `origin` = the node and `origin_code` = the
+The cascade code rule: a city entry `BM-GA-001` of node `city:420100` is `BM-420100-GA-001` at
+the province (`cascade_code`, the catalogue's code rule with the city's region code inserted). The province row keeps `origin` = the node and `origin_code` = the
 city's code; its mount is a service whose target is the city gateway's URL for that code.
 
 Transport is plain HTTP (urllib) with a timeout; access tokens from the other node's `/o/token/`
@@ -40,6 +40,7 @@ from django.utils import timezone
 from tongban.core import audit
 from tongban.core.errors import Forbidden, InvalidInput
 
+from .catalogue import CODE_RE
 from .enums import (
     EntryState,
     FieldType,
@@ -57,7 +58,9 @@ from .models import Mount, Resource
 LEVELS = ("province", "city")
 NODE_RE = re.compile(r"^(province|city):(\d{6})$")
 # A city's own resource code: letters, digits and hyphens, short enough for the province's prefix.
-ORIGIN_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,32}$")
+# Codes follow the catalogue's rule (catalogue.CODE_RE, the national guide's two parts: a front
+# part of a two-letter class prefix and at most three segments, a back part of 3–6 digits).
+CODE_MAX = 40
 MAX_ENTRIES = 500
 SERVICE_PATH = "/exchange/v1/services/{code}/query"
 REGISTER_PATH = "/exchange/v1/federation/entries"
@@ -105,17 +108,42 @@ def this_node() -> Node:
     return parse_node(settings.EXCHANGE_NODE, field="EXCHANGE_NODE")
 
 
-def cascade_code(node: Node | str, origin_code: str) -> str:
-    """The province's code of a city's entry: the city's region code, a hyphen, the city's code
-    (`city:420100` + `WH-001` → `420100-WH-001`). Refuses a code outside the rule."""
+def cascade_code(node: Node | str, origin_code: str, *, field: str = "code") -> str:
+    """The province's code of a city's entry, by the catalogue's own code rule: the city's region
+    code becomes the first segment after the class prefix (`city:420100`: `BM-GA-001` →
+    `BM-420100-GA-001`, `RK-001` → `RK-420100-001`). A code whose first segment already is a
+    region code within the city (`BM-420100-GA-001`, `BM-420102-TJ-001`) keeps it. Refuses,
+    naming `field`, a code outside the rule or one that would outgrow it (a fourth segment, more
+    than 40 characters)."""
     node = node if isinstance(node, Node) else parse_node(node)
-    check_origin_code(origin_code)
-    return f"{node.region}-{origin_code}"
+    code = check_origin_code(origin_code, field=field)
+    match = CODE_RE.fullmatch(code)
+    parts = match.group("front").split("-")
+    if len(parts) > 1 and _within(parts[1], node):
+        return code
+    if len(parts) > 3:
+        raise InvalidInput.field(field, "级联后前段码将超过三段：请在代码中写明本市行政区划代码")
+    cascaded = "-".join([parts[0], node.region, *parts[1:], match.group("back")])
+    if len(cascaded) > CODE_MAX:
+        raise InvalidInput.field(field, f"级联后的信息资源代码将超过{CODE_MAX}位")
+    return cascaded
+
+
+def _within(segment: str, node: Node) -> bool:
+    """A six-digit region code inside the node's region (the city itself or one of its districts)."""
+    if not (len(segment) == 6 and segment.isdigit()):
+        return False
+    prefix = node.region.rstrip("0")
+    prefix = prefix + "0" * (len(prefix) % 2)  # whole levels: 420100 → 4201, 420000 → 42
+    return segment.startswith(prefix)
 
 
 def check_origin_code(code: str, *, field: str = "code") -> str:
-    if not isinstance(code, str) or not ORIGIN_CODE_RE.match(code):
-        raise InvalidInput.field(field, "资源代码应为1至33位字母、数字或连字符")
+    if not isinstance(code, str) or len(code) > CODE_MAX or not CODE_RE.fullmatch(code):
+        raise InvalidInput.field(
+            field,
+            "信息资源代码形如 BM-GA-001：两位分类字母加至多三段2至12位大写字母或数字，后段码为3至6位顺序号",
+        )
     return code
 
 
@@ -202,16 +230,19 @@ def _fields(entry: dict, where: str) -> list[dict]:
     return out
 
 
-def check_entry(entry, where: str) -> dict:
-    """One registered entry, validated and normalised: {"code", "version", "mounted", <ENTRY_KEYS>}."""
+def check_entry(entry, where: str, *, node: Node) -> dict:
+    """One registered entry, validated and normalised: {"code", "province_code", "version",
+    "mounted", <ENTRY_KEYS>}."""
     if not isinstance(entry, dict):
         raise InvalidInput.field(where, "目录条目应为对象")
     code = check_origin_code(entry.get("code"), field=f"{where}.code")
+    province_code = cascade_code(node, code, field=f"{where}.code")
     version = entry.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise InvalidInput.field(f"{where}.version", "版本应为正整数")
     clean = {
         "code": code,
+        "province_code": province_code,
         "version": version,
         "name": _text(entry, "name", where, max_length=200),
         "summary": _text(entry, "summary", where, max_length=4000),
@@ -280,10 +311,10 @@ def do_register_entries(*, actor, node: str, entries, complete: bool = False) ->
         raise InvalidInput.field("entries", f"应为至多{MAX_ENTRIES}个目录条目的列表")
     if not isinstance(complete, bool):
         raise InvalidInput.field("complete", "应为 true 或 false")
-    cleaned = [check_entry(e, f"entries[{i}]") for i, e in enumerate(entries)]
+    cleaned = [check_entry(e, f"entries[{i}]", node=node_) for i, e in enumerate(entries)]
     codes = [e["code"] for e in cleaned]
-    if len(set(codes)) != len(codes):
-        raise InvalidInput.field("entries", "资源代码重复")
+    if len(set(codes)) != len(codes) or len({e["province_code"] for e in cleaned}) != len(codes):
+        raise InvalidInput.field("entries", "资源代码重复（含级联后的代码）")
     label = actor.label
     now = timezone.now()
     out, retired = [], []
@@ -315,7 +346,7 @@ def do_register_entries(*, actor, node: str, entries, complete: bool = False) ->
 
 
 def _register_one(entry: dict, *, node: Node, conf: dict, actor, label: str, now) -> dict:
-    code = cascade_code(node, entry["code"])
+    code = entry["province_code"]
     values = {k: entry[k] for k in ENTRY_KEYS}
     current = Resource.objects.select_for_update().filter(code=code, is_current=True).first()
     if current is not None and current.origin != node.id:
@@ -483,12 +514,15 @@ def remote_auth(url: str) -> dict:
     remote gateway URL): the headers of a province → city call, i.e. the province's own
     client-credentials token at the city whose gateway `url` points into. The gateway has already
     checked the province caller's grant; the city checks its grant for the province's system.
-    Raises RemoteUnavailable (→ PROVIDER_FAILED at the gateway) when no configured city node
-    owns the URL or its token endpoint refuses or cannot be reached."""
+    A URL of no configured node gets no headers (no credential is sent anywhere else). Raises
+    RemoteUnavailable (→ PROVIDER_FAILED at the gateway) when the node's credentials are missing
+    or its token endpoint refuses or cannot be reached."""
     node_id = node_of_target(url)
-    conf = downstream(node_id) if node_id else None
+    if node_id is None:
+        return {}
+    conf = downstream(node_id)
     if conf is None or not conf.get("client_id") or not conf.get("client_secret"):
-        raise RemoteUnavailable("no configured node serves this URL")
+        raise RemoteUnavailable(f"{node_id}: no client credentials configured")
     timeout = float(getattr(settings, "EXCHANGE_PROVIDER_TIMEOUT", settings.EXCHANGE_REMOTE_TIMEOUT))
     try:
         token = access_token(conf["url"], conf["client_id"], conf["client_secret"], timeout=timeout)

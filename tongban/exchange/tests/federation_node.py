@@ -99,9 +99,9 @@ def _grant(resource, department, client_id: str, *, fields, purposes, rate_limit
 
 
 def setup_city(*, province_client: str, province_secret: str, person: dict) -> dict:
-    """The city: its public-security bureau's catalogue (WH-001 mounted as a data service over
-    the city's population register; WH-002 a file, not mounted), one person, the province's
-    system as a client here, and the city's grant to it on WH-001 (name and sex, for licensing)."""
+    """The city: its public-security bureau's catalogue (BM-GA-001 mounted as a data service over
+    the city's population register; BM-GA-002 a file, not mounted), one person, the province's
+    system as a client here, and the city's grant to it on BM-GA-001 (name and sex, for licensing)."""
     from tongban.accounts import services as account_services
     from tongban.exchange.testing import make_resource
 
@@ -118,9 +118,9 @@ def setup_city(*, province_client: str, province_secret: str, person: dict) -> d
         {"key": "birth_date", "name": "出生日期", "type": "D", "sensitivity": "personal"},
     ]
     wh1 = make_resource(
-        bureau, code="WH-001", name="武汉市户籍人口信息", fields=fields, mount_target="population.person"
+        bureau, code="BM-GA-001", name="武汉市户籍人口信息", fields=fields, mount_target="population.person"
     )
-    make_resource(bureau, code="WH-002", name="武汉市户籍人口统计表", format="spreadsheet")
+    make_resource(bureau, code="BM-GA-002", name="武汉市户籍人口统计表", format="spreadsheet")
     grant = _grant(wh1, province_office, province_client, fields=["name", "sex"], purposes=["licensing"])
     return {"grant": grant}
 

@@ -32,7 +32,7 @@ NODE = "city:420100"
 CITY_CLIENT, CITY_SECRET = "wuhan-exchange-node", "wuhan-exchange-node-secret-for-tests"
 
 
-def entry(code="WH-001", version=1, **kw) -> dict:
+def entry(code="BM-GA-001", version=1, **kw) -> dict:
     data = {
         "code": code,
         "version": version,
@@ -123,14 +123,25 @@ def test_node_parsing_and_cascade_code(settings):
     settings.EXCHANGE_NODE = "city:420100"
     assert federation.this_node() == federation.Node("city", "420100")
 
-    assert federation.cascade_code("city:420100", "WH-001") == "420100-WH-001"
-    assert federation.cascade_code(federation.Node("city", "420500"), "RK-001") == "420500-RK-001"
-    for bad in ("", "-WH", "WH/001", "WH 001", "a" * 34, None):
-        with pytest.raises(InvalidInput):
-            federation.cascade_code("city:420100", bad)
-    assert len(federation.cascade_code("city:420100", "a" * 33)) == 40  # Resource.code max_length
-    assert federation.service_url("http://127.0.0.1:8001/", "WH-001") == (
-        "http://127.0.0.1:8001/exchange/v1/services/WH-001/query"
+    # The catalogue's code rule, the city's region code inserted after the class prefix.
+    city, yichang = federation.Node("city", "420100"), federation.Node("city", "420500")
+    assert federation.cascade_code(city, "BM-GA-001") == "BM-420100-GA-001"
+    assert federation.cascade_code("city:420100", "RK-001") == "RK-420100-001"
+    assert federation.cascade_code(yichang, "ZT-JY-XQ-000123") == "ZT-420500-JY-XQ-000123"
+    # A code that already names the city or one of its districts keeps it.
+    assert federation.cascade_code(city, "BM-420100-GA-001") == "BM-420100-GA-001"
+    assert federation.cascade_code(city, "BM-420102-TJ-001") == "BM-420102-TJ-001"
+    assert federation.cascade_code(yichang, "BM-420102-TJ-001") == "BM-420500-420102-TJ-001"
+    for bad in ("", "WH", "bm-ga-001", "BM-GA-01", "BM/GA/001", "BM GA 001", "BM-G-001", None, 7):
+        with pytest.raises(InvalidInput) as error:
+            federation.cascade_code(city, bad, field="entries[0].code")
+        assert error.value.problems[0].field == "entries[0].code"
+    with pytest.raises(InvalidInput, match="三段"):  # a fourth segment would break the rule
+        federation.cascade_code(city, "BM-GA-XQ-JD-001")
+    with pytest.raises(InvalidInput, match="40"):
+        federation.cascade_code(city, "BM-" + "A" * 12 + "-" + "B" * 12 + "-000001")
+    assert federation.service_url("http://127.0.0.1:8001/", "BM-GA-001") == (
+        "http://127.0.0.1:8001/exchange/v1/services/BM-GA-001/query"
     )
 
 
@@ -138,20 +149,20 @@ def test_node_parsing_and_cascade_code(settings):
 
 
 def test_registration_creates_the_cascaded_entry_and_its_remote_mount(registrant, city_dept):
-    status, body = post(registrant, {"node": NODE, "entries": [entry(), entry("WH-002", mounted=False)]})
+    status, body = post(registrant, {"node": NODE, "entries": [entry(), entry("BM-GA-002", mounted=False)]})
     assert status == 200, body
     assert body == {
         "node": NODE,
         "entries": [
-            {"origin_code": "WH-001", "code": "420100-WH-001", "version": 1, "result": "created"},
-            {"origin_code": "WH-002", "code": "420100-WH-002", "version": 1, "result": "created"},
+            {"origin_code": "BM-GA-001", "code": "BM-420100-GA-001", "version": 1, "result": "created"},
+            {"origin_code": "BM-GA-002", "code": "BM-420100-GA-002", "version": 1, "result": "created"},
         ],
         "retired": [],
     }
-    r = Resource.objects.get(code="420100-WH-001")
+    r = Resource.objects.get(code="BM-420100-GA-001")
     assert (r.origin, r.origin_code, r.version, r.is_current, r.state) == (
         NODE,
-        "WH-001",
+        "BM-GA-001",
         1,
         True,
         "published",
@@ -160,13 +171,13 @@ def test_registration_creates_the_cascaded_entry_and_its_remote_mount(registrant
     assert r.name == "武汉市居住证信息" and r.share_basis == "《居住证暂行条例》第十二条"
     assert [f["key"] for f in r.fields] == ["name", "valid_until"]
     assert r.created_by == f"system:client:{CITY_CLIENT}"
-    mount = Mount.objects.get(code="420100-WH-001")
+    mount = Mount.objects.get(code="BM-420100-GA-001")
     assert (mount.kind, mount.state, mount.target) == (
         "service",
         "mounted",
-        "http://127.0.0.1:18001/exchange/v1/services/WH-001/query",
+        "http://127.0.0.1:18001/exchange/v1/services/BM-GA-001/query",
     )
-    assert not Mount.objects.filter(code="420100-WH-002").exists()  # not mounted at the city
+    assert not Mount.objects.filter(code="BM-420100-GA-002").exists()  # not mounted at the city
     actions = list(
         AuditEvent.objects.filter(action__startswith="exchange.federation.").values_list("action", "actor")
     )
@@ -180,9 +191,9 @@ def test_registration_creates_the_cascaded_entry_and_its_remote_mount(registrant
 
 
 def test_registering_again_keeps_versions_and_complete_retires_the_missing(registrant):
-    post(registrant, {"node": NODE, "entries": [entry(), entry("WH-002")]})
+    post(registrant, {"node": NODE, "entries": [entry(), entry("BM-GA-002")]})
     events = AuditEvent.objects.count()
-    status, body = post(registrant, {"node": NODE, "entries": [entry(), entry("WH-002")]})
+    status, body = post(registrant, {"node": NODE, "entries": [entry(), entry("BM-GA-002")]})
     assert status == 200
     assert [e["result"] for e in body["entries"]] == ["unchanged", "unchanged"]
     assert AuditEvent.objects.count() == events  # nothing written
@@ -193,26 +204,28 @@ def test_registering_again_keeps_versions_and_complete_retires_the_missing(regis
     )
     assert status == 200, body
     assert body["entries"] == [
-        {"origin_code": "WH-001", "code": "420100-WH-001", "version": 2, "result": "updated"}
+        {"origin_code": "BM-GA-001", "code": "BM-420100-GA-001", "version": 2, "result": "updated"}
     ]
-    assert body["retired"] == ["420100-WH-002"]
+    assert body["retired"] == ["BM-420100-GA-002"]
     versions = list(
-        Resource.objects.filter(code="420100-WH-001")
+        Resource.objects.filter(code="BM-420100-GA-001")
         .order_by("version")
         .values_list("version", "is_current", "name")
     )
     assert versions == [(1, False, "武汉市居住证信息"), (2, True, "武汉市居住证信息（新版）")]
-    assert Resource.objects.get(code="420100-WH-002").state == "retired"
-    assert Mount.objects.get(code="420100-WH-002").state == "suspended"
-    assert Mount.objects.get(code="420100-WH-001").state == "mounted"
+    assert Resource.objects.get(code="BM-420100-GA-002").state == "retired"
+    assert Mount.objects.get(code="BM-420100-GA-002").state == "suspended"
+    assert Mount.objects.get(code="BM-420100-GA-001").state == "mounted"
 
 
 @pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"node": "city:4201", "entries": []}, "node"),
-        ({"node": NODE, "entries": "WH-001"}, "entries"),
+        ({"node": NODE, "entries": "BM-GA-001"}, "entries"),
         ({"node": NODE, "entries": [entry(), entry("WH/2")]}, "entries[1].code"),
+        ({"node": NODE, "entries": [entry("BM-GA-XQ-JD-001")]}, "entries[0].code"),
+        ({"node": NODE, "entries": [entry(), entry("BM-420100-GA-001")]}, "entries"),  # the same code here
         ({"node": NODE, "entries": [entry(version=0)]}, "entries[0].version"),
         ({"node": NODE, "entries": [entry(share_type="sometimes")]}, "entries[0].share_type"),
         ({"node": NODE, "entries": [entry(share_basis="")]}, "entries[0].share_basis"),
@@ -240,7 +253,7 @@ def test_registering_again_keeps_versions_and_complete_retires_the_missing(regis
     ],
 )
 def test_bad_registrations_are_refused_naming_the_field_and_change_nothing(registrant, body, field):
-    post(registrant, {"node": NODE, "entries": [entry("WH-009")]})
+    post(registrant, {"node": NODE, "entries": [entry("BM-GA-009")]})
     before = state()
     status, answer = post(registrant, body)
     assert status == 400, answer
@@ -296,7 +309,7 @@ def test_malformed_json_and_missing_or_foreign_tokens_are_refused(registrant, ci
 
 
 def test_a_city_code_may_not_take_over_a_province_entry(registrant, city_dept):
-    make_resource(city_dept, code="420100-WH-001", name="本级条目")
+    make_resource(city_dept, code="BM-420100-GA-001", name="本级条目")
     before = state()
     status, answer = post(registrant, {"node": NODE, "entries": [entry()]})
     assert status == 400 and answer["error"]["field"] == "entries"
@@ -316,8 +329,8 @@ def free_port() -> int:
 def test_register_upstream_pushes_the_local_catalogue(live_server, registrant, city_dept, settings):
     # One database plays both parts: the city's own entries (no origin) are pushed; the rows the
     # province makes of them (with an origin) are never pushed back.
-    make_resource(city_dept, code="WH-001", name="武汉市居住证信息", mount_target="population.person")
-    make_resource(city_dept, code="WH-002", name="武汉市养犬登记信息")
+    make_resource(city_dept, code="BM-GA-001", name="武汉市居住证信息", mount_target="population.person")
+    make_resource(city_dept, code="BM-GA-002", name="武汉市养犬登记信息")
     settings.EXCHANGE_NODE = NODE
     settings.EXCHANGE_UPSTREAM_URL = live_server.url
     settings.EXCHANGE_UPSTREAM_CLIENT_ID = CITY_CLIENT
@@ -328,13 +341,13 @@ def test_register_upstream_pushes_the_local_catalogue(live_server, registrant, c
 
     call_command("exchange", "register-upstream")
     province = {r.code: r for r in Resource.objects.filter(origin=NODE)}
-    assert sorted(province) == ["420100-WH-001", "420100-WH-002"]
-    assert Mount.objects.get(code="420100-WH-001").target.endswith("/exchange/v1/services/WH-001/query")
-    assert not Mount.objects.filter(code="420100-WH-002").exists()
+    assert sorted(province) == ["BM-420100-GA-001", "BM-420100-GA-002"]
+    assert Mount.objects.get(code="BM-420100-GA-001").target.endswith("/exchange/v1/services/BM-GA-001/query")
+    assert not Mount.objects.filter(code="BM-420100-GA-002").exists()
     push = AuditEvent.objects.get(action="exchange.federation.push")
     assert push.object_id == NODE
-    assert push.data["codes"] == ["WH-001", "WH-002"]
-    assert push.data["results"] == {"WH-001": "created", "WH-002": "created"}
+    assert push.data["codes"] == ["BM-GA-001", "BM-GA-002"]
+    assert push.data["results"] == {"BM-GA-001": "created", "BM-GA-002": "created"}
 
     call_command("exchange", "register-upstream")  # again: nothing new
     assert Resource.objects.filter(origin=NODE).count() == 2
@@ -360,20 +373,21 @@ def test_register_upstream_needs_a_city_node_and_a_reachable_province(settings):
     assert not AuditEvent.objects.filter(action="exchange.federation.push").exists()
 
 
-def test_remote_auth_refuses_a_url_of_no_configured_node_and_an_unreachable_city(settings):
+def test_remote_auth_sends_nothing_to_a_url_of_no_node_and_reports_an_unreachable_city(settings):
     settings.EXCHANGE_DOWNSTREAM = {}
-    with pytest.raises(federation.RemoteUnavailable):
-        federation.remote_auth("http://127.0.0.1:18001/exchange/v1/services/WH-001/query")
+    assert federation.remote_auth("http://127.0.0.1:18001/exchange/v1/services/BM-GA-001/query") == {}
+    settings.EXCHANGE_DOWNSTREAM = {NODE: {"url": "http://127.0.0.1:18001", "registrant": "x"}}
+    with pytest.raises(federation.RemoteUnavailable, match="no client credentials"):
+        federation.remote_auth("http://127.0.0.1:18001/exchange/v1/services/BM-GA-001/query")
     base = f"http://127.0.0.1:{free_port()}"  # nothing listens
     settings.EXCHANGE_DOWNSTREAM = {
         NODE: {"url": base, "registrant": "x", "client_id": "p", "client_secret": "s"}
     }
     cache.clear()
     with pytest.raises(federation.RemoteUnavailable):
-        federation.remote_auth(base + "/exchange/v1/services/WH-001/query")
-    # A prefix of another port is not the node's URL.
-    with pytest.raises(federation.RemoteUnavailable):
-        federation.remote_auth(base + "0/exchange/v1/services/WH-001/query")
+        federation.remote_auth(base + "/exchange/v1/services/BM-GA-001/query")
+    # A prefix of another port is not the node's URL: nothing is sent there.
+    assert federation.remote_auth(base + "0/exchange/v1/services/BM-GA-001/query") == {}
 
 
 def test_a_silent_city_token_endpoint_times_out(settings):
@@ -388,7 +402,7 @@ def test_a_silent_city_token_endpoint_times_out(settings):
         cache.clear()
         started = time.monotonic()
         with pytest.raises(federation.RemoteTimeout):
-            federation.remote_auth(base + "/exchange/v1/services/WH-001/query")
+            federation.remote_auth(base + "/exchange/v1/services/BM-GA-001/query")
         assert time.monotonic() - started < 3
 
 
@@ -413,7 +427,7 @@ def test_remote_auth_gives_the_provinces_token_at_the_city(live_server, settings
     }
     settings.EXCHANGE_DOWNSTREAM = {NODE: conf}
     cache.clear()
-    url = live_server.url + "/exchange/v1/services/WH-001/query"
+    url = live_server.url + "/exchange/v1/services/BM-GA-001/query"
     headers = federation.remote_auth(url)
     assert list(headers) == ["Authorization"]
     scheme, bearer_token = headers["Authorization"].split(" ")

@@ -89,6 +89,14 @@ def http(method: str, url: str, body=None, *, token: str = "", form: dict | None
             return error.code, {"raw": raw[:500].decode(errors="replace")}
 
 
+def http_text(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:  # noqa: S310 - loopback
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+
+
 def token(base_url: str, client_id: str, secret: str) -> str:
     status, body = http(
         "POST", base_url + "/o/token/", form={"grant_type": "client_credentials"}, basic=(client_id, secret)
@@ -295,8 +303,8 @@ def city_registers_its_catalogue_with_the_province_over_http(province, city):
     done = run(city.env, "manage.py", "exchange", "register-upstream")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
-        "WH-001 → 420100-WH-001 v1 created",
-        "WH-002 → 420100-WH-002 v1 created",
+        "BM-GA-001 → BM-420100-GA-001 v1 created",
+        "BM-GA-002 → BM-420100-GA-002 v1 created",
         "city:420100: 2 registered",
     ]
 
@@ -313,29 +321,34 @@ def city_registers_its_catalogue_with_the_province_over_http(province, city):
         )
         for r in seen["resources"]
     ] == [
-        ("420100-WH-001", 1, True, "published", NODE, "WH-001", "武汉市政务服务和大数据管理局"),
-        ("420100-WH-002", 1, True, "published", NODE, "WH-002", "武汉市政务服务和大数据管理局"),
+        ("BM-420100-GA-001", 1, True, "published", NODE, "BM-GA-001", "武汉市政务服务和大数据管理局"),
+        ("BM-420100-GA-002", 1, True, "published", NODE, "BM-GA-002", "武汉市政务服务和大数据管理局"),
     ]
     assert seen["mounts"] == [
         {
-            "code": "420100-WH-001",
+            "code": "BM-420100-GA-001",
             "kind": "service",
             "state": "mounted",
-            "target": f"{city.url}/exchange/v1/services/WH-001/query",
+            "target": f"{city.url}/exchange/v1/services/BM-GA-001/query",
         }
     ]
+    # The province's public catalogue shows the city's entry under the province's code.
+    status, page = http_text(province.url + "/exchange/catalogue/BM-420100-GA-001/")
+    assert status == 200 and "武汉市户籍人口信息" in page and "BM-420100-GA-001" in page
+    status, page = http_text(province.url + "/exchange/catalogue/?q=" + urllib.parse.quote("户籍"))
+    assert status == 200 and "BM-420100-GA-001" in page and "BM-420100-GA-002" in page
     registrant = f"system:client:{CITY_CLIENT}"
     assert seen["audit"] == [
-        ["exchange.federation.register", registrant, str(_id(seen, "420100-WH-001"))],
+        ["exchange.federation.register", registrant, str(_id(seen, "BM-420100-GA-001"))],
         ["exchange.federation.mount", registrant, seen["audit"][1][2]],
-        ["exchange.federation.register", registrant, str(_id(seen, "420100-WH-002"))],
+        ["exchange.federation.register", registrant, str(_id(seen, "BM-420100-GA-002"))],
     ]
     assert city.state()["audit"] == [["exchange.federation.push", "system:exchange-federation", NODE]]
 
     # Again: nothing changes at the province.
     done = run(city.env, "manage.py", "exchange", "register-upstream")
     assert done.returncode == 0, done.stderr
-    assert "WH-001 → 420100-WH-001 v1 unchanged" in done.stdout
+    assert "BM-GA-001 → BM-420100-GA-001 v1 unchanged" in done.stdout
     assert province.state()["resources"] == seen["resources"]
 
     # A city client's token is not the province's: the city's system cannot register with a token
@@ -368,13 +381,13 @@ def province_calls_go_through_the_city_gateway_with_the_province_grant(province,
     grant = node_step(
         province.env,
         "grant-province",
-        code="420100-WH-001",
+        code="BM-420100-GA-001",
         client_id=CALLER_CLIENT,
         fields=["name", "sex", "birth_date"],
         purposes=["licensing"],
     )["grant"]
     caller = token(province.url, CALLER_CLIENT, CALLER_SECRET)
-    url = province.url + "/exchange/v1/services/420100-WH-001/query"
+    url = province.url + "/exchange/v1/services/BM-420100-GA-001/query"
     query = {
         "purpose": "licensing",
         "case_number": "HB-2026-000123",
@@ -385,14 +398,14 @@ def province_calls_go_through_the_city_gateway_with_the_province_grant(province,
     # 1. Allowed at the province, routed to the city with the province's token, allowed there.
     status, body = http("POST", url, query, token=caller)
     assert status == 200, body
-    assert body["code"] == "420100-WH-001" and body["version"] == 1
+    assert body["code"] == "BM-420100-GA-001" and body["version"] == 1
     assert body["fields"] == {"name": "王芳", "sex": resident_id_sex(PERSON["id_number"])}
     at_province, at_city = province.state()["calls"], city.state()["calls"]
     assert [
         (c["service_code"], c["client_id"], c["outcome"], c["node"], c["fields"]) for c in at_province
-    ] == [("420100-WH-001", CALLER_CLIENT, "ok", NODE, ["name", "sex"])]
+    ] == [("BM-420100-GA-001", CALLER_CLIENT, "ok", NODE, ["name", "sex"])]
     assert [(c["service_code"], c["client_id"], c["outcome"], c["node"], c["fields"]) for c in at_city] == [
-        ("WH-001", PROVINCE_CLIENT, "ok", "province:420000", ["name", "sex"])
+        ("BM-GA-001", PROVINCE_CLIENT, "ok", "province:420000", ["name", "sex"])
     ]
     for row in (at_province[0], at_city[0]):  # purpose, case and subject forwarded; never in plain text
         assert (row["purpose"], row["case_number"]) == ("licensing", "HB-2026-000123")
@@ -404,9 +417,16 @@ def province_calls_go_through_the_city_gateway_with_the_province_grant(province,
     #    city with its code, passed on; both ends log the refusal.
     status, body = http("POST", url, {**query, "fields": ["birth_date"]}, token=caller)
     assert (status, body["error"]["code"]) == (403, "FIELD_NOT_GRANTED"), body
-    assert calls(province)[-1] == ("420100-WH-001", CALLER_CLIENT, "refused", "FIELD_NOT_GRANTED", NODE, [])
+    assert calls(province)[-1] == (
+        "BM-420100-GA-001",
+        CALLER_CLIENT,
+        "refused",
+        "FIELD_NOT_GRANTED",
+        NODE,
+        [],
+    )
     assert calls(city)[-1] == (
-        "WH-001",
+        "BM-GA-001",
         PROVINCE_CLIENT,
         "refused",
         "FIELD_NOT_GRANTED",
@@ -423,7 +443,7 @@ def province_calls_go_through_the_city_gateway_with_the_province_grant(province,
     assert calls(city)[-1][2:4] == ("refused", "TOKEN_INVALID")
     status, body = http("POST", url, query, token=caller)
     assert status == 200, body
-    assert calls(city)[-1] == ("WH-001", PROVINCE_CLIENT, "ok", "", "province:420000", ["name", "sex"])
+    assert calls(city)[-1] == ("BM-GA-001", PROVINCE_CLIENT, "ok", "", "province:420000", ["name", "sex"])
 
     # 4. The province suspends its grant: refused at the province without reaching the city.
     node_step(province.env, "grant-state", grant=grant, state="suspended")
@@ -431,7 +451,7 @@ def province_calls_go_through_the_city_gateway_with_the_province_grant(province,
     city_before = calls(city)
     status, body = http("POST", url, query, token=caller)
     assert (status, body["error"]["code"]) == (403, "GRANT_SUSPENDED"), body
-    assert calls(province)[-1] == ("420100-WH-001", CALLER_CLIENT, "refused", "GRANT_SUSPENDED", NODE, [])
+    assert calls(province)[-1] == ("BM-420100-GA-001", CALLER_CLIENT, "refused", "GRANT_SUSPENDED", NODE, [])
     assert calls(city) == city_before
 
     # 5. Both call logs' hash chains check out.
@@ -447,4 +467,11 @@ def province_calls_go_through_the_city_gateway_with_the_province_grant(province,
     status, body = http("POST", url, query, token=caller)
     assert time.monotonic() - started < 5
     assert (status, body["error"]["code"]) == (503, "SERVICE_UNAVAILABLE"), body
-    assert calls(province)[-1] == ("420100-WH-001", CALLER_CLIENT, "failed", "SERVICE_UNAVAILABLE", NODE, [])
+    assert calls(province)[-1] == (
+        "BM-420100-GA-001",
+        CALLER_CLIENT,
+        "failed",
+        "SERVICE_UNAVAILABLE",
+        NODE,
+        [],
+    )
