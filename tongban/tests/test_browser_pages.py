@@ -66,6 +66,17 @@ NOT_PAGES = {
     "/licences/shown/<str:token>/": "needs a token the holder's phone shows (tested in licences)",
     "/notices/<str:number>/<str:notice_number>.pdf": "a PDF",
     "/region/children/<str:code>/": "an htmx fragment of /region/",
+    "/api/3/": "CKAN's action API facade (JSON)",
+    "/api/action/": "CKAN's action API facade (JSON)",
+    "/exchange/catalog.ttl": "the open catalogue in RDF (DCAT-AP 3)",
+    "/exchange/catalog.jsonld": "the open catalogue in RDF (DCAT-AP 3)",
+    "/exchange/stats.json": "the operational statistics as JSON",
+    "/exchange/v1/": "the exchange gateway and federation APIs (JSON, POST only)",
+    "/exchange/workbench/catalogue/<str:code>/<slug:action>/": "entry actions (POST only)",
+    "/exchange/workbench/requests/<int:pk>/approve/": "POST only",
+    "/exchange/workbench/requests/<int:pk>/refuse/": "POST only",
+    "/exchange/workbench/requests/<int:pk>/withdraw/": "POST only",
+    "/exchange/workbench/grants/<int:pk>/<str:action>/": "grant actions (POST only)",
 }
 
 
@@ -93,6 +104,7 @@ def demo_objects() -> dict:
     from tongban.cases.models import Case
     from tongban.catalog import queries as catalog_queries
     from tongban.demo import queries as demo_queries
+    from tongban.exchange.models import Grant, Resource, ShareRequest
     from tongban.licences.models import Licence
 
     cases = list(Case.objects.order_by("number").values_list("number", "state", "applicant_id"))
@@ -109,6 +121,13 @@ def demo_objects() -> dict:
         "enterprise": Mandate.objects.filter(user=chen).values_list("legal_person_id", flat=True).first(),
         "person_pk": demo_person("17000000003").pk,
         "staff_pk": demo_staff("clerk").pk,
+        # data sharing: an open entry (public pages), a register (workbench), a request, a grant
+        "open_resource": Resource.objects.filter(is_current=True, open_type="open")
+        .order_by("code")
+        .values_list("code", flat=True)
+        .first(),
+        "share_request": ShareRequest.objects.order_by("pk").values_list("pk", flat=True).first(),
+        "grant": Grant.objects.order_by("pk").values_list("pk", flat=True).first(),
     }
 
 
@@ -158,10 +177,12 @@ def pages_of(objects: dict) -> list[Page]:
         if not_a_page(route):
             continue
         main = route in MAIN
-        workbench = route.startswith("/workbench/")
+        workbench = route.startswith(("/workbench/", "/exchange/workbench/"))
         who = "clerk" if route.startswith("/workbench/cases/window/") else "admin" if workbench else wang
         if route == "/accounts/me/enterprises/<int:legal_person_id>/agents/new/":
             who = "17000000004"  # 陈建国, the demo enterprise's legal representative
+        if route == "/exchange/workbench/requests/new/<str:code>/":
+            who = "deptadmin-jianghan"  # a department's administrator asks for their department
         if route in (
             "/accounts/login/",
             "/accounts/signup/",
@@ -186,6 +207,8 @@ def pages_of(objects: dict) -> list[Page]:
         values = {}
         for name in names:
             value = simple.get(name)
+            if route.startswith("/exchange/") and name == "code":
+                value = objects["open_resource"] if route.startswith("/exchange/catalogue/") else "FR-001"
             if name == "pk":
                 value = {
                     "/workbench/catalog/items/<int:pk>/": objects["item_pk"],
@@ -194,6 +217,8 @@ def pages_of(objects: dict) -> list[Page]:
                     "/workbench/identity/people/<int:pk>/consent/": objects["person_pk"],
                     "/workbench/identity/people/<int:pk>/verify/": objects["person_pk"],
                     "/workbench/identity/staff/<int:pk>/roles/": objects["staff_pk"],
+                    "/exchange/workbench/requests/<int:pk>/": objects["share_request"],
+                    "/exchange/workbench/grants/<int:pk>/": objects["grant"],
                 }.get(route)
             if value is None:
                 pytest.fail(f"{route}: no demo object for <{name}>; add it to pages_of() or NOT_PAGES")
