@@ -120,7 +120,9 @@ def setup_city(*, province_client: str, province_secret: str, person: dict) -> d
     wh1 = make_resource(
         bureau, code="BM-GA-001", name="武汉市户籍人口信息", fields=fields, mount_target="population.person"
     )
-    make_resource(bureau, code="BM-GA-002", name="武汉市户籍人口统计表", format="spreadsheet")
+    make_resource(
+        bureau, code="BM-GA-002", name="武汉市户籍人口统计表", format="spreadsheet", open_type="open"
+    )
     grant = _grant(wh1, province_office, province_client, fields=["name", "sex"], purposes=["licensing"])
     return {"grant": grant}
 

@@ -332,11 +332,13 @@ def city_registers_its_catalogue_with_the_province_over_http(province, city):
             "target": f"{city.url}/exchange/v1/services/BM-GA-001/query",
         }
     ]
-    # The province's public catalogue shows the city's entry under the province's code.
-    status, page = http_text(province.url + "/exchange/catalogue/BM-420100-GA-001/")
-    assert status == 200 and "武汉市户籍人口信息" in page and "BM-420100-GA-001" in page
+    # The province's public catalogue shows the city's open entry under the province's code; the
+    # closed one (personal data) is not public there either.
+    status, page = http_text(province.url + "/exchange/catalogue/BM-420100-GA-002/")
+    assert status == 200 and "武汉市户籍人口统计表" in page and "BM-420100-GA-002" in page
+    assert http_text(province.url + "/exchange/catalogue/BM-420100-GA-001/")[0] == 404
     status, page = http_text(province.url + "/exchange/catalogue/?q=" + urllib.parse.quote("户籍"))
-    assert status == 200 and "BM-420100-GA-001" in page and "BM-420100-GA-002" in page
+    assert status == 200 and "BM-420100-GA-002" in page and "BM-420100-GA-001" not in page
     registrant = f"system:client:{CITY_CLIENT}"
     assert seen["audit"] == [
         ["exchange.federation.register", registrant, str(_id(seen, "BM-420100-GA-001"))],
