@@ -26,6 +26,7 @@ from .models import (
     LegalPersonRecord,
     LoginAttempt,
     Mandate,
+    PopulationRecord,
     User,
 )
 
@@ -474,6 +475,23 @@ def departments_in_reach(actor, text: str = ""):
     return qs
 
 
+# --- The base registers as the exchange gateway's data services read them --------------------
+
+
+def population_by_index(index: str, fields=("name", "sex", "birth_date", "birthplace")) -> dict | None:
+    """One row of 人口库 by the blind index of its ID number (`core.crypto.blind_index(id,
+    purpose="id")`): the named columns, or None. One equality on the unique index."""
+    return PopulationRecord.objects.filter(id_number_index=index).values(*fields).first()
+
+
+def legal_register_by_code(
+    credit_code: str,
+    fields=("name", "kind", "legal_rep_name", "region_code", "established"),
+) -> dict | None:
+    """One row of 法人库 by its (normalised) unified social credit code: the named columns, or None."""
+    return LegalPersonRecord.objects.filter(credit_code=credit_code).values(*fields).first()
+
+
 _GRANT_TYPE_NAMES = {
     "authorization_code": Client.GRANT_AUTHORIZATION_CODE,
     "client_credentials": Client.GRANT_CLIENT_CREDENTIALS,
@@ -512,3 +530,35 @@ def system_clients_of_department(
         .order_by("name", "client_id")
         .values("client_id", "name")
     )
+
+
+# --- Reads for the exchange's "my data use" page (数据使用记录) --------------------------------------
+
+
+def represented_enterprises(user) -> list[dict]:
+    """The legal persons whose data reads a person sees as their own: those they are the legal
+    representative of under a valid mandate, and the 个体工商户 they operate as the register
+    records them, each once: {"name", "credit_code"}, by name."""
+    rows = {
+        m.legal_person.credit_code: m.legal_person.name
+        for m in my_mandates(user).filter(role=MandateRole.LEGAL_REP)
+    }
+    operated = operated_sole_traders(user)
+    if operated:
+        for code, name in LegalPerson.objects.filter(credit_code__in=operated).values_list(
+            "credit_code", "name"
+        ):
+            rows.setdefault(code, name)
+    return [
+        {"name": name, "credit_code": code} for code, name in sorted(rows.items(), key=lambda r: (r[1], r[0]))
+    ]
+
+
+def client_names(client_ids) -> dict[str, str]:
+    """Registered department systems' names by client id (one query; unknown ids left out)."""
+    from oauth2_provider.models import get_application_model
+
+    ids = {c for c in client_ids if c}
+    if not ids:
+        return {}
+    return dict(get_application_model().objects.filter(client_id__in=ids).values_list("client_id", "name"))

@@ -18,13 +18,26 @@ class Command(BaseCommand):
         sub.add_parser("verify-log", help="校验调用日志哈希链")
         tick = sub.add_parser("tick", help="共享申请逾期上报、授权到期")
         tick.add_argument("--date", help="按该日期运行（YYYY-MM-DD，默认今天）")
+        rollup = sub.add_parser("rollup", help="汇总调用日志到每日运行统计（可重复执行）")
+        rollup.add_argument("--since", help="从这一天起重新汇总（YYYY-MM-DD）；默认从上次汇总的最后一天起")
 
     def handle(self, *args, subcommand: str, **options):
         handler = getattr(self, "_" + subcommand.replace("-", "_"))
         return handler(**options)
 
     def _verify_log(self, **options):
-        raise CommandError("verify-log: not built yet (issue 12, gateway)")
+        from tongban.exchange import calllog
+
+        sealed = 0
+        while n := calllog.seal():
+            sealed += n
+        report = calllog.verify()
+        if not report.ok:
+            raise CommandError(
+                f"调用日志哈希链在第 {report.broken_at} 条记录处断裂：{report.reason}"
+                f"（此前 {report.checked} 条完好）"
+            )
+        self.stdout.write(f"调用日志哈希链完好：{report.checked} 条记录（本次封链 {sealed} 条）")
 
     def _tick(self, date=None, **options):
         import datetime as dt
@@ -43,3 +56,15 @@ class Command(BaseCommand):
             self.stdout.write(f"escalated {number}")
         if report.failed:
             raise CommandError("failed: " + " ".join(report.failed))
+
+    def _rollup(self, *, since=None, **options):
+        import datetime as dt
+
+        from tongban.exchange import stats
+
+        try:
+            day = dt.date.fromisoformat(since) if since else None
+        except ValueError as exc:
+            raise CommandError(f"--since: 日期格式应为 YYYY-MM-DD（{since}）") from exc
+        days = stats.rollup(since=day)
+        self.stdout.write(f"rolled up {days} day(s)")
