@@ -1,0 +1,43 @@
+"""The product's URLs plus the bench-only baseline of bench/exchange.py:
+
+- POST /bench/exchange/verify/: the same JSON body as the gateway's 核查比对 query
+  (`{"subject": "<ID number>", "params": {"name": ...}, ...}`), the subject's blind index, one
+  indexed lookup of the population register by it, and `{"match": bool}`: no token, no grant, no
+  log, no rate limit, through the same middleware. The ceiling for this stack on this machine.
+- GET /bench/exchange/ping/: the servers' readiness probe.
+"""
+
+import json
+
+from django.http import HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+from tongban.accounts.models import PopulationRecord
+from tongban.core.crypto import blind_index
+from tongban.urls import urlpatterns as product_urlpatterns
+
+
+@csrf_exempt
+def bare_verify(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        doc = json.loads(request.body)
+        subject, name = str(doc["subject"]), str(doc["params"]["name"])
+    except (ValueError, KeyError, TypeError):
+        return HttpResponseBadRequest("bad query")
+    index = blind_index(subject, purpose="id")
+    names = list(PopulationRecord.objects.filter(id_number_index=index).values_list("name", flat=True)[:1])
+    return JsonResponse({"match": names == [name.strip()]})
+
+
+def ping(request):
+    return JsonResponse({"ok": True})
+
+
+urlpatterns = [
+    path("bench/exchange/verify/", bare_verify),
+    path("bench/exchange/ping/", ping),
+    *product_urlpatterns,
+]
