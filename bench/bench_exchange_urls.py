@@ -4,6 +4,10 @@
   (`{"subject": "<ID number>", "params": {"name": ...}, ...}`), the subject's blind index, one
   indexed lookup of the population register by it, and `{"match": bool}`: no token, no grant, no
   log, no rate limit, through the same middleware. The ceiling for this stack on this machine.
+- POST /bench/exchange/nolog/<code>/query: the gateway's own view (token, grant, fields, purpose,
+  rate, expiry, the handler, the projection) with the call log's insert replaced by nothing: what
+  the log costs. granian runs each worker with one blocking thread, so the swap touches no other
+  request.
 - GET /bench/exchange/ping/: the servers' readiness probe.
 """
 
@@ -15,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from tongban.accounts.models import PopulationRecord
 from tongban.core.crypto import blind_index
+from tongban.exchange import calllog, views_gateway
 from tongban.urls import urlpatterns as product_urlpatterns
 
 
@@ -32,12 +37,23 @@ def bare_verify(request):
     return JsonResponse({"match": names == [name.strip()]})
 
 
+@csrf_exempt
+def gateway_nolog(request, code):
+    append = calllog.append
+    calllog.append = lambda **kwargs: 0
+    try:
+        return views_gateway.query(request, code)
+    finally:
+        calllog.append = append
+
+
 def ping(request):
     return JsonResponse({"ok": True})
 
 
 urlpatterns = [
     path("bench/exchange/verify/", bare_verify),
+    path("bench/exchange/nolog/<str:code>/query", gateway_nolog),
     path("bench/exchange/ping/", ping),
     *product_urlpatterns,
 ]

@@ -24,6 +24,8 @@ connections (bench/exchange_load.py: one thread, `selectors`, every answer check
 - `gateway`: POST /exchange/v1/services/RK-002/query, bearer token, name + ID number → match
   (a tenth of the names wrong: match false), through token → grant → fields → purpose → rate →
   expiry, the call logged (hash-chained call log);
+- `nolog` (at the large size): the same gateway view with the call log's insert replaced by
+  nothing (bench-only, bench_exchange_urls.py): what the log costs;
 - `bare`: POST /bench/exchange/verify/ with the same body: blind index, one indexed lookup,
   `{"match": ...}` — no token, no grant, no log;
 - `batch` (at the large size): POST /exchange/v1/services/RK-002/batch with `--batch` checks a
@@ -75,7 +77,7 @@ TARGET_P99_MS = 50.0
 TARGET_RATIO = 0.85
 PEAK_RPS = 170_000 / 86_400 * 100  # Hubei's 17万 a day, 100 times over: about 197/s
 ACTOR = "system:bench"
-LOADS = ("gateway", "bare", "batch")
+LOADS = ("gateway", "nolog", "bare", "batch")
 
 
 def parse_args() -> argparse.Namespace:
@@ -318,8 +320,12 @@ def requests_for(kind: str, size: int, args, token: str) -> list:
              _match_check(m))
             for i, (p, n, m) in enumerate(subs)
         ]  # fmt: skip
-    if kind == "gateway":
-        path = f"/exchange/v1/services/{SERVICE}/query"
+    if kind in ("gateway", "nolog"):
+        path = (
+            f"/exchange/v1/services/{SERVICE}/query"
+            if kind == "gateway"
+            else f"/bench/exchange/nolog/{SERVICE}/query"
+        )
         return [
             (load.post(path, json.dumps(query_body(p, n, i), ensure_ascii=False).encode(), token=token),
              _match_check(m))
@@ -437,7 +443,7 @@ def run_bench(args, urls: dict[str, str], started: dt.datetime, out_path: Path) 
     with_gateway = gateway_available()
     loads = {"small": ["bare"], "large": ["bare"]}
     if with_gateway:
-        loads = {"small": ["gateway", "bare"], "large": ["gateway", "bare", "batch"]}
+        loads = {"small": ["gateway", "bare"], "large": ["gateway", "nolog", "bare", "batch"]}
     else:
         print("the gateway (tongban/exchange/gateway.py) is not in this checkout: bare view only")
     redis_proc, redis_url = start_redis(out_path.with_name("exchange_redis.log"))
@@ -500,7 +506,7 @@ def run_bench(args, urls: dict[str, str], started: dt.datetime, out_path: Path) 
         )
     for label in results:
         bare = results[label]["bare"]["checks_per_s"]
-        for kind in ("gateway", "batch"):
+        for kind in ("gateway", "nolog", "batch"):
             if kind in results[label]:
                 results[label][kind]["over_bare"] = round(results[label][kind]["checks_per_s"] / bare, 3)
         if with_gateway:
@@ -532,7 +538,7 @@ def run_bench(args, urls: dict[str, str], started: dt.datetime, out_path: Path) 
 def _in_log(key: tuple[str, str], r: dict, per_request: dict) -> int:
     """Checks the call log should hold for a load's run: every request answered (the measured
     ones and those before the window) — counted by the client as requests sent and answered."""
-    if key[1] == "bare":
+    if key[1] in ("bare", "nolog"):
         return 0
     return r["requests"] * per_request[key]
 
@@ -554,6 +560,8 @@ def verdict(report: dict) -> dict:
         out["flat_p99_large_over_small"] = round(g["p99_ms"] / s["p99_ms"], 2)
         if "batch" in res["large"]:
             out["batch_checks_per_s"] = res["large"]["batch"]["checks_per_s"]
+        if "nolog" in res["large"]:
+            out["gateway_over_nolog"] = round(g["checks_per_s"] / res["large"]["nolog"]["checks_per_s"], 3)
     b = res["large"]["bare"]
     out["bare_checks_per_s"] = b["checks_per_s"]
     out["bare_headroom_over_peak"] = round(b["checks_per_s"] / PEAK_RPS, 1)
@@ -583,7 +591,8 @@ def print_table(report: dict) -> None:
             print(f"{'':>12} call log: {c['rows_written']} rows for {c['checks_answered']} checks answered")
     v = report["verdict"]
     print("(gateway = POST /exchange/v1/services/RK-002/query with a client-credentials token, logged and")
-    print(" rate-limited; bare = the same body to a Django view doing one indexed lookup; batch = /batch,")
+    print(" rate-limited; nolog = the same gateway view without the call log's insert; bare = the same")
+    print(" body to a Django view doing one indexed lookup; batch = /batch,")
     print(f" {report['batch']} checks a request, counted in checks)")
     if report["gateway"]:
         ok = v["meets_rate"] and v["meets_p99"] and v["meets_ratio"]
