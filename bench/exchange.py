@@ -451,6 +451,8 @@ def run_bench(args, urls: dict[str, str], started: dt.datetime, out_path: Path) 
     samples: dict[tuple[str, str], list[dict]] = {}
     log_before: dict[str, int] = {}
     answered: dict[str, int] = {}
+    gateway_checks = [0]  # every check through the gateway's checks (with or without the log)
+    redis_commands = 0
     load_before = os.getloadavg()
     try:
         for db, label in enumerate(("small", "large")):  # a Redis database each: grant ids may repeat
@@ -480,6 +482,7 @@ def run_bench(args, urls: dict[str, str], started: dt.datetime, out_path: Path) 
         for key in plan:  # warm-up: imports, connections, caches, the index pages
             r = load.run(servers[key[0]][1], reqs[key], seconds=1.0, connections=args.connections)
             answered[key[0]] += _in_log(key, r, per_request)
+            gateway_checks[0] += 0 if key[1] == "bare" else r["requests"] * per_request[key]
         samples = {key: [] for key in plan}
         rng = random.Random(args.seed)
         for i in range(1, args.rounds + 1):
@@ -490,10 +493,12 @@ def run_bench(args, urls: dict[str, str], started: dt.datetime, out_path: Path) 
                 )
                 samples[key].append(r)
                 answered[key[0]] += _in_log(key, r, per_request)
+                gateway_checks[0] += 0 if key[1] == "bare" else r["requests"] * per_request[key]
                 line.append(
                     f"{key[1]}@{sizes[key[0]]:.0e} {r['requests'] * per_request[key] / r['seconds']:.0f}/s"
                 )
             print(f"  round {i}/{args.rounds}: " + ", ".join(line), flush=True)
+        redis_commands = _redis_commands(redis_url)
     finally:
         for proc, _ in servers.values():
             stop_server(proc)
@@ -521,6 +526,11 @@ def run_bench(args, urls: dict[str, str], started: dt.datetime, out_path: Path) 
         "seconds_per_load": args.seconds,
         "batch": args.batch,
         "gateway": with_gateway,
+        "redis": {
+            "commands": redis_commands,
+            "gateway_checks": gateway_checks[0],
+            "commands_per_check": round(redis_commands / gateway_checks[0], 2) if gateway_checks[0] else None,
+        },
         "databases": {label: {"name": db_name(urls[label]), **worlds[label]["people"]} for label in worlds},
         "targets": {
             "checks_per_s": TARGET_RPS,
@@ -533,6 +543,14 @@ def run_bench(args, urls: dict[str, str], started: dt.datetime, out_path: Path) 
     report["verdict"] = verdict(report)
     print_table(report)
     return report
+
+
+def _redis_commands(redis_url: str) -> int:
+    """Commands the Redis server ran (the rate counters: the servers' only use of it here)."""
+    import redis
+
+    stats = redis.Redis.from_url(redis_url).info("commandstats")
+    return sum(v["calls"] for k, v in stats.items() if not k.startswith(("cmdstat_info", "cmdstat_ping")))
 
 
 def _in_log(key: tuple[str, str], r: dict, per_request: dict) -> int:
@@ -590,6 +608,11 @@ def print_table(report: dict) -> None:
             c = stats["call_log"]
             print(f"{'':>12} call log: {c['rows_written']} rows for {c['checks_answered']} checks answered")
     v = report["verdict"]
+    r = report["redis"]
+    if r["commands_per_check"] is not None:
+        print(
+            f"{'':>12} rate counters: {r['commands']} Redis commands for {r['gateway_checks']} gateway checks"
+        )
     print("(gateway = POST /exchange/v1/services/RK-002/query with a client-credentials token, logged and")
     print(" rate-limited; nolog = the same gateway view without the call log's insert; bare = the same")
     print(" body to a Django view doing one indexed lookup; batch = /batch,")
