@@ -431,6 +431,8 @@ def summarise(runs: list[dict], per_request: int = 1) -> dict:
         "p95_ms": round(percentile(lat, 95), 2),
         "p99_ms": round(percentile(lat, 99), 2),
         "max_ms": round(max(lat), 2),
+        # the load generator's own CPU (same machine): a share of one core while it ran
+        "client_cpu_share": round(sum(r.get("client_cpu_seconds", 0.0) for r in runs) / secs, 3),
     }
 
 
@@ -608,6 +610,10 @@ def print_table(report: dict) -> None:
             c = stats["call_log"]
             print(f"{'':>12} call log: {c['rows_written']} rows for {c['checks_answered']} checks answered")
     v = report["verdict"]
+    shares = [s["client_cpu_share"] for st in report["results"].values() for k, s in st.items() if k in LOADS]
+    print(
+        f"{'':>12} load generator (one thread, same machine): {min(shares):.0%}-{max(shares):.0%} of a core"
+    )
     r = report["redis"]
     if r["commands_per_check"] is not None:
         print(

@@ -66,6 +66,7 @@ def run(
     latencies: list[float] = []
     n = len(requests)
     t_start = time.perf_counter()
+    cpu_start = time.process_time()
     count_from = t_start + warmup
     stop_at = count_from + seconds
 
@@ -117,7 +118,12 @@ def run(
             c.sock.close()
         sel.close()
     elapsed = time.perf_counter() - max(count_from, t_start)
-    return {"requests": len(latencies), "seconds": elapsed, "latencies_ms": latencies}
+    return {
+        "requests": len(latencies),
+        "seconds": elapsed,
+        "latencies_ms": latencies,
+        "client_cpu_seconds": time.process_time() - cpu_start,  # this (load generator) process
+    }
 
 
 def post(path: str, body: bytes, *, token: str = "") -> bytes:
