@@ -20,6 +20,7 @@ from .models import (
     CODE_TARGET,
     USER_ID_NUMBER,
     AgentConsent,
+    Client,
     DeviceSession,
     LegalPerson,
     LegalPersonRecord,
@@ -491,3 +492,75 @@ def legal_register_by_code(
     """One row of 法人库 by its (normalised) unified social credit code: the named columns, or None."""
     rows = LegalPersonRecord.objects.filter(credit_code=credit_code).values(*fields)[:1]
     return rows[0] if rows else None
+
+
+_GRANT_TYPE_NAMES = {
+    "authorization_code": Client.GRANT_AUTHORIZATION_CODE,
+    "client_credentials": Client.GRANT_CLIENT_CREDENTIALS,
+}
+
+
+def system_client(client_id: str) -> dict | None:
+    """A registered department system by client_id, for apps that name one (exchange grants):
+    {"client_id", "name", "department_id", "grant_type"} ("client_credentials" or
+    "authorization_code", as `clients.GRANT_TYPES` names them), or None when unknown."""
+    if not client_id or len(client_id) > 100:
+        return None
+    row = (
+        Client.objects.filter(client_id=client_id)
+        .values("client_id", "name", "department_id", "authorization_grant_type")
+        .first()
+    )
+    if row is None:
+        return None
+    raw = row.pop("authorization_grant_type")
+    row["grant_type"] = {v: k for k, v in _GRANT_TYPE_NAMES.items()}.get(raw, raw)
+    return row
+
+
+def system_clients_of_department(
+    department_id: int | None, *, grant_type: str = "client_credentials"
+) -> list[dict]:
+    """A department's registered systems of one grant type, by name: [{"client_id", "name"}]."""
+    if not department_id:
+        return []
+    return list(
+        Client.objects.filter(
+            department_id=department_id,
+            authorization_grant_type=_GRANT_TYPE_NAMES.get(grant_type, grant_type),
+        )
+        .order_by("name", "client_id")
+        .values("client_id", "name")
+    )
+
+
+# --- Reads for the exchange's "my data use" page (数据使用记录) --------------------------------------
+
+
+def represented_enterprises(user) -> list[dict]:
+    """The legal persons whose data reads a person sees as their own: those they are the legal
+    representative of under a valid mandate, and the 个体工商户 they operate as the register
+    records them, each once: {"name", "credit_code"}, by name."""
+    rows = {
+        m.legal_person.credit_code: m.legal_person.name
+        for m in my_mandates(user).filter(role=MandateRole.LEGAL_REP)
+    }
+    operated = operated_sole_traders(user)
+    if operated:
+        for code, name in LegalPerson.objects.filter(credit_code__in=operated).values_list(
+            "credit_code", "name"
+        ):
+            rows.setdefault(code, name)
+    return [
+        {"name": name, "credit_code": code} for code, name in sorted(rows.items(), key=lambda r: (r[1], r[0]))
+    ]
+
+
+def client_names(client_ids) -> dict[str, str]:
+    """Registered department systems' names by client id (one query; unknown ids left out)."""
+    from oauth2_provider.models import get_application_model
+
+    ids = {c for c in client_ids if c}
+    if not ids:
+        return {}
+    return dict(get_application_model().objects.filter(client_id__in=ids).values_list("client_id", "name"))

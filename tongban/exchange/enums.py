@@ -145,3 +145,19 @@ class Purpose(models.TextChoices):
     ENFORCEMENT = "enforcement", _("行政执法")
     STATISTICS = "statistics", _("统计分析")
     SOCIAL_SECURITY = "social_security", _("社会保障")
+
+
+class CreditLevel(models.TextChoices):
+    """公共信用综合评价等级 of a legal person (社会信用库, a simple model for now)."""
+
+    A = "A", _("A级（诚信）")
+    B = "B", _("B级（良好）")
+    C = "C", _("C级（警示）")
+    D = "D", _("D级（失信）")
+
+
+class CreditEntryKind(models.TextChoices):
+    """A record in a credit file: 守信 (honour: a commendation, an A-grade rating) or 失信."""
+
+    HONOUR = "honour", _("守信")
+    DISHONOUR = "dishonour", _("失信")

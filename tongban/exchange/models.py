@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .enums import (
     CallOutcome,
+    CreditLevel,
     EntryState,
     GrantState,
     MountKind,
@@ -226,3 +227,55 @@ class CallLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.client_id} {self.service_code} {self.outcome}"
+
+
+class CreditRecord(models.Model):
+    """社会信用库 (a simple model for now): one legal person's credit file by its unified
+    social credit code, an overall level and its 守信/失信 records. `entries` lists
+    {"kind" (CreditEntryKind), "title", "authority", "decided_on" (ISO date),
+    "valid_until" (ISO date or "")}, newest first; the data service `credit.record` reads it."""
+
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    level = models.CharField(_("信用等级"), max_length=2, choices=CreditLevel.choices)
+    evaluated_on = models.DateField(_("评价日期"))
+    entries = models.JSONField(_("守信和失信记录"), default=list)
+    updated_by = models.CharField(max_length=100)
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        ordering = ["credit_code"]
+        verbose_name = _("信用档案")
+        verbose_name_plural = _("社会信用库")
+
+    def __str__(self) -> str:
+        return f"{self.credit_code} {self.level}"
+
+
+class CallStatDay(models.Model):
+    """One service's calls on one (local) day, rolled up from the call log for the public
+    statistics (`/exchange/stats/`): counts by outcome, the day's p95 latency of answered calls
+    and a latency histogram (counts per `stats.BUCKETS_MS` bound) so that a p95 over many days
+    can be bounded without reading the log again. No caller, no subject: nothing personal.
+    Written by `stats.rollup()` (idempotent: a day rolled up again is replaced)."""
+
+    day = models.DateField(_("日期"))
+    service_code = models.CharField(_("服务（信息资源代码）"), max_length=40)
+    calls = models.PositiveIntegerField(_("调用次数"), default=0)
+    ok = models.PositiveIntegerField(_("成功"), default=0)
+    refused = models.PositiveIntegerField(_("拒绝"), default=0)
+    failed = models.PositiveIntegerField(_("失败"), default=0)
+    p95_ms = models.FloatField(_("P95耗时（毫秒）"), null=True, blank=True)
+    histogram = models.JSONField(default=list)
+    rolled_up_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["day", "service_code"]
+        verbose_name = _("调用日统计")
+        verbose_name_plural = _("调用日统计")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "service_code"], name="exchange_callstat_day_service")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.service_code} {self.calls}"

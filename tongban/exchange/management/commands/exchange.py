@@ -16,7 +16,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="subcommand", required=True)
         sub.add_parser("verify-log", help="校验调用日志哈希链")
-        sub.add_parser("tick", help="共享申请逾期上报、授权到期")
+        tick = sub.add_parser("tick", help="共享申请逾期上报、授权到期")
+        tick.add_argument("--date", help="按该日期运行（YYYY-MM-DD，默认今天）")
+        rollup = sub.add_parser("rollup", help="汇总调用日志到每日运行统计（可重复执行）")
+        rollup.add_argument("--since", help="从这一天起重新汇总（YYYY-MM-DD）；默认从上次汇总的最后一天起")
 
     def handle(self, *args, subcommand: str, **options):
         handler = getattr(self, "_" + subcommand.replace("-", "_"))
@@ -36,5 +39,32 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"调用日志哈希链完好：{report.checked} 条记录（本次封链 {sealed} 条）")
 
-    def _tick(self, **options):
-        raise CommandError("tick: not built yet (issue 12, grants)")
+    def _tick(self, date=None, **options):
+        import datetime as dt
+
+        from tongban.exchange import grants
+
+        try:
+            on = dt.date.fromisoformat(date) if date else None
+        except ValueError:
+            raise CommandError(f"--date: {date!r} 不是 YYYY-MM-DD 格式的日期") from None
+        report = grants.tick(on=on)
+        self.stdout.write(
+            f"escalated={len(report.escalated)} expired={len(report.expired)} failed={len(report.failed)}"
+        )
+        for number in report.escalated:
+            self.stdout.write(f"escalated {number}")
+        if report.failed:
+            raise CommandError("failed: " + " ".join(report.failed))
+
+    def _rollup(self, *, since=None, **options):
+        import datetime as dt
+
+        from tongban.exchange import stats
+
+        try:
+            day = dt.date.fromisoformat(since) if since else None
+        except ValueError as exc:
+            raise CommandError(f"--since: 日期格式应为 YYYY-MM-DD（{since}）") from exc
+        days = stats.rollup(since=day)
+        self.stdout.write(f"rolled up {days} day(s)")
