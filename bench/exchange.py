@@ -9,11 +9,12 @@ DATABASE_URL (its name must contain "bench") holds `--size` people, `<name>_smal
 `--small`; both are kept between runs and their people reused when a marker says they are there
 (bench/exchange_people.py: 10⁷ rows generated in worker processes — blind index and SM4-GCM
 ciphertext through the product's own functions — and COPY-ed with the indexes built after).
-`--fresh` re-creates both. In each database, through the product's services: the departments,
-the six registers catalogued and mounted (`exchange.registers.ensure_registers`), a calling
-system (an OIDC client_credentials client of the requesting department), its request for 人口库's
-核查比对 (RK-002) approved into a grant with a rate limit; the bearer token comes from the real
-token endpoint (`POST /o/token/`).
+`--fresh` re-creates both. In each database, through the product's services (`grant_world`):
+the departments and their administrators, the six registers catalogued and mounted
+(`exchange.registers.ensure_registers`), a calling system (an OIDC client_credentials client of
+the requesting department), its request for 人口库's 核查比对 (RK-002) submitted and approved into a
+grant with a rate limit (`exchange.grants`); the bearer token comes from the real token endpoint
+(`POST /o/token/`).
 
 Then a redis-server (the rate limits' shared counters, `REDIS_URL`) and one granian per database
 (WSGI, `--workers` processes, the product's settings plus the bench-only baseline view,
@@ -44,6 +45,7 @@ import datetime as dt
 import json
 import os
 import random
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -151,27 +153,30 @@ def build_world(url: str, args, say=print) -> dict:
     return world
 
 
-VERIFY_FIELDS = [{"key": "match", "name": "比对结果", "type": "L", "length": 1, "sensitivity": "internal"}]
 RATE_LIMIT = "600000/1m"  # 10,000 a second: every call counted in Redis, none refused by it here
 
 
 def grant_world(seed: int) -> dict:
-    """The provider and the requesting department, RK-002 (人口信息核查比对) catalogued and mounted
-    as the `population.verify` service when the database has no current entry for it, a new
-    client_credentials system of the requester and its approved request and grant (fields
-    ["match"], purpose "verification", rate RATE_LIMIT). A kept database gets a new system and
-    grant each run; the old ones stay, unused."""
+    """Through the services: regions, the provider (湖北省公安厅) and the requesting department
+    (江汉区市场监管局) with a department administrator each, the six registers catalogued and
+    mounted (`registers.ensure_registers`, idempotent: nothing written on a kept database), a new
+    client_credentials system of the requester, its request for RK-002's `match` for purpose
+    "verification" (`grants.do_submit_request`) and the provider's approval with the rate limit
+    RATE_LIMIT (`grants.do_approve_request`): the grant the loads call with. A kept database
+    gets a new system and grant each run; the old ones stay, unused."""
     import random as _random
 
+    from django.test import override_settings
     from django.utils import timezone
 
     from tongban.accounts import clients
+    from tongban.accounts import services as account_services
+    from tongban.accounts.enums import StaffRole
     from tongban.core import queries as core_queries
     from tongban.core import services as core_services
     from tongban.core.identifiers import make_credit_code
-    from tongban.exchange import testing
-    from tongban.exchange.enums import RequestState
-    from tongban.exchange.models import Grant, Resource, ShareRequest
+    from tongban.exchange import grants, registers
+    from tongban.exchange.enums import BaseRegister
 
     if not core_queries.provinces().exists():
         core_services.do_load_regions(actor=ACTOR)
@@ -185,17 +190,23 @@ def grant_world(seed: int) -> dict:
             kind="bureau",
         )
 
+    def admin(username: str, department):
+        # Their passwords play no part here: hashed cheaply so the world takes seconds.
+        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+            return account_services.do_upsert_staff(
+                actor=ACTOR,
+                username=username,
+                password=secrets.token_urlsafe(24),
+                display_name=username,
+                roles=[StaffRole.DEPARTMENT_ADMIN],
+                department_id=department.pk,
+            )
+
     provider = dept("湖北省公安厅", "420000")
     requester = dept("武汉市江汉区市场监督管理局", "420103")
-    resource = Resource.objects.filter(code=SERVICE, is_current=True).first()
-    if resource is None:
-        resource = testing.make_resource(
-            provider,
-            code=SERVICE,
-            name="人口信息核查比对",
-            fields=VERIFY_FIELDS,
-            mount_target="population.verify",
-        )
+    provider_admin = admin("bench-exchange-provider", provider)
+    requester_admin = admin("bench-exchange-requester", requester)
+    registers.ensure_registers(actor=ACTOR, providers=dict.fromkeys(BaseRegister.values, provider))
     system = clients.do_register_client(
         actor=ACTOR,
         name=f"江汉区市场监管业务系统（压测 {seed}）",
@@ -204,41 +215,21 @@ def grant_world(seed: int) -> dict:
         allowed_scopes=("api",),
     )
     client_id = system.client.client_id
-    now, today = timezone.now(), timezone.localdate()
-    expires = today + dt.timedelta(days=365)
-    request = ShareRequest.objects.create(
-        number=f"GXSQB{ShareRequest.objects.count() + 1:010d}",
-        resource=resource,
-        requester=requester,
-        client_id=client_id,
-        fields=["match"],
-        purpose="压测：企业开办经办人身份核验",
-        purpose_codes=["verification"],
-        legal_basis="《政务信息资源共享管理暂行办法》",
-        serves=["BENCH"],
-        valid_until=expires,
-        expected_daily_calls=170000,
-        state=RequestState.APPROVED,
-        submitted_by=ACTOR,
-        submitted_at=now,
-        due_on=today,
-        decided_by=ACTOR,
-        decided_at=now,
+    request = grants.do_submit_request(
+        actor=requester_admin,
+        data=grants.RequestInput(
+            code=SERVICE,
+            client_id=client_id,
+            fields=["match"],
+            purpose="企业开办经办人身份核验（压测）",
+            purpose_codes=["verification"],
+            legal_basis="《政务信息资源共享管理暂行办法》",
+            serves=["BENCH-0001"],
+            valid_until=timezone.localdate() + dt.timedelta(days=365),
+            expected_daily_calls=170000,
+        ),
     )
-    grant = Grant.objects.create(
-        request=request,
-        resource=resource,
-        code=SERVICE,
-        department=requester,
-        client_id=client_id,
-        fields=["match"],
-        purpose_codes=["verification"],
-        rate_limit=RATE_LIMIT,
-        expires_on=expires,
-        state="active",
-        granted_by=ACTOR,
-        granted_at=now,
-    )
+    grant = grants.do_approve_request(actor=provider_admin, pk=request.pk, rate_limit=RATE_LIMIT)
     return {"client_id": client_id, "client_secret": system.secret, "grant_id": grant.pk}
 
 
