@@ -39,12 +39,14 @@ def bare_verify(request):
 
 @csrf_exempt
 def gateway_nolog(request, code):
-    append = calllog.append
+    # every way the gateway writes its log (append: one row; append_rows: a call's or a batch's rows)
+    saved = calllog.append, calllog.append_rows
     calllog.append = lambda **kwargs: 0
+    calllog.append_rows = lambda rows: [0] * len(rows)
     try:
         return views_gateway.query(request, code)
     finally:
-        calllog.append = append
+        calllog.append, calllog.append_rows = saved
 
 
 def ping(request):
