@@ -231,6 +231,7 @@ class _Record:
     subject_index: str = ""
     subject_masked: str = ""
     fields: list = field(default_factory=list)
+    node: str = ""  # federation: the city node a routed call went to (exchange/federation.py)
 
     def write(self, outcome: str, error_code: str = "") -> int:
         return calllog.append_rows([self.row(outcome, error_code)])[0]
@@ -250,7 +251,7 @@ class _Record:
             fields=self.fields,
             error_code=error_code,
             latency_ms=(time.perf_counter() - self.started) * 1000,
-            node=caller.node if caller else "",
+            node=self.node or (caller.node if caller else ""),
         )
 
 

@@ -207,3 +207,16 @@ def test_batch_reads_the_register_once_and_answers_each(world):
         ("ok", "SUBJECT_NOT_FOUND", []),
         ("ok", "", ["birth_date"]),
     ]
+
+
+def test_expired_token_is_invalid(world):
+    import datetime as dt
+
+    from django.utils import timezone
+    from oauth2_provider.models import get_access_token_model
+
+    make_grant(world.verify, world.consumer, world.client_id)
+    get_access_token_model().objects.update(expires=timezone.now() - dt.timedelta(seconds=1))
+    r = post(URL.format("RK-002"), VERIFY, world.token)
+    assert (r.status_code, r.json()["error"]["code"]) == (401, "TOKEN_INVALID")
+    assert log_rows() == [("RK-002", "", "refused", "TOKEN_INVALID", [])]
