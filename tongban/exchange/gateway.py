@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -187,12 +188,25 @@ def _service(code: str) -> ServiceInfo | None:
 
 class _Windows:
     """Per process: the start of each grant's current rate window, once learnt, so that counting
-    a call is one shared-cache operation (INCR) instead of four (core.ratelimit.hit's add, get,
-    add, incr). The window and its counter are the shared ones: a window's start key lives
-    exactly `window` seconds, so while `now < start + window` every worker counts into the same
-    counter; past it, or when the counter is gone, `ratelimit.hit` starts or finds the next."""
+    a call is one shared-cache command (INCR) instead of core.ratelimit.hit's four. The window
+    and its counter are the shared ones: a window's start key lives exactly `window` seconds, so
+    while `now < start + window` every worker counts into the same counter; past it, or when the
+    counter is gone, `ratelimit.hit` starts or finds the next."""
 
     starts: dict = {}
+    redis: dict = {}  # id(RedisCacheClient) -> (that client, a redis.Redis kept for this process)
+
+
+def _redis(cache):
+    """One raw Redis client per cache client, kept: Django's RedisCache builds a `redis.Redis`
+    for every operation and its `incr` is two commands (EXISTS, INCRBY)."""
+    backend = cache._cache
+    hit = _Windows.redis.get(id(backend))
+    if hit is None or hit[0] is not backend:
+        if len(_Windows.redis) > 64:
+            _Windows.redis = {}
+        hit = _Windows.redis[id(backend)] = (backend, backend.get_client(None, write=True))
+    return hit[1]
 
 
 def _count(rate: ratelimit.Rate, key: str) -> ratelimit.Outcome:
@@ -201,10 +215,19 @@ def _count(rate: ratelimit.Rate, key: str) -> ratelimit.Outcome:
     known = _Windows.starts.get(memo_key)
     now = time.time()
     if known is not None and now < known[0] + rate.window:
-        try:
-            return ratelimit._outcome(rate, cache.incr(known[1]), known[0], now)
-        except ValueError:  # the counter expired under us
-            pass
+        start, counter = known
+        if isinstance(cache, RedisCache):
+            client = _redis(cache)
+            full = cache.make_and_validate_key(counter)
+            count = client.incr(full)
+            if count > 1:
+                return ratelimit._outcome(rate, count, start, now)
+            client.delete(full)  # it was gone (evicted, flushed): never leave one without expiry
+        else:
+            try:
+                return ratelimit._outcome(rate, cache.incr(counter), start, now)
+            except ValueError:  # the counter expired under us
+                pass
     outcome = ratelimit.hit(rate, key)
     start_key = ratelimit._start_key(rate, key)
     start = cache.get(start_key)
