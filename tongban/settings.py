@@ -349,3 +349,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     "loggers": {"jieba": {"level": "ERROR"}},
 }
+
+# Data sharing gateway (tongban/exchange/README.md "Gateway"): seal the call log's hash chain in a
+# thread of each web worker (PostgreSQL) rather than on a request once a second.
+EXCHANGE_SEAL_IN_THREAD = env.bool("EXCHANGE_SEAL_IN_THREAD", default=False)

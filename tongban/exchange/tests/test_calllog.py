@@ -93,3 +93,24 @@ def test_rate_is_shared_across_workers(world, settings, redis_workers):
         except GatewayRefusal as refusal:
             codes.append(refusal.code)
     assert codes == ["ok", "ok", "ok", "RATE_EXCEEDED", "RATE_EXCEEDED"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sealing_thread_chains_what_calls_append(world, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("the sealing thread runs on PostgreSQL only")
+    import time
+
+    settings.EXCHANGE_SEAL_IN_THREAD = True
+    settings.EXCHANGE_SEAL_INTERVAL = 0.1
+    make_grant(world.verify, world.consumer, world.client_id)
+    for _ in range(20):
+        gateway.call(world.caller, "RK-002", Q)
+    deadline = time.monotonic() + 10
+    while CallLog.objects.filter(seq__isnull=True).exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    settings.EXCHANGE_SEAL_IN_THREAD = False
+    report = calllog.verify()
+    assert (report.ok, report.checked, report.unsealed) == (True, 20, 0)
+    calllog._Sealer.thread.join(timeout=5)
+    assert not calllog._Sealer.thread.is_alive()
