@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: setup run test lint test-sqlite test-postgres bench-smoke system-deps bench bench-catalog bench-identity \
-	bench-cases bench-licences bench-search lock clean
+	bench-cases bench-licences bench-search bench-exchange lock clean
 
 ## Environment only: .venv with the pinned Python packages, node_modules from the lockfile,
 ## compiled translations and collected static files.
@@ -79,8 +79,8 @@ bench-smoke: setup
 test: lint test-sqlite test-postgres bench-smoke
 
 ## Benchmarks (not tests; each creates its own *bench* database, prints a table, writes
-## var/bench/<name>.json): all four in turn, or one. See bench/README.md.
-bench: bench-catalog bench-identity bench-cases bench-licences bench-search
+## var/bench/<name>.json): all of them in turn, or one. See bench/README.md.
+bench: bench-catalog bench-identity bench-cases bench-licences bench-search bench-exchange
 
 ## Catalogue search p95 at province scale (724,000 items).
 BENCH_CATALOG_URL ?= postgres://postgres@127.0.0.1:5432/tongban_bench
@@ -106,6 +106,12 @@ bench-licences: setup
 BENCH_SEARCH_URL ?= postgres://postgres@127.0.0.1:5432/tongban_bench_search
 bench-search: setup
 	DATABASE_URL="$(BENCH_SEARCH_URL)" $(PY) bench/search_page.py $(BENCH_SEARCH_ARGS)
+
+## 核查比对 through the data-sharing gateway (logged, rate-limited) vs a bare view, at 10^5 and 10^7
+## people; the databases (<name>, <name>_small) are kept and their people reused between runs.
+BENCH_EXCHANGE_URL ?= postgres://postgres@127.0.0.1:5432/tongban_bench_exchange
+bench-exchange: setup
+	DATABASE_URL="$(BENCH_EXCHANGE_URL)" $(PY) bench/exchange.py $(BENCH_EXCHANGE_ARGS)
 
 ## Re-pin Python dependencies from requirements.in into requirements.lock.
 lock:

@@ -121,13 +121,35 @@ def _search_page(report: dict) -> None:
     assert all(row["page_p50"] > 0 and row["query_p50"] >= 0 for row in report["rows"])
 
 
+def _exchange(report: dict) -> None:
+    dbs = report["databases"]
+    assert (dbs["large"]["people"], dbs["small"]["people"]) == (300, 100)
+    loads = {
+        label: sorted(k for k in v if k not in ("people", "call_log"))
+        for label, v in report["results"].items()
+    }
+    if report["gateway"]:
+        assert loads == {"large": ["bare", "batch", "gateway", "nolog"], "small": ["bare", "gateway"]}
+        for label in ("small", "large"):  # every check answered is in the call log, no more
+            log = report["results"][label]["call_log"]
+            assert log["rows_written"] == log["checks_answered"] > 0
+    else:
+        assert loads == {"large": ["bare"], "small": ["bare"]}
+    assert all(
+        s["requests"] > 0 for v in report["results"].values() for k, s in v.items() if k in loads["large"]
+    )
+
+
 CHECKS = {
     "catalog_search": _catalog_search,
     "search_page": _search_page,
     "identity": _identity,
     "case_lifecycle": _case_lifecycle,
     "licenses": _licenses,
+    "exchange": _exchange,
 }
+# Databases a bench makes beside its own (named by suffix): dropped here too if it was killed.
+EXTRA_DATABASES = {"exchange": ["_small"]}
 
 
 def _server_pids(report: dict) -> list[int]:
@@ -153,14 +175,16 @@ def test_bench_runs_in_smoke_mode(bench, template, tmp_path):
             timeout=600,
             check=False,
         )
-        left = _exists(server, name)
-    finally:  # a bench killed by the timeout cannot drop its database: do it here
+        names = [name] + [name + suffix for suffix in EXTRA_DATABASES.get(bench, [])]
+        left = [n for n in names if _exists(server, n)]
+    finally:  # a bench killed by the timeout cannot drop its databases: do it here
         with _admin(server) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            for n in [name] + [name + suffix for suffix in EXTRA_DATABASES.get(bench, [])]:
+                conn.execute(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)')
     assert proc.returncode == 0, (
         f"bench/{bench}.py --smoke failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
     )
     report = json.loads(out.read_text())
     CHECKS[bench](report)
-    assert not left, f"the smoke run left its database {name}"
+    assert not left, f"the smoke run left its databases {left}"
     assert [pid for pid in _server_pids(report) if _alive(pid)] == []
