@@ -20,6 +20,7 @@ from .models import (
     CODE_TARGET,
     USER_ID_NUMBER,
     AgentConsent,
+    Client,
     DeviceSession,
     LegalPerson,
     LegalPersonRecord,
@@ -471,3 +472,43 @@ def departments_in_reach(actor, text: str = ""):
     if text:
         qs = qs.filter(Q(name__icontains=text) | Q(credit_code__iexact=text))
     return qs
+
+
+_GRANT_TYPE_NAMES = {
+    "authorization_code": Client.GRANT_AUTHORIZATION_CODE,
+    "client_credentials": Client.GRANT_CLIENT_CREDENTIALS,
+}
+
+
+def system_client(client_id: str) -> dict | None:
+    """A registered department system by client_id, for apps that name one (exchange grants):
+    {"client_id", "name", "department_id", "grant_type"} ("client_credentials" or
+    "authorization_code", as `clients.GRANT_TYPES` names them), or None when unknown."""
+    if not client_id or len(client_id) > 100:
+        return None
+    row = (
+        Client.objects.filter(client_id=client_id)
+        .values("client_id", "name", "department_id", "authorization_grant_type")
+        .first()
+    )
+    if row is None:
+        return None
+    raw = row.pop("authorization_grant_type")
+    row["grant_type"] = {v: k for k, v in _GRANT_TYPE_NAMES.items()}.get(raw, raw)
+    return row
+
+
+def system_clients_of_department(
+    department_id: int | None, *, grant_type: str = "client_credentials"
+) -> list[dict]:
+    """A department's registered systems of one grant type, by name: [{"client_id", "name"}]."""
+    if not department_id:
+        return []
+    return list(
+        Client.objects.filter(
+            department_id=department_id,
+            authorization_grant_type=_GRANT_TYPE_NAMES.get(grant_type, grant_type),
+        )
+        .order_by("name", "client_id")
+        .values("client_id", "name")
+    )

@@ -1,1 +1,13 @@
 """exchange tasks (see README.md)."""
+
+from django.tasks import task
+
+
+@task()
+def tick() -> dict:
+    """The daily `exchange tick` as a task: escalate overdue share requests, expire grants;
+    scheduled daily by operators, as `cases tick` is."""
+    from . import grants
+
+    report = grants.tick()
+    return {"escalated": report.escalated, "expired": report.expired, "failed": report.failed}

@@ -16,7 +16,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="subcommand", required=True)
         sub.add_parser("verify-log", help="校验调用日志哈希链")
-        sub.add_parser("tick", help="共享申请逾期上报、授权到期")
+        tick = sub.add_parser("tick", help="共享申请逾期上报、授权到期")
+        tick.add_argument("--date", help="按该日期运行（YYYY-MM-DD，默认今天）")
 
     def handle(self, *args, subcommand: str, **options):
         handler = getattr(self, "_" + subcommand.replace("-", "_"))
@@ -25,5 +26,20 @@ class Command(BaseCommand):
     def _verify_log(self, **options):
         raise CommandError("verify-log: not built yet (issue 12, gateway)")
 
-    def _tick(self, **options):
-        raise CommandError("tick: not built yet (issue 12, grants)")
+    def _tick(self, date=None, **options):
+        import datetime as dt
+
+        from tongban.exchange import grants
+
+        try:
+            on = dt.date.fromisoformat(date) if date else None
+        except ValueError:
+            raise CommandError(f"--date: {date!r} 不是 YYYY-MM-DD 格式的日期") from None
+        report = grants.tick(on=on)
+        self.stdout.write(
+            f"escalated={len(report.escalated)} expired={len(report.expired)} failed={len(report.failed)}"
+        )
+        for number in report.escalated:
+            self.stdout.write(f"escalated {number}")
+        if report.failed:
+            raise CommandError("failed: " + " ".join(report.failed))
