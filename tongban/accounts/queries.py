@@ -26,6 +26,7 @@ from .models import (
     LegalPersonRecord,
     LoginAttempt,
     Mandate,
+    PopulationRecord,
     User,
 )
 
@@ -472,6 +473,23 @@ def departments_in_reach(actor, text: str = ""):
     if text:
         qs = qs.filter(Q(name__icontains=text) | Q(credit_code__iexact=text))
     return qs
+
+
+# --- The base registers as the exchange gateway's data services read them --------------------
+
+
+def population_by_index(index: str, fields=("name", "sex", "birth_date", "birthplace")) -> dict | None:
+    """One row of 人口库 by the blind index of its ID number (`core.crypto.blind_index(id,
+    purpose="id")`): the named columns, or None. One equality on the unique index."""
+    return PopulationRecord.objects.filter(id_number_index=index).values(*fields).first()
+
+
+def legal_register_by_code(
+    credit_code: str,
+    fields=("name", "kind", "legal_rep_name", "region_code", "established"),
+) -> dict | None:
+    """One row of 法人库 by its (normalised) unified social credit code: the named columns, or None."""
+    return LegalPersonRecord.objects.filter(credit_code=credit_code).values(*fields).first()
 
 
 _GRANT_TYPE_NAMES = {

@@ -208,6 +208,9 @@ class CallLog(models.Model):
     error_code = models.CharField(_("错误代码"), max_length=40, blank=True)
     latency_ms = models.FloatField(_("耗时（毫秒）"), default=0)
     node = models.CharField(_("经由节点"), max_length=60, blank=True)  # federation: the remote gateway
+    # The row's place in the hash chain, given when the row is sealed (exchange/calllog.py): rows
+    # are appended unchained and a sealing pass links them in order, so no call waits on a lock.
+    seq = models.BigIntegerField(_("链序号"), null=True, blank=True, unique=True)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, blank=True)
 
@@ -219,6 +222,7 @@ class CallLog(models.Model):
             models.Index(fields=["subject_index", "-at"], name="exchange_call_subject"),
             models.Index(fields=["service_code", "at"], name="exchange_call_service"),
             models.Index(fields=["client_id", "-at"], name="exchange_call_client"),
+            models.Index(fields=["id"], condition=Q(seq__isnull=True), name="exchange_call_unsealed"),
         ]
 
     def __str__(self) -> str:

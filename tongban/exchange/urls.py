@@ -2,11 +2,14 @@
 
 from django.urls import path
 
+from . import views_catalogue, views_gateway
+
 app_name = "exchange"
 urlpatterns: list = []
-
-from . import views_catalogue  # noqa: E402 (each helper appends its own block)
-
+urlpatterns += [
+    path("v1/services/<str:code>/query", views_gateway.query, name="gateway-query"),
+    path("v1/services/<str:code>/batch", views_gateway.batch, name="gateway-batch"),
+]
 urlpatterns += [
     path("catalogue/", views_catalogue.public_list, name="catalogue"),
     path("catalogue/<str:code>/", views_catalogue.public_entry, name="catalogue_entry"),

@@ -24,7 +24,18 @@ class Command(BaseCommand):
         return handler(**options)
 
     def _verify_log(self, **options):
-        raise CommandError("verify-log: not built yet (issue 12, gateway)")
+        from tongban.exchange import calllog
+
+        sealed = 0
+        while n := calllog.seal():
+            sealed += n
+        report = calllog.verify()
+        if not report.ok:
+            raise CommandError(
+                f"调用日志哈希链在第 {report.broken_at} 条记录处断裂：{report.reason}"
+                f"（此前 {report.checked} 条完好）"
+            )
+        self.stdout.write(f"调用日志哈希链完好：{report.checked} 条记录（本次封链 {sealed} 条）")
 
     def _tick(self, date=None, **options):
         import datetime as dt
