@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from .api import api
+from .exchange import views_use as exchange_use
 
 urlpatterns = [
     # Staff sign in through the one login (password + TOTP), never the admin's own form.
@@ -11,6 +12,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # 我的 → 数据使用记录 lives in the exchange app (accounts may not import it).
+    path("accounts/me/data-use/", exchange_use.data_use, name="data_use"),
     path("accounts/", include("tongban.accounts.urls")),
     path("cases/", include("tongban.cases.urls")),
     path("workbench/cases/", include("tongban.cases.workbench_urls")),

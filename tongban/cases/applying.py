@@ -26,7 +26,7 @@ from tongban.core.errors import Conflict, DomainError, FieldProblem, Forbidden, 
 from tongban.core.identifiers import is_mobile
 from tongban.licences import services as licence_services
 
-from . import clock, documents, formschema, notices, progress, supplied
+from . import clock, documents, facts, formschema, notices, progress, supplied
 from .common import (
     ALLOWED_TYPES,
     MAX_FILE_BYTES,
@@ -400,7 +400,7 @@ def _provided(
     missing: list[str] = []
     problems: list[FieldProblem] = []
     for p in plans:
-        covered = p.how in (supplied.LICENCE, supplied.IDENTITY, supplied.GENERATED) or (
+        covered = p.how in (supplied.LICENCE, supplied.IDENTITY, supplied.GENERATED, supplied.FACT) or (
             p.how == supplied.SIGNED and p.pk in signed
         )
         if covered or not p.required:
@@ -594,7 +594,13 @@ def do_submit(
         notify(case, "已收到您的申请，正在预审")
         return case
 
-    return idempotent(actor, Idempotency(idempotency_key, "submit"), work)
+    case = idempotent(actor, Idempotency(idempotency_key, "submit"), work)
+    # Facts other departments hold, through the gateway, once the case is saved (its call-log
+    # rows never roll back with the submission): cases.facts.
+    fetched = [p for p in plans if p.how == supplied.FACT]
+    if fetched:
+        facts.fetch_for_case(case, fetched, actor=actor, who=who)
+    return case
 
 
 def do_window_intake(

@@ -466,3 +466,42 @@ DRAFT_FORM = EncryptedColumn("cases.Draft", "form_enc", row_key=("user_id", "ite
 # files staged with a draft.
 CASE_MATERIAL_FILE = SealedFileColumn("cases.CaseMaterial", "file")
 STAGED_FILE = SealedFileColumn("cases.StagedFile", "file")
+
+
+class CaseFact(models.Model):
+    """A fact another department holds, fetched for the case through the data-sharing gateway
+    (`exchange.casefetch`, 免提交 beyond licences): which material it stands for, where it came
+    from (the resource, its version and provider), when, the gateway's call id (the call log
+    row, which the person also sees in 数据使用记录), and the answer's values, encrypted
+    (`CASE_FACT_VALUES`). A refused or failed fetch is kept too, with the gateway's stable error
+    code, and no values: the officer sees that the material still has to be supplied."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="facts")
+    material = models.ForeignKey(
+        "catalog.Material", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("材料名称"), max_length=200)
+    resource_code = models.CharField(_("信息资源代码"), max_length=40)
+    resource_name = models.CharField(_("信息资源名称"), max_length=200, blank=True)
+    resource_version = models.PositiveIntegerField(_("版本"), null=True, blank=True)
+    provider_name = models.CharField(_("提供部门"), max_length=200, blank=True)
+    purpose = models.CharField(_("用途"), max_length=40)
+    ok = models.BooleanField(_("已取得"), default=False)
+    error_code = models.CharField(_("错误代码"), max_length=40, blank=True)
+    message = models.CharField(_("说明"), max_length=300, blank=True)
+    call_id = models.BigIntegerField(_("调用编号"), null=True, blank=True, unique=True)
+    fields = models.JSONField(_("信息项"), default=list)  # [{"key", "name"}], names only
+    values_enc = models.TextField(blank=True)
+    fetched_at = models.DateTimeField(_("调取时间"))
+
+    class Meta:
+        ordering = ["case", "id"]
+        verbose_name = _("共享调取的信息")
+        verbose_name_plural = _("共享调取的信息")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.resource_code} {'ok' if self.ok else self.error_code}"
+
+
+# A fact's values, bound to its gateway call (unique, known before the insert).
+CASE_FACT_VALUES = EncryptedColumn("cases.CaseFact", "values_enc", row_key=("call_id",))

@@ -10,6 +10,10 @@ the submission then refuses:
 - `generated`: the application form (申请表), produced as a PDF from the form at submission;
 - `signed`: the 告知承诺书, signed online (its text, an explicit confirmation, a timestamp) and
   kept as a PDF;
+- `fact`: a fact another department holds (户口簿 from 人口库, 营业执照 from 法人库), when no
+  e-licence stands for it and the item's department holds a grant on the data service: fetched
+  through the data-sharing gateway with the case as purpose once the case is saved
+  (`cases.facts`);
 - `upload`: anything else, an ordinary upload (`verify_first` set for an identity material of
   a person at L1: upload it, or verify first).
 
@@ -25,7 +29,10 @@ from tongban.accounts.enums import AssuranceLevel
 from tongban.catalog.enums import MaterialRequirement
 from tongban.licences import services as licence_services
 
+from . import facts
+
 UPLOAD, LICENCE, IDENTITY, GENERATED, SIGNED = "upload", "licence", "identity", "generated", "signed"
+FACT = "fact"
 ID_CARD = "居民身份证"
 
 
@@ -65,6 +72,7 @@ class Plan:
     verified_at: object = None
     principal: str = ""  # whose identity, when it is not the actor's own (a helper's principal)
     verify_first: bool = False  # an identity material of a person at L1: upload, or verify first
+    fact: object = None  # the facts.FactPlan that will fetch it (how == FACT)
 
     @property
     def required(self) -> bool:
@@ -124,6 +132,8 @@ def plan(actor, item, who: dict | None, materials=None) -> list[Plan]:
                     row.principal = person.display_name
             elif person is not None:
                 row.verify_first = person.pk == getattr(actor, "pk", None)
+        elif (fact := facts.plan_for(m, item, actor, who)) is not None:
+            row.how, row.fact = FACT, fact
         elif is_generated_form(m):
             row.how = GENERATED
         elif is_commitment(m):

@@ -28,7 +28,7 @@ from tongban.core.errors import Conflict, DomainError, Forbidden, InvalidInput, 
 from tongban.core.idempotency import once_per_form
 from tongban.core.identifiers import is_mobile, mask_phone
 
-from . import clock, forms, formschema, notices, progress, queries, services
+from . import clock, facts, forms, formschema, notices, progress, queries, services
 from .enums import CaseState, Channel, StepState
 from .views import (
     PAGE_SIZE,
@@ -243,6 +243,7 @@ def _wb_case_page(request, case, *, status: int = 200, bound: dict | None = None
         "clock_lines": queries.clock_lines(case),
         "materials": queries.case_materials(case),
         "licences": queries.case_licences(case),
+        "facts": facts.shown(case),
         "notices": notices.listed(case),
         "pause": queries.open_pause(case),
         "pending_extension": pending,

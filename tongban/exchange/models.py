@@ -250,3 +250,32 @@ class CreditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.credit_code} {self.level}"
+
+
+class CallStatDay(models.Model):
+    """One service's calls on one (local) day, rolled up from the call log for the public
+    statistics (`/exchange/stats/`): counts by outcome, the day's p95 latency of answered calls
+    and a latency histogram (counts per `stats.BUCKETS_MS` bound) so that a p95 over many days
+    can be bounded without reading the log again. No caller, no subject: nothing personal.
+    Written by `stats.rollup()` (idempotent: a day rolled up again is replaced)."""
+
+    day = models.DateField(_("日期"))
+    service_code = models.CharField(_("服务（信息资源代码）"), max_length=40)
+    calls = models.PositiveIntegerField(_("调用次数"), default=0)
+    ok = models.PositiveIntegerField(_("成功"), default=0)
+    refused = models.PositiveIntegerField(_("拒绝"), default=0)
+    failed = models.PositiveIntegerField(_("失败"), default=0)
+    p95_ms = models.FloatField(_("P95耗时（毫秒）"), null=True, blank=True)
+    histogram = models.JSONField(default=list)
+    rolled_up_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["day", "service_code"]
+        verbose_name = _("调用日统计")
+        verbose_name_plural = _("调用日统计")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "service_code"], name="exchange_callstat_day_service")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.service_code} {self.calls}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_catalogue, views_gateway
+from . import views_catalogue, views_gateway, views_use
 
 app_name = "exchange"
 urlpatterns: list = []
@@ -21,4 +21,8 @@ urlpatterns += [
     path(
         "workbench/catalogue/<str:code>/<slug:action>/", views_catalogue.entry_action, name="wb_entry_action"
     ),
+]
+urlpatterns += [
+    path("stats/", views_use.stats_page, name="stats"),
+    path("stats.json", views_use.stats_json, name="stats_json"),
 ]

@@ -215,6 +215,7 @@ class Use:
     reason: str
     identifier: str
     licence_name: str
+    outcome_code: str = ""  # UsageOutcome value (`outcome` is its label)
 
 
 def _who(row: LicenceUsage, departments: dict[int, str], people: dict[int, str]) -> str:
@@ -253,6 +254,7 @@ def _uses(rows: list[LicenceUsage]) -> list[Use]:
             reason=r.reason,
             identifier=r.identifier,
             licence_name=types.get(r.type_code, r.type_code),
+            outcome_code=r.outcome,
         )
         for r in rows
     ]
@@ -277,3 +279,14 @@ def recent_usage(held: Holdings, *, limit: int = 10) -> list[Use]:
         return []
     rows = LicenceUsage.objects.filter(held.usage_filter(), licence_id__isnull=False)
     return _uses(list(rows.order_by("-at", "-pk")[:limit]))
+
+
+def usage_of_holders(indexes, *, limit: int) -> tuple[int, list[Use]]:
+    """(how many, the newest `limit`) uses of any licence held under these holder indexes (a
+    person's ID-number index, credit-code indexes): the licence part of "my data use" in the
+    exchange app, merged there with the gateway's reads."""
+    indexes = sorted({i for i in indexes if i})
+    if not indexes:
+        return 0, []
+    rows = LicenceUsage.objects.filter(holder_code_index__in=indexes, licence_id__isnull=False)
+    return rows.count(), _uses(list(rows.order_by("-at", "-pk")[:limit])) if limit > 0 else []

@@ -137,7 +137,7 @@ def _mark_supplied(user, item) -> int:
         plan = plans.get(m.pk)
         m.supplied = plan.how if plan else "upload"
         m.supplied_plan = plan
-        count += m.supplied in ("licence", "identity")
+        count += m.supplied in ("licence", "identity", "fact")
     return count
 
 

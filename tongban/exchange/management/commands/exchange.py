@@ -18,6 +18,8 @@ class Command(BaseCommand):
         sub.add_parser("verify-log", help="校验调用日志哈希链")
         tick = sub.add_parser("tick", help="共享申请逾期上报、授权到期")
         tick.add_argument("--date", help="按该日期运行（YYYY-MM-DD，默认今天）")
+        rollup = sub.add_parser("rollup", help="汇总调用日志到每日运行统计（可重复执行）")
+        rollup.add_argument("--since", help="从这一天起重新汇总（YYYY-MM-DD）；默认从上次汇总的最后一天起")
 
     def handle(self, *args, subcommand: str, **options):
         handler = getattr(self, "_" + subcommand.replace("-", "_"))
@@ -54,3 +56,16 @@ class Command(BaseCommand):
             self.stdout.write(f"escalated {number}")
         if report.failed:
             raise CommandError("failed: " + " ".join(report.failed))
+
+
+    def _rollup(self, *, since=None, **options):
+        import datetime as dt
+
+        from tongban.exchange import stats
+
+        try:
+            day = dt.date.fromisoformat(since) if since else None
+        except ValueError as exc:
+            raise CommandError(f"--since: 日期格式应为 YYYY-MM-DD（{since}）") from exc
+        days = stats.rollup(since=day)
+        self.stdout.write(f"rolled up {days} day(s)")
