@@ -57,7 +57,6 @@ class Command(BaseCommand):
         if report.failed:
             raise CommandError("failed: " + " ".join(report.failed))
 
-
     def _rollup(self, *, since=None, **options):
         import datetime as dt
 
