@@ -471,17 +471,21 @@ def do_submit_request(*, actor, data: RequestInput) -> ShareRequest:
             problems.extend(exc.problems)
     if problems:
         raise InvalidInput(str(problems[0]), problems=problems)
-    if ShareRequest.objects.filter(
-        client_id=values["client_id"], resource__code=resource.code, state__in=OPEN_STATES
-    ).exists():
-        raise InvalidInput.field("client_id", "该调用系统对此信息资源已有待审核的申请")
-
     on = today()
     automatic = resource.share_type == ShareType.UNCONDITIONAL
     due_on = on if automatic else add_working_days(on, decision_days())
     for attempt in range(3):
         try:
             with transaction.atomic():
+                # Requests for one resource are serialised on its row: one open request per
+                # system and code, even when two are submitted at once.
+                locked = Resource.objects.select_for_update().filter(pk=resource.pk, is_current=True).first()
+                if locked is None:
+                    raise Conflict(f"信息资源 {resource.code} 的版本已变更，请刷新后重新申请")
+                if ShareRequest.objects.filter(
+                    client_id=values["client_id"], resource__code=resource.code, state__in=OPEN_STATES
+                ).exists():
+                    raise InvalidInput.field("client_id", "该调用系统对此信息资源已有待审核的申请")
                 now = timezone.now()
                 req = ShareRequest.objects.create(
                     number=_next_number(on),
