@@ -513,7 +513,8 @@ def departments_in_reach(actor, text: str = ""):
 def population_by_index(index: str, fields=("name", "sex", "birth_date", "birthplace")) -> dict | None:
     """One row of 人口库 by the blind index of its ID number (`core.crypto.blind_index(id,
     purpose="id")`): the named columns, or None. One equality on the unique index."""
-    return PopulationRecord.objects.filter(id_number_index=index).values(*fields).first()
+    rows = PopulationRecord.objects.filter(id_number_index=index).values(*fields)[:1]  # no ORDER BY
+    return rows[0] if rows else None
 
 
 def legal_register_by_code(
@@ -521,7 +522,8 @@ def legal_register_by_code(
     fields=("name", "kind", "legal_rep_name", "region_code", "established"),
 ) -> dict | None:
     """One row of 法人库 by its (normalised) unified social credit code: the named columns, or None."""
-    return LegalPersonRecord.objects.filter(credit_code=credit_code).values(*fields).first()
+    rows = LegalPersonRecord.objects.filter(credit_code=credit_code).values(*fields)[:1]
+    return rows[0] if rows else None
 
 
 _GRANT_TYPE_NAMES = {

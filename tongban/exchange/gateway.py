@@ -132,6 +132,7 @@ def forget(**_kwargs) -> None:
     with _Cache.lock:
         _Cache.grants = {}
         _Cache.services = {}
+    _Closed.seen = {}
 
 
 def _rate(text: str) -> ratelimit.Rate | None:
@@ -179,6 +180,39 @@ def _service(code: str) -> ServiceInfo | None:
     with _Cache.lock:
         _Cache.services[code] = (now, info)
     return info
+
+
+# --- Rate ---------------------------------------------------------------------------------------
+
+
+class _Windows:
+    """Per process: the start of each grant's current rate window, once learnt, so that counting
+    a call is one shared-cache operation (INCR) instead of four (core.ratelimit.hit's add, get,
+    add, incr). The window and its counter are the shared ones: a window's start key lives
+    exactly `window` seconds, so while `now < start + window` every worker counts into the same
+    counter; past it, or when the counter is gone, `ratelimit.hit` starts or finds the next."""
+
+    starts: dict = {}
+
+
+def _count(rate: ratelimit.Rate, key: str) -> ratelimit.Outcome:
+    cache = ratelimit._cache()
+    memo_key = (rate, key)
+    known = _Windows.starts.get(memo_key)
+    now = time.time()
+    if known is not None and now < known[0] + rate.window:
+        try:
+            return ratelimit._outcome(rate, cache.incr(known[1]), known[0], now)
+        except ValueError:  # the counter expired under us
+            pass
+    outcome = ratelimit.hit(rate, key)
+    start_key = ratelimit._start_key(rate, key)
+    start = cache.get(start_key)
+    if start is not None:
+        if len(_Windows.starts) > 10_000:
+            _Windows.starts = {}
+        _Windows.starts[memo_key] = (start, f"{start_key}:{int(start * 1_000_000)}")
+    return outcome
 
 
 # --- The call ---------------------------------------------------------------------------------
@@ -395,7 +429,7 @@ def _call(caller: Caller, code: str, query, record: _Record) -> Answer:
     # rate
     if grant.rate is None:
         raise GatewayRefusal("RATE_EXCEEDED", "共享授权的调用频率设置无效，拒绝调用")
-    outcome = ratelimit.hit(grant.rate, str(grant.id))
+    outcome = _count(grant.rate, str(grant.id))
     if not outcome.allowed:
         raise GatewayRefusal(
             "RATE_EXCEEDED",
@@ -521,6 +555,16 @@ def _remote(url: str, query: handlers.ServiceQuery) -> dict | None:
 # --- The circuit breaker ----------------------------------------------------------------------
 
 
+CLOSED_MEMO_SECONDS = 1.0
+
+
+class _Closed:
+    """Per process: until when each service was last seen closed (no shared-cache read per call;
+    a circuit another worker opened is seen here within CLOSED_MEMO_SECONDS)."""
+
+    seen: dict = {}
+
+
 class Breaker:
     """A circuit breaker per service, in the shared cache (every worker sees it open):
 
@@ -531,7 +575,7 @@ class Breaker:
     - half-open: when that time is over, one call (of any worker) is let through as a trial; its
       success closes the circuit, its failure opens it again for another period.
 
-    A closed circuit costs one cache read per call."""
+    A closed circuit costs one shared-cache read per second per process (`_Closed`)."""
 
     def __init__(self, code: str):
         self.code = code
@@ -544,9 +588,14 @@ class Breaker:
         return float(getattr(settings, name, default))
 
     def allow(self) -> bool:
+        memo = _Closed.seen.get(self.code)
+        if memo is not None and time.monotonic() < memo:
+            return True  # seen closed within the last CLOSED_MEMO_SECONDS, in this process
         open_until = self.cache.get(f"{self.prefix}:open")
         if open_until is None:
+            _Closed.seen[self.code] = time.monotonic() + CLOSED_MEMO_SECONDS
             return True
+        _Closed.seen.pop(self.code, None)
         if time.time() < open_until:
             return False
         # Half-open: one trial for everyone.
@@ -559,6 +608,7 @@ class Breaker:
             self.cache.delete_many([f"{self.prefix}:open", f"{self.prefix}:trial", f"{self.prefix}:fail"])
 
     def failure(self) -> None:
+        _Closed.seen.pop(self.code, None)
         window = self._setting("EXCHANGE_CIRCUIT_WINDOW", 30)
         period = self._setting("EXCHANGE_CIRCUIT_OPEN_SECONDS", 30)
         threshold = self._setting("EXCHANGE_CIRCUIT_FAILURES", 5)

@@ -25,8 +25,14 @@ _JSON = {"ensure_ascii": False}
 MAX_BODY = 1_000_000
 
 
+def _json(body: dict, status: int = 200) -> JsonResponse:
+    response = JsonResponse(body, status=status, json_dumps_params=_JSON)
+    response["Cache-Control"] = "no-store"  # answers carry personal data
+    return response
+
+
 def _refused(refusal: GatewayRefusal) -> JsonResponse:
-    response = JsonResponse(refusal.as_dict(), status=refusal.status, json_dumps_params=_JSON)
+    response = _json(refusal.as_dict(), refusal.status)
     if refusal.code == "RATE_EXCEEDED" and refusal.retry_after:
         response["Retry-After"] = str(refusal.retry_after)
     if refusal.status == 401:
@@ -85,7 +91,7 @@ def query(request, code: str):
         answer = gateway.call(caller, code, _body(request), started=started)
     except GatewayRefusal as refusal:
         return _refused(refusal)
-    return JsonResponse(answer.as_dict(), json_dumps_params=_JSON)
+    return _json(answer.as_dict())
 
 
 def batch_max() -> int:
@@ -136,4 +142,4 @@ def batch(request, code: str):
         if answer.records is not None:
             result["records"] = answer.records
         results.append(result)
-    return JsonResponse({"code": code, "version": version, "results": results}, json_dumps_params=_JSON)
+    return _json({"code": code, "version": version, "results": results})
