@@ -9,6 +9,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from tongban.accounts import services as account_services
@@ -249,3 +250,45 @@ def test_licence_usage_merged_in_order(world):
     assert (before.pk, after.pk) == (int(page.rows[2].ref), int(page.rows[0].ref))
     rows = rows_of(signed_in(liu).get("/accounts/me/data-use/").content.decode())
     assert len(rows) == 3 and "电子证照：结婚证" in rows[1]
+
+
+def test_a_real_gateway_call_over_http_appears_and_a_refused_one_is_marked(people):
+    """江汉's system (a real client_credentials token from /o/token/) reads 王芳's record through
+    POST /exchange/v1/services/RK-001/query; then asks for a field outside its grant (refused)."""
+    from tongban.accounts import queries as account_queries
+    from tongban.accounts.testing import system_token
+
+    from ..testing import make_grant
+
+    police = department("武汉市公安局", "420115")
+    jianghan = department("武汉市江汉区行政审批局", "420103")
+    population = make_resource(
+        police, code="RK-001", name="人口基础信息", fields=PERSON_FIELDS, mount_target="population.person"
+    )
+    token = system_token(jianghan)
+    client_id = account_queries.client_for_token(token)["client_id"]
+    make_grant(population, jianghan, client_id=client_id, fields=["name", "birth_date"])
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    body = {
+        "purpose": "licensing",
+        "case_number": "420103-2026-000100",
+        "subject": WANG_ID,
+        "fields": ["name"],
+    }
+    ok = api.post("/exchange/v1/services/RK-001/query", body, content_type="application/json")
+    assert ok.status_code == 200, ok.content
+    assert ok.json()["fields"] == {"name": "王芳"}
+    refused = api.post(
+        "/exchange/v1/services/RK-001/query",
+        {**body, "case_number": "420103-2026-000101", "fields": ["birthplace"]},
+        content_type="application/json",
+    )
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "FIELD_NOT_GRANTED"
+
+    html = signed_in(people["wang"]).get("/accounts/me/data-use/").content.decode()
+    rows = rows_of(html)
+    assert len(rows) == 2
+    assert "420103-2026-000101" in rows[0] and "已拒绝，未提供数据" in rows[0] and "出生地" not in rows[0]
+    assert "420103-2026-000100" in rows[1] and "已读取" in rows[1] and "姓名" in rows[1]
+    assert "武汉市江汉区行政审批局（业务系统：武汉市江汉区行政审批局业务系统）" in rows[1]
+    assert 'id="no-reads"' in signed_in(people["li"]).get("/accounts/me/data-use/").content.decode()
