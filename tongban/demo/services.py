@@ -24,6 +24,7 @@ from tongban.core import services as core_services
 from tongban.core.enums import RegionLevel
 
 from . import cases as demo_cases
+from . import exchange_story as demo_exchange_story
 from . import guides, identity, queries
 from . import licences as demo_licences
 from .data import accounts, departments, featured, people, places, topics
@@ -131,7 +132,11 @@ def do_seed_demo(*, actor: str = ACTOR, log: Callable[[str], None] | None = None
         _serialise_seeding()
         wrote_licences = demo_licences.seed_licence_types(actor=actor, log=say)
         wrote_cases = demo_cases.seed_cases(actor=actor, say=say)
-    reused = reused and not wrote_licences
+    # Data sharing (issue 12): the registers, 江汉's food-licence system, its grant and calls.
+    with transaction.atomic():
+        _serialise_seeding()
+        wrote_exchange = demo_exchange_story.seed_story(actor=actor, say=say)
+    reused = reused and not wrote_licences and not wrote_exchange
     reused = reused and not any(wrote_cases[k] for k in ("chains", "clerks", "staff", "body_staff", "cases"))
     if reused:
         # The one part kept up to date on every run: the demo department system's client

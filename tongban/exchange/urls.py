@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_catalogue, views_gateway, views_grants, views_use
+from . import views_calls, views_catalogue, views_gateway, views_grants, views_use
 
 app_name = "exchange"
 urlpatterns: list = []
@@ -43,4 +43,9 @@ urlpatterns += [
         views_grants.grant_action,
         name="grant_action",
     ),
+]
+
+# The call log as staff browse it (story; views_calls.py).
+urlpatterns += [
+    path("workbench/calls/", views_calls.call_log, name="calls"),
 ]

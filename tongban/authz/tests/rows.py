@@ -1149,6 +1149,19 @@ def admin_rows() -> list[Row]:
     return rows
 
 
+# --- Exchange: the workbench's call log (story) -----------------------------------------------------
+
+EXCHANGE_STORY = [
+    Row(
+        "exchange_calls",
+        "get",
+        "/exchange/workbench/calls/",
+        "/exchange/workbench/calls/",
+        rules(200, anonymous=LOGIN, people=LOGIN, inspector=404),
+    ),
+]
+
+
 def all_rows() -> list[Row]:
     return [
         *IDENTITY,
@@ -1163,4 +1176,5 @@ def all_rows() -> list[Row]:
         *API_ROWS,
         *ADMIN_STATIC,
         *admin_rows(),
+        *EXCHANGE_STORY,
     ]

@@ -267,7 +267,9 @@ def test_a_real_gateway_call_over_http_appears_and_a_refused_one_is_marked(peopl
     )
     token = system_token(jianghan)
     client_id = account_queries.client_for_token(token)["client_id"]
-    make_grant(population, jianghan, client_id=client_id, fields=["name", "birth_date"])
+    make_grant(
+        population, jianghan, client_id=client_id, fields=["name", "birth_date"], purpose_codes=("licensing",)
+    )
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     body = {
         "purpose": "licensing",
