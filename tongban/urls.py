@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(url="/accounts/login/", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("api/", include("tongban.exchange.urls_ckan")),  # CKAN action API facade: /api/3/action/
     path("i18n/", include("django.conf.urls.i18n")),
     # 我的 → 数据使用记录 lives in the exchange app (accounts may not import it).
     path("accounts/me/data-use/", exchange_use.data_use, name="data_use"),

@@ -64,44 +64,6 @@ def make_system(department, *, name: str = "") -> str:
     return registered.client.client_id
 
 
-def make_call(
-    *,
-    service_code: str,
-    at=None,
-    outcome: str = "ok",
-    latency_ms: float = 5.0,
-    subject: str = "",
-    client_id: str = "test-system",
-    department_id: int | None = None,
-    purpose: str = "licensing",
-    case_number: str = "",
-    fields=(),
-    error_code: str = "",
-    node: str = "",
-):
-    """One call-log row as the gateway writes it (subject blind-indexed, `datause.subject_index`),
-    for the statistics and "my data use" tests. Not chained (prev_hash/hash blank): tests of the
-    chain append through the gateway's calllog."""
-    from .datause import subject_index
-    from .models import CallLog
-
-    return CallLog.objects.create(
-        at=at or timezone.now(),
-        service_code=service_code,
-        client_id=client_id,
-        department_id=department_id,
-        purpose=purpose,
-        case_number=case_number,
-        subject_index=subject_index(subject) if subject else "",
-        subject_masked="",
-        fields=list(fields),
-        outcome=outcome,
-        error_code=error_code,
-        latency_ms=latency_ms,
-        node=node,
-    )
-
-
 def make_grant(
     resource,
     department,
@@ -157,6 +119,44 @@ def make_grant(
         state=state,
         granted_by=SYSTEM,
         granted_at=now,
+    )
+
+
+def make_call(
+    *,
+    service_code: str,
+    at=None,
+    outcome: str = "ok",
+    latency_ms: float = 5.0,
+    subject: str = "",
+    client_id: str = "test-system",
+    department_id: int | None = None,
+    purpose: str = "licensing",
+    case_number: str = "",
+    fields=(),
+    error_code: str = "",
+    node: str = "",
+):
+    """One call-log row as the gateway writes it (subject blind-indexed, `datause.subject_index`),
+    for the statistics and "my data use" tests. Not chained (prev_hash/hash blank): tests of the
+    chain append through the gateway's calllog."""
+    from .datause import subject_index
+    from .models import CallLog
+
+    return CallLog.objects.create(
+        at=at or timezone.now(),
+        service_code=service_code,
+        client_id=client_id,
+        department_id=department_id,
+        purpose=purpose,
+        case_number=case_number,
+        subject_index=subject_index(subject) if subject else "",
+        subject_masked="",
+        fields=list(fields),
+        outcome=outcome,
+        error_code=error_code,
+        latency_ms=latency_ms,
+        node=node,
     )
 
 

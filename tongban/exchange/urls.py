@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_calls, views_catalogue, views_gateway, views_grants, views_use
+from . import views_calls, views_catalogue, views_export, views_gateway, views_grants, views_use
 
 app_name = "exchange"
 urlpatterns: list = []
@@ -48,4 +48,9 @@ urlpatterns += [
 # The call log as staff browse it (story; views_calls.py).
 urlpatterns += [
     path("workbench/calls/", views_calls.call_log, name="calls"),
+]
+urlpatterns += [
+    # the open catalogue in DCAT-AP 3 (docs/exchange.md)
+    path("catalog.ttl", views_export.catalog_ttl, name="catalog-ttl"),
+    path("catalog.jsonld", views_export.catalog_jsonld, name="catalog-jsonld"),
 ]

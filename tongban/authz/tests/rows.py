@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .rows_exchange import EXCHANGE
 from .table import (
     ADMIN_ACTORS,
     ADMIN_LOGIN,
@@ -1174,6 +1175,7 @@ def all_rows() -> list[Row]:
         *OIDC,
         *DEMO_RP,
         *API_ROWS,
+        *EXCHANGE,
         *ADMIN_STATIC,
         *admin_rows(),
         *EXCHANGE_STORY,

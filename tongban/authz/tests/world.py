@@ -40,6 +40,7 @@ from tongban.catalog.testing import SYSTEM, make_basic_item, make_item
 from tongban.core import services as core_services
 from tongban.demo.rp import oidc as rp_oidc
 from tongban.demo.tests.test_rp import PlatformTransport, register_demo_client
+from tongban.exchange import testing as exchange_testing
 from tongban.licences import services as licence_services
 from tongban.licences import sharing, validity
 from tongban.licences.tests.conftest import BUSINESS_FACE, CODES, COMPANY, department
@@ -232,6 +233,15 @@ def build() -> World:
         w.sessions[kind] = c.cookies["sessionid"].value
     w.tokens = {"system_jiangxia": _system_token(jiangxia), "system_jianghan": _system_token(jianghan)}
 
+    # --- Data sharing: an open resource of 江夏's, mounted as a data service ------------------------
+    resource = exchange_testing.make_resource(
+        jiangxia,
+        code="JX-AUTHZ-001",
+        name="江夏区市场主体登记信息",
+        open_type="open",
+        mount_target="legal_person.entity",
+    )
+
     w.ids = {
         "case_own": case_own.number,
         "case_accepted": case_accepted.number,
@@ -279,6 +289,7 @@ def build() -> World:
         "approver_case_own": staff["department_admin"].pk,
         "approver_case_jianghan": staff["other_region_admin"].pk,
         "business_face": BUSINESS_FACE,
+        "resource": resource.code,
     }
     w.ids["admin_ct_user"] = ContentType.objects.get_for_model(type(people["principal"])).pk
     for m in admin.site._registry:  # an object of each model the admin shows (0: none exists)
