@@ -17,8 +17,7 @@ A second request of the same system for FR-001, adding `region_code`, is left pe
 visitor to approve in the workbench as `deptadmin` (its grant then supersedes the first, and the
 call refused above is answered).
 
-The six registers are catalogued and mounted first (`registers.ensure_registers`) when the
-catalogue has none (the catalogue's own demo seeding may have done it already).
+The six registers are catalogued and mounted before, by the demo's catalogue (`exchange.py`).
 
 Idempotent: the system is registered when missing; the requests, the approval and the calls
 are written only when the system has no request for FR-001 yet. Fast: a handful of rows.
@@ -32,7 +31,7 @@ from collections.abc import Callable
 from tongban.accounts import clients as account_clients
 from tongban.accounts import queries as account_queries
 from tongban.core import queries as core_queries
-from tongban.exchange import gateway, grants, registers
+from tongban.exchange import gateway, grants
 from tongban.exchange.errors import GatewayRefusal
 
 from .cases import featured_code
@@ -54,16 +53,6 @@ RATE = "5/m"
 PURPOSE = "licensing"
 FOOD_ITEM = ("食品经营许可", "420103")
 
-# Who provides each base register in the demo (法人库: 江夏, the story's provider).
-PROVIDERS = {
-    "population": "湖北省公安厅",
-    "legal_person": JIANGXIA,
-    "licence": "湖北省市场监督管理局",
-    "credit": "湖北省市场监督管理局",
-    "geospatial": "湖北省自然资源厅",
-    "economy": "湖北省税务局",
-}
-
 
 def _dept_id(name: str) -> int:
     return core_queries.departments().filter(name=name).order_by("pk").values_list("pk", flat=True)[0]
@@ -74,12 +63,6 @@ def _staff(username: str, department_id: int):
     if user is None:
         raise LookupError(f"demo staff {username} missing")
     return user
-
-
-def ensure_registers(*, actor: str) -> dict:
-    return registers.ensure_registers(
-        actor=actor, providers={k: _dept_id(name) for k, name in PROVIDERS.items()}
-    )
 
 
 def ensure_system(*, actor: str) -> bool:
@@ -151,16 +134,13 @@ def story_seeded() -> bool:
 
 def seed_story(*, actor: str, say: Callable[[str], None]) -> bool:
     """Write the story when it is missing (see the module doc). Returns whether it wrote."""
-    wrote = ensure_registers(actor=actor)
-    if any(wrote.values()):
-        say(f"exchange: base registers catalogued and mounted {wrote}")
     wrote_system = ensure_system(actor=actor)
     if story_seeded():
-        return any(wrote.values()) or wrote_system
+        return wrote_system
     credit_code = company_credit_code()
-    if credit_code is None:
-        say(f"exchange story skipped: {COMPANY} is not in the legal-person register")
-        return any(wrote.values()) or wrote_system
+    if credit_code is None or grants.current_resource(CODE) is None:
+        say(f"exchange story skipped: no {CODE} in the catalogue or no {COMPANY} in the register")
+        return wrote_system
     jianghan, jiangxia = _dept_id(JIANGHAN), _dept_id(JIANGXIA)
     requester = _staff(REQUESTER_ADMIN, jianghan)
     provider = _staff(PROVIDER_ADMIN, jiangxia)

@@ -24,6 +24,7 @@ from tongban.core import services as core_services
 from tongban.core.enums import RegionLevel
 
 from . import cases as demo_cases
+from . import exchange as demo_exchange
 from . import exchange_story as demo_exchange_story
 from . import guides, identity, queries
 from . import licences as demo_licences
@@ -132,11 +133,17 @@ def do_seed_demo(*, actor: str = ACTOR, log: Callable[[str], None] | None = None
         _serialise_seeding()
         wrote_licences = demo_licences.seed_licence_types(actor=actor, log=say)
         wrote_cases = demo_cases.seed_cases(actor=actor, say=say)
-    # Data sharing (issue 12): the registers, 江汉's food-licence system, its grant and calls.
+    # Data sharing: the base registers, the departments' catalogues, credit files (only what is missing).
     with transaction.atomic():
         _serialise_seeding()
-        wrote_exchange = demo_exchange_story.seed_story(actor=actor, say=say)
-    reused = reused and not wrote_licences and not wrote_exchange
+        wrote_exchange = demo_exchange.seed_exchange(actor=actor, say=say)
+    reused = reused and not any(wrote_exchange.values())
+    reused = reused and not wrote_licences
+    # The data-sharing story (issue 12): 江汉's food-licence system, its request, grant and calls.
+    with transaction.atomic():
+        _serialise_seeding()
+        wrote_story = demo_exchange_story.seed_story(actor=actor, say=say)
+    reused = reused and not wrote_story
     reused = reused and not any(wrote_cases[k] for k in ("chains", "clerks", "staff", "body_staff", "cases"))
     if reused:
         # The one part kept up to date on every run: the demo department system's client

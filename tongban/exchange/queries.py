@@ -13,17 +13,28 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from tongban.core import queries as core_queries
 
-from .enums import EntryState, MountState
+from .enums import EntryState, MountState, OpenType
 from .models import CallLog, Mount, Resource, ShareRequest
 
 # --- The catalogue's lists -----------------------------------------------------------------------
 
 
+PUBLIC_OPEN_TYPES = (OpenType.OPEN, OpenType.CONDITIONAL)
+
+
 def published_entries(
-    *, department_id: int | None = None, register: str = "", share_type: str = "", q: str = ""
+    *,
+    department_id: int | None = None,
+    register: str = "",
+    share_type: str = "",
+    q: str = "",
+    public: bool = True,
 ):
-    """The current, published entries (not retired), with their mount; filtered."""
+    """The current, published entries (not retired); filtered. `public`: only the open part of
+    the catalogue (向社会开放 and 有条件开放, as the DCAT and CKAN exports: docs/exchange.md)."""
     qs = Resource.objects.filter(is_current=True, state=EntryState.PUBLISHED).select_related("provider")
+    if public:
+        qs = qs.filter(open_type__in=PUBLIC_OPEN_TYPES)
     if department_id:
         qs = qs.filter(provider_id=department_id)
     if register:
@@ -36,12 +47,20 @@ def published_entries(
 
 
 def public_entry(code: str) -> Resource | None:
-    """An entry's current version for the public page: published or retired, never a draft."""
+    """An entry's current version for the public page: published and in the open part of the
+    catalogue; a draft, a retired entry or one not open to the public is None (404)."""
     return (
-        Resource.objects.filter(code=code, is_current=True)
+        Resource.objects.filter(
+            code=code, is_current=True, state=EntryState.PUBLISHED, open_type__in=PUBLIC_OPEN_TYPES
+        )
         .select_related("provider", "provider__region")
         .first()
     )
+
+
+def current_entry(code: str) -> Resource | None:
+    """An entry's current version (published or retired), whoever may see it: for internal use."""
+    return Resource.objects.filter(code=code, is_current=True).select_related("provider").first()
 
 
 def mounts_of(codes) -> dict[str, Mount]:
@@ -51,7 +70,7 @@ def mounts_of(codes) -> dict[str, Mount]:
 def provider_departments():
     """The departments that provide at least one published entry (for the filter), one query."""
     ids = (
-        Resource.objects.filter(is_current=True, state=EntryState.PUBLISHED)
+        Resource.objects.filter(is_current=True, state=EntryState.PUBLISHED, open_type__in=PUBLIC_OPEN_TYPES)
         .values_list("provider_id", flat=True)
         .distinct()
     )
@@ -227,3 +246,9 @@ def labelled_fields(fields: list[dict]) -> list[dict]:
         }
         for f in fields
     ]
+
+
+def credit_file_exists(credit_code: str) -> bool:
+    from .models import CreditRecord
+
+    return CreditRecord.objects.filter(credit_code=credit_code).exists()

@@ -3,8 +3,8 @@
 人口, 法人, 电子证照 and 社会信用 are data services: the gateway's handlers (common.md's fixed
 names) answer them from accounts' population and legal-person registers, the licence library and
 `CreditRecord`. A resource's `fields[].key` are the keys its handler returns (the projection
-keys). `licence.holdings` answers {"licences": [{type_code, licence_name, number, issuer_name,
-valid_from, valid_until, state}, ...]}: a grant's fields project each item.
+keys). `licence.holdings` answers a list, one item per licence with ZZ-001's keys (type_code,
+type_name, number, issuer_name, valid_from, valid_until, state): a grant's fields project each item.
 
 空间地理 and 宏观经济 are file resources: two small files kept in `files/`, made from the
 administrative divisions the project ships (`tongban/core/data/regions/hubei.csv`, GB/T 2260 as
@@ -172,7 +172,7 @@ REGISTERS: tuple[RegisterSpec, ...] = (
         summary="按持证主体代码查询其持有的电子证照：证照类型、名称、编号、颁发机构、有效期和状态（每本证照一条）。",
         fields=[
             F("type_code", "证照类型代码", "C", "public", 21),
-            F("licence_name", "证照名称", "C", "public", 100),
+            F("type_name", "证照类型名称", "C", "public", 100),
             F("number", "证照编号", "C", "internal", 60),
             F("issuer_name", "颁发机构", "C", "public", 100),
             F("valid_from", "有效期起始", "D", "public"),

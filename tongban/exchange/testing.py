@@ -50,6 +50,16 @@ def make_resource(
     return resource
 
 
+def make_registers(provider, **providers) -> dict[str, int]:
+    """The six base registers catalogued and mounted (registers.ensure_registers), all provided
+    by `provider` unless a register is named: make_registers(bureau, legal_person=jiangxia)."""
+    from .enums import BaseRegister
+    from .registers import ensure_registers
+
+    chosen = {register: providers.get(register, provider) for register in BaseRegister.values}
+    return ensure_registers(actor=SYSTEM, providers=chosen)
+
+
 def make_system(department, *, name: str = "") -> str:
     """A client_credentials system (OIDC client) of `department`; returns its client_id."""
     from tongban.accounts import clients

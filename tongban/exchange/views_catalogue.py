@@ -92,9 +92,9 @@ def public_entry(request, code: str):
     context = {
         "entry": entry,
         "mount": queries.mounts_of([entry.code]).get(entry.code),
-        # 不予共享: the data items are not published, only that the resource exists.
-        "show_fields": entry.share_type != ShareType.NONE,
-        "fields": queries.labelled_fields(entry.fields) if entry.share_type != ShareType.NONE else [],
+        # 有条件开放: the entry and its conditions are public, its data items are not.
+        "show_fields": entry.open_type == OpenType.OPEN,
+        "fields": queries.labelled_fields(entry.fields) if entry.open_type == OpenType.OPEN else [],
     }
     return render(request, "exchange/catalogue/public_entry.html", context)
 

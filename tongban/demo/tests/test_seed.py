@@ -38,6 +38,7 @@ from tongban.demo import queries as demo_queries
 from tongban.demo.data import featured, people, places
 from tongban.demo.data.accounts import ACCOUNTS, CASE_STAFF, DEMO_PASSWORD, PEOPLE, STAFF
 from tongban.demo.data.catalogue import all_specs, spec_by_name
+from tongban.exchange import queries as exchange_queries
 
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 ALL_TYPES = {"01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "20"}
@@ -59,6 +60,7 @@ def _counts() -> dict[str, int]:
         "mandates": Mandate.objects.count(),
         "consents": AgentConsent.objects.count(),
         "clients": Client.objects.count(),
+        "exchange_entries": exchange_queries.catalogue_stats().total.entries,
     }
 
 
@@ -668,3 +670,29 @@ def test_the_data_sharing_story(demo):
     assert story.CLIENT_ID in text and story.CLIENT_SECRET in text
     assert f"/exchange/v1/services/{story.CODE}/query" in text and company in text
     assert "exchange story" in demo["first"] and "exchange story" not in demo["second"]
+
+
+def test_exchange_catalogue_registers_and_mounted_share(demo):
+    """The six registers catalogued and mounted (法人库 by 江夏's 行政审批局), a catalogue for the
+    departments, and the province's mounted share near Hubei's 79.7%."""
+    stats = exchange_queries.catalogue_stats()
+    assert stats.total.entries > 1000
+    assert abs(stats.total.mounted_share - 79.7) <= 0.3
+    assert "data sharing 共享交换: registers 9 created, 9 mounted" in demo["first"]
+    assert (
+        "data sharing 共享交换: registers 0 created, 0 mounted; department entries 0 created"
+        in demo["second"]
+    )
+    fr = exchange_queries.current_entry("FR-001")
+    assert (fr.provider.name, fr.share_type, fr.state) == (
+        "武汉市江夏区行政审批局",
+        "conditional",
+        "published",
+    )
+    assert exchange_queries.current_entry("RK-001").provider.name == "湖北省公安厅"
+    mounts = exchange_queries.mounts_of(
+        ["RK-001", "RK-002", "FR-001", "FR-002", "ZZ-001", "ZZ-002", "XY-001", "KJ-001", "HG-001"]
+    )
+    assert len(mounts) == 9 and {m.state for m in mounts.values()} == {"mounted"}
+    jianghan = core_queries.departments().get(name="武汉市江汉区行政审批局")
+    assert exchange_queries.catalogue_stats(jianghan.pk).total.entries >= 1

@@ -430,3 +430,76 @@ def test_record_update(world):
         catalogue.do_record_update(actor=world["admin"], code=CODE, records=-1)
     assert problems(exc) == {"records": "记录数应为非负整数"}
     assert snapshot() == before
+
+
+# --- Import --------------------------------------------------------------------------------------
+
+
+def test_import_publishes_and_mounts_once(world):
+    entries = [
+        {"provider_id": world["market"].pk, "code": f"BM-420115-SP-00{i}", "values": entry_values(name=f"资源{i}"),
+         "mount": {"kind": "table", "target": "exchange.CreditRecord"} if i % 2 else None}
+        for i in range(1, 5)
+    ]  # fmt: skip
+    assert catalogue.do_import_entries(actor=SYSTEM, entries=entries) == {
+        "created": 4,
+        "mounted": 2,
+        "skipped": 0,
+    }
+    rows = list(
+        Resource.objects.order_by("code").values_list("code", "version", "state", "is_current", "name")
+    )
+    assert rows == [(f"BM-420115-SP-00{i}", 1, "published", True, f"资源{i}") for i in range(1, 5)]
+    assert sorted(Mount.objects.values_list("code", flat=True)) == ["BM-420115-SP-001", "BM-420115-SP-003"]
+    event = AuditEvent.objects.get(action="exchange.entry.imported")
+    assert event.data == {
+        "published": [f"BM-420115-SP-00{i}" for i in range(1, 5)],
+        "mounted": ["BM-420115-SP-001", "BM-420115-SP-003"],
+    }
+    before = snapshot()
+    assert catalogue.do_import_entries(actor=SYSTEM, entries=entries) == {
+        "created": 0,
+        "mounted": 0,
+        "skipped": 4,
+    }
+    assert snapshot() == before
+
+
+def test_import_checks_everything_first(world):
+    good = {
+        "provider_id": world["market"].pk,
+        "code": "BM-420115-SP-001",
+        "values": entry_values(),
+        "mount": None,
+    }
+    entries = [
+        good,
+        {**good, "code": "BM-420115-SP-002", "values": entry_values(name="")},
+        {**good},
+        {**good, "code": "BM-420115-SP-003", "mount": {"kind": "table", "target": "nope.Nope"}},
+        {**good, "code": "BM-420115-SP-004", "provider_id": 999999},
+    ]
+    before = snapshot()
+    with pytest.raises(InvalidInput) as exc:
+        catalogue.do_import_entries(actor=SYSTEM, entries=entries)
+    assert problems(exc) == {
+        "entries[1].name": "请填写信息资源名称",
+        "entries[2].code": "信息资源代码在导入清单中重复",
+        "entries[3].mount.target": "没有找到该库表",
+        "entries[4].provider": "没有找到该提供部门",
+    }
+    assert snapshot() == before
+
+
+def test_import_for_another_department_is_refused(world):
+    entries = [
+        {
+            "provider_id": world["other"].pk,
+            "code": "BM-420103-SP-001",
+            "values": entry_values(),
+            "mount": None,
+        }
+    ]
+    with pytest.raises(NotFound):
+        catalogue.do_import_entries(actor=world["admin"], entries=entries)
+    assert not Resource.objects.exists()

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def publish(dept, code, **kw):
+    kw.setdefault("open_type", "open")
     catalogue.do_create_entry(actor=SYSTEM, provider_id=dept.pk, code=code, values=entry_values(**kw))
     return catalogue.do_publish_entry(actor=SYSTEM, code=code)
 
@@ -42,6 +43,7 @@ def test_public_list_filters_and_pages(world, client):
         actor=SYSTEM, provider_id=world["market"].pk, code="BM-420115-SP-099", values=entry_values()
     )
     catalogue.do_retire_entry(actor=SYSTEM, code="BM-420115-SP-023", reason="下线")
+    publish(world["market"], "BM-420115-SP-098", open_type="closed")  # not open to the public
     page1 = client.get("/exchange/catalogue/")
     assert page1.status_code == 200
     html = page1.content.decode()
@@ -70,14 +72,28 @@ def test_public_entry_page(world, client):
     publish(world["market"], "BM-420115-SP-001")
     html = client.get("/exchange/catalogue/BM-420115-SP-001/").content.decode()
     assert "食品经营许可信息" in html and "licence_no" in html and "许可证编号" in html and "字符型" in html
-    publish(world["market"], "BM-420115-SP-002", share_type="none", open_type="closed")
+    assert "个人信息" not in html and "内部" not in html  # never the sensitivity class
+    publish(world["market"], "BM-420115-SP-002", open_type="conditional", open_condition="签订数据使用协议")
     withheld = client.get("/exchange/catalogue/BM-420115-SP-002/").content.decode()
-    assert 'id="fields-withheld"' in withheld and "licence_no" not in withheld
-    catalogue.do_create_entry(
-        actor=SYSTEM, provider_id=world["market"].pk, code="BM-420115-SP-003", values=entry_values()
+    assert (
+        'id="fields-withheld"' in withheld and "licence_no" not in withheld and "签订数据使用协议" in withheld
     )
-    assert client.get("/exchange/catalogue/BM-420115-SP-003/").status_code == 404  # a draft
-    assert client.get("/exchange/catalogue/NOPE/").status_code == 404
+    publish(world["market"], "BM-420115-SP-004", open_type="closed")
+    publish(world["market"], "BM-420115-SP-005")
+    catalogue.do_retire_entry(actor=SYSTEM, code="BM-420115-SP-005", reason="下线")
+    catalogue.do_create_entry(
+        actor=SYSTEM,
+        provider_id=world["market"].pk,
+        code="BM-420115-SP-003",
+        values=entry_values(open_type="open"),
+    )
+    for code in (
+        "BM-420115-SP-003",
+        "BM-420115-SP-004",
+        "BM-420115-SP-005",
+        "NOPE",
+    ):  # draft, closed, retired
+        assert client.get(f"/exchange/catalogue/{code}/").status_code == 404, code
 
 
 def test_english_page(world, client):

@@ -31,7 +31,7 @@ EXPECTED = {
                ["name", "kind", "legal_rep_name", "region_code", "established", "status"]),
     "FR-002": ("legal_person", "service", "legal_person.verify_status", "unconditional", ["exists", "status"]),
     "ZZ-001": ("licence", "service", "licence.holdings", "conditional",
-               ["type_code", "licence_name", "number", "issuer_name", "valid_from", "valid_until", "state"]),
+               ["type_code", "type_name", "number", "issuer_name", "valid_from", "valid_until", "state"]),
     "ZZ-002": ("licence", "service", "licence.verify_holds", "unconditional", ["holds"]),
     "XY-001": ("credit", "service", "credit.record", "conditional", ["name", "level", "evaluated_on", "entries"]),
     "KJ-001": ("geospatial", "file", "hubei-regions.geojson", "unconditional", ["code", "name", "level", "parent_code"]),
@@ -204,3 +204,71 @@ def test_bad_credit_records_name_the_field(db, changes, field):
         credit.do_upsert_credit_record(actor=SYSTEM, **{**values, **changes})
     assert [p.field for p in exc.value.problems] == [field]
     assert not CreditRecord.objects.exists()
+
+
+def test_make_registers_factory(providers):
+    from ..testing import make_registers
+
+    assert make_registers(providers["licence"], legal_person=providers["legal_person"])["created"] == 9
+    assert Resource.objects.get(code="FR-001").provider_id == providers["legal_person"].pk
+    assert Resource.objects.get(code="RK-001").provider_id == providers["licence"].pk
+
+
+# --- The registers' keys are the keys the gateway's handlers answer ----------------------------
+
+
+def _query(code: str, subject: str, kind: str, keys: list[str], **params):
+    from .. import calllog, handlers
+
+    return handlers.ServiceQuery(
+        code=code,
+        subject=subject,
+        subject_kind=kind,
+        subject_index=calllog.subject_index(subject, kind),
+        fields=tuple(keys),
+        params=params,
+    )
+
+
+def test_register_keys_are_what_the_handlers_answer(db, monkeypatch):
+    import types
+
+    from tongban.accounts import services as account_services
+    from tongban.core.identifiers import make_resident_id
+
+    from .. import handlers
+
+    assert set(handlers.names()) >= set(catalogue.SERVICE_HANDLERS)
+    keys = {s.code: [f["key"] for f in s.fields] for s in registers.REGISTERS}
+    person = make_resident_id(random.Random(7), region="420115", born=dt.date(1990, 1, 2), sex="F")
+    account_services.do_upsert_population_record(actor=SYSTEM, name="王芳", id_number=person)
+    account_services.do_upsert_legal_person_record(
+        actor=SYSTEM, credit_code=COMPANY, name="武汉某某公司", kind="enterprise", legal_rep_name="王芳",
+        legal_rep_id_number=person,
+    )  # fmt: skip
+    credit.do_upsert_credit_record(
+        actor=SYSTEM,
+        credit_code=COMPANY,
+        name="武汉某某公司",
+        level="A",
+        evaluated_on="2026-10-01",
+        entries=[],
+    )
+    licence = types.SimpleNamespace(
+        type_code="T", licence_type=types.SimpleNamespace(name="营业执照"), number="N", issuer_name="I",
+        valid_from=dt.date(2026, 1, 1), valid_until=None, state="valid",
+    )  # fmt: skip
+    monkeypatch.setattr(handlers, "_valid_licences", lambda query, type_code: [licence])
+    calls = {
+        "RK-001": _query("RK-001", person, handlers.RESIDENT_ID, keys["RK-001"]),
+        "RK-002": _query("RK-002", person, handlers.RESIDENT_ID, keys["RK-002"], name="王芳"),
+        "FR-001": _query("FR-001", COMPANY, handlers.CREDIT_CODE, keys["FR-001"]),
+        "FR-002": _query("FR-002", COMPANY, handlers.CREDIT_CODE, keys["FR-002"]),
+        "ZZ-001": _query("ZZ-001", COMPANY, handlers.CREDIT_CODE, keys["ZZ-001"]),
+        "ZZ-002": _query("ZZ-002", COMPANY, handlers.CREDIT_CODE, keys["ZZ-002"], type_code="T"),
+        "XY-001": _query("XY-001", COMPANY, handlers.CREDIT_CODE, keys["XY-001"]),
+    }
+    for code, query in calls.items():
+        answer = handlers.get(registers.spec(code).target).func(query)
+        items = answer if isinstance(answer, list) else [answer]
+        assert items and all(sorted(item) == sorted(keys[code]) for item in items), (code, answer)
