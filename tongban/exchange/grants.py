@@ -34,13 +34,15 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts import queries as account_queries
 from tongban.accounts.enums import StaffRole
 from tongban.core import audit
+from tongban.core import queries as core_queries
 from tongban.core.errors import Conflict, DomainError, FieldProblem, InvalidInput, NotFound
 from tongban.core.ratelimit import Rate
 from tongban.core.workdays import add_working_days, count_working_days
@@ -104,6 +106,12 @@ def may_request(user) -> bool:
     return bool(_department_of(user)) and account_queries.has_any_role(user, REQUEST_ROLES)
 
 
+def check_may_request(actor, code: str = "") -> None:
+    """NotFound (audited) for staff who may not request for a department."""
+    if not may_request(actor):
+        raise _denied(actor, "exchange.request.denied", "exchange.resource", str(code or "")[:40])
+
+
 def is_department_admin_of(user, department_id: int) -> bool:
     return _department_of(user) == department_id and account_queries.has_role(
         user, StaffRole.DEPARTMENT_ADMIN
@@ -150,6 +158,50 @@ def requestable_resource(code: str) -> Resource:
     if resource is None:
         raise NotFound("没有找到该信息资源的已发布版本")
     return resource
+
+
+def requestable_resources(actor, text: str = "") -> QuerySet[Resource]:
+    """Current, published entries of other departments that may be requested (not 不予共享),
+    by code; `text` filters by code or name."""
+    qs = (
+        Resource.objects.select_related("provider")
+        .filter(is_current=True, state=EntryState.PUBLISHED)
+        .exclude(share_type=ShareType.NONE)
+        .order_by("code")
+    )
+    dept = _department_of(actor)
+    if dept:
+        qs = qs.exclude(provider_id=dept)
+    text = (text or "").strip()[:40]
+    if text:
+        qs = qs.filter(Q(code__icontains=text) | Q(name__icontains=text))
+    return qs
+
+
+ACTION_LABELS = {
+    "exchange.request.submit": _("提交申请"),
+    "exchange.request.approve": _("同意"),
+    "exchange.request.refuse": _("拒绝"),
+    "exchange.request.withdraw": _("撤回"),
+    "exchange.request.escalate": _("逾期上报平台管理员"),
+    "exchange.grant.create": _("授权生效"),
+    "exchange.grant.suspend": _("暂停"),
+    "exchange.grant.resume": _("恢复"),
+    "exchange.grant.revoke": _("撤销"),
+    "exchange.grant.expire": _("到期"),
+    "exchange.grant.supersede": _("由续期授权接续"),
+}
+
+
+def history(obj) -> list:
+    """The audit events of a request or grant, oldest first (the refused accesses left out)."""
+    events = core_queries.audit_events_for(obj._meta.label_lower, obj.pk).filter(
+        action__in=list(ACTION_LABELS)
+    )
+    rows = list(events)
+    for e in rows:
+        e.label = ACTION_LABELS[e.action]
+    return rows
 
 
 def _requests() -> QuerySet[ShareRequest]:
@@ -443,8 +495,7 @@ def _auto_rate(expected_daily_calls: int) -> str:
 def do_submit_request(*, actor, data: RequestInput) -> ShareRequest:
     """Submit a request for the actor's department (see the module doc). Every bad input is an
     InvalidInput naming its field, a 不予共享 resource NotShareable; nothing is written then."""
-    if not may_request(actor):
-        raise NotFound()
+    check_may_request(actor, data.code)
     department_id = _department_of(actor)
     resource = requestable_resource(data.code)
     if resource.share_type == ShareType.NONE:

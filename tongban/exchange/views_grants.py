@@ -41,7 +41,10 @@ def _errors(exc: InvalidInput) -> dict[str, str]:
 
 
 def _page(request, template: str, context: dict, status: int = 200):
-    context.setdefault("is_platform_admin", grants.is_platform_admin(request.user))
+    if "is_platform_admin" not in context:
+        context["is_platform_admin"] = grants.is_platform_admin(request.user)
+    if context["is_platform_admin"] and "escalated_count" not in context:
+        context["escalated_count"] = grants.escalated_requests(request.user).count()
     return render(request, template, context, status=status)
 
 
@@ -63,16 +66,22 @@ def requests_home(request):
     user = request.user
     outgoing = Paginator(grants.outgoing_requests(user), PAGE_SIZE).get_page(request.GET.get("page"))
     incoming = _annotate(grants.incoming_requests(user, open_only=True)[:200])
-    code = request.GET.get("code", "").strip().upper()[:40]
-    if code:
-        return redirect("exchange:request_new", code=code)
+    text = request.GET.get("q", "").strip()[:40]
+    may = grants.may_request(user)
+    resources = (
+        Paginator(grants.requestable_resources(user, text), PAGE_SIZE).get_page(request.GET.get("rpage"))
+        if may
+        else None
+    )
     return _page(
         request,
         "exchange/grants/requests.html",
         {
             "outgoing": outgoing,
             "incoming": incoming,
-            "may_request": grants.may_request(user),
+            "may_request": may,
+            "resources": resources,
+            "q": text,
             "is_platform_admin": grants.is_platform_admin(user),
         },
     )
@@ -97,8 +106,7 @@ def _field_rows(resource, chosen) -> list[dict]:
 def request_new(request, code: str):
     """The new-request form for a catalogue entry (`?renew=<grant id>` pre-fills a renewal)."""
     user = request.user
-    if not grants.may_request(user):
-        raise NotFound()
+    grants.check_may_request(user, code)
     resource = grants.requestable_resource(code)
     errors: dict[str, str] = {}
     status = 200
@@ -174,6 +182,7 @@ def _render_request(request, req, *, errors=None, values=None, status=200):
             "purposes": dict(Purpose.choices),
             "may_decide": open_ and grants.may_decide(user, req),
             "may_withdraw": open_ and grants.may_withdraw(user, req),
+            "history": grants.history(req),
             "errors": errors or {},
             "values": values or {},
         },
@@ -240,7 +249,7 @@ def escalated(request):
     if not grants.is_platform_admin(request.user):
         raise NotFound()
     rows = _annotate(grants.escalated_requests(request.user)[:500])
-    return _page(request, "exchange/grants/escalated.html", {"rows": rows})
+    return _page(request, "exchange/grants/escalated.html", {"rows": rows, "escalated_count": len(rows)})
 
 
 # --- Grants ------------------------------------------------------------------------------------
@@ -275,6 +284,7 @@ def _render_grant(request, grant, *, errors=None, status=200):
             "purposes": dict(Purpose.choices),
             "may_manage": live and grants.may_manage_grant(user, grant),
             "may_renew": grants.may_request(user) and user.department_id == grant.department_id,
+            "history": grants.history(grant),
             "errors": errors or {},
         },
         status=status,

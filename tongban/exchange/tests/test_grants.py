@@ -260,7 +260,12 @@ def test_only_department_admins_and_stewards_request(world):
     for actor in (world.req_clerk, world.platform):
         with pytest.raises(NotFound):
             grants.do_submit_request(actor=actor, data=data(world))
-    assert counts() == before
+    assert counts()[:2] == before[:2]
+    denied = AuditEvent.objects.filter(action="exchange.request.denied").order_by("seq")
+    assert list(denied.values_list("actor", "object_type", "object_id")) == [
+        (f"user:{world.req_clerk.pk}", "exchange.resource", "FR-001"),
+        (f"user:{world.platform.pk}", "exchange.resource", "FR-001"),
+    ]
 
 
 def test_an_unknown_or_draft_resource_is_not_found(world):
@@ -453,6 +458,16 @@ def test_the_tick_command(world, pending, capsys):
     call_command("exchange", "tick", "--date", "2026-10-20")
     out = capsys.readouterr().out
     assert out.splitlines() == ["escalated=1 expired=0 failed=0", f"escalated {pending.number}"]
+
+
+def test_the_tick_command_refuses_a_bad_date(world, pending):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError) as e:
+        call_command("exchange", "tick", "--date", "2026-13-01")
+    assert str(e.value) == "--date: '2026-13-01' 不是 YYYY-MM-DD 格式的日期"
+    pending.refresh_from_db()
+    assert pending.state == RequestState.PENDING
 
 
 # --- Grants --------------------------------------------------------------------------------------

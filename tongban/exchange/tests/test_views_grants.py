@@ -33,6 +33,25 @@ def pending(world):  # noqa: F811
     return grants.do_submit_request(actor=world.req_admin, data=data(world))
 
 
+def test_the_requests_page_lists_what_may_be_requested(world):  # noqa: F811
+    client = as_user(world.req_admin)
+    html = client.get("/exchange/workbench/requests/").content.decode()
+    assert 'href="/exchange/workbench/requests/new/FR-001/"' in html
+    assert 'href="/exchange/workbench/requests/new/FR-002/"' in html
+    assert "FR-009" not in html  # 不予共享
+    html = client.get("/exchange/workbench/requests/?q=FR-002").content.decode()
+    assert "FR-001" not in html and "/requests/new/FR-002/" in html
+    # The provider is not offered its own entries; a clerk is offered nothing.
+    assert (
+        "/requests/new/FR-001/"
+        not in as_user(world.prov_admin).get("/exchange/workbench/requests/").content.decode()
+    )
+    assert (
+        "可申请的信息资源"
+        not in as_user(world.req_clerk).get("/exchange/workbench/requests/").content.decode()
+    )
+
+
 def test_the_new_request_form_lists_fields_with_sensitivity_and_systems(world):  # noqa: F811
     r = as_user(world.req_steward).get("/exchange/workbench/requests/new/FR-001/")
     assert r.status_code == 200
@@ -172,7 +191,10 @@ def test_pages_outside_ones_reach_are_404_and_audited(world, pending):  # noqa: 
     )
     pending.refresh_from_db()
     assert pending.state == RequestState.PENDING
-    assert AuditEvent.objects.filter(action="exchange.request.denied").count() == 4
+    assert AuditEvent.objects.filter(action="exchange.request.denied").count() == 5
+    assert AuditEvent.objects.filter(
+        action="exchange.request.denied", object_type="exchange.resource", object_id="FR-001"
+    ).exists()
     anonymous = Client().get(f"/exchange/workbench/requests/{pending.pk}/")
     assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
 
@@ -181,6 +203,9 @@ def test_the_platform_admin_sees_escalated_requests(world, pending):  # noqa: F8
     grants.tick(on=pending.due_on.replace(day=pending.due_on.day + 1))
     html = as_user(world.platform).get("/exchange/workbench/escalated/").content.decode()
     assert pending.number in html
+    assert '逾期上报 <span class="wb-tag">1</span>' in html
+    page = as_user(world.prov_admin).get(f"/exchange/workbench/requests/{pending.pk}/").content.decode()
+    assert "逾期上报平台管理员" in page
     assert "逾期不视为同意" in html
 
 
@@ -217,6 +242,15 @@ def test_grant_pages_suspend_resume_revoke_and_renew(world, pending):  # noqa: F
     )
     grant.refresh_from_db()
     assert grant.state == GrantState.REVOKED
+    page = provider.get(f"/exchange/workbench/grants/{grant.pk}/").content.decode()
+    history = page[page.index('<ol class="wb-history">') :]
+    assert [label for label in ("授权生效", "暂停", "恢复", "撤销") if label in history] == [
+        "授权生效",
+        "暂停",
+        "恢复",
+        "撤销",
+    ]
+    assert "超范围使用" in history
     assert "撤销授权" not in provider.get(f"/exchange/workbench/grants/{grant.pk}/").content.decode()
 
 
@@ -240,12 +274,12 @@ def test_list_pages_read_a_bounded_number_of_queries(world, django_assert_max_nu
         make_grant(resource, world.requester, make_system(world.requester, name=f"系统{n}"))
     provider, requester = as_user(world.prov_admin), as_user(world.req_admin)
     provider.get("/exchange/workbench/requests/")  # the calendar snapshot, the session
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         r = provider.get("/exchange/workbench/requests/")
     assert r.content.decode().count("剩余 10 个工作日") == 6
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         r = requester.get("/exchange/workbench/requests/")
     assert r.content.decode().count("GXSQ2026092900") == 6
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         r = provider.get("/exchange/workbench/grants/?side=given")
     assert r.content.decode().count("/exchange/workbench/grants/") >= 6
