@@ -517,6 +517,15 @@ def population_by_index(index: str, fields=("name", "sex", "birth_date", "birthp
     return rows[0] if rows else None
 
 
+def population_by_indexes(indexes, fields=("name",)) -> dict[str, dict]:
+    """Rows of 人口库 for many blind indexes in one statement (`= ANY`): {index: {field: value}}."""
+    indexes = list(dict.fromkeys(i for i in indexes if i))
+    if not indexes:
+        return {}
+    rows = PopulationRecord.objects.filter(id_number_index__in=indexes).values("id_number_index", *fields)
+    return {row.pop("id_number_index"): row for row in rows}
+
+
 def legal_register_by_code(
     credit_code: str,
     fields=("name", "kind", "legal_rep_name", "region_code", "established"),

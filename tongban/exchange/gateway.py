@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -187,12 +188,25 @@ def _service(code: str) -> ServiceInfo | None:
 
 class _Windows:
     """Per process: the start of each grant's current rate window, once learnt, so that counting
-    a call is one shared-cache operation (INCR) instead of four (core.ratelimit.hit's add, get,
-    add, incr). The window and its counter are the shared ones: a window's start key lives
-    exactly `window` seconds, so while `now < start + window` every worker counts into the same
-    counter; past it, or when the counter is gone, `ratelimit.hit` starts or finds the next."""
+    a call is one shared-cache command (INCR) instead of core.ratelimit.hit's four. The window
+    and its counter are the shared ones: a window's start key lives exactly `window` seconds, so
+    while `now < start + window` every worker counts into the same counter; past it, or when the
+    counter is gone, `ratelimit.hit` starts or finds the next."""
 
     starts: dict = {}
+    redis: dict = {}  # id(RedisCacheClient) -> (that client, a redis.Redis kept for this process)
+
+
+def _redis(cache):
+    """One raw Redis client per cache client, kept: Django's RedisCache builds a `redis.Redis`
+    for every operation and its `incr` is two commands (EXISTS, INCRBY)."""
+    backend = cache._cache
+    hit = _Windows.redis.get(id(backend))
+    if hit is None or hit[0] is not backend:
+        if len(_Windows.redis) > 64:
+            _Windows.redis = {}
+        hit = _Windows.redis[id(backend)] = (backend, backend.get_client(None, write=True))
+    return hit[1]
 
 
 def _count(rate: ratelimit.Rate, key: str) -> ratelimit.Outcome:
@@ -201,10 +215,19 @@ def _count(rate: ratelimit.Rate, key: str) -> ratelimit.Outcome:
     known = _Windows.starts.get(memo_key)
     now = time.time()
     if known is not None and now < known[0] + rate.window:
-        try:
-            return ratelimit._outcome(rate, cache.incr(known[1]), known[0], now)
-        except ValueError:  # the counter expired under us
-            pass
+        start, counter = known
+        if isinstance(cache, RedisCache):
+            client = _redis(cache)
+            full = cache.make_and_validate_key(counter)
+            count = client.incr(full)
+            if count > 1:
+                return ratelimit._outcome(rate, count, start, now)
+            client.delete(full)  # it was gone (evicted, flushed): never leave one without expiry
+        else:
+            try:
+                return ratelimit._outcome(rate, cache.incr(counter), start, now)
+            except ValueError:  # the counter expired under us
+                pass
     outcome = ratelimit.hit(rate, key)
     start_key = ratelimit._start_key(rate, key)
     start = cache.get(start_key)
@@ -231,10 +254,14 @@ class _Record:
     subject_index: str = ""
     subject_masked: str = ""
     fields: list = field(default_factory=list)
+    node: str = ""  # federation: the city node a routed call went to (exchange/federation.py)
 
     def write(self, outcome: str, error_code: str = "") -> int:
+        return calllog.append_rows([self.row(outcome, error_code)])[0]
+
+    def row(self, outcome: str, error_code: str = "") -> dict:
         caller = self.caller
-        return calllog.append(
+        return calllog.row(
             service_code=self.code,
             outcome=outcome,
             client_id=caller.client_id if caller else "",
@@ -247,7 +274,7 @@ class _Record:
             fields=self.fields,
             error_code=error_code,
             latency_ms=(time.perf_counter() - self.started) * 1000,
-            node=caller.node if caller else "",
+            node=self.node or (caller.node if caller else ""),
         )
 
 
@@ -274,6 +301,56 @@ def call(caller: Caller, code: str, query, *, started: float | None = None) -> A
         raise
     answer.call_id = record.write(CallOutcome.OK)
     return answer
+
+
+def call_batch(caller: Caller, code: str, queries: list, *, started: float | None = None) -> list:
+    """Many queries of one caller to one service: each is a call of its own (checked in the same
+    order, counted against the rate, logged), answered in order as an Answer or a GatewayRefusal
+    (not raised). Cheaper than as many `call`s: a handler with a `batch` entry point reads every
+    checked subject in one statement, and the log rows go in one round trip."""
+    started = started or time.perf_counter()
+    records = [_Record(code=str(code)[:40], caller=caller, started=started) for _ in queries]
+    results: list = [None] * len(queries)
+    checked: list[tuple[int, _Checked]] = []
+    for i, query in enumerate(queries):
+        try:
+            checked.append((i, _check(caller, str(code), query, records[i])))
+        except GatewayRefusal as refusal:
+            results[i] = refusal
+    batched = [
+        c for _, c in checked if not c.remote and c.handler is not None and c.handler.batch is not None
+    ]
+    answers_of: dict[int, object] = {}
+    if batched:
+        try:
+            many = batched[0].handler.batch([c.query for c in batched])
+            for c, result in zip(batched, many, strict=True):
+                answers_of[id(c)] = result
+            for c in batched:
+                c.breaker.success()
+        except Exception as exc:
+            batched[0].breaker.failure()
+            failed = GatewayRefusal("PROVIDER_FAILED", f"数据提供方答复出错（{type(exc).__name__}）")
+            for c in batched:
+                answers_of[id(c)] = failed
+    for i, c in checked:
+        try:
+            result = answers_of[id(c)] if id(c) in answers_of else _run(c)
+            if isinstance(result, GatewayRefusal):
+                raise GatewayRefusal(result.code, result.message, field=result.field)
+            results[i] = _finish(c, result)
+        except GatewayRefusal as refusal:
+            results[i] = refusal
+    rows = []
+    for record, result in zip(records, results, strict=True):
+        if isinstance(result, GatewayRefusal):
+            record.fields = []
+            rows.append(record.row(_outcome(result.code), result.code))
+        else:
+            rows.append(record.row(CallOutcome.OK))
+    for result, call_id in zip(results, calllog.append_rows(rows), strict=True):
+        result.call_id = call_id
+    return results
 
 
 def _outcome(code: str) -> str:
@@ -382,7 +459,24 @@ def _choose(grants: tuple[GrantInfo, ...], caller: Caller, parsed: _Query) -> Gr
     return active[0]
 
 
+@dataclass
+class _Checked:
+    """A query that passed every check, ready for its provider."""
+
+    service: ServiceInfo
+    handler: handlers.Handler | None
+    remote: bool
+    breaker: Breaker
+    query: handlers.ServiceQuery
+    record: _Record
+
+
 def _call(caller: Caller, code: str, query, record: _Record) -> Answer:
+    checked = _check(caller, code, query, record)
+    return _finish(checked, _run(checked))
+
+
+def _check(caller: Caller, code: str, query, record: _Record) -> _Checked:
     service = _service(code)
     if service is None:
         raise GatewayRefusal("SERVICE_UNKNOWN")
@@ -460,11 +554,17 @@ def _call(caller: Caller, code: str, query, record: _Record) -> Answer:
         case_number=parsed.case_number,
         caller=caller,
     )
+    return _Checked(service, handler, remote, breaker, service_query, record)
+
+
+def _run(checked: _Checked):
+    """Call the provider; its faults become refusals and count on the circuit."""
+    breaker = checked.breaker
     try:
-        if remote:
-            result, many = _remote(service.target, service_query), None
+        if checked.remote:
+            result = _remote(checked.service.target, checked.query)
         else:
-            result, many = handler.func(service_query), handler.many
+            result = checked.handler.func(checked.query)
     except handlers.BadParam as exc:
         breaker.success()
         raise GatewayRefusal(
@@ -480,11 +580,20 @@ def _call(caller: Caller, code: str, query, record: _Record) -> Answer:
         breaker.failure()
         raise GatewayRefusal("PROVIDER_FAILED", f"数据提供方答复出错（{type(exc).__name__}）") from exc
     breaker.success()
+    return result
 
+
+def _finish(checked: _Checked, result) -> Answer:
+    """Project the provider's answer to granted ∩ requested fields."""
+    if isinstance(result, handlers.BadParam):
+        raise GatewayRefusal(
+            "QUERY_MALFORMED", f"params.{result.name}：{result.message}", field=f"params.{result.name}"
+        )
     if result is None:
         raise GatewayRefusal("SUBJECT_NOT_FOUND")
-    wanted = set(returned)
-    if remote:  # a remote gateway answers with its own shape
+    wanted = set(checked.query.fields)
+    service, record = checked.service, checked.record
+    if checked.remote:  # a remote gateway answers with its own shape
         fields_part = result.get("fields") or {}
         records = result.get("records")
         if records is not None:
@@ -492,14 +601,14 @@ def _call(caller: Caller, code: str, query, record: _Record) -> Answer:
         fields_out = (
             {k: v for k, v in fields_part.items() if k in wanted} if isinstance(fields_part, dict) else {}
         )
-    elif many:
+    elif checked.handler.many:
         records = [{k: v for k, v in r.items() if k in wanted} for r in result]
         fields_out = {}
     else:
         records = None
         fields_out = {k: v for k, v in result.items() if k in wanted}
     record.fields = sorted(set(fields_out) | {k for r in (records or []) for k in r})
-    return Answer(code=code, version=service.version, fields=fields_out, call_id=0, records=records)
+    return Answer(code=service.code, version=service.version, fields=fields_out, call_id=0, records=records)
 
 
 # --- Remote providers (a city's gateway) ------------------------------------------------------

@@ -30,7 +30,7 @@ The keys each handler returns are the `fields[].key` of the register's catalogue
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.apps import apps
 from django.utils import timezone
@@ -74,6 +74,9 @@ class Handler:
     func: Callable[[ServiceQuery], dict | list | None]
     subject: str
     many: bool = False
+    # Optional: answer many checked queries at once (one statement), in order; an item may be a
+    # BadParam (that query alone is malformed). `call_batch` uses it.
+    batch: Callable[[list[ServiceQuery]], list] | None = None
 
 
 _registry: dict[str, Handler] = {}
@@ -84,6 +87,16 @@ def handler(name: str, *, subject: str, many: bool = False):
 
     def register(func):
         _registry[name] = Handler(name=name, func=func, subject=subject, many=many)
+        return func
+
+    return register
+
+
+def batch_for(name: str):
+    """Register the decorated function as the batch entry point of the handler `name`."""
+
+    def register(func):
+        _registry[name] = replace(_registry[name], batch=func)
         return func
 
     return register
@@ -136,6 +149,42 @@ def population_verify(query: ServiceQuery) -> dict:
     name = _text_param(query, "name", required=True, max_length=60)
     row = account_queries.population_by_index(query.subject_index, ("name",))
     return {"match": row is not None and row["name"] == name}
+
+
+def _names_by_index(queries: list[ServiceQuery]) -> dict:
+    return account_queries.population_by_indexes([q.subject_index for q in queries], ("name",))
+
+
+@batch_for("population.verify")
+def population_verify_batch(queries: list[ServiceQuery]) -> list:
+    names = []
+    for q in queries:
+        try:
+            names.append(_text_param(q, "name", required=True, max_length=60))
+        except BadParam as exc:
+            names.append(exc)
+    rows = _names_by_index([q for q, n in zip(queries, names, strict=True) if isinstance(n, str)])
+    return [
+        n
+        if isinstance(n, BadParam)
+        else {"match": q.subject_index in rows and rows[q.subject_index]["name"] == n}
+        for q, n in zip(queries, names, strict=True)
+    ]
+
+
+@batch_for("population.person")
+def population_person_batch(queries: list[ServiceQuery]) -> list:
+    columns = tuple(dict.fromkeys(c for q in queries for c in _PERSON_COLUMNS if c in q.fields)) or ("name",)
+    rows = account_queries.population_by_indexes([q.subject_index for q in queries], columns)
+    out = []
+    for q in queries:
+        row = rows.get(q.subject_index)
+        if row is not None:
+            row = dict(row)
+            if row.get("birth_date") is not None:
+                row["birth_date"] = _iso(row["birth_date"])
+        out.append(row)
+    return out
 
 
 # --- 法人库 -----------------------------------------------------------------------------------

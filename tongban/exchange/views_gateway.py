@@ -126,16 +126,17 @@ def batch(request, code: str):
         malformed = GatewayRefusal("QUERY_MALFORMED", f"{field}：{problem}", field=field)
         return _refused(gateway.refuse(code, malformed, caller=caller, started=started))
     shared = {k: v for k, v in body.items() if k != "queries"}
-    results = []
-    version = None
+    queries = []
     for item in body["queries"]:
         query = {**shared, **item}
         if isinstance(shared.get("params"), dict) and isinstance(item.get("params"), dict):
             query["params"] = {**shared["params"], **item["params"]}
-        try:
-            answer = gateway.call(caller, code, query)
-        except GatewayRefusal as refusal:
-            results.append(refusal.as_dict())
+        queries.append(query)
+    results = []
+    version = None
+    for answer in gateway.call_batch(caller, code, queries, started=started):
+        if isinstance(answer, GatewayRefusal):
+            results.append(answer.as_dict())
             continue
         version = answer.version
         result = {"fields": answer.fields, "call_id": answer.call_id}

@@ -160,3 +160,63 @@ def test_batch_too_large(world, settings):
     r = post(BATCH.format("RK-002"), body, world.token)
     assert (r.status_code, r.json()["error"]["field"]) == (400, "queries")
     assert CallLog.objects.count() == 1
+
+
+def test_batch_reads_the_register_once_and_answers_each(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .gateway_support import OTHER_ID
+
+    make_grant(world.verify, world.consumer, world.client_id)
+    make_grant(world.person, world.consumer, world.client_id, fields=["name", "birth_date"])
+    post(URL.format("RK-002"), VERIFY, world.token)  # the token, grant and service are now remembered
+    post(URL.format("RK-001"), {"purpose": "verification", "subject": PERSON_ID}, world.token)
+    body = {
+        "purpose": "verification",
+        "queries": [
+            {"subject": PERSON_ID, "params": {"name": "王芳"}},
+            {"subject": OTHER_ID, "params": {"name": "王芳"}},
+            {"subject": PERSON_ID},
+        ]
+        * 10,
+    }
+    with CaptureQueriesContext(connection) as ctx:
+        r = post(BATCH.format("RK-002"), body, world.token)
+    statements = [q["sql"] for q in ctx.captured_queries]
+    assert sum("accounts_populationrecord" in sql for sql in statements) == 1  # one lookup for 30
+    assert sum(sql.startswith("INSERT") and "exchange_calllog" in sql for sql in statements) == 1
+    results = r.json()["results"]
+    assert [x.get("fields") for x in results[:3]] == [{"match": True}, {"match": False}, None]
+    assert results[2]["error"]["field"] == "params.name"
+    assert len(results) == 30
+    assert CallLog.objects.count() == 2 + 30
+    r = post(
+        BATCH.format("RK-001"),
+        {
+            "purpose": "verification",
+            "fields": ["birth_date"],
+            "queries": [{"subject": OTHER_ID}, {"subject": PERSON_ID}],
+        },
+        world.token,
+    )
+    results = r.json()["results"]
+    assert results[0]["error"]["code"] == "SUBJECT_NOT_FOUND"
+    assert results[1]["fields"] == {"birth_date": "1990-05-17"}
+    assert [row[2:5] for row in log_rows()[-2:]] == [
+        ("ok", "SUBJECT_NOT_FOUND", []),
+        ("ok", "", ["birth_date"]),
+    ]
+
+
+def test_expired_token_is_invalid(world):
+    import datetime as dt
+
+    from django.utils import timezone
+    from oauth2_provider.models import get_access_token_model
+
+    make_grant(world.verify, world.consumer, world.client_id)
+    get_access_token_model().objects.update(expires=timezone.now() - dt.timedelta(seconds=1))
+    r = post(URL.format("RK-002"), VERIFY, world.token)
+    assert (r.status_code, r.json()["error"]["code"]) == (401, "TOKEN_INVALID")
+    assert log_rows() == [("RK-002", "", "refused", "TOKEN_INVALID", [])]
