@@ -18,7 +18,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
@@ -128,33 +128,41 @@ def rollup(*, since: dt.date | None = None, until: dt.date | None = None, now=No
     days = 0
     day = since
     while day <= until:
-        figures = compute_day(day)
-        with transaction.atomic():
-            CallStatDay.objects.filter(day=day).delete()
-            CallStatDay.objects.bulk_create(
-                CallStatDay(
-                    day=day,
-                    service_code=code,
-                    calls=d.calls,
-                    ok=d.ok,
-                    refused=d.refused,
-                    failed=d.failed,
-                    p95_ms=d.p95_ms,
-                    histogram=d.histogram,
-                    rolled_up_at=local_now,
-                )
-                for code, d in sorted(figures.items())
-            )
-            audit.record(
-                actor=ROLLUP_ACTOR,
-                action="exchange.stats.rollup",
-                object_type="exchange.CallStatDay",
-                object_id=day.isoformat(),
-                data={"services": len(figures), "calls": sum(d.calls for d in figures.values())},
-            )
+        try:
+            _store_day(day, local_now)
+        except IntegrityError:  # a concurrent rollup stored the same day first: do it again
+            _store_day(day, local_now)
         days += 1
         day += dt.timedelta(days=1)
     return days
+
+
+def _store_day(day: dt.date, now) -> None:
+    """Replace `day`'s rows with its figures from the call log (one transaction)."""
+    figures = compute_day(day)
+    with transaction.atomic():
+        CallStatDay.objects.filter(day=day).delete()
+        CallStatDay.objects.bulk_create(
+            CallStatDay(
+                day=day,
+                service_code=code,
+                calls=d.calls,
+                ok=d.ok,
+                refused=d.refused,
+                failed=d.failed,
+                p95_ms=d.p95_ms,
+                histogram=d.histogram,
+                rolled_up_at=now,
+            )
+            for code, d in sorted(figures.items())
+        )
+        audit.record(
+            actor=ROLLUP_ACTOR,
+            action="exchange.stats.rollup",
+            object_type="exchange.CallStatDay",
+            object_id=day.isoformat(),
+            data={"services": len(figures), "calls": sum(d.calls for d in figures.values())},
+        )
 
 
 # --- What the public page shows -----------------------------------------------------------------

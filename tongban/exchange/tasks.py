@@ -11,3 +11,12 @@ def tick() -> dict:
 
     report = grants.tick()
     return {"escalated": report.escalated, "expired": report.expired, "failed": report.failed}
+
+
+@task()
+def rollup() -> dict:
+    """The daily `exchange rollup` as a task: the call log's past days into the public
+    statistics (`stats.rollup`, idempotent); scheduled daily by operators, after midnight."""
+    from . import stats
+
+    return {"days": stats.rollup()}

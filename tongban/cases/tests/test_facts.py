@@ -283,3 +283,37 @@ def test_an_enterprise_business_licence_from_the_legal_register(registers, world
     values = json.loads(CASE_FACT_VALUES.read(fact))
     assert fact.ok and values["name"] == "武汉通办食品有限公司" and values["status"] == "存续"
     assert values["legal_rep_name"] == "陈建国"
+
+
+def test_the_guide_promises_the_fact_to_this_applicant_only(registers, world, client):
+    r = registers
+    grant(r, world)
+    path = f"/items/{r['item'].code}/"
+
+    def supplied_note(html: str) -> str:
+        cell = html.split(f'<span lang="zh-Hans">{r["household"].name}</span>', 1)[1].split("</td>")[0]
+        return re.sub(r"<[^>]+>", "", cell)
+
+    mine = supplied_note(as_user(r["applicant"]).get(path).content.decode())
+    assert "免提交" in mine and "由受理部门通过数据共享调取“人口基础信息”，无需提交" in mine
+    anonymous = supplied_note(client.get(path).content.decode())
+    assert "数据共享" not in anonymous and "免提交" not in anonymous
+
+
+def test_the_officer_reads_a_refused_fact_in_english(registers, world, monkeypatch, english):
+    from .test_english import in_english
+
+    r = registers
+    grant(r, world)
+    monkeypatch.setattr(
+        casefetch,
+        "fetch",
+        lambda g, *, subject, case_number: casefetch.Fetched(
+            ok=False, code=g.code, call_id=4242, at=timezone.now(), error_code="CIRCUIT_OPEN"
+        ),
+    )
+    case = submit(r)
+    html = in_english(world["officer"]).get(f"/workbench/cases/{case.number}/").content.decode()
+    assert "Fetched through data sharing (not submitted)" in html
+    assert "could not be fetched (CIRCUIT_OPEN): ask the applicant to supply this material" in html
+    assert "call no. 4242" in html

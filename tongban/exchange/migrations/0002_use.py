@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exchange', '0002_gateway'),
+        ('exchange', '0001_initial'),
     ]
 
     operations = [

@@ -195,3 +195,12 @@ def test_rollup_command_bad_date():
     with pytest.raises(CommandError, match="--since"):
         call_command("exchange", "rollup", "--since", "2026-13-01")
     assert CallStatDay.objects.count() == 0
+
+
+def test_the_rollup_task(calls, days):
+    from ..tasks import rollup
+
+    assert rollup.call() == {"days": 2}
+    assert CallStatDay.objects.count() == 3
+    assert rollup.call() == {"days": 1}  # yesterday again, replaced
+    assert CallStatDay.objects.count() == 3
