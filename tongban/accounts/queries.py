@@ -447,6 +447,38 @@ def masked_identity_codes(*, user_ids, legal_person_ids) -> tuple[dict[int, str]
     return people, firms
 
 
+# --- Reads for the exchange's "my data use" page (数据使用记录) --------------------------------------
+
+
+def represented_enterprises(user) -> list[dict]:
+    """The legal persons whose data reads a person sees as their own: those they are the legal
+    representative of under a valid mandate, and the 个体工商户 they operate as the register
+    records them, each once: {"name", "credit_code"}, by name."""
+    rows = {
+        m.legal_person.credit_code: m.legal_person.name
+        for m in my_mandates(user).filter(role=MandateRole.LEGAL_REP)
+    }
+    operated = operated_sole_traders(user)
+    if operated:
+        for code, name in LegalPerson.objects.filter(credit_code__in=operated).values_list(
+            "credit_code", "name"
+        ):
+            rows.setdefault(code, name)
+    return [
+        {"name": name, "credit_code": code} for code, name in sorted(rows.items(), key=lambda r: (r[1], r[0]))
+    ]
+
+
+def client_names(client_ids) -> dict[str, str]:
+    """Registered department systems' names by client id (one query; unknown ids left out)."""
+    from oauth2_provider.models import get_application_model
+
+    ids = {c for c in client_ids if c}
+    if not ids:
+        return {}
+    return dict(get_application_model().objects.filter(client_id__in=ids).values_list("client_id", "name"))
+
+
 # --- Staff administration: the bodies within an administrator's reach ------------------------------
 
 
@@ -541,35 +573,3 @@ def system_clients_of_department(
         .order_by("name", "client_id")
         .values("client_id", "name")
     )
-
-
-# --- Reads for the exchange's "my data use" page (数据使用记录) --------------------------------------
-
-
-def represented_enterprises(user) -> list[dict]:
-    """The legal persons whose data reads a person sees as their own: those they are the legal
-    representative of under a valid mandate, and the 个体工商户 they operate as the register
-    records them, each once: {"name", "credit_code"}, by name."""
-    rows = {
-        m.legal_person.credit_code: m.legal_person.name
-        for m in my_mandates(user).filter(role=MandateRole.LEGAL_REP)
-    }
-    operated = operated_sole_traders(user)
-    if operated:
-        for code, name in LegalPerson.objects.filter(credit_code__in=operated).values_list(
-            "credit_code", "name"
-        ):
-            rows.setdefault(code, name)
-    return [
-        {"name": name, "credit_code": code} for code, name in sorted(rows.items(), key=lambda r: (r[1], r[0]))
-    ]
-
-
-def client_names(client_ids) -> dict[str, str]:
-    """Registered department systems' names by client id (one query; unknown ids left out)."""
-    from oauth2_provider.models import get_application_model
-
-    ids = {c for c in client_ids if c}
-    if not ids:
-        return {}
-    return dict(get_application_model().objects.filter(client_id__in=ids).values_list("client_id", "name"))

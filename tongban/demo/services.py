@@ -25,6 +25,7 @@ from tongban.core.enums import RegionLevel
 
 from . import cases as demo_cases
 from . import exchange as demo_exchange
+from . import exchange_story as demo_exchange_story
 from . import guides, identity, queries
 from . import licences as demo_licences
 from .data import accounts, departments, featured, people, places, topics
@@ -138,6 +139,11 @@ def do_seed_demo(*, actor: str = ACTOR, log: Callable[[str], None] | None = None
         wrote_exchange = demo_exchange.seed_exchange(actor=actor, say=say)
     reused = reused and not any(wrote_exchange.values())
     reused = reused and not wrote_licences
+    # The data-sharing story (issue 12): 江汉's food-licence system, its request, grant and calls.
+    with transaction.atomic():
+        _serialise_seeding()
+        wrote_story = demo_exchange_story.seed_story(actor=actor, say=say)
+    reused = reused and not wrote_story
     reused = reused and not any(wrote_cases[k] for k in ("chains", "clerks", "staff", "body_staff", "cases"))
     if reused:
         # The one part kept up to date on every run: the demo department system's client

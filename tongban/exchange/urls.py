@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_catalogue, views_export, views_federation, views_gateway, views_grants, views_use
+from . import views_calls, views_catalogue, views_export, views_federation, views_gateway, views_grants, views_use
 
 app_name = "exchange"
 urlpatterns: list = []
@@ -44,4 +44,8 @@ urlpatterns += [
     path("workbench/grants/", views_grants.grants_home, name="grants"),
     path("workbench/grants/<int:pk>/", views_grants.grant_detail, name="grant"),
     path("workbench/grants/<int:pk>/<str:action>/", views_grants.grant_action, name="grant_action"),
+]
+# The call log as staff browse it (views_calls.py).
+urlpatterns += [
+    path("workbench/calls/", views_calls.call_log, name="calls"),
 ]

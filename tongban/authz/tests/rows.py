@@ -1150,6 +1150,19 @@ def admin_rows() -> list[Row]:
     return rows
 
 
+# --- Exchange: the workbench's call log (story) -----------------------------------------------------
+
+EXCHANGE_STORY = [
+    Row(
+        "exchange_calls",
+        "get",
+        "/exchange/workbench/calls/",
+        "/exchange/workbench/calls/",
+        rules(200, anonymous=LOGIN, people=LOGIN, inspector=404),
+    ),
+]
+
+
 def all_rows() -> list[Row]:
     return [
         *IDENTITY,
@@ -1165,4 +1178,5 @@ def all_rows() -> list[Row]:
         *EXCHANGE,
         *ADMIN_STATIC,
         *admin_rows(),
+        *EXCHANGE_STORY,
     ]

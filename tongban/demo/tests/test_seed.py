@@ -248,7 +248,7 @@ def test_second_run_reuses_the_demo_and_writes_nothing(demo):
     assert body_staff.count() > 2 * 800
     assert after_first["users"] == len(ACCOUNTS) + len(PEOPLE) + 1 + 17 + len(CASE_STAFF) + body_staff.count()
     assert (after_first["legal_persons"], after_first["mandates"], after_first["consents"]) == (2, 3, 1)
-    assert after_first["clients"] == 1
+    assert after_first["clients"] == 2  # the demo RP and 江汉's food-licence system (exchange_story)
     assert "already seeded" in demo["second"]
     assert "reused" in demo["second"]
     assert "seeded in" in demo["first"]
@@ -612,6 +612,64 @@ def test_the_limiao_shop_licence_goes_through_the_centre_staffs_queues(demo):
             "limiao-head-1",
         ]
         transaction.set_rollback(True)
+
+
+def test_the_data_sharing_story(demo):
+    """江汉's food-licence system asked for 法人库 fields, 江夏 approved, the system called: 王芳
+    sees the read of her company; an over-rate and a refused call are in the chained log; a
+    request waits for a visitor; a second seed wrote nothing of it again."""
+    from tongban.core.crypto import blind_index
+    from tongban.demo import exchange_story as story
+    from tongban.exchange import datause, grants, registers
+    from tongban.exchange import queries as exchange_queries
+    from tongban.exchange.enums import GrantState, RequestState
+    from tongban.exchange.testing import call_log_rows
+
+    codes = {s.code for s in registers.REGISTERS}
+    assert {"RK-001", "RK-002", "FR-001", "FR-002", "ZZ-001", "ZZ-002", "XY-001", "KJ-001", "HG-001"} <= codes
+    assert all(grants.current_resource(code) is not None for code in codes)
+    assert set(exchange_queries.mounts_of(codes)) == codes
+
+    grant = grants.live_grant(story.CLIENT_ID, story.CODE)
+    assert grant.state == GrantState.ACTIVE and grant.fields == story.GRANTED_FIELDS
+    assert grant.rate_limit == story.RATE and grant.purpose_codes == [story.PURPOSE]
+    assert grant.department.name == story.JIANGHAN and grant.resource.provider.name == story.JIANGXIA
+    users = get_user_model().objects
+    assert grant.request.submitted_by == f"user:{users.get(username=story.REQUESTER_ADMIN).pk}"
+    assert grant.request.decided_by == f"user:{users.get(username=story.PROVIDER_ADMIN).pk}"
+    requester = users.get(username=story.REQUESTER_ADMIN)
+    pending = grants.outgoing_requests(requester).get(
+        client_id=story.CLIENT_ID, resource__code=story.CODE, state=RequestState.PENDING
+    )
+    assert set(pending.fields) == set(story.PENDING_FIELDS) and story.OUTSIDE_FIELD not in grant.fields
+
+    calls = call_log_rows(client_id=story.CLIENT_ID)
+    assert [(c["outcome"], c["error_code"]) for c in calls] == [("ok", "")] * 5 + [
+        ("refused", "RATE_EXCEEDED"),
+        ("refused", "FIELD_NOT_GRANTED"),
+    ]
+    company = story.company_credit_code()
+    assert sorted(calls[0]["fields"]) == sorted(story.GRANTED_FIELDS) and calls[-1]["fields"] == []
+    assert all(company not in c["subject_masked"] for c in calls)
+    assert calls[0]["subject_index"] == blind_index(company, purpose="credit")
+
+    wangfang = get_user_model().objects.get(mobile_index=blind_index("17000000002", purpose="mobile"))
+    _, page = datause.reads(wangfang)
+    mine = [r for r in page.rows if r.source == datause.GATEWAY and story.CODE in r.what]
+    assert len(mine) == 3  # the read, the over-rate call and the refused one (both marked)
+    read = next(r for r in mine if r.is_read)
+    assert story.JIANGHAN in read.who and story.SYSTEM_NAME in read.who
+    assert "登记状态" in read.fields and "名称" in read.fields
+    assert sum(r.is_read for r in mine) == 1
+
+    out = StringIO()
+    call_command("exchange", "verify-log", stdout=out)
+    out = StringIO()
+    call_command("demo_info", stdout=out)
+    text = out.getvalue()
+    assert story.CLIENT_ID in text and story.CLIENT_SECRET in text
+    assert f"/exchange/v1/services/{story.CODE}/query" in text and company in text
+    assert "exchange story" in demo["first"] and "exchange story" not in demo["second"]
 
 
 def test_exchange_catalogue_registers_and_mounted_share(demo):

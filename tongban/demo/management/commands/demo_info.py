@@ -81,7 +81,37 @@ class Command(BaseCommand):
                 f"  open http://{host}:{port}/demo/department/ and sign in as a citizen above (SSO with the portal)"
             )
             out("")
+        self._exchange(out, host, port)
         out("URLs:")
         for label, url in queries.demo_urls(host, port, guide_code=queries.licence_guide_code()):
             out(f"  {_pad(label, 30)}{url}")
+        out("")
+
+    def _exchange(self, out, host, port):
+        """The data-sharing story's system (issue 12): its credentials and a curl to try."""
+        from tongban.demo import exchange_story as story
+
+        if not story.story_seeded():
+            return
+        base = f"http://{host}:{port}"
+        out(f"Data sharing 数据共享: {story.SYSTEM_NAME} ({story.JIANGHAN}, client_credentials),")
+        out(f"  granted {story.CODE} (法人库) by {story.JIANGXIA}, rate {story.RATE}:")
+        out(f"  client_id {story.CLIENT_ID}  client_secret {story.CLIENT_SECRET}")
+        code = story.company_credit_code() or "<credit code>"
+        out("  get a token, then query 法人库 for 王芳's company (she sees it in 我的 → 数据使用记录):")
+        out(
+            f"    TOKEN=$(curl -s -u {story.CLIENT_ID}:{story.CLIENT_SECRET} -d grant_type=client_credentials \\"
+        )
+        out(
+            f"      -d scope=api {base}/o/token/ | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')"
+        )
+        out("    curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\")
+        out(
+            f'      -d \'{{"purpose": "{story.PURPOSE}", "subject": "{code}", '
+            f'"fields": ["name", "status"]}}\' {base}/exchange/v1/services/{story.CODE}/query'
+        )
+        out(
+            f"  a second request, adding {story.OUTSIDE_FIELD}, waits: sign in as {story.PROVIDER_ADMIN}, open"
+        )
+        out(f"    {base}/exchange/workbench/requests/ ; the call log: {base}/exchange/workbench/calls/")
         out("")
