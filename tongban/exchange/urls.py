@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from . import views_calls, views_catalogue, views_export, views_federation, views_gateway, views_grants, views_use
+from . import (
+    views_calls,
+    views_catalogue,
+    views_export,
+    views_federation,
+    views_gateway,
+    views_grants,
+    views_use,
+)
 
 app_name = "exchange"
 urlpatterns: list = []
