@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from tongban.accounts import clients as account_clients
 from tongban.accounts import services as account_services
@@ -22,9 +21,12 @@ from tongban.core.identifiers import make_credit_code, make_resident_id
 from tongban.core.models import AuditEvent, Region
 
 from .. import gateway
-from ..enums import RequestState
-from ..models import CallLog, Grant, ShareRequest
-from ..testing import SYSTEM, make_resource
+from ..models import CallLog
+from ..testing import (
+    SYSTEM,
+    make_grant,  # noqa: F401 (the tests import it from here)
+    make_resource,
+)
 
 PERSON_ID = make_resident_id(
     random.Random("gateway:person"), region="420102", born=dt.date(1990, 5, 17), sex="F"
@@ -83,58 +85,6 @@ def system_token(dept, *, scopes=("api",)) -> tuple[str, str]:
     r = Client().post("/o/token/", {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION="Basic " + basic)
     assert r.status_code == 200, r.content
     return client_id, r.json()["access_token"]
-
-
-def make_grant(
-    resource,
-    department,
-    client_id: str,
-    *,
-    fields=None,
-    purpose_codes=("verification",),
-    rate_limit: str = "1000/m",
-    expires_on=None,
-    state: str = "active",
-):
-    """An approved request and its grant, written directly (the same signature as the grants
-    helper's `testing.make_grant`)."""
-    now = timezone.now()
-    today = timezone.localdate()
-    expires_on = expires_on or today + dt.timedelta(days=365)
-    keys = list(fields or [f["key"] for f in resource.fields])
-    request = ShareRequest.objects.create(
-        number=f"GXSQG{ShareRequest.objects.count() + 1:010d}",
-        resource=resource,
-        requester=department,
-        client_id=client_id,
-        fields=keys,
-        purpose="测试用途",
-        purpose_codes=list(purpose_codes),
-        legal_basis="测试依据",
-        serves=["TEST-0001"],
-        valid_until=expires_on,
-        expected_daily_calls=1000,
-        state=RequestState.APPROVED,
-        submitted_by=SYSTEM,
-        submitted_at=now,
-        due_on=today,
-        decided_by=SYSTEM,
-        decided_at=now,
-    )
-    return Grant.objects.create(
-        request=request,
-        resource=resource,
-        code=resource.code,
-        department=department,
-        client_id=client_id,
-        fields=keys,
-        purpose_codes=list(purpose_codes),
-        rate_limit=rate_limit,
-        expires_on=expires_on,
-        state=state,
-        granted_by=SYSTEM,
-        granted_at=now,
-    )
 
 
 @dataclass
