@@ -60,7 +60,7 @@ def test_the_new_request_form_lists_fields_with_sensitivity_and_systems(world): 
     assert "个人信息" in html and "内部" in html
     assert f'value="{world.client_id}"' in html
     assert "10 个工作日" in html
-    assert csrf_forms(html) == (1, 1)
+    assert csrf_forms(html) == (3, 3)  # with the header's language and sign-out forms
 
 
 def test_submitting_the_form_creates_a_pending_request(world):  # noqa: F811
@@ -136,7 +136,7 @@ def test_the_provider_sees_the_deadline_and_decides(world, pending, day):  # noq
     home = client.get("/exchange/workbench/requests/").content.decode()
     assert '<span class="wb-tag">已逾期 2 个工作日</span>' in home
     page = client.get(f"/exchange/workbench/requests/{pending.pk}/").content.decode()
-    assert csrf_forms(page) == (2, 2)
+    assert csrf_forms(page) == (4, 4)  # with the header's language and sign-out forms
     r = client.post(
         f"/exchange/workbench/requests/{pending.pk}/approve/",
         {"fields": ["name"], "purpose_codes": ["licensing"], "rate_limit": "nonsense"},
@@ -215,7 +215,7 @@ def test_grant_pages_suspend_resume_revoke_and_renew(world, pending):  # noqa: F
     listing = provider.get("/exchange/workbench/grants/?side=given").content.decode()
     assert f"/exchange/workbench/grants/{grant.pk}/" in listing
     page = provider.get(f"/exchange/workbench/grants/{grant.pk}/").content.decode()
-    assert csrf_forms(page) == (2, 2)
+    assert csrf_forms(page) == (4, 4)  # with the header's language and sign-out forms
     r = provider.post(f"/exchange/workbench/grants/{grant.pk}/suspend/", {"reason": ""})
     assert r.status_code == 400 and "请填写暂停原因" in r.content.decode()
     assert (
