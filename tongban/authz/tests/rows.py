@@ -1152,16 +1152,6 @@ def admin_rows() -> list[Row]:
 
 # --- Exchange: the workbench's call log (story) -----------------------------------------------------
 
-EXCHANGE_STORY = [
-    Row(
-        "exchange_calls",
-        "get",
-        "/exchange/workbench/calls/",
-        "/exchange/workbench/calls/",
-        rules(200, anonymous=LOGIN, people=LOGIN, inspector=404),
-    ),
-]
-
 
 def all_rows() -> list[Row]:
     return [
@@ -1178,5 +1168,4 @@ def all_rows() -> list[Row]:
         *EXCHANGE,
         *ADMIN_STATIC,
         *admin_rows(),
-        *EXCHANGE_STORY,
     ]

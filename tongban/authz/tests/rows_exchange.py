@@ -162,4 +162,12 @@ EXCHANGE = [
         json=True,
         writes=True,
     ),
+    # The call log as staff browse it: their department's services and systems (404 for staff of none).
+    Row(
+        "exchange_calls",
+        "get",
+        "/exchange/workbench/calls/",
+        "/exchange/workbench/calls/",
+        rules(200, anonymous=LOGIN, people=LOGIN, inspector=404),
+    ),
 ]
