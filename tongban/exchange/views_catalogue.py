@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tongban.core import queries as core_queries
 from tongban.core.errors import Conflict, InvalidInput, NotFound
+from tongban.core.idempotency import once_per_form
 
 from . import catalogue, queries
 from .enums import (
@@ -191,6 +192,7 @@ def _problems(exc) -> dict[str, str]:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
+@once_per_form
 def entry_new(request):
     user = request.user
     if user.department_id is None or not catalogue.may_edit(user, user.department_id):
@@ -241,6 +243,7 @@ def entry_page(request, code: str):
 
 @require_http_methods(["GET", "POST"])
 @staff_required
+@once_per_form
 def entry_edit(request, code: str):
     latest = catalogue.access_entry(request.user, code.upper(), action="exchange.entry.edit_refused")
     values = {k: getattr(latest, k) for k in catalogue.ENTRY_VALUES}
@@ -286,6 +289,7 @@ DONE = {
 
 @require_POST
 @staff_required
+@once_per_form
 def entry_action(request, code: str, action: str):
     if action not in ENTRY_ACTIONS:
         raise NotFound(_("没有找到要访问的内容"))
@@ -306,6 +310,7 @@ MOUNT_ACTIONS = ("mount", "suspend", "resume", "unmount", "update")
 
 @require_http_methods(["GET", "POST"])
 @staff_required
+@once_per_form
 def mount_page(request, code: str):
     latest = catalogue.access_entry(request.user, code.upper(), action="exchange.mount.refused")
     problems: dict[str, str] = {}

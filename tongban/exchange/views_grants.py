@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from tongban.core.errors import Conflict, InvalidInput, NotFound
+from tongban.core.idempotency import once_per_form
 
 from . import grants
 from .enums import Purpose, RequestState, Sensitivity
@@ -103,6 +104,7 @@ def _field_rows(resource, chosen) -> list[dict]:
 
 
 @staff_required
+@once_per_form
 def request_new(request, code: str):
     """The new-request form for a catalogue entry (`?renew=<grant id>` pre-fills a renewal)."""
     user = request.user
@@ -192,6 +194,7 @@ def _render_request(request, req, *, errors=None, values=None, status=200):
 
 @staff_required
 @require_POST
+@once_per_form
 def request_approve(request, pk: int):
     values = {
         "fields": request.POST.getlist("fields"),
@@ -215,6 +218,7 @@ def request_approve(request, pk: int):
 
 @staff_required
 @require_POST
+@once_per_form
 def request_refuse(request, pk: int):
     reason = request.POST.get("refuse_reason", "")
     try:
@@ -233,6 +237,7 @@ def request_refuse(request, pk: int):
 
 @staff_required
 @require_POST
+@once_per_form
 def request_withdraw(request, pk: int):
     try:
         grants.do_withdraw_request(actor=request.user, pk=pk)
@@ -299,6 +304,7 @@ def grant_detail(request, pk: int):
 
 @staff_required
 @require_POST
+@once_per_form
 def grant_action(request, pk: int, action: str):
     user = request.user
     reason = request.POST.get("reason", "")

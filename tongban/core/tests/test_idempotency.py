@@ -56,6 +56,9 @@ SELF_POSTING = {
     "catalog/import.html": "catalog:import",
     "catalog/item_edit.html": "catalog:item_edit",
     "cases/apply.html": "cases:apply",
+    "exchange/catalogue/entry_form.html": "exchange:wb_entry_edit",  # and wb_entry_new, decorated alike
+    "exchange/catalogue/mount.html": "exchange:wb_mount",
+    "exchange/grants/request_new.html": "exchange:request_new",
 }
 
 

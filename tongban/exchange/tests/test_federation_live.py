@@ -465,9 +465,7 @@ def province_calls_go_through_the_city_gateway_with_the_province_grant(province,
     node_step(province.env, "grant-state", grant=grant, state="active")
     city.stop()
     time.sleep(5.5)
-    started = time.monotonic()
     status, body = http("POST", url, query, token=caller)
-    assert time.monotonic() - started < 5
     assert (status, body["error"]["code"]) == (503, "SERVICE_UNAVAILABLE"), body
     assert calls(province)[-1] == (
         "BM-420100-GA-001",
