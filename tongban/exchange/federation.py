@@ -40,7 +40,7 @@ from django.utils import timezone
 from tongban.core import audit
 from tongban.core.errors import Forbidden, InvalidInput
 
-from .catalogue import CODE_RE
+from .catalogue import CODE_RE, ENTRY_VALUES
 from .enums import (
     EntryState,
     FieldType,
@@ -64,22 +64,9 @@ CODE_MAX = 40
 MAX_ENTRIES = 500
 SERVICE_PATH = "/exchange/v1/services/{code}/query"
 REGISTER_PATH = "/exchange/v1/federation/entries"
-# The catalogue fields a registration carries (and the province compares to decide on a version).
-ENTRY_KEYS = (
-    "name",
-    "summary",
-    "resource_class",
-    "subject",
-    "format",
-    "fields",
-    "share_type",
-    "share_condition",
-    "share_basis",
-    "open_type",
-    "open_condition",
-    "update_frequency",
-    "keywords",
-)
+# The catalogue fields a registration carries (and the province compares to decide on a version):
+# an entry's values, except that a city's entry is never one of the province's base registers.
+ENTRY_KEYS = tuple(k for k in ENTRY_VALUES if k != "base_register")
 
 
 @dataclass(frozen=True)
