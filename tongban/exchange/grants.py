@@ -315,31 +315,28 @@ def _as_list(value, *, field: str, label: str) -> list:
     return list(value)
 
 
-def check_fields(value, *, allowed: list[str], field: str = "fields") -> list[str]:
-    keys = _as_list(value, field=field, label="信息项")
-    if not keys:
-        raise InvalidInput.field(field, "请至少选择一个信息项")
+def _subset(value, *, allowed, field: str, label: str, empty: str) -> list[str]:
+    """A non-empty list of distinct choices out of `allowed` (a list or comma text), in the
+    order given; an unknown choice names the field."""
     out: list[str] = []
-    for key in keys:
-        if not isinstance(key, str) or key not in allowed:
-            raise InvalidInput.field(field, f"信息项 {str(key)[:40]} 不在可选范围内")
-        if key not in out:
-            out.append(key)
+    for choice in _as_list(value, field=field, label=label) or []:
+        if not isinstance(choice, str) or choice not in allowed:
+            raise InvalidInput.field(field, f"{label} {str(choice)[:40]} 不在可选范围内")
+        if choice not in out:
+            out.append(choice)
+    if not out:
+        raise InvalidInput.field(field, empty)
+    return out
+
+
+def check_fields(value, *, allowed: list[str], field: str = "fields") -> list[str]:
+    out = _subset(value, allowed=allowed, field=field, label="信息项", empty="请至少选择一个信息项")
     return [k for k in allowed if k in out]  # the resource's order
 
 
 def check_purpose_codes(value, *, allowed=None, field: str = "purpose_codes") -> list[str]:
     allowed = list(allowed) if allowed is not None else list(Purpose.values)
-    codes = _as_list(value, field=field, label="用途代码")
-    if not codes:
-        raise InvalidInput.field(field, "请至少选择一个用途")
-    out: list[str] = []
-    for code in codes:
-        if not isinstance(code, str) or code not in allowed:
-            raise InvalidInput.field(field, f"用途代码 {str(code)[:40]} 不在可选范围内")
-        if code not in out:
-            out.append(code)
-    return out
+    return _subset(value, allowed=allowed, field=field, label="用途代码", empty="请至少选择一个用途")
 
 
 def check_serves(value, *, field: str = "serves") -> list[str]:

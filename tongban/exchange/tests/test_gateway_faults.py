@@ -25,13 +25,6 @@ world = gateway_support.world
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _plain_remote_provider(settings):
-    """The providers here are plain loopback HTTP services, not federation nodes: no province
-    token is fetched for them (test_federation covers the node's token)."""
-    settings.EXCHANGE_REMOTE_AUTH = ""
-
-
 REMOTE_FIELDS = [
     {"key": "name", "name": "姓名", "type": "C", "length": 60, "sensitivity": "personal"},
     {"key": "hukou", "name": "户籍地", "type": "C", "length": 12, "sensitivity": "personal"},
