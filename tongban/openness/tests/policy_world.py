@@ -1,0 +1,81 @@
+"""Fixtures of the policy tests (a module of their own: the app's conftest is shared with the
+other openness parts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from tongban.accounts import services as account_services
+from tongban.core import queries as core_queries
+from tongban.core import services as core_services
+from tongban.core.identifiers import make_credit_code
+from tongban.core.models import AuditEvent, Region
+
+from ..models import Interpretation, Policy, PolicyAttachment, PolicyLink, PolicyReview, SecrecyFinding
+
+SYSTEM = "system:test"
+
+
+@pytest.fixture(scope="module", name="regions_loaded")
+def regions_loaded_fixture(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        loaded = not core_queries.provinces().exists()
+        if loaded:
+            core_services.do_load_regions(actor=SYSTEM)
+    yield
+    if loaded:
+        with django_db_blocker.unblock():
+            for level in (5, 4, 3, 2, 1):
+                Region.objects.filter(level=level).delete()
+            AuditEvent.objects.filter(action="core.regions.load").delete()
+
+
+def department(name: str, region: str = "420100"):
+    return core_services.do_upsert_department(
+        actor=SYSTEM,
+        name=name,
+        credit_code=make_credit_code(random.Random(f"openness-test:dept:{name}"), region=region, kind="11"),
+        region_code=region,
+        kind="bureau",
+    )
+
+
+def staff(username: str, *roles: str, dept=None, superuser: bool = False):
+    return account_services.do_upsert_staff(
+        actor=SYSTEM,
+        username=username,
+        password="a-long-test-password",
+        display_name=username,
+        roles=list(roles),
+        department_id=dept.pk if dept else None,
+        superuser=superuser,
+    )
+
+
+def snapshot() -> dict[str, int]:
+    """Row counts a refused write must leave unchanged."""
+    return {
+        "policies": Policy.objects.count(),
+        "interpretations": Interpretation.objects.count(),
+        "attachments": PolicyAttachment.objects.count(),
+        "links": PolicyLink.objects.count(),
+        "reviews": PolicyReview.objects.count(),
+        "findings": SecrecyFinding.objects.count(),
+        "audit": AuditEvent.objects.count(),
+    }
+
+
+def policy_row(issuer, number: str = "鄂政办发〔2026〕3号", **kw) -> Policy:
+    """A bare row (model tests only; the service tests go through services)."""
+    values = {
+        "number": number,
+        "title": "湖北省人民政府办公厅关于进一步优化营商环境的通知",
+        "issuer": issuer,
+        "written_on": dt.date(2026, 3, 1),
+        "text": "各市、州、县人民政府，省政府各部门：现将有关事项通知如下。",
+    }
+    values.update(kw)
+    return Policy.objects.create(**values)
