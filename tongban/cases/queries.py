@@ -373,3 +373,52 @@ def chains_staff_needed() -> dict[str, dict[str, int]]:
             "item_code", "steps", "separation_of_duties"
         )
     }
+
+
+# 行政许可 results that may be published (双公示): decisions on licensing items (事项类型 01) for
+# legal persons and 个体工商户. Only the decision, the item, the applicant's registered name and
+# credit code and the decision date leave this function: never a natural person's name or ID (a
+# case applied for by a natural person is not listed at all), never the form or the reasons.
+LICENSING_RESULT_FIELDS = (
+    "number",
+    "item_code",
+    "item_name",
+    "department_id",
+    "decision",
+    "decided_on",
+    "holder_name",
+    "holder_credit_code",
+)
+
+
+def published_licensing_results(
+    *, department_id: int | None = None, year: int | None = None, q: str = ""
+) -> QuerySet:
+    """Decided licensing cases of legal persons, newest decision first, as dicts of
+    LICENSING_RESULT_FIELDS (department_id names the deciding department)."""
+    from django.db.models import F
+    from django.db.models.functions import TruncDate
+
+    qs = Case.objects.filter(
+        item__item_type="01", legal_person__isnull=False, decided_at__isnull=False
+    ).exclude(decision="")
+    if department_id is not None:
+        qs = qs.filter(department_id=department_id)
+    if year is not None:
+        qs = qs.filter(decided_at__year=year)
+    q = (q or "").strip()[:50]
+    if q:
+        qs = qs.filter(
+            Q(item_name__icontains=q)
+            | Q(legal_person__name__icontains=q)
+            | Q(legal_person__credit_code=q.upper())
+        )
+    return (
+        qs.annotate(
+            decided_on=TruncDate("decided_at"),
+            holder_name=F("legal_person__name"),
+            holder_credit_code=F("legal_person__credit_code"),
+        )
+        .order_by("-decided_at", "-id")
+        .values(*LICENSING_RESULT_FIELDS)
+    )

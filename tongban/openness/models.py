@@ -208,3 +208,6 @@ class SecrecyFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.masked}"
+
+
+from .models_keyarea import Penalty  # noqa: E402,F401 - key-area disclosure (helper "public")

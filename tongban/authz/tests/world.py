@@ -312,6 +312,7 @@ def build() -> World:
         "share_request": pending.pk,
         "grant": grant.pk,
     }
+    w.ids |= openness_public_world(jiangxia, staff["department_admin"])
     w.ids["admin_ct_user"] = ContentType.objects.get_for_model(type(people["principal"])).pk
     for m in admin.site._registry:  # an object of each model the admin shows (0: none exists)
         pk = m._default_manager.order_by("pk").values_list("pk", flat=True).first()
@@ -336,3 +337,48 @@ def platform_over_http(monkeypatch) -> None:
         return s
 
     monkeypatch.setattr(rp_oidc, "http_session", session)
+
+
+def openness_public_world(dept, officer) -> dict:
+    """政务公开 public side: a published policy and a draft of `dept`, and a published penalty
+    decision of `dept` entered by `officer` (rows_openness_public.py)."""
+    from tongban.core.search import index_text
+    from tongban.openness import keyarea
+    from tongban.openness.models import Policy
+
+    def policy(number: str, state: str, published_on) -> int:
+        title = "武汉市江夏区行政审批局关于推行告知承诺制的通知"
+        text = "对食品经营许可等事项推行告知承诺制。"
+        return Policy.objects.create(
+            number=number,
+            title=title,
+            issuer=dept,
+            written_on=dt.date(2026, 9, 1),
+            published_on=published_on,
+            text=text,
+            state=state,
+            search_text=index_text(title, number, text) if published_on else "",
+        ).pk
+
+    penalty = keyarea.do_publish_penalty(
+        actor=officer,
+        department_id=dept.pk,
+        today=TODAY,
+        data=keyarea.PenaltyInput(
+            decision_number="江夏审批罚〔2026〕1号",
+            party_kind="natural_person",
+            party_name="张三",
+            violation="未取得食品经营许可从事食品经营活动",
+            basis="《食品安全法》第一百二十二条",
+            kinds=("fine",),
+            content="罚款五千元",
+            fine_yuan="5000",
+            decided_on="2026-09-01",
+        ),
+    )
+    return {
+        "policy_public": policy("江夏审批发〔2026〕1号", "published", dt.date(2026, 9, 10)),
+        "policy_draft": policy("江夏审批发〔2026〕2号", "draft", None),
+        "penalty": penalty.pk,
+        "jiangxia_code": dept.credit_code,
+    }
