@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from tongban.accounts import queries as account_queries
 from tongban.accounts import services as account_services
@@ -66,15 +67,15 @@ MAX_TEXT = 5000
 NOTICE_KIND_CODE = "GK"
 
 ACTION_LABELS = {
-    "openness.disclosure.submit": "提交申请",
-    "openness.disclosure.accept": "受理",
-    "openness.disclosure.clarify": "要求补正（暂停计时）",
-    "openness.disclosure.clarified": "申请人补正（恢复计时）",
-    "openness.disclosure.extension_request": "申请延期",
-    "openness.disclosure.extension_approve": "批准延期",
-    "openness.disclosure.extension_reject": "不批准延期",
-    "openness.disclosure.answer": "答复",
-    "openness.disclosure.warning": "期限预警",
+    "openness.disclosure.submit": _("提交申请"),
+    "openness.disclosure.accept": _("受理"),
+    "openness.disclosure.clarify": _("要求补正（暂停计时）"),
+    "openness.disclosure.clarified": _("申请人补正（恢复计时）"),
+    "openness.disclosure.extension_request": _("申请延期"),
+    "openness.disclosure.extension_approve": _("批准延期"),
+    "openness.disclosure.extension_reject": _("不批准延期"),
+    "openness.disclosure.answer": _("答复"),
+    "openness.disclosure.warning": _("期限预警"),
 }
 
 
@@ -106,6 +107,11 @@ def may_approve_extensions(user, department_id: int) -> bool:
     if is_platform_admin(user):
         return True
     return is_body_staff(user, department_id) and account_queries.has_role(user, StaffRole.DEPARTMENT_ADMIN)
+
+
+def applicant_side(user) -> bool:
+    """People make requests; staff work on them."""
+    return account_queries.is_person(user)
 
 
 def may_use_workbench(user) -> bool:
@@ -502,7 +508,12 @@ def check_answer(data: AnswerInput) -> dict:
 
 
 def _notice_content(req: DisclosureRequest, values: dict, answered_on) -> dict:
-    """What the notice says, frozen at answer time."""
+    """What the notice says, frozen at answer time (in Chinese: an official document)."""
+    with translation.override("zh-hans"):
+        return _notice_values(req, values, answered_on)
+
+
+def _notice_values(req: DisclosureRequest, values: dict, answered_on) -> dict:
     kind = AnswerKind(values["kind"])
     ground = WithholdGround(values["ground"]) if values["ground"] else None
     return {

@@ -50,6 +50,10 @@ class Clock:
     answered_on: dt.date | None = None
 
     @property
+    def overdue_by(self) -> int:
+        return -self.days_left if self.days_left is not None and self.days_left < 0 else 0
+
+    @property
     def extended(self) -> bool:
         return self.extension_days > 0
 
