@@ -142,3 +142,6 @@ class FindingStatus(models.TextChoices):
     OPEN = "open", _("待处理")
     CONFIRMED = "confirmed", _("已确认非个人信息")
     REDACTED = "redacted", _("已遮蔽")
+
+
+from .enums_disclosure import *  # noqa: E402,F403  依申请公开、回应关切 (helper "disclosure")

@@ -210,4 +210,5 @@ class SecrecyFinding(models.Model):
         return f"{self.kind} {self.masked}"
 
 
+from .models_disclosure import *  # noqa: E402,F403  依申请公开、回应关切 (helper "disclosure")
 from .models_keyarea import Penalty  # noqa: E402,F401 - key-area disclosure (helper "public")

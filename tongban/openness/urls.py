@@ -22,3 +22,6 @@ urlpatterns: list = [
     path("workbench/penalties/", views_public.penalty_workbench, name="penalty_workbench"),
     path("workbench/penalties/<int:pk>/withdraw/", views_public.penalty_withdraw, name="penalty_withdraw"),
 ]
+from .urls_disclosure import urlpatterns as disclosure_urls  # noqa: E402  依申请公开、回应关切
+
+urlpatterns += disclosure_urls
