@@ -1,13 +1,12 @@
-"""Fixtures of the insight tests."""
+"""Fixtures: the cases app's world (Hubei's regions, the 2026 calendar, a department with
+officers, a published item, a citizen), reused as it is."""
 
 import pytest
 
-from tongban.core import services as core_services
-
-SYSTEM = "system:test"
+from tongban.cases.tests.conftest import day, regions_loaded, world  # noqa: F401 - pytest fixtures
 
 
 @pytest.fixture
-def regions(db):
-    """Hubei's province, cities and counties (core's reference data)."""
-    return core_services.do_load_regions(actor=SYSTEM)
+def regions(db, regions_loaded):  # noqa: F811 - the fixture imported above
+    """Hubei's province, cities and counties (core's reference data), loaded once per module."""
+    return None
