@@ -1,4 +1,12 @@
 """URLs under /insight/."""
 
+from django.urls import path
+
+from . import views_map
+
 app_name = "insight"
 urlpatterns: list = []
+# Dashboards (helper "dashboards"): the map outlines.
+urlpatterns += [
+    path("map.json", views_map.map_json, name="map_json"),
+]

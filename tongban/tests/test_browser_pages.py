@@ -77,6 +77,7 @@ NOT_PAGES = {
     "/exchange/workbench/requests/<int:pk>/refuse/": "POST only",
     "/exchange/workbench/requests/<int:pk>/withdraw/": "POST only",
     "/exchange/workbench/grants/<int:pk>/<str:action>/": "grant actions (POST only)",
+    "/insight/map.json": "the dashboards' map outlines (GeoJSON)",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .rows_exchange import EXCHANGE
+from .rows_insight_pages import INSIGHT_PAGES
 from .rows_openness_public import OPENNESS_PUBLIC
 from .table import (
     ADMIN_ACTORS,
@@ -1168,6 +1169,7 @@ def all_rows() -> list[Row]:
         *API_ROWS,
         *EXCHANGE,
         *OPENNESS_PUBLIC,
+        *INSIGHT_PAGES,
         *ADMIN_STATIC,
         *admin_rows(),
     ]

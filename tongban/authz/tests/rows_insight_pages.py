@@ -1,0 +1,12 @@
+"""The rows of the insight dashboards (一屏全览): public pages, figures and downloads that show
+counts and rates of the platform, never a person. 200 for everyone, signed in or not."""
+
+from __future__ import annotations
+
+from .table import Row, rules
+
+PUBLIC = rules(200)
+
+INSIGHT_PAGES = [
+    Row("insight_map", "get", "/insight/map.json?region=420100", "/insight/map.json", PUBLIC),
+]
