@@ -358,9 +358,9 @@ def check_year(value, *, field: str = "year") -> int:
         year = int(str(value).strip())
     except (TypeError, ValueError):
         raise InvalidInput.field(field, "年度须为四位数字，如 2026") from None
-    this_year = timezone.localdate().year
-    if not FIRST_YEAR <= year <= this_year:
-        raise InvalidInput.field(field, f"年度须在{FIRST_YEAR}到{this_year}之间")
+    last = this_year()
+    if not FIRST_YEAR <= year <= last:
+        raise InvalidInput.field(field, f"年度须在{FIRST_YEAR}到{last}之间")
     return year
 
 
@@ -375,12 +375,20 @@ def get_run(year) -> EvaluationRun:
     return run
 
 
+def _with_dimensions(scores) -> list[RegionScore]:
+    """Scores with `dim_list`: (label, score) of the five dimensions in Dimension order (for tables)."""
+    rows = list(scores)
+    for s in rows:
+        s.dim_list = [(label, s.dimensions.get(d, "0.00")) for d, label in Dimension.choices]
+    return rows
+
+
 def city_scores(run: EvaluationRun) -> list[RegionScore]:
-    return list(run.scores.filter(parent_code=run.province).order_by("rank", "region_code"))
+    return _with_dimensions(run.scores.filter(parent_code=run.province).order_by("rank", "region_code"))
 
 
 def county_scores(run: EvaluationRun, city_code: str) -> list[RegionScore]:
-    return list(run.scores.filter(parent_code=city_code).order_by("rank", "region_code"))
+    return _with_dimensions(run.scores.filter(parent_code=city_code).order_by("rank", "region_code"))
 
 
 def get_score(run: EvaluationRun, region_code: str) -> RegionScore:
@@ -402,6 +410,51 @@ def dimension_weights(scheme: EvaluationScheme) -> dict[str, Decimal]:
     for ln in scheme.lines.all():
         out[ln.dimension] += ln.weight
     return out
+
+
+def this_year() -> int:
+    return timezone.localdate().year
+
+
+HEADER_FIELDS = ("name", "effective_year", "notes", "grade_first", "grade_second", "grade_third")
+
+
+def header_of(scheme: EvaluationScheme) -> dict:
+    return {k: getattr(scheme, k) for k in HEADER_FIELDS}
+
+
+def may_review(actor, scheme: EvaluationScheme) -> bool:
+    """Another platform administrator than the submitter (four eyes)."""
+    return is_platform_admin(actor) and audit.actor_label(actor) != scheme.submitted_by
+
+
+def parent_score(run: EvaluationRun, score: RegionScore) -> RegionScore | None:
+    return run.scores.filter(region_code=score.parent_code).first()
+
+
+def sibling_count(run: EvaluationRun, score: RegionScore) -> int:
+    return run.scores.filter(parent_code=score.parent_code).count()
+
+
+ACTION_LABELS = {
+    "insight.scheme.create": _("创建草稿"),
+    "insight.scheme.edit": _("修改草稿"),
+    "insight.scheme.submit": _("提交审核"),
+    "insight.scheme.publish": _("发布"),
+    "insight.scheme.return": _("退回修改"),
+}
+
+
+def history(scheme: EvaluationScheme) -> list:
+    """The audit events of a version, oldest first."""
+    rows = list(
+        core_queries.audit_events_for(scheme._meta.label_lower, scheme.pk)
+        .filter(action__in=list(ACTION_LABELS))
+        .order_by("seq")
+    )
+    for e in rows:
+        e.label = ACTION_LABELS[e.action]
+    return rows
 
 
 # --- Scheme checks ------------------------------------------------------------------------------

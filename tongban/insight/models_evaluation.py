@@ -123,6 +123,10 @@ class RegionScore(models.Model):
         """Places gained since last year (positive = up)."""
         return None if self.previous_rank is None else self.previous_rank - self.rank
 
+    @property
+    def rank_change_abs(self):
+        return None if self.previous_rank is None else abs(self.previous_rank - self.rank)
+
 
 class ScoreLine(models.Model):
     """One line of a score's computation: the sub-indicator as the scheme defined it, the raw
