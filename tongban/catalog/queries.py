@@ -702,3 +702,72 @@ def item_names(codes) -> dict[str, str]:
     """The current published name of each of these items' codes (one query)."""
     codes = [c for c in codes if c]
     return dict(current_items().filter(code__in=codes).values_list("code", "name")) if codes else {}
+
+
+# --- Guide measures for the annual evaluation (insight's 办事指南准确度 and 服务事项覆盖度) ---------
+
+# A guide is complete (要素齐全) when, beyond the fields every item must have, it states its 受理条件,
+# 办理流程, 办理地点 and 常见问题, its 收费依据 when charged and its 网上办理地址 when it can be done online.
+GUIDE_COMPLETE = (
+    ~Q(conditions="")
+    & ~Q(steps=[])
+    & ~Q(places=[])
+    & ~Q(faqs=[])
+    & (Q(charged=False) | ~Q(fee_basis=""))
+    & (Q(is_online=False) | ~Q(online_url=""))
+)
+# The 行使层级 of basic items a region of each level (2 市, 3 县) is expected to implement (7: 分级管理).
+LEVELS_BELOW = {2: ("3", "4", "5", "6", "7"), 3: ("4", "5", "6", "7")}
+
+
+def guide_measures_by_region(region_code: str) -> list[tuple[object, dict]]:
+    """For each child region of `region_code` (the region and everything below it): `total`
+    current items, `complete` guides (GUIDE_COMPLETE), `consistent` items (no 四级四同
+    divergence from their basic item), `basic_codes` distinct basic items implemented, and
+    `basic_expected` current basic items exercised at the child's level or below."""
+    children = list(core_queries.region_children(region_code))
+    parent = core_queries.get_region(region_code)
+    qs = current_items().filter(region__code__startswith=parent.prefix)
+    acc: dict[str, dict] = {
+        c.code: {"total": 0, "complete": 0, "consistent": 0, "codes": set()} for c in children
+    }
+
+    def child_of(region_id: str):
+        return next((c for c in children if region_id.startswith(c.prefix)), None)
+
+    one = Value(1)
+    rows = qs.values("region_id").annotate(
+        total=Count("pk"), complete=Sum(Case(When(GUIDE_COMPLETE, then=one), default=Value(0)))
+    )
+    for row in rows:
+        child = child_of(row["region_id"])
+        if child is not None:
+            acc[child.code]["total"] += row["total"]
+            acc[child.code]["complete"] += row["complete"] or 0
+    for region_id, basic_code in qs.values_list("region_id", "basic_code").distinct():
+        child = child_of(region_id)
+        if child is not None:
+            acc[child.code]["codes"].add(basic_code)
+    divergent: dict[str, int] = {c.code: 0 for c in children}
+    for d in four_sames_report(SearchFilters(region=region_code)):
+        child = child_of(d.item.region.code)
+        if child is not None:
+            divergent[child.code] += 1
+    basics = BasicItem.objects.filter(is_current=True)
+    expected = {lvl: basics.filter(level__in=levels).count() for lvl, levels in LEVELS_BELOW.items()}
+    out = []
+    for c in children:
+        a = acc[c.code]
+        out.append(
+            (
+                c,
+                {
+                    "total": a["total"],
+                    "complete": a["complete"],
+                    "consistent": a["total"] - divergent[c.code],
+                    "basic_codes": len(a["codes"]),
+                    "basic_expected": expected.get(c.level, 0),
+                },
+            )
+        )
+    return out

@@ -81,3 +81,6 @@ class Rollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grain} {self.day} {self.region_code} {self.department_id} {self.item_code}"
+
+
+from .models_evaluation import *  # noqa: E402,F403  (the annual evaluation: helper "evaluation")

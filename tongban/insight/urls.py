@@ -10,3 +10,7 @@ urlpatterns: list = []
 urlpatterns += [
     path("map.json", views_map.map_json, name="map_json"),
 ]
+
+from .urls_evaluation import urlpatterns as evaluation_urls  # noqa: E402  (helper "evaluation")
+
+urlpatterns += evaluation_urls  # the annual evaluation and /insight/stats/
