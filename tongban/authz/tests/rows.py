@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .rows_exchange import EXCHANGE
+from .rows_openness_policies import OPENNESS_POLICIES
 from .table import (
     ADMIN_ACTORS,
     ADMIN_LOGIN,
@@ -1029,7 +1030,7 @@ ADMIN_STATIC = [
         "admin_app",
         "get",
         "/admin/accounts/",
-        "/admin/^(?P<app_label>auth|django_tasks_database|oauth2_provider|core|accounts|licences)/",
+        "/admin/^(?P<app_label>auth|django_tasks_database|oauth2_provider|core|accounts|licences|openness)/",
         rules(ADMIN_LOGIN, staff=404, superuser=200),
     ),
     Row(
@@ -1062,6 +1063,7 @@ ADMIN_STATIC = [
 # the usage log, tokens and task results are read-only; grants of licences are revoked, not deleted.
 ADMIN_WRITES = {
     "core/auditevent": (False, False),
+    "openness/policy": (False, False),
     "django_tasks_database/dbtaskresult": (False, False),
     "licences/licencegrant": (True, False),
     "licences/licenceusage": (False, False),
@@ -1166,6 +1168,7 @@ def all_rows() -> list[Row]:
         *DEMO_RP,
         *API_ROWS,
         *EXCHANGE,
+        *OPENNESS_POLICIES,
         *ADMIN_STATIC,
         *admin_rows(),
     ]
