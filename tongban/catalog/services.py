@@ -797,7 +797,10 @@ def do_flag_items_for_review(codes, *, reason: str, source: str, actor) -> int:
 def access_flag(actor, pk) -> ReviewFlag:
     """A flag for staff who may edit its item's department (or review the catalogue)."""
     try:
-        flag = ReviewFlag.objects.get(pk=int(pk))
+        pk = int(pk)
+        if not 0 < pk < 2**63:
+            raise ValueError(pk)
+        flag = ReviewFlag.objects.get(pk=pk)
     except (TypeError, ValueError, ReviewFlag.DoesNotExist) as exc:
         raise NotFound("没有找到该待复核标记") from exc
     department_ids = set(

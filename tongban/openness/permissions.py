@@ -86,14 +86,25 @@ def refuse(actor, *, action: str, object_id, reason: str) -> NotFound:
     return NotFound(NOT_FOUND)
 
 
+MAX_PK = 2**63 - 1
+
+
+def as_pk(value, message: str = NOT_FOUND) -> int:
+    """A primary key from a URL or form value; anything else (a huge number included) is 404."""
+    try:
+        pk = int(value)
+    except (TypeError, ValueError) as exc:
+        raise NotFound(message) from exc
+    if not 0 < pk <= MAX_PK:
+        raise NotFound(message)
+    return pk
+
+
 def access_policy(actor, pk, *, action: str = "openness.policy.view_refused", lock: bool = False) -> Policy:
     """The policy `pk` for an actor of its department (or a platform administrator); anyone else
     gets the same 404 as for a policy that does not exist. With `lock`, the row is locked (call
     inside a transaction)."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError) as exc:
-        raise NotFound(NOT_FOUND) from exc
+    pk = as_pk(pk)
     qs = Policy.objects.select_related("issuer")
     if lock:
         qs = qs.select_for_update(of=("self",))

@@ -162,7 +162,7 @@ def _issuer(issuer_id):
     if issuer_id in (None, ""):
         raise InvalidInput.field("issuer", "请选择发文机关")
     try:
-        return core_queries.get_department(int(issuer_id))
+        return core_queries.get_department(permissions.as_pk(issuer_id))
     except (TypeError, ValueError, NotFound) as exc:
         raise InvalidInput.field("issuer", "没有找到该发文机关") from exc
 
@@ -256,6 +256,7 @@ def do_update_policy(*, actor, policy_id, values: dict, lock_version=None) -> Po
     """Change a draft's values (only a draft's: a policy under review or published is fixed;
     send it back to change it). `lock_version` guards against overwriting another's edit."""
     policy = permissions.access_policy(actor, policy_id, action="openness.policy.edit_refused")
+    _require_state(policy, EDITABLE_STATES, "只有起草中的政策文件可以修改，审核中的请先退回")
     merged = {k: getattr(policy, k) for k in POLICY_VALUES}
     if not isinstance(values, dict):
         raise InvalidInput("政策文件内容格式有误")
@@ -355,7 +356,7 @@ def _author_body(author_body_id):
     if author_body_id in (None, ""):
         return None
     try:
-        return core_queries.get_department(int(author_body_id))
+        return core_queries.get_department(permissions.as_pk(author_body_id))
     except (TypeError, ValueError, NotFound) as exc:
         raise InvalidInput.field("author_body", "没有找到该解读机关") from exc
 
@@ -386,10 +387,7 @@ def do_add_interpretation(
 
 
 def _interpretation(actor, interpretation_id, action: str) -> tuple[Policy, Interpretation]:
-    try:
-        pk = int(interpretation_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("没有找到该解读") from exc
+    pk = permissions.as_pk(interpretation_id, "没有找到该解读")
     policy_id = Interpretation.objects.filter(pk=pk).values_list("policy_id", flat=True).first()
     if policy_id is None:
         raise NotFound("没有找到该解读")
@@ -473,10 +471,7 @@ def do_add_attachment(*, actor, policy_id, upload, name: str = "") -> PolicyAtta
 
 
 def do_delete_attachment(*, actor, attachment_id) -> None:
-    try:
-        pk = int(attachment_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("没有找到该附件") from exc
+    pk = permissions.as_pk(attachment_id, "没有找到该附件")
     policy_id = PolicyAttachment.objects.filter(pk=pk).values_list("policy_id", flat=True).first()
     if policy_id is None:
         raise NotFound("没有找到该附件")
@@ -558,10 +553,7 @@ def do_add_link(*, actor, policy_id, kind: str, code: str, label: str = "") -> P
 
 
 def do_remove_link(*, actor, link_id) -> None:
-    try:
-        pk = int(link_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("没有找到该关联") from exc
+    pk = permissions.as_pk(link_id, "没有找到该关联")
     policy_id = PolicyLink.objects.filter(pk=pk).values_list("policy_id", flat=True).first()
     if policy_id is None:
         raise NotFound("没有找到该关联")
@@ -732,10 +724,7 @@ def _rescan(policy: Policy) -> dict:
 
 
 def _finding(actor, finding_id, action: str) -> tuple[Policy, SecrecyFinding]:
-    try:
-        pk = int(finding_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound("没有找到该审查发现") from exc
+    pk = permissions.as_pk(finding_id, "没有找到该审查发现")
     policy_id = SecrecyFinding.objects.filter(pk=pk).values_list("policy_id", flat=True).first()
     if policy_id is None:
         raise NotFound("没有找到该审查发现")

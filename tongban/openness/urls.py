@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_public
+from . import views_policies, views_public
 from .feeds import PolicyFeed
 
 app_name = "openness"
@@ -25,3 +25,4 @@ urlpatterns: list = [
 from .urls_disclosure import urlpatterns as disclosure_urls  # noqa: E402  依申请公开、回应关切
 
 urlpatterns += disclosure_urls
+urlpatterns += views_policies.urlpatterns  # the policy workbench (/openness/workbench/policies/...)

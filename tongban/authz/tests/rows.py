@@ -6,6 +6,7 @@ import re
 
 from .rows_exchange import EXCHANGE
 from .rows_insight_pages import INSIGHT_PAGES
+from .rows_openness_policies import OPENNESS_POLICIES
 from .rows_openness_public import OPENNESS_PUBLIC
 from .table import (
     ADMIN_ACTORS,
@@ -1031,7 +1032,7 @@ ADMIN_STATIC = [
         "admin_app",
         "get",
         "/admin/accounts/",
-        "/admin/^(?P<app_label>auth|django_tasks_database|oauth2_provider|core|accounts|licences)/",
+        "/admin/^(?P<app_label>auth|django_tasks_database|oauth2_provider|core|accounts|licences|openness)/",
         rules(ADMIN_LOGIN, staff=404, superuser=200),
     ),
     Row(
@@ -1064,6 +1065,7 @@ ADMIN_STATIC = [
 # the usage log, tokens and task results are read-only; grants of licences are revoked, not deleted.
 ADMIN_WRITES = {
     "core/auditevent": (False, False),
+    "openness/policy": (False, False),
     "django_tasks_database/dbtaskresult": (False, False),
     "licences/licencegrant": (True, False),
     "licences/licenceusage": (False, False),
@@ -1170,6 +1172,7 @@ def all_rows() -> list[Row]:
         *EXCHANGE,
         *OPENNESS_PUBLIC,
         *INSIGHT_PAGES,
+        *OPENNESS_POLICIES,
         *ADMIN_STATIC,
         *admin_rows(),
     ]
