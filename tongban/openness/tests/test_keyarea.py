@@ -197,19 +197,19 @@ def test_an_unknown_department_filter_is_404(market, client):
 
 
 def test_licensing_results_list_an_enterprises_decision_and_never_a_natural_person(market, client):
-    world = market["world"]
+    w = market["world"]
     rep = person(7, name="陈建国", level=2)
     credit_code, mandate = enterprise(rep, 7, name="武汉鑫达商贸有限公司")
     account_services.do_switch_acting(actor=rep, kind="enterprise", target_id=mandate.pk)
     rep.refresh_from_db()
-    company_case = decided(world, rep, food_form("武汉鑫达商贸有限公司", "陈建国"))
-    personal_case = decided(world, world["citizen"], food_form("张三", "张三"))
+    company_case = decided(w, rep, food_form("武汉鑫达商贸有限公司", "陈建国"))
+    personal_case = decided(w, w["citizen"], food_form("张三", "张三"))
     assert company_case.decision and personal_case.decision
     response = client.get("/openness/key-areas/licensing/")
     body = response.content.decode()
     assert response.status_code == 200
     assert "武汉鑫达商贸有限公司" in body and credit_code in body and "准予许可" in body
-    assert world["item"].name in body and world["dept"].name in body
+    assert w["item"].name in body and w["dept"].name in body
     assert "张三" not in body and "陈建国" not in body and personal_case.number not in body
     rows = list(keyarea.licensing_results(keyarea.ListFilters()))
     assert [(r["holder_name"], r["holder_credit_code"], r["decision"]) for r in rows] == [
