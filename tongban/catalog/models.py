@@ -298,3 +298,29 @@ class Material(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ReviewFlag(models.Model):
+    """A request to review an implementation item because something it rests on changed — a
+    policy document (政策文件) linked to it was published, relinked or repealed (openness).
+    Keyed by the item's code (it outlives versions); open until catalogue staff clear it."""
+
+    code = models.CharField(_("实施编码"), max_length=36, db_index=True)
+    reason = models.CharField(_("复核原因"), max_length=300)
+    source = models.CharField(_("来源"), max_length=120)  # e.g. "openness.policy:12 鄂政发〔2026〕3号"
+    created_by = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    clear_note = models.CharField(_("处理说明"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("待复核标记")
+        verbose_name_plural = _("待复核标记")
+        indexes = [models.Index(fields=["code", "cleared_at"], name="catalog_flag_open")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.reason}"

@@ -28,7 +28,7 @@ from tongban.licences import queries as licence_queries
 
 from .checks import BASIC_CODE_RE, IMPL_CODE_RE, embedded_basic_code
 from .enums import HandlingList, ItemType, ServiceObject, Status
-from .models import BasicItem, ImplementationItem, ItemSearch, Material, Topic
+from .models import BasicItem, ImplementationItem, ItemSearch, Material, ReviewFlag, Topic
 
 PAGE_SIZE = 20
 MAX_PAGE = 500
@@ -681,3 +681,24 @@ def _codes_above(code: str) -> list[str]:
     """The codes of the regions above a 12-digit region code, read off the code (GB/T 2260 and
     the statistical codes nest); a level that does not exist simply matches nothing."""
     return [c for c in dict.fromkeys(code[:n].ljust(12, "0") for n in (9, 6, 4, 2)) if c != code]
+
+
+def review_flags(*, department_id: int | None = None, open_only: bool = True) -> QuerySet[ReviewFlag]:
+    """Review flags (待复核), newest first; of one department's items when `department_id`."""
+    qs = ReviewFlag.objects.select_related("cleared_by")
+    if open_only:
+        qs = qs.filter(cleared_at__isnull=True)
+    if department_id is not None:
+        codes = ImplementationItem.objects.filter(department_id=department_id).values("code")
+        qs = qs.filter(code__in=codes)
+    return qs
+
+
+def flags_for_code(code: str) -> QuerySet[ReviewFlag]:
+    return ReviewFlag.objects.filter(code=code).select_related("cleared_by")
+
+
+def item_names(codes) -> dict[str, str]:
+    """The current published name of each of these items' codes (one query)."""
+    codes = [c for c in codes if c]
+    return dict(current_items().filter(code__in=codes).values_list("code", "name")) if codes else {}

@@ -22,7 +22,7 @@ from tongban.core.search import index_text
 
 from . import checks, permissions
 from .enums import CaseType, HandlingForm, OnlineDepth, Status
-from .models import BasicItem, HandlingItem, ImplementationItem, ItemSearch, Material, Topic
+from .models import BasicItem, HandlingItem, ImplementationItem, ItemSearch, Material, ReviewFlag, Topic
 
 BASIC_FIELDS = ("code", "name", "item_type", "level", "legal_basis", "service_objects", "description", "hot")
 IMPL_FIELDS = (
@@ -752,3 +752,82 @@ def do_upsert_topic(
         data={"name": name},
     )
     return topic
+
+
+# --- Review flags (待复核: a policy change touches an item) ----------------------------------------
+
+
+def do_flag_items_for_review(codes, *, reason: str, source: str, actor) -> int:
+    """Flag the items `codes` for review on the catalogue workbench (another app, e.g. openness
+    when a linked policy is published, relinked or repealed). One open flag per code and source:
+    a code already flagged open by the same source gets its reason updated. Returns how many
+    codes are flagged. Runs in the caller's transaction."""
+    codes = sorted({c.strip().upper() for c in codes if isinstance(c, str) and c.strip()})
+    reason = (reason or "").strip()[:300]
+    source = (source or "").strip()[:120]
+    if not codes:
+        return 0
+    if not reason or not source:
+        raise InvalidInput.field("reason", "请说明复核原因和来源")
+    with transaction.atomic():
+        open_flags = {
+            f.code: f
+            for f in ReviewFlag.objects.select_for_update().filter(
+                code__in=codes, source=source, cleared_at__isnull=True
+            )
+        }
+        label = audit.actor_label(actor)
+        for code in codes:
+            flag = open_flags.get(code)
+            if flag is None:
+                ReviewFlag.objects.create(code=code, reason=reason, source=source, created_by=label)
+            elif flag.reason != reason:
+                flag.reason = reason
+                flag.save(update_fields=["reason"])
+        audit.record(
+            actor=actor,
+            action="catalog.items.flagged",
+            object_type="catalog.reviewflag",
+            object_id=source,
+            data={"codes": codes, "reason": reason},
+        )
+    return len(codes)
+
+
+def access_flag(actor, pk) -> ReviewFlag:
+    """A flag for staff who may edit its item's department (or review the catalogue)."""
+    try:
+        pk = int(pk)
+        if not 0 < pk < 2**63:
+            raise ValueError(pk)
+        flag = ReviewFlag.objects.get(pk=pk)
+    except (TypeError, ValueError, ReviewFlag.DoesNotExist) as exc:
+        raise NotFound("没有找到该待复核标记") from exc
+    department_ids = set(
+        ImplementationItem.objects.filter(code=flag.code).values_list("department_id", flat=True)
+    )
+    if permissions.is_system(actor) or permissions.can_review.test(actor):
+        return flag
+    if any(permissions.may_edit(actor, d) for d in department_ids):
+        return flag
+    raise NotFound("没有找到该待复核标记")
+
+
+def do_clear_review_flag(*, actor, flag_id, note: str = "") -> ReviewFlag:
+    """Catalogue staff reviewed the item: the flag is cleared, with what they did."""
+    flag = access_flag(actor, flag_id)
+    note = (note or "").strip() if isinstance(note, str) else ""
+    if len(note) > 300:
+        raise InvalidInput.field("note", "处理说明不能超过300字")
+    with transaction.atomic():
+        flag = ReviewFlag.objects.select_for_update().get(pk=flag.pk)
+        if flag.cleared_at is not None:
+            raise Conflict("该标记已处理")
+        flag.cleared_at = timezone.now()
+        flag.cleared_by = _user(actor)
+        flag.clear_note = note
+        flag.save(update_fields=["cleared_at", "cleared_by", "clear_note"])
+        audit.record(
+            actor=actor, action="catalog.flag.cleared", obj=flag, data={"code": flag.code, "note": note}
+        )
+    return flag

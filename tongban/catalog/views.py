@@ -54,6 +54,14 @@ def workbench(request):
         "found": list(queries.item_versions(code).select_related("department")[:20]) if code else [],
         "department": core_queries.get_department(user.department_id) if user.department_id else None,
     }
+    # 待复核: items flagged by a policy change (openness); `?flags=all` includes cleared ones.
+    show_all = request.GET.get("flags") == "all"
+    context["flags"] = None
+    flag_dept = None if (user.is_superuser or permissions.can_review.test(user)) else user.department_id
+    if flag_dept is not None or user.is_superuser or permissions.can_review.test(user):
+        flags = queries.review_flags(department_id=flag_dept, open_only=not show_all)[:50]
+        context["flags"] = list(flags)
+    context["flags_all"] = show_all
     if user.department_id:
         published = queries.department_items(user.department_id).select_related("region")
         context["published"] = Paginator(published, 25).get_page(request.GET.get("page"))
@@ -73,6 +81,7 @@ def item_detail(request, pk: int):
             "may_edit": permissions.may_edit(request.user, item.department_id),
             "may_review": item.status == Status.IN_REVIEW and permissions.may_review(request.user, item),
             "comment_form": forms.CommentForm(),
+            "flags": queries.flags_for_code(item.code)[:20],
         },
     )
 
@@ -156,6 +165,23 @@ def item_action(request, pk: int, action: str):
         return not_done(redirect("catalog:item", pk=item.pk))
     messages.success(request, done)
     return redirect("catalog:item", pk=result.pk)
+
+
+@staff_required
+@once_per_form
+def flag_clear(request, pk: int):
+    """Clear a review flag (待复核) once the item was reviewed."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    flag = services.access_flag(request.user, pk)
+    try:
+        services.do_clear_review_flag(actor=request.user, flag_id=flag.pk, note=request.POST.get("note", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return not_done(redirect("catalog:workbench"))
+    messages.success(request, _("已处理待复核标记。"))
+    item = queries.current_items().filter(code=flag.code).only("pk").first()
+    return redirect("catalog:item", pk=item.pk) if item else redirect("catalog:workbench")
 
 
 @staff_required

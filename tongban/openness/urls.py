@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_public
+from . import views_policies, views_public
 from .feeds import PolicyFeed
 
 app_name = "openness"
@@ -22,3 +22,4 @@ urlpatterns: list = [
     path("workbench/penalties/", views_public.penalty_workbench, name="penalty_workbench"),
     path("workbench/penalties/<int:pk>/withdraw/", views_public.penalty_withdraw, name="penalty_withdraw"),
 ]
+urlpatterns += views_policies.urlpatterns  # the policy workbench (/openness/workbench/policies/...)

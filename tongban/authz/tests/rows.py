@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .rows_exchange import EXCHANGE
+from .rows_openness_policies import OPENNESS_POLICIES
 from .rows_openness_public import OPENNESS_PUBLIC
 from .table import (
     ADMIN_ACTORS,
@@ -1030,7 +1031,7 @@ ADMIN_STATIC = [
         "admin_app",
         "get",
         "/admin/accounts/",
-        "/admin/^(?P<app_label>auth|django_tasks_database|oauth2_provider|core|accounts|licences)/",
+        "/admin/^(?P<app_label>auth|django_tasks_database|oauth2_provider|core|accounts|licences|openness)/",
         rules(ADMIN_LOGIN, staff=404, superuser=200),
     ),
     Row(
@@ -1063,6 +1064,7 @@ ADMIN_STATIC = [
 # the usage log, tokens and task results are read-only; grants of licences are revoked, not deleted.
 ADMIN_WRITES = {
     "core/auditevent": (False, False),
+    "openness/policy": (False, False),
     "django_tasks_database/dbtaskresult": (False, False),
     "licences/licencegrant": (True, False),
     "licences/licenceusage": (False, False),
@@ -1168,6 +1170,7 @@ def all_rows() -> list[Row]:
         *API_ROWS,
         *EXCHANGE,
         *OPENNESS_PUBLIC,
+        *OPENNESS_POLICIES,
         *ADMIN_STATIC,
         *admin_rows(),
     ]

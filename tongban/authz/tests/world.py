@@ -313,6 +313,7 @@ def build() -> World:
         "grant": grant.pk,
     }
     w.ids |= openness_public_world(jiangxia, staff["department_admin"])
+    w.ids |= _openness_policies(jiangxia, staff, item_a)
     w.ids["admin_ct_user"] = ContentType.objects.get_for_model(type(people["principal"])).pk
     for m in admin.site._registry:  # an object of each model the admin shows (0: none exists)
         pk = m._default_manager.order_by("pk").values_list("pk", flat=True).first()
@@ -381,4 +382,53 @@ def openness_public_world(dept, officer) -> dict:
         "policy_draft": policy("江夏审批发〔2026〕2号", "draft", None),
         "penalty": penalty.pk,
         "jiangxia_code": dept.credit_code,
+    }
+
+
+def _openness_policies(jiangxia, staff, item) -> dict:
+    """A policy of 江夏's (政务公开), drafted and submitted by its window clerk, approved by its
+    administrator and now in 保密审查 with one open finding (a name), with an interpretation, an
+    attachment and a link to item A; and a review flag on item A (catalogue workbench)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tongban.catalog import queries as catalog_queries
+    from tongban.openness import services as openness_services
+
+    clerk, head = staff["window_clerk"], staff["department_admin"]
+    policy = openness_services.do_create_policy(
+        actor=clerk,
+        issuer_id=jiangxia.pk,
+        values={
+            "number": "江夏审批发〔2026〕8号",
+            "title": "关于推行食品经营许可告知承诺制的通知",
+            "subject": "market",
+            "doc_type": "notice",
+            "written_on": "2026-09-01",
+            "text": "经研究，申请人王建国等提出的建议予以采纳，现就推行告知承诺制通知如下。",
+        },
+    )
+    interp = openness_services.do_add_interpretation(
+        actor=clerk, policy_id=policy.pk, kind="text", title="政策解读", text="一、出台背景。"
+    )
+    att = openness_services.do_add_attachment(
+        actor=clerk,
+        policy_id=policy.pk,
+        upload=SimpleUploadedFile("a.pdf", b"%PDF-1.7 authz", content_type="application/pdf"),
+        name="承诺书样式",
+    )
+    link = openness_services.do_add_link(actor=clerk, policy_id=policy.pk, kind="item", code=item.code)
+    openness_services.do_submit_policy(actor=clerk, policy_id=policy.pk)
+    openness_services.do_review_policy(actor=head, policy_id=policy.pk, approve=True)
+    finding = policy.findings.get()
+    catalog_services.do_flag_items_for_review(
+        [item.code], reason="政策文件 江夏审批发〔2026〕8号 发布", source="authz-world", actor=SYSTEM
+    )
+    flag = catalog_queries.review_flags().get(source="authz-world")
+    return {
+        "policy": policy.pk,
+        "interpretation": interp.pk,
+        "attachment": att.pk,
+        "policy_link": link.pk,
+        "finding": finding.pk,
+        "review_flag": flag.pk,
     }

@@ -60,6 +60,12 @@ SELF_POSTING = {
     "exchange/catalogue/mount.html": "exchange:wb_mount",
     "exchange/grants/request_new.html": "exchange:request_new",
     "openness/public/penalty_workbench.html": "openness:penalty_workbench",
+    "openness/policies/form.html": "openness:wb_policy_edit",  # and wb_policy_new, decorated alike
+    "openness/policies/interpretations.html": "openness:wb_interpretations",
+    "openness/policies/attachments.html": "openness:wb_attachments",
+    "openness/policies/links.html": "openness:wb_links",
+    "openness/policies/secrecy.html": "openness:wb_secrecy",
+    "openness/policies/repeal.html": "openness:wb_policy_repeal",
 }
 
 

@@ -79,3 +79,41 @@ def policy_row(issuer, number: str = "鄂政办发〔2026〕3号", **kw) -> Poli
     }
     values.update(kw)
     return Policy.objects.create(**values)
+
+
+POLICY_VALUES = {
+    "number": "鄂市监发〔2026〕12号",
+    "title": "关于进一步优化食品经营许可办理的通知",
+    "subject": "market",
+    "doc_type": "notice",
+    "written_on": "2026-03-01",
+    "effective_on": "2026-04-01",
+    "summary": "压减食品经营许可办理时限，推行告知承诺制。",
+    "text": "各区市场监督管理局：为进一步优化营商环境，现就食品经营许可办理有关事项通知如下。",
+}
+
+
+def values(**kw) -> dict:
+    return {**POLICY_VALUES, **kw}
+
+
+@pytest.fixture(name="world")
+def world_fixture(db, regions_loaded):
+    """Two departments; in the first a drafter (any staff), two reviewers (its administrator
+    and an approving officer); the second's administrator; a platform administrator; one
+    published catalogue item of the first department."""
+    from tongban.catalog.testing import make_basic_item, make_item
+
+    market = department("武汉市市场监督管理局")
+    other = department("武汉市人力资源和社会保障局")
+    item = make_item(market, make_basic_item(name="食品经营许可"))
+    return {
+        "market": market,
+        "other": other,
+        "drafter": staff("pol-drafter", "window_clerk", dept=market),
+        "reviewer": staff("pol-admin", "department_admin", dept=market),
+        "officer": staff("pol-officer", "approving_officer", dept=market),
+        "outsider": staff("pol-outsider", "department_admin", dept=other),
+        "platform": staff("pol-platform", "platform_admin"),
+        "item": item,
+    }
