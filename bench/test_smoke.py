@@ -140,6 +140,11 @@ def _exchange(report: dict) -> None:
     )
 
 
+def _policy_search(report: dict) -> None:
+    assert report["database"]["docs"] == 300 and 0 < report["database"]["public"] < 300  # drafts too
+    assert report["results"]["all"]["query"]["n"] == 24 and report["results"]["all"]["page"]["n"] == 24
+
+
 CHECKS = {
     "catalog_search": _catalog_search,
     "search_page": _search_page,
@@ -147,6 +152,7 @@ CHECKS = {
     "case_lifecycle": _case_lifecycle,
     "licenses": _licenses,
     "exchange": _exchange,
+    "policy_search": _policy_search,
 }
 # Databases a bench makes beside its own (named by suffix): dropped here too if it was killed.
 EXTRA_DATABASES = {"exchange": ["_small"]}

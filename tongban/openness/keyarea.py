@@ -177,6 +177,8 @@ def check_penalty(data: PenaltyInput, *, today: dt.date) -> dict:
             if not fine.is_finite() or fine <= 0 or fine >= Decimal("1e12") or fine.as_tuple().exponent < -2:
                 problems.append(FieldProblem("fine_yuan", "罚款金额应为大于 0 的金额，最多两位小数"))
                 fine = None
+            else:
+                fine = fine.quantize(Decimal("0.01"))
     if PenaltyKind.FINE in kinds and fine is None and not any(p.field == "fine_yuan" for p in problems):
         problems.append(FieldProblem("fine_yuan", "处罚种类含罚款时应填写罚款金额"))
     if fine is not None and PenaltyKind.FINE not in kinds:

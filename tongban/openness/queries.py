@@ -192,7 +192,7 @@ def estimate_count(qs: QuerySet) -> int:
 
 
 def _list_rows(ids: list[int]) -> list[Policy]:
-    rows = Policy.objects.filter(pk__in=ids).select_related("issuer").defer(*LIST_FIELDS_DEFERRED)
+    rows = Policy.objects.filter(pk__in=ids).select_related("issuer").defer(*LIST_FIELDS_DEFERRED).order_by()
     by_id = {p.pk: p for p in rows}
     return [by_id[i] for i in ids if i in by_id]
 

@@ -78,6 +78,10 @@ NOT_PAGES = {
     "/exchange/workbench/requests/<int:pk>/withdraw/": "POST only",
     "/exchange/workbench/grants/<int:pk>/<str:action>/": "grant actions (POST only)",
     "/insight/map.json": "the dashboards' map outlines (GeoJSON)",
+    "/openness/feeds/": "Atom feeds (XML; parsed in openness/tests/test_feeds.py)",
+    "/openness/policies/<int:pk>/attachments/<int:att>/": "a policy's attachment (a file)",
+    "/openness/policies/<int:pk>/graphics/<int:interp>/": "an interpretation's graphic (an image)",
+    "/openness/workbench/penalties/<int:pk>/withdraw/": "POST only",
 }
 
 
@@ -107,6 +111,7 @@ def demo_objects() -> dict:
     from tongban.demo import queries as demo_queries
     from tongban.exchange.models import Grant, Resource, ShareRequest
     from tongban.licences.models import Licence
+    from tongban.openness import queries as openness_queries
 
     cases = list(Case.objects.order_by("number").values_list("number", "state", "applicant_id"))
     licence = Licence.objects.order_by("pk").first()
@@ -129,6 +134,11 @@ def demo_objects() -> dict:
         .first(),
         "share_request": ShareRequest.objects.order_by("pk").values_list("pk", flat=True).first(),
         "grant": Grant.objects.order_by("pk").values_list("pk", flat=True).first(),
+        # 政务公开 public side: a published policy of the demo (its page and print view)
+        "public_policy": openness_queries.public_policies()
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first(),
     }
 
 
@@ -146,7 +156,8 @@ MAIN = {"/", "/search/", "/items/<str:code>/", "/cases/", "/cases/apply/<str:cod
         "/workbench/cases/<str:number>/", "/workbench/cases/window/", "/cases/<str:number>/",
         "/workbench/catalog/", "/workbench/identity/", "/departments/<int:dept_id>/", "/lists/<slug:kind>/",
         "/indicators/", "/workbench/cases/stats/", "/workbench/catalog/four-sames/",
-        "/workbench/catalog/items/<int:pk>/", "/cases/progress/", "/workbench/identity/staff/new/"}  # fmt: skip
+        "/workbench/catalog/items/<int:pk>/", "/cases/progress/", "/workbench/identity/staff/new/",
+        "/openness/", "/openness/policies/<int:pk>/", "/openness/key-areas/penalties/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -182,6 +193,8 @@ def pages_of(objects: dict) -> list[Page]:
         who = "clerk" if route.startswith("/workbench/cases/window/") else "admin" if workbench else wang
         if route == "/accounts/me/enterprises/<int:legal_person_id>/agents/new/":
             who = "17000000004"  # 陈建国, the demo enterprise's legal representative
+        if route == "/openness/workbench/penalties/":
+            who = "deptadmin-jianghan"  # a department's staff enter its penalty decisions
         if route == "/exchange/workbench/requests/new/<str:code>/":
             who = "deptadmin-jianghan"  # a department's administrator asks for their department
         if route in (
@@ -220,6 +233,8 @@ def pages_of(objects: dict) -> list[Page]:
                     "/workbench/identity/staff/<int:pk>/roles/": objects["staff_pk"],
                     "/exchange/workbench/requests/<int:pk>/": objects["share_request"],
                     "/exchange/workbench/grants/<int:pk>/": objects["grant"],
+                    "/openness/policies/<int:pk>/": objects["public_policy"],
+                    "/openness/policies/<int:pk>/print/": objects["public_policy"],
                 }.get(route)
             if value is None:
                 pytest.fail(f"{route}: no demo object for <{name}>; add it to pages_of() or NOT_PAGES")
