@@ -77,6 +77,10 @@ NOT_PAGES = {
     "/exchange/workbench/requests/<int:pk>/refuse/": "POST only",
     "/exchange/workbench/requests/<int:pk>/withdraw/": "POST only",
     "/exchange/workbench/grants/<int:pk>/<str:action>/": "grant actions (POST only)",
+    "/openness/requests/<int:pk>/clarify/": "POST only",
+    "/openness/requests/<int:pk>/notice.pdf": "a PDF",
+    "/openness/workbench/requests/<int:pk>/<slug:action>/": "request actions (POST only)",
+    "/openness/workbench/concerns/<int:pk>/<slug:action>/": "article actions (POST only)",
 }
 
 
@@ -106,6 +110,7 @@ def demo_objects() -> dict:
     from tongban.demo import queries as demo_queries
     from tongban.exchange.models import Grant, Resource, ShareRequest
     from tongban.licences.models import Licence
+    from tongban.openness.models import ConcernArticle, DisclosureRequest
 
     cases = list(Case.objects.order_by("number").values_list("number", "state", "applicant_id"))
     licence = Licence.objects.order_by("pk").first()
@@ -128,6 +133,15 @@ def demo_objects() -> dict:
         .first(),
         "share_request": ShareRequest.objects.order_by("pk").values_list("pk", flat=True).first(),
         "grant": Grant.objects.order_by("pk").values_list("pk", flat=True).first(),
+        # disclosure on request: 王芳's request through extension and answer; a published article
+        "disc_request": DisclosureRequest.objects.filter(state="answered", extension_days__gt=0)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first(),
+        "concern": ConcernArticle.objects.filter(state="published")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first(),
     }
 
 
@@ -145,7 +159,9 @@ MAIN = {"/", "/search/", "/items/<str:code>/", "/cases/", "/cases/apply/<str:cod
         "/workbench/cases/<str:number>/", "/workbench/cases/window/", "/cases/<str:number>/",
         "/workbench/catalog/", "/workbench/identity/", "/departments/<int:dept_id>/", "/lists/<slug:kind>/",
         "/indicators/", "/workbench/cases/stats/", "/workbench/catalog/four-sames/",
-        "/workbench/catalog/items/<int:pk>/", "/cases/progress/", "/workbench/identity/staff/new/"}  # fmt: skip
+        "/workbench/catalog/items/<int:pk>/", "/cases/progress/", "/workbench/identity/staff/new/",
+        "/openness/requests/new/", "/openness/requests/<int:pk>/", "/openness/requests/register/",
+        "/openness/workbench/requests/", "/openness/workbench/requests/<int:pk>/", "/openness/concerns/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -177,7 +193,7 @@ def pages_of(objects: dict) -> list[Page]:
         if not_a_page(route):
             continue
         main = route in MAIN
-        workbench = route.startswith(("/workbench/", "/exchange/workbench/"))
+        workbench = route.startswith(("/workbench/", "/exchange/workbench/", "/openness/workbench/"))
         who = "clerk" if route.startswith("/workbench/cases/window/") else "admin" if workbench else wang
         if route == "/accounts/me/enterprises/<int:legal_person_id>/agents/new/":
             who = "17000000004"  # 陈建国, the demo enterprise's legal representative
@@ -219,6 +235,10 @@ def pages_of(objects: dict) -> list[Page]:
                     "/workbench/identity/staff/<int:pk>/roles/": objects["staff_pk"],
                     "/exchange/workbench/requests/<int:pk>/": objects["share_request"],
                     "/exchange/workbench/grants/<int:pk>/": objects["grant"],
+                    "/openness/requests/<int:pk>/": objects["disc_request"],
+                    "/openness/workbench/requests/<int:pk>/": objects["disc_request"],
+                    "/openness/concerns/<int:pk>/": objects["concern"],
+                    "/openness/workbench/concerns/<int:pk>/": objects["concern"],
                 }.get(route)
             if value is None:
                 pytest.fail(f"{route}: no demo object for <{name}>; add it to pages_of() or NOT_PAGES")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .rows_exchange import EXCHANGE
+from .rows_openness_disclosure import OPENNESS_DISCLOSURE
 from .table import (
     ADMIN_ACTORS,
     ADMIN_LOGIN,
@@ -1166,6 +1167,7 @@ def all_rows() -> list[Row]:
         *DEMO_RP,
         *API_ROWS,
         *EXCHANGE,
+        *OPENNESS_DISCLOSURE,
         *ADMIN_STATIC,
         *admin_rows(),
     ]

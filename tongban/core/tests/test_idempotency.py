@@ -59,6 +59,7 @@ SELF_POSTING = {
     "exchange/catalogue/entry_form.html": "exchange:wb_entry_edit",  # and wb_entry_new, decorated alike
     "exchange/catalogue/mount.html": "exchange:wb_mount",
     "exchange/grants/request_new.html": "exchange:request_new",
+    "openness/disclosure/wb_concern.html": "openness:wb_concern",  # and wb_concern_new, decorated alike
 }
 
 
