@@ -24,6 +24,7 @@ from tongban.core import services as core_services
 from tongban.core.enums import RegionLevel
 
 from . import cases as demo_cases
+from . import disclosure as demo_disclosure
 from . import exchange as demo_exchange
 from . import exchange_story as demo_exchange_story
 from . import guides, identity, queries
@@ -144,6 +145,9 @@ def do_seed_demo(*, actor: str = ACTOR, log: Callable[[str], None] | None = None
         _serialise_seeding()
         wrote_story = demo_exchange_story.seed_story(actor=actor, say=say)
     reused = reused and not wrote_story
+    with transaction.atomic():  # 依申请公开 and 回应关切 (issue 16): a request through extension and answer
+        _serialise_seeding()
+        reused = demo_disclosure.seed_disclosure(actor=actor, say=say) is False and reused
     reused = reused and not any(wrote_cases[k] for k in ("chains", "clerks", "staff", "body_staff", "cases"))
     if reused:
         # The one part kept up to date on every run: the demo department system's client

@@ -16,7 +16,7 @@ The clock (`disclosure_clock`): due = received + 20 + paused + extension working
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
@@ -314,12 +314,12 @@ def do_accept(*, actor, pk: int) -> DisclosureRequest:
 
 def do_ask_clarification(*, actor, pk: int, question: str) -> DisclosureRequest:
     """补正: the clock stops from today until the applicant answers."""
+    _check_access(actor, pk)
     question = (question or "").strip()
     if len(question) < 4:
         raise InvalidInput.field("question", "请写明需要申请人补正的内容")
     if len(question) > MAX_TEXT:
         raise InvalidInput.field("question", f"补正内容不能超过{MAX_TEXT}个字")
-    _check_access(actor, pk)
     with transaction.atomic():
         req = _lock(actor, pk)
         if req.state not in (RequestState.RECEIVED, RequestState.PROCESSING):
@@ -344,12 +344,12 @@ def do_ask_clarification(*, actor, pk: int, question: str) -> DisclosureRequest:
 
 def do_answer_clarification(*, actor, pk: int, answer: str) -> DisclosureRequest:
     """The applicant clarifies: the clock runs again, the paused working days added to it."""
+    access_as_applicant(actor, pk)
     answer = (answer or "").strip()
     if len(answer) < 2:
         raise InvalidInput.field("answer", "请填写补正内容")
     if len(answer) > MAX_TEXT:
         raise InvalidInput.field("answer", f"补正内容不能超过{MAX_TEXT}个字")
-    access_as_applicant(actor, pk)
     with transaction.atomic():
         req = DisclosureRequest.objects.select_for_update().get(pk=pk)
         if req.state != RequestState.CLARIFYING:
@@ -377,6 +377,7 @@ def do_answer_clarification(*, actor, pk: int, answer: str) -> DisclosureRequest
 
 def do_ask_extension(*, actor, pk: int, days, reason: str) -> DisclosureExtension:
     """The handler asks to extend (once, by at most 20 working days)."""
+    _check_access(actor, pk)
     reason = (reason or "").strip()
     if isinstance(days, str):
         days = int(days) if days.strip().isdigit() and len(days.strip()) < 6 else None
@@ -386,7 +387,6 @@ def do_ask_extension(*, actor, pk: int, days, reason: str) -> DisclosureExtensio
         raise InvalidInput.field("reason", "请写明延期理由")
     if len(reason) > 500:
         raise InvalidInput.field("reason", "延期理由不能超过500个字")
-    _check_access(actor, pk)
     try:
         with transaction.atomic():
             req = _lock(actor, pk)
@@ -415,12 +415,12 @@ def do_decide_extension(
     *, actor, pk: int, extension_id: int, approve: bool, note: str = ""
 ) -> DisclosureRequest:
     """The body's head or a platform administrator, never the asker, approves or rejects."""
+    _check_access(actor, pk)
     note = (note or "").strip()
     if not approve and len(note) < 4:
         raise InvalidInput.field("note", "不批准时请写明理由")
     if len(note) > 500:
         raise InvalidInput.field("note", "审批意见不能超过500个字")
-    _check_access(actor, pk)
     with transaction.atomic():
         req = _lock(actor, pk)
         ext = req.extensions.select_for_update().filter(pk=extension_id).first()
@@ -541,8 +541,8 @@ def _notice_values(req: DisclosureRequest, values: dict, answered_on) -> dict:
 
 def do_answer(*, actor, pk: int, data: AnswerInput) -> DisclosureAnswer:
     """Answer once; the notice (告知书) is written with it. A second answer is a Conflict."""
-    values = check_answer(data)
     _check_access(actor, pk)
+    values = check_answer(data)
     try:
         with transaction.atomic():
             req = _lock(actor, pk)
@@ -594,6 +594,10 @@ def do_answer(*, actor, pk: int, data: AnswerInput) -> DisclosureAnswer:
 
 
 # --- Reads --------------------------------------------------------------------------------------
+
+
+def body_has_requests(department_id: int) -> bool:
+    return DisclosureRequest.objects.filter(department_id=department_id).exists()
 
 
 def my_requests(actor) -> QuerySet[DisclosureRequest]:
@@ -710,3 +714,64 @@ def register_table(counts) -> tuple[list[dict], list[str]]:
     for row in table:
         row["cells"] = [row["cells"][k] for k in [*kinds, "open"]]
     return table, [*kinds, "open"]
+
+
+# --- The daily tick -----------------------------------------------------------------------------
+
+
+@dataclass
+class TickReport:
+    checked: int = 0
+    warning: list[str] = field(default_factory=list)  # request numbers newly near their deadline
+    overdue: list[str] = field(default_factory=list)  # newly past it
+
+
+def tick(*, on=None) -> TickReport:
+    """Raise the warnings of the open requests (`manage.py openness tick`, daily): a request
+    whose clock level became 临近期限 (5 working days or fewer left) or 已超期 gets one audit
+    event `openness.disclosure.warning` and its handler a message; the level is kept on the
+    request, so running again the same day warns nobody twice. A paused request (补正) is never
+    overdue; an extended one is measured against its extended deadline."""
+    on = on or clock.today()
+    report = TickReport()
+    rows = list(DisclosureRequest.objects.filter(state__in=OPEN_STATES).select_related("department"))
+    if not rows:
+        return report
+    cal = clock.calendar_for(rows, on)
+    for req in rows:
+        report.checked += 1
+        level = clock.clock_of(req, on=on, calendar=cal).level
+        if level == req.clock_level:
+            continue
+        with transaction.atomic():
+            locked = DisclosureRequest.objects.select_for_update().get(pk=req.pk)
+            if locked.clock_level == level or locked.state not in OPEN_STATES:
+                continue
+            before, locked.clock_level = locked.clock_level, level
+            locked.save(update_fields=["clock_level"])
+            if level not in (ClockLevel.WARNING, ClockLevel.OVERDUE):
+                continue
+            audit.record(
+                actor="system:openness-tick",
+                action="openness.disclosure.warning",
+                obj=locked,
+                data={
+                    "number": locked.number,
+                    "level": level,
+                    "before": before,
+                    "due_on": str(locked.due_on),
+                },
+            )
+            (report.warning if level == ClockLevel.WARNING else report.overdue).append(locked.number)
+            if locked.handler_id:
+                words = "已超过答复期限" if level == ClockLevel.OVERDUE else "临近答复期限"
+                _tell_staff(
+                    locked.handler_id, f"政府信息公开申请{locked.number}{words}（{locked.due_on:%Y-%m-%d}）"
+                )
+    return report
+
+
+def _tell_staff(user_id: int, text: str) -> None:
+    transaction.on_commit(
+        lambda: account_services.notify_user(user_id=user_id, text=text, subject="【通办】依申请公开期限预警")
+    )

@@ -82,6 +82,10 @@ NOT_PAGES = {
     "/openness/policies/<int:pk>/attachments/<int:att>/": "a policy's attachment (a file)",
     "/openness/policies/<int:pk>/graphics/<int:interp>/": "an interpretation's graphic (an image)",
     "/openness/workbench/penalties/<int:pk>/withdraw/": "POST only",
+    "/openness/requests/<int:pk>/clarify/": "POST only",
+    "/openness/requests/<int:pk>/notice.pdf": "a PDF",
+    "/openness/workbench/requests/<int:pk>/<slug:action>/": "request actions (POST only)",
+    "/openness/workbench/concerns/<int:pk>/<slug:action>/": "article actions (POST only)",
 }
 
 
@@ -112,6 +116,7 @@ def demo_objects() -> dict:
     from tongban.exchange.models import Grant, Resource, ShareRequest
     from tongban.licences.models import Licence
     from tongban.openness import queries as openness_queries
+    from tongban.openness.models import ConcernArticle, DisclosureRequest
 
     cases = list(Case.objects.order_by("number").values_list("number", "state", "applicant_id"))
     licence = Licence.objects.order_by("pk").first()
@@ -139,6 +144,15 @@ def demo_objects() -> dict:
         .order_by("pk")
         .values_list("pk", flat=True)
         .first(),
+        # disclosure on request: 王芳's request through extension and answer; a published article
+        "disc_request": DisclosureRequest.objects.filter(state="answered", extension_days__gt=0)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first(),
+        "concern": ConcernArticle.objects.filter(state="published")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first(),
     }
 
 
@@ -157,7 +171,9 @@ MAIN = {"/", "/search/", "/items/<str:code>/", "/cases/", "/cases/apply/<str:cod
         "/workbench/catalog/", "/workbench/identity/", "/departments/<int:dept_id>/", "/lists/<slug:kind>/",
         "/indicators/", "/workbench/cases/stats/", "/workbench/catalog/four-sames/",
         "/workbench/catalog/items/<int:pk>/", "/cases/progress/", "/workbench/identity/staff/new/",
-        "/openness/", "/openness/policies/<int:pk>/", "/openness/key-areas/penalties/"}  # fmt: skip
+        "/openness/", "/openness/policies/<int:pk>/", "/openness/key-areas/penalties/",
+        "/openness/requests/new/", "/openness/requests/<int:pk>/", "/openness/requests/register/",
+        "/openness/workbench/requests/", "/openness/workbench/requests/<int:pk>/", "/openness/concerns/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -189,7 +205,7 @@ def pages_of(objects: dict) -> list[Page]:
         if not_a_page(route):
             continue
         main = route in MAIN
-        workbench = route.startswith(("/workbench/", "/exchange/workbench/"))
+        workbench = route.startswith(("/workbench/", "/exchange/workbench/", "/openness/workbench/"))
         who = "clerk" if route.startswith("/workbench/cases/window/") else "admin" if workbench else wang
         if route == "/accounts/me/enterprises/<int:legal_person_id>/agents/new/":
             who = "17000000004"  # 陈建国, the demo enterprise's legal representative
@@ -235,6 +251,10 @@ def pages_of(objects: dict) -> list[Page]:
                     "/exchange/workbench/grants/<int:pk>/": objects["grant"],
                     "/openness/policies/<int:pk>/": objects["public_policy"],
                     "/openness/policies/<int:pk>/print/": objects["public_policy"],
+                    "/openness/requests/<int:pk>/": objects["disc_request"],
+                    "/openness/workbench/requests/<int:pk>/": objects["disc_request"],
+                    "/openness/concerns/<int:pk>/": objects["concern"],
+                    "/openness/workbench/concerns/<int:pk>/": objects["concern"],
                 }.get(route)
             if value is None:
                 pytest.fail(f"{route}: no demo object for <{name}>; add it to pages_of() or NOT_PAGES")

@@ -6,6 +6,7 @@ import re
 
 from .rows_exchange import EXCHANGE
 from .rows_insight_pages import INSIGHT_PAGES
+from .rows_openness_disclosure import OPENNESS_DISCLOSURE
 from .rows_openness_policies import OPENNESS_POLICIES
 from .rows_openness_public import OPENNESS_PUBLIC
 from .table import (
@@ -1173,6 +1174,7 @@ def all_rows() -> list[Row]:
         *OPENNESS_PUBLIC,
         *INSIGHT_PAGES,
         *OPENNESS_POLICIES,
+        *OPENNESS_DISCLOSURE,
         *ADMIN_STATIC,
         *admin_rows(),
     ]

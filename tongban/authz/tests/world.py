@@ -47,6 +47,7 @@ from tongban.licences import services as licence_services
 from tongban.licences import sharing, validity
 from tongban.licences.tests.conftest import BUSINESS_FACE, CODES, COMPANY, department
 from tongban.licences.tests.conftest import staff as make_staff
+from tongban.openness import concerns, disclosure, disclosure_clock
 
 TODAY = dt.date(2026, 9, 29)
 CSRF_SECRET = "m" * 32  # a CSRF secret as the csrftoken cookie holds it; forms and headers send it
@@ -314,6 +315,7 @@ def build() -> World:
     }
     w.ids |= openness_public_world(jiangxia, staff["department_admin"])
     w.ids |= _openness_policies(jiangxia, staff, item_a)
+    w.ids |= _openness_disclosure(staff, people, jiangxia)
     w.ids["admin_ct_user"] = ContentType.objects.get_for_model(type(people["principal"])).pk
     for m in admin.site._registry:  # an object of each model the admin shows (0: none exists)
         pk = m._default_manager.order_by("pk").values_list("pk", flat=True).first()
@@ -325,6 +327,7 @@ def pin_today(monkeypatch) -> None:
     """The matrix runs on 2026-09-29 (inside the seeded calendar), for cases and licences."""
     monkeypatch.setattr(clock, "today", lambda: TODAY)
     monkeypatch.setattr(validity, "today", lambda: TODAY)
+    monkeypatch.setattr(disclosure_clock, "today", lambda: TODAY)
 
 
 def platform_over_http(monkeypatch) -> None:
@@ -431,4 +434,46 @@ def _openness_policies(jiangxia, staff, item) -> dict:
         "policy_link": link.pk,
         "finding": finding.pk,
         "review_flag": flag.pk,
+    }
+
+
+def _openness_disclosure(staff: dict, people: dict, jiangxia) -> dict:
+    """Disclosure on request and 回应关切 (openness): the principal's request to 江夏, accepted by
+    its officer, who asked for an extension (pending); another of hers, answered (its notice);
+    a published 回应关切 article of 江夏's."""
+    values = {"department_id": jiangxia.pk, "form": "electronic", "delivery": "online"}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        pending = disclosure.do_submit_request(
+            actor=people["principal"],
+            data=disclosure.RequestInput(description="江夏区2025年养老服务补贴发放情况", **values),
+        )
+        answered = disclosure.do_submit_request(
+            actor=people["principal"],
+            data=disclosure.RequestInput(description="江夏区2025年政府采购目录", **values),
+        )
+    officer = staff["approving_officer"]
+    disclosure.do_accept(actor=officer, pk=pending.pk)
+    extension = disclosure.do_ask_extension(
+        actor=officer, pk=pending.pk, days=20, reason="需要调取多个科室的档案"
+    )
+    disclosure.do_answer(
+        actor=officer,
+        pk=answered.pk,
+        data=disclosure.AnswerInput(kind="disclosed", text="所申请信息见附件。", publishable=True),
+    )
+    article = concerns.do_save_article(
+        actor=officer,
+        data=concerns.ArticleInput(
+            title="关于食品经营许可办理时限的回应",
+            summary="群众反映食品经营许可办理慢，现回应如下。",
+            body="食品经营许可已实行全程网办，承诺时限压缩至5个工作日。",
+            topics="SPJY-XK",
+        ),
+    )
+    concerns.do_publish_article(actor=officer, pk=article.pk)
+    return {
+        "disc_request": pending.pk,
+        "disc_answered": answered.pk,
+        "disc_extension": extension.pk,
+        "concern": article.pk,
     }

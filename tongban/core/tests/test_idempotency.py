@@ -66,6 +66,7 @@ SELF_POSTING = {
     "openness/policies/links.html": "openness:wb_links",
     "openness/policies/secrecy.html": "openness:wb_secrecy",
     "openness/policies/repeal.html": "openness:wb_policy_repeal",
+    "openness/disclosure/wb_concern.html": "openness:wb_concern",  # and wb_concern_new, decorated alike
 }
 
 
