@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .rows_exchange import EXCHANGE
+from .rows_insight_core import INSIGHT_CORE
 from .rows_insight_pages import INSIGHT_PAGES
 from .rows_openness_disclosure import OPENNESS_DISCLOSURE
 from .rows_openness_policies import OPENNESS_POLICIES
@@ -1175,6 +1176,7 @@ def all_rows() -> list[Row]:
         *INSIGHT_PAGES,
         *OPENNESS_POLICIES,
         *OPENNESS_DISCLOSURE,
+        *INSIGHT_CORE,
         *ADMIN_STATIC,
         *admin_rows(),
     ]
