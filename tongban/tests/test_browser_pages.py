@@ -78,6 +78,8 @@ NOT_PAGES = {
     "/exchange/workbench/requests/<int:pk>/withdraw/": "POST only",
     "/exchange/workbench/grants/<int:pk>/<str:action>/": "grant actions (POST only)",
     "/insight/map.json": "the dashboards' map outlines (GeoJSON)",
+    "/insight/export.csv": "a figure's data as CSV",
+    "/insight/export.xlsx": "a figure's data as a spreadsheet",
 }
 
 
