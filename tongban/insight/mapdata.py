@@ -125,13 +125,15 @@ def outline(gb_code: str, *, tolerance: float) -> dict | None:
 def feature_collection(region, children) -> dict:
     """The map of `region` (a core Region): one feature per child in `children` (Regions), or
     the region alone when it has none. Children without an outline in the package are left
-    out of the map (and listed under "missing"); the tables still show them."""
+    out of the map (and listed under "missing"); the tables still show them. When none has one
+    (a county's townships), the region is drawn alone."""
     drawn = list(children) or [region]
     level = "county" if not children else ("province" if region.parent_id is None else "city")
     tolerance = TOLERANCE[level]
     features, missing = [], []
     for r in drawn:
-        shape = outline(r.gb_code or r.code[:6], tolerance=tolerance)
+        # townships and villages have no GB/T 2260 code, and no outline in the package
+        shape = outline(r.gb_code, tolerance=tolerance) if r.gb_code else None
         if shape is None:
             missing.append(r.code)
             continue
@@ -142,4 +144,6 @@ def feature_collection(region, children) -> dict:
                 "geometry": shape,
             }
         )
+    if not features and children:  # children without outlines (townships): the region alone
+        return feature_collection(region, [])
     return {"type": "FeatureCollection", "features": features, "missing": missing}

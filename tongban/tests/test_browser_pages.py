@@ -86,6 +86,8 @@ NOT_PAGES = {
     "/openness/requests/<int:pk>/notice.pdf": "a PDF",
     "/openness/workbench/requests/<int:pk>/<slug:action>/": "request actions (POST only)",
     "/openness/workbench/concerns/<int:pk>/<slug:action>/": "article actions (POST only)",
+    "/insight/export.csv": "a figure's data as CSV",
+    "/insight/export.xlsx": "a figure's data as a spreadsheet",
 }
 
 

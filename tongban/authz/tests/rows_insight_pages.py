@@ -8,5 +8,10 @@ from .table import Row, rules
 PUBLIC = rules(200)
 
 INSIGHT_PAGES = [
+    Row("insight_dashboard", "get", "/insight/?region=420100", "/insight/", PUBLIC),
+    Row("insight_screen", "get", "/insight/screen/", "/insight/screen/", PUBLIC),
+    Row("insight_formulas", "get", "/insight/formulas/", "/insight/formulas/", PUBLIC),
+    Row("insight_csv", "get", "/insight/export.csv?table=ranking", "/insight/export.csv", PUBLIC),
+    Row("insight_xlsx", "get", "/insight/export.xlsx?table=channels", "/insight/export.xlsx", PUBLIC),
     Row("insight_map", "get", "/insight/map.json?region=420100", "/insight/map.json", PUBLIC),
 ]

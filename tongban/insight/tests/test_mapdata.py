@@ -81,9 +81,12 @@ def test_the_province_map_is_its_cities(regions):
 
 
 def test_a_county_is_drawn_alone(regions):
-    county = core_queries.get_region("420115")  # 江夏区
-    fc = mapdata.feature_collection(county, [])
-    assert [f["properties"]["code"] for f in fc["features"]] == ["420115000000"]
+    county = core_queries.get_region("420115")  # 江夏区, whose townships have no outline
+    townships = list(core_queries.region_children("420115"))
+    assert townships
+    for children in ([], townships):
+        fc = mapdata.feature_collection(county, children)
+        assert [f["properties"]["code"] for f in fc["features"]] == ["420115000000"]
 
 
 # --- /insight/map.json --------------------------------------------------------------------------

@@ -62,7 +62,10 @@ def test_home_shows_search_first_then_topics_hot_items_lists_and_entries(
     # The published lists.
     for kind, label in (("now", "马上办"), ("online", "网上办"), ("nearby", "就近办"), ("once", "一次办")):
         assert f'href="/lists/{kind}/"' in page and f">{label}<" in page
-    assert 'href="/lists/visits/"' in page and 'href="/indicators/"' in page
+    assert 'href="/lists/visits/"' in page
+    # 数据指标 leads to the insight dashboards (the tile and the main navigation)
+    assert '<a class="tile tile--list" href="/insight/"><span class="tile__name">数据指标</span></a>' in page
+    assert '<li><a href="/insight/">数据指标</a></li>' in page
     # Entries that are not built yet are disabled tiles with 即将开通, never links; 办件查询 and
     # 证照 exist: an anonymous visitor gets 办件进度查询 (no sign-in) and 我的证照.
     entries = page[page.index('id="entries-title"') :]
