@@ -42,6 +42,7 @@ from .models import (
     IdempotencyKey,
     Notification,
 )
+from .signals import case_changed
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
@@ -113,6 +114,7 @@ def record_event(
         obj=case,
         data={"from": before, "to": case.state, **data},
     )
+    case_changed.send(sender=Case, case=case, action=action, before=before)
 
 
 def notify(case: Case, text: str, params: dict | None = None) -> None:

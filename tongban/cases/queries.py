@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Func, IntegerField, OuterRef, Q, QuerySet
 from django.utils.translation import gettext, gettext_noop
 
 from tongban.accounts import queries as account_queries
@@ -14,7 +14,7 @@ from tongban.accounts.enums import StaffRole
 
 from . import clock
 from .enums import CaseState, ClockLevel, ExtensionState, StepState
-from .models import Case, CaseEvent, CaseStep, ExtensionRequest, Notification
+from .models import Case, CaseEvent, CaseLicence, CaseMaterial, CaseStep, ExtensionRequest, Notification
 
 DUE_SOON_DAYS = 2
 
@@ -373,3 +373,126 @@ def chains_staff_needed() -> dict[str, dict[str, int]]:
             "item_code", "steps", "separation_of_duties"
         )
     }
+
+
+# --- Facts for insight's rollups (一屏全览) ------------------------------------------------------
+# What a case contributes to the rollups, in two forms that must agree: `rollup_facts` for one
+# case (insight's hook on `signals.case_changed`, in the transition's transaction) and
+# `rollup_source` for many (insight's rebuild and recount, one SQL query). Nothing personal.
+
+SUPPLIED_STAGES = ("generated", "signed")  # MaterialStage: 申请表 generated, 告知承诺书 signed online
+
+
+def rollup_facts(case: Case, *, supplied: bool = False) -> dict:
+    """One case's facts. `supplied`: also count the materials the platform supplied in place of
+    a file (two small queries; insight asks only when the case is created, after which they
+    never change): licences from the library, identity verified, forms generated or signed."""
+    from django.utils import timezone
+
+    facts = {
+        "submitted_day": timezone.localdate(case.submitted_at),
+        "accepted_on": case.accepted_on,
+        "concluded_day": timezone.localdate(case.concluded_at) if case.concluded_at else None,
+        "region_id": case.region_id,
+        "department_id": case.department_id,
+        "item_code": case.item_code,
+        "channel": case.channel,
+        "state": case.state,
+        "case_type": case.case_type,
+        "concluded_on_time": case.concluded_on_time,
+        "statutory_days": case.statutory_days,
+        "paused_days": case.paused_days,
+    }
+    if supplied:
+        facts["visits"] = case.item.visits  # the item version applied for (到办事现场次数)
+        facts["exempt_licence"] = CaseLicence.objects.filter(case=case).count()
+        facts["exempt_identity"] = len(case.identity_materials or [])
+        facts["exempt_form"] = CaseMaterial.objects.filter(case=case, stage__in=SUPPLIED_STAGES).count()
+    return facts
+
+
+class _JsonArrayLength(Func):
+    function = "json_array_length"  # SQLite (JSON1)
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function="jsonb_array_length", **extra)
+
+
+ROLLUP_SOURCE_DAYS = {"submitted": "submitted_at", "accepted": "accepted_on", "concluded": "concluded_at"}
+
+
+def rollup_source(*, by: str, date_from: dt.date | None = None, date_to: dt.date | None = None):
+    """Every case's `rollup_facts(supplied=True)` as one values() queryset (no ordering), those
+    whose day `by` ("submitted", "accepted", "concluded": local dates) lies in [date_from,
+    date_to] (either bound open when None). Insight wraps its SQL in its own aggregate."""
+    from django.db.models import Count, F, Subquery
+    from django.db.models.functions import Coalesce, TruncDate
+    from django.utils import timezone
+
+    def count_of(model, **where):
+        rows = model.objects.filter(case=OuterRef("pk"), **where).order_by().values("case")
+        return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
+
+    qs = Case.objects.order_by()
+    column = ROLLUP_SOURCE_DAYS[by]
+    if by == "accepted":
+        if date_from:
+            qs = qs.filter(accepted_on__gte=date_from)
+        if date_to:
+            qs = qs.filter(accepted_on__lte=date_to)
+        qs = qs.filter(accepted_on__isnull=False)
+    else:
+        zone = timezone.get_current_timezone()
+        if date_from:
+            qs = qs.filter(**{f"{column}__gte": dt.datetime.combine(date_from, dt.time.min, zone)})
+        if date_to:
+            end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, zone)
+            qs = qs.filter(**{f"{column}__lt": end})
+        qs = qs.filter(**{f"{column}__isnull": False})
+    supplied = {}
+    if by == "submitted":  # only what the received counters need (the others skip the subqueries)
+        supplied = {
+            "visits": F("item__visits"),
+            "exempt_licence": count_of(CaseLicence),
+            "exempt_identity": _JsonArrayLength("identity_materials"),
+            "exempt_form": count_of(CaseMaterial, stage__in=SUPPLIED_STAGES),
+        }
+    return qs.annotate(
+        submitted_day=TruncDate("submitted_at"), concluded_day=TruncDate("concluded_at"), **supplied
+    ).values(
+        "submitted_day",
+        "accepted_on",
+        "concluded_day",
+        "region_id",
+        "department_id",
+        "item_code",
+        "channel",
+        "state",
+        "case_type",
+        "concluded_on_time",
+        "statutory_days",
+        "paused_days",
+        *supplied,
+    )
+
+
+def rollup_span() -> tuple[dt.date, dt.date] | None:
+    """The first and last local day any case was submitted, accepted or concluded (None: no case)."""
+    from django.db.models import Max, Min
+    from django.utils import timezone
+
+    row = Case.objects.aggregate(
+        s0=Min("submitted_at"),
+        s1=Max("submitted_at"),
+        a0=Min("accepted_on"),
+        a1=Max("accepted_on"),
+        c1=Max("concluded_at"),
+    )
+    if row["s0"] is None:
+        return None
+    days = [timezone.localdate(row["s0"]), timezone.localdate(row["s1"])]
+    days += [d for d in (row["a0"], row["a1"]) if d]
+    if row["c1"]:
+        days.append(timezone.localdate(row["c1"]))
+    return min(days), max(days)

@@ -10,7 +10,9 @@ urlpatterns = [
     path("evaluation/schemes/new/", views_evaluation.scheme_new, name="scheme_new"),
     path("evaluation/schemes/<int:version>/", views_evaluation.scheme, name="scheme"),
     path(
-        "evaluation/schemes/<int:version>/<slug:action>/", views_evaluation.scheme_action, name="scheme_action"
+        "evaluation/schemes/<int:version>/<slug:action>/",
+        views_evaluation.scheme_action,
+        name="scheme_action",
     ),
     path("evaluation/run/", views_evaluation.run, name="evaluation_run"),
     path("evaluation/<int:year>/report.pdf", views_evaluation.evaluation_report, name="evaluation_report"),

@@ -29,7 +29,12 @@ from .enums_evaluation import Dimension, Grade, Rule, SchemeState, Source
 
 def _dimension_rows(score, weights) -> list[dict]:
     return [
-        {"key": d.value, "label": d.label, "score": score.dimensions.get(d.value, "0.00"), "weight": weights[d.value]}
+        {
+            "key": d.value,
+            "label": d.label,
+            "score": score.dimensions.get(d.value, "0.00"),
+            "weight": weights[d.value],
+        }
         for d in Dimension
     ]
 
@@ -61,8 +66,12 @@ def evaluation_region(request, year: int, region: str):
     weights = evaluation.dimension_weights(run.scheme)
     lines = evaluation.score_lines(score)
     groups = [
-        {"label": d.label, "score": score.dimensions.get(d.value, "0.00"), "weight": weights[d.value],
-         "lines": [ln for ln in lines if ln.dimension == d.value]}
+        {
+            "label": d.label,
+            "score": score.dimensions.get(d.value, "0.00"),
+            "weight": weights[d.value],
+            "lines": [ln for ln in lines if ln.dimension == d.value],
+        }
         for d in Dimension
     ]
     context = {
@@ -70,7 +79,9 @@ def evaluation_region(request, year: int, region: str):
         "score": score,
         "groups": groups,
         "dimensions": _dimension_rows(score, weights),
-        "counties": evaluation.county_scores(run, score.region_code) if score.parent_code == run.province else [],
+        "counties": evaluation.county_scores(run, score.region_code)
+        if score.parent_code == run.province
+        else [],
         "parent": evaluation.parent_score(run, score),
         "siblings": evaluation.sibling_count(run, score),
     }
@@ -165,7 +176,7 @@ def _form_lines(post) -> list[dict]:
     """The lines of the edit form (parallel lists; a line ticked `remove`, or the empty new line,
     left out)."""
     keys = ("code", "name", "dimension", "measure", "weight", "rule", "floor", "target")
-    columns = {k: post.getlist(k) for k in keys}
+    columns = {k: post.getlist("line_name" if k == "name" else k) for k in keys}
     removed = set(post.getlist("remove"))
     count = max((len(v) for v in columns.values()), default=0)
     out = []
