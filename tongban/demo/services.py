@@ -27,6 +27,7 @@ from . import cases as demo_cases
 from . import exchange as demo_exchange
 from . import exchange_story as demo_exchange_story
 from . import guides, identity, queries
+from . import insight_evaluation as demo_evaluation
 from . import licences as demo_licences
 from .data import accounts, departments, featured, people, places, topics
 from .data.catalogue import all_specs, spec_by_name
@@ -144,6 +145,10 @@ def do_seed_demo(*, actor: str = ACTOR, log: Callable[[str], None] | None = None
         _serialise_seeding()
         wrote_story = demo_exchange_story.seed_story(actor=actor, say=say)
     reused = reused and not wrote_story
+    # The annual evaluation (issue 16): the default scheme published, last year and this year run.
+    with transaction.atomic():
+        _serialise_seeding()
+        reused = not demo_evaluation.seed_evaluation(actor=actor, say=say) and reused
     reused = reused and not any(wrote_cases[k] for k in ("chains", "clerks", "staff", "body_staff", "cases"))
     if reused:
         # The one part kept up to date on every run: the demo department system's client

@@ -340,7 +340,10 @@ def published_schemes() -> QuerySet[EvaluationScheme]:
 def access_scheme(actor, version) -> EvaluationScheme:
     check_may_manage(actor)
     try:
-        return EvaluationScheme.objects.prefetch_related("lines").get(version=int(version))
+        number = int(version)
+        if not 0 < number < 2**31:
+            raise ValueError
+        return EvaluationScheme.objects.prefetch_related("lines").get(version=number)
     except (EvaluationScheme.DoesNotExist, TypeError, ValueError):
         raise NotFound("没有找到该指标体系版本") from None
 
@@ -367,6 +370,8 @@ def get_run(year) -> EvaluationRun:
         y = int(year)
     except (TypeError, ValueError):
         raise NotFound("没有该年度的评估") from None
+    if not FIRST_YEAR <= y <= 9999:
+        raise NotFound("没有该年度的评估")
     run = runs().filter(year=y).first()
     if run is None:
         raise NotFound("没有该年度的评估")
@@ -391,8 +396,9 @@ def county_scores(run: EvaluationRun, city_code: str) -> list[RegionScore]:
 
 def get_score(run: EvaluationRun, region_code: str) -> RegionScore:
     code = (region_code or "").strip()
-    if code.isdigit() and len(code) == 6:
-        code = code.ljust(12, "0")
+    if not (code.isascii() and code.isdigit() and len(code) in (6, 12)):
+        raise NotFound("该地区没有本年度的评估得分")
+    code = code.ljust(12, "0")
     score = run.scores.filter(region_code=code).first()
     if score is None:
         raise NotFound("该地区没有本年度的评估得分")
@@ -650,6 +656,8 @@ def do_create_scheme(*, actor, header: dict, lines: list[dict] | None = None, ba
     check_may_manage(actor)
     source = None
     if based_on is not None:
+        if not (isinstance(based_on, int) and 0 < based_on < 2**31):
+            raise InvalidInput.field("based_on", "要复制的版本不存在")
         source = EvaluationScheme.objects.filter(version=based_on).first()
         if source is None:
             raise InvalidInput.field("based_on", "要复制的版本不存在")
@@ -838,6 +846,8 @@ def do_run_evaluation(
     year = check_year(year)
     try:
         version = int(str(scheme_version).strip())
+        if not 0 < version < 2**31:
+            raise ValueError
     except (TypeError, ValueError):
         raise InvalidInput.field("scheme_version", "请选择指标体系版本") from None
     scheme = EvaluationScheme.objects.prefetch_related("lines").filter(version=version).first()
@@ -944,7 +954,7 @@ def default_lines() -> list[dict]:
         (Dimension.COVERAGE, "2.1", "基本目录事项认领率", cat, "basic_coverage", 12, 20, 80),
         (Dimension.COVERAGE, "2.2", "即办事项比率", cat, "items_immediate", 8, 0, 40),
         # 办事指南准确度 (20)
-        (Dimension.GUIDES, "3.1", "办事指南要素完整率", cat, "guide_completeness", 10, 50, 100),
+        (Dimension.GUIDES, "3.1", "办事指南要素完整率", cat, "guide_completeness", 10, 0, 60),
         (Dimension.GUIDES, "3.2", "四级四同一致率", cat, "guide_consistency", 10, 80, 100),
         # 在线办理成熟度 (20)
         (Dimension.MATURITY, "4.1", "事项全程网办率", cat, "items_fully_online", 8, 20, 90),

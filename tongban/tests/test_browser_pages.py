@@ -77,6 +77,11 @@ NOT_PAGES = {
     "/exchange/workbench/requests/<int:pk>/refuse/": "POST only",
     "/exchange/workbench/requests/<int:pk>/withdraw/": "POST only",
     "/exchange/workbench/grants/<int:pk>/<str:action>/": "grant actions (POST only)",
+    "/insight/evaluation/<int:year>/report.pdf": "a PDF",
+    "/insight/stats.csv": "a CSV file",
+    "/insight/evaluation/run/": "POST only",
+    "/insight/evaluation/schemes/new/": "POST only",
+    "/insight/evaluation/schemes/<int:version>/<slug:action>/": "scheme actions (POST only)",
 }
 
 
@@ -105,6 +110,7 @@ def demo_objects() -> dict:
     from tongban.catalog import queries as catalog_queries
     from tongban.demo import queries as demo_queries
     from tongban.exchange.models import Grant, Resource, ShareRequest
+    from tongban.insight import evaluation
     from tongban.licences.models import Licence
 
     cases = list(Case.objects.order_by("number").values_list("number", "state", "applicant_id"))
@@ -128,6 +134,9 @@ def demo_objects() -> dict:
         .first(),
         "share_request": ShareRequest.objects.order_by("pk").values_list("pk", flat=True).first(),
         "grant": Grant.objects.order_by("pk").values_list("pk", flat=True).first(),
+        # the annual evaluation: the demo's latest run and its first version
+        "eval_year": evaluation.runs().values_list("year", flat=True).first(),
+        "eval_version": evaluation.schemes().order_by("version").values_list("version", flat=True).first(),
     }
 
 
@@ -146,6 +155,8 @@ MAIN = {"/", "/search/", "/items/<str:code>/", "/cases/", "/cases/apply/<str:cod
         "/workbench/catalog/", "/workbench/identity/", "/departments/<int:dept_id>/", "/lists/<slug:kind>/",
         "/indicators/", "/workbench/cases/stats/", "/workbench/catalog/four-sames/",
         "/workbench/catalog/items/<int:pk>/", "/cases/progress/", "/workbench/identity/staff/new/"}  # fmt: skip
+MAIN |= {"/insight/evaluation/", "/insight/evaluation/<int:year>/<str:region>/", "/insight/stats/",
+         "/insight/evaluation/schemes/", "/insight/evaluation/schemes/<int:version>/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -171,13 +182,16 @@ def pages_of(objects: dict) -> list[Page]:
         "kind": "online",
         "identifier": objects["licence"],
         "legal_person_id": objects["enterprise"],
+        "year": objects["eval_year"],
+        "region": "420100000000",  # 武汉市's computation and its counties
+        "version": objects["eval_version"],
     }
     out: list[Page] = []
     for route in routes():
         if not_a_page(route):
             continue
         main = route in MAIN
-        workbench = route.startswith(("/workbench/", "/exchange/workbench/"))
+        workbench = route.startswith(("/workbench/", "/exchange/workbench/", "/insight/evaluation/schemes/"))
         who = "clerk" if route.startswith("/workbench/cases/window/") else "admin" if workbench else wang
         if route == "/accounts/me/enterprises/<int:legal_person_id>/agents/new/":
             who = "17000000004"  # 陈建国, the demo enterprise's legal representative

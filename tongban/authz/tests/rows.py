@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .rows_exchange import EXCHANGE
+from .rows_insight_evaluation import INSIGHT_EVALUATION
 from .table import (
     ADMIN_ACTORS,
     ADMIN_LOGIN,
@@ -1166,6 +1167,7 @@ def all_rows() -> list[Row]:
         *DEMO_RP,
         *API_ROWS,
         *EXCHANGE,
+        *INSIGHT_EVALUATION,
         *ADMIN_STATIC,
         *admin_rows(),
     ]
