@@ -28,6 +28,7 @@ from . import disclosure as demo_disclosure
 from . import exchange as demo_exchange
 from . import exchange_story as demo_exchange_story
 from . import guides, identity, queries
+from . import insight_evaluation as demo_evaluation
 from . import licences as demo_licences
 from .data import accounts, departments, featured, people, places, topics
 from .data.catalogue import all_specs, spec_by_name
@@ -148,6 +149,10 @@ def do_seed_demo(*, actor: str = ACTOR, log: Callable[[str], None] | None = None
     with transaction.atomic():  # 依申请公开 and 回应关切 (issue 16): a request through extension and answer
         _serialise_seeding()
         reused = demo_disclosure.seed_disclosure(actor=actor, say=say) is False and reused
+    # The annual evaluation (issue 16): the default scheme published, last year and this year run.
+    with transaction.atomic():
+        _serialise_seeding()
+        reused = not demo_evaluation.seed_evaluation(actor=actor, say=say) and reused
     reused = reused and not any(wrote_cases[k] for k in ("chains", "clerks", "staff", "body_staff", "cases"))
     if reused:
         # The one part kept up to date on every run: the demo department system's client

@@ -158,10 +158,8 @@ CATALOG_MEASURES: dict[str, CatalogMeasure] = {
 
 def platform_indicators() -> dict:
     """insight-core's indicator definitions (id → Indicator)."""
-    try:
-        from .indicators import INDICATORS
-    except ImportError:  # until insight-core's module is merged
-        return {}
+    from .indicators import INDICATORS
+
     return INDICATORS
 
 
@@ -342,7 +340,10 @@ def published_schemes() -> QuerySet[EvaluationScheme]:
 def access_scheme(actor, version) -> EvaluationScheme:
     check_may_manage(actor)
     try:
-        return EvaluationScheme.objects.prefetch_related("lines").get(version=int(version))
+        number = int(version)
+        if not 0 < number < 2**31:
+            raise ValueError
+        return EvaluationScheme.objects.prefetch_related("lines").get(version=number)
     except (EvaluationScheme.DoesNotExist, TypeError, ValueError):
         raise NotFound("没有找到该指标体系版本") from None
 
@@ -369,6 +370,8 @@ def get_run(year) -> EvaluationRun:
         y = int(year)
     except (TypeError, ValueError):
         raise NotFound("没有该年度的评估") from None
+    if not FIRST_YEAR <= y <= 9999:
+        raise NotFound("没有该年度的评估")
     run = runs().filter(year=y).first()
     if run is None:
         raise NotFound("没有该年度的评估")
@@ -393,8 +396,9 @@ def county_scores(run: EvaluationRun, city_code: str) -> list[RegionScore]:
 
 def get_score(run: EvaluationRun, region_code: str) -> RegionScore:
     code = (region_code or "").strip()
-    if code.isdigit() and len(code) == 6:
-        code = code.ljust(12, "0")
+    if not (code.isascii() and code.isdigit() and len(code) in (6, 12)):
+        raise NotFound("该地区没有本年度的评估得分")
+    code = code.ljust(12, "0")
     score = run.scores.filter(region_code=code).first()
     if score is None:
         raise NotFound("该地区没有本年度的评估得分")
@@ -652,6 +656,8 @@ def do_create_scheme(*, actor, header: dict, lines: list[dict] | None = None, ba
     check_may_manage(actor)
     source = None
     if based_on is not None:
+        if not (isinstance(based_on, int) and 0 < based_on < 2**31):
+            raise InvalidInput.field("based_on", "要复制的版本不存在")
         source = EvaluationScheme.objects.filter(version=based_on).first()
         if source is None:
             raise InvalidInput.field("based_on", "要复制的版本不存在")
@@ -840,6 +846,8 @@ def do_run_evaluation(
     year = check_year(year)
     try:
         version = int(str(scheme_version).strip())
+        if not 0 < version < 2**31:
+            raise ValueError
     except (TypeError, ValueError):
         raise InvalidInput.field("scheme_version", "请选择指标体系版本") from None
     scheme = EvaluationScheme.objects.prefetch_related("lines").filter(version=version).first()
@@ -934,62 +942,28 @@ def _refresh_next_year(year: int) -> None:
 
 
 def default_lines() -> list[dict]:
-    """A first scheme over the catalogue measures and the platform's case indicators that exist.
-    Weights: 20 per dimension."""
-    have = platform_indicators()
-
-    def ind(measure, fallback):
-        return (Source.INDICATOR.value, measure) if measure in have else (Source.CATALOG.value, fallback)
-
+    """The first scheme (the demo's, and the workbench's default draft): 20 points per dimension,
+    catalogue measures and the platform's case indicators, linear between the thresholds."""
+    cat, ind = Source.CATALOG.value, Source.INDICATOR.value
     spec = [
         # 服务方式完备度 (20)
-        (Dimension.MODES, "1.1", "事项可网办率", (Source.CATALOG.value, "items_online"), 8, 50, 100),
-        (Dimension.MODES, "1.2", "就近办事项比率", (Source.CATALOG.value, "items_nearby"), 6, 0, 60),
-        (Dimension.MODES, "1.3", "即办事项比率", (Source.CATALOG.value, "items_immediate"), 6, 0, 40),
+        (Dimension.MODES, "1.1", "事项可网办率", cat, "items_online", 8, 50, 100),
+        (Dimension.MODES, "1.2", "就近办事项比率", cat, "items_nearby", 6, 0, 60),
+        (Dimension.MODES, "1.3", "网办件比率", ind, "online_case_rate", 6, 20, 90),
         # 服务事项覆盖度 (20)
-        (
-            Dimension.COVERAGE,
-            "2.1",
-            "基本目录事项认领率",
-            (Source.CATALOG.value, "basic_coverage"),
-            20,
-            20,
-            80,
-        ),
+        (Dimension.COVERAGE, "2.1", "基本目录事项认领率", cat, "basic_coverage", 12, 20, 80),
+        (Dimension.COVERAGE, "2.2", "即办事项比率", cat, "items_immediate", 8, 0, 40),
         # 办事指南准确度 (20)
-        (
-            Dimension.GUIDES,
-            "3.1",
-            "办事指南要素完整率",
-            (Source.CATALOG.value, "guide_completeness"),
-            10,
-            50,
-            100,
-        ),
-        (Dimension.GUIDES, "3.2", "四级四同一致率", (Source.CATALOG.value, "guide_consistency"), 10, 80, 100),
+        (Dimension.GUIDES, "3.1", "办事指南要素完整率", cat, "guide_completeness", 10, 0, 60),
+        (Dimension.GUIDES, "3.2", "四级四同一致率", cat, "guide_consistency", 10, 80, 100),
         # 在线办理成熟度 (20)
-        (
-            Dimension.MATURITY,
-            "4.1",
-            "事项全程网办率",
-            (Source.CATALOG.value, "items_fully_online"),
-            8,
-            20,
-            90,
-        ),
-        (
-            Dimension.MATURITY,
-            "4.2",
-            "最多跑一次事项比率",
-            (Source.CATALOG.value, "items_at_most_once"),
-            6,
-            60,
-            100,
-        ),
-        (Dimension.MATURITY, "4.3", "零跑动事项比率", (Source.CATALOG.value, "items_zero_visit"), 6, 20, 80),
+        (Dimension.MATURITY, "4.1", "事项全程网办率", cat, "items_fully_online", 8, 20, 90),
+        (Dimension.MATURITY, "4.2", "最多跑一次事项比率", cat, "items_at_most_once", 6, 60, 100),
+        (Dimension.MATURITY, "4.3", "零跑动率（办件）", ind, "zero_trip_rate", 6, 0, 80),
         # 服务成效度 (20)
-        (Dimension.EFFECT, "5.1", "网办件比率", ind("online_case_rate", "items_online"), 10, 20, 90),
-        (Dimension.EFFECT, "5.2", "按时办结率", ind("on_time_rate", "items_at_most_once"), 10, 80, 100),
+        (Dimension.EFFECT, "5.1", "按时办结率", ind, "on_time_rate", 10, 80, 100),
+        (Dimension.EFFECT, "5.2", "平均减少办理天数", ind, "avg_days_saved", 5, 0, 10),
+        (Dimension.EFFECT, "5.3", "即办件占比", ind, "immediate_share", 5, 0, 50),
     ]
     return [
         {
@@ -1004,7 +978,7 @@ def default_lines() -> list[dict]:
             "target": Decimal(hi),
             "order": i * 10,
         }
-        for i, (d, code, name, (src, measure), w, lo, hi) in enumerate(spec, start=1)
+        for i, (d, code, name, src, measure, w, lo, hi) in enumerate(spec, start=1)
     ]
 
 

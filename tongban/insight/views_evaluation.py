@@ -46,7 +46,7 @@ def evaluation_home(request):
     run = None
     year = request.GET.get("year", "")
     if year:
-        run = evaluation.get_run(year) if year.isdigit() else None
+        run = evaluation.get_run(year) if year.isascii() and year.isdigit() and len(year) == 4 else None
         if run is None:
             raise InvalidInput.field("year", _("年度须为四位数字，如 2026"))
     elif runs:
@@ -153,7 +153,7 @@ def scheme_new(request):
     based_on = request.POST.get("based_on", "")
     try:
         if based_on:
-            if not based_on.isdigit():
+            if not (based_on.isascii() and based_on.isdigit() and len(based_on) <= 9):
                 raise InvalidInput.field("based_on", _("要复制的版本不存在"))
             source = evaluation.schemes().filter(version=int(based_on)).first()
             if source is None:
@@ -176,7 +176,7 @@ def _form_lines(post) -> list[dict]:
     """The lines of the edit form (parallel lists; a line ticked `remove`, or the empty new line,
     left out)."""
     keys = ("code", "name", "dimension", "measure", "weight", "rule", "floor", "target")
-    columns = {k: post.getlist(k) for k in keys}
+    columns = {k: post.getlist("line_name" if k == "name" else k) for k in keys}
     removed = set(post.getlist("remove"))
     count = max((len(v) for v in columns.values()), default=0)
     out = []

@@ -88,6 +88,11 @@ NOT_PAGES = {
     "/openness/workbench/concerns/<int:pk>/<slug:action>/": "article actions (POST only)",
     "/insight/export.csv": "a figure's data as CSV",
     "/insight/export.xlsx": "a figure's data as a spreadsheet",
+    "/insight/evaluation/<int:year>/report.pdf": "a PDF",
+    "/insight/stats.csv": "a CSV file",
+    "/insight/evaluation/run/": "POST only",
+    "/insight/evaluation/schemes/new/": "POST only",
+    "/insight/evaluation/schemes/<int:version>/<slug:action>/": "scheme actions (POST only)",
 }
 
 
@@ -116,6 +121,7 @@ def demo_objects() -> dict:
     from tongban.catalog import queries as catalog_queries
     from tongban.demo import queries as demo_queries
     from tongban.exchange.models import Grant, Resource, ShareRequest
+    from tongban.insight import evaluation
     from tongban.licences.models import Licence
     from tongban.openness import queries as openness_queries
     from tongban.openness.models import ConcernArticle, DisclosureRequest
@@ -155,6 +161,9 @@ def demo_objects() -> dict:
         .order_by("pk")
         .values_list("pk", flat=True)
         .first(),
+        # the annual evaluation: the demo's latest run and its first version
+        "eval_year": evaluation.runs().values_list("year", flat=True).first(),
+        "eval_version": evaluation.schemes().order_by("version").values_list("version", flat=True).first(),
     }
 
 
@@ -176,6 +185,8 @@ MAIN = {"/", "/search/", "/items/<str:code>/", "/cases/", "/cases/apply/<str:cod
         "/openness/", "/openness/policies/<int:pk>/", "/openness/key-areas/penalties/",
         "/openness/requests/new/", "/openness/requests/<int:pk>/", "/openness/requests/register/",
         "/openness/workbench/requests/", "/openness/workbench/requests/<int:pk>/", "/openness/concerns/"}  # fmt: skip
+MAIN |= {"/insight/evaluation/", "/insight/evaluation/<int:year>/<str:region>/", "/insight/stats/",
+         "/insight/evaluation/schemes/", "/insight/evaluation/schemes/<int:version>/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -201,6 +212,9 @@ def pages_of(objects: dict) -> list[Page]:
         "kind": "online",
         "identifier": objects["licence"],
         "legal_person_id": objects["enterprise"],
+        "year": objects["eval_year"],
+        "region": "420100000000",  # 武汉市's computation and its counties
+        "version": objects["eval_version"],
     }
     out: list[Page] = []
     for route in routes():
@@ -208,6 +222,7 @@ def pages_of(objects: dict) -> list[Page]:
             continue
         main = route in MAIN
         workbench = route.startswith(("/workbench/", "/exchange/workbench/", "/openness/workbench/"))
+        workbench = route.startswith(("/workbench/", "/exchange/workbench/", "/insight/evaluation/schemes/"))
         who = "clerk" if route.startswith("/workbench/cases/window/") else "admin" if workbench else wang
         if route == "/accounts/me/enterprises/<int:legal_person_id>/agents/new/":
             who = "17000000004"  # 陈建国, the demo enterprise's legal representative

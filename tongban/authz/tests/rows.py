@@ -6,6 +6,7 @@ import re
 
 from .rows_exchange import EXCHANGE
 from .rows_insight_core import INSIGHT_CORE
+from .rows_insight_evaluation import INSIGHT_EVALUATION
 from .rows_insight_pages import INSIGHT_PAGES
 from .rows_openness_disclosure import OPENNESS_DISCLOSURE
 from .rows_openness_policies import OPENNESS_POLICIES
@@ -1177,6 +1178,7 @@ def all_rows() -> list[Row]:
         *OPENNESS_POLICIES,
         *OPENNESS_DISCLOSURE,
         *INSIGHT_CORE,
+        *INSIGHT_EVALUATION,
         *ADMIN_STATIC,
         *admin_rows(),
     ]

@@ -43,6 +43,7 @@ from tongban.demo.rp import oidc as rp_oidc
 from tongban.demo.tests.test_rp import PlatformTransport, register_demo_client
 from tongban.exchange import grants as exchange_grants
 from tongban.exchange import testing as exchange_testing
+from tongban.insight import evaluation
 from tongban.licences import services as licence_services
 from tongban.licences import sharing, validity
 from tongban.licences.tests.conftest import BUSINESS_FACE, CODES, COMPANY, department
@@ -316,6 +317,16 @@ def build() -> World:
     w.ids |= openness_public_world(jiangxia, staff["department_admin"])
     w.ids |= _openness_policies(jiangxia, staff, item_a)
     w.ids |= _openness_disclosure(staff, people, jiangxia)
+    # --- The annual evaluation (insight): a published scheme version and the 2026 run -----------
+    scheme = evaluation.do_create_scheme(
+        actor=SYSTEM,
+        header=evaluation.DEFAULT_HEADER | {"effective_year": 2026},
+        lines=evaluation.default_lines(),
+    )
+    evaluation.do_submit_scheme(actor=SYSTEM, version=scheme.version)
+    evaluation.do_publish_scheme(actor=SYSTEM, version=scheme.version)
+    evaluation.do_run_evaluation(2026, scheme.version, actor=SYSTEM)
+    w.ids |= {"eval_scheme": scheme.version, "eval_year": 2026, "eval_region": "420100000000"}
     w.ids["admin_ct_user"] = ContentType.objects.get_for_model(type(people["principal"])).pk
     for m in admin.site._registry:  # an object of each model the admin shows (0: none exists)
         pk = m._default_manager.order_by("pk").values_list("pk", flat=True).first()
