@@ -34,6 +34,7 @@ ENTRY_NOTES = {
 LIVE_ENTRIES = {
     Entry.CASES: "/cases/",
     Entry.LICENCES: "/licences/",
+    Entry.OPENNESS: "/openness/",
 }
 PROGRESS_PATH = "/cases/progress/"
 
