@@ -77,6 +77,15 @@ NOT_PAGES = {
     "/exchange/workbench/requests/<int:pk>/refuse/": "POST only",
     "/exchange/workbench/requests/<int:pk>/withdraw/": "POST only",
     "/exchange/workbench/grants/<int:pk>/<str:action>/": "grant actions (POST only)",
+    "/openness/workbench/policies/<int:pk>/interpretations/<int:ipk>/delete/": "POST only",
+    "/openness/workbench/policies/<int:pk>/attachments/<int:apk>/": "an attachment's file",
+    "/openness/workbench/policies/<int:pk>/attachments/<int:apk>/delete/": "POST only",
+    "/openness/workbench/policies/<int:pk>/links/<int:lpk>/delete/": "POST only",
+    "/openness/workbench/policies/<int:pk>/submit/": "POST only",
+    "/openness/workbench/policies/<int:pk>/review/": "POST only",
+    "/openness/workbench/policies/<int:pk>/publish/": "POST only",
+    "/openness/workbench/policies/<int:pk>/findings/<int:fpk>/<slug:action>/": "POST only",
+    "/workbench/catalog/flags/<int:pk>/clear/": "POST only",
 }
 
 
@@ -106,6 +115,7 @@ def demo_objects() -> dict:
     from tongban.demo import queries as demo_queries
     from tongban.exchange.models import Grant, Resource, ShareRequest
     from tongban.licences.models import Licence
+    from tongban.openness.models import Policy
 
     cases = list(Case.objects.order_by("number").values_list("number", "state", "applicant_id"))
     licence = Licence.objects.order_by("pk").first()
@@ -128,6 +138,8 @@ def demo_objects() -> dict:
         .first(),
         "share_request": ShareRequest.objects.order_by("pk").values_list("pk", flat=True).first(),
         "grant": Grant.objects.order_by("pk").values_list("pk", flat=True).first(),
+        # 政务公开: 江夏's letter under 保密审查 (its findings on the secrecy page)
+        "policy": Policy.objects.filter(state="secrecy").order_by("pk").values_list("pk", flat=True).first(),
     }
 
 
@@ -145,7 +157,9 @@ MAIN = {"/", "/search/", "/items/<str:code>/", "/cases/", "/cases/apply/<str:cod
         "/workbench/cases/<str:number>/", "/workbench/cases/window/", "/cases/<str:number>/",
         "/workbench/catalog/", "/workbench/identity/", "/departments/<int:dept_id>/", "/lists/<slug:kind>/",
         "/indicators/", "/workbench/cases/stats/", "/workbench/catalog/four-sames/",
-        "/workbench/catalog/items/<int:pk>/", "/cases/progress/", "/workbench/identity/staff/new/"}  # fmt: skip
+        "/workbench/catalog/items/<int:pk>/", "/cases/progress/", "/workbench/identity/staff/new/",
+        "/openness/workbench/policies/", "/openness/workbench/policies/<int:pk>/",
+        "/openness/workbench/policies/<int:pk>/secrecy/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -177,7 +191,7 @@ def pages_of(objects: dict) -> list[Page]:
         if not_a_page(route):
             continue
         main = route in MAIN
-        workbench = route.startswith(("/workbench/", "/exchange/workbench/"))
+        workbench = route.startswith(("/workbench/", "/exchange/workbench/", "/openness/workbench/"))
         who = "clerk" if route.startswith("/workbench/cases/window/") else "admin" if workbench else wang
         if route == "/accounts/me/enterprises/<int:legal_person_id>/agents/new/":
             who = "17000000004"  # 陈建国, the demo enterprise's legal representative
@@ -220,6 +234,8 @@ def pages_of(objects: dict) -> list[Page]:
                     "/exchange/workbench/requests/<int:pk>/": objects["share_request"],
                     "/exchange/workbench/grants/<int:pk>/": objects["grant"],
                 }.get(route)
+                if route.startswith("/openness/workbench/policies/<int:pk>/"):
+                    value = objects["policy"]
             if value is None:
                 pytest.fail(f"{route}: no demo object for <{name}>; add it to pages_of() or NOT_PAGES")
             values[name] = str(value)
