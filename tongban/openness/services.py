@@ -935,10 +935,12 @@ def do_publish_policy(*, actor, policy_id, lock_version=None, published_on=None)
         policy = _locked(actor, policy.pk, action="openness.policy.publish_refused")
         _check_version(policy, lock_version)
         _require_state(policy, [PolicyState.SECRECY], "该政策文件尚未进入发布环节")
+        if open_findings(policy):
+            raise InvalidInput.field(
+                "text", "有疑似个人信息未处理，不能发布：请在保密审查中逐项确认不属于个人信息或遮蔽"
+            )
         if not _cleared(policy):
             raise Conflict("该政策文件尚未通过保密审查")
-        if open_findings(policy):
-            raise InvalidInput.field("text", "有疑似个人信息未处理，不能发布")
         _check_complete(policy)
         policy.state = PolicyState.PUBLISHED
         policy.published_on = on
