@@ -93,6 +93,15 @@ NOT_PAGES = {
     "/insight/evaluation/run/": "POST only",
     "/insight/evaluation/schemes/new/": "POST only",
     "/insight/evaluation/schemes/<int:version>/<slug:action>/": "scheme actions (POST only)",
+    "/openness/workbench/policies/<int:pk>/interpretations/<int:ipk>/delete/": "POST only",
+    "/openness/workbench/policies/<int:pk>/attachments/<int:apk>/": "an attachment's file",
+    "/openness/workbench/policies/<int:pk>/attachments/<int:apk>/delete/": "POST only",
+    "/openness/workbench/policies/<int:pk>/links/<int:lpk>/delete/": "POST only",
+    "/openness/workbench/policies/<int:pk>/submit/": "POST only",
+    "/openness/workbench/policies/<int:pk>/review/": "POST only",
+    "/openness/workbench/policies/<int:pk>/publish/": "POST only",
+    "/openness/workbench/policies/<int:pk>/findings/<int:fpk>/<slug:action>/": "POST only",
+    "/workbench/catalog/flags/<int:pk>/clear/": "POST only",
 }
 
 
@@ -124,7 +133,7 @@ def demo_objects() -> dict:
     from tongban.insight import evaluation
     from tongban.licences.models import Licence
     from tongban.openness import queries as openness_queries
-    from tongban.openness.models import ConcernArticle, DisclosureRequest
+    from tongban.openness.models import ConcernArticle, DisclosureRequest, Policy
 
     cases = list(Case.objects.order_by("number").values_list("number", "state", "applicant_id"))
     licence = Licence.objects.order_by("pk").first()
@@ -164,6 +173,8 @@ def demo_objects() -> dict:
         # the annual evaluation: the demo's latest run and its first version
         "eval_year": evaluation.runs().values_list("year", flat=True).first(),
         "eval_version": evaluation.schemes().order_by("version").values_list("version", flat=True).first(),
+        # 政务公开: 江夏's letter under 保密审查 (its findings on the secrecy page)
+        "policy": Policy.objects.filter(state="secrecy").order_by("pk").values_list("pk", flat=True).first(),
     }
 
 
@@ -187,6 +198,8 @@ MAIN = {"/", "/search/", "/items/<str:code>/", "/cases/", "/cases/apply/<str:cod
         "/openness/workbench/requests/", "/openness/workbench/requests/<int:pk>/", "/openness/concerns/"}  # fmt: skip
 MAIN |= {"/insight/evaluation/", "/insight/evaluation/<int:year>/<str:region>/", "/insight/stats/",
          "/insight/evaluation/schemes/", "/insight/evaluation/schemes/<int:version>/"}  # fmt: skip
+MAIN |= {"/openness/workbench/policies/", "/openness/workbench/policies/<int:pk>/",
+         "/openness/workbench/policies/<int:pk>/secrecy/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -273,6 +286,8 @@ def pages_of(objects: dict) -> list[Page]:
                     "/openness/concerns/<int:pk>/": objects["concern"],
                     "/openness/workbench/concerns/<int:pk>/": objects["concern"],
                 }.get(route)
+                if route.startswith("/openness/workbench/policies/<int:pk>/"):
+                    value = objects["policy"]
             if value is None:
                 pytest.fail(f"{route}: no demo object for <{name}>; add it to pages_of() or NOT_PAGES")
             values[name] = str(value)

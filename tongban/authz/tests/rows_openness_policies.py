@@ -153,7 +153,7 @@ OPENNESS_POLICIES = [
         "post",
         POLICY + "publish/",
         R + "publish/",
-        refused_for(REVIEWERS),  # not cleared by 保密审查
+        refused_for(REVIEWERS),  # a finding is open (and 保密审查 not passed)
         writes=True,
     ),
     Row("pol_repeal", "get", POLICY + "repeal/", R + "repeal/", VIEW),

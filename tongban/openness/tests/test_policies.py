@@ -338,8 +338,9 @@ def test_secrecy_blocks_until_findings_are_resolved(world):
     with pytest.raises(InvalidInput) as exc:
         services.do_secrecy_review(actor=world["officer"], policy_id=policy.pk, approve=True)
     assert list(problems(exc)) == ["text"]
-    with pytest.raises(Conflict):  # not cleared: publication refused
+    with pytest.raises(InvalidInput) as exc:  # publication refused while findings are open
         services.do_publish_policy(actor=world["reviewer"], policy_id=policy.pk)
+    assert list(problems(exc)) == ["text"]
     assert snapshot() == before
     # The drafter may not resolve findings (four eyes; no reviewer role: 404).
     with pytest.raises(NotFound):
@@ -361,6 +362,8 @@ def test_secrecy_blocks_until_findings_are_resolved(world):
         ("landline", "confirmed"),
         ("name", "redacted"),
     ]
+    with pytest.raises(Conflict):  # no finding open now, but the review has not passed yet
+        services.do_publish_policy(actor=world["reviewer"], policy_id=policy.pk)
     services.do_secrecy_review(actor=world["officer"], policy_id=policy.pk, approve=True)
     assert services.is_cleared(Policy.objects.get(pk=policy.pk))
     # No personal value reached the audit chain.
