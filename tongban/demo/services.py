@@ -28,6 +28,7 @@ from . import exchange as demo_exchange
 from . import exchange_story as demo_exchange_story
 from . import guides, identity, queries
 from . import licences as demo_licences
+from . import openness as demo_openness
 from .data import accounts, departments, featured, people, places, topics
 from .data.catalogue import all_specs, spec_by_name
 from .data.specs import Spec
@@ -144,6 +145,10 @@ def do_seed_demo(*, actor: str = ACTOR, log: Callable[[str], None] | None = None
         _serialise_seeding()
         wrote_story = demo_exchange_story.seed_story(actor=actor, say=say)
     reused = reused and not wrote_story
+    # 政务公开: the demo departments' policy documents (issue 16), only what is missing.
+    with transaction.atomic():
+        _serialise_seeding()
+        reused = not demo_openness.seed_policies(actor=actor, say=say) and reused
     reused = reused and not any(wrote_cases[k] for k in ("chains", "clerks", "staff", "body_staff", "cases"))
     if reused:
         # The one part kept up to date on every run: the demo department system's client

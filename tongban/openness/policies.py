@@ -43,3 +43,12 @@ def submitted_by(actor, policy: Policy) -> bool:
         .first()
     )
     return last == pk
+
+
+def policy_id_by_number(issuer_id: int, number: str) -> int | None:
+    """The id of the issuer's policy with this 文号 (the demo seeds each once)."""
+    return Policy.objects.filter(issuer_id=issuer_id, number=number).values_list("pk", flat=True).first()
+
+
+def state_of(pk: int) -> str | None:
+    return Policy.objects.filter(pk=pk).values_list("state", flat=True).first()

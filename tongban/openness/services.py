@@ -73,6 +73,7 @@ LABELS = {
     "summary": "摘要",
     "text": "正文",
     "repealed_on": "废止日期",
+    "published_on": "发布日期",
 }
 
 
@@ -913,11 +914,19 @@ def search_text_for(policy: Policy) -> str:
     return index_text(*parts)
 
 
-def do_publish_policy(*, actor, policy_id, lock_version=None) -> Policy:
-    """发布 (三同步): the policy and its interpretations are published together today; its
-    search text is filled; the items it links to are flagged for review on the catalogue
-    workbench. Only after a passed 保密审查 with no open finding."""
+def do_publish_policy(*, actor, policy_id, lock_version=None, published_on=None) -> Policy:
+    """发布 (三同步): the policy and its interpretations are published together (today, or on
+    `published_on` for a document published before it was entered here: not before 成文, not in
+    the future); its search text is filled; the items it links to are flagged for review on the
+    catalogue workbench. Only after a passed 保密审查 with no open finding."""
     policy = permissions.access_policy(actor, policy_id, action="openness.policy.publish_refused")
+    today = timezone.localdate()
+    problems: list[FieldProblem] = []
+    on = _date({"published_on": published_on}, "published_on", problems, required=False) or today
+    if not problems and (on > today or on < policy.written_on):
+        problems.append(FieldProblem("published_on", "发布日期应在成文日期之后、不晚于今天"))
+    if problems:
+        raise InvalidInput(str(problems[0]), problems=problems)
     if not permissions.may_review(actor, policy.issuer_id):
         raise permissions.refuse(
             actor, action="openness.policy.publish_refused", object_id=policy.pk, reason="not_reviewer"
@@ -931,13 +940,12 @@ def do_publish_policy(*, actor, policy_id, lock_version=None) -> Policy:
         if open_findings(policy):
             raise InvalidInput.field("text", "有疑似个人信息未处理，不能发布")
         _check_complete(policy)
-        today = timezone.localdate()
         policy.state = PolicyState.PUBLISHED
-        policy.published_on = today
+        policy.published_on = on
         policy.validity = Validity.VALID
         policy.search_text = search_text_for(policy)
         _bump(policy, ["state", "published_on", "validity", "search_text"])
-        policy.interpretations.update(published_on=today)
+        policy.interpretations.update(published_on=on)
         _trail(policy, actor, ReviewStep.PUBLISH, ReviewOutcome.DONE)
         codes = list(policy.links.filter(kind=LinkKind.ITEM).values_list("code", flat=True))
         flagged = _flag(actor, policy, codes, reason=f"政策文件 {policy.number} 发布")
@@ -945,7 +953,7 @@ def do_publish_policy(*, actor, policy_id, lock_version=None) -> Policy:
             actor=actor,
             action="openness.policy.published",
             obj=policy,
-            data={**_snapshot(policy), "published_on": today, "flagged": flagged},
+            data={**_snapshot(policy), "published_on": on, "flagged": flagged},
         )
     return policy
 

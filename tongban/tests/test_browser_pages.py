@@ -81,6 +81,15 @@ NOT_PAGES = {
     "/openness/policies/<int:pk>/attachments/<int:att>/": "a policy's attachment (a file)",
     "/openness/policies/<int:pk>/graphics/<int:interp>/": "an interpretation's graphic (an image)",
     "/openness/workbench/penalties/<int:pk>/withdraw/": "POST only",
+    "/openness/workbench/policies/<int:pk>/interpretations/<int:ipk>/delete/": "POST only",
+    "/openness/workbench/policies/<int:pk>/attachments/<int:apk>/": "an attachment's file",
+    "/openness/workbench/policies/<int:pk>/attachments/<int:apk>/delete/": "POST only",
+    "/openness/workbench/policies/<int:pk>/links/<int:lpk>/delete/": "POST only",
+    "/openness/workbench/policies/<int:pk>/submit/": "POST only",
+    "/openness/workbench/policies/<int:pk>/review/": "POST only",
+    "/openness/workbench/policies/<int:pk>/publish/": "POST only",
+    "/openness/workbench/policies/<int:pk>/findings/<int:fpk>/<slug:action>/": "POST only",
+    "/workbench/catalog/flags/<int:pk>/clear/": "POST only",
 }
 
 
@@ -111,6 +120,7 @@ def demo_objects() -> dict:
     from tongban.exchange.models import Grant, Resource, ShareRequest
     from tongban.licences.models import Licence
     from tongban.openness import queries as openness_queries
+    from tongban.openness.models import Policy
 
     cases = list(Case.objects.order_by("number").values_list("number", "state", "applicant_id"))
     licence = Licence.objects.order_by("pk").first()
@@ -138,6 +148,8 @@ def demo_objects() -> dict:
         .order_by("pk")
         .values_list("pk", flat=True)
         .first(),
+        # 政务公开: 江夏's letter under 保密审查 (its findings on the secrecy page)
+        "policy": Policy.objects.filter(state="secrecy").order_by("pk").values_list("pk", flat=True).first(),
     }
 
 
@@ -156,6 +168,8 @@ MAIN = {"/", "/search/", "/items/<str:code>/", "/cases/", "/cases/apply/<str:cod
         "/workbench/catalog/", "/workbench/identity/", "/departments/<int:dept_id>/", "/lists/<slug:kind>/",
         "/indicators/", "/workbench/cases/stats/", "/workbench/catalog/four-sames/",
         "/workbench/catalog/items/<int:pk>/", "/cases/progress/", "/workbench/identity/staff/new/",
+        "/openness/workbench/policies/", "/openness/workbench/policies/<int:pk>/",
+        "/openness/workbench/policies/<int:pk>/secrecy/",
         "/openness/", "/openness/policies/<int:pk>/", "/openness/key-areas/penalties/"}  # fmt: skip
 
 
@@ -188,7 +202,7 @@ def pages_of(objects: dict) -> list[Page]:
         if not_a_page(route):
             continue
         main = route in MAIN
-        workbench = route.startswith(("/workbench/", "/exchange/workbench/"))
+        workbench = route.startswith(("/workbench/", "/exchange/workbench/", "/openness/workbench/"))
         who = "clerk" if route.startswith("/workbench/cases/window/") else "admin" if workbench else wang
         if route == "/accounts/me/enterprises/<int:legal_person_id>/agents/new/":
             who = "17000000004"  # 陈建国, the demo enterprise's legal representative
@@ -235,6 +249,8 @@ def pages_of(objects: dict) -> list[Page]:
                     "/openness/policies/<int:pk>/": objects["public_policy"],
                     "/openness/policies/<int:pk>/print/": objects["public_policy"],
                 }.get(route)
+                if route.startswith("/openness/workbench/policies/<int:pk>/"):
+                    value = objects["policy"]
             if value is None:
                 pytest.fail(f"{route}: no demo object for <{name}>; add it to pages_of() or NOT_PAGES")
             values[name] = str(value)

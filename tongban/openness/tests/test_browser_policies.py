@@ -90,7 +90,7 @@ def test_policy_pages_fit_pass_axe_and_speak_english(browser, live_server, pages
         problems += [f"console: {p}" for p in page.problems]
     finally:
         context.close()
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def test_searching_by_keyboard_and_the_print_view(browser, live_server, pages):

@@ -144,3 +144,32 @@ def test_list_queries_are_bounded(world, django_assert_max_num_queries):
     c.get(BASE)
     with django_assert_max_num_queries(14):
         assert c.get(BASE).status_code == 200
+
+
+def test_catalogue_workbench_shows_and_clears_flags(world):
+    from tongban.catalog import services as catalog_services
+
+    code = world["item"].code
+    catalog_services.do_flag_items_for_review(
+        [code], reason="政策文件 鄂市监发〔2026〕12号 发布", source="openness.policy:1", actor="system:test"
+    )
+    admin = signed_in(world["reviewer"])  # the item department's administrator edits its items
+    html = admin.get("/workbench/catalog/").content.decode()
+    assert "政策文件 鄂市监发〔2026〕12号 发布" in html and code in html
+    item_page = f"/workbench/catalog/items/{world['item'].pk}/"
+    assert "政策文件 鄂市监发〔2026〕12号 发布" in admin.get(item_page).content.decode()
+    # Another department's staff see no flag of this item, and may not clear it.
+    assert (
+        "鄂市监发〔2026〕12号" not in signed_in(world["outsider"]).get("/workbench/catalog/").content.decode()
+    )
+    flag = catalog_queries.review_flags().get()
+    assert (
+        signed_in(world["outsider"]).post(f"/workbench/catalog/flags/{flag.pk}/clear/", {}).status_code == 404
+    )
+    assert catalog_queries.review_flags().count() == 1
+    r = post(admin, f"/workbench/catalog/flags/{flag.pk}/clear/", {"note": "已核对"}, page=item_page)
+    assert (r.status_code, r["Location"]) == (302, item_page)
+    assert not catalog_queries.review_flags().exists()
+    cleared = admin.get("/workbench/catalog/?flags=all").content.decode()
+    assert "已核对" in cleared
+    assert "已核对" not in admin.get("/workbench/catalog/").content.decode()
