@@ -209,8 +209,9 @@ def search_policies(f: PolicyFilters) -> PolicyPage:
         matches = qs.filter(search_text__matches=f.q)
         candidates = list(matches.order_by(*newest).values_list("pk", flat=True)[: CANDIDATES + 1])
         exact = len(candidates) <= CANDIDATES
-        candidates = candidates[:CANDIDATES]
+        # More than CANDIDATES: at least CANDIDATES + 1 match, whatever the estimate says.
         total = len(candidates) if exact else max(estimate_count(matches), len(candidates))
+        candidates = candidates[:CANDIDATES]
         if f.order == "relevance":
             # The candidates ranked: the whole query (or a 文号) in the title or number first, then
             # every word in the title, then the newest.

@@ -90,7 +90,7 @@ def test_policy_pages_fit_pass_axe_and_speak_english(browser, live_server, pages
         problems += [f"console: {p}" for p in page.problems]
     finally:
         context.close()
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def test_searching_by_keyboard_and_the_print_view(browser, live_server, pages):
@@ -99,17 +99,17 @@ def test_searching_by_keyboard_and_the_print_view(browser, live_server, pages):
     try:
         page.goto(live_server.url + pages["library"])
         page.get_by_label("标题、文号或正文关键词").fill("公积金")
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
         assert "q=%E5%85%AC%E7%A7%AF%E9%87%91" in page.url
         results = page.locator(".policy-card h3")
         assert results.count() == 1 and results.first.inner_text() == "湖北省人民政府关于住房公积金管理的规定"
-        results.first.get_by_role("link").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            results.first.get_by_role("link").click()
         banner = page.locator("#validity-banner")
         assert banner.is_visible() and "已废止" in banner.inner_text()
-        page.get_by_role("link", name="打印版").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("link", name="打印版").click()
         assert page.url.endswith("/print/")
         assert page.locator(".site-nav").count() == 0 and page.locator("#validity-banner").is_visible()
         assert page.problems == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from tongban.core.errors import InvalidInput
 
@@ -88,7 +89,10 @@ def test_a_browse_counts_up_to_its_cap_then_estimates(gov, monkeypatch):
     for n in range(6):
         policy(gov, title=f"关于第{n}项工作的通知", published_on=dt.date(2025, 1, 1) + dt.timedelta(days=n))
     result = search()
-    assert result.exact is False and result.total == 6  # SQLite counts; PostgreSQL estimates 6 too here
+    # SQLite counts (6); PostgreSQL's estimate is at least the cap + 1 rows it read.
+    assert result.exact is False and (
+        result.total == 6 if connection.vendor == "sqlite" else result.total >= 5
+    )
     assert result.reachable == 4 and result.num_pages == 1
 
 
