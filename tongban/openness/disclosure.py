@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, TextField, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -679,17 +679,23 @@ def register(*, department_id: int | None = None, kind: str = "", year: int | No
         qs = qs.filter(answer__kind=kind)
     if year:
         qs = qs.filter(received_on__year=year)
-    rows = qs.order_by("-received_on", "-id").values(
-        "pk",
-        "number",
-        "department__name",
-        "received_on",
-        "state",
-        "publishable",
-        "description",
-        "extension_days",
-        "answer__kind",
-        "answer__answered_on",
+    # The description leaves the database only where the body marked it publishable.
+    shown = Case(When(publishable=True, then=F("description")), default=Value(""), output_field=TextField())
+    rows = (
+        qs.order_by("-received_on", "-id")
+        .annotate(shown_description=shown)
+        .values(
+            "pk",
+            "number",
+            "department__name",
+            "received_on",
+            "state",
+            "publishable",
+            "shown_description",
+            "extension_days",
+            "answer__kind",
+            "answer__answered_on",
+        )
     )
     counts = list(
         qs.values("department_id", "department__name", "answer__kind")

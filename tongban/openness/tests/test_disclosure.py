@@ -407,7 +407,13 @@ def test_the_register_is_anonymous_and_counts_per_body_and_outcome(world):
     answer(world.handler, shown, publishable=True)
     answer(world.handler, hidden, kind=AnswerKind.NOT_EXIST, text="经检索，本机关未制作该信息。")
     rows, counts = disclosure.register()
-    assert all("applicant" not in k and k != "name" for row in rows for k in row)
+    assert all("applicant" not in k and k != "name" and k != "description" for row in rows for k in row)
+    assert {
+        r["number"]: r["shown_description"] for r in rows if r["number"] in (shown.number, hidden.number)
+    } == {
+        shown.number: "江夏区2025年政府采购目录",
+        hidden.number: "",
+    }
     table, columns = disclosure.register_table(counts)
     assert columns[-1] == "open"
     by_name = {r["name"]: dict(zip(columns, r["cells"], strict=True)) for r in table}
