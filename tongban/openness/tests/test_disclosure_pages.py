@@ -235,3 +235,16 @@ def test_list_pages_make_a_bounded_number_of_queries(world):
         wb = f"/openness/workbench/requests/{req.pk}/"
         form_post(officer, wb, wb + "answer/", {"kind": "not_exist", "text": "经检索，本机关未制作该信息。"})
     assert counts() == before
+
+
+def test_a_double_clicked_answer_answers_once(world):
+    req = submit(world.citizen, world.body)
+    officer = client_of(world.handler)
+    wb = f"/openness/workbench/requests/{req.pk}/"
+    token = once_token(officer.get(wb).content.decode(), wb + "answer/")
+    data = {"kind": "disclosed", "text": "所申请信息见附件。", "once_token": token}
+    first, second = officer.post(wb + "answer/", data), officer.post(wb + "answer/", data)
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert second["Location"] == first["Location"] == wb
+    assert DisclosureAnswer.objects.filter(request=req).count() == 1
+    assert AuditEvent.objects.filter(action="openness.disclosure.answer").count() == 1
