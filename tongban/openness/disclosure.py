@@ -139,15 +139,14 @@ def _requests() -> QuerySet[DisclosureRequest]:
 
 
 def _is_applicant(actor, req: DisclosureRequest) -> bool:
-    """The account that asked, or (for a legal person's request) a person holding a mandate of
-    that legal person valid now that covers disclosure requests."""
+    """The person who asked for themselves; for a legal person's request, whoever holds a mandate
+    of that legal person valid now that covers disclosure requests (as for cases: whoever
+    submitted it — an agent whose mandate ended sees it no more)."""
     if not account_queries.is_person(actor):
         return False
-    if req.applicant_id == actor.pk:
-        return True
     if req.legal_person_id:
         return account_queries.enterprise_scope(actor, req.legal_person_id).covers(DISCLOSURE_ITEM)
-    return False
+    return req.applicant_id == actor.pk
 
 
 def access_as_applicant(actor, pk: int) -> DisclosureRequest:
@@ -606,7 +605,7 @@ def my_requests(actor) -> QuerySet[DisclosureRequest]:
         return DisclosureRequest.objects.none()
     grants = account_queries.grants_now(actor)
     firms = [lp for lp, scope in grants.legal_persons.items() if scope.covers(DISCLOSURE_ITEM)]
-    return _requests().filter(Q(applicant=actor) | Q(legal_person_id__in=firms))
+    return _requests().filter(Q(applicant=actor, legal_person__isnull=True) | Q(legal_person_id__in=firms))
 
 
 def queue(actor, *, department_id: int | None = None, state: str = "", level: str = "") -> list:
