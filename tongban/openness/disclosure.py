@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, TextField, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -139,15 +139,14 @@ def _requests() -> QuerySet[DisclosureRequest]:
 
 
 def _is_applicant(actor, req: DisclosureRequest) -> bool:
-    """The account that asked, or (for a legal person's request) a person holding a mandate of
-    that legal person valid now that covers disclosure requests."""
+    """The person who asked for themselves; for a legal person's request, whoever holds a mandate
+    of that legal person valid now that covers disclosure requests (as for cases: whoever
+    submitted it — an agent whose mandate ended sees it no more)."""
     if not account_queries.is_person(actor):
         return False
-    if req.applicant_id == actor.pk:
-        return True
     if req.legal_person_id:
         return account_queries.enterprise_scope(actor, req.legal_person_id).covers(DISCLOSURE_ITEM)
-    return False
+    return req.applicant_id == actor.pk
 
 
 def access_as_applicant(actor, pk: int) -> DisclosureRequest:
@@ -606,7 +605,7 @@ def my_requests(actor) -> QuerySet[DisclosureRequest]:
         return DisclosureRequest.objects.none()
     grants = account_queries.grants_now(actor)
     firms = [lp for lp, scope in grants.legal_persons.items() if scope.covers(DISCLOSURE_ITEM)]
-    return _requests().filter(Q(applicant=actor) | Q(legal_person_id__in=firms))
+    return _requests().filter(Q(applicant=actor, legal_person__isnull=True) | Q(legal_person_id__in=firms))
 
 
 def queue(actor, *, department_id: int | None = None, state: str = "", level: str = "") -> list:
@@ -679,17 +678,23 @@ def register(*, department_id: int | None = None, kind: str = "", year: int | No
         qs = qs.filter(answer__kind=kind)
     if year:
         qs = qs.filter(received_on__year=year)
-    rows = qs.order_by("-received_on", "-id").values(
-        "pk",
-        "number",
-        "department__name",
-        "received_on",
-        "state",
-        "publishable",
-        "description",
-        "extension_days",
-        "answer__kind",
-        "answer__answered_on",
+    # The description leaves the database only where the body marked it publishable.
+    shown = Case(When(publishable=True, then=F("description")), default=Value(""), output_field=TextField())
+    rows = (
+        qs.order_by("-received_on", "-id")
+        .annotate(shown_description=shown)
+        .values(
+            "pk",
+            "number",
+            "department__name",
+            "received_on",
+            "state",
+            "publishable",
+            "shown_description",
+            "extension_days",
+            "answer__kind",
+            "answer__answered_on",
+        )
     )
     counts = list(
         qs.values("department_id", "department__name", "answer__kind")

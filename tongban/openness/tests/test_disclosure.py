@@ -11,8 +11,10 @@ import datetime as dt
 
 import pytest
 from django.test import TestCase
+from django.utils import timezone
 
 from tongban.accounts import services as account_services
+from tongban.accounts.tests.identity_support import person, rid
 from tongban.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tongban.core.models import AuditEvent
 
@@ -375,6 +377,28 @@ def test_the_applicant_and_only_the_applicant_side_sees_the_request(world):
     assert list(disclosure.my_requests(world.stranger)) == []
     with pytest.raises(NotFound):
         disclosure.do_answer_clarification(actor=world.stranger, pk=mine.pk, answer="我来补正")
+    assert list(disclosure.my_requests(world.rep)) == [firm]
+
+
+def test_an_agent_of_the_enterprise_sees_its_requests_while_the_mandate_is_valid(world):
+    agent = person(48, name="经办辛", level=2)
+    granted = account_services.do_grant_mandate(
+        actor=world.rep,
+        legal_person_id=world.mandate.legal_person_id,
+        agent_name="经办辛",
+        agent_id_number=rid(48),
+        all_items=True,
+        expires_at=timezone.now() + dt.timedelta(days=30),
+    )
+    account_services.do_switch_acting(actor=agent, kind="enterprise", target_id=granted.pk)
+    firm = submit(agent, world.body)
+    assert (firm.applicant_kind, firm.applicant_id) == (ApplicantKind.ORGANISATION, agent.pk)
+    assert list(disclosure.my_requests(world.rep)) == [firm]  # the legal representative too
+    account_services.do_revoke_mandate(actor=world.rep, mandate_id=granted.pk)
+    with pytest.raises(NotFound):  # the mandate ended: the enterprise's request is out of reach
+        disclosure.access_as_applicant(agent, firm.pk)
+    assert list(disclosure.my_requests(agent)) == []
+    assert disclosure.access_as_applicant(world.rep, firm.pk) == firm
 
 
 def test_accept_twice_by_the_same_handler_is_nothing_and_by_another_a_conflict(world):
@@ -407,7 +431,13 @@ def test_the_register_is_anonymous_and_counts_per_body_and_outcome(world):
     answer(world.handler, shown, publishable=True)
     answer(world.handler, hidden, kind=AnswerKind.NOT_EXIST, text="经检索，本机关未制作该信息。")
     rows, counts = disclosure.register()
-    assert all("applicant" not in k and k != "name" for row in rows for k in row)
+    assert all("applicant" not in k and k != "name" and k != "description" for row in rows for k in row)
+    assert {
+        r["number"]: r["shown_description"] for r in rows if r["number"] in (shown.number, hidden.number)
+    } == {
+        shown.number: "江夏区2025年政府采购目录",
+        hidden.number: "",
+    }
     table, columns = disclosure.register_table(counts)
     assert columns[-1] == "open"
     by_name = {r["name"]: dict(zip(columns, r["cells"], strict=True)) for r in table}

@@ -107,6 +107,9 @@ def test_the_workbench_runs_a_request_through_extension_and_answer(world, today)
     today(D(2026, 11, 16))
     queue = officer.get("/openness/workbench/requests/").content.decode()
     assert "oc-row--ok" in queue and "oc-row--overdue" not in queue  # extended: not overdue
+    assert (
+        "收到申请 2026-09-29 起算 20个工作日 + 延期20个工作日 = 2026-11-30" in queue
+    )  # with its calculation
     answer = {"kind": "withheld", "text": "经审查，所申请信息不予公开。", "ground": "process"}
     assert form_post(officer, page_url, act + "answer/", answer).status_code == 302
     req.refresh_from_db()
@@ -180,6 +183,7 @@ def test_my_requests_lists_only_mine(world):
     theirs = submit(world.stranger, world.body)
     page = client_of(world.citizen).get("/openness/requests/").content.decode()
     assert mine.number in page and theirs.number not in page
+    assert "收到申请 2026-09-29 起算 20个工作日 = 2026-11-02" in page
     assert client_of(world.handler).get("/openness/requests/").status_code == 403
 
 
@@ -200,3 +204,47 @@ def test_an_unknown_action_is_404_and_changes_nothing(world, action):
     assert r.status_code == 404
     req.refresh_from_db()
     assert req.state == RequestState.RECEIVED
+
+
+def test_list_pages_make_a_bounded_number_of_queries(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    citizen, officer, public = client_of(world.citizen), client_of(world.handler), Client()
+    pages = ((citizen, "/openness/requests/"), (officer, "/openness/workbench/requests/"))
+    pages += ((public, "/openness/requests/register/"),)
+
+    def counts() -> list[int]:
+        out = []
+        for c, url in pages:
+            with CaptureQueriesContext(connection) as ctx:
+                assert c.get(url).status_code == 200
+            out.append(len(ctx.captured_queries))
+        return out
+
+    first = submit(world.citizen, world.body)
+    form_post(
+        officer,
+        f"/openness/workbench/requests/{first.pk}/",
+        f"/openness/workbench/requests/{first.pk}/answer/",
+        {"kind": "disclosed", "text": "见附件。"},
+    )
+    before = counts()
+    for _ in range(5):
+        req = submit(world.citizen, world.body)
+        wb = f"/openness/workbench/requests/{req.pk}/"
+        form_post(officer, wb, wb + "answer/", {"kind": "not_exist", "text": "经检索，本机关未制作该信息。"})
+    assert counts() == before
+
+
+def test_a_double_clicked_answer_answers_once(world):
+    req = submit(world.citizen, world.body)
+    officer = client_of(world.handler)
+    wb = f"/openness/workbench/requests/{req.pk}/"
+    token = once_token(officer.get(wb).content.decode(), wb + "answer/")
+    data = {"kind": "disclosed", "text": "所申请信息见附件。", "once_token": token}
+    first, second = officer.post(wb + "answer/", data), officer.post(wb + "answer/", data)
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert second["Location"] == first["Location"] == wb
+    assert DisclosureAnswer.objects.filter(request=req).count() == 1
+    assert AuditEvent.objects.filter(action="openness.disclosure.answer").count() == 1
