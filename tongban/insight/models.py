@@ -63,7 +63,8 @@ class Rollup(models.Model):
     region_code = models.CharField(_("行政区划代码"), max_length=12)
     department_id = models.IntegerField(_("部门"))
     item_code = models.CharField(_("实施编码"), max_length=36, blank=True, default="")
-    locals().update({name: models.IntegerField(default=0) for name in COUNTERS})
+    # A database default too: the hook inserts only the counters a transition touches.
+    locals().update({name: models.IntegerField(default=0, db_default=0) for name in COUNTERS})
 
     class Meta:
         verbose_name = _("办件汇总")
