@@ -147,7 +147,7 @@ def _insight(report: dict) -> None:
     assert sorted(report["queries"]["ms"]) == sorted(
         f"{level}/{q}"
         for level in ("province", "city", "county")
-        for q in ("indicators", "breakdown", "series", "volumes")
+        for q in ("indicators", "breakdown", "series", "volumes", "items")
     )
     assert all(s["n"] == 2 for s in report["queries"]["ms"].values())
     assert report["hook"]["lifecycles_each"] == 2 and report["hook"]["hook_ms_per_transition"] > 0

@@ -89,11 +89,14 @@ def deltas(facts: dict, *, action: str, before: str) -> dict[dt.date, dict[str, 
 
 
 def grains(day: dt.date, region: str, department: int, item: str) -> list[Key]:
-    """The rows one finest-grain change reaches: the item row, the day row, the month row."""
+    """The rows one finest-grain change reaches: the item's day and month rows, the department's
+    day and month rows."""
+    month = month_of(day)
     return [
         ("i", day, region, department, item),
         ("d", day, region, department, ""),
-        ("m", month_of(day), region, department, ""),
+        ("m", month, region, department, ""),
+        ("n", month, region, department, item),
     ]
 
 
