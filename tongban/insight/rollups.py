@@ -126,7 +126,8 @@ def upsert(rows: dict[Key, dict[str, int]]) -> None:
     touched = [name for name in COUNTERS if any(name in counts for counts in rows.values())]
     columns = keys + touched
     values, params = [], []
-    for (grain, day, region, department, item), counts in rows.items():
+    # In key order: concurrent transitions lock the rows they share in the same order (no deadlock).
+    for (grain, day, region, department, item), counts in sorted(rows.items()):
         values.append("(" + ", ".join(["%s"] * len(columns)) + ")")
         params += [grain, connection.ops.adapt_datefield_value(day), region, department, item]
         params += [counts.get(name, 0) for name in touched]
