@@ -150,6 +150,14 @@ def test_the_big_screen_fills_1920_by_1080_without_scrolling(site, browser):
             " innerWidth, innerHeight]"
         )
         assert size == [1920, 1080, 1920, 1080]
+        # nothing is cut off: every card and figure lies inside the screen
+        outside = page.evaluate(
+            """() => [...document.querySelectorAll('.insight-card, .screen-board figure')]
+                 .filter(el => { const r = el.getBoundingClientRect();
+                                 return r.bottom > innerHeight || r.right > innerWidth; })
+                 .map(el => el.className + ' ' + (el.dataset.indicator || el.id))"""
+        )
+        assert outside == []
         assert page.locator("#fig-ranking .chart--map canvas").count() == 1
         assert page.locator("canvas").count() == 5
         # the map is in the centre column, the cards to its left
