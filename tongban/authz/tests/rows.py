@@ -1179,6 +1179,8 @@ def all_rows() -> list[Row]:
         *OPENNESS_DISCLOSURE,
         *INSIGHT_CORE,
         *INSIGHT_EVALUATION,
+        *INSIGHT_CORE,
+        *INSIGHT_PAGES,
         *ADMIN_STATIC,
         *admin_rows(),
     ]

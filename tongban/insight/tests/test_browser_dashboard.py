@@ -23,6 +23,7 @@ import os
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,27 @@ def _seed(media) -> dict:
     return {"submit": submit}
 
 
+@contextmanager
+def _test_database():
+    """The test database, whatever was collected: pytest-django creates it only when a collected
+    test uses the database through its own fixtures or marker, which these (on a module-wide
+    live server) do not; without this, the seeding and the final flush would hit the configured
+    database itself."""
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    own = None
+    if connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
+        own = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    try:
+        assert connection.settings_dict["NAME"] == connection.creation._get_test_db_name()
+        yield
+    finally:
+        if own is not None:
+            connections.close_all()
+            teardown_databases(own, verbosity=0)
+
+
 @pytest.fixture(scope="module")
 def site(django_db_setup, django_db_blocker, tmp_path_factory):
     from pytest_django.live_server_helper import LiveServer
@@ -77,6 +99,7 @@ def site(django_db_setup, django_db_blocker, tmp_path_factory):
     media = tmp_path_factory.mktemp("media")
     with (
         django_db_blocker.unblock(),
+        _test_database(),
         override_settings(
             MEDIA_ROOT=str(media),
             AUDIT_ANCHOR_FILE=tmp_path_factory.mktemp("audit") / "anchors.jsonl",
@@ -127,6 +150,14 @@ def test_the_big_screen_fills_1920_by_1080_without_scrolling(site, browser):
             " innerWidth, innerHeight]"
         )
         assert size == [1920, 1080, 1920, 1080]
+        # nothing is cut off: every card and figure lies inside the screen
+        outside = page.evaluate(
+            """() => [...document.querySelectorAll('.insight-card, .screen-board figure')]
+                 .filter(el => { const r = el.getBoundingClientRect();
+                                 return r.bottom > innerHeight || r.right > innerWidth; })
+                 .map(el => el.className + ' ' + (el.dataset.indicator || el.id))"""
+        )
+        assert outside == []
         assert page.locator("#fig-ranking .chart--map canvas").count() == 1
         assert page.locator("canvas").count() == 5
         # the map is in the centre column, the cards to its left
@@ -297,3 +328,6 @@ def test_a_new_case_shows_without_a_reload(site, browser, django_db_blocker):
         assert page.problems == []
     finally:
         page.context.close()
+        # the ORM call above ran under Playwright's event loop, in a connection of its own
+        # (asgiref's Local): close it, or PostgreSQL refuses to drop the test database
+        connections.close_all()

@@ -182,7 +182,11 @@ def test_the_formulas_page_defines_every_indicator(client, regions_loaded):
         assert str(indicator.formula) in html
 
 
-def test_cards_link_to_their_formula(client, figures):
+def test_cards_show_their_formula_and_link_to_its_definition(client, figures):
     html = client.get("/insight/", YEAR).content.decode()
-    for indicator_id in INDICATORS:
-        assert f'href="/insight/formulas/#{indicator_id}"' in html
+    for indicator_id, indicator in INDICATORS.items():
+        card_html = re.search(
+            rf'<li class="insight-card" data-indicator="{indicator_id}">.*?</li>', html, re.S
+        )
+        assert f'<span class="insight-card__formula-text">{indicator.formula}</span>' in card_html.group(0)
+        assert f'href="/insight/formulas/#{indicator_id}"' in card_html.group(0)

@@ -110,7 +110,11 @@
       type: "map", map: figure.getAttribute("data-geo"), nameProperty: "code", roam: false,
       selectedMode: false, top: 8, bottom: 36, left: 4, right: 4,
       itemStyle: { areaColor: dark ? "#2a3b52" : "#e4e9f0", borderColor: dark ? "#8da2bb" : "#ffffff" },
-      label: { show: true, fontSize: 11, formatter: function (p) { return names[p.name] || ""; } },
+      label: {
+        show: true, fontSize: 11, color: dark ? "#e6edf5" : "#1f2933",
+        textBorderColor: dark ? "#0b1a2e" : "#ffffff", textBorderWidth: 2,
+        formatter: function (p) { return names[p.name] || ""; }
+      },
       emphasis: { label: { show: true } },
       data: rows.map(function (r) { return { name: r.key, value: r.value === null ? NaN : r.value }; })
     }];
