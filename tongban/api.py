@@ -30,6 +30,7 @@ api.add_router("/", core_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/cases", cases_router)
 api.add_router("/licences", licences_router)
+api.add_router("/insight", "tongban.insight.api.router")
 
 
 @api.exception_handler(DomainError)

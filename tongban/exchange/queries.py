@@ -252,3 +252,23 @@ def credit_file_exists(credit_code: str) -> bool:
     from .models import CreditRecord
 
     return CreditRecord.objects.filter(credit_code=credit_code).exists()
+
+
+def call_figures(
+    *, date_from, date_to, region_prefix: str, department_id: int | None = None
+) -> dict[str, int]:
+    """For insight's indicators (一屏全览): gateway calls (any outcome) and answered calls of the
+    services provided by departments of the region (prefix) and below (or one department), on
+    the days [date_from, date_to] of the daily rollup (CallStatDay: `manage.py exchange rollup`;
+    a day not rolled up yet does not count)."""
+    from django.db.models import Sum
+
+    from .models import CallStatDay
+
+    owners = Resource.objects.filter(version=1, provider__region__code__startswith=region_prefix)
+    if department_id is not None:
+        owners = owners.filter(provider_id=department_id)
+    row = CallStatDay.objects.filter(
+        day__gte=date_from, day__lte=date_to, service_code__in=owners.values("code")
+    ).aggregate(calls=Sum("calls"), ok=Sum("ok"))
+    return {"calls": row["calls"] or 0, "ok": row["ok"] or 0}

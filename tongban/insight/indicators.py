@@ -32,8 +32,9 @@ class Indicator:
 
     @property
     def has_series(self) -> bool:
-        """Whether it has a value per day or month (the catalogue's indicators are current only)."""
-        return self.source != CATALOGUE
+        """Whether `queries.series` gives it per day or month: the case rollups' indicators (the
+        catalogue's are current only; licences and data sharing give a period's total)."""
+        return self.source == CASES
 
 
 def _ind(id, name, unit, formula, higher, numerator, denominator="", source=CASES) -> Indicator:
@@ -127,6 +128,33 @@ INDICATORS: dict[str, Indicator] = {
             _("电子证照代替 + 实名核验代替 + 系统生成或在线签署的材料数"),
             True,
             _("期间申报的办件中由平台提供、申请人无需提交的材料份数"),
+        ),
+        _ind(
+            "licences_issued",
+            _("电子证照签发量"),
+            "件",
+            _("期间签发的电子证照数（含变更、延续的新版本）"),
+            True,
+            _("颁发日期在期间内、颁发部门在本地区的电子证照版本数"),
+            source=LICENCES,
+        ),
+        _ind(
+            "licence_uses",
+            _("电子证照用证次数"),
+            "次",
+            _("期间成功提供电子证照的用证记录数"),
+            True,
+            _("用证部门在本地区、结果为已提供的用证记录数"),
+            source=LICENCES,
+        ),
+        _ind(
+            "sharing_calls",
+            _("数据共享调用次数"),
+            "次",
+            _("期间共享交换网关调用次数"),
+            True,
+            _("提供部门在本地区的数据服务被调用的次数（按日汇总）"),
+            source=EXCHANGE,
         ),
     )
 }

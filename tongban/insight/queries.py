@@ -18,9 +18,11 @@ from tongban.cases.enums import CaseState, Channel
 from tongban.catalog import queries as catalog_queries
 from tongban.core import queries as core_queries
 from tongban.core.errors import InvalidInput, NotFound
+from tongban.exchange import queries as exchange_queries
+from tongban.licences import queries as licence_queries
 
 from . import indicators as defs
-from .indicators import CATALOGUE, INDICATORS, Indicator
+from .indicators import CATALOGUE, EXCHANGE, INDICATORS, LICENCES, Indicator
 from .models import CHANNELS, COUNTERS, STATES, Rollup
 from .rollups import month_of
 
@@ -178,6 +180,25 @@ def _catalogue_figures(region, department_id: int | None) -> dict:
     return catalog_queries.indicators(filters)
 
 
+OTHER_SOURCES = {  # id -> (source, key of the figures)
+    "licences_issued": (LICENCES, "issued"),
+    "licence_uses": (LICENCES, "used"),
+    "sharing_calls": (EXCHANGE, "calls"),
+}
+
+
+def _source_figures(source: str, region, date_from, date_to, department_id: int | None) -> dict[str, int]:
+    read = licence_queries.issuance_figures if source == LICENCES else exchange_queries.call_figures
+    return read(
+        date_from=date_from, date_to=date_to, region_prefix=region.prefix, department_id=department_id
+    )
+
+
+def _other_value(indicator: Indicator, figures: dict[str, int]) -> IndicatorValue:
+    n = int(figures[OTHER_SOURCES[indicator.id][1]])
+    return IndicatorValue(indicator, n, n, None)
+
+
 # --- The contract ------------------------------------------------------------------------------
 
 
@@ -190,12 +211,18 @@ def indicators(
     date_from, date_to = check_period(date_from, date_to)
     department_id = check_department(department)
     counters = totals(region=area, date_from=date_from, date_to=date_to, department_id=department_id)
-    figures = None
+    figures: dict[str, dict] = {}
     out = []
     for indicator in INDICATORS.values():
-        if indicator.source == CATALOGUE:
-            figures = figures if figures is not None else _catalogue_figures(area, department_id)
-            out.append(_catalogue_value(indicator, figures))
+        source = indicator.source
+        if source == CATALOGUE:
+            if source not in figures:
+                figures[source] = _catalogue_figures(area, department_id)
+            out.append(_catalogue_value(indicator, figures[source]))
+        elif source in (LICENCES, EXCHANGE):
+            if source not in figures:
+                figures[source] = _source_figures(source, area, date_from, date_to, department_id)
+            out.append(_other_value(indicator, figures[source]))
         else:
             out.append(value_of(indicator, counters))
     return out
@@ -224,7 +251,7 @@ def series(
     if grain not in GRAINS:
         raise InvalidInput.field("grain", "粒度只能是 day 或 month")
     if not indicator.has_series:
-        raise InvalidInput.field("indicator", "该指标来自当前事项目录，没有历史序列")
+        raise InvalidInput.field("indicator", "该指标只有期间合计或当前值，没有按日、按月的序列")
     area = check_region(region)
     date_from, date_to = check_period(date_from, date_to)
     department_id = check_department(department)
@@ -281,6 +308,14 @@ def breakdown(
         out = []
         for child in children:
             v = _catalogue_value(indicator, figures.get(child.code, {}))
+            out.append(RegionValue(child.code, child.name, v.value, v.numerator, v.denominator))
+        return out
+    if indicator.source in (LICENCES, EXCHANGE):  # two counts per child region
+        out = []
+        for child in children:
+            v = _other_value(
+                indicator, _source_figures(indicator.source, child, date_from, date_to, department_id)
+            )
             out.append(RegionValue(child.code, child.name, v.value, v.numerator, v.denominator))
         return out
     per_child: dict[str, dict[str, int]] = {c.code: dict.fromkeys(COUNTERS, 0) for c in children}

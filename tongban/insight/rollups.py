@@ -239,6 +239,17 @@ def _month_ranges(date_from: dt.date, date_to: dt.date) -> list[tuple[dt.date, d
     return out
 
 
+def _hold_writers() -> None:
+    """While a month is recounted, case transitions wait to add their increments (PostgreSQL: a
+    table lock that conflicts with their INSERT … ON CONFLICT, and with another rebuild), so none
+    is lost between the recount's read and its rows; SQLite's writer lock does the same."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"LOCK TABLE {connection.ops.quote_name(Rollup._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE"
+            )
+
+
 def rebuild(*, date_from: dt.date | None = None, date_to: dt.date | None = None) -> dict[str, int]:
     """Replace the rollups of whole months [month of date_from, end of month of date_to] with a
     recount (default: every month with cases). Idempotent: run twice, the same rows. One
@@ -257,6 +268,7 @@ def rebuild(*, date_from: dt.date | None = None, date_to: dt.date | None = None)
         deleted += stale.delete()[0]
     for first, last in months:
         with transaction.atomic():
+            _hold_writers()
             deleted += Rollup.objects.filter(day__gte=first, day__lte=last).delete()[0]
             counted = recount(first, last)
             Rollup.objects.bulk_create(

@@ -162,3 +162,35 @@ def known_type_codes(codes) -> set[str]:
 def get_usage(pk: int):
     """One usage-log entry (用证记录), or None."""
     return LicenceUsage.objects.filter(pk=pk).first()
+
+
+def issuance_figures(
+    *, date_from, date_to, region_prefix: str, department_id: int | None = None
+) -> dict[str, int]:
+    """For insight's indicators (一屏全览): e-licence versions issued on the days [date_from,
+    date_to] by departments of the region (prefix) and below (or one department), and licences
+    supplied through the usage log (用证, outcome 已提供) in those local days by departments of
+    the region. Two counts, nothing personal."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tongban.core import queries as core_queries
+
+    from .enums import UsageOutcome
+
+    issued = Licence.objects.filter(
+        issued_on__gte=date_from, issued_on__lte=date_to, issuer__region__code__startswith=region_prefix
+    )
+    departments = core_queries.departments().filter(region__code__startswith=region_prefix)
+    if department_id is not None:
+        issued = issued.filter(issuer_id=department_id)
+        departments = departments.filter(pk=department_id)
+    zone = timezone.get_current_timezone()
+    used = LicenceUsage.objects.filter(
+        outcome=UsageOutcome.SUPPLIED,
+        at__gte=dt.datetime.combine(date_from, dt.time.min, zone),
+        at__lt=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, zone),
+        department_id__in=departments.values("pk"),
+    )
+    return {"issued": issued.count(), "used": used.count()}

@@ -41,6 +41,11 @@ SHAPE_ONLY = {
     "POST /api/v1/licences/query",
     "POST /api/v1/licences",
     "GET /api/v1/licences/{identifier}/verify",
+    # insight: a period reversed or over 10 years, a region or department that does not exist.
+    "GET /api/v1/insight/indicators",
+    "GET /api/v1/insight/series",
+    "GET /api/v1/insight/breakdown",
+    "GET /api/v1/insight/volumes",
 }
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 

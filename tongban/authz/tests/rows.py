@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .rows_exchange import EXCHANGE
+from .rows_insight_core import INSIGHT_CORE
 from .rows_insight_evaluation import INSIGHT_EVALUATION
 from .table import (
     ADMIN_ACTORS,
@@ -1167,6 +1168,7 @@ def all_rows() -> list[Row]:
         *DEMO_RP,
         *API_ROWS,
         *EXCHANGE,
+        *INSIGHT_CORE,
         *INSIGHT_EVALUATION,
         *ADMIN_STATIC,
         *admin_rows(),
