@@ -206,3 +206,14 @@ def _post_of(page: str) -> dict:
     out.update(lines)
     out["line_name"] = names
     return out
+
+
+def test_a_double_clicked_run_runs_once(client, world):
+    published()
+    client.force_login(world["admin"])
+    form = {**_form(client, "/insight/evaluation/schemes/"), "year": "2026", "scheme_version": "1"}
+    first = client.post("/insight/evaluation/run/", form)
+    second = client.post("/insight/evaluation/run/", form)
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == "/insight/evaluation/?year=2026"
+    assert AuditEvent.objects.filter(action="insight.evaluation.run").count() == 1
