@@ -217,3 +217,10 @@ def test_a_double_clicked_run_runs_once(client, world):
     assert first.status_code == second.status_code == 302
     assert second["Location"] == first["Location"] == "/insight/evaluation/?year=2026"
     assert AuditEvent.objects.filter(action="insight.evaluation.run").count() == 1
+
+
+def test_the_pages_read_a_bounded_number_of_queries(client, run, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        assert client.get("/insight/evaluation/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/insight/evaluation/2026/{WUHAN}/").status_code == 200
