@@ -224,3 +224,12 @@ def test_the_pages_read_a_bounded_number_of_queries(client, run, django_assert_m
         assert client.get("/insight/evaluation/").status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(f"/insight/evaluation/2026/{WUHAN}/").status_code == 200
+
+
+@needs_pdftotext
+def test_a_rerun_makes_a_new_report(client, run):
+    assert "v1 测试指标体系" in pdf_text(client.get("/insight/evaluation/2026/report.pdf").content)
+    second = published(name="第二版")
+    evaluation.do_run_evaluation(2026, second.version, actor=SYSTEM)
+    text = pdf_text(client.get("/insight/evaluation/2026/report.pdf").content)
+    assert "v2 第二版" in text and "测试指标体系" not in text
