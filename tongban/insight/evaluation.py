@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -679,12 +679,17 @@ def do_create_scheme(*, actor, header: dict, lines: list[dict] | None = None, ba
             problems.extend(exc.problems)
     if problems:
         raise InvalidInput(f"{problems[0].field}：{problems[0].message}", problems=problems)
-    # Serialise version numbers (SQLite: the IMMEDIATE transaction; PostgreSQL: the table lock).
+    # Serialise version numbers (SQLite: the IMMEDIATE transaction; PostgreSQL: the lock on the
+    # latest row; two first versions at once: the unique version refuses the second).
     EvaluationScheme.objects.select_for_update().order_by("-version").first()
     version = (EvaluationScheme.objects.aggregate(v=Max("version"))["v"] or 0) + 1
-    scheme = EvaluationScheme.objects.create(
-        version=version, based_on=source, created_by=audit.actor_label(actor), **checked
-    )
+    try:
+        with transaction.atomic():
+            scheme = EvaluationScheme.objects.create(
+                version=version, based_on=source, created_by=audit.actor_label(actor), **checked
+            )
+    except IntegrityError:
+        raise Conflict("另一位管理员同时创建了新版本，请刷新后重试") from None
     _write_lines(scheme, clean)
     audit.record(
         actor=actor,

@@ -24,8 +24,16 @@ from .indicators import INDICATORS
 
 MAX_MONTHS = 36
 MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
-# Figures per month, shown when insight defines them (licences and sharing come later).
-MONTHLY = ("received", "concluded", "on_time_rate", "online_case_rate", "licences_issued", "sharing_calls")
+# Figures per month (insight indicator id, the column's label), shown when insight defines them.
+MONTHLY = (
+    ("received", _("当月申报办件数")),
+    ("concluded", _("当月办结办件数")),
+    ("on_time_rate", _("按时办结率（%）")),
+    ("online_case_rate", _("网办件比率（%）")),
+    ("licences_issued", _("签发电子证照数")),
+    ("sharing_calls", _("数据共享调用次数（次）")),
+)
+LABELS = dict(MONTHLY)
 # Outcomes: where the cases received in the month stand now (insight's rollup states).
 OUTCOMES = (
     ("done", _("已办结"), ("decided", "concluded", "delivered")),
@@ -112,7 +120,7 @@ class Month:
 class Stats:
     period: Period
     months: list[Month]
-    figures: list  # the Indicators shown per month
+    figures: list  # the Indicators shown per month (their column labels: `labels`)
     channel_labels: list[tuple[str, str]]
     outcome_labels: list[tuple[str, str]]
     items_online: object  # IndicatorValue of item_online_rate today (or None)
@@ -121,7 +129,7 @@ class Stats:
 def monthly(period: Period) -> Stats:
     region = period.region.code
     months = [Month(m) for m in _months(period.first, period.last)]
-    shown = [INDICATORS[i] for i in MONTHLY if i in INDICATORS and INDICATORS[i].has_series]
+    shown = [INDICATORS[i] for i, _label in MONTHLY if i in INDICATORS and INDICATORS[i].has_series]
     for ind in shown:
         values = dict(
             queries.series(
@@ -142,7 +150,7 @@ def monthly(period: Period) -> Stats:
         }
         m.outcomes = [sum(states.get(s, 0) for s in group) for _key, _label, group in OUTCOMES]
     for m in months:
-        m.figure_cells = [(i.name, m.figures[i.id]) for i in shown]
+        m.figure_cells = [(LABELS[i.id], m.figures[i.id]) for i in shown]
         m.channel_cells = list(zip([label for _k, label in channel_labels], m.channels, strict=True))
         m.outcome_cells = list(zip([label for _k, label, _g in OUTCOMES], m.outcomes, strict=True))
     items_online = None
@@ -164,6 +172,10 @@ def monthly(period: Period) -> Stats:
         [(key, str(label)) for key, label, _g in OUTCOMES],
         items_online,
     )
+
+
+def labels(stats: Stats) -> list[str]:
+    return [str(LABELS[i.id]) for i in stats.figures]
 
 
 def csv_rows(stats: Stats) -> list[list]:
@@ -192,7 +204,7 @@ def chart_data(stats: Stats) -> dict:
             for i, (_k, label) in enumerate(stats.channel_labels)
         ],
         "on_time": {
-            "name": str(INDICATORS["on_time_rate"].name) if "on_time_rate" in INDICATORS else "",
+            "name": str(LABELS["on_time_rate"]) if "on_time_rate" in INDICATORS else "",
             "data": [
                 None if m.figures.get("on_time_rate") is None else float(m.figures["on_time_rate"])
                 for m in stats.months

@@ -4,6 +4,7 @@ stylesheets fetched), so WeasyPrint may fetch nothing: no network, no files."""
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -41,3 +42,17 @@ def render_pdf(run) -> bytes:
     from weasyprint.urls import URLFetcher
 
     return HTML(string=render_html(run), url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+
+
+REPORT_CACHE_SECONDS = 24 * 3600
+
+
+def report_pdf(run) -> bytes:
+    """The run's report, rendered once per computation (a re-run makes a new one): WeasyPrint
+    takes seconds for the 100-odd regions' tables, and everyone reads the same document."""
+    key = f"insight:evaluation-report:{run.pk}:{run.computed_at.timestamp()}"
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = render_pdf(run)
+        cache.set(key, pdf, REPORT_CACHE_SECONDS)
+    return pdf

@@ -92,7 +92,7 @@ def evaluation_region(request, year: int, region: str):
 def evaluation_report(request, year: int):
     """The year's report as PDF (WeasyPrint, Noto CJK)."""
     run = evaluation.get_run(year)
-    pdf = report.render_pdf(run)
+    pdf = report.report_pdf(run)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="evaluation-{run.year}.pdf"'
     return response

@@ -38,6 +38,7 @@ def stats(request):
             "values": values | {"region": period.region.code},
             "errors": {},
             "chart": opstats.chart_data(result),
+            "figure_labels": opstats.labels(result),
             "csv_query": request.GET.urlencode(),
         },
     )

@@ -1181,6 +1181,8 @@ def all_rows() -> list[Row]:
         *INSIGHT_EVALUATION,
         *INSIGHT_CORE,
         *INSIGHT_PAGES,
+        *INSIGHT_CORE,
+        *INSIGHT_EVALUATION,
         *ADMIN_STATIC,
         *admin_rows(),
     ]

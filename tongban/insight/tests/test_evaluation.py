@@ -176,3 +176,22 @@ def published_header():
     from .evaluation_world import HEADER
 
     return HEADER | {"name": "第二版"}
+
+
+def test_the_demo_seed_publishes_the_default_scheme_and_runs_two_years_once(world):
+    from django.utils import timezone
+
+    from tongban.demo import insight_evaluation
+
+    said: list[str] = []
+    assert insight_evaluation.seed_evaluation(actor="system:seed", say=said.append) is True
+    year = timezone.localdate().year
+    assert sorted(evaluation.runs().values_list("year", "scheme__version")) == [(year - 1, 1), (year, 1)]
+    scheme = evaluation.published_schemes().get()
+    assert scheme.lines.count() == 13 and evaluation.check_complete(scheme) is None
+    assert said[-1].startswith(f"evaluation {year}: 116 regions under v1, first 武汉市")
+    this_year = evaluation.get_score(evaluation.get_run(year), WUHAN)
+    assert this_year.previous_total is not None and this_year.rank == 1
+    before = snapshot()
+    assert insight_evaluation.seed_evaluation(actor="system:seed", say=said.append) is False
+    assert snapshot() == before

@@ -206,3 +206,30 @@ def _post_of(page: str) -> dict:
     out.update(lines)
     out["line_name"] = names
     return out
+
+
+def test_a_double_clicked_run_runs_once(client, world):
+    published()
+    client.force_login(world["admin"])
+    form = {**_form(client, "/insight/evaluation/schemes/"), "year": "2026", "scheme_version": "1"}
+    first = client.post("/insight/evaluation/run/", form)
+    second = client.post("/insight/evaluation/run/", form)
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"] == "/insight/evaluation/?year=2026"
+    assert AuditEvent.objects.filter(action="insight.evaluation.run").count() == 1
+
+
+def test_the_pages_read_a_bounded_number_of_queries(client, run, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        assert client.get("/insight/evaluation/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/insight/evaluation/2026/{WUHAN}/").status_code == 200
+
+
+@needs_pdftotext
+def test_a_rerun_makes_a_new_report(client, run):
+    assert "v1 测试指标体系" in pdf_text(client.get("/insight/evaluation/2026/report.pdf").content)
+    second = published(name="第二版")
+    evaluation.do_run_evaluation(2026, second.version, actor=SYSTEM)
+    text = pdf_text(client.get("/insight/evaluation/2026/report.pdf").content)
+    assert "v2 第二版" in text and "测试指标体系" not in text

@@ -82,6 +82,10 @@ class Command(BaseCommand):
             )
             out("")
         self._exchange(out, host, port)
+        out(
+            f"Annual evaluation 年度评估: http://{host}:{port}/insight/evaluation/ (schemes, as admin: /insight/evaluation/schemes/)"
+        )
+        out("")
         out("URLs:")
         for label, url in queries.demo_urls(host, port, guide_code=queries.licence_guide_code()):
             out(f"  {_pad(label, 30)}{url}")
