@@ -422,6 +422,8 @@ def published_licensing_results(
         .order_by("-decided_at", "-id")
         .values(*LICENSING_RESULT_FIELDS)
     )
+
+
 # --- Facts for insight's rollups (一屏全览) ------------------------------------------------------
 # What a case contributes to the rollups, in two forms that must agree: `rollup_facts` for one
 # case (insight's hook on `signals.case_changed`, in the transition's transaction) and
