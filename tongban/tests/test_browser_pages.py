@@ -78,6 +78,7 @@ NOT_PAGES = {
     "/exchange/workbench/requests/<int:pk>/withdraw/": "POST only",
     "/exchange/workbench/grants/<int:pk>/<str:action>/": "grant actions (POST only)",
     "/openness/workbench/policies/<int:pk>/interpretations/<int:ipk>/delete/": "POST only",
+    "/openness/workbench/policies/<int:pk>/interpretations/<int:ipk>/image/": "a graphic's image",
     "/openness/workbench/policies/<int:pk>/attachments/<int:apk>/": "an attachment's file",
     "/openness/workbench/policies/<int:pk>/attachments/<int:apk>/delete/": "POST only",
     "/openness/workbench/policies/<int:pk>/links/<int:lpk>/delete/": "POST only",
