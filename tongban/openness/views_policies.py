@@ -245,6 +245,23 @@ def interpretations(request, pk: int):
     return render(request, "openness/policies/interpretations.html", context, status=status)
 
 
+@require_GET
+@staff_required
+def interpretation_image(request, pk: int, ipk: int):
+    """A graphic interpretation's image (图解), for the department's staff before publication
+    (the secrecy reviewer looks at it too: the scanner reads no image)."""
+    policy = permissions.access_policy(request.user, pk)
+    interp = policy.interpretations.filter(pk=permissions.as_pk(ipk, _("没有找到该解读"))).first()
+    if interp is None or not interp.image:
+        raise NotFound(_("没有找到该解读"))
+    try:
+        handle = interp.image.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise NotFound(_("附件文件不存在")) from exc
+    ext = interp.image.name.rsplit(".", 1)[-1].lower()
+    return FileResponse(handle, content_type=services.IMAGE_TYPES.get(f".{ext}", "application/octet-stream"))
+
+
 @require_POST
 @staff_required
 @once_per_form
@@ -528,6 +545,7 @@ urlpatterns = [
     path(P, policy_page, name="wb_policy"),
     path(P + "edit/", policy_edit, name="wb_policy_edit"),
     path(P + "interpretations/", interpretations, name="wb_interpretations"),
+    path(P + "interpretations/<int:ipk>/image/", interpretation_image, name="wb_interpretation_image"),
     path(P + "interpretations/<int:ipk>/delete/", interpretation_delete, name="wb_interpretation_delete"),
     path(P + "attachments/", attachments, name="wb_attachments"),
     path(P + "attachments/<int:apk>/", attachment_file, name="wb_attachment_file"),

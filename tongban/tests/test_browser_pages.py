@@ -94,6 +94,7 @@ NOT_PAGES = {
     "/insight/evaluation/schemes/new/": "POST only",
     "/insight/evaluation/schemes/<int:version>/<slug:action>/": "scheme actions (POST only)",
     "/openness/workbench/policies/<int:pk>/interpretations/<int:ipk>/delete/": "POST only",
+    "/openness/workbench/policies/<int:pk>/interpretations/<int:ipk>/image/": "a graphic's image",
     "/openness/workbench/policies/<int:pk>/attachments/<int:apk>/": "an attachment's file",
     "/openness/workbench/policies/<int:pk>/attachments/<int:apk>/delete/": "POST only",
     "/openness/workbench/policies/<int:pk>/links/<int:lpk>/delete/": "POST only",

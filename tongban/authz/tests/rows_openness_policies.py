@@ -66,6 +66,13 @@ OPENNESS_POLICIES = [
         writes=True,
     ),
     Row(
+        "pol_interpretation_image",
+        "get",
+        POLICY + "interpretations/{graphic}/image/",
+        R + "interpretations/<int:ipk>/image/",
+        VIEW,
+    ),
+    Row(
         "pol_interpretation_delete",
         "post",
         POLICY + "interpretations/{interpretation}/delete/",

@@ -403,7 +403,10 @@ def _openness_policies(jiangxia, staff, item) -> dict:
     """A policy of 江夏's (政务公开), drafted and submitted by its window clerk, approved by its
     administrator and now in 保密审查 with one open finding (a name), with an interpretation, an
     attachment and a link to item A; and a review flag on item A (catalogue workbench)."""
+    import io
+
     from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
 
     from tongban.catalog import queries as catalog_queries
     from tongban.openness import services as openness_services
@@ -424,6 +427,15 @@ def _openness_policies(jiangxia, staff, item) -> dict:
     interp = openness_services.do_add_interpretation(
         actor=clerk, policy_id=policy.pk, kind="text", title="政策解读", text="一、出台背景。"
     )
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(png, format="PNG")
+    graphic = openness_services.do_add_interpretation(
+        actor=clerk,
+        policy_id=policy.pk,
+        kind="graphic",
+        title="一图读懂",
+        image=SimpleUploadedFile("g.png", png.getvalue(), content_type="image/png"),
+    )
     att = openness_services.do_add_attachment(
         actor=clerk,
         policy_id=policy.pk,
@@ -441,6 +453,7 @@ def _openness_policies(jiangxia, staff, item) -> dict:
     return {
         "policy": policy.pk,
         "interpretation": interp.pk,
+        "graphic": graphic.pk,
         "attachment": att.pk,
         "policy_link": link.pk,
         "finding": finding.pk,

@@ -173,3 +173,21 @@ def test_catalogue_workbench_shows_and_clears_flags(world):
     cleared = admin.get("/workbench/catalog/?flags=all").content.decode()
     assert "已核对" in cleared
     assert "已核对" not in admin.get("/workbench/catalog/").content.decode()
+
+
+def test_graphic_is_shown_to_the_department_only(world):
+    policy = services.do_create_policy(actor=world["drafter"], issuer_id=world["market"].pk, values=values())
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 32
+    interp = services.do_add_interpretation(
+        actor=world["drafter"],
+        policy_id=policy.pk,
+        kind="graphic",
+        title="一图读懂",
+        image=SimpleUploadedFile("t.png", png, content_type="image/png"),
+    )
+    url = f"{BASE}{policy.pk}/interpretations/{interp.pk}/image/"
+    page = signed_in(world["officer"]).get(f"{BASE}{policy.pk}/interpretations/").content.decode()
+    assert url in page
+    r = signed_in(world["officer"]).get(url)
+    assert (r.status_code, r["Content-Type"], b"".join(r.streaming_content)) == (200, "image/png", png)
+    assert signed_in(world["outsider"]).get(url).status_code == 404
