@@ -28,7 +28,7 @@ from .models import Policy, PolicyLink
 
 PUBLIC_STATES = (PolicyState.PUBLISHED, PolicyState.REPEALED)
 PAGE_SIZE = 20
-CANDIDATES = 1000  # a word search pages and ranks the newest this many matches
+CANDIDATES = 200  # a word search pages and ranks the newest this many matches (10 pages)
 BROWSE_COUNT_CAP = 10_000  # a browse counts exactly up to this many rows, then estimates
 MAX_PAGE = 500
 YEAR_MIN = 1949
