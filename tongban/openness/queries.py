@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from tongban.core import queries as core_queries
@@ -28,8 +28,8 @@ from .models import Policy, PolicyLink
 
 PUBLIC_STATES = (PolicyState.PUBLISHED, PolicyState.REPEALED)
 PAGE_SIZE = 20
-CANDIDATES = 1000  # a word search pages and ranks the newest this many matches
-BROWSE_COUNT_CAP = 10_000  # a browse counts exactly up to this many rows, then estimates
+CANDIDATES = 200  # a word search pages and ranks the newest this many matches (10 pages)
+BROWSE_COUNT_CAP = 1000  # a browse counts exactly up to this many rows (50 pages), then estimates
 MAX_PAGE = 500
 YEAR_MIN = 1949
 SORTS = ("relevance", "date")
@@ -240,15 +240,21 @@ def search_policies(f: PolicyFilters) -> PolicyPage:
 
 
 def issuers() -> list:
-    """The departments that have published a policy, for the filter (one query)."""
-    ids = public_policies().order_by().values_list("issuer_id", flat=True).distinct()
-    return list(core_queries.departments_by_id(list(ids)).values())
+    """The departments that have published a policy, for the filter: one query, each department
+    probed through the per-issuer public index (a DISTINCT over the policies would read them all)."""
+    public = public_policies().filter(issuer_id=OuterRef("pk"))
+    return list(core_queries.departments().filter(Exists(public)).order_by("region_id", "name"))
 
 
 def years() -> list[int]:
-    """The years with published policies, newest first."""
-    dates = public_policies().dates("published_on", "year", order="DESC")
-    return [d.year for d in dates]
+    """The years from the newest publication back to the oldest, newest first: the two ends of
+    the public date index (two one-row queries), not a scan of every date."""
+    ordered = public_policies().exclude(published_on=None).order_by("-published_on", "-id")
+    newest = ordered.values_list("published_on", flat=True).first()
+    oldest = ordered.reverse().values_list("published_on", flat=True).first()
+    if newest is None or oldest is None:
+        return []
+    return list(range(newest.year, oldest.year - 1, -1))
 
 
 # --- One policy ----------------------------------------------------------------------------------
