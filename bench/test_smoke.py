@@ -140,6 +140,19 @@ def _exchange(report: dict) -> None:
     )
 
 
+def _insight(report: dict) -> None:
+    assert report["database"]["real_cases"] == 80
+    assert report["rebuild"]["one_month_equals_recount"] is True
+    assert report["database"]["represented_cases"] > report["database"]["real_cases"]  # + synthesized
+    assert sorted(report["queries"]["ms"]) == sorted(
+        f"{level}/{q}"
+        for level in ("province", "city", "county")
+        for q in ("indicators", "breakdown", "series", "volumes", "items")
+    )
+    assert all(s["n"] == 2 for s in report["queries"]["ms"].values())
+    assert report["hook"]["lifecycles_each"] == 2 and report["hook"]["hook_ms_per_transition"] > 0
+
+
 CHECKS = {
     "catalog_search": _catalog_search,
     "search_page": _search_page,
@@ -147,6 +160,7 @@ CHECKS = {
     "case_lifecycle": _case_lifecycle,
     "licenses": _licenses,
     "exchange": _exchange,
+    "insight": _insight,
 }
 # Databases a bench makes beside its own (named by suffix): dropped here too if it was killed.
 EXTRA_DATABASES = {"exchange": ["_small"]}

@@ -1,11 +1,12 @@
 """insight models: the case rollups (see README.md "Rollups and indicators").
 
-One table, three grains of the same counters, all maintained incrementally by `rollups.apply`
+One table, four grains of the same counters, all maintained incrementally by `rollups.apply`
 in the case transition's transaction and rebuilt by `rollups.rebuild`:
 
 - "i": day × region × department × item (实施编码): the finest grain, what the issue asks for;
 - "d": day × region × department: the same rows summed over items (dashboard edges of a period);
-- "m": month × region × department (`day` is the month's first day): the bulk of a long period.
+- "m": month × region × department (`day` is the month's first day): the bulk of a long period;
+- "n": month × region × department × item: a long period's figures by item.
 
 Counters keyed by the day the case was SUBMITTED (申报日) describe the cases received that day
 and where they are now (st_*: one state each, moving as the case moves); counters keyed by the
@@ -17,7 +18,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-GRAINS = ("i", "d", "m")
+GRAINS = ("i", "d", "m", "n")
 
 STATES = (
     "submitted",
@@ -63,7 +64,8 @@ class Rollup(models.Model):
     region_code = models.CharField(_("行政区划代码"), max_length=12)
     department_id = models.IntegerField(_("部门"))
     item_code = models.CharField(_("实施编码"), max_length=36, blank=True, default="")
-    locals().update({name: models.IntegerField(default=0) for name in COUNTERS})
+    # A database default too: the hook inserts only the counters a transition touches.
+    locals().update({name: models.IntegerField(default=0, db_default=0) for name in COUNTERS})
 
     class Meta:
         verbose_name = _("办件汇总")

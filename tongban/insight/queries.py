@@ -95,18 +95,19 @@ def _month_end(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 
 
-def period_rows(date_from: dt.date, date_to: dt.date) -> Q:
+def period_rows(date_from: dt.date, date_to: dt.date, *, by_item: bool = False) -> Q:
     """Rows covering [date_from, date_to] exactly once: month rows for whole months, day rows
-    for the edges."""
+    for the edges (`by_item`: the item grains "n" and "i", else the department's "m" and "d")."""
+    month, day = ("n", "i") if by_item else ("m", "d")
     first_full = date_from if date_from.day == 1 else _month_end(date_from) + dt.timedelta(days=1)
     last_full = date_to if date_to == _month_end(date_to) else date_to.replace(day=1) - dt.timedelta(days=1)
     if first_full > last_full:
-        return Q(grain="d", day__gte=date_from, day__lte=date_to)
-    q = Q(grain="m", day__gte=first_full, day__lte=month_of(last_full))
+        return Q(grain=day, day__gte=date_from, day__lte=date_to)
+    q = Q(grain=month, day__gte=first_full, day__lte=month_of(last_full))
     if date_from < first_full:
-        q |= Q(grain="d", day__gte=date_from, day__lte=first_full - dt.timedelta(days=1))
+        q |= Q(grain=day, day__gte=date_from, day__lte=first_full - dt.timedelta(days=1))
     if last_full < date_to:
-        q |= Q(grain="d", day__gte=last_full + dt.timedelta(days=1), day__lte=date_to)
+        q |= Q(grain=day, day__gte=last_full + dt.timedelta(days=1), day__lte=date_to)
     return q
 
 
@@ -364,7 +365,7 @@ def volumes(
         names = core_queries.departments_by_id([r[0] for r in rows])
         return [(str(pk), names[pk].name if pk in names else str(pk), n) for pk, n in rows]
     qs = Rollup.objects.filter(
-        grain="i", day__gte=date_from, day__lte=date_to, region_code__startswith=area.prefix
+        period_rows(date_from, date_to, by_item=True), region_code__startswith=area.prefix
     )
     if department_id is not None:
         qs = qs.filter(department_id=department_id)

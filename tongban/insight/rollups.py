@@ -89,11 +89,14 @@ def deltas(facts: dict, *, action: str, before: str) -> dict[dt.date, dict[str, 
 
 
 def grains(day: dt.date, region: str, department: int, item: str) -> list[Key]:
-    """The rows one finest-grain change reaches: the item row, the day row, the month row."""
+    """The rows one finest-grain change reaches: the item's day and month rows, the department's
+    day and month rows."""
+    month = month_of(day)
     return [
         ("i", day, region, department, item),
         ("d", day, region, department, ""),
-        ("m", month_of(day), region, department, ""),
+        ("m", month, region, department, ""),
+        ("n", month, region, department, item),
     ]
 
 
@@ -120,13 +123,15 @@ def upsert(rows: dict[Key, dict[str, int]]) -> None:
     qn = connection.ops.quote_name
     table = qn(Rollup._meta.db_table)
     keys = ["grain", "day", "region_code", "department_id", "item_code"]
-    columns = keys + list(COUNTERS)
+    touched = [name for name in COUNTERS if any(name in counts for counts in rows.values())]
+    columns = keys + touched
     values, params = [], []
-    for (grain, day, region, department, item), counts in rows.items():
+    # In key order: concurrent transitions lock the rows they share in the same order (no deadlock).
+    for (grain, day, region, department, item), counts in sorted(rows.items()):
         values.append("(" + ", ".join(["%s"] * len(columns)) + ")")
         params += [grain, connection.ops.adapt_datefield_value(day), region, department, item]
-        params += [counts.get(name, 0) for name in COUNTERS]
-    updates = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in COUNTERS)
+        params += [counts.get(name, 0) for name in touched]
+    updates = ", ".join(f"{qn(c)} = {table}.{qn(c)} + excluded.{qn(c)}" for c in touched)
     sql = (
         f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES {', '.join(values)} "  # noqa: S608 - our own column names, values as params
         f"ON CONFLICT ({', '.join(qn(c) for c in keys)}) DO UPDATE SET {updates}"
@@ -250,10 +255,16 @@ def _hold_writers() -> None:
             )
 
 
-def rebuild(*, date_from: dt.date | None = None, date_to: dt.date | None = None) -> dict[str, int]:
+CHUNK_MONTHS = 12  # months recounted together: one scan of the cases per query and chunk
+
+
+def rebuild(
+    *, date_from: dt.date | None = None, date_to: dt.date | None = None, chunk_months: int = CHUNK_MONTHS
+) -> dict[str, int]:
     """Replace the rollups of whole months [month of date_from, end of month of date_to] with a
-    recount (default: every month with cases). Idempotent: run twice, the same rows. One
-    transaction per month (the rows of a month are never half there)."""
+    recount (default: every month with cases; then rows of any other day are dropped too).
+    Idempotent: run twice, the same rows. Months go in chunks of `chunk_months`, each chunk in
+    one transaction (its rows are never half there) while case transitions wait to add theirs."""
     full = date_from is None and date_to is None
     span = case_queries.rollup_span()
     if span is None and (date_from is None or date_to is None):
@@ -266,20 +277,19 @@ def rebuild(*, date_from: dt.date | None = None, date_to: dt.date | None = None)
     if full:  # rows of days no case reaches any more (a stale table)
         stale = Rollup.objects.exclude(day__gte=months[0][0], day__lte=months[-1][1])
         deleted += stale.delete()[0]
-    for first, last in months:
+    for i in range(0, len(months), max(chunk_months, 1)):
+        chunk = months[i : i + max(chunk_months, 1)]
+        first, last = chunk[0][0], chunk[-1][1]
         with transaction.atomic():
             _hold_writers()
             deleted += Rollup.objects.filter(day__gte=first, day__lte=last).delete()[0]
-            counted = recount(first, last)
-            Rollup.objects.bulk_create(
-                [
-                    Rollup(grain=g, day=d, region_code=r, department_id=dept, item_code=item, **counts)
-                    for (g, d, r, dept, item), counts in counted.items()
-                    if any(counts.values())
-                ],
-                batch_size=2000,
-            )
-            rows += len(counted)
+            made = [
+                Rollup(grain=g, day=d, region_code=r, department_id=dept, item_code=item, **counts)
+                for (g, d, r, dept, item), counts in recount(first, last).items()
+                if any(counts.values())
+            ]
+            Rollup.objects.bulk_create(made, batch_size=5000)
+            rows += len(made)
     return {"months": len(months), "rows": rows, "deleted": deleted}
 
 

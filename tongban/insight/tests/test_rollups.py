@@ -43,7 +43,8 @@ def test_a_submission_counts_on_its_day_at_every_grain(world):
     assert counts("i", today, world, code) == expected
     assert counts("d", today, world) == expected
     assert counts("m", today.replace(day=1), world) == expected
-    assert len(rows()) == 3
+    assert counts("n", today.replace(day=1), world, code) == expected
+    assert len(rows()) == 4
 
 
 def test_acceptance_conclusion_and_delivery_move_state_and_event_counters(world, day):
