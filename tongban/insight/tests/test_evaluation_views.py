@@ -68,7 +68,7 @@ def test_a_region_page_shows_the_computation(client, run):
     cells = _text(type("R", (), {"content": row.encode()}))
     assert "50 %" in cells and "1 / 2" in cells and "0 → 100" in cells
     assert "50.00" in cells and "10.000" in cells
-    assert "服务成效度：20.00 / 20" in text
+    assert "服务成效度 20.00 / 20" in text
     # its counties, 江岸区 first
     assert re.findall(r'<tr data-region="(\d+)">', r.content.decode())[0] == JIANGAN
     county = client.get("/insight/evaluation/2026/420102/")
