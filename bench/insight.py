@@ -214,36 +214,44 @@ def synthesize(cases: int, departments: int, items_per_dept: int, seed: int) -> 
         with cur.copy("COPY bench_depts FROM STDIN") as copy:
             for row in depts:
                 copy.write_row(row)
+        cur.execute("SELECT count(*) FROM insight_rollup WHERE grain = 'i' AND item_code LIKE 'BENCH%%-%%'")
+        resumed = cur.fetchone()[0] > 0  # --reuse after a run that stopped here: the item rows are in
         # Each row's received count averages per_row (the real cases' rows stay as they are).
-        cur.execute(
-            f"""
-            INSERT INTO insight_rollup (grain, day, region_code, department_id, item_code, {", ".join(names)})
-            SELECT 'i', x.day, x.region, x.dept, x.code || '-' || x.j, {", ".join(exprs)}
-            FROM (
-                SELECT g.day, d.region, d.dept, d.code, j,
-                       greatest(1, round(random() * 2 * %s - 0.5))::int AS r
-                FROM (SELECT day::date AS day FROM generate_series(%s::date, %s::date, interval '1 day') AS day) g
-                CROSS JOIN bench_depts d
-                CROSS JOIN generate_series(1, %s) AS j
-                WHERE random() < %s
-            ) x
-            ON CONFLICT (grain, day, region_code, department_id, item_code) DO NOTHING
-            """,
-            [per_row, first, today, items_per_dept, fill],
-        )
+        if not resumed:
+            cur.execute(
+                f"""
+                INSERT INTO insight_rollup (grain, day, region_code, department_id, item_code, {", ".join(names)})
+                SELECT 'i', x.day, x.region, x.dept, x.code || '-' || x.j, {", ".join(exprs)}
+                FROM (
+                    SELECT g.day, d.region, d.dept, d.code, j,
+                           greatest(1, round(random() * 2 * %s - 0.5))::int AS r
+                    FROM (SELECT day::date AS day FROM generate_series(%s::date, %s::date, interval '1 day') AS day) g
+                    CROSS JOIN bench_depts d
+                    CROSS JOIN generate_series(1, %s) AS j
+                    WHERE random() < %s
+                ) x
+                ON CONFLICT (grain, day, region_code, department_id, item_code) DO NOTHING
+                """,
+                [per_row, first, today, items_per_dept, fill],
+            )
         cur.execute(
             "SELECT count(*), coalesce(sum(received), 0) FROM insight_rollup WHERE grain = 'i' AND item_code LIKE '%%-%%'"
         )
         item_rows, received = cur.fetchone()
         sums = ", ".join(f"sum({n})" for n in names)
         month = "date_trunc('month', day)::date"
+        cur.execute("SELECT count(*) FROM insight_rollup WHERE grain = 'n' AND item_code LIKE 'BENCH%%-%%'")
+        summed = cur.fetchone()[0] > 0  # --reuse after a run that got past the sums: not twice
         for grain, day_expr, item_expr in (("d", "day", "''"), ("m", month, "''"), ("n", month, "item_code")):
+            if summed:
+                break
+            by_item = ", item_code" if item_expr == "item_code" else ""
             cur.execute(
                 f"""
                 INSERT INTO insight_rollup (grain, day, region_code, department_id, item_code, {", ".join(names)})
                 SELECT %s, {day_expr}, region_code, department_id, {item_expr}, {sums}
                 FROM insight_rollup WHERE grain = 'i' AND item_code LIKE '%%-%%'
-                GROUP BY {day_expr}, region_code, department_id, {item_expr}
+                GROUP BY {day_expr}, region_code, department_id{by_item}
                 ON CONFLICT (grain, day, region_code, department_id, item_code) DO UPDATE SET
                 {", ".join(f"{n} = insight_rollup.{n} + excluded.{n}" for n in names)}
                 """,
@@ -296,6 +304,9 @@ def bench_queries(world: dict, rounds: int, seed: int) -> dict:
         ),
         "volumes": lambda region: queries.volumes(
             region=region, date_from=start, date_to=today, by="channel"
+        ),
+        "items": lambda region: queries.volumes(
+            region=region, date_from=start, date_to=today, by="item", limit=20
         ),
     }
     where = levels(world)
@@ -419,13 +430,20 @@ def run_bench(args, db_name: str, started: dt.datetime) -> None:
         cur.execute("VACUUM (ANALYZE) cases_case")
         cur.execute("SELECT count(*) FROM cases_case")
         real = cur.fetchone()[0]
-    print(f"{real:,} cases; full rebuild of the rollups ...", flush=True)
-    rebuild = full_rebuild()
-    rebuild["one_month_equals_recount"] = check_one_month()
-    print(
-        f"full rebuild: {rebuild['seconds']}s for {real:,} cases ({rebuild['months']} months,"
-        f" {rebuild['rows']:,} rows); last month equals a recount: {rebuild['one_month_equals_recount']}"
-    )
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM insight_rollup WHERE grain = 'i' AND item_code LIKE 'BENCH%%-%%'")
+        kept = args.reuse and cur.fetchone()[0] > 0
+    if kept:  # a --reuse after a run that stopped while synthesizing: its rollups are kept
+        rebuild = {"skipped": "--reuse: the earlier run's rebuilt and synthesized rows kept"}
+        print("rollups kept from the earlier run (no rebuild)")
+    else:
+        print(f"{real:,} cases; full rebuild of the rollups ...", flush=True)
+        rebuild = full_rebuild()
+        rebuild["one_month_equals_recount"] = check_one_month()
+        print(
+            f"full rebuild: {rebuild['seconds']}s for {real:,} cases ({rebuild['months']} months,"
+            f" {rebuild['rows']:,} rows); last month equals a recount: {rebuild['one_month_equals_recount']}"
+        )
     extra = max(args.equivalent - real, 0)
     print(f"rollup rows for {extra:,} more cases ...", flush=True)
     synth = synthesize(extra, args.synth_departments, args.items, args.seed)
