@@ -6,11 +6,17 @@ every further hit is refused until the window ends (`retry_after` says when). Re
 not move the end of the window.
 
 Two cache operations make it atomic without read-modify-write: `cache.add` (set only if absent)
-opens a window and stores its start, and `cache.incr` counts. The counter's key names the
-window's start, so a counter is only ever incremented during its own window and expires after
-it (an expired counter can never be re-created without an expiry). With Redis (`REDIS_URL`),
-every worker of every server shares the counters; the local-memory cache of a default install
-is per process (fine for one process, the demo and tests).
+opens a window and stores its start (an integer, microseconds since the epoch), and `cache.incr`
+counts. The counter's key names the window's start, so a counter is only ever incremented during
+its own window and expires after it (an expired counter can never be re-created without an
+expiry). With Redis (`REDIS_URL`), every worker of every server shares the counters; the
+local-memory cache of a default install is per process (fine for one process, the demo and
+tests).
+
+On Redis a hit is one command: a Lua script (EVALSHA, `_HIT_SCRIPT`) does the same steps
+server-side and atomically — read the window's start or open a window, INCR its counter, set the
+counter's expiry on its first hit — on the same keys and values as the generic path, so workers on
+either path count together and `peek`/`reset` read and forget both alike.
 
 Use:
 
@@ -26,9 +32,11 @@ import math
 import re
 import time
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 
 from .crypto import sm3_hex
 from .errors import DomainError
@@ -105,22 +113,74 @@ def hit(rate: Rate, key: str, *, cache=None) -> Outcome:
     """Count one hit for `key` and say whether it is allowed."""
     c = _cache(cache)
     start_key = _start_key(rate, key)
+    script = _redis_script(c)
+    if script is not None:
+        now = time.time()
+        full = c.make_and_validate_key(start_key)
+        start_us, count = script(
+            keys=[full], args=[int(now * 1_000_000), rate.window, rate.window + _SLACK_SECONDS]
+        )
+        return _outcome(rate, int(count), int(start_us) / 1_000_000, now)
     for _ in range(3):  # a window may end between two operations: start over
         now = time.time()
-        if c.add(start_key, now, timeout=rate.window):
-            start = now
-        else:
-            start = c.get(start_key)
-            if start is None:
+        start_us = int(now * 1_000_000)
+        if not c.add(start_key, start_us, timeout=rate.window):
+            start_us = _micros(c.get(start_key))
+            if start_us is None:
                 continue
-        counter = f"{start_key}:{int(start * 1_000_000)}"
+        counter = f"{start_key}:{start_us}"
         if c.add(counter, 1, timeout=rate.window + _SLACK_SECONDS):
-            return _outcome(rate, 1, start, now)
+            return _outcome(rate, 1, start_us / 1_000_000, now)
         try:
-            return _outcome(rate, c.incr(counter), start, now)
+            return _outcome(rate, c.incr(counter), start_us / 1_000_000, now)
         except ValueError:  # the counter expired under us
             continue
     return _outcome(rate, rate.count + 1, time.time(), time.time())  # fail closed
+
+
+def _micros(start) -> int | None:
+    """A window's stored start as integer microseconds (None: no window). A float is a start
+    stored in seconds by an earlier version of this module."""
+    if start is None:
+        return None
+    return start if isinstance(start, int) else int(float(start) * 1_000_000)
+
+
+# The hit on Redis, in one round trip. KEYS[1]: the window's start key (full, as the cache makes
+# it); ARGV: now in microseconds, the window and the counter's lifetime in seconds. A start key
+# holding something else than an integer (an earlier version's pickled float) is replaced.
+_HIT_SCRIPT = """
+local start = redis.call('GET', KEYS[1])
+if not start or not tonumber(start) then
+  start = ARGV[1]
+  redis.call('SET', KEYS[1], start, 'EX', ARGV[2])
+end
+local counter = KEYS[1] .. ':' .. start
+local count = redis.call('INCR', counter)
+if count == 1 then
+  redis.call('EXPIRE', counter, ARGV[3])
+end
+return {start, count}
+"""
+_scripts: WeakKeyDictionary = WeakKeyDictionary()  # a RedisCache's client -> its registered script
+
+
+def _redis_script(c):
+    """The registered hit script for `c` when it is Django's RedisCache (kept per cache client with
+    one `redis.Redis` of its own: the backend builds a new one per operation), else None. Also
+    None when the cache's key function does not make `<start key>:<start>` the full key of the
+    counter (the script derives one from the other), so such a cache counts on the generic path."""
+    if not isinstance(c, RedisCache):
+        return None
+    backend = c._cache
+    hit = _scripts.get(backend)
+    if hit is None:
+        probe = c.make_key("rl:probe")
+        script = None
+        if c.make_key("rl:probe:1") == probe + ":1":
+            script = backend.get_client(None, write=True).register_script(_HIT_SCRIPT)
+        hit = _scripts[backend] = (script,)
+    return hit[0]
 
 
 def peek(rate: Rate, key: str, *, cache=None) -> Outcome:
@@ -128,13 +188,17 @@ def peek(rate: Rate, key: str, *, cache=None) -> Outcome:
     c = _cache(cache)
     start_key = _start_key(rate, key)
     now = time.time()
-    start = c.get(start_key)
-    count = 0 if start is None else c.get(f"{start_key}:{int(start * 1_000_000)}", 0)
+    start_us = _micros(c.get(start_key))
+    count = 0 if start_us is None else c.get(f"{start_key}:{start_us}", 0)
     return Outcome(
         allowed=count < rate.count,
         count=count,
         remaining=max(0, rate.count - count),
-        retry_after=max(1, math.ceil(start + rate.window - now)) if start is not None else rate.window,
+        retry_after=(
+            max(1, math.ceil(start_us / 1_000_000 + rate.window - now))
+            if start_us is not None
+            else rate.window
+        ),
     )
 
 

@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -181,61 +180,6 @@ def _service(code: str) -> ServiceInfo | None:
     with _Cache.lock:
         _Cache.services[code] = (now, info)
     return info
-
-
-# --- Rate ---------------------------------------------------------------------------------------
-
-
-class _Windows:
-    """Per process: the start of each grant's current rate window, once learnt, so that counting
-    a call is one shared-cache command (INCR) instead of core.ratelimit.hit's four. The window
-    and its counter are the shared ones: a window's start key lives exactly `window` seconds, so
-    while `now < start + window` every worker counts into the same counter; past it, or when the
-    counter is gone, `ratelimit.hit` starts or finds the next."""
-
-    starts: dict = {}
-    redis: dict = {}  # id(RedisCacheClient) -> (that client, a redis.Redis kept for this process)
-
-
-def _redis(cache):
-    """One raw Redis client per cache client, kept: Django's RedisCache builds a `redis.Redis`
-    for every operation and its `incr` is two commands (EXISTS, INCRBY)."""
-    backend = cache._cache
-    hit = _Windows.redis.get(id(backend))
-    if hit is None or hit[0] is not backend:
-        if len(_Windows.redis) > 64:
-            _Windows.redis = {}
-        hit = _Windows.redis[id(backend)] = (backend, backend.get_client(None, write=True))
-    return hit[1]
-
-
-def _count(rate: ratelimit.Rate, key: str) -> ratelimit.Outcome:
-    cache = ratelimit._cache()
-    memo_key = (rate, key)
-    known = _Windows.starts.get(memo_key)
-    now = time.time()
-    if known is not None and now < known[0] + rate.window:
-        start, counter = known
-        if isinstance(cache, RedisCache):
-            client = _redis(cache)
-            full = cache.make_and_validate_key(counter)
-            count = client.incr(full)
-            if count > 1:
-                return ratelimit._outcome(rate, count, start, now)
-            client.delete(full)  # it was gone (evicted, flushed): never leave one without expiry
-        else:
-            try:
-                return ratelimit._outcome(rate, cache.incr(counter), start, now)
-            except ValueError:  # the counter expired under us
-                pass
-    outcome = ratelimit.hit(rate, key)
-    start_key = ratelimit._start_key(rate, key)
-    start = cache.get(start_key)
-    if start is not None:
-        if len(_Windows.starts) > 10_000:
-            _Windows.starts = {}
-        _Windows.starts[memo_key] = (start, f"{start_key}:{int(start * 1_000_000)}")
-    return outcome
 
 
 # --- The call ---------------------------------------------------------------------------------
@@ -525,7 +469,7 @@ def _check(caller: Caller, code: str, query, record: _Record) -> _Checked:
     # rate
     if grant.rate is None:
         raise GatewayRefusal("RATE_EXCEEDED", "共享授权的调用频率设置无效，拒绝调用")
-    outcome = _count(grant.rate, str(grant.id))
+    outcome = ratelimit.hit(grant.rate, str(grant.id))
     if not outcome.allowed:
         raise GatewayRefusal(
             "RATE_EXCEEDED",
@@ -617,8 +561,8 @@ def _finish(checked: _Checked, result) -> Answer:
 
 
 def _remote(url: str, query: handlers.ServiceQuery) -> dict | None:
-    """POST the query to a remote gateway's service URL within `EXCHANGE_PROVIDER_TIMEOUT`
-    seconds (default 3). The remote's own refusal codes come back as ours; its
+    """POST the query to a remote gateway's service URL within `EXCHANGE_REMOTE_TIMEOUT`
+    seconds (default 3; the one timeout of every exchange with another node). The remote's own refusal codes come back as ours; its
     SUBJECT_NOT_FOUND is None. Authorization headers come from `EXCHANGE_REMOTE_AUTH` (a dotted
     path to `f(url) -> dict of headers`), when set."""
     body = {
@@ -633,7 +577,7 @@ def _remote(url: str, query: handlers.ServiceQuery) -> dict | None:
     auth = getattr(settings, "EXCHANGE_REMOTE_AUTH", "")
     if auth:
         headers.update(import_string(auth)(url))
-    timeout = float(getattr(settings, "EXCHANGE_PROVIDER_TIMEOUT", 3.0))
+    timeout = float(settings.EXCHANGE_REMOTE_TIMEOUT)
     req = urllib.request.Request(  # noqa: S310 (the URL is a mount target an administrator set)
         url, data=json.dumps(body, ensure_ascii=False).encode(), headers=headers, method="POST"
     )

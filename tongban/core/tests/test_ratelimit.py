@@ -106,6 +106,7 @@ def test_wait_text():
         ("django.core.cache.backends.redis.RedisCache", []),
     ],
 )
+@pytest.mark.django_db  # the deployment checks include the models' database checks
 def test_check_deploy_names_a_cache_the_workers_do_not_share(settings, backend, ids):
     settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": "redis://127.0.0.1:6379/15"}}
     from django.core.checks import run_checks
@@ -161,3 +162,41 @@ def test_counting_is_atomic_under_concurrency(workers):
         t.join()
     assert sorted(o.count for o in results) == list(range(1, 17))  # no hit lost, none counted twice
     assert sum(o.allowed for o in results) == 5
+
+
+def test_a_hit_on_redis_is_one_command(redis_workers, settings):
+    """The common case is one round trip: the hit script (EVALSHA), whether it opens the window
+    or counts in it; seen by Redis itself (MONITOR, filtered to this test's keys)."""
+    import redis
+
+    alias = redis_workers()
+    cache = caches[alias]
+    location = settings.CACHES[alias]["LOCATION"]
+    prefix = settings.CACHES[alias]["KEY_PREFIX"]
+    rate = Rate(name="t-one", count=2, window=60)
+    raw = redis.Redis.from_url(location)
+    with raw.monitor() as monitor:
+        seen = [ratelimit.hit(rate, "k", cache=cache) for _ in range(3)]
+        sentinel = f"{prefix}-done"
+        redis.Redis.from_url(location).echo(sentinel)
+        commands = []
+        while True:
+            seen_by_redis = monitor.next_command()
+            command = seen_by_redis["command"]
+            if sentinel in command:
+                break
+            if prefix in command and seen_by_redis.get("client_type") != "lua":  # not the script's own
+                commands.append(command.split()[0].upper())
+    assert [(o.count, o.allowed) for o in seen] == [(1, True), (2, True), (3, False)]
+    assert commands in (["EVALSHA"] * 3, ["EVALSHA", "EVAL", "EVALSHA", "EVALSHA"])
+
+
+def test_a_window_stored_by_an_earlier_version_is_replaced_not_miscounted(workers):
+    """An earlier version stored the window's start as a float (seconds): the script starts a
+    new window over it rather than counting into a counter no one reads."""
+    cache = workers()
+    rate = Rate(name="t-old", count=5, window=60)
+    cache.set(ratelimit._start_key(rate, "k"), time.time() - 10, timeout=60)
+    first = ratelimit.hit(rate, "k", cache=cache)
+    assert (first.count, first.allowed) == (1, True) and 59 <= first.retry_after <= 60
+    assert ratelimit.peek(rate, "k", cache=cache).count == 1
