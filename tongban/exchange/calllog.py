@@ -174,33 +174,29 @@ _COLUMNS = (
     "node",
 )
 _FIELDS = [CallLog._meta.get_field(c) for c in _COLUMNS]
-_PREPARED_NAME = "tongban_calllog_append"
-_prepared: WeakKeyDictionary = WeakKeyDictionary()  # raw connection -> prepared
 
 
 def append_rows(rows: list[dict]) -> list[int]:
     """Insert the rows (dicts from `row`) now, in the caller's connection; return their ids.
 
-    This is on every call's path. On PostgreSQL, outside the caller's transaction, the rows go in
-    one round trip as EXECUTEs of one prepared statement, `WITH cfg AS (SELECT
-    set_config('synchronous_commit', 'off', true)) INSERT … RETURNING id` (the licences usage
-    log's technique): committed when this returns — before the answer is sent — without waiting
-    for the WAL flush. Killing a web worker loses nothing answered; only a crash of the PostgreSQL
+    This is on every call's path. On PostgreSQL the rows go in one statement and one round trip,
+    `WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true),
+    pg_advisory_xact_lock_shared(…)) INSERT … SELECT … FROM cfg, json_to_recordset($1) RETURNING
+    id`, PREPAREd once per connection and EXECUTEd with the rows as one JSON parameter (the same
+    statement for one row or a batch's hundred). Outside the caller's transaction it commits when this
+    returns — before the answer is sent — without waiting for the WAL flush (the licences usage
+    log's technique): killing a web worker loses nothing answered; only a crash of the PostgreSQL
     server can lose the last fraction of a second of call-log rows (≤ 3 × wal_writer_delay).
-    `EXCHANGE_LOG_SYNCHRONOUS_COMMIT = True` waits for the flush instead. Several rows in one
-    message run as one implicit transaction: all or none. Inside the caller's transaction (and on
-    SQLite) a multi-row INSERT that commits with it. Either way, on PostgreSQL, the appending
-    transaction holds `_PG_APPEND_LOCK` shared from before its ids are drawn (see the module's
-    docstring: what a seal may cover)."""
+    `EXCHANGE_LOG_SYNCHRONOUS_COMMIT = True` waits for the flush instead. Inside the caller's
+    transaction the same INSERT without `set_config` commits with it; on SQLite a multi-row
+    INSERT. On PostgreSQL the appending transaction holds `_PG_APPEND_LOCK` shared from before its
+    ids are drawn (see the module's docstring: what a seal may cover)."""
     if not rows:
         return []
-    params = [f.get_db_prep_save(r[f.attname], connection) for r in rows for f in _FIELDS]
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        ids = _execute_prepared(rows, params)
+    if connection.vendor == "postgresql":
+        ids = _append_postgres(rows)
     else:
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_PG_APPEND_LOCK])
+        params = [f.get_db_prep_save(r[f.attname], connection) for r in rows for f in _FIELDS]
         qn = connection.ops.quote_name
         one = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
         sql = (
@@ -210,49 +206,55 @@ def append_rows(rows: list[dict]) -> list[int]:
         with connection.cursor() as cur:
             cur.execute(sql, params)
             ids = [r[0] for r in cur.fetchall()]
-        ids.sort()  # RETURNING order is not promised; ids are given in VALUES order
+    ids.sort()  # RETURNING order is not promised; ids are drawn in the rows' order
     maybe_seal()
     return ids
 
 
-def _definition() -> str:
-    return _definition_for(bool(getattr(settings, "EXCHANGE_LOG_SYNCHRONOUS_COMMIT", False)))
+_PREPARED_NAME = "tongban_calllog_append"
+_prepared: WeakKeyDictionary = WeakKeyDictionary()  # raw connection -> the definition prepared there
+
+
+def _append_postgres(rows: list[dict]) -> list[int]:
+    """Through Django's cursor (its query log, its execute wrappers): outside a transaction an
+    EXECUTE of the statement PREPAREd once per connection, inside one the statement itself."""
+    body = json.dumps(
+        [{**r, "at": r["at"].isoformat()} for r in rows], ensure_ascii=False, separators=(",", ":")
+    )
+    synchronous = bool(getattr(settings, "EXCHANGE_LOG_SYNCHRONOUS_COMMIT", False))
+    with connection.cursor() as cur:
+        if connection.in_atomic_block:
+            cur.execute(_insert_sql(True, synchronous, "%s"), [body])
+        else:
+            raw = connection.connection
+            definition = _insert_sql(False, synchronous, "$1")
+            if _prepared.get(raw) != definition:
+                if raw in _prepared:
+                    cur.execute(f"DEALLOCATE {_PREPARED_NAME}")
+                cur.execute(f"PREPARE {_PREPARED_NAME} (json) AS {definition}")
+                _prepared[raw] = definition
+            cur.execute(f"EXECUTE {_PREPARED_NAME}(%s)", [body])
+        return [r[0] for r in cur.fetchall()]
 
 
 @cache
-def _definition_for(synchronous: bool) -> str:
+def _insert_sql(in_transaction: bool, synchronous: bool, param: str) -> str:
+    """The rows come as one JSON array of objects (one parameter, parsed by the server): one
+    statement for one row and for a batch's hundred, encoded by the client in C."""
     qn = connection.ops.quote_name
-    types = ", ".join(f.db_type(connection) for f in _FIELDS)
-    values = ", ".join(f"${i}" for i in range(1, len(_FIELDS) + 1))
-    sync = "on" if synchronous else "off"
-    return (
-        f"({types}) AS WITH cfg AS (SELECT set_config('synchronous_commit', '{sync}', true), "  # noqa: S608
-        f"pg_advisory_xact_lock_shared({_PG_APPEND_LOCK})) "
-        f"INSERT INTO {qn(CallLog._meta.db_table)} ({', '.join(qn(c) for c in _COLUMNS)}) "
-        f"SELECT {values} FROM cfg RETURNING id"
+    names = ", ".join(qn(c) for c in _COLUMNS)
+    record = ", ".join(f"{qn(f.column)} {f.db_type(connection)}" for f in _FIELDS)
+    cfg = (
+        []
+        if in_transaction
+        else [f"set_config('synchronous_commit', '{'on' if synchronous else 'off'}', true)"]
     )
-
-
-def _execute_prepared(rows: list[dict], params: list) -> list[int]:
-    one = f"EXECUTE {_PREPARED_NAME}(" + ", ".join(["%s"] * len(_FIELDS)) + ")"
-    with connection.cursor() as cur:
-        raw_connection = connection.connection
-        prepared = _prepared.get(raw_connection)
-        definition = _definition()
-        if prepared != definition:
-            if prepared is not None:
-                cur.execute(f"DEALLOCATE {_PREPARED_NAME}")
-            cur.execute(f"PREPARE {_PREPARED_NAME} {definition}")
-            _prepared[raw_connection] = definition
-        cur.execute("; ".join([one] * len(rows)), params)
-        raw = cur.cursor
-        ids: list[int] = []
-        while True:
-            if raw.description is not None:
-                ids.extend(r[0] for r in raw.fetchall())
-            if not raw.nextset():
-                break
-    return ids
+    cfg.append(f"pg_advisory_xact_lock_shared({_PG_APPEND_LOCK})")
+    return (
+        f"WITH cfg AS (SELECT {', '.join(cfg)}) "  # noqa: S608 - names and types from the model
+        f"INSERT INTO {qn(CallLog._meta.db_table)} ({names}) "
+        f"SELECT {names} FROM cfg, json_to_recordset({param}::json) AS r({record}) RETURNING {qn('id')}"
+    )
 
 
 class _LastSeal:

@@ -200,3 +200,39 @@ def test_a_window_stored_by_an_earlier_version_is_replaced_not_miscounted(worker
     first = ratelimit.hit(rate, "k", cache=cache)
     assert (first.count, first.allowed) == (1, True) and 59 <= first.retry_after <= 60
     assert ratelimit.peek(rate, "k", cache=cache).count == 1
+
+
+def test_leases_count_large_rates_a_lease_at_a_time_and_never_exceed_them(workers):
+    """Two workers with `lease=True` on a rate of 3,000 a window (leases of 3): the shared count
+    moves a lease at a time, the hits handed out are each counted once, the limit is never
+    exceeded and at most (workers − 1) × (lease − 1) hits are refused early."""
+    one, two = workers(), workers()
+    rate = Rate(name="t-lease", count=3000, window=600)
+    assert ratelimit.lease_size(rate) == 3 and ratelimit.lease_size(Rate(name="x", count=1999, window=1)) == 1
+    seen = [ratelimit.hit(rate, "grant-1", cache=(one, two)[i % 2], lease=True) for i in range(3010)]
+    allowed = [o for o in seen if o.allowed]
+    assert 3000 - 2 <= len(allowed) <= 3000
+    assert sorted(o.count for o in allowed) == sorted(set(o.count for o in allowed))  # each position once
+    assert max(o.count for o in allowed) <= 3000
+    assert all(not o.allowed for o in seen[3004:])  # past the limit, nothing more
+    assert ratelimit.peek(rate, "grant-1", cache=workers()).count >= 3010  # leases counted in full
+
+
+def test_a_leased_hit_is_one_command_per_lease(redis_workers, settings):
+    import redis
+
+    alias = redis_workers()
+    cache = caches[alias]
+    location, prefix = settings.CACHES[alias]["LOCATION"], settings.CACHES[alias]["KEY_PREFIX"]
+    rate = Rate(name="t-lease-one", count=64_000, window=60)  # leases of 64
+    ratelimit.hit(rate, "k0", cache=cache, lease=True)  # the script loaded
+    with redis.Redis.from_url(location).monitor() as monitor:
+        seen = [ratelimit.hit(rate, "k", cache=cache, lease=True) for _ in range(65)]
+        sentinel = f"{prefix}-done"
+        redis.Redis.from_url(location).echo(sentinel)
+        commands = []
+        while sentinel not in (command := monitor.next_command())["command"]:
+            if prefix in command["command"] and command.get("client_type") != "lua":
+                commands.append(command["command"].split()[0].upper())
+    assert [o.count for o in seen] == list(range(1, 66)) and all(o.allowed for o in seen)
+    assert commands == ["EVALSHA", "EVALSHA"]  # the 1st and the 65th hit

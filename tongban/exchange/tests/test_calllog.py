@@ -155,3 +155,38 @@ def test_verify_names_the_first_broken_seal(world, tamper, reason, seal, checked
     broken = CallLogSeal.objects.filter(seq=seal).values_list("after_id", "last_id").first()
     if broken is not None:
         assert (report.broken_at, report.broken_last) == (broken[0] + 1, broken[1])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_committed_after_a_higher_id_is_sealed_not_skipped(world):
+    """PostgreSQL draws ids before commit: a call logged inside a transaction still open has a
+    lower id than a call logged and committed after it. No seal may pass over the open one: the
+    horizon waits for it, and the seal after its commit covers both."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: an id is never committed after a higher one")
+    from django.db import transaction
+
+    make_grant(world.verify, world.consumer, world.client_id)
+    appended, release, late = threading.Event(), threading.Event(), []
+
+    def open_transaction():
+        try:
+            with transaction.atomic():
+                late.append(gateway.call(world.caller, "RK-002", Q).call_id)
+                appended.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    t = threading.Thread(target=open_transaction)
+    t.start()
+    appended.wait(30)
+    early = gateway.call(world.caller, "RK-002", Q).call_id  # committed, its id higher
+    assert early > late[0]
+    assert calllog.seal(wait=False) == 0  # the open append holds the horizon
+    assert not CallLogSeal.objects.exists()
+    release.set()
+    t.join()
+    assert calllog.seal() == 2
+    report = calllog.verify()
+    assert (report.ok, report.checked, report.unsealed, report.seals) == (True, 2, 0, 1)
