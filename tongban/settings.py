@@ -355,6 +355,9 @@ EXCHANGE_UPSTREAM_URL = env.str("EXCHANGE_UPSTREAM_URL", default="")
 EXCHANGE_UPSTREAM_CLIENT_ID = env.str("EXCHANGE_UPSTREAM_CLIENT_ID", default="")
 EXCHANGE_UPSTREAM_CLIENT_SECRET = env.str("EXCHANGE_UPSTREAM_CLIENT_SECRET", default="")
 EXCHANGE_DOWNSTREAM = env.json("EXCHANGE_DOWNSTREAM", default={})
+# Seconds this node waits for another node, whatever the exchange: a call routed to a city's
+# gateway (PROVIDER_TIMEOUT past it), the token fetched there, a city's registration push. One
+# setting: each is one HTTP request to a peer node on the same network path.
 EXCHANGE_REMOTE_TIMEOUT = env.float("EXCHANGE_REMOTE_TIMEOUT", default=3.0)
 # The headers of a call the gateway routes to a city's gateway: the province's token there.
 # At a node that other nodes' gateways call: their systems' client ids here → their node names

@@ -6,11 +6,19 @@ every further hit is refused until the window ends (`retry_after` says when). Re
 not move the end of the window.
 
 Two cache operations make it atomic without read-modify-write: `cache.add` (set only if absent)
-opens a window and stores its start, and `cache.incr` counts. The counter's key names the
-window's start, so a counter is only ever incremented during its own window and expires after
-it (an expired counter can never be re-created without an expiry). With Redis (`REDIS_URL`),
-every worker of every server shares the counters; the local-memory cache of a default install
-is per process (fine for one process, the demo and tests).
+opens a window and stores its start (an integer, microseconds since the epoch), and `cache.incr`
+counts. The counter's key names the window's start, so a counter is only ever incremented during
+its own window and expires after it (an expired counter can never be re-created without an
+expiry). With Redis (`REDIS_URL`), every worker of every server shares the counters; the
+local-memory cache of a default install is per process (fine for one process, the demo and
+tests).
+
+On Redis a hit is one command: a Lua script (EVALSHA, `_HIT_SCRIPT`) does the same steps
+server-side and atomically — read the window's start or open a window, INCR its counter, set the
+counter's expiry on its first hit — on the same keys and values as the generic path, so workers on
+either path count together and `peek`/`reset` read and forget both alike. A high-volume caller
+may pass `lease=True` (see `hit`): for large rates a process then takes its hits from the shared
+count a lease at a time, one command per lease.
 
 Use:
 
@@ -24,11 +32,14 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import time
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 
 from .crypto import sm3_hex
 from .errors import DomainError
@@ -101,26 +112,134 @@ def _outcome(rate: Rate, count: int, start: float, now: float) -> Outcome:
     )
 
 
-def hit(rate: Rate, key: str, *, cache=None) -> Outcome:
-    """Count one hit for `key` and say whether it is allowed."""
+def hit(rate: Rate, key: str, *, cache=None, lease: bool = False) -> Outcome:
+    """Count one hit for `key` and say whether it is allowed.
+
+    `lease=True` (a high-volume caller such as the data-sharing gateway): on Redis, for a rate of
+    at least 2,000 hits a window, this process takes its hits from the shared count in leases of
+    `lease_size(rate)` (count // 1000, at most 64) — one command per lease instead of per hit —
+    and hands them out locally in order. The shared count then runs ahead of the hits by the
+    leases' unused part: a limit is never exceeded; near it, a hit may be refused while another
+    process still holds unused leased hits (at most (processes − 1) × (lease − 1) early). A lease
+    belongs to its window and is dropped when the window ends; `reset` drops this process's."""
     c = _cache(cache)
     start_key = _start_key(rate, key)
+    script = _redis_script(c)
+    if script is not None:
+        now = time.time()
+        full = c.make_and_validate_key(start_key)
+        size = lease_size(rate) if lease else 1
+        if size > 1:
+            taken = _Leases.take((id(c._cache), full), now)
+            if taken is not None:
+                return _outcome(rate, taken[1], taken[0] / 1_000_000, now)
+        start_us, count = script(
+            keys=[full], args=[int(now * 1_000_000), rate.window, rate.window + _SLACK_SECONDS, size]
+        )
+        start_us, count = int(start_us), int(count)
+        if size > 1:  # this hit is the lease's first; the rest are handed out here
+            _Leases.give((id(c._cache), full), start_us, rate.window, count - size + 2, count)
+            count = count - size + 1
+        return _outcome(rate, count, start_us / 1_000_000, now)
     for _ in range(3):  # a window may end between two operations: start over
         now = time.time()
-        if c.add(start_key, now, timeout=rate.window):
-            start = now
-        else:
-            start = c.get(start_key)
-            if start is None:
+        start_us = int(now * 1_000_000)
+        if not c.add(start_key, start_us, timeout=rate.window):
+            start_us = _micros(c.get(start_key))
+            if start_us is None:
                 continue
-        counter = f"{start_key}:{int(start * 1_000_000)}"
+        counter = f"{start_key}:{start_us}"
         if c.add(counter, 1, timeout=rate.window + _SLACK_SECONDS):
-            return _outcome(rate, 1, start, now)
+            return _outcome(rate, 1, start_us / 1_000_000, now)
         try:
-            return _outcome(rate, c.incr(counter), start, now)
+            return _outcome(rate, c.incr(counter), start_us / 1_000_000, now)
         except ValueError:  # the counter expired under us
             continue
     return _outcome(rate, rate.count + 1, time.time(), time.time())  # fail closed
+
+
+LEASE_MAX = 64
+
+
+def lease_size(rate: Rate) -> int:
+    """Hits a process takes at once with `hit(..., lease=True)`: 1 below 2,000 a window (exact)."""
+    return max(1, min(LEASE_MAX, rate.count // 1000))
+
+
+class _Leases:
+    """This process's leased hits: (cache client, full key) -> [window start µs, window end (s),
+    next count to hand out, last count of the lease]."""
+
+    lock = threading.Lock()
+    held: dict = {}
+
+    @classmethod
+    def take(cls, key, now: float) -> tuple[int, int] | None:
+        with cls.lock:
+            lease = cls.held.get(key)
+            if lease is None or now >= lease[1] or lease[2] > lease[3]:
+                return None
+            lease[2] += 1
+            return lease[0], lease[2] - 1
+
+    @classmethod
+    def give(cls, key, start_us: int, window: int, first: int, last: int) -> None:
+        with cls.lock:
+            if len(cls.held) > 10_000:
+                cls.held = {}
+            cls.held[key] = [start_us, start_us / 1_000_000 + window, first, last]
+
+    @classmethod
+    def drop(cls, full_key: str) -> None:
+        with cls.lock:
+            for key in [k for k in cls.held if k[1] == full_key]:
+                del cls.held[key]
+
+
+def _micros(start) -> int | None:
+    """A window's stored start as integer microseconds (None: no window). A float is a start
+    stored in seconds by an earlier version of this module."""
+    if start is None:
+        return None
+    return start if isinstance(start, int) else int(float(start) * 1_000_000)
+
+
+# The hit on Redis, in one round trip. KEYS[1]: the window's start key (full, as the cache makes
+# it); ARGV: now in microseconds, the window and the counter's lifetime in seconds, the hits to
+# count (1, or a lease). A start key
+# holding something else than an integer (an earlier version's pickled float) is replaced.
+_HIT_SCRIPT = """
+local start = redis.call('GET', KEYS[1])
+if not start or not tonumber(start) then
+  start = ARGV[1]
+  redis.call('SET', KEYS[1], start, 'EX', ARGV[2])
+end
+local counter = KEYS[1] .. ':' .. start
+local count = redis.call('INCRBY', counter, ARGV[4])
+if count == tonumber(ARGV[4]) then
+  redis.call('EXPIRE', counter, ARGV[3])
+end
+return {start, count}
+"""
+_scripts: WeakKeyDictionary = WeakKeyDictionary()  # a RedisCache's client -> its registered script
+
+
+def _redis_script(c):
+    """The registered hit script for `c` when it is Django's RedisCache (kept per cache client with
+    one `redis.Redis` of its own: the backend builds a new one per operation), else None. Also
+    None when the cache's key function does not make `<start key>:<start>` the full key of the
+    counter (the script derives one from the other), so such a cache counts on the generic path."""
+    if not isinstance(c, RedisCache):
+        return None
+    backend = c._cache
+    hit = _scripts.get(backend)
+    if hit is None:
+        probe = c.make_key("rl:probe")
+        script = None
+        if c.make_key("rl:probe:1") == probe + ":1":
+            script = backend.get_client(None, write=True).register_script(_HIT_SCRIPT)
+        hit = _scripts[backend] = (script,)
+    return hit[0]
 
 
 def peek(rate: Rate, key: str, *, cache=None) -> Outcome:
@@ -128,19 +247,26 @@ def peek(rate: Rate, key: str, *, cache=None) -> Outcome:
     c = _cache(cache)
     start_key = _start_key(rate, key)
     now = time.time()
-    start = c.get(start_key)
-    count = 0 if start is None else c.get(f"{start_key}:{int(start * 1_000_000)}", 0)
+    start_us = _micros(c.get(start_key))
+    count = 0 if start_us is None else c.get(f"{start_key}:{start_us}", 0)
     return Outcome(
         allowed=count < rate.count,
         count=count,
         remaining=max(0, rate.count - count),
-        retry_after=max(1, math.ceil(start + rate.window - now)) if start is not None else rate.window,
+        retry_after=(
+            max(1, math.ceil(start_us / 1_000_000 + rate.window - now))
+            if start_us is not None
+            else rate.window
+        ),
     )
 
 
 def reset(rate: Rate, key: str, *, cache=None) -> None:
-    """Forget the window of `key` (its counter expires on its own)."""
-    _cache(cache).delete(_start_key(rate, key))
+    """Forget the window of `key` (its counter expires on its own), and this process's lease."""
+    c = _cache(cache)
+    c.delete(_start_key(rate, key))
+    if isinstance(c, RedisCache):
+        _Leases.drop(c.make_and_validate_key(_start_key(rate, key)))
 
 
 def wait_text(seconds: int) -> str:

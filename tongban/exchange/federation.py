@@ -510,7 +510,7 @@ def remote_auth(url: str) -> dict:
     conf = downstream(node_id)
     if conf is None or not conf.get("client_id") or not conf.get("client_secret"):
         raise RemoteUnavailable(f"{node_id}: no client credentials configured")
-    timeout = float(getattr(settings, "EXCHANGE_PROVIDER_TIMEOUT", settings.EXCHANGE_REMOTE_TIMEOUT))
+    timeout = float(settings.EXCHANGE_REMOTE_TIMEOUT)
     try:
         token = access_token(conf["url"], conf["client_id"], conf["client_secret"], timeout=timeout)
     except RemoteRefused as refused:

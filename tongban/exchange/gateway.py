@@ -27,9 +27,11 @@ The answer is projected to the granted ∩ requested fields. Every call, answere
 appended to the call log (exchange/calllog.py) before `call` returns or raises.
 
 Caching: the grants of (client, resource) and the service's entry and mount are read once and
-kept in this process for `EXCHANGE_GRANT_CACHE_SECONDS` (default and maximum 5 s). A grant change
-in this process (the grants service's `grant_changed` signal, any save of a Grant, Resource or
-Mount) drops them at once; another worker honours a suspension or revocation within those 5 s.
+kept in this process for `EXCHANGE_GRANT_CACHE_SECONDS` (default and maximum 5 s). A change in
+this process (the grants service's `grant_changed` signal, any save of a Grant, Resource or Mount,
+a token revoked, a client changed) drops them at once and, on PostgreSQL, is announced to every
+other process (NOTIFY); each call first takes the announcements that arrived (`take_changes`, no
+round trip), so another worker refuses a suspended or revoked grant or token on its next call.
 """
 
 from __future__ import annotations
@@ -40,14 +42,17 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
+from django.db import connection
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from oauth2_provider.settings import oauth2_settings
 
+from tongban import apiauth
 from tongban.core import ratelimit
 from tongban.core.identifiers import check_credit_code, check_resident_id
 
@@ -183,61 +188,6 @@ def _service(code: str) -> ServiceInfo | None:
     return info
 
 
-# --- Rate ---------------------------------------------------------------------------------------
-
-
-class _Windows:
-    """Per process: the start of each grant's current rate window, once learnt, so that counting
-    a call is one shared-cache command (INCR) instead of core.ratelimit.hit's four. The window
-    and its counter are the shared ones: a window's start key lives exactly `window` seconds, so
-    while `now < start + window` every worker counts into the same counter; past it, or when the
-    counter is gone, `ratelimit.hit` starts or finds the next."""
-
-    starts: dict = {}
-    redis: dict = {}  # id(RedisCacheClient) -> (that client, a redis.Redis kept for this process)
-
-
-def _redis(cache):
-    """One raw Redis client per cache client, kept: Django's RedisCache builds a `redis.Redis`
-    for every operation and its `incr` is two commands (EXISTS, INCRBY)."""
-    backend = cache._cache
-    hit = _Windows.redis.get(id(backend))
-    if hit is None or hit[0] is not backend:
-        if len(_Windows.redis) > 64:
-            _Windows.redis = {}
-        hit = _Windows.redis[id(backend)] = (backend, backend.get_client(None, write=True))
-    return hit[1]
-
-
-def _count(rate: ratelimit.Rate, key: str) -> ratelimit.Outcome:
-    cache = ratelimit._cache()
-    memo_key = (rate, key)
-    known = _Windows.starts.get(memo_key)
-    now = time.time()
-    if known is not None and now < known[0] + rate.window:
-        start, counter = known
-        if isinstance(cache, RedisCache):
-            client = _redis(cache)
-            full = cache.make_and_validate_key(counter)
-            count = client.incr(full)
-            if count > 1:
-                return ratelimit._outcome(rate, count, start, now)
-            client.delete(full)  # it was gone (evicted, flushed): never leave one without expiry
-        else:
-            try:
-                return ratelimit._outcome(rate, cache.incr(counter), start, now)
-            except ValueError:  # the counter expired under us
-                pass
-    outcome = ratelimit.hit(rate, key)
-    start_key = ratelimit._start_key(rate, key)
-    start = cache.get(start_key)
-    if start is not None:
-        if len(_Windows.starts) > 10_000:
-            _Windows.starts = {}
-        _Windows.starts[memo_key] = (start, f"{start_key}:{int(start * 1_000_000)}")
-    return outcome
-
-
 # --- The call ---------------------------------------------------------------------------------
 
 
@@ -292,6 +242,7 @@ def refuse(code: str, refusal: GatewayRefusal, *, caller: Caller | None = None, 
 
 def call(caller: Caller, code: str, query, *, started: float | None = None) -> Answer:
     """Check, call the provider, project, log. Raises GatewayRefusal (logged, `call_id` set)."""
+    take_changes()
     record = _Record(code=str(code)[:40], caller=caller, started=started or time.perf_counter())
     try:
         answer = _call(caller, str(code), query, record)
@@ -309,6 +260,7 @@ def call_batch(caller: Caller, code: str, queries: list, *, started: float | Non
     (not raised). Cheaper than as many `call`s: a handler with a `batch` entry point reads every
     checked subject in one statement, and the log rows go in one round trip."""
     started = started or time.perf_counter()
+    take_changes()
     records = [_Record(code=str(code)[:40], caller=caller, started=started) for _ in queries]
     results: list = [None] * len(queries)
     checked: list[tuple[int, _Checked]] = []
@@ -525,7 +477,7 @@ def _check(caller: Caller, code: str, query, record: _Record) -> _Checked:
     # rate
     if grant.rate is None:
         raise GatewayRefusal("RATE_EXCEEDED", "共享授权的调用频率设置无效，拒绝调用")
-    outcome = _count(grant.rate, str(grant.id))
+    outcome = ratelimit.hit(grant.rate, str(grant.id), lease=True)  # leases for large rates
     if not outcome.allowed:
         raise GatewayRefusal(
             "RATE_EXCEEDED",
@@ -617,8 +569,8 @@ def _finish(checked: _Checked, result) -> Answer:
 
 
 def _remote(url: str, query: handlers.ServiceQuery) -> dict | None:
-    """POST the query to a remote gateway's service URL within `EXCHANGE_PROVIDER_TIMEOUT`
-    seconds (default 3). The remote's own refusal codes come back as ours; its
+    """POST the query to a remote gateway's service URL within `EXCHANGE_REMOTE_TIMEOUT`
+    seconds (default 3; the one timeout of every exchange with another node). The remote's own refusal codes come back as ours; its
     SUBJECT_NOT_FOUND is None. Authorization headers come from `EXCHANGE_REMOTE_AUTH` (a dotted
     path to `f(url) -> dict of headers`), when set."""
     body = {
@@ -633,7 +585,7 @@ def _remote(url: str, query: handlers.ServiceQuery) -> dict | None:
     auth = getattr(settings, "EXCHANGE_REMOTE_AUTH", "")
     if auth:
         headers.update(import_string(auth)(url))
-    timeout = float(getattr(settings, "EXCHANGE_PROVIDER_TIMEOUT", 3.0))
+    timeout = float(settings.EXCHANGE_REMOTE_TIMEOUT)
     req = urllib.request.Request(  # noqa: S310 (the URL is a mount target an administrator set)
         url, data=json.dumps(body, ensure_ascii=False).encode(), headers=headers, method="POST"
     )
@@ -746,15 +698,86 @@ class Breaker:
 
 
 # --- Invalidation -----------------------------------------------------------------------------
+#
+# A change in this process (a grant, entry or mount saved or deleted, the grants service's
+# `grant_changed`, an access token deleted or changed, a client changed) drops this process's
+# caches at once (`changed`) and, on PostgreSQL, NOTIFYs CHANNEL in the changing transaction: the
+# announcement reaches every other process's listening connection when the change commits.
+# Each call starts with `take_changes()`: a non-blocking read of that connection's socket (no
+# round trip); an announcement found drops the grant and service caches here and the token cache
+# (apiauth). So another worker refuses a suspended or revoked grant, or a revoked token, on its
+# next call once the announcement has arrived (a fraction of a millisecond after the commit), not
+# 5 s later; the TTL stays as the bound when an announcement is lost (a connection broken).
+
+CHANNEL = "tongban_exchange_changed"
+
+
+def changed(**_kwargs) -> None:
+    """Something the gateway caches changed in this process: forget here, announce to the others."""
+    forget()
+    apiauth.forget_tokens()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_notify(%s, '')", [CHANNEL])
+
+
+def _token_changed(created: bool = False, **kwargs) -> None:
+    if not created:  # a new token is in no cache yet
+        changed()
+
+
+class _Listening:
+    """The connections this process LISTENs on, each with what its handler has seen."""
+
+    connections: WeakKeyDictionary = WeakKeyDictionary()  # raw psycopg connection -> [seen]
+
+
+def take_changes() -> None:
+    """Drop the caches if another process announced a change (PostgreSQL; outside a transaction).
+    The first call on a connection LISTENs (one round trip) and drops them too: announcements
+    made while this process was not listening are lost."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    raw = connection.connection
+    seen = _Listening.connections.get(raw) if raw is not None else None
+    if seen is None:
+        with connection.cursor() as cur:
+            cur.execute(f"LISTEN {CHANNEL}")
+        seen = []
+        connection.connection.add_notify_handler(lambda _n, seen=seen: seen.append(1))
+        _Listening.connections[connection.connection] = seen
+        _drop_all()
+        return
+    try:
+        pgconn = raw.pgconn
+        pgconn.consume_input()
+        while (note := pgconn.notifies()) is not None:
+            pgconn.notify_handler(note)
+    except Exception:  # a broken connection: Django reconnects on the next query, which listens anew
+        seen.append(1)
+    if seen:
+        seen.clear()
+        _drop_all()
+
+
+def _drop_all() -> None:
+    forget()
+    apiauth.forget_tokens()
+
 
 for _model in (Grant, Resource, Mount):
-    post_save.connect(forget, sender=_model, dispatch_uid=f"exchange.gateway.forget.save.{_model.__name__}")
+    post_save.connect(changed, sender=_model, dispatch_uid=f"exchange.gateway.forget.save.{_model.__name__}")
     post_delete.connect(
-        forget, sender=_model, dispatch_uid=f"exchange.gateway.forget.delete.{_model.__name__}"
+        changed, sender=_model, dispatch_uid=f"exchange.gateway.forget.delete.{_model.__name__}"
     )
+_TOKEN, _CLIENT = oauth2_settings.ACCESS_TOKEN_MODEL, oauth2_settings.APPLICATION_MODEL
+post_save.connect(_token_changed, sender=_TOKEN, dispatch_uid="exchange.gateway.changed.token.save")
+post_delete.connect(changed, sender=_TOKEN, dispatch_uid="exchange.gateway.changed.token.delete")
+post_save.connect(changed, sender=_CLIENT, dispatch_uid="exchange.gateway.changed.client.save")
+post_delete.connect(changed, sender=_CLIENT, dispatch_uid="exchange.gateway.changed.client.delete")
 try:  # the grants service's signal (sent after commit on every state change)
     from .grants import grant_changed
 
-    grant_changed.connect(forget, dispatch_uid="exchange.gateway.forget.grant_changed")
+    grant_changed.connect(changed, dispatch_uid="exchange.gateway.forget.grant_changed")
 except ImportError:  # pragma: no cover - before the grants module exists
     pass

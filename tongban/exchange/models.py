@@ -208,11 +208,7 @@ class CallLog(models.Model):
     error_code = models.CharField(_("错误代码"), max_length=40, blank=True)
     latency_ms = models.FloatField(_("耗时（毫秒）"), default=0)
     node = models.CharField(_("经由节点"), max_length=60, blank=True)  # federation: the remote gateway
-    # The row's place in the hash chain, given when the row is sealed (exchange/calllog.py): rows
-    # are appended unchained and a sealing pass links them in order, so no call waits on a lock.
-    seq = models.BigIntegerField(_("链序号"), null=True, blank=True, unique=True)
-    prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64, blank=True)
+    # Written once, never updated: the hash chain is in CallLogSeal (exchange/calllog.py).
 
     class Meta:
         ordering = ["id"]
@@ -222,11 +218,34 @@ class CallLog(models.Model):
             models.Index(fields=["subject_index", "-at"], name="exchange_call_subject"),
             models.Index(fields=["service_code", "at"], name="exchange_call_service"),
             models.Index(fields=["client_id", "-at"], name="exchange_call_client"),
-            models.Index(fields=["id"], condition=Q(seq__isnull=True), name="exchange_call_unsealed"),
         ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.client_id} {self.service_code} {self.outcome}"
+
+
+class CallLogSeal(models.Model):
+    """One link of the call log's hash chain (exchange/calllog.py): the call-log rows whose ids
+    are in (after_id, last_id], `rows` of them, sealed together. `hash` = SM3(prev_hash ‖ this
+    seal's header ‖ the rows' canonical bytes in id order); `prev_hash` is the previous seal's
+    hash (the genesis value for seal 1); `after_id` is the previous seal's `last_id`. Sealing only
+    inserts here: the call-log rows are never updated. Append-only."""
+
+    seq = models.BigIntegerField(_("封存序号"), primary_key=True)
+    after_id = models.BigIntegerField()
+    last_id = models.BigIntegerField()
+    rows = models.IntegerField(_("记录数"))
+    sealed_at = models.DateTimeField(_("封存时间"))
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("调用日志封存")
+        verbose_name_plural = _("调用日志封存")
+
+    def __str__(self) -> str:
+        return f"#{self.seq} ({self.after_id}, {self.last_id}] {self.rows}"
 
 
 class CreditRecord(models.Model):

@@ -148,8 +148,8 @@ def make_call(
     node: str = "",
 ):
     """One call-log row as the gateway writes it (subject blind-indexed, `datause.subject_index`),
-    for the statistics and "my data use" tests. Not chained (prev_hash/hash blank): tests of the
-    chain append through the gateway's calllog."""
+    for the statistics and "my data use" tests. Written without `calllog.append_rows` (so without
+    its append lock): tests of the chain append through the gateway."""
     from .datause import subject_index
     from .models import CallLog
 

@@ -85,6 +85,7 @@ def query(request, code: str):
     started = time.perf_counter()
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    gateway.take_changes()  # before the token check: another worker may have revoked it
     caller, refusal = _caller(request, code, started)
     if refusal is not None:
         return _refused(refusal)
@@ -108,6 +109,7 @@ def batch(request, code: str):
     started = time.perf_counter()
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    gateway.take_changes()  # before the token check: another worker may have revoked it
     caller, refusal = _caller(request, code, started)
     if refusal is not None:
         return _refused(refusal)

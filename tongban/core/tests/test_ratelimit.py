@@ -106,6 +106,7 @@ def test_wait_text():
         ("django.core.cache.backends.redis.RedisCache", []),
     ],
 )
+@pytest.mark.django_db  # the deployment checks include the models' database checks
 def test_check_deploy_names_a_cache_the_workers_do_not_share(settings, backend, ids):
     settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": "redis://127.0.0.1:6379/15"}}
     from django.core.checks import run_checks
@@ -161,3 +162,77 @@ def test_counting_is_atomic_under_concurrency(workers):
         t.join()
     assert sorted(o.count for o in results) == list(range(1, 17))  # no hit lost, none counted twice
     assert sum(o.allowed for o in results) == 5
+
+
+def test_a_hit_on_redis_is_one_command(redis_workers, settings):
+    """The common case is one round trip: the hit script (EVALSHA), whether it opens the window
+    or counts in it; seen by Redis itself (MONITOR, filtered to this test's keys)."""
+    import redis
+
+    alias = redis_workers()
+    cache = caches[alias]
+    location = settings.CACHES[alias]["LOCATION"]
+    prefix = settings.CACHES[alias]["KEY_PREFIX"]
+    rate = Rate(name="t-one", count=2, window=60)
+    raw = redis.Redis.from_url(location)
+    with raw.monitor() as monitor:
+        seen = [ratelimit.hit(rate, "k", cache=cache) for _ in range(3)]
+        sentinel = f"{prefix}-done"
+        redis.Redis.from_url(location).echo(sentinel)
+        commands = []
+        while True:
+            seen_by_redis = monitor.next_command()
+            command = seen_by_redis["command"]
+            if sentinel in command:
+                break
+            if prefix in command and seen_by_redis.get("client_type") != "lua":  # not the script's own
+                commands.append(command.split()[0].upper())
+    assert [(o.count, o.allowed) for o in seen] == [(1, True), (2, True), (3, False)]
+    assert commands in (["EVALSHA"] * 3, ["EVALSHA", "EVAL", "EVALSHA", "EVALSHA"])
+
+
+def test_a_window_stored_by_an_earlier_version_is_replaced_not_miscounted(workers):
+    """An earlier version stored the window's start as a float (seconds): the script starts a
+    new window over it rather than counting into a counter no one reads."""
+    cache = workers()
+    rate = Rate(name="t-old", count=5, window=60)
+    cache.set(ratelimit._start_key(rate, "k"), time.time() - 10, timeout=60)
+    first = ratelimit.hit(rate, "k", cache=cache)
+    assert (first.count, first.allowed) == (1, True) and 59 <= first.retry_after <= 60
+    assert ratelimit.peek(rate, "k", cache=cache).count == 1
+
+
+def test_leases_count_large_rates_a_lease_at_a_time_and_never_exceed_them(workers):
+    """Two workers with `lease=True` on a rate of 3,000 a window (leases of 3): the shared count
+    moves a lease at a time, the hits handed out are each counted once, the limit is never
+    exceeded and at most (workers − 1) × (lease − 1) hits are refused early."""
+    one, two = workers(), workers()
+    rate = Rate(name="t-lease", count=3000, window=600)
+    assert ratelimit.lease_size(rate) == 3 and ratelimit.lease_size(Rate(name="x", count=1999, window=1)) == 1
+    seen = [ratelimit.hit(rate, "grant-1", cache=(one, two)[i % 2], lease=True) for i in range(3010)]
+    allowed = [o for o in seen if o.allowed]
+    assert 3000 - 2 <= len(allowed) <= 3000
+    assert sorted(o.count for o in allowed) == sorted(set(o.count for o in allowed))  # each position once
+    assert max(o.count for o in allowed) <= 3000
+    assert all(not o.allowed for o in seen[3004:])  # past the limit, nothing more
+    assert ratelimit.peek(rate, "grant-1", cache=workers()).count >= 3010  # leases counted in full
+
+
+def test_a_leased_hit_is_one_command_per_lease(redis_workers, settings):
+    import redis
+
+    alias = redis_workers()
+    cache = caches[alias]
+    location, prefix = settings.CACHES[alias]["LOCATION"], settings.CACHES[alias]["KEY_PREFIX"]
+    rate = Rate(name="t-lease-one", count=64_000, window=60)  # leases of 64
+    ratelimit.hit(rate, "k0", cache=cache, lease=True)  # the script loaded
+    with redis.Redis.from_url(location).monitor() as monitor:
+        seen = [ratelimit.hit(rate, "k", cache=cache, lease=True) for _ in range(65)]
+        sentinel = f"{prefix}-done"
+        redis.Redis.from_url(location).echo(sentinel)
+        commands = []
+        while sentinel not in (command := monitor.next_command())["command"]:
+            if prefix in command["command"] and command.get("client_type") != "lua":
+                commands.append(command["command"].split()[0].upper())
+    assert [o.count for o in seen] == list(range(1, 66)) and all(o.allowed for o in seen)
+    assert commands == ["EVALSHA", "EVALSHA"]  # the 1st and the 65th hit

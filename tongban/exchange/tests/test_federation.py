@@ -397,7 +397,7 @@ def test_a_silent_city_token_endpoint_times_out(settings):
         settings.EXCHANGE_DOWNSTREAM = {
             NODE: {"url": base, "registrant": "x", "client_id": "p", "client_secret": "s"}
         }
-        settings.EXCHANGE_PROVIDER_TIMEOUT = 0.5
+        settings.EXCHANGE_REMOTE_TIMEOUT = 0.5
         cache.clear()
         with pytest.raises(federation.RemoteTimeout):  # the silent city: given up at the timeout
             federation.remote_auth(base + "/exchange/v1/services/BM-GA-001/query")

@@ -239,7 +239,8 @@ def test_log_chain_seals_and_verifies_and_catches_an_edit(world):
     assert (report.ok, report.checked, report.unsealed) == (True, 6, 0)
     CallLog.objects.filter(pk=ids[2]).update(purpose="statistics")
     report = calllog.verify()
-    assert (report.ok, report.broken_at, report.checked) == (False, ids[2], 2)
+    assert (report.ok, report.broken_seal, report.checked) == (False, 1, 0)
+    assert report.broken_at <= ids[2] <= report.broken_last
     assert "内容被修改" in report.reason
 
 
@@ -250,4 +251,6 @@ def test_log_chain_catches_a_deleted_row(world):
     calllog.seal()
     CallLog.objects.filter(pk=ids[1]).delete()
     report = calllog.verify()
-    assert (report.ok, report.broken_at, report.checked) == (False, ids[2], 1)
+    assert (report.ok, report.broken_seal, report.checked) == (False, 1, 0)
+    assert report.broken_at <= ids[1] <= report.broken_last
+    assert "记录被删除" in report.reason

@@ -83,7 +83,7 @@ class Provider:
 
 @pytest.fixture
 def provider(settings):
-    settings.EXCHANGE_PROVIDER_TIMEOUT = 0.3
+    settings.EXCHANGE_REMOTE_TIMEOUT = 0.3
     settings.EXCHANGE_CIRCUIT_FAILURES = 3
     settings.EXCHANGE_CIRCUIT_OPEN_SECONDS = 30
     p = Provider()

@@ -1,6 +1,7 @@
 """`manage.py exchange <subcommand>`: the data-sharing commands.
 
-- `verify-log`: check the gateway call log's hash chain (exit 1 naming the first broken row);
+- `verify-log`: check the gateway call log's hash chain (exit 1 naming the first broken seal and
+  its rows' id range);
 - `tick`: escalate share requests past their deadline, expire grants;
 - `export-national [--format json|xml] [--out F]`: the catalogue in the national exchange format;
 - `register-upstream`: a city node registers its catalogue entries with its province (federation).
@@ -40,10 +41,12 @@ class Command(BaseCommand):
         report = calllog.verify()
         if not report.ok:
             raise CommandError(
-                f"调用日志哈希链在第 {report.broken_at} 条记录处断裂：{report.reason}"
-                f"（此前 {report.checked} 条完好）"
+                f"调用日志哈希链在第 {report.broken_seal} 批封存（第 {report.broken_at}–"
+                f"{report.broken_last} 条记录）处断裂：{report.reason}（此前 {report.checked} 条完好）"
             )
-        self.stdout.write(f"调用日志哈希链完好：{report.checked} 条记录（本次封链 {sealed} 条）")
+        self.stdout.write(
+            f"调用日志哈希链完好：{report.checked} 条记录，{report.seals} 批封存（本次封链 {sealed} 条）"
+        )
 
     def _tick(self, date=None, **options):
         import datetime as dt
