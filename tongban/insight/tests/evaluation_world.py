@@ -9,7 +9,10 @@ from decimal import Decimal
 import pytest
 
 from tongban.accounts import services as account_services
-from tongban.catalog.testing import ensure_regions, make_basic_item, make_department, make_item
+from tongban.catalog.testing import make_basic_item, make_department, make_item
+
+# Hubei's regions once per module, removed afterwards so later modules start empty (catalog's fixture)
+from tongban.catalog.tests.conftest import regions_loaded  # noqa: F401 - a pytest fixture
 from tongban.core.models import AuditEvent
 from tongban.insight import evaluation
 from tongban.insight.models_evaluation import (
@@ -95,14 +98,8 @@ def snapshot() -> dict:
     }
 
 
-@pytest.fixture(scope="module")
-def regions_loaded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        ensure_regions()
-
-
 @pytest.fixture(name="world")
-def world_fixture(db, regions_loaded):
+def world_fixture(db, regions_loaded):  # noqa: F811 - the fixture imported above
     b1 = make_basic_item(name="营业执照核发")
     b2 = make_basic_item(name="食品经营许可", item_type="01")
     jiangan = make_department(region="420102", name="武汉市江岸区行政审批局")
