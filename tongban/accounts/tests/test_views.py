@@ -4,6 +4,7 @@ desk and staff roles. State is built through the services; refused requests chan
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -111,7 +112,8 @@ def test_signup_send_code_twice_in_a_minute_is_refused(client, outbox, django_ca
     before, seq = counts(), last_seq()
     r = send_code(client, django_capture_on_commit_callbacks, "13912340002")
     assert r.status_code == 429
-    assert "验证码发送过于频繁，请1分钟后再试" in html(r)
+    # the wait is what is left of the minute: 1分钟 at once, fewer seconds on a slow machine
+    assert re.search(r"验证码发送过于频繁，请(1分钟|[1-5]?\d秒)后再试", html(r))
     assert audit_actions(seq) == ["accounts.sms.refused"]
     assert counts() == before | {"audit": before["audit"] + 1}
     assert len(gateways.outbox("13912340002")) == 1
