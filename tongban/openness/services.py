@@ -387,13 +387,27 @@ def do_add_interpretation(
     return interp
 
 
-def _interpretation(actor, interpretation_id, action: str) -> tuple[Policy, Interpretation]:
-    pk = permissions.as_pk(interpretation_id, "没有找到该解读")
-    policy_id = Interpretation.objects.filter(pk=pk).values_list("policy_id", flat=True).first()
+def _part(actor, model, part_id, *, missing: str, action: str):
+    """(policy, part): a part of a policy (an interpretation, attachment or link) by its id,
+    after authorising `actor` on the policy it belongs to (else 404, the refusal audited)."""
+    pk = permissions.as_pk(part_id, missing)
+    policy_id = model.objects.filter(pk=pk).values_list("policy_id", flat=True).first()
     if policy_id is None:
-        raise NotFound("没有找到该解读")
+        raise NotFound(missing)
     policy = permissions.access_policy(actor, policy_id, action=action)
-    return policy, Interpretation.objects.get(pk=pk)
+    return policy, model.objects.get(pk=pk)
+
+
+def _again(model, pk: int, *, missing: str):
+    """The part once more under its policy's lock: a concurrent delete made it go (404)."""
+    part = model.objects.filter(pk=pk).first()
+    if part is None:
+        raise NotFound(missing)
+    return part
+
+
+def _interpretation(actor, interpretation_id, action: str) -> tuple[Policy, Interpretation]:
+    return _part(actor, Interpretation, interpretation_id, missing="没有找到该解读", action=action)
 
 
 def do_update_interpretation(
@@ -472,15 +486,13 @@ def do_add_attachment(*, actor, policy_id, upload, name: str = "") -> PolicyAtta
 
 
 def do_delete_attachment(*, actor, attachment_id) -> None:
-    pk = permissions.as_pk(attachment_id, "没有找到该附件")
-    policy_id = PolicyAttachment.objects.filter(pk=pk).values_list("policy_id", flat=True).first()
-    if policy_id is None:
-        raise NotFound("没有找到该附件")
-    policy = permissions.access_policy(actor, policy_id, action="openness.attachment.refused")
+    refused = "openness.attachment.refused"
+    policy, att = _part(actor, PolicyAttachment, attachment_id, missing="没有找到该附件", action=refused)
+    pk = att.pk
     with transaction.atomic():
-        policy = _locked(actor, policy.pk, action="openness.attachment.refused")
+        policy = _locked(actor, policy.pk, action=refused)
         _require_state(policy, EDITABLE_STATES, "只有起草中的政策文件可以修改附件")
-        att = PolicyAttachment.objects.get(pk=pk)
+        att = _again(PolicyAttachment, pk, missing="没有找到该附件")
         stored = att.file.name
         audit.record(actor=actor, action="openness.attachment.deleted", obj=policy, data={"attachment": pk})
         att.delete()
@@ -554,16 +566,12 @@ def do_add_link(*, actor, policy_id, kind: str, code: str, label: str = "") -> P
 
 
 def do_remove_link(*, actor, link_id) -> None:
-    pk = permissions.as_pk(link_id, "没有找到该关联")
-    policy_id = PolicyLink.objects.filter(pk=pk).values_list("policy_id", flat=True).first()
-    if policy_id is None:
-        raise NotFound("没有找到该关联")
-    policy = permissions.access_policy(actor, policy_id, action="openness.link.refused")
+    policy, link = _part(actor, PolicyLink, link_id, missing="没有找到该关联", action="openness.link.refused")
     with transaction.atomic():
         policy = _locked(actor, policy.pk, action="openness.link.refused")
         if policy.state == PolicyState.REPEALED:
             raise Conflict("已废止的政策文件不能再修改关联")
-        link = PolicyLink.objects.get(pk=pk)
+        link = _again(PolicyLink, link.pk, missing="没有找到该关联")
         if policy.state == PolicyState.PUBLISHED and link.kind == LinkKind.ITEM:
             _flag(actor, policy, [link.code], reason=f"政策文件 {policy.number} 取消关联本事项")
         audit.record(

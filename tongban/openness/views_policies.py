@@ -262,21 +262,33 @@ def interpretation_image(request, pk: int, ipk: int):
     return FileResponse(handle, content_type=services.IMAGE_TYPES.get(f".{ext}", "application/octet-stream"))
 
 
+def _delete_part(
+    request, pk: int, part_pk, *, parts: str, missing: str, refused: str, work, page: str, done: str
+):
+    """A delete of one part of a policy (an interpretation, attachment or link) from its page:
+    `parts` names the policy's related set, `work(part_pk)` the service; back to `page`."""
+    policy = permissions.access_policy(request.user, pk, action=refused)
+    part_pk = permissions.as_pk(part_pk, missing)
+    if not getattr(policy, parts).filter(pk=part_pk).exists():
+        raise NotFound(missing)
+    try:
+        work(part_pk)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return not_done(redirect(page, pk=policy.pk))
+    messages.success(request, done)
+    return redirect(page, pk=policy.pk)
+
+
 @require_POST
 @staff_required
 @once_per_form
 def interpretation_delete(request, pk: int, ipk: int):
-    policy = permissions.access_policy(request.user, pk, action="openness.interpretation.refused")
-    ipk = permissions.as_pk(ipk, _("没有找到该解读"))
-    if not policy.interpretations.filter(pk=ipk).exists():
-        raise NotFound(_("没有找到该解读"))
-    try:
-        services.do_delete_interpretation(actor=request.user, interpretation_id=ipk)
-    except Conflict as exc:
-        messages.error(request, exc.message)
-        return not_done(redirect("openness:wb_interpretations", pk=policy.pk))
-    messages.success(request, _("已删除解读"))
-    return redirect("openness:wb_interpretations", pk=policy.pk)
+    return _delete_part(
+        request, pk, ipk, parts="interpretations", missing=_("没有找到该解读"),
+        refused="openness.interpretation.refused", page="openness:wb_interpretations", done=_("已删除解读"),
+        work=lambda i: services.do_delete_interpretation(actor=request.user, interpretation_id=i),
+    )  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])
@@ -334,17 +346,11 @@ def attachment_file(request, pk: int, apk: int):
 @staff_required
 @once_per_form
 def attachment_delete(request, pk: int, apk: int):
-    policy = permissions.access_policy(request.user, pk, action="openness.attachment.refused")
-    apk = permissions.as_pk(apk, _("没有找到该附件"))
-    if not policy.attachments.filter(pk=apk).exists():
-        raise NotFound(_("没有找到该附件"))
-    try:
-        services.do_delete_attachment(actor=request.user, attachment_id=apk)
-    except Conflict as exc:
-        messages.error(request, exc.message)
-        return not_done(redirect("openness:wb_attachments", pk=policy.pk))
-    messages.success(request, _("已删除附件"))
-    return redirect("openness:wb_attachments", pk=policy.pk)
+    return _delete_part(
+        request, pk, apk, parts="attachments", missing=_("没有找到该附件"),
+        refused="openness.attachment.refused", page="openness:wb_attachments", done=_("已删除附件"),
+        work=lambda a: services.do_delete_attachment(actor=request.user, attachment_id=a),
+    )  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])
@@ -381,17 +387,11 @@ def links(request, pk: int):
 @staff_required
 @once_per_form
 def link_delete(request, pk: int, lpk: int):
-    policy = permissions.access_policy(request.user, pk, action="openness.link.refused")
-    lpk = permissions.as_pk(lpk, _("没有找到该关联"))
-    if not policy.links.filter(pk=lpk).exists():
-        raise NotFound(_("没有找到该关联"))
-    try:
-        services.do_remove_link(actor=request.user, link_id=lpk)
-    except Conflict as exc:
-        messages.error(request, exc.message)
-        return not_done(redirect("openness:wb_links", pk=policy.pk))
-    messages.success(request, _("已取消关联"))
-    return redirect("openness:wb_links", pk=policy.pk)
+    return _delete_part(
+        request, pk, lpk, parts="links", missing=_("没有找到该关联"),
+        refused="openness.link.refused", page="openness:wb_links", done=_("已取消关联"),
+        work=lambda lk: services.do_remove_link(actor=request.user, link_id=lk),
+    )  # fmt: skip
 
 
 # --- Workflow ------------------------------------------------------------------------------------
