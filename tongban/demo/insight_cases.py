@@ -81,6 +81,7 @@ COUNTIES = {
 ONLINE_CITIZENS = 6
 ONLINE_MOBILE = "170000001{:02d}"  # 17000000101 ... 17000000106
 ITEMS_PER_REGION = 12
+ADULT_BORN_BY = 2005  # walk-in applicants are adults
 
 REFUSALS = ("申请事项不属于本机关职权范围", "申请人不具备申请资格", "申请材料经核查不真实")
 RETURNS = ("申请事项选择有误，请重新选择对应事项申报", "同一事项已有在办件，请勿重复申报")
@@ -398,7 +399,10 @@ def seed_spread(*, actor: str, say: Callable[[str], None]) -> Tally | None:
         if clerk is None or not volume or not pools[city.code]:
             seeder.tally.skipped.append(city.name)
             continue
-        local = [p for p in register if p.birthplace.startswith(city.prefix[:6]) and p.id_number not in taken]
+        synthetic = [p for p in register[len(people.NAMED) :] if int(p.id_number[6:10]) <= ADULT_BORN_BY]
+        local = [p for p in synthetic if p.birthplace.startswith(city.prefix) and p.id_number not in taken]
+        if not local:  # 仙桃, 潜江, 天门, 神农架: nobody in the register is born there
+            local = [p for p in synthetic if p.id_number not in taken]
         walk_ins: list = []
         for n in range(volume):
             region = (
@@ -416,6 +420,7 @@ def seed_spread(*, actor: str, say: Callable[[str], None]) -> Tally | None:
                 continue
             if len(walk_ins) < max(1, volume // 3) and len(local) > len(walk_ins):
                 person = local[len(walk_ins)]
+                taken.add(person.id_number)
                 walk_ins.append(
                     account_services.do_register_walk_in(
                         actor=clerk, name=person.name, id_number=person.id_number
