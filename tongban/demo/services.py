@@ -28,6 +28,7 @@ from . import disclosure as demo_disclosure
 from . import exchange as demo_exchange
 from . import exchange_story as demo_exchange_story
 from . import guides, identity, queries
+from . import insight_cases as demo_insight_cases
 from . import insight_evaluation as demo_evaluation
 from . import licences as demo_licences
 from . import openness as demo_openness
@@ -150,6 +151,10 @@ def do_seed_demo(*, actor: str = ACTOR, log: Callable[[str], None] | None = None
     with transaction.atomic():  # 依申请公开 and 回应关切 (issue 16): a request through extension and answer
         _serialise_seeding()
         reused = demo_disclosure.seed_disclosure(actor=actor, say=say) is False and reused
+    # Cases across Hubei's cities (issue 16), for the dashboards and the evaluation run below.
+    with transaction.atomic():
+        _serialise_seeding()
+        reused = demo_insight_cases.seed_spread(actor=actor, say=say) is None and reused
     # The annual evaluation (issue 16): the default scheme published, last year and this year run.
     with transaction.atomic():
         _serialise_seeding()

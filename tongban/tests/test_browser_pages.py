@@ -136,7 +136,10 @@ def demo_objects() -> dict:
     from tongban.openness import queries as openness_queries
     from tongban.openness.models import ConcernArticle, DisclosureRequest, Policy
 
-    cases = list(Case.objects.order_by("number").values_list("number", "state", "applicant_id"))
+    # The story's cases at 江夏 (demo/cases.py); not the spread over the province's cities
+    # (demo/insight_cases.py: 160-odd cases, the same pages for other people and items).
+    story = Case.objects.filter(region__code__startswith="420115")
+    cases = list(story.order_by("number").values_list("number", "state", "applicant_id"))
     licence = Licence.objects.order_by("pk").first()
     code = demo_queries.featured_licence_code()
     item = catalog_queries.get_guide(code)

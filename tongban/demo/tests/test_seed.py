@@ -33,7 +33,7 @@ from tongban.catalog.models import BasicItem, HandlingItem, Material
 from tongban.core import queries as core_queries
 from tongban.core.identifiers import check_credit_code, check_resident_id
 from tongban.core.models import AuditEvent
-from tongban.demo import identity, services
+from tongban.demo import identity, insight_cases, services
 from tongban.demo import queries as demo_queries
 from tongban.demo.data import featured, people, places
 from tongban.demo.data.accounts import ACCOUNTS, CASE_STAFF, DEMO_PASSWORD, PEOPLE, STAFF
@@ -246,7 +246,12 @@ def test_second_run_reuses_the_demo_and_writes_nothing(demo):
         kind="staff", username__regex=r"-(officer|head|clerk)-[0-9]+$"
     )
     assert body_staff.count() > 2 * 800
-    assert after_first["users"] == len(ACCOUNTS) + len(PEOPLE) + 1 + 17 + len(CASE_STAFF) + body_staff.count()
+    # + the spread's online citizens and walk-ins (demo/insight_cases.py, its line says how many)
+    walk_ins = int(re.search(r"insight cases: \d+ cases in \d+ cities \((\d+) walk-ins", demo["first"])[1])
+    spread = insight_cases.ONLINE_CITIZENS + walk_ins
+    assert after_first["users"] == (
+        len(ACCOUNTS) + len(PEOPLE) + 1 + 17 + len(CASE_STAFF) + body_staff.count() + spread
+    )
     assert (after_first["legal_persons"], after_first["mandates"], after_first["consents"]) == (2, 3, 1)
     assert after_first["clients"] == 2  # the demo RP and 江汉's food-licence system (exchange_story)
     assert "already seeded" in demo["second"]
