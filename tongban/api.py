@@ -31,6 +31,10 @@ api.add_router("/catalog", catalog_router)
 api.add_router("/cases", cases_router)
 api.add_router("/licences", licences_router)
 api.add_router("/insight", "tongban.insight.api.router")
+api.add_router("/bundles", "tongban.bundles.api.router")
+api.add_router("/hotline", "tongban.hotline.api.router")
+api.add_router("/ratings", "tongban.ratings.api.router")
+api.add_router("/supervision", "tongban.supervision.api.router")
 
 
 @api.exception_handler(DomainError)

@@ -73,6 +73,10 @@ INSTALLED_APPS = [
     "tongban.exchange",
     "tongban.openness",
     "tongban.insight",
+    "tongban.bundles",
+    "tongban.hotline",
+    "tongban.ratings",
+    "tongban.supervision",
     "tongban.portal",
     "tongban.demo",
 ]

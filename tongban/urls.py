@@ -23,6 +23,11 @@ urlpatterns = [
     path("exchange/", include("tongban.exchange.urls")),  # data sharing: catalogue, gateway, stats
     path("openness/", include("tongban.openness.urls")),  # 政务公开: policies, disclosure on request
     path("insight/", include("tongban.insight.urls")),  # 一屏全览: dashboards, indicators, evaluation
+    path("bundles/", include("tongban.bundles.urls")),  # 一事联办: themes, one application, fan-out
+    path("hotline/", include("tongban.hotline.urls")),  # 12345: 留言, 我的诉求, tickets, knowledge base
+    path("open311/v2/", include("tongban.hotline.urls_open311")),  # Open311 GeoReport v2 facade
+    path("ratings/", include("tongban.ratings.urls")),  # 好差评: rating, rectification, public figures
+    path("supervision/", include("tongban.supervision.urls")),  # 互联网+监管: draws, tasks, IoT
     path("workbench/catalog/", include("tongban.catalog.urls")),
     path("workbench/identity/", include("tongban.accounts.workbench_urls")),
     path("demo/department/", include("tongban.demo.rp.urls")),  # the demo relying party

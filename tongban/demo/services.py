@@ -9,6 +9,7 @@ idempotent: when the demo's marker item exists it writes nothing and reports the
 
 from __future__ import annotations
 
+import importlib
 import random
 import time
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from . import openness as demo_openness
 from .data import accounts, departments, featured, people, places, topics
 from .data.catalogue import all_specs, spec_by_name
 from .data.specs import Spec
+from .steps import LATER_STEPS
 
 ACTOR = "system:seed"
 SEED = 20200518  # the day 熊振 collected his business licence at 江夏市民之家 (see the articles)
@@ -163,6 +165,12 @@ def do_seed_demo(*, actor: str = ACTOR, log: Callable[[str], None] | None = None
     with transaction.atomic():
         _serialise_seeding()
         reused = not demo_openness.seed_policies(actor=actor, say=say) and reused
+    # The later apps' demos (bundles, hotline, ratings, supervision), in the order steps.py lists.
+    for step in LATER_STEPS:
+        module, _, name = step.partition(":")
+        with transaction.atomic():
+            _serialise_seeding()
+            reused = not getattr(importlib.import_module(module), name)(actor=actor, say=say) and reused
     reused = reused and not any(wrote_cases[k] for k in ("chains", "clerks", "staff", "body_staff", "cases"))
     if reused:
         # The one part kept up to date on every run: the demo department system's client

@@ -1,0 +1,5 @@
+"""api_themes: operations under /api/v1/bundles (filled by its part)."""
+
+from ninja import Router
+
+router = Router()

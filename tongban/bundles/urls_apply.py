@@ -1,0 +1,3 @@
+"""urls_apply: patterns under /bundles/ (filled by its part)."""
+
+urlpatterns: list = []

@@ -1,0 +1,7 @@
+"""Later demo steps: each app's demo seeding, run in order after the core demo.
+
+Each entry is "module:function"; the function takes (actor=..., say=...) and returns True when it
+wrote something (False when everything was already there). Append one line per step.
+"""
+
+LATER_STEPS: list[str] = []

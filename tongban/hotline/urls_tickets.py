@@ -1,0 +1,3 @@
+"""urls_tickets: patterns under /hotline/ (filled by its part)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""urls_ratings: patterns under /ratings/ (filled by its part)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""urls_draws: patterns under /supervision/ (filled by its part)."""
+
+urlpatterns: list = []

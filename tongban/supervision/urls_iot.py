@@ -1,0 +1,3 @@
+"""urls_iot: patterns under /supervision/ (filled by its part)."""
+
+urlpatterns: list = []
