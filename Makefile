@@ -67,8 +67,10 @@ define on_postgres
 	fi
 endef
 
+# The browser tests (layout, language, accessibility in a real Chromium) run once, in the SQLite
+# half: what they check does not depend on the database, and every other test runs on both.
 test-postgres: setup system-deps
-	$(call on_postgres,$(PYTEST),the PostgreSQL half)
+	$(call on_postgres,$(PYTEST) -m "not browser",the PostgreSQL half)
 
 ## Every benchmark in its smoke mode (tiny sizes, each on its own throwaway *bench* database,
 ## no timing asserted): a change that breaks a benchmark fails the build. See bench/README.md.
