@@ -205,6 +205,10 @@ def matches(node: rules.Node, *, on: dt.date, batch: int = 2000, today: dt.date 
 # --- Rules ------------------------------------------------------------------------------------------
 
 
+def _user(actor):
+    return actor if getattr(actor, "pk", None) else None
+
+
 def check_expression(expression: str) -> rules.Node:
     """The parsed rule, or InvalidInput naming the field and the position."""
     try:
@@ -264,7 +268,7 @@ def do_save_rule(
                 description=description,
                 model_tag=model_tag,
                 department_id=dept,
-                created_by=actor,
+                created_by=_user(actor),
             )
             action = "supervision.rule.create"
         else:
@@ -359,7 +363,7 @@ def do_activate_rule(*, actor, rule_id: int) -> RiskRule:
         if not rule.backtest or rule.backtest.get("fingerprint") != _fingerprint(rule.expression):
             raise Conflict("启用前须先用历史数据回测该规则")
         rule.state = RuleState.ACTIVE
-        rule.activated_by, rule.activated_at = actor, timezone.now()
+        rule.activated_by, rule.activated_at = _user(actor), timezone.now()
         rule.save(update_fields=["state", "activated_by", "activated_at"])
         audit.record(
             actor=actor, action="supervision.rule.activate", obj=rule, data={"expression": rule.expression}
