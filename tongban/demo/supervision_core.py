@@ -28,7 +28,6 @@ from tongban.core import queries as core_queries
 from tongban.core.errors import NotFound
 from tongban.core.identifiers import make_credit_code
 from tongban.supervision import abnormal, credit, queries, registry, risk, tasks
-from tongban.supervision.models import RiskAlert
 
 LEAD = "湖北省市场监督管理局"
 PARTNER = "武汉市江夏区行政审批局"
@@ -104,7 +103,7 @@ def seed_supervision_core(*, actor: str, say: Callable[[str], None]) -> bool:
     risk.do_backtest_rule(actor=inspector, rule_id=rule.pk)
     risk.do_activate_rule(actor=actor, rule_id=rule.pk)
     raised = risk.do_run_rules(actor=actor)
-    alert = RiskAlert.objects.filter(rule=rule, entity=entities["武汉康宁门诊部有限公司"]).first()
+    alert = queries.alerts_of(entities["武汉康宁门诊部有限公司"]).filter(rule_id=rule.pk).first()
     if alert is None:
         say("supervision: the demo rule raised no alert on the clinic")
         return True
