@@ -436,3 +436,48 @@ def explain(entity: Entity, *, on: dt.date | None = None) -> dict:
         "thresholds": version.thresholds,
         "on": on,
     }
+
+
+# --- Inputs from other apps -------------------------------------------------------------------------
+
+
+def do_import_penalties(*, actor, on: dt.date | None = None) -> int:
+    """Record a penalty fact for every published 行政处罚 decision (openness' key-area list,
+    双公示) whose party is a registered entity; idempotent by the decision's row. Returns how
+    many facts were new."""
+    from tongban.openness import keyarea
+
+    on = on or timezone.localdate()
+    rows = keyarea.public_penalties(keyarea.ListFilters(), today=on).exclude(party_credit_code="")
+    by_code = dict(rows.values_list("pk", "party_credit_code"))
+    entities = dict(
+        Entity.objects.filter(credit_code__in=set(by_code.values())).values_list("credit_code", "pk")
+    )
+    decided = dict(rows.values_list("pk", "decided_on"))
+    new = 0
+    with transaction.atomic(), audit.batch():
+        for pk, code in by_code.items():
+            entity_id = entities.get(code)
+            if entity_id is None:
+                continue
+            fact, created = CreditFact.objects.get_or_create(
+                entity_id=entity_id,
+                factor=CreditFactor.PENALTY,
+                source="openness.penalty",
+                ref=str(pk),
+                defaults={"occurred_on": decided[pk]},
+            )
+            if created:
+                audit.record(
+                    actor=actor,
+                    action="supervision.credit.fact",
+                    obj=fact,
+                    data={
+                        "entity": entity_id,
+                        "factor": "penalty",
+                        "source": "openness.penalty",
+                        "ref": str(pk),
+                    },
+                )
+                new += 1
+    return new

@@ -164,3 +164,29 @@ def test_recompute_one_entity_on_an_event(regions_loaded):
     fact(e, "licence_revoked", 0, "now")
     row = credit.do_recompute_entity(actor=SYSTEM, entity_id=e.pk, on=ON)
     assert (int(row.credit_score), row.credit_class) == (70, "C")
+
+
+def test_published_penalties_become_facts(regions_loaded):
+    from tongban.openness import keyarea
+
+    from .core_world import credit_code, department
+
+    market = department("武汉市市场监督管理局")
+    officer = staff("pen-officer", "inspector", dept=market)
+    e = entity("penalised-by-openness")
+    data = keyarea.PenaltyInput(
+        decision_number="武市监罚〔2026〕15号",
+        party_kind="legal_person",
+        party_name=e.name,
+        party_credit_code=credit_code("penalised-by-openness"),
+        violation="经营超过保质期的食品",
+        basis="《中华人民共和国食品安全法》第一百二十四条",
+        kinds=("warning",),
+        content="警告",
+        decided_on="2026-11-02",
+    )
+    keyarea.do_publish_penalty(actor=officer, department_id=market.pk, data=data, today=ON)
+    assert credit.do_import_penalties(actor=SYSTEM, on=ON) == 1
+    assert credit.do_import_penalties(actor=SYSTEM, on=ON) == 0
+    rows = {r["factor"]: r for r in credit.explain(e, on=ON)["factors"]}
+    assert (rows["penalty"]["count"], rows["penalty"]["points"]) == (1, -10)
