@@ -1,0 +1,116 @@
+"""Reading a plan's inputs for a draw: the in-scope entity ids per credit class, and the
+qualified inspectors with their exclusions. On PostgreSQL the entity ids come in one binary
+COPY, parsed by numpy (no Python loop over the rows); elsewhere through the ORM."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from django.db import connection
+from django.utils import timezone
+
+from . import draws
+from .models import Entity
+from .models_draw import Conflict, InspectionResult, Inspector, Plan
+
+ROW = np.dtype([("n", ">i2"), ("l1", ">i4"), ("c", "S1"), ("l2", ">i4"), ("id", ">i8")])
+
+
+def _entity_filter(plan: Plan) -> tuple[str, list]:
+    where, params = ["active", "region_code LIKE %s"], [plan.region_prefix + "%"]
+    if plan.industries:
+        where.append("industry = ANY(%s)")
+        params.append(list(plan.industries))
+    if plan.matter.object_type != "all":
+        where.append("kind = %s")
+        params.append(plan.matter.object_type)
+    return " AND ".join(where), params
+
+
+def entity_strata(plan: Plan) -> dict[str, bytes]:
+    """Class → the in-scope entity ids as big-endian int64 bytes, ascending."""
+    if connection.vendor == "postgresql":
+        return _strata_pg(plan)
+    qs = Entity.objects.filter(active=True, region_code__startswith=plan.region_prefix)
+    if plan.industries:
+        qs = qs.filter(industry__in=plan.industries)
+    if plan.matter.object_type != "all":
+        qs = qs.filter(kind=plan.matter.object_type)
+    out: dict[str, list[int]] = {c: [] for c in draws.CLASSES}
+    for c, pk in qs.order_by("credit_class", "id").values_list("credit_class", "id"):
+        out[c].append(pk)
+    return {c: np.asarray(v, dtype=">i8").tobytes() for c, v in out.items()}
+
+
+def _strata_pg(plan: Plan) -> dict[str, bytes]:
+    where, params = _entity_filter(plan)
+    table = Entity._meta.db_table
+    sql = f"COPY (SELECT credit_class, id FROM {table} WHERE {where} ORDER BY credit_class, id) TO STDOUT (FORMAT binary)"  # noqa: S608 (fixed names; values are parameters)
+    chunks = []
+    with connection.cursor() as cur:
+        raw = cur.cursor  # the psycopg cursor: COPY is not in Django's API
+        with raw.copy(sql, params) as copy:
+            for block in copy:
+                chunks.append(block)
+    data = b"".join(bytes(c) for c in chunks)
+    body = data[19:-2]  # 11-byte signature, 4 flags, 4 extension length; trailer -1 (int16)
+    rows = np.frombuffer(body, dtype=ROW)
+    out = {}
+    for c in draws.CLASSES:
+        ids = rows["id"][rows["c"] == c.encode()]
+        if len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1])):
+            ids = np.unique(ids)
+        out[c] = ids.astype(">i8").tobytes()
+    return out
+
+
+def inspector_inputs(plan: Plan) -> list[dict]:
+    """The plan's eligible pool: active inspectors qualified for the matter (valid at the start
+    of the plan's period), of a region within the plan's region prefix (or above it), each with
+    the entity ids it declared a conflict with and those it inspected within the rule's
+    recusal window."""
+    start = plan.period_start
+    pool = (
+        Inspector.objects.filter(active=True, qualifications__matter_id=plan.matter_id)
+        .exclude(qualifications__valid_until__lt=start)
+        .order_by("id")
+    )
+    prefix = plan.region_prefix
+    inspectors = [
+        i
+        for i in pool.values("id", "region_code")
+        if i["region_code"].startswith(prefix) or prefix.startswith(i["region_code"].rstrip("0"))
+    ]
+    ids = [i["id"] for i in inspectors]
+    conflicts: dict[int, set[int]] = {pk: set() for pk in ids}
+    codes = list(Conflict.objects.filter(inspector_id__in=ids).values_list("inspector_id", "credit_code"))
+    by_code = dict(
+        Entity.objects.filter(credit_code__in={c for _, c in codes}).values_list("credit_code", "id")
+    )
+    for pk, code in codes:
+        if code in by_code:
+            conflicts[pk].add(by_code[code])
+    since = timezone.localdate() - dt.timedelta(
+        days=plan.rule.recusal_days
+    )  # a rule's window, not a statutory period
+    recent: dict[int, set[int]] = {pk: set() for pk in ids}
+    for entity_id, inspector_id in InspectionResult.objects.filter(
+        inspected_on__gte=since, target__assignments__inspector_id__in=ids
+    ).values_list("target__entity_id", "target__assignments__inspector_id"):
+        recent[inspector_id].add(entity_id)
+    return [{"id": pk, "conflicts": sorted(conflicts[pk]), "recent": sorted(recent[pk])} for pk in ids]
+
+
+def in_scope(plan: Plan):
+    """A predicate: is this entity id in the plan's scope (for the seed-independent check)."""
+
+    def check(entity_id: int) -> bool:
+        qs = Entity.objects.filter(pk=entity_id, active=True, region_code__startswith=plan.region_prefix)
+        if plan.industries:
+            qs = qs.filter(industry__in=plan.industries)
+        if plan.matter.object_type != "all":
+            qs = qs.filter(kind=plan.matter.object_type)
+        return qs.exists()
+
+    return check
