@@ -168,3 +168,21 @@ def tasks_of(user) -> QuerySet[DrawTarget]:
 
 def inspector_of(user) -> Inspector | None:
     return Inspector.objects.filter(user_id=getattr(user, "pk", None) or 0).first()
+
+
+def department_plans(user, page: int | str = 1):
+    """The plans of the user's department (all departments for a platform administrator)."""
+    from .permissions_draw import is_platform_admin
+
+    qs = Plan.objects.select_related("matter").order_by("-id")
+    if not is_platform_admin(user):
+        qs = qs.filter(department_id=getattr(user, "department_id", None) or 0)
+    return Paginator(qs, PAGE_SIZE).get_page(page)
+
+
+def draw_for_plan(plan: Plan) -> Draw | None:
+    return Draw.objects.filter(plan=plan).first()
+
+
+def result_of(target: DrawTarget) -> InspectionResult | None:
+    return InspectionResult.objects.filter(target=target).first()
