@@ -186,3 +186,32 @@ def draw_for_plan(plan: Plan) -> Draw | None:
 
 def result_of(target: DrawTarget) -> InspectionResult | None:
     return InspectionResult.objects.filter(target=target).first()
+
+
+def plan_titled(title: str, department_id: int) -> Plan | None:
+    return Plan.objects.filter(title=title, department_id=department_id).select_related("draw").first()
+
+
+def matter_by_code(code: str) -> Matter | None:
+    return Matter.objects.filter(code=code).first()
+
+
+def entity_ids_in(region_prefix: str, industry: str, limit: int = 1000) -> list[tuple[int, str]]:
+    """(id, credit code) of active registry entities in a region prefix and industry, by id."""
+    return list(
+        Entity.objects.filter(active=True, region_code__startswith=region_prefix, industry=industry)
+        .order_by("id")
+        .values_list("id", "credit_code")[:limit]
+    )
+
+
+def assigned_inspector_users(target_id: int) -> list[int]:
+    return list(
+        Assignment.objects.filter(target_id=target_id)
+        .order_by("slot")
+        .values_list("inspector__user_id", flat=True)
+    )
+
+
+def draw_targets(draw: Draw) -> list[DrawTarget]:
+    return list(DrawTarget.objects.filter(draw=draw).select_related("entity", "result").order_by("position"))

@@ -407,11 +407,11 @@ def do_submit_plan(*, actor, plan_id) -> Plan:
 def do_decide_plan(*, actor, plan_id, approve: bool, note: str = "") -> Plan:
     """Approve (opening the draw for commitments) or return a submitted plan. Four eyes: the
     drafter may not decide on their own plan."""
-    problems: list[FieldProblem] = []
-    note = _text({"note": note}, "note", "审批意见", problems, limit=500, required=not approve)
-    _problems(problems)
     with transaction.atomic():
         plan = access_plan(actor, plan_id, lock=True)
+        problems: list[FieldProblem] = []
+        note = _text({"note": note}, "note", "审批意见", problems, limit=500, required=not approve)
+        _problems(problems)
         if not may_review(actor, plan.department_id):
             raise Conflict("只有本部门审批人员可以审批抽查计划")
         if plan.created_by_id is not None and plan.created_by_id == getattr(actor, "pk", None):
@@ -454,10 +454,10 @@ def do_commit(*, actor, plan_id, commitment: str) -> Draw:
     characters. When the second commitment is in, the inputs are snapshotted at once and their
     hashes fixed: neither official knows the seed, and nobody can change the inputs after."""
     value = (commitment or "").strip().lower() if isinstance(commitment, str) else ""
-    if not HEX64_RE.match(value):
-        raise InvalidInput.field("commitment", "承诺值应为 64 位十六进制 SM3 摘要")
     with transaction.atomic():
         plan, draw = _locked_draw(actor, plan_id)
+        if not HEX64_RE.match(value):
+            raise InvalidInput.field("commitment", "承诺值应为 64 位十六进制 SM3 摘要")
         if draw.state != DrawState.COMMITTING:
             raise Conflict("承诺阶段已结束")
         if draw.official_1_id is None:
@@ -537,10 +537,10 @@ def do_reveal(*, actor, plan_id, secret: str) -> Draw:
     whose SM3 is not the commitment is refused. When both are in, the seed is fixed and the
     selection computed and stored in the same transaction."""
     value = (secret or "").strip().lower() if isinstance(secret, str) else ""
-    if not SECRET_RE.match(value) or len(value) % 2:
-        raise InvalidInput.field("secret", "秘密值应为 32 至 128 位十六进制字符")
     with transaction.atomic():
         plan, draw = _locked_draw(actor, plan_id)
+        if not SECRET_RE.match(value) or len(value) % 2:
+            raise InvalidInput.field("secret", "秘密值应为 32 至 128 位十六进制字符")
         if draw.state != DrawState.SNAPSHOTTED:
             raise Conflict("当前阶段不能揭示秘密值")
         if actor.pk == draw.official_1_id:
@@ -691,5 +691,41 @@ def do_record_result(
     return row
 
 
-def entity_exists(entity_id: int) -> bool:
-    return Entity.objects.filter(pk=entity_id).exists()
+# --- Seeding the entity registry (demo, tests, matrix) ---------------------------------------------
+
+ENTITY_KEYS = ("credit_code", "name", "kind", "region_code", "industry", "credit_class")
+
+
+def do_seed_entities(*, actor, rows: list[dict]) -> int:
+    """Register entities in bulk for seeding (the demo, the authorization matrix) until the
+    registry's own import is used: each row has credit_code, name, kind, region_code, industry
+    and credit_class. Codes already registered are left alone. Returns how many were added."""
+    from .models import CreditClass, EntityKind
+
+    problems: list[FieldProblem] = []
+    for n, row in enumerate(rows):
+        if not isinstance(row, dict) or set(row) != set(ENTITY_KEYS):
+            problems.append(FieldProblem("rows", "每行应含 " + "、".join(ENTITY_KEYS), row=n + 1))
+        elif not CREDIT_RE.match(str(row["credit_code"])) or row["kind"] not in EntityKind.values:
+            problems.append(FieldProblem("credit_code", "统一社会信用代码或主体类型有误", row=n + 1))
+        elif row["credit_class"] not in CreditClass.values or not re.fullmatch(
+            r"\d{6}", str(row["region_code"])
+        ):
+            problems.append(FieldProblem("credit_class", "信用等级或行政区划代码有误", row=n + 1))
+    _problems(problems)
+    with transaction.atomic():
+        have = set(
+            Entity.objects.filter(credit_code__in=[r["credit_code"] for r in rows]).values_list(
+                "credit_code", flat=True
+            )
+        )
+        fresh = [Entity(**r) for r in rows if r["credit_code"] not in have]
+        Entity.objects.bulk_create(fresh, batch_size=1000)
+        if fresh:
+            audit.record(
+                actor=actor,
+                action="supervision.entities.seed",
+                object_type="supervision.entity",
+                data={"added": len(fresh)},
+            )
+    return len(fresh)
