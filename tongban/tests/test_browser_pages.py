@@ -103,6 +103,11 @@ NOT_PAGES = {
     "/openness/workbench/policies/<int:pk>/publish/": "POST only",
     "/openness/workbench/policies/<int:pk>/findings/<int:fpk>/<slug:action>/": "POST only",
     "/workbench/catalog/flags/<int:pk>/clear/": "POST only",
+    "/supervision/public/draws/<int:pk>.json": "a draw's published JSON (re-checked in supervision/tests)",
+    "/supervision/draws/plans/<int:pk>/submit/": "POST only",
+    "/supervision/draws/plans/<int:pk>/decide/": "POST only",
+    "/supervision/draws/plans/<int:pk>/commit/": "POST only",
+    "/supervision/draws/plans/<int:pk>/reveal/": "POST only",
 }
 
 
@@ -179,7 +184,20 @@ def demo_objects() -> dict:
         "eval_version": evaluation.schemes().order_by("version").values_list("version", flat=True).first(),
         # 政务公开: 江夏's letter under 保密审查 (its findings on the secrecy page)
         "policy": Policy.objects.filter(state="secrecy").order_by("pk").values_list("pk", flat=True).first(),
+        **supervision_draw_objects(),
     }
+
+
+def supervision_draw_objects() -> dict:
+    """双随机一公开: the demo's drawn plan, and a target still waiting for its result with the
+    username of its first drawn inspector (tongban/demo/supervision_draw.py)."""
+    from tongban.accounts import queries as account_queries
+    from tongban.supervision import queries_draw
+
+    plan = queries_draw.public_plans(1).object_list[0]
+    target = next(t for t in queries_draw.draw_targets(plan.draw) if not hasattr(t, "result"))
+    inspector = account_queries.get_staff(queries_draw.assigned_inspector_users(target.pk)[0])
+    return {"sup_plan": plan.pk, "sup_target": target.pk, "sup_inspector": inspector.username}
 
 
 def mobile_of(user_id: int) -> str:
@@ -204,6 +222,7 @@ MAIN |= {"/insight/evaluation/", "/insight/evaluation/<int:year>/<str:region>/",
          "/insight/evaluation/schemes/", "/insight/evaluation/schemes/<int:version>/"}  # fmt: skip
 MAIN |= {"/openness/workbench/policies/", "/openness/workbench/policies/<int:pk>/",
          "/openness/workbench/policies/<int:pk>/secrecy/"}  # fmt: skip
+MAIN |= {"/supervision/public/", "/supervision/public/plans/<int:pk>/", "/supervision/draws/plans/<int:pk>/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -247,6 +266,10 @@ def pages_of(objects: dict) -> list[Page]:
             who = "deptadmin-jianghan"  # a department's staff enter its penalty decisions
         if route == "/exchange/workbench/requests/new/<str:code>/":
             who = "deptadmin-jianghan"  # a department's administrator asks for their department
+        if route.startswith("/supervision/draws/"):  # 双随机: the plan's department, a drawn inspector
+            who = (
+                objects["sup_inspector"] if route.startswith("/supervision/draws/tasks/") else "sup-deptadmin"
+            )
         if route in (
             "/accounts/login/",
             "/accounts/signup/",
@@ -289,6 +312,9 @@ def pages_of(objects: dict) -> list[Page]:
                     "/openness/workbench/requests/<int:pk>/": objects["disc_request"],
                     "/openness/concerns/<int:pk>/": objects["concern"],
                     "/openness/workbench/concerns/<int:pk>/": objects["concern"],
+                    "/supervision/public/plans/<int:pk>/": objects["sup_plan"],
+                    "/supervision/draws/plans/<int:pk>/": objects["sup_plan"],
+                    "/supervision/draws/tasks/<int:pk>/": objects["sup_target"],
                 }.get(route)
                 if route.startswith("/openness/workbench/policies/<int:pk>/"):
                     value = objects["policy"]

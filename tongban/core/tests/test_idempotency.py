@@ -67,6 +67,8 @@ SELF_POSTING = {
     "openness/policies/secrecy.html": "openness:wb_secrecy",
     "openness/policies/repeal.html": "openness:wb_policy_repeal",
     "openness/disclosure/wb_concern.html": "openness:wb_concern",  # and wb_concern_new, decorated alike
+    "supervision/draw/plan_new.html": "supervision:draw_plan_new",
+    "supervision/draw/task.html": "supervision:draw_task",
 }
 
 
