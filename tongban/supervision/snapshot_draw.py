@@ -8,6 +8,7 @@ import datetime as dt
 
 import numpy as np
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from . import draws
@@ -71,16 +72,16 @@ def inspector_inputs(plan: Plan) -> list[dict]:
     the entity ids it declared a conflict with and those it inspected within the rule's
     recusal window."""
     start = plan.period_start
-    pool = (
-        Inspector.objects.filter(active=True, qualifications__matter_id=plan.matter_id)
-        .exclude(qualifications__valid_until__lt=start)
-        .order_by("id")
-    )
+    pool = Inspector.objects.filter(
+        Q(qualifications__valid_until__isnull=True) | Q(qualifications__valid_until__gte=start),
+        active=True,
+        qualifications__matter_id=plan.matter_id,
+    ).order_by("id")
     prefix = plan.region_prefix
     inspectors = [
         i
         for i in pool.values("id", "region_code")
-        if i["region_code"].startswith(prefix) or prefix.startswith(i["region_code"].rstrip("0"))
+        if i["region_code"].startswith(prefix) or prefix.startswith(region_prefix_of(i["region_code"]))
     ]
     ids = [i["id"] for i in inspectors]
     conflicts: dict[int, set[int]] = {pk: set() for pk in ids}
@@ -100,6 +101,16 @@ def inspector_inputs(plan: Plan) -> list[dict]:
     ).values_list("target__entity_id", "target__assignments__inspector_id"):
         recent[inspector_id].add(entity_id)
     return [{"id": pk, "conflicts": sorted(conflicts[pk]), "recent": sorted(recent[pk])} for pk in ids]
+
+
+def region_prefix_of(code: str) -> str:
+    """The prefix a region code stands for: 420000 → 42 (the province), 420100 → 4201 (the
+    city), 420115 → 420115 (the county)."""
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return code
 
 
 def in_scope(plan: Plan):

@@ -312,3 +312,33 @@ def test_registry_refusals(world):
             actor=world.admin, matter_id=world.matter.pk, values={"inspectors_per_target": 1}
         )
     assert caught.value.problems[0].field == "inspectors_per_target"
+
+
+def test_the_inspector_pool_is_the_qualified_of_the_plan_region(world):
+    from tongban.supervision import snapshot_draw
+    from tongban.supervision.models_draw import Qualification
+
+    entities(4)
+    yichang = staff("sup-inspector-yichang", "inspector", dept=world.dept)
+    services.do_register_inspector(
+        actor=world.admin,
+        user_id=yichang.pk,
+        region_code="420500",
+        badge_no="YC-0001",
+        matter_ids=[world.matter.pk],
+    )
+    province = staff("sup-inspector-province", "inspector", dept=world.dept)
+    above = services.do_register_inspector(
+        actor=world.admin,
+        user_id=province.pk,
+        region_code="420000",
+        badge_no="HB-0001",
+        matter_ids=[world.matter.pk],
+    )
+    Qualification.objects.filter(inspector=world.inspectors[3]).update(valid_until=dt.date(2020, 1, 1))
+    plan = world.plan()
+    pool = [i["id"] for i in snapshot_draw.inspector_inputs(plan)]
+    assert pool == [i.pk for i in world.inspectors[:3]] + [above.pk]
+    assert [snapshot_draw.region_prefix_of(c) for c in ("420000", "420100", "420110", "420115")] == [
+        "42", "4201", "420110", "420115",
+    ]  # fmt: skip
