@@ -35,6 +35,7 @@ def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--only", default="", help="comma-separated sections (default: every one present)")
     p.add_argument("--out", default=str(ROOT / "var" / "bench" / "supervision.json"))
+    p.add_argument("--reuse", action="store_true", help="keep the database (and the data a section loaded)")
     return parse_args_with_smoke(p, {"out": str(SMOKE_DIR / "supervision.json")})
 
 
@@ -45,7 +46,7 @@ def main() -> None:
         sys.exit("set DATABASE_URL=postgres://postgres@127.0.0.1:5432/tb_sup_draw_bench")
     wanted = [s for s in (args.only.split(",") if args.only else SECTIONS) if s]
     started = dt.datetime.now().astimezone()
-    with bench_database(url, smoke=args.smoke):
+    with bench_database(url, reuse=args.reuse, smoke=args.smoke):
         import django
         from django.core.management import call_command
 

@@ -118,7 +118,9 @@ def _world(smoke: bool):
         ],
         password="bench-password-long",
     )
-    matter = services.do_create_matter(
+    from tongban.supervision import queries_draw
+
+    matter = queries_draw.matter_by_code("BENCH-001") or services.do_create_matter(
         actor=people["admin"],
         values={
             "code": "BENCH-001",
@@ -132,24 +134,26 @@ def _world(smoke: bool):
     )
     from tongban.accounts import queries as account_queries
 
-    inspectors = []
+    inspectors, fresh = [], False
     for i in range(count):
         user = account_queries.staff_of_department(dept.pk).get(username=f"bench-inspector-{i}")
-        inspectors.append(
-            services.do_register_inspector(
+        inspector = queries_draw.inspector_of(user)
+        if inspector is None:
+            fresh = True
+            inspector = services.do_register_inspector(
                 actor=people["admin"],
                 user_id=user.pk,
                 region_code="420100",
                 badge_no=f"BENCH-{i:05d}",
                 matter_ids=[matter.pk],
             )
-        )
+        inspectors.append(inspector)
     from django.db import connection
 
     with connection.cursor() as cur:  # a few declared conflicts with real entities
         cur.execute("SELECT credit_code FROM supervision_entity ORDER BY id LIMIT 10")
         codes = [r[0] for r in cur.fetchall()]
-    for i, code in enumerate(codes):
+    for i, code in enumerate(codes if fresh else []):
         services.do_declare_conflict(
             actor=people["admin"], inspector_id=inspectors[i].pk, credit_code=code, relation="relative"
         )
@@ -157,7 +161,7 @@ def _world(smoke: bool):
     plan = services.do_create_plan(
         actor=people["drafter"],
         values={
-            "title": "全省市场主体登记事项双随机抽查",
+            "title": f"全省市场主体登记事项双随机抽查 {timezone.now():%Y%m%d%H%M%S}",
             "matter": matter.pk,
             "region_prefix": "42",
             "period_start": today.isoformat(),
@@ -175,9 +179,16 @@ def run(dsn: str, smoke: bool) -> dict:
     from tongban.supervision import services_draw as services
 
     n = SMOKE if smoke else FULL
-    print(f"loading {n:,} entities ...", flush=True)
-    load_seconds = _load_entities(n)
-    print(f"  {load_seconds:.1f} s", flush=True)
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM supervision_entity")
+        have = cur.fetchone()[0]
+    load_seconds = 0.0
+    if have != n:  # a reused database keeps its entities
+        print(f"loading {n:,} entities ...", flush=True)
+        load_seconds = _load_entities(n)
+        print(f"  {load_seconds:.1f} s", flush=True)
     people, plan = _world(smoke)
     s1, s2 = "a1" * 32, "b2" * 32
     services.do_commit(

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 
 import numpy as np
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from tongban.accounts import queries as account_queries
@@ -571,6 +571,40 @@ def stored_inputs(draw: Draw) -> tuple[dict[str, np.ndarray], dict[str, bytes], 
     return arrays, rows, json.loads(draw.inspectors_json or "[]")
 
 
+def _write_selection(draw: Draw, selection: draws.Selection) -> None:
+    """Store the targets and their inspectors: by COPY on PostgreSQL (tens of thousands of rows
+    in a draw over a province), by bulk inserts elsewhere."""
+    rows = [(i, e, c) for i, (c, e) in enumerate(selection.targets)]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            raw = cur.cursor  # psycopg's: COPY is not in Django's API
+            with raw.copy(
+                f"COPY {DrawTarget._meta.db_table} (draw_id, position, entity_id, credit_class) FROM STDIN"
+            ) as copy:
+                for position, entity, cls in rows:
+                    copy.write_row((draw.pk, position, entity, cls))
+            ids = dict(DrawTarget.objects.filter(draw=draw).values_list("position", "id"))
+            with raw.copy(
+                f"COPY {Assignment._meta.db_table} (target_id, slot, inspector_id) FROM STDIN"
+            ) as copy:
+                for (position, _e, _c), picks in zip(rows, selection.inspectors, strict=True):
+                    for slot, inspector in enumerate(picks):
+                        copy.write_row((ids[position], slot, inspector))
+        return
+    DrawTarget.objects.bulk_create(
+        [DrawTarget(draw=draw, position=i, entity_id=e, credit_class=c) for i, e, c in rows], batch_size=2000
+    )
+    ids = dict(DrawTarget.objects.filter(draw=draw).values_list("position", "id"))
+    Assignment.objects.bulk_create(
+        [
+            Assignment(target_id=ids[i], slot=slot, inspector_id=inspector)
+            for (i, _e, _c), picks in zip(rows, selection.inspectors, strict=True)
+            for slot, inspector in enumerate(picks)
+        ],
+        batch_size=4000,
+    )
+
+
 def _select(actor, plan: Plan, draw: Draw) -> None:
     draw.seed = draws.seed_of(bytes.fromhex(draw.reveal_1), bytes.fromhex(draw.reveal_2), plan.pk)
     arrays, _raw, inspectors = stored_inputs(draw)
@@ -584,27 +618,9 @@ def _select(actor, plan: Plan, draw: Draw) -> None:
         )
     except draws.TooFewInspectors as exc:  # cannot happen after the snapshot's check; refuse anyway
         raise InvalidInput.field("inspectors", f"符合条件的检查人员不足：主体 {exc.entity_id}") from exc
-    targets = DrawTarget.objects.bulk_create(
-        [
-            DrawTarget(draw=draw, position=i, entity_id=e, credit_class=c)
-            for i, (c, e) in enumerate(selection.targets)
-        ],
-        batch_size=2000,
-    )
-    if any(t.pk is None for t in targets):
-        ids = dict(DrawTarget.objects.filter(draw=draw).values_list("position", "id"))
-        for t in targets:
-            t.pk = ids[t.position]
-    Assignment.objects.bulk_create(
-        [
-            Assignment(target_id=t.pk, slot=s, inspector_id=i)
-            for t, picks in zip(targets, selection.inspectors, strict=True)
-            for s, i in enumerate(picks)
-        ],
-        batch_size=4000,
-    )
+    _write_selection(draw, selection)
     draw.result_sm3 = selection.digest()
-    draw.target_count = len(targets)
+    draw.target_count = len(selection.targets)
     draw.state = DrawState.DRAWN
     draw.drawn_at = timezone.now()
     draw.save()
