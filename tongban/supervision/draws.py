@@ -1,6 +1,7 @@
 """The draw algorithm of 双随机一公开, pure and versioned: `tongban-srs` version 1.
 
-Nothing here touches the database or Django: the same function runs in the service, in
+Nothing here touches the database or Django (numpy only computes in bulk what the specification
+says word by word): the same function runs in the service, in
 `manage.py supervision verify-draw` and (re-implemented independently) in
 `scripts/verify_draw.py`. The specification is docs/supervision-draw.md; in short:
 
@@ -25,6 +26,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 ALGORITHM = "tongban-srs"
 VERSION = 1
 CLASSES = ("A", "B", "C", "D")
@@ -45,23 +48,43 @@ def seed_of(reveal1: bytes, reveal2: bytes, plan_id: int) -> str:
     return sm3(reveal1 + reveal2 + str(int(plan_id)).encode("ascii"))
 
 
+MAX64 = np.uint64(TWO_64 - 1)
+
+
 class Stream:
-    """HMAC-SM3 in counter mode, read as big-endian 64-bit words."""
+    """HMAC-SM3 in counter mode, read as big-endian 64-bit words. Blocks are made in batches
+    and the words kept in a numpy array, so that a draw of tens of thousands of targets needs no
+    Python call per word; the words consumed, and their order, are exactly those of reading one
+    word at a time."""
 
     def __init__(self, seed_hex: str):
         self._key = bytes.fromhex(seed_hex)
         self._counter = 0
-        self._words: list[int] = []
+        self._buf = np.empty(0, dtype=np.uint64)
+        self._pos = 0
 
-    def _refill(self) -> None:
-        block = hmac.digest(self._key, LABEL + self._counter.to_bytes(8, "big"), "sm3")
-        self._counter += 1
-        self._words = [int.from_bytes(block[i : i + 8], "big") for i in (24, 16, 8, 0)]
+    def _ensure(self, count: int) -> None:
+        have = len(self._buf) - self._pos
+        if have >= count:
+            return
+        blocks = -(-(count - have) // 4)
+        key, start = self._key, self._counter
+        data = b"".join(
+            hmac.digest(key, LABEL + (start + i).to_bytes(8, "big"), "sm3") for i in range(blocks)
+        )
+        self._counter += blocks
+        fresh = np.frombuffer(data, dtype=">u8").astype(np.uint64)
+        self._buf = np.concatenate([self._buf[self._pos :], fresh])
+        self._pos = 0
+
+    def words(self, count: int) -> np.ndarray:
+        self._ensure(count)
+        out = self._buf[self._pos : self._pos + count]
+        self._pos += count
+        return out
 
     def word(self) -> int:
-        if not self._words:
-            self._refill()
-        return self._words.pop()
+        return int(self.words(1)[0])
 
     def below(self, n: int) -> int:
         """A uniform integer in [0, n), by rejection (no modulo bias)."""
@@ -73,19 +96,49 @@ class Stream:
             if u < limit:
                 return u % n
 
+    def below_many(self, moduli) -> np.ndarray:
+        """`[below(m) for m in moduli]`, consuming the same words, computed on arrays: a word is
+        rejected (and the next one taken for the same m) when u ≥ 2^64 − (2^64 mod m)."""
+        moduli = np.asarray(moduli, dtype=np.uint64)
+        if len(moduli) and int(moduli.min()) <= 0:
+            raise ValueError("n must be positive")
+        out = np.empty(len(moduli), dtype=np.uint64)
+        i = 0
+        while i < len(moduli):
+            m = moduli[i:]
+            u = self.words(len(m))
+            rest = (MAX64 % m + np.uint64(1)) % m  # 2^64 mod m
+            ok = u <= MAX64 - rest
+            if bool(ok.all()):
+                out[i:] = u % m
+                break
+            bad = int(np.argmin(ok))
+            out[i : i + bad] = u[:bad] % m[:bad]
+            self._pos -= len(m) - bad - 1  # the words after the rejected one are read again
+            i += bad
+        return out
 
-def partial_shuffle(n: int, k: int, stream: Stream) -> list[int]:
-    """Positions picked by the first k steps of a Fisher–Yates shuffle of range(n), in order.
-    The array is virtual: only displaced positions are kept, so n may be millions."""
+
+def _shuffle_take(n: int, steps: np.ndarray) -> list[int]:
+    """Positions picked by Fisher–Yates steps j_i = i + steps[i] on a virtual range(n)."""
     displaced: dict[int, int] = {}
     picked = []
     get = displaced.get
-    for i in range(k):
-        j = i + stream.below(n - i)
+    for i, r in enumerate(steps.tolist()):
+        j = i + r
         vi, vj = get(i, i), get(j, j)
         displaced[j] = vi
         picked.append(vj)
     return picked
+
+
+def partial_shuffle(n: int, k: int, stream: Stream) -> list[int]:
+    """Positions picked by the first k steps of a Fisher–Yates shuffle of range(n), in order:
+    for i in 0..k−1, j = i + below(n − i), swap a[i] and a[j], take a[i]. The array is virtual
+    (only displaced positions are kept), so n may be millions."""
+    if k == 0:
+        return []
+    return _shuffle_take(n, stream.below_many(n - np.arange(k, dtype=np.int64)))
 
 
 def sample_size(count: int, ratio_bp: int) -> int:
@@ -191,14 +244,23 @@ def select(
         if ids is None or len(ids) == 0:
             continue
         k = sample_size(len(ids), int(ratios_bp.get(c, 0)))
-        targets.extend((c, int(ids[p])) for p in partial_shuffle(len(ids), k, stream))
+        chosen = np.asarray(ids)[partial_shuffle(len(ids), k, stream)].tolist() if k else []
+        targets.extend((c, int(e)) for e in chosen)
     everyone = sorted(int(i["id"]) for i in inspectors)
     excluded = exclusions(inspectors)
-    picks: list[list[int]] = []
+    pools = []
     for _c, entity in targets:
         ex = excluded.get(entity)
         eligible = everyone if not ex else [i for i in everyone if i not in ex]
         if len(eligible) < per_target:
             raise TooFewInspectors(entity, len(eligible), per_target)
-        picks.append([eligible[p] for p in partial_shuffle(len(eligible), per_target, stream)])
+        pools.append(eligible)
+    # Every modulus of this phase is known before any word is read: one array for all targets.
+    sizes = np.repeat(np.array([len(p) for p in pools], dtype=np.int64), per_target)
+    steps = np.tile(np.arange(per_target, dtype=np.int64), len(pools))
+    draws_ = stream.below_many(sizes - steps) if len(pools) else np.empty(0, dtype=np.uint64)
+    picks: list[list[int]] = []
+    for t, pool in enumerate(pools):
+        chosen = _shuffle_take(len(pool), draws_[t * per_target : (t + 1) * per_target])
+        picks.append([pool[p] for p in chosen])
     return Selection(targets=targets, inspectors=picks)

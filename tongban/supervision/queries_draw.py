@@ -12,7 +12,7 @@ from django.db.models import Count, F, QuerySet
 from . import draws
 from .enums_draw import PlanState, ResultCode
 from .models import Entity
-from .models_draw import Assignment, Draw, DrawStratum, DrawTarget, InspectionResult, Inspector, Matter, Plan
+from .models_draw import Assignment, Draw, DrawTarget, InspectionResult, Inspector, Matter, Plan
 
 PUBLIC_STATES = (PlanState.DRAWN,)
 PAGE_SIZE = 20
@@ -83,23 +83,30 @@ def draw_of(draw_id: int) -> Draw | None:
 
 
 def stored_strata(draw: Draw) -> dict[str, bytes]:
-    return {s.credit_class: bytes(s.ids) for s in DrawStratum.objects.filter(draw=draw)}
+    """The snapshot's ids per class, as stored (one bytea each; binary on PostgreSQL)."""
+    from . import snapshot_draw
+
+    return snapshot_draw.read_strata(draw.pk)
 
 
 def stored_selection(draw: Draw) -> draws.Selection:
-    """The stored targets and their inspectors, in draw order."""
-    targets = list(
-        DrawTarget.objects.filter(draw=draw)
-        .order_by("position")
-        .values_list("id", "credit_class", "entity_id")
-    )
-    picks: dict[int, list[int]] = {pk: [] for pk, _c, _e in targets}
-    for target_id, inspector_id in (
-        Assignment.objects.filter(target__draw=draw)
-        .order_by("target_id", "slot")
-        .values_list("target_id", "inspector_id")
-    ):
-        picks[target_id].append(inspector_id)
+    """The stored targets and their inspectors, in draw order (two plain queries: a province's
+    draw has tens of thousands of targets)."""
+    from django.db import connection
+
+    t, a = DrawTarget._meta.db_table, Assignment._meta.db_table
+    with connection.cursor() as cur:
+        sql = f"SELECT id, credit_class, entity_id FROM {t} WHERE draw_id = %s ORDER BY position"  # noqa: S608
+        cur.execute(sql, [draw.pk])
+        targets = cur.fetchall()
+        cur.execute(
+            f"SELECT a.target_id, a.inspector_id FROM {a} a JOIN {t} t ON t.id = a.target_id "  # noqa: S608
+            "WHERE t.draw_id = %s ORDER BY a.target_id, a.slot",
+            [draw.pk],
+        )
+        picks: dict[int, list[int]] = {pk: [] for pk, _c, _e in targets}
+        for target_id, inspector_id in cur.fetchall():
+            picks[target_id].append(inspector_id)
     return draws.Selection(
         targets=[(c, e) for _pk, c, e in targets], inspectors=[picks[pk] for pk, _c, _e in targets]
     )

@@ -564,7 +564,7 @@ def do_reveal(*, actor, plan_id, secret: str) -> Draw:
 
 
 def stored_inputs(draw: Draw) -> tuple[dict[str, np.ndarray], dict[str, bytes], list[dict]]:
-    rows = {s.credit_class: bytes(s.ids) for s in DrawStratum.objects.filter(draw=draw)}
+    rows = snapshot_draw.read_strata(draw.pk)
     arrays = {c: np.frombuffer(b, dtype=">i8") for c, b in rows.items()}
     import json
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from . import draws
 from .models import Entity
-from .models_draw import Conflict, InspectionResult, Inspector, Plan
+from .models_draw import Conflict, DrawStratum, InspectionResult, Inspector, Plan
 
 
 def _entity_filter(plan: Plan) -> tuple[str, list]:
@@ -72,6 +72,25 @@ def _strata_pg(plan: Plan) -> dict[str, bytes]:
             data = np.unique(ids).astype(">i8").tobytes()
         out[c] = data
     return out
+
+
+def read_strata(draw_id: int) -> dict[str, bytes]:
+    """A stored snapshot's ids per class (the bytea values as stored)."""
+    if connection.vendor != "postgresql":
+        return {
+            c: bytes(b)
+            for c, b in DrawStratum.objects.filter(draw_id=draw_id).values_list("credit_class", "ids")
+        }
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as raw:  # binary: bytea as bytes, not hex text
+        raw.execute(
+            f"SELECT credit_class, ids FROM {DrawStratum._meta.db_table} WHERE draw_id = %s",  # noqa: S608
+            [draw_id],
+            binary=True,
+        )
+        return {c: bytes(b) for c, b in raw.fetchall()}
 
 
 def inspector_inputs(plan: Plan) -> list[dict]:

@@ -147,3 +147,12 @@ def test_canonical_inputs():
     assert draws.inspectors_bytes(
         [{"id": 2, "conflicts": [9, 3], "recent": []}, {"id": 1, "conflicts": [], "recent": [4]}]
     ) == (b'[{"conflicts":[],"id":1,"recent":[4]},{"conflicts":[3,9],"id":2,"recent":[]}]')
+
+
+def test_the_array_sampler_reads_the_same_words_as_one_at_a_time():
+    # m = 2^63 + 1 rejects about half of all words: the rejection path is taken many times
+    moduli = [2**63 + 1] * 40 + [7, 1, 9_760_000, 2**63 + 5, 3] * 8
+    one_by_one, at_once = draws.Stream(SEED), draws.Stream(SEED)
+    expected = [one_by_one.below(m) for m in moduli]
+    assert at_once.below_many(moduli).tolist() == expected
+    assert at_once.word() == one_by_one.word()  # and both streams stand at the same word after
