@@ -218,7 +218,13 @@ class DrawTarget(models.Model):
 
     draw = models.ForeignKey(Draw, on_delete=models.CASCADE, related_name="targets")
     position = models.PositiveIntegerField()
-    entity = models.ForeignKey("supervision.Entity", on_delete=models.PROTECT, related_name="+")
+    # No database constraint: a province's draw writes tens of thousands of targets, and the
+    # deferred check of each against a registry of millions costs seconds at commit; the ids
+    # come from the snapshot taken in the draw's own transactions, and entities are never
+    # deleted (PROTECT).
+    entity = models.ForeignKey(
+        "supervision.Entity", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     credit_class = models.CharField(max_length=1)
 
     class Meta:

@@ -27,7 +27,6 @@ from .models import Entity
 from .models_draw import (
     Assignment,
     Draw,
-    DrawStratum,
     DrawTarget,
     InspectionResult,
     InspectionRule,
@@ -507,16 +506,18 @@ def _snapshot(actor, plan: Plan, draw: Draw) -> None:
     draw.entity_count = sum(len(b) // 8 for b in strata.values())
     draw.state = DrawState.SNAPSHOTTED
     draw.snapshot_at = timezone.now()
-    DrawStratum.objects.bulk_create(
-        DrawStratum(
-            draw=draw,
-            credit_class=c,
-            ratio_bp=int(plan.ratios_bp.get(c, 0)),
-            count=len(strata[c]) // 8,
-            sample_size=draws.sample_size(len(strata[c]) // 8, int(plan.ratios_bp.get(c, 0))),
-            ids=strata[c],
-        )
-        for c in draws.CLASSES
+    snapshot_draw.write_strata(
+        draw.pk,
+        [
+            (
+                c,
+                int(plan.ratios_bp.get(c, 0)),
+                len(strata[c]) // 8,
+                draws.sample_size(len(strata[c]) // 8, int(plan.ratios_bp.get(c, 0))),
+                strata[c],
+            )
+            for c in draws.CLASSES
+        ],
     )
     draw.save()
     audit.record(

@@ -74,6 +74,28 @@ def _strata_pg(plan: Plan) -> dict[str, bytes]:
     return out
 
 
+def write_strata(draw_id: int, rows: list[tuple[str, int, int, int, bytes]]) -> None:
+    """Store a snapshot's strata: (class, ratio_bp, count, sample_size, ids bytes) each. On
+    PostgreSQL the bytea goes as a binary parameter (Django's client-side binding would spell
+    tens of MB out as an escaped literal)."""
+    if connection.vendor != "postgresql":
+        DrawStratum.objects.bulk_create(
+            DrawStratum(draw_id=draw_id, credit_class=c, ratio_bp=r, count=n, sample_size=k, ids=b)
+            for c, r, n, k, b in rows
+        )
+        return
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as raw:
+        for c, r, n, k, b in rows:
+            raw.execute(
+                f"INSERT INTO {DrawStratum._meta.db_table} (draw_id, credit_class, ratio_bp, count, sample_size, ids) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s, %s, %b)",
+                [draw_id, c, r, n, k, b],
+            )
+
+
 def read_strata(draw_id: int) -> dict[str, bytes]:
     """A stored snapshot's ids per class (the bytea values as stored)."""
     if connection.vendor != "postgresql":
