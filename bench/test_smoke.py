@@ -168,6 +168,15 @@ CHECKS = {
     "policy_search": _policy_search,
     "insight": _insight,
 }
+
+
+def _supervision(report: dict) -> None:
+    draw = report["sections"]["draw"]
+    assert (draw["entities"], draw["verified"], draw["standalone_ok"]) == (1960, True, True)  # 2 % inactive
+    assert draw["targets"] > 0
+
+
+CHECKS["supervision"] = _supervision
 # Databases a bench makes beside its own (named by suffix): dropped here too if it was killed.
 EXTRA_DATABASES = {"exchange": ["_small"]}
 

@@ -57,3 +57,6 @@ class Entity(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+from .models_draw import *  # noqa: E402,F403

@@ -104,6 +104,11 @@ NOT_PAGES = {
     "/openness/workbench/policies/<int:pk>/findings/<int:fpk>/<slug:action>/": "POST only",
     "/workbench/catalog/flags/<int:pk>/clear/": "POST only",
     "/supervision/tasks/<int:pk>/files/<int:fid>/": "a joint task's photo or record (a file)",
+    "/supervision/public/draws/<int:pk>.json": "a draw's published JSON (re-checked in supervision/tests)",
+    "/supervision/draws/plans/<int:pk>/submit/": "POST only",
+    "/supervision/draws/plans/<int:pk>/decide/": "POST only",
+    "/supervision/draws/plans/<int:pk>/commit/": "POST only",
+    "/supervision/draws/plans/<int:pk>/reveal/": "POST only",
 }
 
 
@@ -194,7 +199,20 @@ def _supervision_core_objects() -> dict:
         "sup_rule": alert.rule_id if alert else None,
         "sup_alert": alert.pk if alert else None,
         "sup_task": alert.task_id if alert else None,
+        **supervision_draw_objects(),
     }
+
+
+def supervision_draw_objects() -> dict:
+    """双随机一公开: the demo's drawn plan, and a target still waiting for its result with the
+    username of its first drawn inspector (tongban/demo/supervision_draw.py)."""
+    from tongban.accounts import queries as account_queries
+    from tongban.supervision import queries_draw
+
+    plan = queries_draw.public_plans(1).object_list[0]
+    target = next(t for t in queries_draw.draw_targets(plan.draw) if not hasattr(t, "result"))
+    inspector = account_queries.get_staff(queries_draw.assigned_inspector_users(target.pk)[0])
+    return {"sup_plan": plan.pk, "sup_target": target.pk, "sup_inspector": inspector.username}
 
 
 def mobile_of(user_id: int) -> str:
@@ -220,6 +238,7 @@ MAIN |= {"/insight/evaluation/", "/insight/evaluation/<int:year>/<str:region>/",
 MAIN |= {"/openness/workbench/policies/", "/openness/workbench/policies/<int:pk>/",
          "/openness/workbench/policies/<int:pk>/secrecy/"}  # fmt: skip
 MAIN |= {"/supervision/entities/<int:pk>/", "/supervision/rules/", "/supervision/alerts/<int:pk>/", "/supervision/tasks/<int:pk>/", "/supervision/tasks/<int:pk>/verify/", "/supervision/abnormal/"}  # fmt: skip
+MAIN |= {"/supervision/public/", "/supervision/public/plans/<int:pk>/", "/supervision/draws/plans/<int:pk>/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -267,6 +286,10 @@ def pages_of(objects: dict) -> list[Page]:
             route.startswith("/supervision/tasks/") and not route.endswith("/verify/")
         ):
             who = "admin"  # the supervision workbench (core): supervision staff
+        if route.startswith("/supervision/draws/"):  # 双随机: the plan's department, a drawn inspector
+            who = (
+                objects["sup_inspector"] if route.startswith("/supervision/draws/tasks/") else "sup-deptadmin"
+            )
         if route in (
             "/accounts/login/",
             "/accounts/signup/",
@@ -314,6 +337,9 @@ def pages_of(objects: dict) -> list[Page]:
                     "/supervision/alerts/<int:pk>/": objects["sup_alert"],
                     "/supervision/tasks/<int:pk>/": objects["sup_task"],
                     "/supervision/tasks/<int:pk>/verify/": objects["sup_task"],
+                    "/supervision/public/plans/<int:pk>/": objects["sup_plan"],
+                    "/supervision/draws/plans/<int:pk>/": objects["sup_plan"],
+                    "/supervision/draws/tasks/<int:pk>/": objects["sup_target"],
                 }.get(route)
                 if route.startswith("/openness/workbench/policies/<int:pk>/"):
                     value = objects["policy"]

@@ -12,6 +12,7 @@ from .rows_openness_disclosure import OPENNESS_DISCLOSURE
 from .rows_openness_policies import OPENNESS_POLICIES
 from .rows_openness_public import OPENNESS_PUBLIC
 from .rows_supervision_core import SUPERVISION_CORE
+from .rows_supervision_draw import SUPERVISION_DRAW
 from .table import (
     ADMIN_ACTORS,
     ADMIN_LOGIN,
@@ -1187,4 +1188,5 @@ def all_rows() -> list[Row]:
         *SUPERVISION_CORE,
         *ADMIN_STATIC,
         *admin_rows(),
+        *SUPERVISION_DRAW,
     ]

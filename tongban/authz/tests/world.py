@@ -318,6 +318,7 @@ def build() -> World:
     w.ids |= _openness_policies(jiangxia, staff, item_a)
     w.ids |= _openness_disclosure(staff, people, jiangxia)
     w.ids |= _supervision_core(jiangxia, jianghan, staff)
+    w.ids |= _supervision_draw(jiangxia, staff)
     # --- The annual evaluation (insight): a published scheme version and the 2026 run -----------
     scheme = evaluation.do_create_scheme(
         actor=SYSTEM,
@@ -537,3 +538,67 @@ def _supervision_core(jiangxia, jianghan, staff) -> dict:
     )
     alert = rule.alerts.get()
     return {"sup_entity": entity.pk, "sup_rule": rule.pk, "sup_alert": alert.pk, "sup_task": task.pk}
+
+
+def _supervision_draw(jiangxia, staff: dict) -> dict:
+    """双随机一公开 (supervision): a matter of 江夏's with its window clerk and approving officer as
+    its only two inspectors (so both are drawn for every target), six entities, and a plan
+    drafted by the clerk, approved by the administrator, committed and revealed by the officer
+    and the administrator: drawn. `sup_target` is its first target."""
+    import random
+
+    from tongban.core.identifiers import make_credit_code
+    from tongban.supervision import draws, queries_draw
+    from tongban.supervision import services_draw as sup
+
+    head, clerk, officer = staff["department_admin"], staff["window_clerk"], staff["approving_officer"]
+    rng = random.Random("authz:supervision")
+    sup.do_seed_entities(
+        actor=SYSTEM,
+        rows=[
+            {
+                "credit_code": make_credit_code(rng, region="420115", kind="92"),
+                "name": f"江夏测试餐馆{i}",
+                "kind": "individual",
+                "region_code": "420115",
+                "industry": "H62",
+                "credit_class": "ABCD"[i % 4],
+            }
+            for i in range(6)
+        ],
+    )
+    matter = sup.do_create_matter(
+        actor=head,
+        values={
+            "code": "JX-SC-001",
+            "name": "餐饮服务食品安全检查",
+            "legal_basis": "《中华人民共和国食品安全法》",
+            "department": jiangxia.pk,
+            "object_type": "all",
+            "method": "on_site",
+        },
+    )
+    for n, user in enumerate((clerk, officer)):
+        sup.do_register_inspector(
+            actor=head, user_id=user.pk, region_code="420115", badge_no=f"JX-{n:04d}", matter_ids=[matter.pk]
+        )
+    plan = sup.do_create_plan(
+        actor=clerk,
+        values={
+            "title": "江夏区餐饮服务双随机抽查",
+            "matter": matter.pk,
+            "region_prefix": "420115",
+            "period_start": "2026-09-01",
+            "period_end": "2026-12-31",
+            "ratios_bp": {"A": 10000, "B": 10000, "C": 10000, "D": 10000},
+        },
+    )
+    sup.do_submit_plan(actor=clerk, plan_id=plan.pk)
+    sup.do_decide_plan(actor=head, plan_id=plan.pk, approve=True)
+    secrets = {officer: "0a" * 32, head: "0b" * 32}
+    for user, secret in secrets.items():
+        sup.do_commit(actor=user, plan_id=plan.pk, commitment=draws.commitment(bytes.fromhex(secret)))
+    for user, secret in secrets.items():
+        draw = sup.do_reveal(actor=user, plan_id=plan.pk, secret=secret)
+    target = queries_draw.tasks_of(clerk).first()
+    return {"sup_plan": plan.pk, "sup_draw": draw.pk, "sup_target": target.pk}

@@ -73,6 +73,8 @@ SELF_POSTING = {
     "supervision/core/alert.html": "supervision:alert",
     "supervision/core/tasks.html": "supervision:tasks",
     "supervision/core/task.html": "supervision:task",
+    "supervision/draw/plan_new.html": "supervision:draw_plan_new",
+    "supervision/draw/task.html": "supervision:draw_task",
 }
 
 
