@@ -9,15 +9,11 @@ from django.core.management.base import CommandError
 from . import abnormal, credit, risk, tasks
 
 SYSTEM = "system:supervision"
-_HELP = {
+HELP = {
     "recompute-credit": "重新计算全部监管对象的信用分和等级（每月，或启用新模型版本后）",
     "tick-core": "经营异常名录（6 月 30 日后未年报列入、满三年移入严重违法失信名单）与风险规则",
     "verify-task": "验证联合监管任务的哈希链与签名（完整时退出码 0）",
 }
-
-
-def help(name: str) -> str:
-    return _HELP[name]
 
 
 def add_arguments(name: str, parser) -> None:
@@ -34,6 +30,12 @@ def _date(raw):
         return dt.date.fromisoformat(raw) if raw else None
     except ValueError:
         raise CommandError(f"--date: {raw!r} 不是 YYYY-MM-DD 格式的日期") from None
+
+
+def handle(name: str, command, **options) -> None:
+    """Run `name`; a broken chain (verify-task) fails the command with exit code 1."""
+    if run(name, options, command.stdout):
+        raise CommandError(f"{name} failed", returncode=1)
 
 
 def run(name: str, options: dict, out) -> int:

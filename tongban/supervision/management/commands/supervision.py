@@ -12,6 +12,9 @@ from tongban.core.errors import DomainError
 
 SUBCOMMANDS = {
     "verify-draw": "tongban.supervision.commands_draw",
+    "recompute-credit": "tongban.supervision.commands_core",
+    "tick-core": "tongban.supervision.commands_core",
+    "verify-task": "tongban.supervision.commands_core",
 }
 
 
