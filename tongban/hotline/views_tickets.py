@@ -58,6 +58,20 @@ def desk_required(view):
     return never_cache(wrapper)
 
 
+def operator_required(view):
+    """The platform's operators and administrators; other staff and people get 404."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not permissions.is_operator(request.user):
+            raise Http404()
+        return view(request, *args, **kwargs)
+
+    return never_cache(wrapper)
+
+
 def _wb(request, template: str, context: dict, status: int = 200):
     context.setdefault("is_operator", permissions.is_operator(request.user))
     context.setdefault("is_platform_admin", permissions.is_platform_admin(request.user))
@@ -92,7 +106,7 @@ def desk(request):
 
 
 @require_http_methods(["GET", "POST"])
-@desk_required
+@operator_required
 @once_per_form
 def desk_intake(request):
     """Phone intake (电话受理): the operator keys the call in; the call record counts for 接通率."""
@@ -127,7 +141,7 @@ def desk_intake(request):
 
 
 @require_POST
-@desk_required
+@operator_required
 @once_per_form
 def desk_call(request):
     """A missed call (未接通) counts against 接通率; an answered one is counted at intake."""
@@ -284,19 +298,15 @@ def desk_action(request, number: str, action: str):
 
 
 @require_GET
-@desk_required
+@operator_required
 def desk_disputes(request):
-    if not permissions.is_operator(request.user):
-        raise Http404()
     return _wb(request, "hotline/tickets/disputes.html", {"disputes": list(queries.open_disputes()[:200])})
 
 
 @require_http_methods(["GET", "POST"])
-@desk_required
+@operator_required
 @once_per_form
 def desk_extensions(request):
-    if not permissions.is_operator(request.user):
-        raise Http404()
     if request.method == "POST":
         ext = request.POST.get("extension", "")
         if not ext.isdigit():
