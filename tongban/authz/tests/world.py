@@ -519,4 +519,3 @@ def _hotline_tickets(staff: dict, people: dict, jiangxia) -> dict:
         )
         hotline_services.do_dispatch(actor=staff["platform_admin"], number=ticket.number, unit_id=jiangxia.pk)
     return {"ticket": ticket.number}
-
