@@ -7,3 +7,4 @@ wrote something (False when everything was already there). Append one line per s
 LATER_STEPS: list[str] = []
 LATER_STEPS.append("tongban.demo.supervision_core:seed_supervision_core")
 LATER_STEPS.append("tongban.demo.supervision_draw:seed_draws")
+LATER_STEPS.append("tongban.demo.hotline_story:seed_hotline_story")

@@ -109,6 +109,7 @@ NOT_PAGES = {
     "/supervision/draws/plans/<int:pk>/decide/": "POST only",
     "/supervision/draws/plans/<int:pk>/commit/": "POST only",
     "/supervision/draws/plans/<int:pk>/reveal/": "POST only",
+    "/hotline/desk/t/<str:number>/<slug:action>/": "ticket actions (POST only)",
 }
 
 
@@ -186,6 +187,21 @@ def demo_objects() -> dict:
         # 政务公开: 江夏's letter under 保密审查 (its findings on the secrecy page)
         "policy": Policy.objects.filter(state="secrecy").order_by("pk").values_list("pk", flat=True).first(),
         **_supervision_core_objects(),
+        # 12345: the story's phone complaint (workbench) and 王芳's 留言 (her ticket page)
+        **hotline_objects(),
+    }
+
+
+def hotline_objects() -> dict:
+    from tongban.demo import hotline_story
+    from tongban.hotline import queries as hotline_queries
+
+    story = hotline_queries.ticket_by_source(hotline_story.STORY_REF)
+    wang = demo_person("17000000002")
+    mine = hotline_queries.tickets_page(citizen_id=wang.pk, limit=1).rows
+    return {
+        "hotline_story": story.number if story else None,
+        "hotline_wang": mine[0].number if mine else None,
     }
 
 
@@ -239,6 +255,7 @@ MAIN |= {"/openness/workbench/policies/", "/openness/workbench/policies/<int:pk>
          "/openness/workbench/policies/<int:pk>/secrecy/"}  # fmt: skip
 MAIN |= {"/supervision/entities/<int:pk>/", "/supervision/rules/", "/supervision/alerts/<int:pk>/", "/supervision/tasks/<int:pk>/", "/supervision/tasks/<int:pk>/verify/", "/supervision/abnormal/"}  # fmt: skip
 MAIN |= {"/supervision/public/", "/supervision/public/plans/<int:pk>/", "/supervision/draws/plans/<int:pk>/"}  # fmt: skip
+MAIN |= {"/hotline/", "/hotline/mine/", "/hotline/t/<str:number>/", "/hotline/desk/", "/hotline/desk/intake/", "/hotline/desk/t/<str:number>/", "/hotline/desk/metrics/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -255,6 +272,8 @@ def pages_of(objects: dict) -> list[Page]:
         "/cases/<str:number>/delivery/": [by_state.get("delivered") or case_pages[-1]],
         "/cases/<str:number>/submitted/": [by_state.get("submitted") or case_pages[0]],
         "/cases/<str:number>/supply/": [by_state.get("supplement") or case_pages[1]],
+        "/hotline/desk/t/<str:number>/": [(objects["hotline_story"], "hotline")],
+        "/hotline/t/<str:number>/": [(objects["hotline_wang"], wang)],
     }
     simple = {
         "number": by_state["submitted"][0],  # 王芳's (other case routes: in `params`)
@@ -290,6 +309,8 @@ def pages_of(objects: dict) -> list[Page]:
             who = (
                 objects["sup_inspector"] if route.startswith("/supervision/draws/tasks/") else "sup-deptadmin"
             )
+        if route.startswith("/hotline/desk/"):
+            who = "hotline"  # the demo's 12345 operator
         if route in (
             "/accounts/login/",
             "/accounts/signup/",
