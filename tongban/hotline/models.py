@@ -1,2 +1,4 @@
 """hotline models. Each part of the app keeps its models in models.py or models_<part>.py, imported at the
 end of this module."""
+
+from .models_kb import *  # noqa: F403  knowledge base and dispatch models (helper "hotline-kb")
