@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0003_idempotent_requests'),
-        ('hotline', '0001_initial'),
+        ('hotline', '0002_tickets'),  # after the tickets part's first migration: one line of history, no merge
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,225 @@
+"""受理: a request comes in by phone (the operator keys the call in), web or mobile 留言, the
+app, Open311 or a department's transfer, and becomes a ticket; a consultation may be answered
+directly (直接答复) at once, which closes it. Call records count for 接通率.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+
+from tongban.accounts import queries as account_queries
+from tongban.core import audit
+from tongban.core import queries as core_queries
+from tongban.core.crypto import blind_index
+from tongban.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput
+from tongban.core.identifiers import mask_phone, normalize_phone
+
+from . import deadlines, metrics
+from .enums import MAX_TEXT, Category, Channel, TicketKind, TicketState, Urgency
+from .events import PLATFORM_CENTRE, locked, log_event, notify_caller, require_state
+from .models import TICKET_CONTACT_NAME, TICKET_CONTACT_PHONE, CallRecord, Ticket, TicketCounter
+from .permissions import is_operator, unit_of
+
+STAFF_CHANNELS = {Channel.PHONE, Channel.TRANSFER}
+
+
+def _next_number(day: dt.date) -> str:
+    """yymmdd + 6 digits, from the day's counter (row-locked: numbers are never reused)."""
+    TicketCounter.objects.get_or_create(day=day)
+    counter = TicketCounter.objects.select_for_update().get(day=day)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{day:%y%m%d}{counter.last:06d}"
+
+
+def _coordinate(value, field: str, limit: int, problems: list[FieldProblem]) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError):
+        problems.append(FieldProblem(field, "坐标应为数字"))
+        return None
+    if not -limit <= number <= limit:
+        problems.append(FieldProblem(field, f"坐标应在 -{limit} 与 {limit} 之间"))
+        return None
+    return number
+
+
+def centre_of(actor) -> str:
+    """The hotline centre a call or intake counts for: the operator's region, else the province."""
+    unit = unit_of(actor)
+    if unit is not None:
+        dept = core_queries.departments_by_id([unit]).get(unit)
+        if dept is not None:
+            return dept.region_id[:6]
+    return PLATFORM_CENTRE
+
+
+def do_intake(
+    *,
+    actor,
+    channel: str,
+    kind: str,
+    text: str,
+    category: str = "",
+    address: str = "",
+    latitude=None,
+    longitude=None,
+    region_code: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    anonymous_to_unit: bool = False,
+    source_ref: str = "",
+    urgency: str = Urgency.NORMAL,
+) -> Ticket:
+    """Take a request in (受理). Every problem at once, each naming its field; nothing is written
+    then. Phone and transfer intakes are staff's (operators; transfers also any unit's staff)."""
+    problems: list[FieldProblem] = []
+    if channel not in Channel.values:
+        problems.append(FieldProblem("channel", "未知的受理渠道"))
+    if kind not in TicketKind.values:
+        problems.append(FieldProblem("kind", "请选择诉求类型"))
+    if category and category not in Category.values:
+        problems.append(FieldProblem("category", "未知的诉求分类"))
+    if urgency not in Urgency.values:
+        problems.append(FieldProblem("urgency", "未知的紧急程度"))
+    text = (text or "").strip()
+    if len(text) < 5:
+        problems.append(FieldProblem("text", "请写明诉求内容（至少5个字）"))
+    elif len(text) > MAX_TEXT:
+        problems.append(FieldProblem("text", f"诉求内容不能超过{MAX_TEXT}个字"))
+    address = " ".join((address or "").split())
+    if len(address) > 200:
+        problems.append(FieldProblem("address", "地址不能超过200个字"))
+    lat = _coordinate(latitude, "latitude", 90, problems)
+    lng = _coordinate(longitude, "longitude", 180, problems)
+    region = (region_code or "").strip()
+    if region:
+        try:
+            region = core_queries.check_region_code(region, field="region_code")[:6]
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+    contact_name = " ".join((contact_name or "").split())
+    if len(contact_name) > 40:
+        problems.append(FieldProblem("contact_name", "姓名不能超过40个字"))
+    phone = ""
+    if contact_phone:
+        phone = normalize_phone(contact_phone)
+        if not phone:
+            problems.append(FieldProblem("contact_phone", "请填写有效的手机或固定电话号码"))
+    if len(source_ref or "") > 64:
+        problems.append(FieldProblem("source_ref", "来源编号不能超过64个字符"))
+    if problems:
+        raise InvalidInput(problems=problems)
+    if channel in STAFF_CHANNELS and not (
+        is_operator(actor) or (channel == Channel.TRANSFER and unit_of(actor) is not None)
+    ):
+        raise Forbidden("只有热线坐席可以录入电话诉求")
+    citizen = actor if account_queries.is_person(actor) else None
+    at = deadlines.now()
+    rule = deadlines.rule_for(kind, urgency)
+    start = deadlines.today()
+    with transaction.atomic():
+        number = _next_number(start)
+        ticket = Ticket(
+            number=number,
+            channel=channel,
+            kind=kind,
+            category=category,
+            urgency=urgency,
+            text=text,
+            address=address,
+            latitude=lat,
+            longitude=lng,
+            region_code=region,
+            citizen=citizen,
+            anonymous_to_unit=bool(anonymous_to_unit),
+            source_ref=source_ref or "",
+            operator=actor if is_operator(actor) else None,
+            state=TicketState.RECEIVED,
+            received_at=at,
+            clock_start=start,
+            reply_days=rule.reply_days,
+            reply_due=deadlines.reply_due(start, reply_days=rule.reply_days),
+        )
+        TICKET_CONTACT_NAME.encrypt_into(ticket, contact_name)
+        TICKET_CONTACT_PHONE.encrypt_into(ticket, phone)
+        ticket.contact_phone_index = blind_index(phone, purpose="mobile") if phone else ""
+        ticket.contact_phone_masked = mask_phone(phone) if phone else ""
+        ticket.save()
+        log_event(
+            ticket, actor=actor, action="intake", from_state="", data={"channel": channel, "kind": kind}
+        )
+        metrics.bump_centre(centre_of(actor), at, tickets=1)
+        notify_caller(ticket, f"您的诉求已受理，工单编号{number}，可凭编号和手机号在12345网站查询办理进度。")
+    return ticket
+
+
+def do_answer_directly(*, actor, number: str, answer: str, article_id: int | None = None) -> Ticket:
+    """直接答复: the operator answers a just-received ticket (a consultation, usually from the
+    knowledge base); the ticket is closed (办结) at once, on time, and counts for 直接答复率."""
+    if not is_operator(actor):
+        raise Forbidden("只有热线坐席可以直接答复")
+    answer = (answer or "").strip()
+    if len(answer) < 2:
+        raise InvalidInput.field("answer", "请填写答复内容")
+    if len(answer) > MAX_TEXT:
+        raise InvalidInput.field("answer", f"答复内容不能超过{MAX_TEXT}个字")
+    if article_id is not None and (not isinstance(article_id, int) or article_id <= 0):
+        raise InvalidInput.field("article_id", "知识库文章编号无效")
+    with transaction.atomic():
+        ticket = locked(number)
+        require_state(ticket, TicketState.RECEIVED, message="只有尚未派单的工单可以直接答复")
+        if ticket.dispatches:
+            raise Conflict("已派过单的工单不能直接答复")
+        before = ticket.state
+        at = deadlines.now()
+        ticket.state = TicketState.CLOSED
+        ticket.direct = True
+        ticket.answer = answer
+        ticket.article_id = article_id
+        ticket.replied_at = at
+        ticket.closed_at = at
+        ticket.closed_on_time = True
+        ticket.save()
+        log_event(ticket, actor=actor, action="answer_directly", from_state=before, note=answer)
+        metrics.bump_centre(centre_of(ticket.operator or actor), at, direct=1)
+        notify_caller(ticket, f"您的诉求（工单{ticket.number}）已答复：{answer[:60]}")
+    return ticket
+
+
+def do_record_call(
+    *, actor, answered: bool, seconds: int = 0, number: str = "", region_code: str = ""
+) -> CallRecord:
+    """话务记录: one incoming call at the operator's centre, answered or not (接通率)."""
+    if not is_operator(actor):
+        raise Forbidden("只有热线坐席可以登记话务记录")
+    if not isinstance(seconds, int) or seconds < 0 or seconds > 86400:
+        raise InvalidInput.field("seconds", "通话时长应为0至86400秒")
+    region = centre_of(actor)
+    if region_code:
+        region = core_queries.check_region_code(region_code, field="region_code")[:6]
+    with transaction.atomic():
+        ticket = locked(number) if number else None
+        at = deadlines.now()
+        call = CallRecord.objects.create(
+            region_code=region,
+            operator=actor,
+            at=at,
+            answered=bool(answered),
+            seconds=seconds if answered else 0,
+            ticket=ticket,
+        )
+        metrics.bump_centre(region, at, calls=1, answered_calls=1 if answered else 0)
+        audit.record(
+            actor=actor,
+            action="hotline.call.record",
+            object_type="hotline.callrecord",
+            object_id=call.pk,
+            data={"answered": bool(answered), "centre": region},
+        )
+    return call

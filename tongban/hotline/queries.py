@@ -1,0 +1,162 @@
+"""Reads of 12345 tickets: by number, the public view (what Open311 and anonymous follow-up
+show), the queues (keyset-paginated on the id, over the queue indexes), the log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from tongban.core import queries as core_queries
+
+from . import deadlines
+from .enums import CONCLUDED_STATES, Category, TicketState
+from .models import TICKET_CONTACT_NAME, TICKET_CONTACT_PHONE, Dispute, Extension, Ticket, TicketEvent
+
+PAGE_SIZE = 50
+
+
+def ticket_by_number(number: str) -> Ticket | None:
+    return Ticket.objects.select_related("unit").filter(number=(number or "").strip()).first()
+
+
+def _agency(ticket: Ticket) -> str:
+    if ticket.unit_id is None:
+        return "12345政务服务便民热线"
+    return ticket.unit.name
+
+
+def public_ticket(number: str) -> dict | None:
+    """What anyone holding the number sees (Open311 `requests/{id}`): no personal data."""
+    ticket = ticket_by_number(number)
+    if ticket is None:
+        return None
+    expected = None
+    if ticket.reply_due is not None and ticket.state not in CONCLUDED_STATES:
+        expected = deadlines.clock_of(ticket).due
+    notes = [
+        {"at": e.at, "action": e.action, "note": _public_note(e)}
+        for e in TicketEvent.objects.filter(ticket=ticket, public=True).order_by("id")
+    ]
+    return {
+        "number": ticket.number,
+        "status": "closed"
+        if ticket.state in CONCLUDED_STATES or ticket.state == TicketState.MERGED
+        else "open",
+        "state": ticket.state,
+        "state_label": TicketState(ticket.state).label,
+        "kind": ticket.kind,
+        "category": ticket.category,
+        "category_label": Category(ticket.category).label if ticket.category else "",
+        "description": ticket.text,
+        "address": ticket.address,
+        "lat": float(ticket.latitude) if ticket.latitude is not None else None,
+        "long": float(ticket.longitude) if ticket.longitude is not None else None,
+        "requested_datetime": ticket.received_at,
+        "updated_datetime": ticket.updated_at,
+        "expected_datetime": expected,
+        "agency_responsible": _agency(ticket),
+        "status_notes": notes[-1]["note"] if notes else "",
+        "notes": notes,
+        "answer": ticket.answer,
+        "merged_into": ticket.merged_into.number if ticket.merged_into_id else "",
+    }
+
+
+PUBLIC_NOTES = {
+    "intake": "诉求已受理",
+    "answer_directly": "已直接答复",
+    "dispatch": "已派单至承办单位",
+    "redispatch": "已转派至下级承办单位",
+    "accept": "承办单位已签收",
+    "return": "承办单位退回，重新派单中",
+    "arbitration": "争议裁定中",
+    "arbitrate": "已裁定承办单位",
+    "reply": "承办单位已答复",
+    "close": "已办结",
+    "callback": "已回访",
+    "reopen": "回访未解决，已重新办理",
+    "rated": "已评价",
+    "merge": "已与相同诉求合并办理",
+}
+
+
+def _public_note(event: TicketEvent) -> str:
+    return PUBLIC_NOTES.get(event.action, "")
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list
+    next_after: int | None  # the id to pass as `after` for the next page (None: last page)
+
+
+def tickets_page(
+    *,
+    unit_id: int | None = None,
+    state: str | None = None,
+    states=None,
+    kind: str | None = None,
+    citizen_id: int | None = None,
+    after: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> Page:
+    """A queue page, newest first, keyset-paginated on id (no OFFSET): served by the
+    (unit, state, -id) / (state, -id) / (citizen, -id) indexes."""
+    qs: QuerySet[Ticket] = Ticket.objects.all()
+    if unit_id is not None:
+        qs = qs.filter(unit_id=unit_id)
+    if state:
+        qs = qs.filter(state=state)
+    elif states:
+        qs = qs.filter(state__in=list(states))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if citizen_id is not None:
+        qs = qs.filter(citizen_id=citizen_id)
+    if after:
+        qs = qs.filter(id__lt=after)
+    limit = max(1, min(int(limit), 200))
+    rows = list(
+        qs.order_by("-id").only(
+            "id",
+            "number",
+            "kind",
+            "category",
+            "state",
+            "text",
+            "unit_id",
+            "received_at",
+            "reply_due",
+            "accept_due",
+            "supervision",
+            "urgency",
+            "channel",
+        )[: limit + 1]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    names = core_queries.departments_by_id({r.unit_id for r in rows if r.unit_id})
+    for r in rows:
+        r.unit_name = names[r.unit_id].name if r.unit_id in names else ""
+    return Page(rows=rows, next_after=rows[-1].id if more and rows else None)
+
+
+def events_of(ticket: Ticket, *, public_only: bool = False) -> list[TicketEvent]:
+    qs = TicketEvent.objects.filter(ticket=ticket).select_related("unit").order_by("id")
+    if public_only:
+        qs = qs.filter(public=True)
+    return list(qs)
+
+
+def contact_of(ticket: Ticket) -> dict:
+    """The caller in clear (for the platform, or a unit the ticket is not anonymous to)."""
+    return {"name": TICKET_CONTACT_NAME.read(ticket), "phone": TICKET_CONTACT_PHONE.read(ticket)}
+
+
+def open_disputes() -> QuerySet[Dispute]:
+    return Dispute.objects.filter(state="open").select_related("ticket").order_by("opened_at", "id")
+
+
+def pending_extensions() -> QuerySet[Extension]:
+    return Extension.objects.filter(state="pending").select_related("ticket").order_by("requested_at", "id")
