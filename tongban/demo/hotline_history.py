@@ -5,7 +5,8 @@ Every ticket is made from a template of what callers say about one matter (咨�
 举报), a place in one of seven Wuhan districts (a street or landmark of that district, with its
 12-digit region code), and the unit that handled it: the district's bureau for district matters,
 the city's for city matters (住房公积金, 税务). A few tickets in each hundred went to a neighbouring
-unit, as real histories hold dispatches that a unit later returned. Generated from a seed, so the
+unit, as real histories hold dispatches that a unit later returned, and a few were filed under a
+neighbouring category. Generated from a seed, so the
 same tickets (texts, places, units, numbers) come out on every run.
 
 The places are real districts and well-known streets; the matters, names and numbers are
@@ -31,7 +32,20 @@ DISTRICTS = (
     ("420111000000", "洪山区", ("光谷广场", "珞喻路", "关山大道", "街道口", "青菱", "南湖")),
 )
 
-# Who handles each category: a district bureau ({d} = the district) or a city unit.
+# The matters callers raise, each with its ticket category (`hotline.enums.Category`) ...
+CATEGORY = {
+    "market": "market",
+    "labour": "labour",
+    "civil": "service",
+    "police": "safety",
+    "land": "housing",
+    "health": "health",
+    "medical": "health",
+    "fund": "housing",
+    "tax": "service",
+}
+
+# ... and who handles it: a district bureau ({d} = the district) or a city unit.
 UNITS = {
     "market": "武汉市{d}市场监督管理局",
     "labour": "武汉市{d}人力资源和社会保障局",
@@ -44,7 +58,7 @@ UNITS = {
     "tax": "武汉市税务局",
 }
 
-# Where a mis-dispatched ticket of each category went (a later return's starting point).
+# Where a mis-dispatched ticket of each matter went (a later return's starting point).
 NEIGHBOURS = {
     "market": "health",
     "labour": "civil",
@@ -58,6 +72,20 @@ NEIGHBOURS = {
 }
 MISDISPATCH_PER_HUNDRED = 4
 
+# The other category a matter is sometimes filed under (operators do not all file alike).
+OTHER_CATEGORY = {
+    "market": "service",
+    "labour": "service",
+    "civil": "labour",
+    "police": "urban",
+    "land": "urban",
+    "health": "service",
+    "medical": "labour",
+    "fund": "service",
+    "tax": "market",
+}
+OTHER_CATEGORY_PER_HUNDRED = 3
+
 SHOPS = (
     "一家超市",
     "小区门口的餐馆",
@@ -70,7 +98,7 @@ SHOPS = (
 )
 COMMUNITIES = ("幸福家园", "阳光小区", "锦绣花园", "和谐社区", "东方雅园", "滨江苑", "新村", "金桥小区")
 
-# Templates per category, each with its kind (诉求类型). Slots: {place} {shop} {estate} {n} {m}.
+# Templates per matter, each with its kind (诉求类型). Slots: {place} {shop} {estate} {n} {m}.
 TEMPLATES: dict[str, tuple[tuple[str, str], ...]] = {
     "market": (
         ("complaint", "{place}{shop}销售过期食品，买回家才发现已经过期{n}天，要求查处"),
@@ -153,8 +181,9 @@ KINDS = {"consult", "complaint", "help", "report", "suggestion"}
 @dataclass(frozen=True)
 class HistoryTicket:
     ref: str  # a stable reference (the demo's tickets get their own numbers; the split uses this)
-    kind: str  # consult / complaint / help / report
-    category: str
+    kind: str  # consult / complaint / help / report (`hotline.enums.TicketKind`)
+    matter: str  # a key of TEMPLATES
+    category: str  # `hotline.enums.Category`
     text: str
     address: str
     region_code: str
@@ -162,8 +191,8 @@ class HistoryTicket:
     dispatched_right: bool  # False: the unit a mis-dispatch reached
 
 
-def unit_name(category: str, district: str) -> str:
-    return UNITS[category].format(d=district)
+def unit_name(matter: str, district: str) -> str:
+    return UNITS[matter].format(d=district)
 
 
 def unit_names() -> list[str]:
@@ -174,12 +203,12 @@ def unit_names() -> list[str]:
 def history(n: int, *, seed: int = SEED) -> list[HistoryTicket]:
     """`n` dispatched tickets, the same ones for the same (n, seed)."""
     rng = random.Random(seed)
-    categories = sorted(TEMPLATES)
-    weights = [len(TEMPLATES[c]) for c in categories]
+    matters = sorted(TEMPLATES)
+    weights = [len(TEMPLATES[m]) for m in matters]
     out = []
     for i in range(n):
-        category = rng.choices(categories, weights)[0]
-        kind, template = rng.choice(TEMPLATES[category])
+        matter = rng.choices(matters, weights)[0]
+        kind, template = rng.choice(TEMPLATES[matter])
         code, district, streets = rng.choice(DISTRICTS)
         street = rng.choice(streets)
         place = rng.choice((f"{district}{street}", street, f"武汉市{district}{street}"))
@@ -191,12 +220,14 @@ def history(n: int, *, seed: int = SEED) -> list[HistoryTicket]:
             m=rng.choice((200, 500, 800, 1500, 3000, 5000, 12000)),
         )
         right = rng.randrange(100) >= MISDISPATCH_PER_HUNDRED
-        handled_by = category if right else NEIGHBOURS[category]
+        filed_as = OTHER_CATEGORY[matter] if rng.randrange(100) < OTHER_CATEGORY_PER_HUNDRED else CATEGORY[matter]
+        handled_by = matter if right else NEIGHBOURS[matter]
         out.append(
             HistoryTicket(
                 ref=f"H{seed % 1000:03d}{i:06d}",
                 kind=kind,
-                category=category,
+                matter=matter,
+                category=filed_as,
                 text=text,
                 address=f"武汉市{district}{street}{rng.randint(1, 300)}号",
                 region_code=code,

@@ -1,25 +1,28 @@
 """The dispatch classifier (派单建议): from a ticket's text and place, the likely category (诉求分类)
 and handling unit (承办单位), learnt from the platform's own dispatched tickets.
 
-Two parts, both learnt from the history:
+Features: the jieba search-mode words of the text and address (`core.search.tokens`) and the
+ticket's region at each level (`@42`, `@4201`, `@420102`, ...), weighted sublinear tf × idf and
+L2-normalised. Two multinomial logistic regressions (scikit-learn) read them:
 
-- Category from the text: the jieba search-mode words of the text and address
-  (`core.search.tokens`) and the ticket's region at each level (`@42`, `@4201`, `@420102`, ...),
-  weighted sublinear tf × idf and L2-normalised, into a multinomial logistic regression
-  (scikit-learn). Every category has hundreds of examples, whatever the place.
-- Unit from category and place (the routes, 派单路由): how often each unit handled each category in
-  the ticket's region, at the deepest level the history knows (township, county, city, province);
-  a unit's probability is the sum over categories of P(category | text) × its share of that
-  category's tickets there. (A linear model straight from words to units must learn "超市" anew
-  for each district's market bureau from a handful of tickets; the routes share what the text
-  says across all districts and let the place decide the unit, as a dispatcher does.)
+- `category`: the ticket's category;
+- `kind`: the kind of unit that handled it (承办单位类别): the unit's name without the names of its
+  region and the regions above (武汉市江岸区市场监督管理局 and 武汉市洪山区市场监督管理局 are both
+  市场监督管理局), so that what the text says is learnt from every district's tickets at once.
+
+Then the routes (派单路由) pick the unit: how often each unit of a kind handled tickets from the
+ticket's region, at the deepest level the history knows (township, county, city, province); a
+unit's probability is the sum over kinds of P(kind | text) × its share of that kind's tickets
+there. (A linear model straight from words to units must learn "超市" anew for each district's
+bureau from a handful of tickets; here the text decides the kind and the place the unit, as a
+dispatcher does.)
 
 Held-out evaluation: a ticket is in the test set when the SHA-256 of its number, read as a number,
 is divisible by 5 (about one in five, the same tickets on every run and every database). The model
-is fitted on the rest, stored as data (`DispatchModel.data`: vocabulary, idf, the category head's
-classes, coefficients rounded to 6 decimals and intercepts, and the route counts; `digest` =
-SHA-256 of its canonical JSON) and the held-out accuracy is measured on the stored, rounded model
-by the same code that serves suggestions. Loading checks the digest; nothing is unpickled.
+is fitted on the rest, stored as data (`DispatchModel.data`: vocabulary, idf, each head's classes,
+coefficients rounded to 6 decimals and intercepts, and the route counts; `digest` = SHA-256 of its
+canonical JSON) and the held-out accuracy is measured on the stored, rounded model by the same
+code that serves suggestions. Loading checks the digest; nothing is unpickled.
 """
 
 from __future__ import annotations
@@ -29,13 +32,14 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 from django.db import transaction
 
 from tongban.core import audit
+from tongban.core import queries as core_queries
 from tongban.core.errors import Conflict
 from tongban.core.search import tokens
 
@@ -60,6 +64,7 @@ class Sample:
     category: str
     unit_id: int
     address: str = ""
+    unit_kind: str = ""  # filled from the unit's name when empty (`unit_kinds`)
 
 
 def held_out(ref: str) -> bool:
@@ -88,6 +93,21 @@ def features(text: str, region_code: str = "", address: str = "") -> list[str]:
     words = list(tokens(f"{text or ''} {address or ''}"[:2000]))
     words += [f"@{k}" for k in route_keys(region_code) if k]
     return words
+
+
+def unit_kinds(unit_ids) -> dict[int, str]:
+    """Each unit's kind: its name without the names of its region and the regions above it (full
+    and without the last character, so 武汉住房公积金管理中心 loses 武汉 too)."""
+    out = {}
+    for pk, dept in core_queries.departments_by_id(sorted(set(unit_ids))).items():
+        name = dept.name
+        for region in reversed(core_queries.region_ancestors(dept.region)):
+            for part in (region.name, region.name[:-1] if len(region.name) > 2 else ""):
+                if part and part in name and name != part:
+                    name = name.replace(part, "", 1)
+                    break
+        out[pk] = name or dept.name
+    return out
 
 
 def _digest(data: dict) -> str:
@@ -137,10 +157,10 @@ def _head(x, labels: list[str]) -> dict:
 
 
 def _routes(train: list[Sample]) -> dict:
-    """{category: {region prefix: {unit id: tickets}}} over every level of each ticket's region."""
+    """{unit kind: {region prefix: {unit id: tickets}}} over every level of each ticket's region."""
     routes: dict[str, dict[str, Counter]] = {}
     for sample in train:
-        by_region = routes.setdefault(sample.category, {})
+        by_region = routes.setdefault(sample.unit_kind, {})
         for key in route_keys(sample.region_code):
             by_region.setdefault(key, Counter())[str(sample.unit_id)] += 1
     return {
@@ -174,6 +194,10 @@ def do_train(*, actor, samples: Iterable[Sample]) -> TrainReport:
     """Fit both heads on the tickets outside the held-out set, store the model (the active one
     from now on), measure it on the held-out tickets, and audit the figures."""
     rows = sorted(samples, key=lambda s: s.ref)
+    missing = {s.unit_id for s in rows if not s.unit_kind}
+    if missing:
+        kinds = unit_kinds(missing)
+        rows = [s if s.unit_kind else replace(s, unit_kind=kinds.get(s.unit_id, str(s.unit_id))) for s in rows]
     if len(rows) < MIN_SAMPLES:
         raise Conflict(f"已派单的历史工单不足（{len(rows)} 件），至少需要 {MIN_SAMPLES} 件才能训练")
     train = [s for s in rows if not held_out(s.ref)]
@@ -191,7 +215,10 @@ def do_train(*, actor, samples: Iterable[Sample]) -> TrainReport:
     data = {
         "vocabulary": vocabulary,
         "idf": np.round(idf, DECIMALS).tolist(),
-        "heads": {"category": _head(x, [s.category for s in train])},
+        "heads": {
+            "category": _head(x, [s.category for s in train]),
+            "kind": _head(x, [s.unit_kind for s in train]),
+        },
         "routes": _routes(train),
     }
     loaded = Loaded.from_data(data)
@@ -225,6 +252,29 @@ def do_train(*, actor, samples: Iterable[Sample]) -> TrainReport:
             },
         )
     return TrainReport(model, len(rows), len(train), len(test), category_correct, unit_correct)
+
+
+# The tickets a unit signed for (签收) and kept: their category and that unit are the lesson.
+SETTLED_STATES = ("accepted", "replied", "closed", "visited", "rated")
+MAX_HISTORY = 200_000  # the most recent tickets
+
+
+def training_samples(*, limit: int = MAX_HISTORY) -> list[Sample]:
+    """The platform's own dispatched tickets: those a unit signed for and kept (after any returns
+    and arbitration), with a category, the most recent first."""
+    from .models import Ticket
+
+    rows = (
+        Ticket.objects.filter(state__in=SETTLED_STATES, unit__isnull=False)
+        .exclude(category="")
+        .order_by("-id")
+        .values_list("number", "text", "region_code", "category", "unit_id", "address")[:limit]
+    )
+    return [Sample(n, t, r, c, u, a) for n, t, r, c, u, a in rows]
+
+
+def do_train_from_tickets(*, actor) -> TrainReport:
+    return do_train(actor=actor, samples=training_samples())
 
 
 # --- Predicting ----------------------------------------------------------------------------------
@@ -268,13 +318,13 @@ class Loaded:
         p /= p.sum()
         return sorted(zip(classes, p.tolist(), strict=True), key=lambda cp: (-cp[1], cp[0]))
 
-    def units(self, categories: list[tuple[str, float]], region_code: str) -> list[tuple[str, float]]:
-        """Each unit with P(unit) = Σ P(category) × its share of the category's tickets at the
-        deepest level of the region the history holds; most likely first (ties by unit)."""
+    def units(self, kinds: list[tuple[str, float]], region_code: str) -> list[tuple[str, float]]:
+        """Each unit with P(unit) = Σ P(kind) × its share of the kind's tickets at the deepest
+        level of the region the history holds; most likely first (ties by unit)."""
         keys = route_keys(region_code)
         out: Counter = Counter()
-        for category, p in categories:
-            by_region = self.routes.get(category, {})
+        for kind, p in kinds:
+            by_region = self.routes.get(kind, {})
             counts = next((by_region[k] for k in keys if k in by_region), None)
             if not counts:
                 continue
@@ -284,10 +334,10 @@ class Loaded:
         return sorted(out.items(), key=lambda up: (-up[1], up[0]))
 
     def top(self, head: str, s: Sample) -> str:
-        categories = self.probabilities("category", features(s.text, s.region_code, s.address))
+        words = features(s.text, s.region_code, s.address)
         if head == "category":
-            return categories[0][0]
-        units = self.units(categories, s.region_code)
+            return self.probabilities("category", words)[0][0]
+        units = self.units(self.probabilities("kind", words), s.region_code)
         return units[0][0] if units else ""
 
 

@@ -29,7 +29,7 @@ GOOD = {
     "question": "住房公积金提取需要哪些材料？",
     "answer": "租房提取需身份证和租赁合同备案证明；购房提取需购房合同和发票。可在线上办理。",
     "keywords": "公积金 提取 材料",
-    "category": "fund",
+    "category": "housing",
 }
 
 
@@ -100,8 +100,8 @@ def test_outsiders_get_404(world):
 def trained_fixture(world):
     units = {}
     for code, district, _s in hotline_history.DISTRICTS:
-        for category, pattern in hotline_history.UNITS.items():
-            name = hotline_history.unit_name(category, district)
+        for matter, pattern in hotline_history.UNITS.items():
+            name = hotline_history.unit_name(matter, district)
             if name not in units:
                 units[name] = department(name, code[:6] if "{d}" in pattern else "420100")
     samples = [
