@@ -20,6 +20,12 @@ def ticket_by_number(number: str) -> Ticket | None:
     return Ticket.objects.select_related("unit").filter(number=(number or "").strip()).first()
 
 
+def ticket_by_source(source_ref: str) -> Ticket | None:
+    """A ticket by its source reference (a transfer's or the demo's own number)."""
+    ref = (source_ref or "").strip()
+    return Ticket.objects.filter(source_ref=ref).order_by("id").first() if ref else None
+
+
 def _agency(ticket: Ticket) -> str:
     if ticket.unit_id is None:
         return "12345政务服务便民热线"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .rows_exchange import EXCHANGE
+from .rows_hotline_tickets import HOTLINE_TICKETS
 from .rows_insight_core import INSIGHT_CORE
 from .rows_insight_evaluation import INSIGHT_EVALUATION
 from .rows_insight_pages import INSIGHT_PAGES
@@ -1184,5 +1185,6 @@ def all_rows() -> list[Row]:
         *INSIGHT_CORE,
         *INSIGHT_EVALUATION,
         *ADMIN_STATIC,
+        *HOTLINE_TICKETS,
         *admin_rows(),
     ]

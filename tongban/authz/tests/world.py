@@ -317,6 +317,7 @@ def build() -> World:
     w.ids |= openness_public_world(jiangxia, staff["department_admin"])
     w.ids |= _openness_policies(jiangxia, staff, item_a)
     w.ids |= _openness_disclosure(staff, people, jiangxia)
+    w.ids |= _hotline_tickets(staff, people, jiangxia)
     # --- The annual evaluation (insight): a published scheme version and the 2026 run -----------
     scheme = evaluation.do_create_scheme(
         actor=SYSTEM,
@@ -501,3 +502,20 @@ def _openness_disclosure(staff: dict, people: dict, jiangxia) -> dict:
         "disc_extension": extension.pk,
         "concern": article.pk,
     }
+
+
+def _hotline_tickets(staff: dict, people: dict, jiangxia) -> dict:
+    """12345 (hotline tickets): a 留言 of citizen_l2's, dispatched by the platform to 江夏 (not
+    signed for yet)."""
+    from tongban.hotline import services as hotline_services
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        ticket = hotline_services.do_intake(
+            actor=people["citizen_l2"],
+            channel="web",
+            kind="complaint",
+            text="江夏区纸坊大街夜间施工噪音扰民",
+            region_code="420115",
+        )
+        hotline_services.do_dispatch(actor=staff["platform_admin"], number=ticket.number, unit_id=jiangxia.pk)
+    return {"ticket": ticket.number}
