@@ -220,7 +220,9 @@ def history(n: int, *, seed: int = SEED) -> list[HistoryTicket]:
             m=rng.choice((200, 500, 800, 1500, 3000, 5000, 12000)),
         )
         right = rng.randrange(100) >= MISDISPATCH_PER_HUNDRED
-        filed_as = OTHER_CATEGORY[matter] if rng.randrange(100) < OTHER_CATEGORY_PER_HUNDRED else CATEGORY[matter]
+        filed_as = (
+            OTHER_CATEGORY[matter] if rng.randrange(100) < OTHER_CATEGORY_PER_HUNDRED else CATEGORY[matter]
+        )
         handled_by = matter if right else NEIGHBOURS[matter]
         out.append(
             HistoryTicket(

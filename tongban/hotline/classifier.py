@@ -197,7 +197,9 @@ def do_train(*, actor, samples: Iterable[Sample]) -> TrainReport:
     missing = {s.unit_id for s in rows if not s.unit_kind}
     if missing:
         kinds = unit_kinds(missing)
-        rows = [s if s.unit_kind else replace(s, unit_kind=kinds.get(s.unit_id, str(s.unit_id))) for s in rows]
+        rows = [
+            s if s.unit_kind else replace(s, unit_kind=kinds.get(s.unit_id, str(s.unit_id))) for s in rows
+        ]
     if len(rows) < MIN_SAMPLES:
         raise Conflict(f"已派单的历史工单不足（{len(rows)} 件），至少需要 {MIN_SAMPLES} 件才能训练")
     train = [s for s in rows if not held_out(s.ref)]

@@ -49,7 +49,10 @@ def suggest(text: str, region_code: str = "", address: str = "") -> Suggestion |
     if not loaded.vector(words)[0]:
         return None
     categories = loaded.probabilities("category", words)
-    units = [(int(u), p) for u, p in loaded.units(loaded.probabilities("kind", words), region_code)[: ALTERNATIVES + 3]]
+    units = [
+        (int(u), p)
+        for u, p in loaded.units(loaded.probabilities("kind", words), region_code)[: ALTERNATIVES + 3]
+    ]
     names = {pk: d.name for pk, d in core_queries.departments_by_id([u for u, _ in units]).items()}
     units = [(u, p) for u, p in units if u in names]
     if not units:

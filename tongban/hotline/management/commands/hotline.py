@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand
 SUBCOMMANDS = {
     "tick": "tongban.hotline.commands_tickets.tick",
     "rules": "tongban.hotline.commands_tickets.rules",
+    "train-classifier": "tongban.hotline.commands_kb.train_classifier",
 }
 
 
