@@ -5,6 +5,7 @@
   documents (`ArticleLink`: codes and ids, reached through `catalog.queries` and
   `openness.queries`, never their models). The working text is on the article; each approved text
   is kept as an `ArticleVersion` (the answer an operator gave is traceable to its version).
+- `Open311Key`: a client of the Open311 GeoReport v2 facade (its api_key is kept as a keyed hash).
 - `DispatchModel`: one trained dispatch classifier (派单建议模型), stored as data: the vocabulary,
   the idf weights and each head's classes, coefficients and intercepts, with the held-out
   accuracy measured when it was trained. Nothing is unpickled: predicting is a dot product.
@@ -18,7 +19,7 @@ from tongban.core.search import SearchTextField
 
 from .enums_kb import ArticleLinkKind, ArticleState, ArticleStep
 
-__all__ = ["Article", "ArticleLink", "ArticleReview", "ArticleVersion", "DispatchModel"]
+__all__ = ["Article", "ArticleLink", "ArticleReview", "ArticleVersion", "DispatchModel", "Open311Key"]
 
 
 class Article(models.Model):
@@ -164,3 +165,23 @@ class DispatchModel(models.Model):
     @property
     def unit_accuracy(self) -> float:
         return self.unit_correct / self.test_count if self.test_count else 0.0
+
+
+class Open311Key(models.Model):
+    """An Open311 client allowed to post service requests (api_key). Only the keyed hash of the
+    key is kept (`core.crypto.blind_index`); the key itself is shown once, when it is made."""
+
+    name = models.CharField(_("客户端名称"), max_length=100, unique=True)
+    key_index = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(_("密钥前缀"), max_length=8)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("Open311客户端")
+        verbose_name_plural = _("Open311客户端")
+
+    def __str__(self) -> str:
+        return self.name
