@@ -272,8 +272,8 @@ def _index(article: Article) -> str:
 def do_approve_article(*, actor, pk, comment: str = "", lock_version=None) -> ArticleVersion:
     """待审核 → 已发布: the working text becomes the next version, live and searchable. Four eyes:
     the last editor may not approve it."""
-    comment = _comment(comment, required=False)
     _reviewable(actor, pk, action="hotline.article.approve_refused")
+    comment = _comment(comment, required=False)
     with transaction.atomic():
         article = _locked(actor, pk, action="hotline.article.approve_refused")
         _check_version(article, lock_version)
@@ -305,8 +305,8 @@ def do_approve_article(*, actor, pk, comment: str = "", lock_version=None) -> Ar
 
 def do_return_article(*, actor, pk, comment: str, lock_version=None) -> Article:
     """待审核 → 起草, with the reviewer's reason."""
-    comment = _comment(comment, required=True)
     _reviewable(actor, pk, action="hotline.article.return_refused")
+    comment = _comment(comment, required=True)
     with transaction.atomic():
         article = _locked(actor, pk, action="hotline.article.return_refused")
         _check_version(article, lock_version)
@@ -321,8 +321,8 @@ def do_return_article(*, actor, pk, comment: str, lock_version=None) -> Article:
 
 def do_retire_article(*, actor, pk, comment: str, lock_version=None) -> Article:
     """下架: the article leaves search and the operators' assist; its versions stay."""
-    comment = _comment(comment, required=True)
     _reviewable(actor, pk, action="hotline.article.retire_refused")
+    comment = _comment(comment, required=True)
     with transaction.atomic():
         article = _locked(actor, pk, action="hotline.article.retire_refused")
         _check_version(article, lock_version)
