@@ -19,7 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib.auth import get_user_model
+
 from tongban.core import queries as core_queries
+from tongban.core.crypto import blind_index
 from tongban.hotline import queries as hotline_queries
 from tongban.hotline import services as hotline
 
@@ -29,6 +32,7 @@ from .data.accounts import DemoAccount, body_totp_secret
 STORY_REF = "DEMO-12345-STORY-1"
 CITY_UNIT = "武汉市市场监督管理局"
 COUNTY_REGION = "420115"
+WANG = "17000000002"  # the demo citizen 王芳
 
 OPERATOR = DemoAccount(
     "hotline",
@@ -121,6 +125,18 @@ def seed_hotline_story(*, actor: str, say: Callable[[str], None]) -> bool:
         actor=operator, number=consult.number, answer="江夏区食品经营许可全程网办，承诺5个工作日办结"
     )
     hotline.do_record_call(actor=operator, answered=False)
+    # 王芳 leaves a 留言 on the portal (signed in): her 我的诉求 shows it, waiting for dispatch.
+    wang = get_user_model().objects.filter(mobile_index=blind_index(WANG, purpose="mobile")).first()
+    if wang is not None:
+        hotline.do_intake(
+            actor=wang,
+            channel="web",
+            kind="suggestion",
+            category="traffic",
+            text="建议在江夏区政务服务中心门口增设公交站点，方便群众办事",
+            region_code=COUNTY_REGION,
+            contact_phone=WANG,
+        )
     say(f"hotline: ticket {n} dispatched province → city (returned) → county, reopened once, called back")
     return True
 

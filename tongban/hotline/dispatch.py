@@ -45,6 +45,8 @@ from .permissions import is_assist_staff, is_lead_staff, is_operator, is_platfor
 
 def _text(value: str, field: str, *, minimum: int, label: str) -> str:
     value = (value or "").strip()
+    if "\x00" in value:
+        raise InvalidInput.field(field, "内容含有无效字符")
     if len(value) < minimum:
         raise InvalidInput.field(field, f"请填写{label}（至少{minimum}个字）")
     if len(value) > MAX_TEXT:
@@ -107,7 +109,7 @@ def do_dispatch(*, actor, number: str, unit_id, assist_ids=(), note: str = "", c
     assists = [_department(a, "assist_ids") for a in dict.fromkeys(assist_ids or ())]
     if category and category not in Category.values:
         raise InvalidInput.field("category", "未知的诉求分类")
-    note = (note or "").strip()[:MAX_TEXT]
+    note = (note or "").replace("\x00", "").strip()[:MAX_TEXT]
     with transaction.atomic():
         ticket = locked(number)
         by_unit = ticket.state == TicketState.ACCEPTED and is_lead_staff(actor, ticket)
@@ -364,7 +366,7 @@ def do_callback(*, actor, number: str, solved: bool, note: str = "") -> Ticket:
     """回访: the platform calls the citizen back after 办结. Solved: 已回访, ready to be rated.
     Not solved: the ticket is reopened (重办) with the same lead unit and a fresh reply clock."""
     _require_operator(actor)
-    note = (note or "").strip()[:MAX_TEXT]
+    note = (note or "").replace("\x00", "").strip()[:MAX_TEXT]
     with transaction.atomic():
         ticket = locked(number)
         require_state(ticket, TicketState.CLOSED, message="只有已办结的工单可以回访")
@@ -398,7 +400,7 @@ def do_mark_rated(*, kind: str, ref: str, level: int, default: bool = False, **_
         return None
     actor = "system:ratings"
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().filter(number=ref).first()
+        ticket = Ticket.objects.select_for_update().filter(number=ref).first() if ref.isdigit() else None
         if ticket is None or ticket.state not in (TicketState.CLOSED, TicketState.VISITED, TicketState.RATED):
             return None
         before, previous = ticket.state, ticket.rating_level
@@ -506,7 +508,7 @@ def do_supervise(*, actor, number: str, note: str = "", level: int = Supervision
             action="supervise",
             from_state=ticket.state,
             unit_id=ticket.unit_id,
-            note=(note or "").strip()[:MAX_TEXT],
+            note=(note or "").replace("\x00", "").strip()[:MAX_TEXT],
             public=False,
             data={"level": int(level)},
         )

@@ -20,7 +20,12 @@ PLATFORM_CENTRE = "420000"  # the provincial 12345 centre (Hubei, GB/T 2260)
 
 def locked(number: str) -> Ticket:
     """The ticket, row-locked for the transaction; NotFound when there is none."""
-    ticket = Ticket.objects.select_for_update().filter(number=(number or "").strip()).first()
+    number = (number or "").strip()
+    ticket = (
+        Ticket.objects.select_for_update().filter(number=number).first()
+        if number.isascii() and number.isdigit() and len(number) == 12
+        else None
+    )
     if ticket is None:
         raise NotFound("没有找到该工单")
     return ticket

@@ -111,6 +111,14 @@ def do_intake(
         phone = normalize_phone(contact_phone)
         if not phone:
             problems.append(FieldProblem("contact_phone", "请填写有效的手机或固定电话号码"))
+    for name, value in (
+        ("text", text),
+        ("address", address),
+        ("contact_name", contact_name),
+        ("source_ref", source_ref),
+    ):
+        if "\x00" in (value or ""):
+            problems.append(FieldProblem(name, "内容含有无效字符"))
     if len(source_ref or "") > 64:
         problems.append(FieldProblem("source_ref", "来源编号不能超过64个字符"))
     if problems:
@@ -164,7 +172,7 @@ def do_answer_directly(*, actor, number: str, answer: str, article_id: int | Non
     knowledge base); the ticket is closed (办结) at once, on time, and counts for 直接答复率."""
     if not is_operator(actor):
         raise Forbidden("只有热线坐席可以直接答复")
-    answer = (answer or "").strip()
+    answer = (answer or "").replace("\x00", "").strip()
     if len(answer) < 2:
         raise InvalidInput.field("answer", "请填写答复内容")
     if len(answer) > MAX_TEXT:

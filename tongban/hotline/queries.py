@@ -3,6 +3,7 @@ show), the queues (keyset-paginated on the id, over the queue indexes), the log.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -14,10 +15,19 @@ from .enums import CONCLUDED_STATES, Category, TicketState
 from .models import TICKET_CONTACT_NAME, TICKET_CONTACT_PHONE, Dispute, Extension, Ticket, TicketEvent
 
 PAGE_SIZE = 50
+NUMBER = re.compile(r"\d{12}")
+
+
+def is_number(number: str) -> bool:
+    """A ticket number's shape (yymmdd + 6 digits); anything else names no ticket."""
+    return bool(NUMBER.fullmatch(number or ""))
 
 
 def ticket_by_number(number: str) -> Ticket | None:
-    return Ticket.objects.select_related("unit").filter(number=(number or "").strip()).first()
+    number = (number or "").strip()
+    if not is_number(number):
+        return None
+    return Ticket.objects.select_related("unit").filter(number=number).first()
 
 
 def ticket_by_source(source_ref: str) -> Ticket | None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from tongban.ratings.subjects import Subject
 
 from .enums import CONCLUDED_STATES
-from .models import Ticket
 
 
 def resolve_ticket(ref: str) -> Subject | None:
-    ticket = Ticket.objects.select_related("unit").filter(number=(ref or "").strip()).first()
+    from .queries import ticket_by_number
+
+    ticket = ticket_by_number(ref)
     if ticket is None:
         return None
     concluded = ticket.closed_at if ticket.state in CONCLUDED_STATES else None

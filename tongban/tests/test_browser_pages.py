@@ -103,6 +103,7 @@ NOT_PAGES = {
     "/openness/workbench/policies/<int:pk>/publish/": "POST only",
     "/openness/workbench/policies/<int:pk>/findings/<int:fpk>/<slug:action>/": "POST only",
     "/workbench/catalog/flags/<int:pk>/clear/": "POST only",
+    "/hotline/desk/t/<str:number>/<slug:action>/": "ticket actions (POST only)",
 }
 
 
@@ -179,6 +180,21 @@ def demo_objects() -> dict:
         "eval_version": evaluation.schemes().order_by("version").values_list("version", flat=True).first(),
         # 政务公开: 江夏's letter under 保密审查 (its findings on the secrecy page)
         "policy": Policy.objects.filter(state="secrecy").order_by("pk").values_list("pk", flat=True).first(),
+        # 12345: the story's phone complaint (workbench) and 王芳's 留言 (her ticket page)
+        **hotline_objects(),
+    }
+
+
+def hotline_objects() -> dict:
+    from tongban.demo import hotline_story
+    from tongban.hotline import queries as hotline_queries
+
+    story = hotline_queries.ticket_by_source(hotline_story.STORY_REF)
+    wang = demo_person("17000000002")
+    mine = hotline_queries.tickets_page(citizen_id=wang.pk, limit=1).rows
+    return {
+        "hotline_story": story.number if story else None,
+        "hotline_wang": mine[0].number if mine else None,
     }
 
 
@@ -204,6 +220,7 @@ MAIN |= {"/insight/evaluation/", "/insight/evaluation/<int:year>/<str:region>/",
          "/insight/evaluation/schemes/", "/insight/evaluation/schemes/<int:version>/"}  # fmt: skip
 MAIN |= {"/openness/workbench/policies/", "/openness/workbench/policies/<int:pk>/",
          "/openness/workbench/policies/<int:pk>/secrecy/"}  # fmt: skip
+MAIN |= {"/hotline/", "/hotline/mine/", "/hotline/t/<str:number>/", "/hotline/desk/", "/hotline/desk/intake/", "/hotline/desk/t/<str:number>/", "/hotline/desk/metrics/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -220,6 +237,8 @@ def pages_of(objects: dict) -> list[Page]:
         "/cases/<str:number>/delivery/": [by_state.get("delivered") or case_pages[-1]],
         "/cases/<str:number>/submitted/": [by_state.get("submitted") or case_pages[0]],
         "/cases/<str:number>/supply/": [by_state.get("supplement") or case_pages[1]],
+        "/hotline/desk/t/<str:number>/": [(objects["hotline_story"], "hotline")],
+        "/hotline/t/<str:number>/": [(objects["hotline_wang"], wang)],
     }
     simple = {
         "number": by_state["submitted"][0],  # 王芳's (other case routes: in `params`)
@@ -247,6 +266,8 @@ def pages_of(objects: dict) -> list[Page]:
             who = "deptadmin-jianghan"  # a department's staff enter its penalty decisions
         if route == "/exchange/workbench/requests/new/<str:code>/":
             who = "deptadmin-jianghan"  # a department's administrator asks for their department
+        if route.startswith("/hotline/desk/"):
+            who = "hotline"  # the demo's 12345 operator
         if route in (
             "/accounts/login/",
             "/accounts/signup/",

@@ -50,6 +50,7 @@ EXEMPT = {
     "accounts/totp_enrol.html": "a one-time password is itself single-use",
     "oauth2_provider/tongban_authorize.html": "the OAuth consent (its code is single-use)",
     "oauth2_provider/tongban_logout_confirm.html": "signing out",
+    "hotline:follow": "诉求进度查询: a lookup by number and SMS code that writes nothing (rate-limited)",
 }
 # Forms that post to their own page: the view behind that page.
 SELF_POSTING = {

@@ -157,3 +157,23 @@ def test_an_anonymous_report_hides_the_caller_from_the_unit(client, world):
     client.force_login(world.operator)
     page = client.get(f"/hotline/desk/t/{ticket.number}/").content.decode()
     assert "139****5678" in page and "张先生" in page
+
+
+def test_the_api_shows_a_ticket_to_its_staff_only(client, world):
+    ticket = phone_ticket(world, kind="report", text="举报某餐馆使用过期食材", anonymous_to_unit=True)
+    run(do_dispatch, actor=world.operator, number=ticket.number, unit_id=world.county.pk)
+    assert client.get(f"/api/v1/hotline/tickets/{ticket.number}").status_code == 401
+    client.force_login(world.county_staff)
+    body = client.get(f"/api/v1/hotline/tickets/{ticket.number}").json()
+    assert (body["state"], body["unit_id"], body["caller_phone"]) == ("dispatched", world.county.pk, "")
+    assert [e["action"] for e in body["events"]] == ["intake", "dispatch"]
+    queue = client.get("/api/v1/hotline/tickets").json()
+    assert [r["number"] for r in queue["rows"]] == [ticket.number] and queue["next_after"] is None
+    client.force_login(world.city_staff)
+    assert client.get(f"/api/v1/hotline/tickets/{ticket.number}").status_code == 404
+    assert client.get("/api/v1/hotline/tickets").json()["rows"] == []
+    client.force_login(world.operator)
+    assert client.get(f"/api/v1/hotline/tickets/{ticket.number}").json()["caller_phone"] == "139****5678"
+    client.force_login(world.citizen)
+    assert client.get("/api/v1/hotline/tickets").status_code == 403
+    assert client.get(f"/api/v1/hotline/tickets/{ticket.number}").status_code == 404
