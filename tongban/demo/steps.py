@@ -6,3 +6,4 @@ wrote something (False when everything was already there). Append one line per s
 
 LATER_STEPS: list[str] = []
 LATER_STEPS.append("tongban.demo.hotline_story:seed_hotline_story")
+LATER_STEPS.append("tongban.demo.hotline_kb:seed_hotline_kb")

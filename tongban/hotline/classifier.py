@@ -256,18 +256,19 @@ def do_train(*, actor, samples: Iterable[Sample]) -> TrainReport:
     return TrainReport(model, len(rows), len(train), len(test), category_correct, unit_correct)
 
 
-# The tickets a unit signed for (签收) and kept: their category and that unit are the lesson.
-SETTLED_STATES = ("accepted", "replied", "closed", "visited", "rated")
+# The tickets at a unit (dispatched, signed for, or further on): the dispatcher's last decision,
+# after any returns and arbitration (a returned ticket is back at the platform and not counted).
+TRAINING_STATES = ("dispatched", "accepted", "replied", "closed", "visited", "rated")
 MAX_HISTORY = 200_000  # the most recent tickets
 
 
 def training_samples(*, limit: int = MAX_HISTORY) -> list[Sample]:
-    """The platform's own dispatched tickets: those a unit signed for and kept (after any returns
-    and arbitration), with a category, the most recent first."""
+    """The platform's own dispatched tickets: those at a unit now (after any returns and
+    arbitration), with a category, the most recent first."""
     from .models import Ticket
 
     rows = (
-        Ticket.objects.filter(state__in=SETTLED_STATES, unit__isnull=False)
+        Ticket.objects.filter(state__in=TRAINING_STATES, unit__isnull=False)
         .exclude(category="")
         .order_by("-id")
         .values_list("number", "text", "region_code", "category", "unit_id", "address")[:limit]
