@@ -104,6 +104,9 @@ NOT_PAGES = {
     "/openness/workbench/policies/<int:pk>/findings/<int:fpk>/<slug:action>/": "POST only",
     "/workbench/catalog/flags/<int:pk>/clear/": "POST only",
     "/hotline/desk/t/<str:number>/<slug:action>/": "ticket actions (POST only)",
+    "/hotline/workbench/kb/<int:pk>/<slug:action>/": "knowledge-base article actions (POST only)",
+    "/hotline/workbench/kb/assist/": "an htmx fragment of the intake page (tested in hotline/tests/test_kb_pages.py)",
+    "/open311/": "the Open311 GeoReport v2 facade (JSON and XML)",
 }
 
 
@@ -182,7 +185,14 @@ def demo_objects() -> dict:
         "policy": Policy.objects.filter(state="secrecy").order_by("pk").values_list("pk", flat=True).first(),
         # 12345: the story's phone complaint (workbench) and 王芳's 留言 (her ticket page)
         **hotline_objects(),
+        **hotline_kb_objects(),
     }
+
+
+def hotline_kb_objects() -> dict:
+    from tongban.hotline import kb
+
+    return {"kb_article": kb.live_articles().order_by("pk").values_list("pk", flat=True).first()}
 
 
 def hotline_objects() -> dict:
@@ -221,6 +231,7 @@ MAIN |= {"/insight/evaluation/", "/insight/evaluation/<int:year>/<str:region>/",
 MAIN |= {"/openness/workbench/policies/", "/openness/workbench/policies/<int:pk>/",
          "/openness/workbench/policies/<int:pk>/secrecy/"}  # fmt: skip
 MAIN |= {"/hotline/", "/hotline/mine/", "/hotline/t/<str:number>/", "/hotline/desk/", "/hotline/desk/intake/", "/hotline/desk/t/<str:number>/", "/hotline/desk/metrics/"}  # fmt: skip
+MAIN |= {"/hotline/workbench/kb/", "/hotline/workbench/kb/<int:pk>/", "/hotline/workbench/kb/search/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -268,6 +279,8 @@ def pages_of(objects: dict) -> list[Page]:
             who = "deptadmin-jianghan"  # a department's administrator asks for their department
         if route.startswith("/hotline/desk/"):
             who = "hotline"  # the demo's 12345 operator
+        if route.startswith("/hotline/workbench/kb/"):
+            who = "admin"  # the platform maintains every department's knowledge-base articles
         if route in (
             "/accounts/login/",
             "/accounts/signup/",
@@ -310,6 +323,10 @@ def pages_of(objects: dict) -> list[Page]:
                     "/openness/workbench/requests/<int:pk>/": objects["disc_request"],
                     "/openness/concerns/<int:pk>/": objects["concern"],
                     "/openness/workbench/concerns/<int:pk>/": objects["concern"],
+                    "/hotline/workbench/kb/<int:pk>/": objects["kb_article"],
+                    "/hotline/workbench/kb/<int:pk>/edit/": objects["kb_article"],
+                    "/hotline/workbench/kb/<int:pk>/links/": objects["kb_article"],
+                    "/hotline/workbench/kb/live/<int:pk>/": objects["kb_article"],
                 }.get(route)
                 if route.startswith("/openness/workbench/policies/<int:pk>/"):
                     value = objects["policy"]
