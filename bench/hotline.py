@@ -85,6 +85,8 @@ def ensure_world() -> dict:
 
     if not core_queries.provinces().exists():
         core_services.do_load_regions(actor=ACTOR)
+    if not core_queries.covered_years():
+        core_services.do_seed_calendar_from_package(actor=ACTOR, first_year=2024, last_year=2026)
 
     def dept(name: str, region: str):
         code = make_credit_code(random.Random(f"bench-hotline:{name}"), region=region[:6], kind="11")

@@ -18,6 +18,7 @@ matching any of the sentence's words are ranked by how much of it they cover.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -51,6 +52,7 @@ LABELS = {
     "policies": "关联政策",
 }
 MAX_LINKS = 20
+ITEM_CODE = re.compile(r"[0-9A-Z_-]{1,60}")
 SEARCH_LIMIT = 10
 ANY_WORD_TOKENS = 12  # a sentence's longest words searched one by one
 ANY_WORD_CANDIDATES = 200
@@ -67,6 +69,9 @@ def _text(values: dict, key: str, problems: list, *, required: bool) -> str:
         problems.append(FieldProblem(key, f"{label}应为文字"))
         return ""
     value = raw.strip()
+    if "\x00" in value:
+        problems.append(FieldProblem(key, f"{label}含有不可见的控制字符"))
+        return ""
     if required and not value:
         problems.append(FieldProblem(key, f"请填写{label}"))
     if len(value) > LIMITS[key]:
@@ -358,6 +363,9 @@ def do_set_links(*, actor, pk, items=(), policies=(), lock_version=None) -> list
     item_codes = [c.upper() for c in _split_codes(items)]
     policy_ids = _split_codes(policies)
     problems: list[FieldProblem] = []
+    bad = [c for c in item_codes if not ITEM_CODE.fullmatch(c)]
+    if bad:
+        raise InvalidInput.field("items", f"事项编码应为字母和数字：{bad[0][:20]!r}")
     if len(item_codes) > MAX_LINKS:
         problems.append(FieldProblem("items", f"关联事项不能超过{MAX_LINKS}项"))
     if len(policy_ids) > MAX_LINKS:
@@ -483,6 +491,7 @@ def workbench_articles(*, department_id: int | None, state: str = "", q: str = "
         qs = qs.filter(owner_id=department_id)
     if state:
         qs = qs.filter(state=state)
+    q = (q or "").replace("\x00", "")
     if q:
         qs = qs.filter(Q(question__icontains=q) | Q(published_question__icontains=q))
     return qs.order_by("-updated_at", "-id")

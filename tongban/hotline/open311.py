@@ -317,7 +317,8 @@ def find_requests(params) -> list[dict]:
     ids = _split(params.get("service_request_id", ""), limit=MAX_IDS, field="service_request_id")
     qs = Ticket.objects.only(*LIST_FIELDS).exclude(kind=TicketKind.REPORT)
     if ids:
-        return _rows(list(qs.filter(number__in=ids).order_by("-received_at", "-id")))
+        ids = [i for i in ids if REQUEST_ID.fullmatch(i)]  # anything else names no request
+        return _rows(list(qs.filter(number__in=ids).order_by("-received_at", "-id"))) if ids else []
     codes = _split(params.get("service_code", ""), limit=20, field="service_code")
     unknown = [c for c in codes if c not in Category.values]
     if unknown:
@@ -346,7 +347,7 @@ def find_requests(params) -> list[dict]:
 
 
 def one_request(number: str) -> list[dict]:
-    rows = find_requests({"service_request_id": number}) if number and "," not in number else []
+    rows = find_requests({"service_request_id": number}) if REQUEST_ID.fullmatch(number or "") else []
     if not rows:
         raise Open311Error(404, f"no service request {number[:40]}")
     return rows
@@ -368,7 +369,8 @@ SPEC_NAMES = {
     "source_ref": "device_id",
 }
 ATTRIBUTE = re.compile(r"^attribute\[([A-Za-z0-9_]{1,40})\](\[\])?$")
-MEDIA_URL = re.compile(r"^https?://[^\s<>\"]{1,490}$")
+MEDIA_URL = re.compile(r"^https?://[^\s<>\"\x00]{1,490}$")
+REQUEST_ID = re.compile(r"[0-9A-Za-z_-]{1,40}")
 
 
 def _intake_values(post) -> dict:

@@ -153,6 +153,7 @@ def test_outsiders_get_404_and_change_nothing(world):
         ({"valid_from": "2026-05-01", "valid_until": "2026-04-01"}, "valid_until"),
         ({"colour": "red"}, "colour"),
         ({"answer": 42}, "answer"),
+        ({"question": "预付卡\x00退款"}, "question"),
     ],
 )
 def test_bad_input_names_the_field_and_writes_nothing(world, over, field):
