@@ -53,6 +53,20 @@ def xml(response) -> ET.Element:
     return ET.fromstring(response.content)  # noqa: S314 - our own answer, in a test
 
 
+def test_the_key_command_registers_a_client_whose_key_works(world):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("hotline", "open311-key", "--name", "市民App", stdout=out)
+    name, _, key = out.getvalue().strip().partition(": api_key=")
+    assert name == "市民App" and len(key) == 40
+    assert open311.client_for(key) == Open311Key.objects.get(name="市民App")
+    assert open311.client_for(key[:-1] + ("0" if key[-1] != "0" else "1")) is None
+    assert key not in str(list(Open311Key.objects.values()))  # only its keyed hash is kept
+
+
 def test_services_in_json_and_xml(world):
     c = Client()
     rows = c.get(BASE + "services.json").json()
