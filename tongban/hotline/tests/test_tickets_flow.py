@@ -360,3 +360,23 @@ def test_a_report_can_be_anonymous_to_the_unit(world):
     plain.refresh_from_db()
     assert permissions.sees_reporter(world.county_staff, plain) is True
     assert permissions.sees_reporter(world.city_staff, plain) is False
+
+
+def test_the_hotline_command_ticks_and_sets_rules(world, clock):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    t = phone_ticket(world)
+    run(do_dispatch, actor=world.operator, number=t.number, unit_id=world.county.pk)
+    out = StringIO()
+    call_command("hotline", "tick", "--at", "2026-09-30T12:00:00", stdout=out)
+    assert out.getvalue().strip() == "supervised=1"  # unsigned past its 24 hours
+    assert Ticket.objects.get(number=t.number).supervision == 2
+    out = StringIO()
+    call_command(
+        "hotline", "rules", "--kind", "help", "--urgency", "urgent", "--accept-hours", "1", "--reply-days", "1",
+        stdout=out,
+    )  # fmt: skip
+    assert "help\turgent\taccept_hours=1\treply_days=1\tconfigured" in out.getvalue()
+    assert "complaint\tnormal\taccept_hours=24\treply_days=10\tdefault" in out.getvalue()
