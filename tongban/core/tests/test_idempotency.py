@@ -68,6 +68,8 @@ SELF_POSTING = {
     "openness/policies/secrecy.html": "openness:wb_secrecy",
     "openness/policies/repeal.html": "openness:wb_policy_repeal",
     "openness/disclosure/wb_concern.html": "openness:wb_concern",  # and wb_concern_new, decorated alike
+    "hotline/kb/form.html": "hotline:kb_article_edit",  # and kb_article_new, decorated alike
+    "hotline/kb/links.html": "hotline:kb_article_links",
 }
 
 
