@@ -181,6 +181,21 @@ CHECKS["supervision"] = _supervision
 EXTRA_DATABASES = {"exchange": ["_small"]}
 
 
+def _hotline(report: dict) -> None:
+    assert report["database"]["loaded"] == 2000
+    assert (
+        report["database"]["tickets"] == 2000 + report["intake"]["tickets"]
+        and report["intake"]["tickets"] > 0
+    )
+    assert report["pages"]["all"]["n"] == 20
+    labels = {"operator first page", "operator later page", "unit queue", "unit signed-for"}
+    assert report["pages"]["statuses"] and set(report["pages"]["statuses"]) <= labels
+    assert all(codes == [200] for codes in report["pages"]["statuses"].values())
+
+
+CHECKS["hotline"] = _hotline
+
+
 def _server_pids(report: dict) -> list[int]:
     pids = list(report.get("server_pids", []))
     for value in report.get("results", {}).values():

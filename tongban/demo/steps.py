@@ -8,3 +8,4 @@ LATER_STEPS: list[str] = []
 LATER_STEPS.append("tongban.demo.supervision_core:seed_supervision_core")
 LATER_STEPS.append("tongban.demo.supervision_draw:seed_draws")
 LATER_STEPS.append("tongban.demo.hotline_story:seed_hotline_story")
+LATER_STEPS.append("tongban.demo.hotline_kb:seed_hotline_kb")

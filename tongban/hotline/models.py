@@ -303,3 +303,6 @@ class CentreRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_code} {self.month}"
+
+
+from .models_kb import *  # noqa: E402,F403  knowledge base and dispatch models (helper "hotline-kb")

@@ -110,6 +110,9 @@ NOT_PAGES = {
     "/supervision/draws/plans/<int:pk>/commit/": "POST only",
     "/supervision/draws/plans/<int:pk>/reveal/": "POST only",
     "/hotline/desk/t/<str:number>/<slug:action>/": "ticket actions (POST only)",
+    "/hotline/workbench/kb/<int:pk>/<slug:action>/": "knowledge-base article actions (POST only)",
+    "/hotline/workbench/kb/assist/": "an htmx fragment of the intake page (tested in hotline/tests/test_kb_pages.py)",
+    "/open311/": "the Open311 GeoReport v2 facade (JSON and XML)",
 }
 
 
@@ -189,7 +192,14 @@ def demo_objects() -> dict:
         **_supervision_core_objects(),
         # 12345: the story's phone complaint (workbench) and 王芳's 留言 (her ticket page)
         **hotline_objects(),
+        **hotline_kb_objects(),
     }
+
+
+def hotline_kb_objects() -> dict:
+    from tongban.hotline import kb
+
+    return {"kb_article": kb.live_articles().order_by("pk").values_list("pk", flat=True).first()}
 
 
 def hotline_objects() -> dict:
@@ -256,6 +266,7 @@ MAIN |= {"/openness/workbench/policies/", "/openness/workbench/policies/<int:pk>
 MAIN |= {"/supervision/entities/<int:pk>/", "/supervision/rules/", "/supervision/alerts/<int:pk>/", "/supervision/tasks/<int:pk>/", "/supervision/tasks/<int:pk>/verify/", "/supervision/abnormal/"}  # fmt: skip
 MAIN |= {"/supervision/public/", "/supervision/public/plans/<int:pk>/", "/supervision/draws/plans/<int:pk>/"}  # fmt: skip
 MAIN |= {"/hotline/", "/hotline/mine/", "/hotline/t/<str:number>/", "/hotline/desk/", "/hotline/desk/intake/", "/hotline/desk/t/<str:number>/", "/hotline/desk/metrics/"}  # fmt: skip
+MAIN |= {"/hotline/workbench/kb/", "/hotline/workbench/kb/<int:pk>/", "/hotline/workbench/kb/search/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -311,6 +322,8 @@ def pages_of(objects: dict) -> list[Page]:
             )
         if route.startswith("/hotline/desk/"):
             who = "hotline"  # the demo's 12345 operator
+        if route.startswith("/hotline/workbench/kb/"):
+            who = "admin"  # the platform maintains every department's knowledge-base articles
         if route in (
             "/accounts/login/",
             "/accounts/signup/",
@@ -361,6 +374,10 @@ def pages_of(objects: dict) -> list[Page]:
                     "/supervision/public/plans/<int:pk>/": objects["sup_plan"],
                     "/supervision/draws/plans/<int:pk>/": objects["sup_plan"],
                     "/supervision/draws/tasks/<int:pk>/": objects["sup_target"],
+                    "/hotline/workbench/kb/<int:pk>/": objects["kb_article"],
+                    "/hotline/workbench/kb/<int:pk>/edit/": objects["kb_article"],
+                    "/hotline/workbench/kb/<int:pk>/links/": objects["kb_article"],
+                    "/hotline/workbench/kb/live/<int:pk>/": objects["kb_article"],
                 }.get(route)
                 if route.startswith("/openness/workbench/policies/<int:pk>/"):
                     value = objects["policy"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .rows_exchange import EXCHANGE
+from .rows_hotline_kb import HOTLINE_KB
 from .rows_hotline_tickets import HOTLINE_TICKETS
 from .rows_insight_core import INSIGHT_CORE
 from .rows_insight_evaluation import INSIGHT_EVALUATION
@@ -1189,6 +1190,7 @@ def all_rows() -> list[Row]:
         *SUPERVISION_CORE,
         *ADMIN_STATIC,
         *HOTLINE_TICKETS,
+        *HOTLINE_KB,
         *admin_rows(),
         *SUPERVISION_DRAW,
     ]

@@ -320,6 +320,7 @@ def build() -> World:
     w.ids |= _supervision_core(jiangxia, jianghan, staff)
     w.ids |= _supervision_draw(jiangxia, staff)
     w.ids |= _hotline_tickets(staff, people, jiangxia)
+    w.ids |= _hotline_kb(staff, jiangxia)
     # --- The annual evaluation (insight): a published scheme version and the 2026 run -----------
     scheme = evaluation.do_create_scheme(
         actor=SYSTEM,
@@ -620,3 +621,17 @@ def _hotline_tickets(staff: dict, people: dict, jiangxia) -> dict:
         )
         hotline_services.do_dispatch(actor=staff["platform_admin"], number=ticket.number, unit_id=jiangxia.pk)
     return {"ticket": ticket.number}
+
+
+def _hotline_kb(staff: dict, jiangxia) -> dict:
+    """12345 knowledge base: a live article of 江夏's (written by its clerk, approved by its head)."""
+    from tongban.hotline import kb
+
+    article = kb.do_create_article(
+        actor=staff["window_clerk"],
+        owner_id=jiangxia.pk,
+        values={"question": "公积金提取要带什么材料？", "answer": "身份证和租赁合同或购房合同。"},
+    )
+    kb.do_submit_article(actor=staff["window_clerk"], pk=article.pk)
+    kb.do_approve_article(actor=staff["department_admin"], pk=article.pk)
+    return {"kb_article": article.pk}

@@ -76,6 +76,8 @@ SELF_POSTING = {
     "supervision/core/task.html": "supervision:task",
     "supervision/draw/plan_new.html": "supervision:draw_plan_new",
     "supervision/draw/task.html": "supervision:draw_task",
+    "hotline/kb/form.html": "hotline:kb_article_edit",  # and kb_article_new, decorated alike
+    "hotline/kb/links.html": "hotline:kb_article_links",
 }
 
 

@@ -17,6 +17,8 @@ from django.core.management.base import BaseCommand
 SUBCOMMANDS = {
     "tick": "tongban.hotline.commands_tickets.tick",
     "rules": "tongban.hotline.commands_tickets.rules",
+    "train-classifier": "tongban.hotline.commands_kb.train_classifier",
+    "open311-key": "tongban.hotline.commands_kb.open311_key",
 }
 
 
