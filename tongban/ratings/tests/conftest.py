@@ -82,3 +82,17 @@ def rollup(scope: str, key: str) -> dict:
     from .. import queries
 
     return queries.totals(scope, key)
+
+
+FORM_HALL = {
+    "applicant_name": "张三",
+    "contact_name": "张三",
+    "contact_phone": "027-87654321",
+    "request": "申请办理",
+}
+
+
+def upload_all(w) -> list:
+    from tongban.cases.tests.conftest import upload
+
+    return [upload(m) for m in w["materials"]]
