@@ -35,6 +35,7 @@ LIVE_ENTRIES = {
     Entry.CASES: "/cases/",
     Entry.LICENCES: "/licences/",
     Entry.OPENNESS: "/openness/",
+    Entry.RATINGS: "/ratings/",
 }
 PROGRESS_PATH = "/cases/progress/"
 

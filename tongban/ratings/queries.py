@@ -64,10 +64,8 @@ def _name(scope: str, lines: list[dict]) -> None:
             for pk, d in core_queries.departments_by_id([int(x["key"]) for x in lines]).items()
         }
     elif scope == Scope.REGION:
-        found = core_queries.regions_by_code([x["key"] for x in lines])
-        names = {}
-        for code, region in found.items():
-            names[code[:6]] = region.name
+        found = core_queries.regions_by_code([x["key"] + "000000" for x in lines])
+        names = {code[:6]: region.name for code, region in found.items()}
     else:
         names = dict(
             Rating.objects.filter(item_code__in=[x["key"] for x in lines])
