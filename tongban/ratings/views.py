@@ -18,7 +18,7 @@ from tongban.core.idempotency import once_per_form
 
 from . import common, forms, hall, links, queries, services
 from .enums import Node, Scope
-from .rating import subject_of
+from .rating import require_concluded, subject_of
 
 SCREEN_COOKIE = "tb_rating_screen"
 
@@ -55,6 +55,7 @@ def mine(request):
 def rate(request, kind: str, ref: str):
     """The rating form of one subject (the 办结 node), or its one change."""
     subject = subject_of(request.user, kind, ref)
+    require_concluded(subject)
     existing = queries.rating_of(kind, ref)
     if existing is not None and not queries.may_change(existing):
         messages.info(request, _("您已评价过该事项。"))

@@ -11,6 +11,7 @@ from .rows_insight_pages import INSIGHT_PAGES
 from .rows_openness_disclosure import OPENNESS_DISCLOSURE
 from .rows_openness_policies import OPENNESS_POLICIES
 from .rows_openness_public import OPENNESS_PUBLIC
+from .rows_ratings import RATINGS
 from .table import (
     ADMIN_ACTORS,
     ADMIN_LOGIN,
@@ -1183,6 +1184,7 @@ def all_rows() -> list[Row]:
         *INSIGHT_PAGES,
         *INSIGHT_CORE,
         *INSIGHT_EVALUATION,
+        *RATINGS,
         *ADMIN_STATIC,
         *admin_rows(),
     ]

@@ -50,6 +50,10 @@ EXEMPT = {
     "accounts/totp_enrol.html": "a one-time password is itself single-use",
     "oauth2_provider/tongban_authorize.html": "the OAuth consent (its code is single-use)",
     "oauth2_provider/tongban_logout_confirm.html": "signing out",
+    "ratings/link.html": "an SMS/QR rating link is single-use: a second post is refused, nothing written",
+    "ratings/hall.html": "the window's service is rated once: a second post is refused, nothing written",
+    "ratings:hall_pair": "pairing the screen again replaces its key: the screen stays paired",
+    "ratings:wb_window_qr": "shows a new single-use QR code; nothing is rated",
 }
 # Forms that post to their own page: the view behind that page.
 SELF_POSTING = {
@@ -67,6 +71,7 @@ SELF_POSTING = {
     "openness/policies/secrecy.html": "openness:wb_secrecy",
     "openness/policies/repeal.html": "openness:wb_policy_repeal",
     "openness/disclosure/wb_concern.html": "openness:wb_concern",  # and wb_concern_new, decorated alike
+    "ratings/rate.html": "ratings:rate",
 }
 
 
