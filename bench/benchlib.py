@@ -188,3 +188,48 @@ def report_head(name: str, started: dt.datetime, load_before, load_after) -> dic
             "loadavg_after": [round(x, 2) for x in load_after],
         },
     }
+
+
+def vacuum_analyze(*tables: str) -> float:
+    """VACUUM (ANALYZE) the named tables (every table when none is named); the seconds taken."""
+    import time
+
+    from django.db import connection
+
+    t = time.perf_counter()
+    with connection.cursor() as cur:
+        for table in tables or ("",):
+            cur.execute(f"VACUUM (ANALYZE) {table}".rstrip())
+    return time.perf_counter() - t
+
+
+def explain_captured(run, marker: str) -> list[tuple[str, str]]:
+    """(sql, EXPLAIN (ANALYZE, BUFFERS) plan) of each SELECT that `run()` sends and that names
+    `marker` (a table name prefix): the planner's own estimates and lookups of other tables are
+    left out."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        run()
+    out = []
+    for query in ctx.captured_queries:
+        sql = query["sql"]
+        if not sql.lstrip().upper().startswith("SELECT") or marker not in sql:
+            continue
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            out.append((sql, "\n".join(line for (line,) in cur.fetchall())))
+    return out
+
+
+def run_main(parse_args, run_bench, example_db: str) -> None:
+    """The common `main()`: parse, require DATABASE_URL (naming an example), run `run_bench(args,
+    db_name, started)` on the bench's own database."""
+    args = parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        sys.exit(f"set DATABASE_URL=postgres://postgres@127.0.0.1:5432/{example_db}")
+    started = dt.datetime.now().astimezone()
+    with bench_database(url, reuse=args.reuse, smoke=args.smoke) as db_name:
+        run_bench(args, db_name, started)

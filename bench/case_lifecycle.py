@@ -52,6 +52,7 @@ from benchlib import (  # noqa: E402 - beside this script
     scratch_media,
     summary,
 )
+from benchlib import vacuum_analyze as benchlib_vacuum  # noqa: E402 - beside this script
 from case_world import FORM, PDF, build_world, load_cases  # noqa: E402 - beside this script
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
@@ -95,13 +96,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def vacuum_analyze() -> float:
-    from django.db import connection
-
-    t = time.perf_counter()
-    with connection.cursor() as cur:
-        cur.execute("VACUUM (ANALYZE) cases_case")
-        cur.execute("VACUUM (ANALYZE) cases_casestep")
-    return time.perf_counter() - t
+    return benchlib_vacuum("cases_case", "cases_casestep")
 
 
 def database_facts() -> dict:

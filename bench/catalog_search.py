@@ -38,14 +38,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from benchlib import (  # noqa: E402 - beside this script
     SMOKE_DIR,
-    bench_database,
+    explain_captured,
     free_port,
     parse_args_with_smoke,
     percentile,
     report_head,
+    run_main,
     stop_server,
     summary,
 )
+from benchlib import vacuum_analyze as benchlib_vacuum  # noqa: E402 - beside this script
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
 
@@ -131,15 +133,12 @@ def load_catalogue(items: int, seed: int) -> dict | None:
 
 
 def vacuum_analyze() -> float:
-    from django.db import connection
 
     from tongban.catalog import services
 
     t = time.perf_counter()
     services.do_reindex_search(actor="system:bench")  # what `manage.py catalog reindex-search` does nightly
-    with connection.cursor() as cur:
-        cur.execute("VACUUM (ANALYZE)")
-    return time.perf_counter() - t
+    return time.perf_counter() - t + benchlib_vacuum()
 
 
 def database_facts() -> dict:
@@ -387,8 +386,6 @@ def print_table(stats: dict) -> None:
 
 def explain_slowest(rows: list[dict], n: int) -> list[dict]:
     """EXPLAIN (ANALYZE, BUFFERS) the SQL that search_items runs for the slowest searches."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     by_q: dict[str, list[float]] = {}
     for r in rows:
@@ -396,27 +393,13 @@ def explain_slowest(rows: list[dict], n: int) -> list[dict]:
     slowest = sorted(by_q, key=lambda q: -percentile(by_q[q], 50))[:n]
     plans = []
     for q in slowest:
-        with CaptureQueriesContext(connection) as ctx:
-            orm_search(q)
-        for query in ctx.captured_queries:
-            sql = query["sql"]
-            if not sql.lstrip().upper().startswith("SELECT") or "catalog_" not in sql:
-                continue  # the planner's estimate (an EXPLAIN itself) and lookups of regions etc.
-            with connection.cursor() as cur:
-                cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-                plan = "\n".join(line for (line,) in cur.fetchall())
+        for sql, plan in explain_captured(lambda q=q: orm_search(q), "catalog_"):
             plans.append({"q": q, "api_p50_ms": round(percentile(by_q[q], 50), 1), "sql": sql, "plan": plan})
     return plans
 
 
 def main() -> None:
-    args = parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        sys.exit("set DATABASE_URL=postgres://postgres@127.0.0.1:5432/tongban_bench")
-    started = dt.datetime.now().astimezone()
-    with bench_database(url, reuse=args.reuse, smoke=args.smoke) as db_name:
-        run_bench(args, db_name, started)
+    run_main(parse_args, run_bench, "tongban_bench")
 
 
 def run_bench(args, db_name: str, started: dt.datetime) -> None:

@@ -44,12 +44,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from benchlib import (  # noqa: E402 - beside this script
     SMOKE_DIR,
-    bench_database,
+    explain_captured,
     parse_args_with_smoke,
     percentile,
     report_head,
+    run_main,
     summary,
 )
+from benchlib import vacuum_analyze as benchlib_vacuum  # noqa: E402 - beside this script
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
 
@@ -575,12 +577,7 @@ def load_documents(n: int, seed: int, batch: int) -> dict | None:
 
 
 def vacuum_analyze() -> float:
-    from django.db import connection
-
-    t = time.perf_counter()
-    with connection.cursor() as cur:
-        cur.execute("VACUUM (ANALYZE) openness_policy")
-    return time.perf_counter() - t
+    return benchlib_vacuum("openness_policy")
 
 
 def database_facts() -> dict:
@@ -734,21 +731,11 @@ def print_table(stats: dict) -> None:
 
 
 def explain_slowest(rows: list[dict], n: int) -> list[dict]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     slowest = sorted(rows, key=lambda r: -r["query_ms"])[:n]
     plans = []
     for r in slowest:
-        with CaptureQueriesContext(connection) as ctx:
-            run_query(r["params"])
-        for query in ctx.captured_queries:
-            sql = query["sql"]
-            if not sql.lstrip().upper().startswith("SELECT") or "openness_policy" not in sql:
-                continue
-            with connection.cursor() as cur:
-                cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-                plan = "\n".join(line for (line,) in cur.fetchall())
+        for sql, plan in explain_captured(lambda r=r: run_query(r["params"]), "openness_policy"):
             plans.append(
                 {"params": r["params"], "query_ms": round(r["query_ms"], 1), "sql": sql, "plan": plan}
             )
@@ -756,13 +743,7 @@ def explain_slowest(rows: list[dict], n: int) -> list[dict]:
 
 
 def main() -> None:
-    args = parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        sys.exit("set DATABASE_URL=postgres://postgres@127.0.0.1:5432/opub_bench")
-    started = dt.datetime.now().astimezone()
-    with bench_database(url, reuse=args.reuse, smoke=args.smoke) as db_name:
-        run_bench(args, db_name, started)
+    run_main(parse_args, run_bench, "opub_bench")
 
 
 def run_bench(args, db_name: str, started: dt.datetime) -> None:

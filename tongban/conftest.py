@@ -88,3 +88,23 @@ def browser():
 
     with launch() as b:
         yield b
+
+
+@pytest.fixture(scope="module")
+def regions_loaded(django_db_setup, django_db_blocker):
+    """Hubei's regions (a load is some 250 queries), loaded once per module outside the per-test
+    transactions, and removed afterwards when this module loaded them, so that every module
+    starts from the database it expects. Modules opt in by naming the fixture (or with
+    `pytestmark = pytest.mark.usefixtures("regions_loaded")`)."""
+    from tongban.catalog.testing import remove_regions
+    from tongban.core import queries as core_queries
+    from tongban.core import services as core_services
+
+    with django_db_blocker.unblock():
+        loaded_here = not core_queries.provinces().exists()
+        if loaded_here:
+            core_services.do_load_regions(actor="system:test")
+    yield
+    if loaded_here:
+        with django_db_blocker.unblock():
+            remove_regions()

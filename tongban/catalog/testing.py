@@ -27,6 +27,17 @@ def ensure_regions() -> None:
         core_services.do_load_regions(actor=SYSTEM)
 
 
+def remove_regions() -> None:
+    """Remove the loaded regions (children first: parent links are protected) and the load's
+    audit events: the undo of `ensure_regions` for fixtures that load outside a test's
+    transaction."""
+    from tongban.core.models import AuditEvent, Region
+
+    for level in (5, 4, 3, 2, 1):
+        Region.objects.filter(level=level).delete()
+    AuditEvent.objects.filter(action="core.regions.load").delete()
+
+
 def make_department(
     *, region: str = "420100", name: str | None = None, seed: int | None = None, kind: str = "bureau"
 ):

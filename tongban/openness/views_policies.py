@@ -207,6 +207,21 @@ def _qa_from_post(post) -> list[dict]:
     return rows
 
 
+def _add_part(request, policy, work, *, done: str, page: str):
+    """The POST of a part's add form (an interpretation, attachment or link): runs `work()`.
+    Returns (response, problems, status): a redirect to `page` once added, or to the policy's
+    page on a conflict; no response, with the problems by field (400), on bad input."""
+    try:
+        work()
+    except InvalidInput as exc:
+        return None, _problems(exc), 400
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return not_done(redirect("openness:wb_policy", pk=policy.pk)), {}, 409
+    messages.success(request, done)
+    return redirect(page, pk=policy.pk), {}, 200
+
+
 @require_http_methods(["GET", "POST"])
 @staff_required
 @once_per_form
@@ -222,18 +237,14 @@ def interpretations(request, pk: int):
             "text": request.POST.get("text", ""),
             "qa": _qa_from_post(request.POST),
         }
-        try:
-            services.do_add_interpretation(
-                actor=request.user, policy_id=policy.pk, image=request.FILES.get("image"), **form
-            )
-        except InvalidInput as exc:
-            problems, status = _problems(exc), 400
-        except Conflict as exc:
-            messages.error(request, exc.message)
-            return not_done(redirect("openness:wb_policy", pk=policy.pk))
-        else:
-            messages.success(request, _("已添加解读"))
-            return redirect("openness:wb_interpretations", pk=policy.pk)
+        image = request.FILES.get("image")
+        response, problems, status = _add_part(
+            request, policy, lambda: services.do_add_interpretation(
+                actor=request.user, policy_id=policy.pk, image=image, **form
+            ), done=_("已添加解读"), page="openness:wb_interpretations",
+        )  # fmt: skip
+        if response:
+            return response
     qa_rows = list(form["qa"]) + [{} for _ in range(max(0, QA_ROWS - len(form["qa"])))]
     context = _policy_context(request, policy) | {
         "interpretations": list(policy.interpretations.all()),
@@ -301,18 +312,14 @@ def attachments(request, pk: int):
     name = ""
     if request.method == "POST":
         name = request.POST.get("name", "")
-        try:
-            services.do_add_attachment(
-                actor=request.user, policy_id=policy.pk, upload=request.FILES.get("file"), name=name
-            )
-        except InvalidInput as exc:
-            problems, status = _problems(exc), 400
-        except Conflict as exc:
-            messages.error(request, exc.message)
-            return not_done(redirect("openness:wb_policy", pk=policy.pk))
-        else:
-            messages.success(request, _("已上传附件"))
-            return redirect("openness:wb_attachments", pk=policy.pk)
+        upload = request.FILES.get("file")
+        response, problems, status = _add_part(
+            request, policy, lambda: services.do_add_attachment(
+                actor=request.user, policy_id=policy.pk, upload=upload, name=name
+            ), done=_("已上传附件"), page="openness:wb_attachments",
+        )  # fmt: skip
+        if response:
+            return response
     context = _policy_context(request, policy) | {
         "attachments": list(policy.attachments.all()),
         "name": name,
@@ -363,16 +370,12 @@ def links(request, pk: int):
     status = 200
     if request.method == "POST":
         form = {k: request.POST.get(k, "") for k in ("kind", "code", "label")}
-        try:
-            services.do_add_link(actor=request.user, policy_id=policy.pk, **form)
-        except InvalidInput as exc:
-            problems, status = _problems(exc), 400
-        except Conflict as exc:
-            messages.error(request, exc.message)
-            return not_done(redirect("openness:wb_policy", pk=policy.pk))
-        else:
-            messages.success(request, _("已关联"))
-            return redirect("openness:wb_links", pk=policy.pk)
+        response, problems, status = _add_part(
+            request, policy, lambda: services.do_add_link(actor=request.user, policy_id=policy.pk, **form),
+            done=_("已关联"), page="openness:wb_links",
+        )  # fmt: skip
+        if response:
+            return response
     context = _policy_context(request, policy) | {
         "links": list(policy.links.all()),
         "form": form,

@@ -21,7 +21,7 @@ from tongban.accounts import services as account_services
 from tongban.accounts.testing import system_token
 from tongban.cases import clock as case_clock
 from tongban.cases import services as case_services
-from tongban.catalog.testing import SYSTEM, ensure_regions, make_basic_item, make_department, make_item
+from tongban.catalog.testing import SYSTEM, make_basic_item, make_department, make_item
 from tongban.core import services as core_services
 from tongban.wsgi import application
 
@@ -62,12 +62,6 @@ def _system_headers(department) -> dict[str, str]:
     return {"Authorization": "Bearer " + system_token(department)}
 
 
-@pytest.fixture(scope="module")
-def regions(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        ensure_regions()
-
-
 @pytest.fixture
 def wsgi_keeps_the_test_connection():
     """Django closes old database connections when a request starts and finishes; the test's
@@ -81,7 +75,7 @@ def wsgi_keeps_the_test_connection():
 
 
 @pytest.fixture
-def callers(db, regions, settings, tmp_path, monkeypatch):
+def callers(db, regions_loaded, settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path
     monkeypatch.setattr(case_clock, "today", lambda: dt.date(2026, 9, 29))  # deadlines within 2026
     core_services.do_seed_calendar_from_package(actor=SYSTEM, first_year=2026, last_year=2026)

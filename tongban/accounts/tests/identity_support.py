@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-import pytest
 from django.utils import timezone
 
 from tongban.accounts import services
@@ -97,24 +96,6 @@ def audit_actions(since: int) -> list[str]:
 
 def last_seq() -> int:
     return AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-
-
-@pytest.fixture(scope="module")
-def regions_loaded(django_db_setup, django_db_blocker):
-    """Hubei's regions, loaded once per module (departments need them) and removed afterwards."""
-    from tongban.catalog.testing import ensure_regions
-    from tongban.core import queries as core_queries
-    from tongban.core.models import Region
-
-    with django_db_blocker.unblock():
-        loaded_here = not core_queries.provinces().exists()
-        ensure_regions()
-    yield
-    if loaded_here:
-        with django_db_blocker.unblock():
-            for level in (5, 4, 3, 2, 1):
-                Region.objects.filter(level=level).delete()
-            AuditEvent.objects.filter(action="core.regions.load").delete()
 
 
 def _consent_for(principal: User, *, helper_n: int, name: str):

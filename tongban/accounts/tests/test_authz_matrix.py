@@ -19,7 +19,6 @@ from .identity_support import (
     enterprise,
     in_days,
     person,
-    regions_loaded,  # noqa: F401 (fixture)
     rid,
     staff,
 )
@@ -306,7 +305,7 @@ ENDPOINTS = [
 
 
 @pytest.fixture
-def world(regions_loaded):  # noqa: F811
+def world(regions_loaded):
     from tongban.catalog.testing import make_department
 
     dept = make_department(region="420100", name="武汉市政务服务局")

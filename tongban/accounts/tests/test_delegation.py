@@ -15,7 +15,6 @@ from tongban.catalog.testing import make_basic_item, make_department, make_item
 from tongban.core.errors import Forbidden, InvalidInput
 from tongban.core.models import AuditEvent
 
-from .identity_support import regions_loaded  # noqa: F401 (fixture)
 from .services_support import (
     audit_actions,
     enterprise_for,
@@ -121,7 +120,7 @@ def test_rewriting_the_register_unchanged_changes_nothing(db):
 
 
 @pytest.fixture
-def departments(db, regions_loaded):  # noqa: F811
+def departments(db, regions_loaded):
     return make_department(region="420106", name="武昌区行政审批局"), make_department(
         region="420115", name="江夏区行政审批局"
     )
@@ -181,7 +180,7 @@ def test_platform_wide_roles_come_from_platform_administrators_audited(departmen
 
 
 @pytest.fixture
-def hall(db, regions_loaded, settings):  # noqa: F811
+def hall(db, regions_loaded, settings):
     """A hall at 武昌 with a clerk, an item of 武昌 and one of 江夏, and the principal (walk-in)."""
     settings.SMS_GATEWAY = "tongban.accounts.gateways.OutboxSmsGateway"
     wuchang, jiangxia = make_department(region="420106"), make_department(region="420115")

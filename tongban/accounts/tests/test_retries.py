@@ -20,7 +20,6 @@ from .identity_support import (
     mobile,
     person,
     population,
-    regions_loaded,  # noqa: F401 (fixture)
     rid,
     staff,
 )
@@ -70,7 +69,7 @@ def test_a_double_submitted_in_person_verification_verifies_once(clerk):
     assert [a for a in audit_actions(seq) if a != "accounts.person.view"] == ["accounts.realname.verify"]
 
 
-def test_a_double_submitted_hall_consent_records_one(regions_loaded):  # noqa: F811
+def test_a_double_submitted_hall_consent_records_one(regions_loaded):
     from tongban.catalog.testing import make_basic_item, make_department, make_item
 
     hall = make_department(region="420100", name="武汉市政务服务中心")
@@ -92,7 +91,7 @@ def test_a_double_submitted_hall_consent_records_one(regions_loaded):  # noqa: F
     assert AgentConsent.objects.count() == 1
 
 
-def test_a_double_submitted_role_change_audits_once(regions_loaded):  # noqa: F811
+def test_a_double_submitted_role_change_audits_once(regions_loaded):
     from tongban.catalog.testing import make_department
 
     home = make_department(region="420100", name="武汉市政务服务局")

@@ -18,12 +18,11 @@ from tongban.core import services as core_services
 from tongban.core.errors import InvalidInput, NotFound
 from tongban.core.identifiers import make_credit_code
 
-from .identity_support import regions_loaded  # noqa: F401 (fixture)
 from .services_support import PASSWORD, audit_actions, last_seq, staff
 
 
 @pytest.fixture
-def bodies(db, regions_loaded):  # noqa: F811
+def bodies(db, regions_loaded):
     jiangxia = make_department(region="420115", name="江夏区行政审批局")
     centre = core_services.do_upsert_department(
         actor="test",

@@ -24,7 +24,6 @@ from .identity_support import (
     mobile,
     person,
     population,
-    regions_loaded,  # noqa: F401 (fixture)
     rid,
     staff,
 )
@@ -969,7 +968,7 @@ def test_walk_in_with_a_mobile_of_another_account(clerk):
     assert counts() == before
 
 
-def test_hall_consent(regions_loaded, family):  # noqa: F811
+def test_hall_consent(regions_loaded, family):
     from tongban.catalog.testing import make_basic_item, make_department, make_item
 
     hall = make_department(region="420100", name="武汉市政务服务中心")
@@ -1036,7 +1035,7 @@ def test_hall_consent_bad_input(clerk, family, change, field, message):
 
 
 @pytest.fixture
-def depts(regions_loaded):  # noqa: F811
+def depts(regions_loaded):
     from tongban.catalog.testing import make_department
 
     return make_department(region="420100", name="武汉市政务服务局"), make_department(

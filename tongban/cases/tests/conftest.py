@@ -12,26 +12,15 @@ import pytest
 from django.test import Client
 
 from tongban.accounts import services as account_services
-from tongban.catalog.testing import SYSTEM, ensure_regions, make_basic_item, make_department, make_item
+from tongban.catalog.testing import SYSTEM, make_basic_item, make_department, make_item
 from tongban.core import services as core_services
-from tongban.core.models import AuditEvent, Region
+from tongban.core.models import AuditEvent
 
 from .. import clock, services
 from ..models import Case, CaseEvent, CaseMaterial, CaseStep, ClockPause, StagedFile
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-
-
-@pytest.fixture(scope="module")
-def regions_loaded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        ensure_regions()
-    yield
-    with django_db_blocker.unblock():
-        for level in (5, 4, 3, 2, 1):
-            Region.objects.filter(level=level).delete()
-        AuditEvent.objects.filter(action="core.regions.load").delete()
 
 
 @pytest.fixture

@@ -4,9 +4,8 @@ import pytest
 
 from tongban.accounts import services as account_services
 from tongban.catalog.models import HandlingItem, ImplementationItem, Material
-from tongban.catalog.testing import SYSTEM, ensure_regions, make_basic_item, make_department
-from tongban.core import queries as core_queries
-from tongban.core.models import AuditEvent, Region
+from tongban.catalog.testing import SYSTEM, make_basic_item, make_department
+from tongban.core.models import AuditEvent
 from tongban.licences import services as licence_services
 
 # The licence type of make_item's second material (营业执照, the market regulator's type 001).
@@ -32,22 +31,6 @@ def counts() -> dict[str, int]:
         "handling": HandlingItem.objects.count(),
         "audit": AuditEvent.objects.count(),
     }
-
-
-@pytest.fixture(scope="module")
-def regions_loaded(django_db_setup, django_db_blocker):
-    """Hubei's regions, loaded once per module outside the per-test transactions (a load is
-    some 250 queries) and removed afterwards, so later modules start from an empty database.
-    Modules opt in with `pytestmark = pytest.mark.usefixtures("regions_loaded")`."""
-    with django_db_blocker.unblock():
-        loaded_here = not core_queries.provinces().exists()
-        ensure_regions()
-    yield
-    if loaded_here:
-        with django_db_blocker.unblock():
-            for level in (5, 4, 3, 2, 1):  # children first: parent links are protected
-                Region.objects.filter(level=level).delete()
-            AuditEvent.objects.filter(action="core.regions.load").delete()
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from tongban.accounts import services as account_services
 from tongban.core import queries as core_queries
 from tongban.core import services as core_services
 from tongban.core.identifiers import make_credit_code, make_resident_id
-from tongban.core.models import AuditEvent, Region
 
 from .. import gateway
 from ..models import CallLog
@@ -47,18 +46,6 @@ ENTITY_FIELDS = [
     {"key": k, "name": k, "type": "C", "length": 200, "sensitivity": "public"}
     for k in ("name", "kind", "legal_rep_name", "region_code", "established", "status")
 ]
-
-
-@pytest.fixture(scope="module")
-def regions_loaded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        if not core_queries.provinces().exists():
-            core_services.do_load_regions(actor=SYSTEM)
-    yield
-    with django_db_blocker.unblock():
-        for level in (5, 4, 3, 2, 1):
-            Region.objects.filter(level=level).delete()
-        AuditEvent.objects.filter(action="core.regions.load").delete()
 
 
 def department(name: str, region: str = "420115"):

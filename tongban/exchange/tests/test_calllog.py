@@ -16,7 +16,6 @@ from ..models import CallLog, CallLogSeal
 from . import gateway_support
 from .gateway_support import PERSON_ID, make_grant
 
-regions_loaded = gateway_support.regions_loaded
 world = gateway_support.world
 
 Q = {"purpose": "verification", "subject": PERSON_ID, "params": {"name": "王芳"}}

@@ -14,7 +14,7 @@ from ..calllog import mask
 from ..models import CallLog
 from ..testing import make_call, make_resource
 from .gateway_support import COMPANY
-from .test_grants import day, regions_loaded, staff, world  # noqa: F401  (fixtures)
+from .test_grants import day, staff, world  # noqa: F401  (fixtures)
 
 URL = "/exchange/workbench/calls/"
 

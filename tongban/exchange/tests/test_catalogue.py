@@ -13,7 +13,7 @@ from tongban.core.models import AuditEvent
 
 from .. import catalogue
 from ..models import Grant, Mount, Resource, ShareRequest
-from .catalogue_world import SYSTEM, entry_values, regions_loaded_fixture, snapshot, world_fixture  # noqa: F401 (fixtures)
+from .catalogue_world import SYSTEM, entry_values, snapshot, world_fixture  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from .. import catalogue, queries
 from ..models import CallLog, ShareRequest
-from .catalogue_world import SYSTEM, entry_values, regions_loaded_fixture, world_fixture  # noqa: F401 (fixtures)
+from .catalogue_world import SYSTEM, entry_values, world_fixture  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 

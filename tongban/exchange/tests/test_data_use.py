@@ -34,7 +34,6 @@ from .use_support import (
 pytestmark = pytest.mark.django_db
 
 # The licence library's fixtures (regions, issuing departments, the standard types).
-regions_loaded = licence_fixtures.regions_loaded
 today = licence_fixtures.today
 world = licence_fixtures.world
 

@@ -17,7 +17,6 @@ from . import gateway_support
 from .gateway_support import COMPANY, OTHER_ID, PERSON_ID, log_rows, make_grant
 
 # The world's fixtures (gateway_support.py, not a shared conftest).
-regions_loaded = gateway_support.regions_loaded
 world = gateway_support.world
 
 pytestmark = pytest.mark.django_db

@@ -23,7 +23,6 @@ from . import gateway_support
 from .catalogue_world import staff
 from .gateway_support import PERSON_ID, bearer, make_grant
 
-regions_loaded = gateway_support.regions_loaded
 world = gateway_support.world
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -19,7 +19,6 @@ from ..testing import make_resource
 from . import gateway_support
 from .gateway_support import PERSON_ID, log_rows, make_grant
 
-regions_loaded = gateway_support.regions_loaded
 world = gateway_support.world
 
 pytestmark = pytest.mark.django_db

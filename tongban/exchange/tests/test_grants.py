@@ -9,10 +9,10 @@ import pytest
 from django.core.management import call_command
 
 from tongban.accounts import services as account_services
-from tongban.catalog.testing import ensure_regions, make_department
+from tongban.catalog.testing import make_department
 from tongban.core import services as core_services
 from tongban.core.errors import Conflict, InvalidInput, NotFound
-from tongban.core.models import AuditEvent, Region
+from tongban.core.models import AuditEvent
 
 from .. import grants
 from ..enums import GrantState, RequestState, ShareType
@@ -47,17 +47,6 @@ def day(monkeypatch):
 
     set_day("2026-09-29")
     return set_day
-
-
-@pytest.fixture(scope="module")
-def regions_loaded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        ensure_regions()
-    yield
-    with django_db_blocker.unblock():
-        for level in (5, 4, 3, 2, 1):
-            Region.objects.filter(level=level).delete()
-        AuditEvent.objects.filter(action="core.regions.load").delete()
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from tongban.core.identifiers import make_credit_code, make_resident_id
 from .. import grants
 from ..enums import ShareType
 from ..testing import SYSTEM, make_resource
-from .test_grants import data, day, regions_loaded, world  # noqa: F401  (fixtures)
+from .test_grants import data, day, world  # noqa: F401  (fixtures)
 
 gateway = pytest.importorskip("tongban.exchange.gateway")
 

@@ -14,7 +14,6 @@ from ..errors import GatewayRefusal
 from ..testing import make_resource
 from .gateway_support import SYSTEM, department, log_rows, make_grant
 
-regions_loaded = licence_world.regions_loaded
 today = licence_world.today
 world = licence_world.world
 

@@ -18,7 +18,6 @@ from ..models import CreditRecord, Mount, Resource
 from .catalogue_world import (
     SYSTEM,
     department,
-    regions_loaded_fixture,  # noqa: F401 (fixture)
     snapshot,
 )
 

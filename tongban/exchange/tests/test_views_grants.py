@@ -13,7 +13,7 @@ from tongban.core.models import AuditEvent
 from .. import grants
 from ..enums import GrantState, RequestState
 from ..models import Grant, ShareRequest
-from .test_grants import data, day, regions_loaded, world  # noqa: F401  (fixtures)
+from .test_grants import data, day, world  # noqa: F401  (fixtures)
 
 
 def as_user(user, *, csrf: bool = False) -> Client:

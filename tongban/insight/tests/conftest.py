@@ -3,10 +3,10 @@ officers, a published item, a citizen), reused as it is."""
 
 import pytest
 
-from tongban.cases.tests.conftest import day, regions_loaded, world  # noqa: F401 - pytest fixtures
+from tongban.cases.tests.conftest import day, world  # noqa: F401 - pytest fixtures
 
 
 @pytest.fixture
-def regions(db, regions_loaded):  # noqa: F811 - the fixture imported above
+def regions(db, regions_loaded):
     """Hubei's province, cities and counties (core's reference data), loaded once per module."""
     return None

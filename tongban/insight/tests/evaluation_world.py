@@ -12,7 +12,6 @@ from tongban.accounts import services as account_services
 from tongban.catalog.testing import make_basic_item, make_department, make_item
 
 # Hubei's regions once per module, removed afterwards so later modules start empty (catalog's fixture)
-from tongban.catalog.tests.conftest import regions_loaded  # noqa: F401 - a pytest fixture
 from tongban.core.models import AuditEvent
 from tongban.insight import evaluation
 from tongban.insight.models_evaluation import (
@@ -99,7 +98,7 @@ def snapshot() -> dict:
 
 
 @pytest.fixture(name="world")
-def world_fixture(db, regions_loaded):  # noqa: F811 - the fixture imported above
+def world_fixture(db, regions_loaded):
     b1 = make_basic_item(name="营业执照核发")
     b2 = make_basic_item(name="食品经营许可", item_type="01")
     jiangan = make_department(region="420102", name="武汉市江岸区行政审批局")

@@ -15,7 +15,6 @@ from tongban.insight.enums_evaluation import Grade, Rule
 from tongban.insight.models_evaluation import EvaluationRun, RegionScore, ScoreLine
 
 from .evaluation_world import JIANGAN, PROVINCE, SYSTEM, WUHAN, XILING, YICHANG, published, snapshot
-from .evaluation_world import regions_loaded as regions_loaded
 from .evaluation_world import world_fixture as world_fixture
 
 

@@ -14,7 +14,6 @@ from tongban.insight import evaluation
 from tongban.insight.enums_evaluation import SchemeState
 
 from .evaluation_world import HEADER, LINES, line, snapshot
-from .evaluation_world import regions_loaded as regions_loaded
 from .evaluation_world import world_fixture as world_fixture
 
 

@@ -16,7 +16,6 @@ from tongban.insight.models_evaluation import EvaluationScheme
 from tongban.pdftest import needs_pdftotext, pdf_text
 
 from .evaluation_world import JIANGAN, SYSTEM, WUHAN, published, snapshot
-from .evaluation_world import regions_loaded as regions_loaded
 from .evaluation_world import world_fixture as world_fixture
 
 

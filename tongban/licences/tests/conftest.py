@@ -10,10 +10,9 @@ import random
 import pytest
 
 from tongban.accounts import services as account_services
-from tongban.core import queries as core_queries
 from tongban.core import services as core_services
 from tongban.core.identifiers import make_credit_code, make_resident_id
-from tongban.core.models import AuditEvent, Region
+from tongban.core.models import AuditEvent
 
 from .. import services, validity
 from ..models import Licence, LicenceCounter, LicenceType, SealKey
@@ -67,18 +66,6 @@ MARRIAGE_FACE = {
     "spouse_nationality": "中国",
     "spouse_id_number": SPOUSE_ID,
 }
-
-
-@pytest.fixture(scope="module")
-def regions_loaded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        if not core_queries.provinces().exists():
-            core_services.do_load_regions(actor=SYSTEM)
-    yield
-    with django_db_blocker.unblock():
-        for level in (5, 4, 3, 2, 1):
-            Region.objects.filter(level=level).delete()
-        AuditEvent.objects.filter(action="core.regions.load").delete()
 
 
 @pytest.fixture

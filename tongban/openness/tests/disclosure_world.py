@@ -12,9 +12,7 @@ from django.test import TestCase
 
 from tongban.accounts import services as account_services
 from tongban.accounts.tests.identity_support import person, rid
-from tongban.core import queries as core_queries
 from tongban.core import services as core_services
-from tongban.core.models import AuditEvent, Region
 from tongban.licences.tests.conftest import COMPANY, department, staff
 
 from .. import disclosure_clock
@@ -38,20 +36,6 @@ class World:
     stranger: object
     rep: object
     mandate: object
-
-
-@pytest.fixture(scope="module", name="regions_loaded")
-def regions_loaded_fixture(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        loaded = not core_queries.provinces().exists()
-        if loaded:
-            core_services.do_load_regions(actor=SYSTEM)
-    yield
-    if loaded:
-        with django_db_blocker.unblock():
-            for level in (5, 4, 3, 2, 1):
-                Region.objects.filter(level=level).delete()
-            AuditEvent.objects.filter(action="core.regions.load").delete()
 
 
 @pytest.fixture(name="today")

@@ -14,7 +14,6 @@ from ..enums import DocType, InterpretationKind, LinkKind, PolicyState, Subject,
 from ..models import Interpretation, Policy, PolicyLink
 from .policy_world import (
     department,  # noqa: F401 - re-exported for the tests
-    regions_loaded_fixture,  # noqa: F401 - the fixture, by its name
     staff,  # noqa: F401
 )
 

@@ -14,7 +14,7 @@ from .. import concerns
 from ..concerns import ArticleInput
 from ..enums_disclosure import ConcernState
 from ..models_disclosure import ConcernArticle
-from .disclosure_world import regions_loaded_fixture, today_fixture, world_fixture  # noqa: F401 (fixtures)
+from .disclosure_world import today_fixture, world_fixture  # noqa: F401 (fixtures)
 
 GOOD = {
     "title": "关于住房公积金提取办理时限的回应",

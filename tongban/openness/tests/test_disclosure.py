@@ -23,7 +23,7 @@ from .. import disclosure_clock as clock
 from ..disclosure import AnswerInput
 from ..enums_disclosure import AnswerKind, ApplicantKind, ClockLevel, ExtensionState, RequestState
 from ..models_disclosure import DisclosureAnswer, DisclosureExtension, DisclosureRequest
-from .disclosure_world import TODAY, regions_loaded_fixture, submit, today_fixture, world_fixture  # noqa: F401 (fixtures)
+from .disclosure_world import TODAY, submit, today_fixture, world_fixture  # noqa: F401 (fixtures)
 
 D = dt.date
 

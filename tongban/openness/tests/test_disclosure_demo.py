@@ -14,7 +14,7 @@ from tongban.licences.tests.conftest import COMPANY, department, staff
 from .. import concerns
 from ..enums_disclosure import ApplicantKind, ExtensionState, RequestState
 from ..models_disclosure import ConcernArticle, DisclosureRequest
-from .disclosure_world import SYSTEM, regions_loaded_fixture, today_fixture  # noqa: F401 (fixtures)
+from .disclosure_world import SYSTEM, today_fixture  # noqa: F401 (fixtures)
 
 
 def citizen(mobile: str, name: str, n: int):

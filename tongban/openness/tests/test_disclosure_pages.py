@@ -15,7 +15,7 @@ from tongban.pdftest import needs_pdftotext, pdf_text
 
 from ..enums_disclosure import RequestState
 from ..models_disclosure import DisclosureAnswer, DisclosureExtension, DisclosureRequest
-from .disclosure_world import regions_loaded_fixture, submit, today_fixture, world_fixture  # noqa: F401 (fixtures)
+from .disclosure_world import submit, today_fixture, world_fixture  # noqa: F401 (fixtures)
 
 D = dt.date
 NEW = "/openness/requests/new/"

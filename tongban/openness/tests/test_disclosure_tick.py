@@ -13,7 +13,7 @@ from tongban.core.models import AuditEvent
 
 from .. import disclosure
 from ..enums_disclosure import ClockLevel
-from .disclosure_world import regions_loaded_fixture, submit, today_fixture, world_fixture  # noqa: F401 (fixtures)
+from .disclosure_world import submit, today_fixture, world_fixture  # noqa: F401 (fixtures)
 
 D = dt.date
 

@@ -11,13 +11,12 @@ import pytest
 
 from ..enums import PolicyState
 from .public_world import department, policy
-from .public_world import regions_loaded_fixture as regions_loaded  # noqa: F401
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
-def world(db, regions_loaded):  # noqa: F811
+def world(db, regions_loaded):
     gov = department("湖北省人民政府", region="420000")
     market = department("湖北省市场监督管理局", region="420000")
     silent = department("湖北省地方志办公室", region="420000")

@@ -12,7 +12,7 @@ from django.test import Client
 
 from tongban.accounts import services as account_services
 from tongban.accounts.tests.identity_support import enterprise, person
-from tongban.cases.tests.conftest import day, regions_loaded, world  # noqa: F401 - fixtures
+from tongban.cases.tests.conftest import day, world  # noqa: F401 - fixtures
 from tongban.cases.tests.test_results import decided, food_form
 from tongban.core.errors import InvalidInput, NotFound
 from tongban.core.identifiers import make_credit_code, make_resident_id

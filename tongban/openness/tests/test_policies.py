@@ -19,7 +19,7 @@ from tongban.core.models import AuditEvent
 from .. import queries, services
 from ..enums import FindingStatus, PolicyState, ReviewOutcome, ReviewStep, Validity
 from ..models import Interpretation, Policy, SecrecyFinding
-from .policy_world import regions_loaded_fixture, snapshot, values, world_fixture  # noqa: F401 (fixtures)
+from .policy_world import snapshot, values, world_fixture  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from tongban.demo.data.departments import credit_code_for
 
 from ..enums import FindingStatus, PolicyState, Validity
 from ..models import Policy
-from .policy_world import department, regions_loaded_fixture, staff  # noqa: F401 (fixtures)
+from .policy_world import department, staff
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from tongban.core.search import index_text
 
 from ..enums import INTERPRETATION_EXEMPT_DOC_TYPES, DocType, PolicyState, Validity
 from ..models import Interpretation, Policy, PolicyLink
-from .policy_world import department, policy_row, regions_loaded_fixture  # noqa: F401 (fixtures)
+from .policy_world import department, policy_row
 
 pytestmark = pytest.mark.django_db
 

@@ -15,13 +15,12 @@ from tongban.core.models import AuditEvent
 from ..enums import PolicyState, Subject, Validity
 from ..models import Policy, PolicyAttachment
 from .public_world import department, link, policy, staff
-from .public_world import regions_loaded_fixture as regions_loaded  # noqa: F401
 
 LIBRARY = "/openness/"
 
 
 @pytest.fixture
-def world(db, regions_loaded, settings, tmp_path):  # noqa: F811 - the fixture above, by name
+def world(db, regions_loaded, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     gov = department("湖北省人民政府", region="420000")
     market = department("湖北省市场监督管理局", region="420000")
@@ -175,7 +174,7 @@ def test_a_query_of_only_stopwords_finds_nothing_and_says_so(world, client):
     assert "没有找到相关政策文件" in response.content.decode()
 
 
-def test_an_empty_library_says_so(db, regions_loaded, client):  # noqa: F811
+def test_an_empty_library_says_so(db, regions_loaded, client):
     response = client.get(LIBRARY)
     assert response.status_code == 200 and "没有找到相关政策文件" in response.content.decode()
 

@@ -13,13 +13,12 @@ from tongban.core.errors import InvalidInput
 from .. import queries
 from ..enums import PolicyState, Subject
 from .public_world import department, policy
-from .public_world import regions_loaded_fixture as regions_loaded  # noqa: F401
 
 TODAY = dt.date(2026, 9, 29)
 
 
 @pytest.fixture
-def gov(db, regions_loaded):  # noqa: F811
+def gov(db, regions_loaded):
     return department("湖北省人民政府", region="420000")
 
 

@@ -15,7 +15,7 @@ from tongban.catalog import queries as catalog_queries
 from .. import services
 from ..enums import PolicyState
 from ..models import Policy
-from .policy_world import regions_loaded_fixture, snapshot, values, world_fixture  # noqa: F401 (fixtures)
+from .policy_world import snapshot, values, world_fixture  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
