@@ -129,3 +129,81 @@ def indicators(row: dict) -> dict:
         "on_time_rate": _rate(row.get("rect_on_time", 0), row.get("rect_needed", 0)),
         "callback_rate": _rate(row.get("callbacks", 0), row.get("rectified", 0)),
     }
+
+
+# --- the full recount -------------------------------------------------------------------------------
+
+
+def _recount() -> dict[tuple[str, str, str, int], Counter]:
+    """Every rollup row recounted from the ratings, rectifications and invitations (grouped in
+    the database by department, region, item and month, then fanned out to the rows)."""
+    from django.db.models import Count, Q
+
+    rect_done = Q(rectification__state__in=sorted(RECTIFIED_STATES))
+    valid = Q(state=RatingState.VALID)
+    bad = valid & Q(level__in=[4, 5])
+    aggregates = {
+        "rated": Count("id", filter=valid & Q(is_default=False)),
+        "defaults": Count("id", filter=valid & Q(is_default=True)),
+        **{f"l{n}": Count("id", filter=valid & Q(level=n)) for n in range(1, 6)},
+        "good": Count("id", filter=valid & Q(level__in=[1, 2, 3])),
+        "bad": Count("id", filter=bad),
+        "rect_needed": Count("id", filter=bad),
+        "rectified": Count("id", filter=bad & rect_done),
+        "rect_on_time": Count("id", filter=bad & rect_done & Q(rectification__on_time=True)),
+        "callbacks": Count("id", filter=bad & Q(rectification__state__in=sorted(CALLED_BACK_STATES))),
+        "removed": Count("id", filter=Q(state=RatingState.REMOVED)),
+    }
+    rows: dict[tuple[str, str, str, int], Counter] = {}
+
+    def fan(group: dict, counts: dict) -> None:
+        obj = type("Keys", (), {})()
+        obj.department_id, obj.region_code, obj.item_code = (
+            group["department_id"],
+            group["region_code"],
+            group["item_code"],
+        )
+        for scope, key, level in keys_of(obj):
+            row = rows.setdefault((scope, key, group["period"], level), Counter())
+            row.update({k: v for k, v in counts.items() if v})
+
+    dims = ("department_id", "region_code", "item_code", "period")
+    for group in Rating.objects.values(*dims).annotate(**aggregates).order_by():
+        fan(group, {name: group[name] for name in aggregates})
+    invited = Invitation.objects.values(*dims).annotate(
+        invited=Count("id"), answered=Count("id", filter=Q(state=InviteState.RATED))
+    )
+    for group in invited.order_by():
+        fan(group, {"invited": group["invited"], "answered": group["answered"]})
+    return rows
+
+
+def rebuild() -> int:
+    """Replace every rollup row by the recount (`manage.py ratings rebuild-rollups`; the bench
+    builds its rollups so after COPY). Returns the number of rows written."""
+    rows = _recount()
+    with transaction.atomic():
+        Rollup.objects.all().delete()
+        Rollup.objects.bulk_create(
+            [
+                Rollup(scope=scope, key=key, period=period, level=level, **dict(counts))
+                for (scope, key, period, level), counts in rows.items()
+            ],
+            batch_size=2000,
+        )
+    return len(rows)
+
+
+def drift() -> list[str]:
+    """Rows where the live rollups differ from a recount (empty when exact)."""
+    want = {k[:3]: {n: c.get(n, 0) for n in COUNTERS} for k, c in _recount().items()}
+    have = {
+        (r["scope"], r["key"], r["period"]): {n: r[n] for n in COUNTERS}
+        for r in Rollup.objects.values("scope", "key", "period", *COUNTERS)
+    }
+    zero = dict.fromkeys(COUNTERS, 0)
+    out = []
+    for key in sorted(set(want) | set(have)):
+        if want.get(key, zero) != have.get(key, zero):
+            out.append(f"{key}: live {have.get(key, zero)} != recount {want.get(key, zero)}")
+    return out

@@ -13,7 +13,6 @@ from tongban.cases.tests.conftest import (  # noqa: F401 - fixtures
     as_user,
     citizen,
     day,
-    regions_loaded,
     staff,
     submit,
     world,

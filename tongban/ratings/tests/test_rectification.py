@@ -8,9 +8,9 @@ from django.utils import timezone
 from tongban.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tongban.core.workdays import add_working_days
 
-from .. import services
+from .. import rollups, services
 from ..enums import RatingState, RectState
-from ..models import Appeal, Rating, Rectification
+from ..models import Appeal, Rating, Rectification, Rollup
 from .conftest import conclude, counts, pick, rollup
 
 
@@ -142,3 +142,42 @@ def test_a_refused_appeal_resumes_the_rectification(rworld, bad):
     assert Appeal.objects.get(pk=appeal.pk).state == "refused"
     assert Rating.objects.get(pk=bad.rating_id).state == RatingState.VALID
     assert pick(rollup("dept", rworld["dept"].pk), "bad", "rect_needed", "removed") == (1, 1, 0)
+
+
+def test_the_live_rollups_equal_a_recount_after_every_kind_of_write(rworld, bad, clock):
+    assert rollups.drift() == []
+    services.do_verify(actor=rworld["admin"], rect_id=bad.pk)
+    services.do_reply(actor=rworld["officer"], rect_id=bad.pk, measures="整改措施一项", reply="已整改答复")
+    services.do_callback(actor=rworld["officer"], rect_id=bad.pk, note="回访满意")
+    other = conclude(rworld)
+    services.do_rate(actor=rworld["citizen"], kind="case", ref=other, level=3)
+    services.do_change_rating(
+        actor=rworld["citizen"], kind="case", ref=other, level=4, reasons=["guide"], text="指南写得不清楚"
+    )
+    appeal = services.do_appeal(
+        actor=rworld["officer"],
+        rect_id=Rectification.objects.get(rating__ref=other).pk,
+        reason="与本事项无关的评价",
+        evidence="评价内容所述为他事项",
+    )
+    services.do_decide_appeal(actor=rworld["admin2"], appeal_id=appeal.pk, approve=True)
+    third = conclude(rworld)
+    services.do_tick(now=clock(days=6), base_url="")
+    assert Rating.objects.get(ref=third).is_default
+    assert rollups.drift() == []
+    dept = rollup("dept", rworld["dept"].pk)
+    assert pick(
+        dept, "invited", "answered", "rated", "defaults", "bad", "removed", "rectified", "callbacks"
+    ) == (
+        3,
+        2,
+        1,
+        1,
+        1,
+        1,
+        1,
+        1,
+    )
+    rows = Rollup.objects.count()
+    assert rollups.rebuild() == rows
+    assert rollups.drift() == []
