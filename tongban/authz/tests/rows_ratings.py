@@ -127,4 +127,5 @@ RATINGS = [
         rules(404, anonymous=LOGIN, people=LOGIN, inspector=403, **each(JIANGXIA_STAFF, 403)),
         writes=True,
     ),
+    Row("api_ratings_rankings", "get", "/api/v1/ratings/rankings", "GET /api/v1/ratings/rankings", PUBLIC),
 ]

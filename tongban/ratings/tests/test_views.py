@@ -132,3 +132,19 @@ def test_the_hall_screen_and_the_qr_code(rworld):
 @pytest.mark.parametrize("token", ["nothing", "abc:def"])
 def test_a_bad_link_is_404(client, rworld, token):
     assert client.get(f"/ratings/t/{token}/").status_code == 404
+
+
+def test_the_rankings_api(rworld, client):
+    number = conclude(rworld)
+    services.do_rate(actor=rworld["citizen"], kind="case", ref=number, level=2)
+    body = client.get("/api/v1/ratings/rankings").json()
+    assert isinstance(body, list), body
+    assert [(line["key"], line["count"], line["good_rate"]) for line in body] == [
+        (str(rworld["dept"].pk), 1, 100.0)
+    ]
+    cities = client.get("/api/v1/ratings/rankings?by=region&level=2").json()
+    assert [(line["key"], line["name"]) for line in cities] == [("420100", "武汉市")]
+    bad = client.get("/api/v1/ratings/rankings?since=2026-01")
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "since"
+    assert client.get("/api/v1/ratings/rankings?by=nope").status_code == 400
+    assert client.get("/api/v1/ratings/rankings?by=region&level=4").json()["errors"][0]["field"] == "level"
