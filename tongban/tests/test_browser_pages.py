@@ -103,6 +103,14 @@ NOT_PAGES = {
     "/openness/workbench/policies/<int:pk>/publish/": "POST only",
     "/openness/workbench/policies/<int:pk>/findings/<int:fpk>/<slug:action>/": "POST only",
     "/workbench/catalog/flags/<int:pk>/clear/": "POST only",
+    "/ratings/rate/<slug:kind>/<str:ref>/": "the demo's concluded case is rated (the form redirects); the form: ratings/tests/test_views.py",
+    "/ratings/t/<str:token>/": "needs a single-use link from an SMS or QR code (tested in ratings)",
+    "/ratings/fix/<int:pk>/": "POST only",
+    "/ratings/hall/<slug:code>/pair/": "POST only",
+    "/ratings/workbench/rect/<int:pk>/<slug:action>/": "rectification actions (POST only)",
+    "/ratings/workbench/windows/new/": "POST only",
+    "/ratings/workbench/windows/<slug:code>/take/": "POST only",
+    "/ratings/workbench/windows/<slug:code>/qr/": "POST only (shows a single-use QR code)",
 }
 
 
@@ -135,6 +143,7 @@ def demo_objects() -> dict:
     from tongban.licences.models import Licence
     from tongban.openness import queries as openness_queries
     from tongban.openness.models import ConcernArticle, DisclosureRequest, Policy
+    from tongban.ratings.models import Rectification
 
     # The story's cases at 江夏 (demo/cases.py); not the spread over the province's cities
     # (demo/insight_cases.py: 160-odd cases, the same pages for other people and items).
@@ -179,6 +188,8 @@ def demo_objects() -> dict:
         "eval_version": evaluation.schemes().order_by("version").values_list("version", flat=True).first(),
         # 政务公开: 江夏's letter under 保密审查 (its findings on the secrecy page)
         "policy": Policy.objects.filter(state="secrecy").order_by("pk").values_list("pk", flat=True).first(),
+        # 好差评: 王芳's bad rating and its rectification (demo/ratings_story.py)
+        "rating_rect": Rectification.objects.order_by("pk").values_list("pk", flat=True).first(),
     }
 
 
@@ -204,6 +215,8 @@ MAIN |= {"/insight/evaluation/", "/insight/evaluation/<int:year>/<str:region>/",
          "/insight/evaluation/schemes/", "/insight/evaluation/schemes/<int:version>/"}  # fmt: skip
 MAIN |= {"/openness/workbench/policies/", "/openness/workbench/policies/<int:pk>/",
          "/openness/workbench/policies/<int:pk>/secrecy/"}  # fmt: skip
+MAIN |= {"/ratings/", "/ratings/public/", "/ratings/hall/<slug:code>/", "/ratings/workbench/",
+         "/ratings/workbench/rect/<int:pk>/", "/ratings/workbench/rankings/", "/ratings/workbench/windows/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -245,6 +258,8 @@ def pages_of(objects: dict) -> list[Page]:
             who = "17000000004"  # 陈建国, the demo enterprise's legal representative
         if route == "/openness/workbench/penalties/":
             who = "deptadmin-jianghan"  # a department's staff enter its penalty decisions
+        if route.startswith("/ratings/workbench/"):
+            who = "admin"  # the platform's workbench of 好差评
         if route == "/exchange/workbench/requests/new/<str:code>/":
             who = "deptadmin-jianghan"  # a department's administrator asks for their department
         if route in (
@@ -273,6 +288,8 @@ def pages_of(objects: dict) -> list[Page]:
             value = simple.get(name)
             if route.startswith("/exchange/") and name == "code":
                 value = objects["open_resource"] if route.startswith("/exchange/catalogue/") else "FR-001"
+            if route.startswith("/ratings/hall/") and name == "code":
+                value = "JX-A01"  # the demo's window at 江夏 (demo/ratings_story.py)
             if name == "pk":
                 value = {
                     "/workbench/catalog/items/<int:pk>/": objects["item_pk"],
@@ -289,6 +306,7 @@ def pages_of(objects: dict) -> list[Page]:
                     "/openness/workbench/requests/<int:pk>/": objects["disc_request"],
                     "/openness/concerns/<int:pk>/": objects["concern"],
                     "/openness/workbench/concerns/<int:pk>/": objects["concern"],
+                    "/ratings/workbench/rect/<int:pk>/": objects["rating_rect"],
                 }.get(route)
                 if route.startswith("/openness/workbench/policies/<int:pk>/"):
                     value = objects["policy"]
