@@ -89,7 +89,11 @@ def do_rate_with_link(*, token: str, level, reasons=(), text: str = "") -> Ratin
     value, chosen, clean_text = check_rating(level, reasons, text)
     secret = signing.Signer(salt=SALT).unsign(token)
     with transaction.atomic():
-        link = RatingToken.objects.select_for_update().select_related("window").get(digest=_digest(secret))
+        link = (
+            RatingToken.objects.select_for_update(of=("self",))
+            .select_related("window")
+            .get(digest=_digest(secret))
+        )
         check_usable(link)
         subject = subject_of_link(link)
         if link.node != Node.WINDOW:
