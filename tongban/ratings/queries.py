@@ -12,6 +12,7 @@ from .enums import OPEN_RECT_STATES, AppealState, InviteState, Node, RatingState
 from .models import COUNTERS, Appeal, HallWindow, Invitation, Rating, Rectification, Rollup
 
 SUMS = {name: Sum(name) for name in COUNTERS}
+ITEM_NAMES = 100  # item lines named in a ranking (the public page shows the first of them)
 
 
 def _periods(rows: QuerySet, since: str = "", until: str = "") -> QuerySet:
@@ -48,12 +49,12 @@ def ranking(
     summed = _periods(rows, since, until).values("key").annotate(**SUMS).order_by()
     lines = [{"key": row["key"], **rollups.indicators(row)} for row in summed]
     lines = [line for line in lines if line["count"] or line["invited"]]
-    _name(scope, lines)
     lines.sort(
         key=lambda line: (-(line[order] if line[order] is not None else -1), -line["count"], line["key"])
     )
     for rank, line in enumerate(lines, 1):
         line["rank"] = rank
+    _name(scope, lines)
     return lines
 
 
@@ -67,11 +68,12 @@ def _name(scope: str, lines: list[dict]) -> None:
         found = core_queries.regions_by_code([x["key"] + "000000" for x in lines])
         names = {code[:6]: region.name for code, region in found.items()}
     else:
-        names = dict(
-            Rating.objects.filter(item_code__in=[x["key"] for x in lines])
-            .values_list("item_code", "item_name")
-            .distinct()
-        )
+        # Item names are not in the rollups: the first rating of each of the lines shown names it
+        # (a LIMIT 1 read per item, never a scan of every rating); the rest show their code.
+        names = {}
+        for line in lines[:ITEM_NAMES]:
+            found = Rating.objects.filter(item_code=line["key"]).values_list("item_name", flat=True)[:1]
+            names[line["key"]] = next(iter(found), "") or line["key"]
     for line in lines:
         line["name"] = names.get(line["key"], line["key"])
 
