@@ -545,3 +545,43 @@ def rollup_span() -> tuple[dt.date, dt.date] | None:
     if row["c1"]:
         days.append(timezone.localdate(row["c1"]))
     return min(days), max(days)
+
+
+# --- 好差评 (ratings reads a case through these two; it never imports cases' models) ---------------
+
+
+def rating_facts(number: str) -> dict | None:
+    """What 好差评 binds a rating of case `number` to: its applicant (who may rate it online),
+    its 办结 time (None while not concluded), department, 6-digit region code, item, channel
+    (办理形式 code), and who keyed it in (a window clerk for a window case). None: no such case."""
+    row = (
+        Case.objects.filter(number=number)
+        .values(
+            "number",
+            "applicant_id",
+            "concluded_at",
+            "department_id",
+            "region_id",
+            "item_code",
+            "item_name",
+            "channel",
+            "submitted_by_id",
+            "submitted_at",
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    row["region_code"] = (row.pop("region_id") or "")[:6]
+    return row
+
+
+def last_window_case(clerk_id: int, *, since: dt.datetime | None = None) -> str | None:
+    """The number of the last case clerk `clerk_id` took in at a window (前台受理), at or after
+    `since` when given: what the window's rating screen asks the applicant to rate."""
+    from .enums import Channel
+
+    cases = Case.objects.filter(submitted_by_id=clerk_id, channel=Channel.WINDOW)
+    if since is not None:
+        cases = cases.filter(submitted_at__gte=since)
+    return cases.order_by("-submitted_at", "-id").values_list("number", flat=True).first()

@@ -36,6 +36,7 @@ LIVE_ENTRIES = {
     Entry.LICENCES: "/licences/",
     Entry.OPENNESS: "/openness/",
     Entry.HOTLINE: "/hotline/",
+    Entry.RATINGS: "/ratings/",
 }
 PROGRESS_PATH = "/cases/progress/"
 

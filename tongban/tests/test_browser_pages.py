@@ -113,6 +113,14 @@ NOT_PAGES = {
     "/hotline/workbench/kb/<int:pk>/<slug:action>/": "knowledge-base article actions (POST only)",
     "/hotline/workbench/kb/assist/": "an htmx fragment of the intake page (tested in hotline/tests/test_kb_pages.py)",
     "/open311/": "the Open311 GeoReport v2 facade (JSON and XML)",
+    "/ratings/rate/<slug:kind>/<str:ref>/": "the demo's concluded case is rated (the form redirects); the form: ratings/tests/test_views.py",
+    "/ratings/t/<str:token>/": "needs a single-use link from an SMS or QR code (tested in ratings)",
+    "/ratings/fix/<int:pk>/": "POST only",
+    "/ratings/hall/<slug:code>/pair/": "POST only",
+    "/ratings/workbench/rect/<int:pk>/<slug:action>/": "rectification actions (POST only)",
+    "/ratings/workbench/windows/new/": "POST only",
+    "/ratings/workbench/windows/<slug:code>/take/": "POST only",
+    "/ratings/workbench/windows/<slug:code>/qr/": "POST only (shows a single-use QR code)",
 }
 
 
@@ -145,6 +153,7 @@ def demo_objects() -> dict:
     from tongban.licences.models import Licence
     from tongban.openness import queries as openness_queries
     from tongban.openness.models import ConcernArticle, DisclosureRequest, Policy
+    from tongban.ratings.models import Rectification
 
     # The story's cases at 江夏 (demo/cases.py); not the spread over the province's cities
     # (demo/insight_cases.py: 160-odd cases, the same pages for other people and items).
@@ -193,6 +202,8 @@ def demo_objects() -> dict:
         # 12345: the story's phone complaint (workbench) and 王芳's 留言 (her ticket page)
         **hotline_objects(),
         **hotline_kb_objects(),
+        # 好差评: 王芳's bad rating and its rectification (demo/ratings_story.py)
+        "rating_rect": Rectification.objects.order_by("pk").values_list("pk", flat=True).first(),
     }
 
 
@@ -267,6 +278,8 @@ MAIN |= {"/supervision/entities/<int:pk>/", "/supervision/rules/", "/supervision
 MAIN |= {"/supervision/public/", "/supervision/public/plans/<int:pk>/", "/supervision/draws/plans/<int:pk>/"}  # fmt: skip
 MAIN |= {"/hotline/", "/hotline/mine/", "/hotline/t/<str:number>/", "/hotline/desk/", "/hotline/desk/intake/", "/hotline/desk/t/<str:number>/", "/hotline/desk/metrics/"}  # fmt: skip
 MAIN |= {"/hotline/workbench/kb/", "/hotline/workbench/kb/<int:pk>/", "/hotline/workbench/kb/search/"}  # fmt: skip
+MAIN |= {"/ratings/", "/ratings/public/", "/ratings/hall/<slug:code>/", "/ratings/workbench/",
+         "/ratings/workbench/rect/<int:pk>/", "/ratings/workbench/rankings/", "/ratings/workbench/windows/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -310,6 +323,8 @@ def pages_of(objects: dict) -> list[Page]:
             who = "17000000004"  # 陈建国, the demo enterprise's legal representative
         if route == "/openness/workbench/penalties/":
             who = "deptadmin-jianghan"  # a department's staff enter its penalty decisions
+        if route.startswith("/ratings/workbench/"):
+            who = "admin"  # the platform's workbench of 好差评
         if route == "/exchange/workbench/requests/new/<str:code>/":
             who = "deptadmin-jianghan"  # a department's administrator asks for their department
         if route.startswith(("/supervision/entities/", "/supervision/rules/", "/supervision/alerts/")) or (
@@ -350,6 +365,8 @@ def pages_of(objects: dict) -> list[Page]:
             value = simple.get(name)
             if route.startswith("/exchange/") and name == "code":
                 value = objects["open_resource"] if route.startswith("/exchange/catalogue/") else "FR-001"
+            if route.startswith("/ratings/hall/") and name == "code":
+                value = "JX-A01"  # the demo's window at 江夏 (demo/ratings_story.py)
             if name == "pk":
                 value = {
                     "/workbench/catalog/items/<int:pk>/": objects["item_pk"],
@@ -378,6 +395,7 @@ def pages_of(objects: dict) -> list[Page]:
                     "/hotline/workbench/kb/<int:pk>/edit/": objects["kb_article"],
                     "/hotline/workbench/kb/<int:pk>/links/": objects["kb_article"],
                     "/hotline/workbench/kb/live/<int:pk>/": objects["kb_article"],
+                    "/ratings/workbench/rect/<int:pk>/": objects["rating_rect"],
                 }.get(route)
                 if route.startswith("/openness/workbench/policies/<int:pk>/"):
                     value = objects["policy"]

@@ -15,6 +15,7 @@ from .rows_openness_policies import OPENNESS_POLICIES
 from .rows_openness_public import OPENNESS_PUBLIC
 from .rows_supervision_core import SUPERVISION_CORE
 from .rows_supervision_draw import SUPERVISION_DRAW
+from .rows_ratings import RATINGS
 from .table import (
     ADMIN_ACTORS,
     ADMIN_LOGIN,
@@ -1188,6 +1189,7 @@ def all_rows() -> list[Row]:
         *INSIGHT_CORE,
         *INSIGHT_EVALUATION,
         *SUPERVISION_CORE,
+        *RATINGS,
         *ADMIN_STATIC,
         *HOTLINE_TICKETS,
         *HOTLINE_KB,

@@ -321,6 +321,7 @@ def build() -> World:
     w.ids |= _supervision_draw(jiangxia, staff)
     w.ids |= _hotline_tickets(staff, people, jiangxia)
     w.ids |= _hotline_kb(staff, jiangxia)
+    w.ids |= _ratings(staff, people, jiangxia, item_a)
     # --- The annual evaluation (insight): a published scheme version and the 2026 run -----------
     scheme = evaluation.do_create_scheme(
         actor=SYSTEM,
@@ -635,3 +636,41 @@ def _hotline_kb(staff: dict, jiangxia) -> dict:
     kb.do_submit_article(actor=staff["window_clerk"], pk=article.pk)
     kb.do_approve_article(actor=staff["department_admin"], pk=article.pk)
     return {"kb_article": article.pk}
+
+
+def _ratings(staff, people, jiangxia, item) -> dict:
+    """好差评: a case of the principal's concluded by 江夏 (a second approving officer signs the
+    审核 step) and rated 非常不满意 (its rectification waits for 核实), a service window of 江夏's
+    hall, and an unused SMS link of the case."""
+    from django.db import transaction
+
+    from tongban.ratings import links
+    from tongban.ratings import services as rating_services
+
+    officer2 = make_staff("authz-officer2", "approving_officer", dept=jiangxia)
+    case = _submit(people["principal"], item)
+    case_services.do_accept(actor=staff["approving_officer"], number=case.number)
+    for index, actor in enumerate([staff["approving_officer"], officer2, staff["department_admin"]]):
+        case_services.do_complete_step(
+            actor=actor, number=case.number, step_index=index, outcome="pass", comment="同意"
+        )
+    case_services.do_conclude(actor=staff["approving_officer"], number=case.number)
+    rating = rating_services.do_rate(
+        actor=people["principal"],
+        kind="case",
+        ref=case.number,
+        level=5,
+        reasons=["slow"],
+        text="办了很久才办好",
+    )
+    window = rating_services.do_create_window(
+        actor=staff["superuser"], code="JX-01", name="江夏综合窗口1", department_id=jiangxia.pk
+    )
+    with transaction.atomic():
+        token = links.issue(actor=SYSTEM, kind="case", ref=case.number, node="conclude", channel="sms")
+    return {
+        "rated_case": case.number,
+        "rating_rect": rating.rectification.pk,
+        "rating_window": window.code,
+        "rating_link": token,
+    }

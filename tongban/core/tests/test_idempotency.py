@@ -51,6 +51,10 @@ EXEMPT = {
     "oauth2_provider/tongban_authorize.html": "the OAuth consent (its code is single-use)",
     "oauth2_provider/tongban_logout_confirm.html": "signing out",
     "hotline:follow": "诉求进度查询: a lookup by number and SMS code that writes nothing (rate-limited)",
+    "ratings/link.html": "an SMS/QR rating link is single-use: a second post is refused, nothing written",
+    "ratings/hall.html": "the window's service is rated once: a second post is refused, nothing written",
+    "ratings:hall_pair": "pairing the screen again replaces its key: the screen stays paired",
+    "ratings:wb_window_qr": "shows a new single-use QR code; nothing is rated",
 }
 # Forms that post to their own page: the view behind that page.
 SELF_POSTING = {
@@ -78,6 +82,7 @@ SELF_POSTING = {
     "supervision/draw/task.html": "supervision:draw_task",
     "hotline/kb/form.html": "hotline:kb_article_edit",  # and kb_article_new, decorated alike
     "hotline/kb/links.html": "hotline:kb_article_links",
+    "ratings/rate.html": "ratings:rate",
 }
 
 
