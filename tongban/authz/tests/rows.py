@@ -13,9 +13,9 @@ from .rows_insight_pages import INSIGHT_PAGES
 from .rows_openness_disclosure import OPENNESS_DISCLOSURE
 from .rows_openness_policies import OPENNESS_POLICIES
 from .rows_openness_public import OPENNESS_PUBLIC
+from .rows_ratings import RATINGS
 from .rows_supervision_core import SUPERVISION_CORE
 from .rows_supervision_draw import SUPERVISION_DRAW
-from .rows_ratings import RATINGS
 from .table import (
     ADMIN_ACTORS,
     ADMIN_LOGIN,
