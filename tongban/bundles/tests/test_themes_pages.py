@@ -99,3 +99,32 @@ def test_the_api_lists_and_details_themes(client, world, published):
     assert detail["savings"]["items_saved"] == 2 and detail["savings"]["days_critical_path"] == 4.0
     assert client.get("/api/v1/bundles/themes/no-such").status_code == 404
     assert client.get("/api/v1/bundles/themes/company-opening", {"region": "420200"}).status_code == 404
+
+
+def test_the_questionnaire_chooses_the_members_the_guide_counts(client, world):
+    doc = {
+        **world.doc,
+        "questions": [
+            {
+                "key": "local",
+                "text": "父母双方是否均为本地户籍？",
+                "choices": [{"value": "yes", "label": "是"}, {"value": "no", "label": "否"}],
+            }
+        ],
+    }
+    doc["members"] = [dict(m) for m in doc["members"]]
+    doc["members"][2]["when"] = [{"question": "local", "in": ["no"]}]
+    theme = testing.make_published_theme(doc, code="newborn", audience="person")
+    plain = queries.theme_guide(theme)
+    assert plain.counted == ["m0", "m1"] and plain.savings.items_alone == 2
+    answered = queries.theme_guide(theme, answers={"local": "no"})
+    assert answered.counted == ["m0", "m1", "m2"] and answered.savings.items_alone == 3
+    assert client.get("/bundles/newborn/", {"local": "no"}).status_code == 200
+    refused = client.get("/bundles/newborn/", {"local": "maybe"})
+    assert refused.status_code == 400 and "不是该问题的选项" in refused.content.decode()
+    detail = client.get("/api/v1/bundles/themes/newborn").json()
+    assert detail["counted_members"] == ["m0", "m1"]
+    assert detail["questions"][0]["choices"] == [
+        {"value": "yes", "label": "是"},
+        {"value": "no", "label": "否"},
+    ]
