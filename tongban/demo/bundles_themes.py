@@ -300,13 +300,11 @@ def _theme_specs(items: dict) -> list[dict]:
         "promised_days": 5,
         "questions": [parents],
         "shared_fields": baby_fields,
-        "shared_materials": [{"key": "parents_ids", "name": "父母双方居民身份证", "licence_type": id_card}],
         "members": [
             {
                 "key": "birth",
                 "item_code": items["出生医学证明办理"].code,
                 "fields": guardian,
-                "materials": _mapped(items["出生医学证明办理"], id_card, "parents_ids"),
             },
             {
                 "key": "hukou",
@@ -314,7 +312,6 @@ def _theme_specs(items: dict) -> list[dict]:
                 "requires": needs_cert,
                 "on_requirement_refused": "pause",
                 "fields": guardian,
-                "materials": _mapped(items["出生登记（新生儿落户）"], id_card, "parents_ids"),
             },
             {
                 "key": "elsewhere",
@@ -323,7 +320,6 @@ def _theme_specs(items: dict) -> list[dict]:
                 "requires": needs_cert,
                 "on_requirement_refused": "pause",
                 "fields": guardian,
-                "materials": _mapped(items["新生儿户籍地协查（异地）"], id_card, "parents_ids"),
             },
             {
                 "key": "medical",
