@@ -37,6 +37,7 @@ LIVE_ENTRIES = {
     Entry.OPENNESS: "/openness/",
     Entry.HOTLINE: "/hotline/",
     Entry.RATINGS: "/ratings/",
+    Entry.BUNDLES: "/bundles/",
 }
 PROGRESS_PATH = "/cases/progress/"
 

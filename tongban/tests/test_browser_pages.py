@@ -121,6 +121,12 @@ NOT_PAGES = {
     "/ratings/workbench/windows/new/": "POST only",
     "/ratings/workbench/windows/<slug:code>/take/": "POST only",
     "/ratings/workbench/windows/<slug:code>/qr/": "POST only (shows a single-use QR code)",
+    "/bundles/workbench/themes/<themecode:code>/export.json": "a JSON download",
+    "/bundles/workbench/themes/<themecode:code>/export.xlsx": "an xlsx download",
+    "/bundles/workbench/themes/<themecode:code>/new-version/": "POST only",
+    "/bundles/workbench/themes/versions/<int:pk>/submit/": "POST only",
+    "/bundles/workbench/themes/versions/<int:pk>/review/": "POST only",
+    "/bundles/workbench/themes/versions/<int:pk>/withdraw/": "POST only",
 }
 
 
@@ -145,6 +151,7 @@ def not_a_page(route: str) -> bool:
 def demo_objects() -> dict:
     """The demo's objects the parametrised pages open."""
     from tongban.accounts.models import Mandate
+    from tongban.bundles import queries as bundle_queries
     from tongban.cases.models import Case
     from tongban.catalog import queries as catalog_queries
     from tongban.demo import queries as demo_queries
@@ -204,6 +211,9 @@ def demo_objects() -> dict:
         **hotline_kb_objects(),
         # 好差评: 王芳's bad rating and its rectification (demo/ratings_story.py)
         "rating_rect": Rectification.objects.order_by("pk").values_list("pk", flat=True).first(),
+        # 一件事一次办: the demo's 企业开办 theme and its published version (the workbench's pages)
+        "theme": "company-opening",
+        "theme_version": bundle_queries.published_theme("company-opening").version_id,
     }
 
 
@@ -280,6 +290,7 @@ MAIN |= {"/hotline/", "/hotline/mine/", "/hotline/t/<str:number>/", "/hotline/de
 MAIN |= {"/hotline/workbench/kb/", "/hotline/workbench/kb/<int:pk>/", "/hotline/workbench/kb/search/"}  # fmt: skip
 MAIN |= {"/ratings/", "/ratings/public/", "/ratings/hall/<slug:code>/", "/ratings/workbench/",
          "/ratings/workbench/rect/<int:pk>/", "/ratings/workbench/rankings/", "/ratings/workbench/windows/"}  # fmt: skip
+MAIN |= {"/bundles/", "/bundles/<themecode:code>/", "/bundles/workbench/themes/", "/bundles/workbench/themes/<themecode:code>/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -339,6 +350,8 @@ def pages_of(objects: dict) -> list[Page]:
             who = "hotline"  # the demo's 12345 operator
         if route.startswith("/hotline/workbench/kb/"):
             who = "admin"  # the platform maintains every department's knowledge-base articles
+        if route.startswith("/bundles/workbench/"):
+            who = "admin"  # the themes workbench (一件事主题)
         if route in (
             "/accounts/login/",
             "/accounts/signup/",
@@ -367,6 +380,10 @@ def pages_of(objects: dict) -> list[Page]:
                 value = objects["open_resource"] if route.startswith("/exchange/catalogue/") else "FR-001"
             if route.startswith("/ratings/hall/") and name == "code":
                 value = "JX-A01"  # the demo's window at 江夏 (demo/ratings_story.py)
+            if route.startswith("/bundles/") and name == "code":
+                value = objects["theme"]  # a theme's code (一件事主题)
+            if route.startswith("/bundles/workbench/themes/versions/<int:pk>/"):
+                value = objects["theme_version"]
             if name == "pk":
                 value = {
                     "/workbench/catalog/items/<int:pk>/": objects["item_pk"],

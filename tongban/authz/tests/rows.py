@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .rows_bundles_themes import BUNDLES_THEMES
 from .rows_exchange import EXCHANGE
 from .rows_hotline_kb import HOTLINE_KB
 from .rows_hotline_tickets import HOTLINE_TICKETS
@@ -1195,4 +1196,5 @@ def all_rows() -> list[Row]:
         *HOTLINE_KB,
         *admin_rows(),
         *SUPERVISION_DRAW,
+        *BUNDLES_THEMES,
     ]

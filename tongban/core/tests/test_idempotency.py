@@ -83,6 +83,8 @@ SELF_POSTING = {
     "hotline/kb/form.html": "hotline:kb_article_edit",  # and kb_article_new, decorated alike
     "hotline/kb/links.html": "hotline:kb_article_links",
     "ratings/rate.html": "ratings:rate",
+    "bundles/themes/wb_edit.html": "bundles:wb_version_edit",  # and wb_theme_new, decorated alike
+    "bundles/themes/wb_import.html": "bundles:wb_theme_import",
 }
 
 
