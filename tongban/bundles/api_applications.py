@@ -43,7 +43,9 @@ class ApplicationIn(InSchema):
     answers: dict[str, str] = {}
     shared: dict[str, str] = {}
     members: dict[str, dict] = Field({}, description="each member's own fields, by member key")
-    files: dict[str, FileIn] = Field({}, description="by upload key: a shared material key or <member>.m_<id>")
+    files: dict[str, FileIn] = Field(
+        {}, description="by upload key: a shared material key or <member>.m_<id>"
+    )
     channel: Literal["2", "3"] = "2"
     pickup: Literal["window", "post"] = "window"
 

@@ -122,10 +122,8 @@ def _material_key(mapping: dict, material) -> str:
 
 
 def theme_or_404(code: str, region_code: str = ""):
-    theme = queries.theme_for_apply(code, region_code) if region_code else queries.published_theme(code)
-    if theme is None:
-        raise NotFound("没有找到该一件事主题")
-    return theme
+    """The published theme to apply for (NotFound when unknown, withdrawn or of another region)."""
+    return queries.theme_for_apply(code, region_code)
 
 
 def who_for(actor, theme, members) -> dict:
@@ -157,7 +155,7 @@ def plan_application(actor, theme, answers: dict, *, who: dict | None = None) ->
     plans: list[MemberPlan] = []
     shared: dict[str, SharedMaterial] = {}
     used_fields: set[str] = set()
-    for position, member in enumerate(members):
+    for member in members:
         try:
             item = catalog_queries.get_guide(member.item_code)
         except NotFound as exc:
@@ -166,7 +164,7 @@ def plan_application(actor, theme, answers: dict, *, who: dict | None = None) ->
             ) from exc
         requires = [{"member": r.member, "result": r.result} for r in member.requires if r.member in keys]
         produced = {r["result"]: r["member"] for r in requires if r["result"]}
-        mapped = dict(member.fields or {})
+        mapped = member.field_map
         used_fields.update(mapped.values())
         schema = case_services.form_schema(item)
         own = [f for f in _fields(schema) if f["name"] not in mapped]
@@ -175,7 +173,7 @@ def plan_application(actor, theme, answers: dict, *, who: dict | None = None) ->
         for material in item.materials.all().order_by("order", "id"):
             line = MaterialLine(material=material, how=UPLOAD, type_code=material.license_type_code or "")
             sp = supplied.get(material.pk)
-            skey = _material_key(member.materials or {}, material)
+            skey = _material_key(member.material_map, material)
             if material.license_type_code and material.license_type_code in produced:
                 line.how, line.produced_by = PRODUCED, produced[material.license_type_code]
             elif sp is not None and sp.how == "licence":
@@ -203,11 +201,9 @@ def plan_application(actor, theme, answers: dict, *, who: dict | None = None) ->
                 )
                 entry.members.append(member.key)
                 entry.required = entry.required or line.required
-                if line.how == SHARED and entry.how != SHARED:
-                    # another member must have the file itself: the upload serves them all
-                    line.how = SHARED if entry.how == SHARED else line.how
+                if line.how == SHARED:
+                    entry.how = SHARED  # one member needs the file itself: the upload serves them all
         plans.append(plan)
-        del position
     fields = [f for f in theme.spec.shared_fields if f.key in used_fields]
     return ApplicationPlan(
         theme=theme,
@@ -221,8 +217,6 @@ def plan_application(actor, theme, answers: dict, *, who: dict | None = None) ->
 def _problems_under(exc: InvalidInput, plan: MemberPlan) -> list[FieldProblem]:
     """A member form's problems named by the combined form's field: the shared key for a mapped
     field, "<member>.<field>" for a member-only one."""
-    back = {v: k for k, v in plan.mapped.items()}
-    del back
     out = []
     for p in exc.problems:
         shared_key = plan.mapped.get(p.field)
@@ -490,5 +484,7 @@ def do_submit_bundle(
         raise
     from . import fanout
 
-    fanout.dispatch_bundle(bundle.number)
+    number = bundle.number
+    # After the commit (the files are written then too); at once when no transaction is open.
+    transaction.on_commit(lambda: fanout.dispatch_bundle(number))
     return bundle

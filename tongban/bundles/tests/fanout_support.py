@@ -4,7 +4,10 @@ the 营业执照), their officers, and a citizen who opens a company."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.test import TestCase
 
 from tongban.accounts import services as account_services
 from tongban.accounts.tests.identity_support import person
@@ -66,6 +69,20 @@ def regions_loaded(django_db_setup, django_db_blocker):
         for level in (5, 4, 3, 2, 1):
             Region.objects.filter(level=level).delete()
         AuditEvent.objects.filter(action="core.regions.load").delete()
+
+
+@pytest.fixture
+def day(monkeypatch):
+    """Set "today" of case work (and so of bundles): day("2026-09-29")."""
+    from tongban.cases import clock
+
+    def set_day(value: str) -> dt.date:
+        d = dt.date.fromisoformat(value)
+        monkeypatch.setattr(clock, "today", lambda: d)
+        return d
+
+    set_day("2026-09-29")
+    return set_day
 
 
 def staff(username: str, *roles: str, department=None):
@@ -151,3 +168,54 @@ def upload(name: str = "申请书", content: bytes = PDF) -> case_services.Uploa
 
 def material_of(item, name: str):
     return item.materials.get(name=name)
+
+
+def own_fields() -> dict:
+    """What the applicant fills in besides the shared fields (member-only fields)."""
+    setup = {k: v for k, v in SETUP_SAMPLE.items() if k != "enterprise_name"}
+    return {
+        "licence": {**setup, "request": "设立登记"},
+        **{k: {"request": "联办"} for k in ("seal", "social", "tax", "fund")},
+    }
+
+
+SHARED = {"company_name": "武汉芳华餐饮管理有限公司", "phone": "13900000003"}
+
+
+def files(theme_members=("licence", "seal", "social", "tax", "fund"), world=None) -> dict:
+    """The uploads: the lease once (shared), and each member's own 申请书."""
+    out = {"lease": upload(LEASE, PDF2)}
+    for key in theme_members:
+        item = world["items"][key]
+        out[f"{key}.m_{material_of(item, '申请书').pk}"] = upload()
+    return out
+
+
+def submit(world, theme, **kw):
+    from tongban.bundles import submission
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return submission.do_submit_bundle(
+            actor=kw.pop("actor", world["citizen"]),
+            theme_code=theme.code,
+            answers=kw.pop("answers", {}),
+            shared=kw.pop("shared", SHARED),
+            own=kw.pop("own", own_fields()),
+            uploads=kw.pop("uploads", None) or files(world=world),
+            **kw,
+        )
+
+
+def conclude(world, key: str, number: str, *, outcome: str = "pass"):
+    """Accept, sign the three steps (two officers and the head) and conclude a member case."""
+    officer, officer2 = world["officers"][key]
+    case_services.do_accept(actor=officer, number=number)
+    for index, actor in enumerate([officer, officer2, world["heads"][key]]):
+        case_services.do_complete_step(
+            actor=actor,
+            number=number,
+            step_index=index,
+            outcome=outcome if index == 2 else "pass",
+            comment="审查不通过",
+        )
+    return case_services.do_conclude(actor=officer, number=number)
