@@ -88,10 +88,11 @@ def _library(member: BundleMember, bundle: Bundle, applicant) -> list:
     for entry in member.library:
         if entry["member"]:
             case = cases.get(siblings[entry["member"]].case_number)
-            if case is None or not case.result_licence:
-                continue  # "continue" policy: the department asks for it (补正)
-            holder = licence_queries.licence_holder_code(licence_queries.get_licence(case.result_licence))
             produced = True
+            if case is None or not case.result_licence:
+                holder = ""  # "continue" policy: none issued; the case names it missing (补正)
+            else:
+                holder = licence_queries.licence_holder_code(licence_queries.get_licence(case.result_licence))
         else:
             if own is None:
                 own = case_services.bundled.holder_code_of(applicant, _who(bundle))

@@ -148,6 +148,8 @@ def _from_library(case: Case, item, material, entry: LibraryMaterial, *, actor) 
     purpose = f"办理“{item.name}”（免提交{material.name}）"
     if entry.produced:
         purpose = f"办理“{item.name}”（一事联办，由本次联办自动获取{material.name}）"
+    if not entry.holder_code:
+        return False
     try:
         found = licence_services.fetch_for_case(
             actor=actor,
