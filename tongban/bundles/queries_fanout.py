@@ -115,3 +115,11 @@ def bundles_of(user, *, limit: int = 50) -> list[Bundle]:
         return []
     rows = Bundle.objects.filter(applicant_id=user.pk).order_by("-submitted_at")[:limit]
     return [b for b in rows if acts_for_applicant(user, b)]
+
+
+def ready_for_pickup(clerk, *, limit: int = 200) -> list[Bundle]:
+    """Complete bundles a hall's clerk may hand out (综合窗口出件), oldest first."""
+    from .progress import is_hall_clerk
+
+    rows = Bundle.objects.filter(state=BundleState.COMPLETED).order_by("completed_at", "id")[:limit]
+    return [b for b in rows if is_hall_clerk(clerk, b) or getattr(clerk, "is_superuser", False)]
