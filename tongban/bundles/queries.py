@@ -144,6 +144,7 @@ class MemberInfo:
     layer: int = 0
     requires_names: list[str] = field(default_factory=list)
     conditional: bool = False
+    counted: bool = True  # among the members the guide's plan and savings count
 
 
 def member_infos(spec: specs.ThemeSpec, members=None) -> list[MemberInfo]:
@@ -289,6 +290,7 @@ class ThemeGuide:
     questions: list[specs.Question]
     plan: list[specs.PlannedMaterial]  # of the typical members
     savings: Savings
+    counted: list[str] = field(default_factory=list)  # keys of the members the plan and savings count
     region_name: str = ""
 
     def member_name(self, key: str) -> str:
@@ -306,7 +308,9 @@ def theme_guide(theme: PublishedTheme, *, answers: dict | None = None) -> ThemeG
     infos = member_infos(spec)
     chosen = specs.applicable(spec, answers) if answers else typical_members(spec)
     keys = {m.key for m in chosen}
-    counted = [i for i in infos if i.member.key in keys]
+    for info in infos:
+        info.counted = info.member.key in keys
+    counted = [i for i in infos if i.counted]
     plan = specs.material_plan(spec, chosen, (), item_materials={i.member.key: i.materials for i in counted})
     region = core_queries.regions_by_code([theme.region_code]).get(theme.region_code)
     return ThemeGuide(
@@ -316,6 +320,7 @@ def theme_guide(theme: PublishedTheme, *, answers: dict | None = None) -> ThemeG
         questions=list(spec.questions),
         plan=plan,
         savings=savings(spec, counted),
+        counted=[m.key for m in chosen],
         region_name=(region.full_name or region.name) if region else "",
     )
 

@@ -31,6 +31,8 @@ from .enums_themes import ReviewDecision, ThemeAudience, ThemeStatus
 from .models import Theme, ThemeReview, ThemeVersion
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+# Path words of the app's own pages under /bundles/: never a theme code.
+RESERVED_CODES = frozenset({"workbench", "applications", "application", "my", "mine", "status", "apply"})
 NOT_FOUND = "没有找到该主题，或您无权维护它"
 
 
@@ -147,7 +149,7 @@ def _check_header(*, name, scenario, audience) -> tuple[str, str, str]:
 
 def check_code(code) -> str:
     code = (code or "").strip() if isinstance(code, str) else ""
-    if not CODE_RE.match(code):
+    if not CODE_RE.match(code) or code in RESERVED_CODES:
         raise InvalidInput.field("code", "主题编码应为2至40位小写字母、数字和连字符，如 company-opening")
     return code
 

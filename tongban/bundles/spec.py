@@ -563,30 +563,30 @@ def material_plan(
 ) -> list[PlannedMaterial]:
     """The materials of these members, each once. A shared material serves every member that
     maps a material to it; member materials not mapped but carrying the same licence type are
-    merged too (one licence serves all). 免提交: a licence type the applicant already holds
-    (`held_licence_types`, from the e-licence library) is "held"; a licence type a member of
-    this bundle will issue is "produced" when every member it serves requires that member's
-    result (the 营业执照 the 设立登记 issues counts for the 印章备案). Without `item_materials`
+    merged too (one licence serves all). 免提交: a licence type a member of this bundle will
+    issue is "produced" for the members that require that member's result (the 营业执照 the
+    设立登记 issues counts for the 印章备案), kept apart from the same type needed by members
+    that do not wait for it; a licence type the applicant already holds
+    (`held_licence_types`, from the e-licence library) is "held". Without `item_materials`
     (member key -> the item's materials) only the shared materials are planned."""
     members = list(members)
     held = {t for t in held_licence_types if t}
     chosen = {m.key for m in members}
     shared_by_key = {s.key: s for s in spec.shared_materials}
+    # member -> {licence type: the chosen member whose result it is}
+    producers: dict[str, dict[str, str]] = {}
+    for m in members:
+        for r in m.requires:
+            if r.member in chosen and r.result:
+                producers.setdefault(m.key, {})[r.result] = r.member
     serving: dict[str, list[str]] = {}
-    order_keys: list[str] = []
-    names: dict[str, str] = {}
-    types: dict[str, str] = {}
-    by_type: dict[str, str] = {}
+    entries: dict[str, tuple[str, str, str]] = {}  # key -> (name, licence type, produced by)
 
-    def _serve(key: str, member: str, name: str, licence: str) -> None:
+    def _serve(key: str, member: str, name: str, licence: str, produced_by: str = "") -> None:
         if key not in serving:
             serving[key] = []
-            order_keys.append(key)
-            names[key] = name
-            types[key] = licence
-            if licence:
-                by_type.setdefault(licence, key)
-        if member and member not in serving[key]:
+            entries[key] = (name, licence, produced_by)
+        if member not in serving[key]:
             serving[key].append(member)
 
     for m in members:
@@ -596,29 +596,25 @@ def material_plan(
     for m in members:
         mapped = m.material_map
         for mat in (item_materials or {}).get(m.key, ()):
+            licence = mat.licence_type
             if mat.name in mapped:
                 continue
-            if mat.licence_type and mat.licence_type in by_type:
-                _serve(by_type[mat.licence_type], m.key, names[by_type[mat.licence_type]], mat.licence_type)
-                continue
-            if not mat.required:
-                continue
-            _serve(f"{m.key}:{mat.name}", m.key, mat.name, mat.licence_type)
+            producer = producers.get(m.key, {}).get(licence) if licence else None
+            if producer:
+                _serve(f"produced:{licence}:{producer}", m.key, mat.name, licence, producer)
+            elif licence:
+                _serve(f"licence:{licence}", m.key, mat.name, licence)
+            elif mat.required:
+                _serve(f"{m.key}:{mat.name}", m.key, mat.name, licence)
 
-    producers: dict[str, dict[str, str]] = {}  # member -> {licence type: producing member}
-    for m in members:
-        for r in m.requires:
-            if r.member in chosen and r.result:
-                producers.setdefault(m.key, {})[r.result] = r.member
     plan = []
-    for key in order_keys:
-        licence = types[key]
-        exempt, produced_by = "", ""
-        if licence and licence in held:
+    for key, (name, licence, produced_by) in entries.items():
+        exempt = "produced" if produced_by else ""
+        if not exempt and licence and licence in held:
             exempt = "held"
-        elif licence and serving[key]:
+        elif not exempt and licence and key in shared_by_key:
             sources = {producers.get(member, {}).get(licence) for member in serving[key]}
             if None not in sources and len(sources) == 1:
                 exempt, produced_by = "produced", sources.pop()
-        plan.append(PlannedMaterial(key, names[key], tuple(serving[key]), licence, exempt, produced_by))
+        plan.append(PlannedMaterial(key, name, tuple(serving[key]), licence, exempt, produced_by))
     return plan

@@ -215,7 +215,7 @@ def test_material_plan_deduplicates_and_exempts_what_the_bundle_produces():
         ("birth_cert", ("hukou", "elsewhere"), "produced", "birth"),
         ("birth:父母身份证", ("birth",), "", ""),
         ("birth:住院分娩记录", ("birth",), "", ""),
-        ("hukou:户口簿", ("hukou", "elsewhere"), "", ""),
+        ("licence:HUKOU001", ("hukou", "elsewhere"), "", ""),
     ]
     held = specs.material_plan(spec, members, {"HUKOU001"}, item_materials=item_materials)
     assert [p.exempt for p in held] == ["produced", "", "", "held"]
