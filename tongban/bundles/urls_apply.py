@@ -3,7 +3,9 @@ pickup choice) and the 综合窗口 pickup desk."""
 
 from django.urls import path, re_path
 
-from . import views_apply
+from . import urls_themes, views_apply  # urls_themes registers the "themecode" converter
+
+_CONVERTER = urls_themes.ThemeCode
 
 NUMBER = r"(?P<number>LB[0-9]{22})"
 

@@ -68,7 +68,7 @@ def _channel(request) -> str:
 
 
 def _answers(theme, source) -> dict:
-    return {q.key: source.get(f"a_{q.key}", "") for q in theme.spec.questions if source.get(f"a_{q.key}", "")}
+    return {q.key: source.get(q.key, "") for q in theme.spec.questions if source.get(q.key, "")}
 
 
 def _field_rows(fields, values: dict, problems: dict, prefix: str) -> list[dict]:
@@ -84,8 +84,13 @@ def _field_rows(fields, values: dict, problems: dict, prefix: str) -> list[dict]
                 "label": f.get("label", name) if isinstance(f, dict) else f.label,
                 "type": kind,
                 "required": bool(f.get("required") if isinstance(f, dict) else f.required),
-                "choices": [c if isinstance(c, dict) else {"value": c, "label": c} for c in (f.get("choices", []) if isinstance(f, dict) else [])],
-                "input_type": {"mobile": "tel", "email": "email", "date": "date", "number": "number"}.get(kind, "text"),
+                "choices": [
+                    c if isinstance(c, dict) else {"value": c, "label": c}
+                    for c in (f.get("choices", []) if isinstance(f, dict) else [])
+                ],
+                "input_type": {"mobile": "tel", "email": "email", "date": "date", "number": "number"}.get(
+                    kind, "text"
+                ),
                 "value": values.get(name, ""),
                 "error": problems.get(problem_key, ""),
             }
@@ -160,7 +165,7 @@ def apply(request, code: str):
     theme = submission.theme_or_404(code)
     source = request.GET if request.method == "GET" else request.POST
     answers = _answers(theme, source)
-    if theme.spec.questions and request.method == "GET" and not request.GET.get("answered"):
+    if request.method == "GET" and len(answers) < len(theme.spec.questions):
         return render(request, "bundles/apply/questions.html", {"theme": theme, "answers": answers})
     try:
         plan = submission.plan_application(request.user, theme, answers)
@@ -168,10 +173,16 @@ def apply(request, code: str):
         context = {"theme": theme, "answers": answers, "problems": _problems(exc), "error": exc.message}
         return render(request, "bundles/apply/questions.html", context, status=400)
     if request.method == "GET":
-        return render(request, "bundles/apply/form.html", _context(request, theme, plan, shared={}, own={}, problems={}))
+        return render(
+            request, "bundles/apply/form.html", _context(request, theme, plan, shared={}, own={}, problems={})
+        )
     shared = {f.key: request.POST.get(f"s_{f.key}", "").strip() for f in plan.shared_fields}
-    own = {
-        m.key: {f["name"]: request.POST.get(f"{m.key}__{f['name']}", "").strip() for f in m.own_fields}
+    own = {  # a field left empty takes the identity's value where the form prefills it
+        m.key: {
+            f["name"]: value
+            for f in m.own_fields
+            if (value := request.POST.get(f"{m.key}__{f['name']}", "").strip())
+        }
         for m in plan.members
     }
     uploads = {}
@@ -193,7 +204,13 @@ def apply(request, code: str):
         )
     except DomainError as exc:
         context = _context(
-            request, theme, plan, shared=shared, own=own, problems=_problems(exc), error=_("申请未提交：请按提示修改后重新提交")
+            request,
+            theme,
+            plan,
+            shared=shared,
+            own=own,
+            problems=_problems(exc),
+            error=_("申请未提交：请按提示修改后重新提交"),
         )
         return render(request, "bundles/apply/form.html", context, status=exc.status)
     messages.success(request, _("已提交：各部门将分别办理，进度在本页查看。"))
@@ -223,7 +240,9 @@ def application(request, number: str):
 @require_POST
 @once_per_form
 def withdraw(request, number: str):
-    report = progress.do_withdraw_bundle(actor=request.user, number=number, reason=request.POST.get("reason", ""))
+    report = progress.do_withdraw_bundle(
+        actor=request.user, number=number, reason=request.POST.get("reason", "")
+    )
     text = _("已撤回：%(withdrawn)s。") % {"withdrawn": "、".join(report["withdrawn"]) or _("无")}
     if report["decided"]:
         text += _("已作出决定、不能撤回：%(decided)s。") % {"decided": "、".join(report["decided"])}
@@ -283,4 +302,6 @@ def window(request):
             return response
         messages.success(request, _("已出件：%(number)s") % {"number": number})
         return redirect("bundles:window")
-    return render(request, "bundles/apply/window.html", {"ready": queries_fanout.ready_for_pickup(request.user)})
+    return render(
+        request, "bundles/apply/window.html", {"ready": queries_fanout.ready_for_pickup(request.user)}
+    )
