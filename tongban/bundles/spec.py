@@ -542,7 +542,7 @@ class ItemMaterial:
 
 @dataclass(frozen=True)
 class PlannedMaterial:
-    key: str  # the shared material's key, or "<member>:<name>" for a member-only material
+    key: str  # the shared material's key; "licence:<type>", "produced:<type>:<member>" or "name:<name>"
     name: str
     members: tuple[str, ...]  # the members it serves
     licence_type: str = ""
@@ -562,8 +562,8 @@ def material_plan(
     item_materials: Mapping[str, Iterable[ItemMaterial]] | None = None,
 ) -> list[PlannedMaterial]:
     """The materials of these members, each once. A shared material serves every member that
-    maps a material to it; member materials not mapped but carrying the same licence type are
-    merged too (one licence serves all). 免提交: a licence type a member of this bundle will
+    maps a material to it; member materials not mapped are merged when they carry the same
+    licence type (one licence serves all) or, without one, the same name (as a shared one). 免提交: a licence type a member of this bundle will
     issue is "produced" for the members that require that member's result (the 营业执照 the
     设立登记 issues counts for the 印章备案), kept apart from the same type needed by members
     that do not wait for it; a licence type the applicant already holds
@@ -593,6 +593,7 @@ def material_plan(
         for shared in dict.fromkeys(m.material_map.values()):
             s = shared_by_key[shared]
             _serve(s.key, m.key, s.name, s.licence_type)
+    by_name = {entries[k][0]: k for k in entries}  # a shared material a member names alike
     for m in members:
         mapped = m.material_map
         for mat in (item_materials or {}).get(m.key, ()):
@@ -605,7 +606,8 @@ def material_plan(
             elif licence:
                 _serve(f"licence:{licence}", m.key, mat.name, licence)
             elif mat.required:
-                _serve(f"{m.key}:{mat.name}", m.key, mat.name, licence)
+                key = by_name.setdefault(mat.name, f"name:{mat.name}")
+                _serve(key, m.key, mat.name, licence)
 
     plan = []
     for key, (name, licence, produced_by) in entries.items():

@@ -155,6 +155,9 @@ def wb_edit(request, pk: int):
     version = services.access_version(request.user, pk)
     if not permissions.may_edit(request.user, version.theme.region_id):
         raise NotFound(services.NOT_FOUND)
+    if version.status != ThemeStatus.DRAFT:
+        messages.info(request, _("只有草稿可以编辑；请先创建新版本"))
+        return redirect("bundles:wb_theme", code=version.theme.code)
     values = {
         "code": version.theme.code,
         "region": version.theme.region_id,

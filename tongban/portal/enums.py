@@ -35,6 +35,7 @@ LIVE_ENTRIES = {
     Entry.CASES: "/cases/",
     Entry.LICENCES: "/licences/",
     Entry.OPENNESS: "/openness/",
+    Entry.BUNDLES: "/bundles/",
 }
 PROGRESS_PATH = "/cases/progress/"
 

@@ -103,6 +103,12 @@ NOT_PAGES = {
     "/openness/workbench/policies/<int:pk>/publish/": "POST only",
     "/openness/workbench/policies/<int:pk>/findings/<int:fpk>/<slug:action>/": "POST only",
     "/workbench/catalog/flags/<int:pk>/clear/": "POST only",
+    "/bundles/workbench/themes/<themecode:code>/export.json": "a JSON download",
+    "/bundles/workbench/themes/<themecode:code>/export.xlsx": "an xlsx download",
+    "/bundles/workbench/themes/<themecode:code>/new-version/": "POST only",
+    "/bundles/workbench/themes/versions/<int:pk>/submit/": "POST only",
+    "/bundles/workbench/themes/versions/<int:pk>/review/": "POST only",
+    "/bundles/workbench/themes/versions/<int:pk>/withdraw/": "POST only",
 }
 
 
@@ -127,6 +133,7 @@ def not_a_page(route: str) -> bool:
 def demo_objects() -> dict:
     """The demo's objects the parametrised pages open."""
     from tongban.accounts.models import Mandate
+    from tongban.bundles import queries as bundle_queries
     from tongban.cases.models import Case
     from tongban.catalog import queries as catalog_queries
     from tongban.demo import queries as demo_queries
@@ -179,6 +186,9 @@ def demo_objects() -> dict:
         "eval_version": evaluation.schemes().order_by("version").values_list("version", flat=True).first(),
         # 政务公开: 江夏's letter under 保密审查 (its findings on the secrecy page)
         "policy": Policy.objects.filter(state="secrecy").order_by("pk").values_list("pk", flat=True).first(),
+        # 一件事一次办: the demo's 企业开办 theme and its published version (the workbench's pages)
+        "theme": "company-opening",
+        "theme_version": bundle_queries.published_theme("company-opening").version_id,
     }
 
 
@@ -204,6 +214,7 @@ MAIN |= {"/insight/evaluation/", "/insight/evaluation/<int:year>/<str:region>/",
          "/insight/evaluation/schemes/", "/insight/evaluation/schemes/<int:version>/"}  # fmt: skip
 MAIN |= {"/openness/workbench/policies/", "/openness/workbench/policies/<int:pk>/",
          "/openness/workbench/policies/<int:pk>/secrecy/"}  # fmt: skip
+MAIN |= {"/bundles/", "/bundles/<themecode:code>/", "/bundles/workbench/themes/", "/bundles/workbench/themes/<themecode:code>/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -247,6 +258,8 @@ def pages_of(objects: dict) -> list[Page]:
             who = "deptadmin-jianghan"  # a department's staff enter its penalty decisions
         if route == "/exchange/workbench/requests/new/<str:code>/":
             who = "deptadmin-jianghan"  # a department's administrator asks for their department
+        if route.startswith("/bundles/workbench/"):
+            who = "admin"  # the themes workbench (一件事主题)
         if route in (
             "/accounts/login/",
             "/accounts/signup/",
@@ -273,6 +286,10 @@ def pages_of(objects: dict) -> list[Page]:
             value = simple.get(name)
             if route.startswith("/exchange/") and name == "code":
                 value = objects["open_resource"] if route.startswith("/exchange/catalogue/") else "FR-001"
+            if route.startswith("/bundles/") and name == "code":
+                value = objects["theme"]  # a theme's code (一件事主题)
+            if route.startswith("/bundles/workbench/themes/versions/<int:pk>/"):
+                value = objects["theme_version"]
             if name == "pk":
                 value = {
                     "/workbench/catalog/items/<int:pk>/": objects["item_pk"],

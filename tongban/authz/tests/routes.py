@@ -33,7 +33,9 @@ def url_routes() -> set[str]:
 def api_operations() -> set[str]:
     """``METHOD /api/v1/path`` of every operation in the OpenAPI schema, plus the schema and docs
     pages themselves (GET)."""
-    schema = api.get_openapi_schema(path_prefix=API_PREFIX.rstrip("/"))
+    # With the slash, as the served schema has it: nested routers (bundles, hotline ...) are
+    # mounted without a leading one, and "/api/v1" + "bundles/themes" would lose it.
+    schema = api.get_openapi_schema(path_prefix=API_PREFIX)
     ops = {f"{m.upper()} {path}" for path, item in schema["paths"].items() for m in item}
     api_pages = {r for r in _walk(get_resolver().url_patterns) if r.startswith(API_PREFIX)}
     documented = {r for r in api_pages if r.endswith(("openapi.json", "docs"))}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .rows_bundles_themes import BUNDLES_THEMES
 from .rows_exchange import EXCHANGE
 from .rows_insight_core import INSIGHT_CORE
 from .rows_insight_evaluation import INSIGHT_EVALUATION
@@ -1185,4 +1186,5 @@ def all_rows() -> list[Row]:
         *INSIGHT_EVALUATION,
         *ADMIN_STATIC,
         *admin_rows(),
+        *BUNDLES_THEMES,
     ]

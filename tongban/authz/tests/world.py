@@ -317,6 +317,7 @@ def build() -> World:
     w.ids |= openness_public_world(jiangxia, staff["department_admin"])
     w.ids |= _openness_policies(jiangxia, staff, item_a)
     w.ids |= _openness_disclosure(staff, people, jiangxia)
+    w.ids |= _bundles_themes(staff, item_a, item_b)
     # --- The annual evaluation (insight): a published scheme version and the 2026 run -----------
     scheme = evaluation.do_create_scheme(
         actor=SYSTEM,
@@ -500,4 +501,38 @@ def _openness_disclosure(staff: dict, people: dict, jiangxia) -> dict:
         "disc_answered": answered.pk,
         "disc_extension": extension.pk,
         "concern": article.pk,
+    }
+
+
+def _bundles_themes(staff: dict, item_a, item_b) -> dict:
+    """Themes of 江夏 (一件事主题) over items A and B: one published (`theme`), one draft
+    (`theme_draft_code`, version `theme_draft`) and one in review (`theme_review`), all created
+    and submitted by 江夏's department administrator; the platform administrator approved the
+    published one (four eyes)."""
+    from tongban.bundles import services as bundle_services
+
+    head, platform = staff["department_admin"], staff["platform_admin"]
+    spec = {
+        "promised_days": 1,
+        "members": [{"key": "a", "item_code": item_a.code}, {"key": "b", "item_code": item_b.code}],
+    }
+
+    def theme(code: str):
+        return bundle_services.do_create_theme(
+            actor=head, code=code, region_code="420115", name="江夏一件事", audience="person", spec=spec
+        )
+
+    published = theme("authz-theme")
+    bundle_services.do_submit(actor=head, version=published)
+    bundle_services.do_approve(actor=platform, version=published)
+    draft = theme("authz-draft")
+    review = theme("authz-review")
+    bundle_services.do_submit(actor=head, version=review)
+    return {
+        "theme": "authz-theme",
+        "theme_published": published.pk,
+        "theme_draft": draft.pk,
+        "theme_draft_code": "authz-draft",
+        "theme_review": review.pk,
+        "theme_review_code": "authz-review",
     }

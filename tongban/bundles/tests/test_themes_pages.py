@@ -30,15 +30,14 @@ def test_savings_compare_the_bundle_with_each_member_alone(world, published):
     guide = queries.theme_guide(published)
     s = guide.savings
     assert (s.items_alone, s.items_bundle, s.items_saved) == (3, 1, 2)
-    # each item: 申请书 + 营业执照; the bundle: 申请书 once for m1/m2, m0's own 申请书 and
-    # 营业执照, and the 营业执照 m1/m2 need comes from m0 (免提交).
-    assert (s.materials_alone, s.materials_bundle, s.materials_saved) == (6, 3, 3)
+    # each item: 申请书 + 营业执照; the bundle: 申请书 once for all three (m0's is named like
+    # the shared one), m0's own 营业执照, and the 营业执照 m1/m2 need comes from m0 (免提交).
+    assert (s.materials_alone, s.materials_bundle, s.materials_saved) == (6, 2, 4)
     assert (s.trips_alone, s.trips_bundle) == (1, 1)
     assert (s.days_alone, s.days_critical_path, s.days_bundle, s.days_saved) == (6.0, 4.0, 1, 5.0)
     plan = [(p.key, p.members, p.exempt, p.produced_by) for p in guide.plan]
     assert plan == [
-        ("application", ("m1", "m2"), "", ""),
-        (f"{'m0'}:申请书", ("m0",), "", ""),
+        ("application", ("m1", "m2", "m0"), "", ""),
         (f"licence:{testing.LICENCE_TYPE}", ("m0",), "", ""),
         (f"produced:{testing.LICENCE_TYPE}:m0", ("m1", "m2"), "produced", "m0"),
     ]
@@ -99,3 +98,32 @@ def test_the_api_lists_and_details_themes(client, world, published):
     assert detail["savings"]["items_saved"] == 2 and detail["savings"]["days_critical_path"] == 4.0
     assert client.get("/api/v1/bundles/themes/no-such").status_code == 404
     assert client.get("/api/v1/bundles/themes/company-opening", {"region": "420200"}).status_code == 404
+
+
+def test_the_questionnaire_chooses_the_members_the_guide_counts(client, world):
+    doc = {
+        **world.doc,
+        "questions": [
+            {
+                "key": "local",
+                "text": "父母双方是否均为本地户籍？",
+                "choices": [{"value": "yes", "label": "是"}, {"value": "no", "label": "否"}],
+            }
+        ],
+    }
+    doc["members"] = [dict(m) for m in doc["members"]]
+    doc["members"][2]["when"] = [{"question": "local", "in": ["no"]}]
+    theme = testing.make_published_theme(doc, code="newborn", audience="person")
+    plain = queries.theme_guide(theme)
+    assert plain.counted == ["m0", "m1"] and plain.savings.items_alone == 2
+    answered = queries.theme_guide(theme, answers={"local": "no"})
+    assert answered.counted == ["m0", "m1", "m2"] and answered.savings.items_alone == 3
+    assert client.get("/bundles/newborn/", {"local": "no"}).status_code == 200
+    refused = client.get("/bundles/newborn/", {"local": "maybe"})
+    assert refused.status_code == 400 and "不是该问题的选项" in refused.content.decode()
+    detail = client.get("/api/v1/bundles/themes/newborn").json()
+    assert detail["counted_members"] == ["m0", "m1"]
+    assert detail["questions"][0]["choices"] == [
+        {"value": "yes", "label": "是"},
+        {"value": "no", "label": "否"},
+    ]

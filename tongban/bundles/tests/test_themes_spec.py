@@ -202,6 +202,7 @@ def test_material_plan_deduplicates_and_exempts_what_the_bundle_produces():
         "hukou": [
             specs.ItemMaterial("出生医学证明", "BIRTHCERT001"),
             specs.ItemMaterial("户口簿", "HUKOU001"),
+            specs.ItemMaterial("父母身份证", ""),
         ],
         "elsewhere": [
             specs.ItemMaterial("出生医学证明", "BIRTHCERT001"),
@@ -213,10 +214,14 @@ def test_material_plan_deduplicates_and_exempts_what_the_bundle_produces():
     rows = [(p.key, p.members, p.exempt, p.produced_by) for p in plan]
     assert rows == [
         ("birth_cert", ("hukou", "elsewhere"), "produced", "birth"),
-        ("birth:父母身份证", ("birth",), "", ""),
-        ("birth:住院分娩记录", ("birth",), "", ""),
+        ("name:父母身份证", ("birth", "hukou"), "", ""),
+        ("name:住院分娩记录", ("birth",), "", ""),
         ("licence:HUKOU001", ("hukou", "elsewhere"), "", ""),
     ]
     held = specs.material_plan(spec, members, {"HUKOU001"}, item_materials=item_materials)
     assert [p.exempt for p in held] == ["produced", "", "", "held"]
     assert sum(p.to_upload for p in held) == 2
+    # a member material named like a shared one is the shared one
+    item_materials["elsewhere"].append(specs.ItemMaterial("出生医学证明", ""))
+    plan = specs.material_plan(spec, members, (), item_materials=item_materials)
+    assert plan[0].members == ("hukou", "elsewhere")

@@ -67,6 +67,8 @@ SELF_POSTING = {
     "openness/policies/secrecy.html": "openness:wb_secrecy",
     "openness/policies/repeal.html": "openness:wb_policy_repeal",
     "openness/disclosure/wb_concern.html": "openness:wb_concern",  # and wb_concern_new, decorated alike
+    "bundles/themes/wb_edit.html": "bundles:wb_version_edit",  # and wb_theme_new, decorated alike
+    "bundles/themes/wb_import.html": "bundles:wb_theme_import",
 }
 
 

@@ -216,7 +216,7 @@ def test_a_signed_in_person_has_my_cases_and_my_licences_in_the_header(client, r
     entries = home[home.index('id="entries-title"') :]
     assert '<a class="tile__name" href="/cases/">我的办件</a>' in entries
     assert '<a class="tile__name" href="/licences/">我的证照</a>' in entries
-    assert "即将开通" in entries and entries.count("即将开通") == 3  # 一件事, 好差评, 12345 留言
+    assert "即将开通" in entries and entries.count("即将开通") == 2  # 好差评, 12345 留言
     me = html(client.get("/accounts/me/"))
     assert 'href="/cases/">我的办件</a>' in me and 'href="/licences/">我的证照</a>' in me
 

@@ -70,14 +70,15 @@ def test_home_shows_search_first_then_topics_hot_items_lists_and_entries(
     # 证照 and 政务公开 exist: an anonymous visitor gets 办件进度查询 (no sign-in), 我的证照 and
     # the policy library.
     entries = page[page.index('id="entries-title"') :]
-    for label in ("好差评", "12345 留言", "一件事"):
+    for label in ("好差评", "12345 留言"):
         assert f'<span class="tile__name">{label}</span>' in entries
+    assert '<a class="tile__name" href="/bundles/">一件事</a>' in entries  # the themes of the chosen region
     assert '<a class="tile__name" href="/openness/">政务公开</a>' in entries
     assert '<a class="tile__name" href="/cases/progress/">办件进度查询</a>' in entries
     assert '<a class="tile__note" href="/cases/">登录后查看我的办件</a>' in entries
     assert '<a class="tile__name" href="/licences/">我的证照</a>' in entries
-    assert entries.count("即将开通") == 3
-    assert entries.count('aria-disabled="true"') == 3
+    assert entries.count("即将开通") == 2
+    assert entries.count('aria-disabled="true"') == 2
     # Header: region switch, language, large text, sign-in placeholder.
     assert "湖北省（全省）" in page and 'href="/region/?next=/"' in page
     assert 'action="/i18n/setlang/"' in page and 'value="en"' in page
