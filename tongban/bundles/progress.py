@@ -189,5 +189,5 @@ def do_pickup(*, actor, number: str, code: str = "", tracking_number: str = "") 
 
 
 def require_clerk(actor) -> None:
-    if not account_queries.has_role(actor, StaffRole.WINDOW_CLERK):
+    if not (getattr(actor, "is_superuser", False) or account_queries.has_role(actor, StaffRole.WINDOW_CLERK)):
         raise Forbidden("只有综合窗口人员可以办理")

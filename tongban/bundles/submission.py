@@ -354,11 +354,13 @@ def do_submit_bundle(
     if channel not in Channel.values:
         raise InvalidInput.field("channel", "申报渠道不正确")
     window = channel == Channel.WINDOW
+    if window and not account_queries.has_role(actor, StaffRole.WINDOW_CLERK):
+        raise Forbidden("只有综合窗口人员可以代为提交联办申请")
+    if not window and not account_queries.is_person(actor):
+        raise Forbidden("网上申报面向个人和企业用户；工作人员请使用综合窗口")
     theme = theme_or_404(theme_code, region_code)
     hall = None
     if window:
-        if not account_queries.has_role(actor, StaffRole.WINDOW_CLERK):
-            raise Forbidden("只有综合窗口人员可以代为提交联办申请")
         hall = core_queries.get_region(actor.department.region_id) if actor.department_id else None
         if hall is None or not theme.region_code.startswith(hall.prefix):
             raise Forbidden("只能受理本服务大厅所在地区的一件事")
@@ -372,8 +374,6 @@ def do_submit_bundle(
             "agent_id": None,
         }
     else:
-        if not account_queries.is_person(actor):
-            raise Forbidden("网上申报面向个人和企业用户；工作人员请使用综合窗口")
         who = None
     if not isinstance(answers, dict):
         raise InvalidInput.field("answers", "情形引导答案应为键值对")

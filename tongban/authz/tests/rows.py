@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .rows_bundles_fanout import BUNDLES_FANOUT
 from .rows_bundles_themes import BUNDLES_THEMES
 from .rows_exchange import EXCHANGE
 from .rows_insight_core import INSIGHT_CORE
@@ -1187,4 +1188,5 @@ def all_rows() -> list[Row]:
         *ADMIN_STATIC,
         *admin_rows(),
         *BUNDLES_THEMES,
+        *BUNDLES_FANOUT,
     ]
