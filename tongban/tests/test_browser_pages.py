@@ -109,6 +109,9 @@ NOT_PAGES = {
     "/bundles/workbench/themes/versions/<int:pk>/submit/": "POST only",
     "/bundles/workbench/themes/versions/<int:pk>/review/": "POST only",
     "/bundles/workbench/themes/versions/<int:pk>/withdraw/": "POST only",
+    "/bundles/applications/<bundlenumber:number>/": "a bundle's status page: the demo seeds no bundle yet (walked in bundles/tests/test_fanout_pages.py)",
+    "/bundles/applications/<bundlenumber:number>/withdraw/": "POST only",
+    "/bundles/applications/<bundlenumber:number>/pickup/": "POST only",
 }
 
 
@@ -215,6 +218,7 @@ MAIN |= {"/insight/evaluation/", "/insight/evaluation/<int:year>/<str:region>/",
 MAIN |= {"/openness/workbench/policies/", "/openness/workbench/policies/<int:pk>/",
          "/openness/workbench/policies/<int:pk>/secrecy/"}  # fmt: skip
 MAIN |= {"/bundles/", "/bundles/<themecode:code>/", "/bundles/workbench/themes/", "/bundles/workbench/themes/<themecode:code>/"}  # fmt: skip
+MAIN |= {"/bundles/<themecode:code>/apply/", "/bundles/applications/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -260,6 +264,8 @@ def pages_of(objects: dict) -> list[Page]:
             who = "deptadmin-jianghan"  # a department's administrator asks for their department
         if route.startswith("/bundles/workbench/"):
             who = "admin"  # the themes workbench (一件事主题)
+        if route == "/bundles/applications/window/":
+            who = "clerk"  # 综合窗口出件
         if route in (
             "/accounts/login/",
             "/accounts/signup/",

@@ -69,6 +69,8 @@ SELF_POSTING = {
     "openness/disclosure/wb_concern.html": "openness:wb_concern",  # and wb_concern_new, decorated alike
     "bundles/themes/wb_edit.html": "bundles:wb_version_edit",  # and wb_theme_new, decorated alike
     "bundles/themes/wb_import.html": "bundles:wb_theme_import",
+    "bundles/apply/form.html": "bundles:apply",
+    "bundles/apply/window.html": "bundles:window",
 }
 
 
