@@ -128,13 +128,8 @@ def theme_or_404(code: str, region_code: str = ""):
 
 def who_for(actor, theme, members) -> dict:
     """The applicant side of every member case, from the actor's acting context: the same for
-    every member (the mandate must cover each member item)."""
-    if (
-        theme.audience == "enterprise"
-        and getattr(actor, "acting", None)
-        and actor.acting.get("kind") != "enterprise"
-    ):
-        pass  # a person may open an enterprise (企业开办): the company does not exist yet
+    every member (the mandate must cover each member item). A person may apply for an
+    enterprise theme as themselves: 企业开办 opens a company that does not exist yet."""
     who = None
     for member in members:
         who = case_services.bundled.applicant_for(actor, member.item_code)
