@@ -163,6 +163,12 @@ def run_bench(args, db_name: str, started: dt.datetime) -> None:
     print(f"loading up to {args.cases:,} cases ...", flush=True)
     load_cases(world, args.cases, args.seed)
     with connection.cursor() as cur:
+        # A load interrupted before its end (--reuse afterwards) leaves the id sequences behind
+        # the copied rows: move them past the highest ids.
+        for table in ("cases_case", "cases_casestep"):
+            cur.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+            )
         cur.execute("VACUUM (ANALYZE) cases_case")
         cur.execute("SELECT count(*) FROM cases_case")
         cases_before = cur.fetchone()[0]
