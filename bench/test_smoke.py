@@ -177,6 +177,16 @@ def _supervision(report: dict) -> None:
 
 
 CHECKS["supervision"] = _supervision
+
+
+def _bundles(report: dict) -> None:
+    # Three timed rounds: three bundles of five members fanned out, three single cases beside them.
+    assert report["results"]["rounds"] == 3
+    assert report["results"]["member_cases"] == 15
+    assert report["results"]["bundle_ms"]["n"] == report["results"]["case_ms"]["n"] == 3
+
+
+CHECKS["bundles"] = _bundles
 # Databases a bench makes beside its own (named by suffix): dropped here too if it was killed.
 EXTRA_DATABASES = {"exchange": ["_small"]}
 

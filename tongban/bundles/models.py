@@ -127,3 +127,6 @@ class ThemeReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} {self.decision}"
+
+
+from .models_fanout import *  # noqa: E402,F403

@@ -126,3 +126,6 @@ __all__ = [
     "step_done_by",
     "working_days_of",
 ]
+
+# 一事联办 (bundles): member cases created by a bundle's dispatcher and delivered with its pickup.
+from . import bundled  # noqa: F401 - services.bundled.*

@@ -127,6 +127,9 @@ NOT_PAGES = {
     "/bundles/workbench/themes/versions/<int:pk>/submit/": "POST only",
     "/bundles/workbench/themes/versions/<int:pk>/review/": "POST only",
     "/bundles/workbench/themes/versions/<int:pk>/withdraw/": "POST only",
+    "/bundles/applications/<bundlenumber:number>/": "a bundle's status page: the demo seeds no bundle yet (walked in bundles/tests/test_fanout_pages.py)",
+    "/bundles/applications/<bundlenumber:number>/withdraw/": "POST only",
+    "/bundles/applications/<bundlenumber:number>/pickup/": "POST only",
 }
 
 
@@ -291,6 +294,7 @@ MAIN |= {"/hotline/workbench/kb/", "/hotline/workbench/kb/<int:pk>/", "/hotline/
 MAIN |= {"/ratings/", "/ratings/public/", "/ratings/hall/<slug:code>/", "/ratings/workbench/",
          "/ratings/workbench/rect/<int:pk>/", "/ratings/workbench/rankings/", "/ratings/workbench/windows/"}  # fmt: skip
 MAIN |= {"/bundles/", "/bundles/<themecode:code>/", "/bundles/workbench/themes/", "/bundles/workbench/themes/<themecode:code>/"}  # fmt: skip
+MAIN |= {"/bundles/<themecode:code>/apply/", "/bundles/applications/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -352,6 +356,8 @@ def pages_of(objects: dict) -> list[Page]:
             who = "admin"  # the platform maintains every department's knowledge-base articles
         if route.startswith("/bundles/workbench/"):
             who = "admin"  # the themes workbench (一件事主题)
+        if route == "/bundles/applications/window/":
+            who = "clerk"  # 综合窗口出件
         if route in (
             "/accounts/login/",
             "/accounts/signup/",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .rows_bundles_fanout import BUNDLES_FANOUT
 from .rows_bundles_themes import BUNDLES_THEMES
 from .rows_exchange import EXCHANGE
 from .rows_hotline_kb import HOTLINE_KB
@@ -1197,4 +1198,5 @@ def all_rows() -> list[Row]:
         *admin_rows(),
         *SUPERVISION_DRAW,
         *BUNDLES_THEMES,
+        *BUNDLES_FANOUT,
     ]

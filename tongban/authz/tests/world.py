@@ -323,6 +323,7 @@ def build() -> World:
     w.ids |= _hotline_kb(staff, jiangxia)
     w.ids |= _ratings(staff, people, jiangxia, item_a)
     w.ids |= _bundles_themes(staff, item_a, item_b)
+    w.ids |= _bundles_fanout(people, item_a, item_b)
     # --- The annual evaluation (insight): a published scheme version and the 2026 run -----------
     scheme = evaluation.do_create_scheme(
         actor=SYSTEM,
@@ -709,3 +710,25 @@ def _bundles_themes(staff: dict, item_a, item_b) -> dict:
         "theme_review": review.pk,
         "theme_review_code": "authz-review",
     }
+
+
+def _bundles_fanout(people: dict, item_a, item_b) -> dict:
+    """A bundle application (联办件) of 市民乙 (citizen_l2) under the published theme of 江夏
+    (`_bundles_themes`, members a and b): `bundle`; its member cases are dispatched on commit."""
+    from tongban.bundles import submission
+
+    own = {key: {"contact_phone": "13900000042", "request": "一件事联办"} for key in ("a", "b")}
+    uploads = {}
+    for key, item in (("a", item_a), ("b", item_b)):
+        for m in item.materials.order_by("order", "id"):
+            uploads[f"{key}.m_{m.pk}"] = upload(m)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        bundle = submission.do_submit_bundle(
+            actor=people["citizen_l2"],
+            theme_code="authz-theme",
+            answers={},
+            shared={},
+            own=own,
+            uploads=uploads,
+        )
+    return {"bundle": bundle.number}

@@ -85,6 +85,8 @@ SELF_POSTING = {
     "ratings/rate.html": "ratings:rate",
     "bundles/themes/wb_edit.html": "bundles:wb_version_edit",  # and wb_theme_new, decorated alike
     "bundles/themes/wb_import.html": "bundles:wb_theme_import",
+    "bundles/apply/form.html": "bundles:apply",
+    "bundles/apply/window.html": "bundles:window",
 }
 
 

@@ -1,0 +1,347 @@
+"""The fan-out (分发): outbox rows become member cases, and member cases' events move the bundle.
+
+- `dispatch_bundle(number)` (right after a submission commits, and after an event that makes a
+  member ready) and `dispatch_pending()` (the recovery: `manage.py bundles dispatch`, run by the
+  scheduler every minute) turn each pending outbox row into its member case, in ONE transaction
+  with the row marked done (the row is locked, skipped when another dispatcher holds it): a
+  crash leaves the row pending and no case, never a case without its done row. The member case
+  is also idempotent by "bundle:<number>:<member>", belt and braces.
+- `on_case_changed` (connected to `cases.signals.case_changed`, inside the case's own
+  transaction): a member case concluded with its result licence releases the members that
+  required it (their outbox rows written there and dispatched after the commit); a refusal
+  applies each dependant's policy (cancel / pause / continue, transitively); a 补正 of a member
+  pauses only the members that depend on it, and its supply releases them again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tongban.accounts import queries as account_queries
+from tongban.accounts import services as account_services
+from tongban.cases import clock as cases_clock
+from tongban.cases import services as case_services
+from tongban.cases.enums import CaseState, ResultCode
+from tongban.core import audit, files
+from tongban.core.errors import DomainError
+from tongban.licences import queries as licence_queries
+
+from .enums_fanout import BundleState, MemberState, Policy
+from .models_fanout import BUNDLE_FORM, Bundle, BundleFile, BundleMember, BundleOutbox
+
+log = logging.getLogger(__name__)
+
+DISPATCHER = "一事联办分发"
+ENDED_CASE = frozenset(
+    {CaseState.CONCLUDED, CaseState.DELIVERED, CaseState.RETURNED, CaseState.REFUSED, CaseState.WITHDRAWN}
+)
+FAILED_CASE = frozenset({CaseState.RETURNED, CaseState.REFUSED, CaseState.WITHDRAWN})
+ON_HOLD_CASE = frozenset({CaseState.SUPPLEMENT, CaseState.PAUSED})
+
+
+def dispatch_bundle(number: str) -> int:
+    ids = list(
+        BundleOutbox.objects.filter(member__bundle__number=number, done_at__isnull=True)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    return sum(1 for pk in ids if dispatch_one(pk))
+
+
+def dispatch_pending(*, limit: int = 1000) -> int:
+    """The recovery: every pending outbox row (oldest first), each in its own transaction."""
+    ids = list(
+        BundleOutbox.objects.filter(done_at__isnull=True).order_by("id").values_list("id", flat=True)[:limit]
+    )
+    return sum(1 for pk in ids if dispatch_one(pk))
+
+
+def pending_count() -> int:
+    return BundleOutbox.objects.filter(done_at__isnull=True).count()
+
+
+def _uploads(member: BundleMember) -> list:
+    rows = {f.pk: f for f in BundleFile.objects.filter(pk__in=[u["file_id"] for u in member.uploads])}
+    out = []
+    for entry in member.uploads:
+        row = rows[entry["file_id"]]
+        content = files.open_decrypted(row.file.name)
+        out.append(case_services.Upload(entry["material_id"], row.name, content, row.content_type))
+    return out
+
+
+def _library(member: BundleMember, bundle: Bundle, applicant) -> list:
+    """What the e-licence library supplies: licences held now (the applicant's) and those the
+    members it requires issued (their holder: the new company a 设立登记 registered)."""
+    siblings = {m.key: m for m in bundle.members.all()}
+    cases = case_services.bundled.member_cases(
+        [siblings[e["member"]].case_number for e in member.library if e["member"]]
+    )
+    out = []
+    own = None
+    for entry in member.library:
+        if entry["member"]:
+            case = cases.get(siblings[entry["member"]].case_number)
+            produced = True
+            if case is None or not case.result_licence:
+                holder = ""  # "continue" policy: none issued; the case names it missing (补正)
+            else:
+                holder = licence_queries.licence_holder_code(licence_queries.get_licence(case.result_licence))
+        else:
+            if own is None:
+                own = case_services.bundled.holder_code_of(applicant, _who(bundle))
+            holder, produced = own, False
+        out.append(
+            case_services.bundled.LibraryMaterial(
+                material_id=entry["material_id"],
+                holder_code=holder,
+                type_code=entry["type_code"],
+                produced=produced,
+            )
+        )
+    return out
+
+
+def _who(bundle: Bundle) -> dict:
+    return {
+        "applicant_id": bundle.applicant_id,
+        "legal_person_id": bundle.legal_person_id,
+        "applicant_name": bundle.applicant_name,
+        "agent_id": bundle.agent_id,
+    }
+
+
+def dispatch_one(outbox_id: int) -> bool:
+    """Create the member case of one pending outbox row; False when it was done (or is being
+    done) elsewhere, or failed (the error kept on the row, which stays pending)."""
+    try:
+        with transaction.atomic():
+            row = (
+                BundleOutbox.objects.select_for_update(skip_locked=True)
+                .select_related("member__bundle")
+                .filter(pk=outbox_id, done_at__isnull=True)
+                .first()
+            )
+            if row is None:
+                return False
+            member = row.member
+            bundle = member.bundle
+            row.attempts += 1
+            row.done_at = timezone.now()
+            if member.state != MemberState.QUEUED or member.case_number:
+                row.save(update_fields=["attempts", "done_at"])
+                return False
+            form = json.loads(BUNDLE_FORM.read(bundle))["members"][member.key]
+            applicant = account_queries.get_user(bundle.applicant_id)
+            submitter = account_queries.get_user(bundle.submitted_by_id)
+            case = case_services.bundled.do_submit_member(
+                actor=submitter,
+                who=_who(bundle),
+                item_code=member.item_code,
+                cleaned=form,
+                uploads=_uploads(member),
+                library=_library(member, bundle, applicant),
+                bundle_number=bundle.number,
+                channel=bundle.channel,
+                idempotency_key=f"bundle:{bundle.number}:{member.key}",
+                library_actor=applicant,
+            )
+            member.case_number, member.state = case.number, MemberState.CASE
+            member.save(update_fields=["case_number", "state"])
+            row.save(update_fields=["attempts", "done_at"])
+            audit.record(
+                actor=DISPATCHER,
+                action="bundles.dispatch",
+                obj=bundle,
+                data={"member": member.key, "case": case.number},
+            )
+            return True
+    except DomainError as exc:  # the item withdrawn meanwhile, a file gone: kept for the operator
+        log.warning("bundle outbox %s failed: %s", outbox_id, exc)
+        BundleOutbox.objects.filter(pk=outbox_id).update(
+            attempts=F("attempts") + 1, last_error=str(exc)[:500]
+        )
+        return False
+
+
+# --- member cases' events ------------------------------------------------------------------
+
+
+def on_case_changed(sender, case, action, before, **kwargs) -> None:
+    """Receiver of cases.signals.case_changed (inside the case's transaction; small writes)."""
+    if action in ("submit", "window_intake"):
+        return  # a new case: a member's is linked by the dispatcher itself
+    member = BundleMember.objects.select_related("bundle").filter(case_number=case.number).first()
+    if member is None:
+        return
+    bundle = Bundle.objects.select_for_update().get(pk=member.bundle_id)
+    if bundle.state == BundleState.WITHDRAWN:
+        return
+    members = list(bundle.members.select_for_update().order_by("position", "id"))
+    me = next(m for m in members if m.pk == member.pk)
+    released = False
+    if action == "conclude" and case.result_licence:
+        released = _release(bundle, members, me)
+    elif action == "conclude" and case.result_code in (
+        ResultCode.DENIED,
+        ResultCode.RETURNED,
+        ResultCode.VOIDED,
+    ):
+        released = _refused(bundle, members, me, case.decision_reason or str(case.get_result_code_display()))
+    elif action in ("refuse", "return"):
+        released = _refused(bundle, members, me, case.return_reason)
+    elif action == "withdraw":
+        released = _refused(bundle, members, me, "申请人已撤回该事项")
+    elif case.state in ON_HOLD_CASE and before not in ON_HOLD_CASE:
+        _hold(members, me, True, f"前置事项“{me.item_name}”补正中，完成后继续")
+    elif before in ON_HOLD_CASE and case.state not in ON_HOLD_CASE:
+        _hold(members, me, False, "")
+    refresh_state(bundle, members, {case.number: case})
+    if released:
+        number = bundle.number
+        transaction.on_commit(lambda: dispatch_bundle(number))
+
+
+def _dependants(members: list[BundleMember], key: str) -> list[BundleMember]:
+    return [m for m in members if any(r["member"] == key for r in m.requires)]
+
+
+def _issued(members: list[BundleMember], cases: dict) -> set[str]:
+    out = set()
+    for m in members:
+        case = cases.get(m.case_number)
+        if (
+            case is not None
+            and case.result_licence
+            and case.state in (CaseState.CONCLUDED, CaseState.DELIVERED)
+        ):
+            out.add(m.key)
+    return out
+
+
+def _queue(member: BundleMember, note: str = "") -> None:
+    member.state, member.note = MemberState.QUEUED, note
+    member.save(update_fields=["state", "note"])
+    BundleOutbox.objects.get_or_create(member=member)
+
+
+def _release(bundle: Bundle, members: list[BundleMember], me: BundleMember) -> bool:
+    """Members whose every requirement is now issued are queued."""
+    cases = case_services.bundled.member_cases([m.case_number for m in members])
+    issued = _issued(members, cases)
+    released = False
+    for dep in _dependants(members, me.key):
+        if dep.state in (MemberState.WAITING, MemberState.PAUSED) and all(
+            r["member"] in issued for r in dep.requires
+        ):
+            _queue(dep)
+            released = True
+    return released
+
+
+def _refused(bundle: Bundle, members: list[BundleMember], me: BundleMember, reason: str) -> bool:
+    """Apply each dependant's policy (transitively): cancel, pause for 补正, or continue without
+    the result. The applicant is told which member, why, and the others' state."""
+    released = False
+    todo = [(me, reason)]
+    seen = set()
+    while todo:
+        refused, why = todo.pop(0)
+        for dep in _dependants(members, refused.key):
+            if dep.key in seen or dep.state not in (
+                MemberState.WAITING,
+                MemberState.PAUSED,
+                MemberState.QUEUED,
+            ):
+                continue
+            seen.add(dep.key)
+            note = f"前置事项“{refused.item_name}”未通过：{why}"[:500]
+            if dep.policy == Policy.CONTINUE:
+                _queue(dep, note + "；本事项继续办理，所需材料由部门通知补正")
+                released = True
+            elif dep.policy == Policy.PAUSE:
+                dep.state, dep.note = MemberState.PAUSED, note + "；本事项暂停，待补正后继续"
+                dep.save(update_fields=["state", "note"])
+                todo.append((dep, "前置事项暂停"))
+            else:
+                dep.state, dep.note = MemberState.CANCELLED, note + "；本事项已取消"
+                dep.save(update_fields=["state", "note"])
+                BundleOutbox.objects.filter(member=dep, done_at__isnull=True).update(done_at=timezone.now())
+                todo.append((dep, "前置事项已取消"))
+    me.note = f"未通过：{reason}"[:500]
+    me.save(update_fields=["note"])
+    _tell(bundle, members, me, reason)
+    return released
+
+
+def _hold(members: list[BundleMember], me: BundleMember, on: bool, note: str) -> None:
+    """A 补正 of `me` pauses what depends on it (transitively) and only that; its end releases."""
+    todo, seen = [me.key], set()
+    while todo:
+        key = todo.pop(0)
+        for dep in _dependants(members, key):
+            if dep.key in seen:
+                continue
+            seen.add(dep.key)
+            if on and dep.state == MemberState.WAITING:
+                dep.state, dep.note = MemberState.PAUSED, note
+            elif (
+                not on
+                and dep.state == MemberState.PAUSED
+                and dep.note.startswith("前置事项")
+                and "补正中" in dep.note
+            ):
+                dep.state, dep.note = MemberState.WAITING, ""
+            else:
+                continue
+            dep.save(update_fields=["state", "note"])
+            todo.append(dep.key)
+
+
+def _tell(bundle: Bundle, members: list[BundleMember], me: BundleMember, reason: str) -> None:
+    others = "；".join(f"{m.item_name}：{m.get_state_display()}" for m in members if m.pk != me.pk)
+    text = f"【通办】您的一件事联办{bundle.number}（{bundle.theme_name}）中“{me.item_name}”未通过：{reason}。其他事项：{others}"
+    user_id = bundle.applicant_id
+    transaction.on_commit(
+        lambda: account_services.notify_user(
+            user_id=user_id, text=text[:480], subject=f"【通办】联办件{bundle.number}进展"
+        )
+    )
+
+
+def refresh_state(bundle: Bundle, members: list[BundleMember], fresh: dict | None = None) -> None:
+    """The bundle's state from its members' (inside the caller's transaction)."""
+    if bundle.state in (BundleState.WITHDRAWN, BundleState.DELIVERED):
+        return
+    cases = case_services.bundled.member_cases([m.case_number for m in members])
+    cases.update(fresh or {})
+    ended, attention = True, False
+    for m in members:
+        case = cases.get(m.case_number)
+        if m.state in (MemberState.CANCELLED, MemberState.WITHDRAWN):
+            attention = attention or m.state == MemberState.CANCELLED
+            continue
+        if m.state == MemberState.PAUSED:
+            attention = True
+        if case is None or case.state not in ENDED_CASE:
+            ended = False
+        if case is not None and (case.state in ON_HOLD_CASE or case.state in FAILED_CASE):
+            attention = True
+    state = (
+        BundleState.COMPLETED if ended else BundleState.ATTENTION if attention else BundleState.IN_PROGRESS
+    )
+    if state != bundle.state:
+        bundle.state = state
+        fields = ["state"]
+        if ended:
+            bundle.completed_at = timezone.now()
+            bundle.completed_on_time = cases_clock.today() <= bundle.promised_due
+            bundle.pickup_code = bundle.pickup_code or f"{secrets.randbelow(10**6):06d}"
+            fields += ["completed_at", "completed_on_time", "pickup_code"]
+        bundle.save(update_fields=fields)

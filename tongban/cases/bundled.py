@@ -1,0 +1,218 @@
+"""Member cases of a bundle (一事联办的成员办件): what `tongban.bundles` needs from cases.
+
+A bundle (one submission covering several items of several departments) becomes one ordinary
+case per member item, in its department's queue with the usual clock. Two things differ from
+`applying.do_submit`:
+
+- the case may be created later than the submission, when what it depends on is issued (the
+  bundle's dispatcher does it, with the applicant's side recorded at submission: `who`), so the
+  acting person's context is checked once, at the bundle's submission (`applicant_for`);
+- a material may be supplied by a licence the bundle itself produced (the 营业执照 its first
+  member issued), fetched from the e-licence library by its holder and type (no upload), or be
+  still missing under the theme's "continue" policy (the department asks for 补正 as usual).
+
+Everything else is `applying`'s: the form checked against the item version's schema, files
+sealed on commit, the 申请表 generated, identity materials, the query code, the timeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from tongban.catalog import queries as catalog_queries
+from tongban.core.errors import DomainError, FieldProblem, InvalidInput
+from tongban.licences import services as licence_services
+
+from . import formschema, progress, supplied
+from .applying import (
+    Upload,
+    _applicant_for,
+    _new_case,
+    _record_provided,
+    _store,
+    check_upload,
+)
+from .common import (
+    Idempotency,
+    expect_state,
+    form_schema,
+    idempotent,
+    lock_case,
+    notify,
+    record_event,
+    save_case,
+)
+from .enums import CaseState, Channel, Delivery
+from .models import Case, CaseLicence
+
+
+@dataclass(frozen=True)
+class LibraryMaterial:
+    """A material the e-licence library supplies to a member case: the licence of `type_code`
+    held by `holder_code` (the applicant's own, or one the bundle produced)."""
+
+    material_id: int
+    holder_code: str
+    type_code: str
+    produced: bool = False  # issued by another member of the same bundle
+
+
+def applicant_for(actor, item_code: str) -> dict:
+    """Who a case of `item_code` would be for if `actor` applied now (checked against the acting
+    mandate's scope): applicant_id, legal_person_id, applicant_name, agent_id."""
+    return _applicant_for(actor, item_code)
+
+
+def clean_member_form(item_code: str, data: dict, *, landline: bool = False) -> dict:
+    """The member item's form cleaned against its schema (problems named by the item's field)."""
+    item = catalog_queries.get_guide(item_code)
+    return formschema.clean_form(form_schema(item), data, landline=landline)
+
+
+def member_plan(actor, item_code: str, who: dict | None) -> list[supplied.Plan]:
+    """How each material of the member item is provided for this applicant (`supplied.plan`)."""
+    item = catalog_queries.get_guide(item_code)
+    return supplied.plan(actor, item, who, list(item.materials.all()))
+
+
+def holder_code_of(actor, who: dict) -> str:
+    return supplied.holder_code(actor, who)
+
+
+def do_submit_member(
+    *,
+    actor,
+    who: dict,
+    item_code: str,
+    cleaned: dict,
+    uploads: list[Upload],
+    library: list[LibraryMaterial],
+    bundle_number: str,
+    channel: str = Channel.PC,
+    idempotency_key: str = "",
+    library_actor=None,
+) -> Case:
+    """One member case of bundle `bundle_number`, for `who` (decided at the bundle's submission),
+    submitted by `actor` (who submitted the bundle; a window clerk for a hall's bundle, when
+    `library_actor`, the applicant, fetches the licences). Idempotent by `idempotency_key` (the
+    dispatcher's "bundle:<number>:<member>"): a second call returns the first case. A required
+    material neither uploaded nor supplied by the library is left for 补正 (the theme's
+    "continue" policy), named on the timeline."""
+    if channel not in Channel.values:
+        raise InvalidInput.field("channel", "申报渠道不正确")
+    item = catalog_queries.get_guide(item_code)
+    for upload in uploads:
+        check_upload(upload)
+    material_ids = {m.pk for m in item.materials.all()}
+    if any(u.material_id not in material_ids for u in uploads):
+        raise InvalidInput.field("materials", "上传的材料不属于该事项")
+    if any(m.material_id not in material_ids for m in library):
+        raise InvalidInput.field("materials", "证照材料不属于该事项")
+    schema = form_schema(item)
+    uploaded = {u.material_id for u in uploads} | {m.material_id for m in library}
+    plans = [p for p in supplied.plan(actor, item, who) if p.pk not in uploaded]
+    by_id = {m.pk: m for m in item.materials.all()}
+
+    def work() -> Case:
+        now = timezone.now()
+        case = _new_case(
+            actor=actor,
+            item=item,
+            who=who,
+            channel=channel,
+            cleaned=cleaned,
+            now=now,
+            phone=progress.contact_phone(schema, cleaned),
+        )
+        for upload in uploads:
+            _store(case, upload, actor=actor, stage="application")
+        _record_provided(case, item, plans, actor=actor, cleaned=cleaned, signed=set(), now=now)
+        missing = []
+        for entry in library:
+            material = by_id[entry.material_id]
+            if not _from_library(case, item, material, entry, actor=library_actor or actor):
+                missing.append(material.name)
+        data = {"channel": channel, "item_version": item.version, "bundle": bundle_number}
+        if missing:
+            data["missing"] = missing
+        record_event(case, actor, "submit", note=f"一事联办{bundle_number}", data=data)
+        notify(case, "已收到您的申请，正在预审")
+        return case
+
+    return idempotent(actor, Idempotency(idempotency_key, "submit"), work)
+
+
+def _from_library(case: Case, item, material, entry: LibraryMaterial, *, actor) -> bool:
+    purpose = f"办理“{item.name}”（免提交{material.name}）"
+    if entry.produced:
+        purpose = f"办理“{item.name}”（一事联办，由本次联办自动获取{material.name}）"
+    if not entry.holder_code:
+        return False
+    try:
+        found = licence_services.fetch_for_case(
+            actor=actor,
+            holder_code=entry.holder_code,
+            type_code=entry.type_code,
+            case_number=case.number,
+            purpose=purpose,
+        )
+    except DomainError:
+        found = []
+    if not found:
+        return False
+    licence = found[0]
+    CaseLicence.objects.create(
+        case=case,
+        material_id=material.pk,
+        name=material.name,
+        identifier=licence.identifier,
+        licence_name=licence.name,
+        number=licence.number,
+        issuer_name=licence.issuer_name,
+        valid_until=licence.valid_until,
+        usage_id=licence.usage_id,
+    )
+    return True
+
+
+def member_problems(exc: InvalidInput, prefix: str) -> InvalidInput:
+    """A member form's problems renamed under the member's key (`licence.company_name`)."""
+    problems = [FieldProblem(f"{prefix}.{p.field}", p.message) for p in exc.problems]
+    return InvalidInput(exc.message, problems=problems)
+
+
+def do_deliver_member(
+    *, actor, number: str, bundle_number: str, method: str, tracking_number: str = ""
+) -> Case:
+    """综合窗口出件: a concluded member case leaves with its bundle's one pickup (or one parcel)
+    from the hall's clerk, who is not of the member's department; the bundles service checked
+    the clerk and the bundle. Runs inside the caller's transaction."""
+    if method not in (Delivery.WINDOW, Delivery.POST):
+        raise InvalidInput.field("pickup", "出件方式不正确")
+    case = lock_case(number)
+    expect_state(case, CaseState.CONCLUDED)
+    before = case.state
+    case.state, case.delivered_at, case.delivery = CaseState.DELIVERED, timezone.now(), method
+    case.tracking_number = tracking_number if method == Delivery.POST else ""
+    save_case(case, "state", "delivered_at", "delivery", "tracking_number")
+    record_event(
+        case,
+        actor,
+        "deliver",
+        before=before,
+        note=f"一事联办{bundle_number}统一出件",
+        data={"delivery": method, "tracking": case.tracking_number, "bundle": bundle_number},
+    )
+    return case
+
+
+def member_cases(numbers) -> dict[str, Case]:
+    """The member cases of a bundle by number (a read for the bundle's dispatcher and its status
+    page, which checked who may see the bundle)."""
+    numbers = [n for n in numbers if n]
+    if not numbers:
+        return {}
+    rows = Case.objects.filter(number__in=numbers).select_related("department", "item")
+    return {case.number: case for case in rows}
