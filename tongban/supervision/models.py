@@ -53,3 +53,6 @@ class Entity(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+from .models_iot import *  # noqa: E402,F403
