@@ -194,3 +194,14 @@ def issuance_figures(
         department_id__in=departments.values("pk"),
     )
     return {"issued": issued.count(), "used": used.count()}
+
+
+def department_signature_valid(*, kid: str, department_id: int, message: bytes, signature: str, at) -> bool:
+    """Whether `signature` (base64) over `message` was made by the seal key `kid` of the
+    department, valid at `at` and not revoked (other apps' signed records: supervision's tasks)."""
+    from .seals import key_valid_at, verify_bytes
+
+    key = SealKey.objects.filter(kid=kid, department_id=department_id).first()
+    if key is None or key.revoked_at is not None or not key_valid_at(key, at):
+        return False
+    return verify_bytes(key, message, signature)

@@ -762,3 +762,26 @@ def do_expire_licences(*, on: dt.date | None = None, actor=TICK_ACTOR, batch: in
             )
             total += len(rows)
     return TickReport(on=on, expired=total)
+
+
+# --- Department seal signatures for other apps ------------------------------------------------
+# (appended for supervision's joint-task chain: each step is signed with the acting department's
+# seal key; the private key never leaves `seals.sign_bytes`.)
+
+
+def department_seal_kid(*, actor, department_id: int) -> str:
+    """Lock (and create, audited, when there is none) the department's active e-seal key until
+    the caller's transaction ends, and return its kid: a record stamped after this call is
+    inside the key's validity. Must run inside the caller's transaction."""
+    from .seals import active_key_for_signing
+
+    return active_key_for_signing(actor=actor, department_id=department_id).kid
+
+
+def sign_for_department(*, actor, department_id: int, message: bytes) -> tuple[str, str]:
+    """Sign `message` with the department's active e-seal key (created, audited, when it has
+    none): (kid, base64 DER SM2 signature). Must run inside the caller's transaction."""
+    from .seals import active_key_for_signing, sign_bytes
+
+    key = active_key_for_signing(actor=actor, department_id=department_id)
+    return key.kid, sign_bytes(key, message)

@@ -23,6 +23,10 @@ class CreditClass(models.TextChoices):
     D = "D", _("D 类（信用较差）")
 
 
+# The core part's models (credit, listings, rules, joint tasks): string FKs, so imported here.
+from .models_core import *  # noqa: E402,F403
+
+
 class Entity(models.Model):
     """A supervised entity (监管对象): a legal person from 法人库 or a 个体工商户.
 
