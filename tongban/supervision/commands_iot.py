@@ -60,12 +60,20 @@ def handle(name: str, command, **options) -> None:
 
 
 def _ingest(command, *, broker, client_id, batch_size, batch_wait, **options) -> None:
+    from . import iot
     from .worker_iot import Worker
 
     if batch_size < 1 or batch_wait <= 0:
         raise CommandError("--batch-size and --batch-wait must be positive")
+
+    def ready():
+        command.stdout.write(f"subscribed to {iot.SUBSCRIPTION}")
+        command.stdout.flush()
+
     try:
-        worker = Worker(broker, client_id=client_id, batch_size=batch_size, batch_wait=batch_wait)
+        worker = Worker(
+            broker, client_id=client_id, batch_size=batch_size, batch_wait=batch_wait, on_subscribed=ready
+        )
     except ValueError as exc:
         raise CommandError(f"--broker: {exc}") from None
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -66,11 +66,13 @@ class Worker:
         batch_wait: float = 0.2,
         inflight: int = 20000,
         ingestor: Ingestor | None = None,
+        on_subscribed=None,
     ):
         self.host, self.port = parse_broker(broker)
         self.client_id = client_id
         self.batch_size, self.batch_wait, self.inflight = batch_size, batch_wait, inflight
         self.ingestor = ingestor or Ingestor()
+        self.on_subscribed = on_subscribed  # called (from paho's thread) after each subscription
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
         self.stopping = threading.Event()
         self.subscribed = threading.Event()  # set on each subscription, cleared on disconnect
@@ -109,6 +111,8 @@ class Worker:
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties):
         self.subscribed.set()
+        if self.on_subscribed is not None:
+            self.on_subscribed()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
         self.subscribed.clear()

@@ -13,7 +13,7 @@ from tongban.core import services as core_services
 from tongban.core.identifiers import make_credit_code
 from tongban.core.models import AuditEvent, Region
 
-from .. import iot
+from .. import iot, registry
 from ..models import Entity
 from ..models_iot import Alert, Device, IngestCounter, Reading, Site, Threshold
 
@@ -58,10 +58,9 @@ def staff(username: str, *roles: str, dept=None, superuser: bool = False):
 
 
 def entity(name: str = "武汉市江汉区好味道餐馆", region: str = "420103", industry: str = "H62") -> Entity:
-    """A supervised entity row (the registry's services are another part's)."""
     code = make_credit_code(random.Random(f"iot-test:entity:{name}"), region=region, kind="92")
-    return Entity.objects.create(
-        credit_code=code, name=name, kind="individual", region_code=region, industry=industry
+    return registry.do_register_entity(
+        actor=SYSTEM, credit_code=code, name=name, kind="individual", region_code=region, industry=industry
     )
 
 

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from tongban.core.models import AuditEvent
 
-from .. import iot
+from .. import iot, tasks
 from ..enums_iot import AlertState
 from ..ingest import Ingestor
+from ..models import Task
 from ..models_iot import Alert, Device, Reading
 from .iot_world import World, counters, regions_loaded_fixture  # noqa: F401
 
@@ -199,3 +200,33 @@ def test_a_late_reading_never_raises_a_stale_alert_twice(world, t0):
     assert AuditEvent.objects.count() == audit_before
     again = ingestor.process([world.message([(3, at(t0, 3), "75")])])  # and its redelivery
     assert again.counts == {"duplicate": 1} and Alert.objects.count() == 1
+
+
+def test_a_rule_with_a_task_opens_one_inspection_task(world, t0):
+    iot.do_set_threshold(
+        actor=world.admin,
+        sensor_type="noise",
+        site_id=world.site.pk,
+        upper=60,
+        sustain_count=3,
+        opens_task=True,
+    )
+    ingestor = Ingestor()
+    result = ingestor.process([world.message([(i, at(t0, i), "72") for i in range(1, 6)])])
+    alert = Alert.objects.get()
+    task = Task.objects.get()
+    assert result.tasks_opened == [str(task.pk)] and alert.task_ref == str(task.pk)
+    assert (task.department_id, task.entity_id, task.source_kind, task.source_ref) == (
+        world.dept.pk,
+        world.entity.pk,
+        "iot_alert",
+        str(alert.pk),
+    )
+    assert task.evidence["device"] == "noise-001" and task.evidence["peak"] == 72
+    assert tasks.verify_task(task.pk).ok
+    # the run goes on, and a late reading inside it arrives: the same alert, no second task
+    ingestor.process([world.message([(7, at(t0, 7), "73")])])
+    ingestor.process([world.message([(6, at(t0, 6), "74")])])
+    assert (Alert.objects.count(), Task.objects.count()) == (1, 1)
+    alert.refresh_from_db()
+    assert (alert.readings, alert.peak) == (7, 74.0)
