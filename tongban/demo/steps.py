@@ -5,3 +5,4 @@ wrote something (False when everything was already there). Append one line per s
 """
 
 LATER_STEPS: list[str] = []
+LATER_STEPS.append("tongban.demo.supervision_iot:seed")

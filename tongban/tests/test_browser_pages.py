@@ -135,6 +135,7 @@ def demo_objects() -> dict:
     from tongban.licences.models import Licence
     from tongban.openness import queries as openness_queries
     from tongban.openness.models import ConcernArticle, DisclosureRequest, Policy
+    from tongban.supervision import queries_iot as iot_queries
 
     # The story's cases at 江夏 (demo/cases.py); not the spread over the province's cities
     # (demo/insight_cases.py: 160-odd cases, the same pages for other people and items).
@@ -179,6 +180,7 @@ def demo_objects() -> dict:
         "eval_version": evaluation.schemes().order_by("version").values_list("version", flat=True).first(),
         # 政务公开: 江夏's letter under 保密审查 (its findings on the secrecy page)
         "policy": Policy.objects.filter(state="secrecy").order_by("pk").values_list("pk", flat=True).first(),
+        "iot_site": iot_queries.sites_for("system:browser").values_list("pk", flat=True).first(),
     }
 
 
@@ -204,6 +206,7 @@ MAIN |= {"/insight/evaluation/", "/insight/evaluation/<int:year>/<str:region>/",
          "/insight/evaluation/schemes/", "/insight/evaluation/schemes/<int:version>/"}  # fmt: skip
 MAIN |= {"/openness/workbench/policies/", "/openness/workbench/policies/<int:pk>/",
          "/openness/workbench/policies/<int:pk>/secrecy/"}  # fmt: skip
+MAIN |= {"/supervision/iot/sites/", "/supervision/iot/sites/<int:pk>/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -240,6 +243,7 @@ def pages_of(objects: dict) -> list[Page]:
         main = route in MAIN
         workbench = route.startswith(("/workbench/", "/exchange/workbench/", "/openness/workbench/"))
         workbench = route.startswith(("/workbench/", "/exchange/workbench/", "/insight/evaluation/schemes/"))
+        workbench = workbench or route.startswith("/supervision/iot/")
         who = "clerk" if route.startswith("/workbench/cases/window/") else "admin" if workbench else wang
         if route == "/accounts/me/enterprises/<int:legal_person_id>/agents/new/":
             who = "17000000004"  # 陈建国, the demo enterprise's legal representative
@@ -289,6 +293,7 @@ def pages_of(objects: dict) -> list[Page]:
                     "/openness/workbench/requests/<int:pk>/": objects["disc_request"],
                     "/openness/concerns/<int:pk>/": objects["concern"],
                     "/openness/workbench/concerns/<int:pk>/": objects["concern"],
+                    "/supervision/iot/sites/<int:pk>/": objects["iot_site"],
                 }.get(route)
                 if route.startswith("/openness/workbench/policies/<int:pk>/"):
                     value = objects["policy"]

@@ -11,6 +11,7 @@ from .rows_insight_pages import INSIGHT_PAGES
 from .rows_openness_disclosure import OPENNESS_DISCLOSURE
 from .rows_openness_policies import OPENNESS_POLICIES
 from .rows_openness_public import OPENNESS_PUBLIC
+from .rows_supervision_iot import SUPERVISION_IOT
 from .table import (
     ADMIN_ACTORS,
     ADMIN_LOGIN,
@@ -1185,4 +1186,5 @@ def all_rows() -> list[Row]:
         *INSIGHT_EVALUATION,
         *ADMIN_STATIC,
         *admin_rows(),
+        *SUPERVISION_IOT,
     ]
