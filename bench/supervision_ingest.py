@@ -153,10 +153,10 @@ def run(dsn: str, smoke: bool) -> dict:
     total = 2_000 if smoke else 300_000
     devices = _world()
     end = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
-    prepared = {
-        # burst10: one hour block of minutes per device; single: the block before it
-        "burst10": _messages(devices, total, 10, 1_000_000, end),
-        "single": _messages(devices, total // 3, 1, 1, end - dt.timedelta(minutes=total // len(devices))),
+    single = total // 3
+    prepared = {  # in reading-time order per device: the burst10 block, then the single block
+        "burst10": _messages(devices, total, 10, 1, end - dt.timedelta(minutes=single // len(devices))),
+        "single": _messages(devices, single, 1, 1_000_000, end),
     }
     connection.close()  # the worker is another process
     results: dict = {}

@@ -82,7 +82,14 @@ def _ingest(command, *, broker, client_id, batch_size, batch_wait, **options) ->
     command.stdout.flush()
     stats = worker.run_forever()
     command.stdout.write(
-        json.dumps({"batches": stats.batches, "messages": stats.messages, "counts": dict(stats.counts)})
+        json.dumps(
+            {
+                "batches": stats.batches,
+                "messages": stats.messages,
+                "counts": dict(stats.counts),
+                "seconds": {k: round(v, 3) for k, v in stats.seconds.items()},
+            }
+        )
     )
 
 

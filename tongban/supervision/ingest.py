@@ -161,6 +161,7 @@ class BatchResult:
     alerts_raised: list[int] = field(default_factory=list)
     alerts_closed: list[int] = field(default_factory=list)
     tasks_opened: list[str] = field(default_factory=list)
+    seconds: Counter = field(default_factory=Counter)  # by stage: validate, insert, evaluate
 
 
 def _validate(msg: iot.Message, registry: Registry, now: dt.datetime, result: BatchResult) -> list[Row]:
@@ -354,6 +355,41 @@ def _follow(ev: _Evaluation, device: Device, info: DeviceInfo, run: _Run, rows, 
     return run
 
 
+def _late(
+    ev: _Evaluation, device: Device, info: DeviceInfo, first: dt.datetime, last: dt.datetime
+) -> _Run | None:
+    """Re-follow the device's readings from the last one within the limit before `first` to the
+    first one within the limit after `last` (the runs the late readings belong to). Returns the
+    final run when that reaches the device's newest reading, else None (its state stands)."""
+    floor = first - dt.timedelta(days=LATE_WINDOW_DAYS)
+    within = Reading.objects.filter(device=device, exceeded=False)
+    anchor = (
+        within.filter(taken_at__lt=first, taken_at__gte=floor)
+        .order_by("-taken_at")
+        .values_list("taken_at", flat=True)
+        .first()
+    )
+    end = within.filter(taken_at__gt=last).order_by("taken_at").values_list("taken_at", flat=True).first()
+    qs = Reading.objects.filter(device=device, taken_at__gte=anchor or floor)
+    if end is not None:
+        qs = qs.filter(taken_at__lte=end)
+    seq = list(qs.order_by("taken_at", "seq").values_list("taken_at", "value", "exceeded"))
+    run = _follow(ev, device, info, _Run(), seq, late=True)
+    return run if end is None else None
+
+
+STATE_FIELDS = [
+    "eval_through",
+    "run_start",
+    "run_last",
+    "run_count",
+    "run_peak",
+    "run_alert",
+    "last_value",
+    "last_at",
+]
+
+
 def _evaluate(inserted: list[Row], registry: Registry, result: BatchResult) -> None:
     by_device: dict[int, list[Row]] = defaultdict(list)
     for r in inserted:
@@ -361,7 +397,12 @@ def _evaluate(inserted: list[Row], registry: Registry, result: BatchResult) -> N
     if not by_device:
         return
     infos = {info.pk: info for info in registry.devices.values() if info.pk in by_device}
-    devices = Device.objects.select_for_update().filter(pk__in=list(by_device)).order_by("pk")
+    devices = (
+        Device.objects.select_for_update(of=("self",))
+        .select_related("run_alert")
+        .filter(pk__in=list(by_device))
+        .order_by("pk")
+    )
     ev = _Evaluation(result)
     changed = []
     for device in devices:
@@ -369,46 +410,25 @@ def _evaluate(inserted: list[Row], registry: Registry, result: BatchResult) -> N
         info = infos[device.pk]
         first, newest = rows[0], rows[-1]
         if device.eval_through is None or first.taken_at >= device.eval_through:
-            run = _Run(device.run_start, device.run_last, device.run_count, device.run_peak, device.run_alert)
-            if run.count == 0:
-                run = _Run()
-            seq = [(r.taken_at, r.value, r.exceeded) for r in rows]
-            run = _follow(ev, device, info, run, seq, late=False)
-        else:  # late: re-evaluate from the last reading within the limit before the first new one
-            floor = first.taken_at - dt.timedelta(days=LATE_WINDOW_DAYS)
-            anchor = (
-                Reading.objects.filter(
-                    device=device, exceeded=False, taken_at__lt=first.taken_at, taken_at__gte=floor
+            run = _Run()
+            if device.run_count:
+                run = _Run(
+                    device.run_start, device.run_last, device.run_count, device.run_peak, device.run_alert
                 )
-                .order_by("-taken_at")
-                .values_list("taken_at", flat=True)
-                .first()
+            run = _follow(
+                ev, device, info, run, [(r.taken_at, r.value, r.exceeded) for r in rows], late=False
             )
-            qs = Reading.objects.filter(device=device, taken_at__gte=anchor or floor).order_by(
-                "taken_at", "seq"
-            )
-            seq = list(qs.values_list("taken_at", "value", "exceeded"))
-            run = _follow(ev, device, info, _Run(), seq, late=True)
-        device.run_start, device.run_last, device.run_count = run.start, run.last, run.count
-        device.run_peak, device.run_alert = run.peak, run.alert
+        else:  # late: re-evaluate the runs the new readings can touch
+            run = _late(ev, device, info, first.taken_at, newest.taken_at)
+        if run is not None:  # the device's newest run, as it now stands
+            device.run_start, device.run_last, device.run_count = run.start, run.last, run.count
+            device.run_peak, device.run_alert = run.peak, run.alert
         if device.eval_through is None or newest.taken_at > device.eval_through:
             device.eval_through = newest.taken_at
             device.last_value, device.last_at = newest.value, newest.taken_at
         changed.append(device)
     ev.flush()
-    Device.objects.bulk_update(
-        changed,
-        [
-            "eval_through",
-            "run_start",
-            "run_last",
-            "run_count",
-            "run_peak",
-            "run_alert",
-            "last_value",
-            "last_at",
-        ],
-    )
+    Device.objects.bulk_update(changed, STATE_FIELDS)
 
 
 def open_inspection_task(alert: Alert, *, device: DeviceInfo) -> str:
@@ -450,6 +470,7 @@ class Ingestor:
         now = now or timezone.now()
         result = BatchResult()
         rows: list[Row] = []
+        clock = time.perf_counter()
         for topic, payload in messages:
             try:
                 msg = iot.parse_message(topic, payload)
@@ -459,7 +480,9 @@ class Ingestor:
                 continue
             rows.extend(_validate(msg, self.registry, now, result))
         unique = list({(r.device, r.taken_at, r.seq): r for r in rows}.values())
+        result.seconds["validate"] += time.perf_counter() - clock
         with transaction.atomic(), audit.batch():
+            clock = time.perf_counter()
             months = {(r.taken_at.year, r.taken_at.month) for r in unique} - self.months
             if months:
                 partitions_iot.ensure_months(months)
@@ -467,7 +490,10 @@ class Ingestor:
             inserted = _insert(unique, now)
             result.counts[STORED] += len(inserted)
             result.counts[Drop.DUPLICATE] += len(rows) - len(inserted)
+            result.seconds["insert"] += time.perf_counter() - clock
+            clock = time.perf_counter()
             _evaluate(inserted, self.registry, result)
+            result.seconds["evaluate"] += time.perf_counter() - clock
             result.counts = +result.counts  # without the zeros
             _count(result.counts)
         return result

@@ -54,6 +54,7 @@ class Stats:
     messages: int = 0
     connects: int = 0
     counts: Counter = field(default_factory=Counter)
+    seconds: Counter = field(default_factory=Counter)
 
 
 class Worker:
@@ -166,6 +167,7 @@ class Worker:
             try:
                 result = self.ingestor.process(messages)
                 self.stats.counts.update(result.counts)
+                self.stats.seconds.update(result.seconds)
                 return
             except (OperationalError, InterfaceError) as exc:
                 log.error("database unavailable (%s); retrying the batch of %d", exc, len(batch))
