@@ -2,7 +2,7 @@
 Mosquitto into PostgreSQL, thresholds evaluated. Target: ≥ 5,000 readings/s.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tb_sup_iot_bench \\
-        .venv/bin/python bench/supervision_ingest.py [--smoke] [--out FILE]
+        .venv/bin/python bench/supervision_ingest.py [--smoke] [--readings 300000] [--out FILE]
 
 Alone, it (re)creates the database named in DATABASE_URL (its name must contain "bench") and
 migrates it. Then, through the services: the regions, one department, 20 entities with a site
@@ -39,6 +39,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
 
 ACTOR = "system:bench"
 TARGET = 5000.0
+FULL = 300_000  # readings in the burst10 round (the single round: a third of it)
 SITES, DEVICES = 20, 100
 TYPES = ["noise", "noise", "nh3", "h2s", "co", "ph", "cod", "nh3n"]
 
@@ -150,7 +151,7 @@ def run(dsn: str, smoke: bool) -> dict:
     from tongban.supervision.models_iot import Alert, Reading
     from tongban.supervision.mosquitto import Broker
 
-    total = 2_000 if smoke else 300_000
+    total = 2_000 if smoke else FULL
     devices = _world()
     end = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
     single = total // 3
@@ -197,7 +198,9 @@ def main() -> None:
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default=str(ROOT / "var" / "bench" / "supervision_ingest.json"))
+    p.add_argument("--readings", type=int, default=FULL, help="readings of the burst10 round")
     args = parse_args_with_smoke(p, {"out": str(SMOKE_DIR / "supervision_ingest.json")})
+    globals()["FULL"] = args.readings
     url = os.environ.get("DATABASE_URL", "")
     if not url:
         sys.exit("set DATABASE_URL=postgres://postgres@127.0.0.1:5432/tb_sup_iot_bench")

@@ -201,7 +201,7 @@ class Worker:
                     self._ack(batch)
                     self.stats.batches += 1
                     self.stats.messages += len(batch)
-                elif self.stopping.is_set():
+                if self.stopping.is_set():  # what is left unacknowledged, the broker redelivers
                     break
         finally:
             self.client.disconnect()
