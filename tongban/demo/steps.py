@@ -5,4 +5,5 @@ wrote something (False when everything was already there). Append one line per s
 """
 
 LATER_STEPS: list[str] = []
+LATER_STEPS.append("tongban.demo.supervision_core:seed_supervision_core")
 LATER_STEPS.append("tongban.demo.supervision_iot:seed")

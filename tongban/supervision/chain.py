@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tongban.core.crypto import sm3_hex
 from tongban.licences import queries as licence_queries
@@ -116,11 +117,11 @@ class StepCheck:
     @property
     def problem(self) -> str:
         if not self.link_ok:
-            return "与上一环节的链接断开（记录被删除、插入或重排）"
+            return _("与上一环节的链接断开（记录被删除、插入或重排）")
         if not self.hash_ok:
-            return "内容与哈希不符（记录被篡改）"
+            return _("内容与哈希不符（记录被篡改）")
         if not self.signature_ok:
-            return "部门印章签名无效"
+            return _("部门印章签名无效")
         return ""
 
 

@@ -103,6 +103,7 @@ NOT_PAGES = {
     "/openness/workbench/policies/<int:pk>/publish/": "POST only",
     "/openness/workbench/policies/<int:pk>/findings/<int:fpk>/<slug:action>/": "POST only",
     "/workbench/catalog/flags/<int:pk>/clear/": "POST only",
+    "/supervision/tasks/<int:pk>/files/<int:fid>/": "a joint task's photo or record (a file)",
 }
 
 
@@ -181,6 +182,20 @@ def demo_objects() -> dict:
         # 政务公开: 江夏's letter under 保密审查 (its findings on the secrecy page)
         "policy": Policy.objects.filter(state="secrecy").order_by("pk").values_list("pk", flat=True).first(),
         "iot_site": iot_queries.sites_for("system:browser").values_list("pk", flat=True).first(),
+        **_supervision_core_objects(),
+    }
+
+
+def _supervision_core_objects() -> dict:
+    """互联网+监管 core: the demo clinic, its rule and alert, and the joint task the alert opened."""
+    from tongban.supervision.models import RiskAlert
+
+    alert = RiskAlert.objects.select_related("rule").order_by("pk").first()
+    return {
+        "sup_entity": alert.entity_id if alert else None,
+        "sup_rule": alert.rule_id if alert else None,
+        "sup_alert": alert.pk if alert else None,
+        "sup_task": alert.task_id if alert else None,
     }
 
 
@@ -207,6 +222,7 @@ MAIN |= {"/insight/evaluation/", "/insight/evaluation/<int:year>/<str:region>/",
 MAIN |= {"/openness/workbench/policies/", "/openness/workbench/policies/<int:pk>/",
          "/openness/workbench/policies/<int:pk>/secrecy/"}  # fmt: skip
 MAIN |= {"/supervision/iot/sites/", "/supervision/iot/sites/<int:pk>/"}  # fmt: skip
+MAIN |= {"/supervision/entities/<int:pk>/", "/supervision/rules/", "/supervision/alerts/<int:pk>/", "/supervision/tasks/<int:pk>/", "/supervision/tasks/<int:pk>/verify/", "/supervision/abnormal/"}  # fmt: skip
 
 
 def pages_of(objects: dict) -> list[Page]:
@@ -251,6 +267,10 @@ def pages_of(objects: dict) -> list[Page]:
             who = "deptadmin-jianghan"  # a department's staff enter its penalty decisions
         if route == "/exchange/workbench/requests/new/<str:code>/":
             who = "deptadmin-jianghan"  # a department's administrator asks for their department
+        if route.startswith(("/supervision/entities/", "/supervision/rules/", "/supervision/alerts/")) or (
+            route.startswith("/supervision/tasks/") and not route.endswith("/verify/")
+        ):
+            who = "admin"  # the supervision workbench (core): supervision staff
         if route in (
             "/accounts/login/",
             "/accounts/signup/",
@@ -294,6 +314,11 @@ def pages_of(objects: dict) -> list[Page]:
                     "/openness/concerns/<int:pk>/": objects["concern"],
                     "/openness/workbench/concerns/<int:pk>/": objects["concern"],
                     "/supervision/iot/sites/<int:pk>/": objects["iot_site"],
+                    "/supervision/entities/<int:pk>/": objects["sup_entity"],
+                    "/supervision/rules/<int:pk>/": objects["sup_rule"],
+                    "/supervision/alerts/<int:pk>/": objects["sup_alert"],
+                    "/supervision/tasks/<int:pk>/": objects["sup_task"],
+                    "/supervision/tasks/<int:pk>/verify/": objects["sup_task"],
                 }.get(route)
                 if route.startswith("/openness/workbench/policies/<int:pk>/"):
                     value = objects["policy"]

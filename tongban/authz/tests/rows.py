@@ -11,6 +11,7 @@ from .rows_insight_pages import INSIGHT_PAGES
 from .rows_openness_disclosure import OPENNESS_DISCLOSURE
 from .rows_openness_policies import OPENNESS_POLICIES
 from .rows_openness_public import OPENNESS_PUBLIC
+from .rows_supervision_core import SUPERVISION_CORE
 from .rows_supervision_iot import SUPERVISION_IOT
 from .table import (
     ADMIN_ACTORS,
@@ -1184,6 +1185,7 @@ def all_rows() -> list[Row]:
         *INSIGHT_PAGES,
         *INSIGHT_CORE,
         *INSIGHT_EVALUATION,
+        *SUPERVISION_CORE,
         *ADMIN_STATIC,
         *admin_rows(),
         *SUPERVISION_IOT,

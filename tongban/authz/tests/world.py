@@ -318,6 +318,7 @@ def build() -> World:
     w.ids |= _openness_policies(jiangxia, staff, item_a)
     w.ids |= _openness_disclosure(staff, people, jiangxia)
     w.ids |= _supervision_iot(jiangxia)
+    w.ids |= _supervision_core(jiangxia, jianghan, staff)
     # --- The annual evaluation (insight): a published scheme version and the 2026 run -----------
     scheme = evaluation.do_create_scheme(
         actor=SYSTEM,
@@ -531,3 +532,38 @@ def _supervision_iot(jiangxia) -> dict:
     )
     iot.do_register_device(actor=SYSTEM, site_id=site.pk, code="jx-noise-001", sensor_type="noise")
     return {"iot_site": site.pk}
+
+
+def _supervision_core(jiangxia, jianghan, staff) -> dict:
+    """互联网+监管 core: an entity, a rule of 江夏's (active) with its alert on the entity, and a
+    joint task led by 江夏 with 江汉 as partner."""
+    import random
+
+    from tongban.core.identifiers import make_credit_code
+    from tongban.supervision import registry, risk
+    from tongban.supervision import tasks as supervision_tasks
+
+    entity = registry.do_register_entity(
+        actor=SYSTEM,
+        credit_code=make_credit_code(random.Random("authz:supervision"), region="420100", kind="91"),
+        name="武汉江夏某某餐饮有限公司",
+        kind="enterprise",
+        region_code="420115",
+        industry="H62",
+    )
+    rule = risk.do_save_rule(
+        actor=staff["department_admin"], name="企业主体", expression='entity.kind == "enterprise"'
+    )
+    risk.do_backtest_rule(actor=SYSTEM, rule_id=rule.pk, months=0)
+    risk.do_activate_rule(actor=SYSTEM, rule_id=rule.pk)
+    risk.do_run_rules(actor=SYSTEM)
+    task = supervision_tasks.do_open_task(
+        actor=staff["department_admin"],
+        department_id=jiangxia.pk,
+        title="联合检查",
+        reason="投诉集中",
+        entity_id=entity.pk,
+        partner_department_ids=[jianghan.pk],
+    )
+    alert = rule.alerts.get()
+    return {"sup_entity": entity.pk, "sup_rule": rule.pk, "sup_alert": alert.pk, "sup_task": task.pk}

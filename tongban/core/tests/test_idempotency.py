@@ -67,6 +67,12 @@ SELF_POSTING = {
     "openness/policies/secrecy.html": "openness:wb_secrecy",
     "openness/policies/repeal.html": "openness:wb_policy_repeal",
     "openness/disclosure/wb_concern.html": "openness:wb_concern",  # and wb_concern_new, decorated alike
+    "supervision/core/entity.html": "supervision:entity",
+    "supervision/core/rules.html": "supervision:rules",
+    "supervision/core/rule.html": "supervision:rule",
+    "supervision/core/alert.html": "supervision:alert",
+    "supervision/core/tasks.html": "supervision:tasks",
+    "supervision/core/task.html": "supervision:task",
 }
 
 

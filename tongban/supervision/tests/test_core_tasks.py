@@ -3,7 +3,10 @@ signed hash chain verifying, and a tampered step named."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import CommandError, call_command
 
 from tongban.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tongban.core.models import AuditEvent
@@ -91,6 +94,9 @@ def test_the_task_goes_through_every_step_and_its_chain_verifies(joint):
 
 def test_a_tampered_payload_is_named(joint):
     task = run_to_archive(joint)
+    out = io.StringIO()
+    call_command("supervision", "verify-task", str(task.pk), stdout=out)
+    assert out.getvalue().strip() == f"task {task.pk}: intact (7 steps)"
     step = TaskStep.objects.get(task=task, seq=4)
     TaskStep.objects.filter(pk=step.pk).update(payload={**step.payload, "note": "无异常"})
     report = tasks.verify_task(task.pk)
@@ -99,6 +105,10 @@ def test_a_tampered_payload_is_named(joint):
         4, "record", False, True,
     )  # fmt: skip
     assert [s.seq for s in report.steps if not s.ok] == [4]
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("supervision", "verify-task", str(task.pk), stdout=out)
+    assert out.getvalue().strip() == f"task {task.pk}: step 4 (record): 内容与哈希不符（记录被篡改）"
 
 
 def test_a_rewritten_hash_breaks_the_signature_and_the_next_link(joint):
