@@ -403,18 +403,6 @@ def _late(
     return run if end is None else None
 
 
-STATE_FIELDS = [
-    "eval_through",
-    "run_start",
-    "run_last",
-    "run_count",
-    "run_peak",
-    "run_alert",
-    "last_value",
-    "last_at",
-]
-
-
 def _evaluate(inserted: list[Row], registry: Registry, result: BatchResult) -> None:
     by_device: dict[int, list[Row]] = defaultdict(list)
     for r in inserted:
@@ -453,7 +441,33 @@ def _evaluate(inserted: list[Row], registry: Registry, result: BatchResult) -> N
             device.last_value, device.last_at = newest.value, newest.taken_at
         changed.append(device)
     ev.flush()
-    Device.objects.bulk_update(changed, STATE_FIELDS)
+    _save_states(changed)
+
+
+def _save_states(devices: list[Device]) -> None:
+    """Write the devices' evaluation state: one prepared UPDATE run for every device (the ORM's
+    bulk_update builds a CASE expression per field and row, which costs more than the batch)."""
+    stamp = connection.ops.adapt_datetimefield_value
+    params = [
+        [
+            stamp(d.eval_through),
+            stamp(d.run_start),
+            stamp(d.run_last),
+            d.run_count,
+            d.run_peak,
+            d.run_alert.pk if d.run_alert else None,
+            d.last_value,
+            stamp(d.last_at),
+            d.pk,
+        ]
+        for d in devices
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE supervision_device SET eval_through = %s, run_start = %s, run_last = %s, run_count = %s, "
+            "run_peak = %s, run_alert_id = %s, last_value = %s, last_at = %s WHERE id = %s",
+            params,
+        )
 
 
 def open_inspection_task(alert: Alert, *, device: DeviceInfo) -> str:
