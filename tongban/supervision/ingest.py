@@ -236,6 +236,10 @@ PG_INSERT = (
 )
 
 
+class _SomeStored(Exception):
+    """Rolls the fast insert back when some rows were already stored."""
+
+
 def _insert_pg(rows: list[Row], received_at: dt.datetime) -> list[Row]:
     params = [
         received_at,
@@ -248,12 +252,14 @@ def _insert_pg(rows: list[Row], received_at: dt.datetime) -> list[Row]:
     with connection.cursor() as cursor:
         # Usually every row is new: insert without returning anything and compare the count; when
         # some were stored before (a redelivery), undo and insert again, returning which are new.
-        sid = transaction.savepoint()
-        cursor.execute(PG_INSERT, params)
-        if cursor.rowcount == len(rows):
-            transaction.savepoint_commit(sid)
+        try:
+            with transaction.atomic():
+                cursor.execute(PG_INSERT, params)
+                if cursor.rowcount != len(rows):
+                    raise _SomeStored
             return rows
-        transaction.savepoint_rollback(sid)
+        except _SomeStored:
+            pass
         cursor.execute(
             PG_INSERT + " RETURNING device_id, seq, (extract(epoch FROM taken_at) * 1000)::bigint", params
         )
