@@ -92,20 +92,26 @@ def _messages(
     from tongban.supervision import simulate_iot
 
     minutes = max(total // len(devices), per_message)
-    out = []
+    per_device = []
     for i, d in enumerate(devices):
         exceed = d.code if i % 20 == 0 else None  # 5 % of the devices
-        out += simulate_iot.feed(
-            [d],
-            end=end,
-            minutes=minutes,
-            exceed=exceed,
-            exceed_last=minutes // 2,
-            first_seq=first_seq,
-            per_message=per_message,
-            seed=first_seq + i,
+        per_device.append(
+            simulate_iot.feed(
+                [d],
+                end=end,
+                minutes=minutes,
+                exceed=exceed,
+                exceed_last=minutes // 2,
+                first_seq=first_seq,
+                per_message=per_message,
+                seed=first_seq + i,
+            )
         )
-    random.Random(first_seq).shuffle(out)  # devices interleaved, as on a broker
+    # devices interleaved, as on a broker; each device's own messages in its order (MQTT keeps a
+    # client's QoS 1 messages in order), so that the late-reading path is the exception it is
+    out = []
+    for i in range(max(len(m) for m in per_device)):
+        out += [m[i] for m in per_device if i < len(m)]
     return out
 
 
