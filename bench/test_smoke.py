@@ -158,6 +158,15 @@ def _insight(report: dict) -> None:
     assert report["hook"]["lifecycles_each"] == 2 and report["hook"]["hook_ms_per_transition"] > 0
 
 
+def _supervision_ingest(report: dict) -> None:
+    # every reading published was stored through the broker, thresholds evaluated, nothing dropped
+    published = report["burst10"]["readings"] + report["single"]["readings"]
+    assert report["database"]["readings"] == published == report["worker"]["counts"]["stored"]
+    assert report["database"]["alerts"] == report["worker"]["counts"]["alerts"] > 0
+    assert set(report["worker"]["counts"]) == {"stored", "alerts"}
+    assert report["worker_exit"] == 0
+
+
 CHECKS = {
     "catalog_search": _catalog_search,
     "search_page": _search_page,
@@ -167,6 +176,7 @@ CHECKS = {
     "exchange": _exchange,
     "policy_search": _policy_search,
     "insight": _insight,
+    "supervision_ingest": _supervision_ingest,
 }
 
 

@@ -60,3 +60,6 @@ class Entity(models.Model):
 
 
 from .models_draw import *  # noqa: E402,F403
+
+
+from .models_iot import *  # noqa: E402,F403

@@ -164,6 +164,7 @@ def demo_objects() -> dict:
     from tongban.openness import queries as openness_queries
     from tongban.openness.models import ConcernArticle, DisclosureRequest, Policy
     from tongban.ratings.models import Rectification
+    from tongban.supervision import queries_iot as iot_queries
 
     # The story's cases at 江夏 (demo/cases.py); not the spread over the province's cities
     # (demo/insight_cases.py: 160-odd cases, the same pages for other people and items).
@@ -208,6 +209,7 @@ def demo_objects() -> dict:
         "eval_version": evaluation.schemes().order_by("version").values_list("version", flat=True).first(),
         # 政务公开: 江夏's letter under 保密审查 (its findings on the secrecy page)
         "policy": Policy.objects.filter(state="secrecy").order_by("pk").values_list("pk", flat=True).first(),
+        "iot_site": iot_queries.sites_for("system:browser").values_list("pk", flat=True).first(),
         **_supervision_core_objects(),
         # 12345: the story's phone complaint (workbench) and 王芳's 留言 (her ticket page)
         **hotline_objects(),
@@ -287,6 +289,7 @@ MAIN |= {"/insight/evaluation/", "/insight/evaluation/<int:year>/<str:region>/",
          "/insight/evaluation/schemes/", "/insight/evaluation/schemes/<int:version>/"}  # fmt: skip
 MAIN |= {"/openness/workbench/policies/", "/openness/workbench/policies/<int:pk>/",
          "/openness/workbench/policies/<int:pk>/secrecy/"}  # fmt: skip
+MAIN |= {"/supervision/iot/sites/", "/supervision/iot/sites/<int:pk>/"}  # fmt: skip
 MAIN |= {"/supervision/entities/<int:pk>/", "/supervision/rules/", "/supervision/alerts/<int:pk>/", "/supervision/tasks/<int:pk>/", "/supervision/tasks/<int:pk>/verify/", "/supervision/abnormal/"}  # fmt: skip
 MAIN |= {"/supervision/public/", "/supervision/public/plans/<int:pk>/", "/supervision/draws/plans/<int:pk>/"}  # fmt: skip
 MAIN |= {"/hotline/", "/hotline/mine/", "/hotline/t/<str:number>/", "/hotline/desk/", "/hotline/desk/intake/", "/hotline/desk/t/<str:number>/", "/hotline/desk/metrics/"}  # fmt: skip
@@ -333,6 +336,7 @@ def pages_of(objects: dict) -> list[Page]:
         main = route in MAIN
         workbench = route.startswith(("/workbench/", "/exchange/workbench/", "/openness/workbench/"))
         workbench = route.startswith(("/workbench/", "/exchange/workbench/", "/insight/evaluation/schemes/"))
+        workbench = workbench or route.startswith("/supervision/iot/")
         who = "clerk" if route.startswith("/workbench/cases/window/") else "admin" if workbench else wang
         if route == "/accounts/me/enterprises/<int:legal_person_id>/agents/new/":
             who = "17000000004"  # 陈建国, the demo enterprise's legal representative
@@ -406,6 +410,7 @@ def pages_of(objects: dict) -> list[Page]:
                     "/openness/workbench/requests/<int:pk>/": objects["disc_request"],
                     "/openness/concerns/<int:pk>/": objects["concern"],
                     "/openness/workbench/concerns/<int:pk>/": objects["concern"],
+                    "/supervision/iot/sites/<int:pk>/": objects["iot_site"],
                     "/supervision/entities/<int:pk>/": objects["sup_entity"],
                     "/supervision/rules/<int:pk>/": objects["sup_rule"],
                     "/supervision/alerts/<int:pk>/": objects["sup_alert"],

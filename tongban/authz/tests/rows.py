@@ -18,6 +18,7 @@ from .rows_openness_public import OPENNESS_PUBLIC
 from .rows_ratings import RATINGS
 from .rows_supervision_core import SUPERVISION_CORE
 from .rows_supervision_draw import SUPERVISION_DRAW
+from .rows_supervision_iot import SUPERVISION_IOT
 from .table import (
     ADMIN_ACTORS,
     ADMIN_LOGIN,
@@ -1199,4 +1200,5 @@ def all_rows() -> list[Row]:
         *SUPERVISION_DRAW,
         *BUNDLES_THEMES,
         *BUNDLES_FANOUT,
+        *SUPERVISION_IOT,
     ]

@@ -317,6 +317,7 @@ def build() -> World:
     w.ids |= openness_public_world(jiangxia, staff["department_admin"])
     w.ids |= _openness_policies(jiangxia, staff, item_a)
     w.ids |= _openness_disclosure(staff, people, jiangxia)
+    w.ids |= _supervision_iot(jiangxia)
     w.ids |= _supervision_core(jiangxia, jianghan, staff)
     w.ids |= _supervision_draw(jiangxia, staff)
     w.ids |= _hotline_tickets(staff, people, jiangxia)
@@ -508,6 +509,35 @@ def _openness_disclosure(staff: dict, people: dict, jiangxia) -> dict:
         "disc_extension": extension.pk,
         "concern": article.pk,
     }
+
+
+def _supervision_iot(jiangxia) -> dict:
+    """A monitored site of an entity supervised by 江夏's department, with a noise sensor
+    (物联网监管)."""
+    import random
+
+    from tongban.core.identifiers import make_credit_code
+    from tongban.supervision import iot, registry
+
+    iot.do_load_reference(actor=SYSTEM)
+    entity = registry.do_register_entity(
+        actor=SYSTEM,
+        credit_code=make_credit_code(random.Random("authz:iot"), region="420115", kind="92"),
+        name="江夏区好味道餐馆",
+        kind="individual",
+        region_code="420115",
+        industry="H62",
+    )
+    site = iot.do_register_site(
+        actor=SYSTEM,
+        code="jx-kitchen-1",
+        name="好味道餐馆后厨",
+        kind="kitchen",
+        entity_id=entity.pk,
+        department_id=jiangxia.pk,
+    )
+    iot.do_register_device(actor=SYSTEM, site_id=site.pk, code="jx-noise-001", sensor_type="noise")
+    return {"iot_site": site.pk}
 
 
 def _supervision_core(jiangxia, jianghan, staff) -> dict:
