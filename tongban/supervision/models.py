@@ -60,6 +60,4 @@ class Entity(models.Model):
 
 
 from .models_draw import *  # noqa: E402,F403
-
-
 from .models_iot import *  # noqa: E402,F403
