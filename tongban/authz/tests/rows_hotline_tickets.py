@@ -99,21 +99,19 @@ HOTLINE_TICKETS = [
         {},
         writes=True,
     ),
-    # The API (session only: a department system's token is refused). The route keys are what
-    # routes.api_operations() computes: django-ninja 1.7 drops the slash between the prefix and
-    # a router nested with "" (hotline/api.py), "/api/v1hotline/..."; the URLs themselves work.
+    # The API (session only: a department system's token is refused).
     Row(
         "api_hotline_queue",
         "get",
         "/api/v1/hotline/tickets",
-        "GET /api/v1hotline/tickets",
+        "GET /api/v1/hotline/tickets",
         rules(403, anonymous=401, systems=401, **each((*UNIT_STAFF, *OPERATORS), 200)),
     ),
     Row(
         "api_hotline_ticket",
         "get",
         "/api/v1/hotline/tickets/{ticket}",
-        "GET /api/v1hotline/tickets/{number}",
+        "GET /api/v1/hotline/tickets/{number}",
         rules(404, anonymous=401, systems=401, **each((*JIANGXIA_STAFF, *OPERATORS), 200)),
     ),
 ]

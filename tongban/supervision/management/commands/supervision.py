@@ -1,6 +1,7 @@
 """`manage.py supervision <subcommand>`: one command for the whole supervision app. Each part
 registers its subcommands in SUBCOMMANDS (one line each): the module named exposes
-`add_arguments(parser)` and `handle(command, **options)` (raise CommandError to fail)."""
+`HELP` (subcommand → help), `add_arguments(name, parser)` and `handle(name, command, **options)`
+(raise CommandError to fail)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ SUBCOMMANDS = {
     "recompute-credit": "tongban.supervision.commands_core",
     "tick-core": "tongban.supervision.commands_core",
     "verify-task": "tongban.supervision.commands_core",
+    "ingest": "tongban.supervision.commands_iot",
+    "simulate-sensors": "tongban.supervision.commands_iot",
+    "iot-maintain": "tongban.supervision.commands_iot",
 }
 
 
