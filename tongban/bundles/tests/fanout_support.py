@@ -13,9 +13,8 @@ from tongban.accounts import services as account_services
 from tongban.accounts.tests.identity_support import person
 from tongban.cases import services as case_services
 from tongban.catalog import services as catalog_services
-from tongban.catalog.testing import SYSTEM, ensure_regions, make_basic_item, make_department, make_item
+from tongban.catalog.testing import SYSTEM, make_basic_item, make_department, make_item
 from tongban.core import services as core_services
-from tongban.core.models import AuditEvent, Region
 from tongban.demo.data import forms as demo_forms
 from tongban.licences import services as licence_services
 
@@ -58,17 +57,6 @@ MEMBERS = [
         [_material("申请书"), BUSINESS_LICENCE],
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def regions_loaded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        ensure_regions()
-    yield
-    with django_db_blocker.unblock():
-        for level in (5, 4, 3, 2, 1):
-            Region.objects.filter(level=level).delete()
-        AuditEvent.objects.filter(action="core.regions.load").delete()
 
 
 @pytest.fixture

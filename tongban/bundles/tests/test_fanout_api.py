@@ -20,7 +20,6 @@ from .fanout_support import (  # noqa: F401 - regions_loaded and day are fixture
     day,
     material_of,
     own_fields,
-    regions_loaded,
     spec_doc,
 )
 

@@ -8,11 +8,11 @@ import pytest
 from tongban.cases import queries as case_queries
 from tongban.cases import services as case_services
 
-from .fanout_support import BUSINESS_TYPE, LEASE, PDF, PDF2, build_world, material_of, regions_loaded  # noqa: F401
+from .fanout_support import BUSINESS_TYPE, LEASE, PDF, PDF2, build_world, material_of
 
 
 @pytest.fixture
-def world(db, regions_loaded, settings, tmp_path):  # noqa: F811
+def world(db, regions_loaded, settings, tmp_path):
     return build_world(settings, tmp_path)
 
 

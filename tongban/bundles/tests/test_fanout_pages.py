@@ -19,7 +19,6 @@ from .fanout_support import (  # noqa: F401 - regions_loaded and day are fixture
     conclude,
     day,
     material_of,
-    regions_loaded,
     spec_doc,
     submit,
 )

@@ -18,7 +18,6 @@ from .fanout_support import (  # noqa: F401 - regions_loaded and day are fixture
     day,
     files,
     material_of,
-    regions_loaded,
     spec_doc,
     submit,
     upload,

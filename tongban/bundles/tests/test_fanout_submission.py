@@ -22,7 +22,6 @@ from .fanout_support import (  # noqa: F401 - regions_loaded is a fixture
     conclude,
     day,
     files,
-    regions_loaded,
     spec_doc,
     submit,
 )

@@ -8,7 +8,7 @@ import pytest
 from tongban.bundles import queries, testing
 from tongban.catalog import testing as catalog_testing
 
-from .themes_world import WUHAN, regions_loaded_fixture, world_fixture  # noqa: F401 (fixtures)
+from .themes_world import WUHAN, world_fixture  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(name="published")

@@ -15,7 +15,7 @@ from tongban.core.models import AuditEvent
 
 from ..enums_themes import ThemeStatus
 from ..models import ThemeReview, ThemeVersion
-from .themes_world import WUHAN, regions_loaded_fixture, snapshot, world_fixture  # noqa: F401 (fixtures)
+from .themes_world import WUHAN, snapshot, world_fixture  # noqa: F401 (fixtures)
 
 
 def create(world, doc=None, code="company-opening", actor=None):

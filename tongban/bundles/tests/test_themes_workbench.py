@@ -18,7 +18,7 @@ from tongban.core.testing import once_token
 
 from ..enums_themes import ThemeStatus
 from ..models import ThemeVersion
-from .themes_world import WUHAN, regions_loaded_fixture, snapshot, world_fixture  # noqa: F401 (fixtures)
+from .themes_world import WUHAN, snapshot, world_fixture  # noqa: F401 (fixtures)
 
 BASE = "/bundles/workbench/themes/"
 

@@ -6,29 +6,13 @@ from __future__ import annotations
 import pytest
 
 from tongban.catalog import testing as catalog_testing
-from tongban.core import queries as core_queries
-from tongban.core import services as core_services
-from tongban.core.models import AuditEvent, Region
+from tongban.core.models import AuditEvent
 
 from .. import testing
 from ..models import Theme, ThemeReview, ThemeVersion
 
 SYSTEM = "system:test"
 WUHAN = "420100000000"
-
-
-@pytest.fixture(scope="module", name="regions_loaded")
-def regions_loaded_fixture(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        loaded = not core_queries.provinces().exists()
-        if loaded:
-            core_services.do_load_regions(actor=SYSTEM)
-    yield
-    if loaded:
-        with django_db_blocker.unblock():
-            for level in (5, 4, 3, 2, 1):
-                Region.objects.filter(level=level).delete()
-            AuditEvent.objects.filter(action="core.regions.load").delete()
 
 
 class World:

@@ -9,28 +9,13 @@ from types import SimpleNamespace
 import pytest
 
 from tongban.accounts import services as account_services
-from tongban.core import queries as core_queries
 from tongban.core import services as core_services
 from tongban.core.identifiers import make_credit_code
-from tongban.core.models import AuditEvent, Region
+from tongban.core.models import AuditEvent
 
 from ..models_kb import Article, ArticleLink, ArticleReview, ArticleVersion, DispatchModel
 
 SYSTEM = "system:test"
-
-
-@pytest.fixture(scope="module", name="regions_loaded")
-def regions_loaded_fixture(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        loaded = not core_queries.provinces().exists()
-        if loaded:
-            core_services.do_load_regions(actor=SYSTEM)
-    yield
-    if loaded:
-        with django_db_blocker.unblock():
-            for level in (5, 4, 3, 2, 1):
-                Region.objects.filter(level=level).delete()
-            AuditEvent.objects.filter(action="core.regions.load").delete()
 
 
 def department(name: str, region: str = "420100"):

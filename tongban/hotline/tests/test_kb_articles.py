@@ -15,7 +15,6 @@ from .. import kb
 from ..enums_kb import ArticleLinkKind, ArticleState
 from ..models_kb import Article, ArticleReview
 from .kb_world import (  # noqa: F401 (fixture)
-    regions_loaded_fixture,
     snapshot,
     world_fixture,
 )

@@ -12,7 +12,6 @@ from .. import classifier, suggest
 from ..models_kb import DispatchModel
 from .kb_world import (
     department,
-    regions_loaded_fixture,  # noqa: F401 (fixture)
     snapshot,
 )
 

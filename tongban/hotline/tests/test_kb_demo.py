@@ -11,7 +11,7 @@ from tongban.demo import hotline_history, hotline_kb
 from .. import kb, suggest
 from ..models import Ticket
 from ..models_kb import Article, DispatchModel
-from .tickets_world import clock_fixture, department, regions_loaded_fixture, world_fixture  # noqa: F401 (fixtures)
+from .tickets_world import clock_fixture, department, world_fixture  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 

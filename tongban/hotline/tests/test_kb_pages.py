@@ -18,7 +18,6 @@ from ..enums_kb import ArticleState
 from ..models_kb import Article
 from .kb_world import (  # noqa: F401 (fixture)
     department,
-    regions_loaded_fixture,
     snapshot,
     staff,
     world_fixture,

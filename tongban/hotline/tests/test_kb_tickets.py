@@ -23,7 +23,6 @@ from .tickets_world import (  # noqa: F401 (fixtures)
     clock_fixture,
     department,
     phone_ticket,
-    regions_loaded_fixture,
     run,
     staff,
     world_fixture,

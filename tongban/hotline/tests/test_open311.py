@@ -17,7 +17,7 @@ from ..dispatch import do_dispatch
 from ..enums import Category, TicketKind
 from ..models import Ticket
 from ..models_kb import Open311Key
-from .tickets_world import NOW, clock_fixture, phone_ticket, regions_loaded_fixture, run, world_fixture  # noqa: F401 (fixtures)
+from .tickets_world import NOW, clock_fixture, phone_ticket, run, world_fixture  # noqa: F401 (fixtures)
 
 BASE = "/open311/v2/"
 SERVICE_KEYS = {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}

@@ -10,7 +10,7 @@ from tongban.demo import hotline_story
 
 from .. import metrics, queries
 from ..models import Ticket
-from .tickets_world import clock_fixture, department, regions_loaded_fixture, world_fixture  # noqa: F401
+from .tickets_world import clock_fixture, department, world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

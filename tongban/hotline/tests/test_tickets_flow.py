@@ -31,7 +31,7 @@ from ..services import (
     do_set_deadline_rule,
     supervise_due,
 )
-from .tickets_world import NOW, clock_fixture, phone_ticket, regions_loaded_fixture, run, world_fixture  # noqa: F401
+from .tickets_world import NOW, clock_fixture, phone_ticket, run, world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

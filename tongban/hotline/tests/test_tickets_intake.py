@@ -12,7 +12,7 @@ from tongban.core.models import AuditEvent
 from .. import metrics, queries
 from ..models import TICKET_CONTACT_PHONE, CentreRollup, Ticket, TicketEvent
 from ..services import do_answer_directly, do_intake, do_record_call
-from .tickets_world import clock_fixture, phone_ticket, regions_loaded_fixture, run, world_fixture  # noqa: F401
+from .tickets_world import clock_fixture, phone_ticket, run, world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

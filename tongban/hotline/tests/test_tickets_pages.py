@@ -15,7 +15,7 @@ from tongban.core.testing import once_token
 
 from ..models import Ticket
 from ..services import do_dispatch
-from .tickets_world import clock_fixture, phone_ticket, regions_loaded_fixture, run, world_fixture  # noqa: F401
+from .tickets_world import clock_fixture, phone_ticket, run, world_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

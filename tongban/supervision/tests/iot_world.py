@@ -5,13 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-import pytest
-
 from tongban.accounts import services as account_services
-from tongban.core import queries as core_queries
 from tongban.core import services as core_services
 from tongban.core.identifiers import make_credit_code
-from tongban.core.models import AuditEvent, Region
+from tongban.core.models import AuditEvent
 
 from .. import iot, registry
 from ..models import Entity
@@ -19,20 +16,6 @@ from ..models_iot import Alert, Device, IngestCounter, Reading, Site, Threshold
 
 SYSTEM = "system:test"
 UTC = dt.UTC
-
-
-@pytest.fixture(scope="module", name="regions_loaded")
-def regions_loaded_fixture(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        loaded = not core_queries.provinces().exists()
-        if loaded:
-            core_services.do_load_regions(actor=SYSTEM)
-    yield
-    if loaded:
-        with django_db_blocker.unblock():
-            for level in (5, 4, 3, 2, 1):
-                Region.objects.filter(level=level).delete()
-            AuditEvent.objects.filter(action="core.regions.load").delete()
 
 
 def department(name: str, region: str = "420100"):

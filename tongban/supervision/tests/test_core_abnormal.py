@@ -12,7 +12,7 @@ from tongban.core.models import AuditEvent
 
 from .. import abnormal, queries, registry
 from ..models import AbnormalListing, Entity, SeriousViolation
-from .core_world import SYSTEM, credit_code, department, entity, regions_loaded_fixture, staff  # noqa: F401
+from .core_world import SYSTEM, credit_code, department, entity, staff
 
 pytestmark = pytest.mark.django_db
 

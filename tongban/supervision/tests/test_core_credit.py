@@ -12,7 +12,7 @@ from tongban.core.models import AuditEvent
 
 from .. import abnormal, credit
 from ..models import CreditModelVersion, Entity
-from .core_world import SYSTEM, entity, regions_loaded_fixture, staff  # noqa: F401
+from .core_world import SYSTEM, entity, staff
 
 pytestmark = pytest.mark.django_db
 ON = dt.date(2026, 12, 1)

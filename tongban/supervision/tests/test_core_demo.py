@@ -11,7 +11,7 @@ from tongban.demo import supervision_core as demo
 
 from .. import tasks
 from ..models import Entity, RiskAlert, RiskRule, Task
-from .core_world import SYSTEM, department, regions_loaded_fixture, staff  # noqa: F401
+from .core_world import SYSTEM, department, staff
 
 pytestmark = pytest.mark.django_db
 

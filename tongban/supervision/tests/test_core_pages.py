@@ -13,7 +13,7 @@ from tongban.core.testing import once_token
 
 from .. import credit, queries, tasks
 from ..models import RiskRule, Task, TaskStep
-from .core_world import SYSTEM, department, entity, regions_loaded_fixture, staff  # noqa: F401
+from .core_world import SYSTEM, department, entity, staff
 
 pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

@@ -13,7 +13,7 @@ from tongban.core.models import AuditEvent
 
 from .. import abnormal, credit, risk, rules
 from ..models import RiskAlert, RiskRule, Task
-from .core_world import SYSTEM, department, entity, regions_loaded_fixture, staff  # noqa: F401
+from .core_world import SYSTEM, department, entity, staff
 
 TODAY = dt.date(2026, 12, 1)
 

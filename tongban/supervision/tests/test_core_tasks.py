@@ -13,7 +13,7 @@ from tongban.core.models import AuditEvent
 
 from .. import tasks
 from ..models import Task, TaskFile, TaskParty, TaskStep
-from .core_world import SYSTEM, department, entity, regions_loaded_fixture, staff  # noqa: F401
+from .core_world import SYSTEM, department, entity, staff  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

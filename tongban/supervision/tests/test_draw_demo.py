@@ -13,7 +13,6 @@ from tongban.supervision import queries_draw, verify_draw
 from tongban.supervision.enums_draw import PlanState
 
 from .draw_world import counts
-from .draw_world import regions_loaded_fixture as regions_loaded  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("regions_loaded")]
 

@@ -15,7 +15,6 @@ from tongban.supervision.enums_draw import DrawState, PlanState
 from tongban.supervision.models_draw import Assignment, Draw, DrawTarget, InspectionResult
 
 from .draw_world import SECRET_1, SECRET_2, World, counts, entities, staff
-from .draw_world import regions_loaded_fixture as regions_loaded  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("regions_loaded")]
 

@@ -18,7 +18,6 @@ from tongban.supervision import queries_draw
 from tongban.supervision.models_draw import Assignment, Draw, DrawStratum, DrawTarget
 
 from .draw_world import World, entities
-from .draw_world import regions_loaded_fixture as regions_loaded  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("regions_loaded")]
 SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "verify_draw.py"

@@ -9,7 +9,7 @@ from tongban.demo import supervision_iot as demo
 
 from ..models import Task
 from ..models_iot import Alert, Device, Reading, Site
-from .iot_world import SYSTEM, department, regions_loaded_fixture, snapshot  # noqa: F401
+from .iot_world import SYSTEM, department, snapshot
 
 pytestmark = pytest.mark.django_db
 

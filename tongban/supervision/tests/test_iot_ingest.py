@@ -15,7 +15,7 @@ from ..enums_iot import AlertState
 from ..ingest import Ingestor
 from ..models import Task
 from ..models_iot import Alert, Device, Reading
-from .iot_world import World, counters, regions_loaded_fixture  # noqa: F401
+from .iot_world import World, counters
 
 pytestmark = pytest.mark.django_db
 

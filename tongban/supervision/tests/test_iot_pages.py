@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from ..ingest import Ingestor
-from .iot_world import World, regions_loaded_fixture, staff  # noqa: F401
+from .iot_world import World, staff
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from tongban.core.errors import InvalidInput, NotFound
 
 from .. import iot
 from ..models_iot import Device, SensorType, Threshold
-from .iot_world import SYSTEM, World, entity, regions_loaded_fixture, snapshot  # noqa: F401
+from .iot_world import SYSTEM, World, entity, snapshot
 
 pytestmark = pytest.mark.django_db
 
