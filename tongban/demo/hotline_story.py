@@ -9,8 +9,8 @@ handles it again, replies, the platform closes it and the callback finds it solv
 call (a consultation) is answered directly from the knowledge base, and one missed call is
 recorded, so 接通率 and 直接答复率 show on the metrics page.
 
-The final rating (评价) is left to `rate_story_ticket`: the caller rates through 好差评's SMS
-link once the ratings app offers it for tickets (TODO there); the ticket waits in 已回访.
+The final rating (评价) is `rate_story_ticket`, a later demo step (after 好差评's own): the caller
+rates through 好差评's SMS link.
 
 Idempotent: nothing is written when the story's ticket exists (its source reference).
 """
@@ -142,7 +142,19 @@ def seed_hotline_story(*, actor: str, say: Callable[[str], None]) -> bool:
 
 
 def rate_story_ticket(*, actor: str, say: Callable[[str], None]) -> bool:
-    """The story's last step (评价): left to 好差评's SMS link for phone callers (not yet offered
-    for tickets by the ratings app). Writes nothing."""
-    say("hotline: the story's rating is left to the ratings app's SMS link (TODO)")
-    return False
+    """The story's last step (评价): the phone caller has no account, so 好差评 sends an SMS link
+    for the concluded ticket and the caller rates through it (满意). Returns whether it wrote."""
+    from django.db import transaction
+
+    from tongban.ratings import links
+    from tongban.ratings import queries as rating_queries
+    from tongban.ratings.enums import Level
+
+    ticket = hotline_queries.ticket_by_source(STORY_REF)
+    if ticket is None or rating_queries.rating_of("ticket", ticket.number) is not None:
+        return False
+    with transaction.atomic():
+        token = links.issue(actor=actor, kind="ticket", ref=ticket.number, node="conclude", channel="sms")
+    links.do_rate_with_link(token=token, level=Level.SATISFIED)
+    say(f"hotline: ticket {ticket.number} rated 满意 by its caller through the SMS link")
+    return True

@@ -1,5 +1,6 @@
 """The demo story (issue 14's Done-when): keyed in, dispatched province → city (returned) →
-county, replied, called back and reopened once, then solved; idempotent."""
+county, replied, called back and reopened once, then solved and rated through the SMS link;
+idempotent."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import pytest
 from django.test import TestCase
 
 from tongban.demo import hotline_story
+from tongban.ratings import queries as rating_queries
+from tongban.ratings.enums import Level
 
 from .. import metrics, queries
 from ..models import Ticket
@@ -40,4 +43,10 @@ def test_the_story_runs_once(world):
     count = Ticket.objects.count()
     assert hotline_story.seed_hotline_story(actor="system:demo", say=said.append) is False
     assert Ticket.objects.count() == count
+    # 评价: the caller rates through 好差评's SMS link; the ticket moves to 已评价, once.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert hotline_story.rate_story_ticket(actor="system:demo", say=said.append) is True
+    ticket.refresh_from_db()
+    assert ticket.state == "rated"
+    assert rating_queries.rating_of("ticket", ticket.number).level == Level.SATISFIED
     assert hotline_story.rate_story_ticket(actor="system:demo", say=said.append) is False
