@@ -39,7 +39,7 @@ class TicketPage(Schema):
     next_after: int | None
 
 
-class EventOut(Schema):
+class TicketEventOut(Schema):
     at: dt.datetime
     action: str
     from_state: str
@@ -61,7 +61,7 @@ class TicketOut(TicketRow):
     bound: bool
     deadline: str  # the calculation in words
     answer: str
-    events: list[EventOut]
+    events: list[TicketEventOut]
 
 
 @router.get("/tickets", auth=[session], response={200: TicketPage, **ERRORS}, summary="12345 ticket queue")

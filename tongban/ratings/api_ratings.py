@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from tongban.core.errors import InvalidInput
 from tongban.core.schemas import ErrorOut
@@ -19,9 +19,9 @@ BY = {"dept": Scope.DEPARTMENT, "region": Scope.REGION, "item": Scope.ITEM}
 
 class RankingQuery(Schema):
     by: Literal["dept", "region", "item"] = "dept"
-    level: int | None = None
-    since: str = ""
-    until: str = ""
+    level: Literal[1, 2, 3] | None = None
+    since: str = Field("", pattern=r"^(\d{4}(0[1-9]|1[0-2]))?$")
+    until: str = Field("", pattern=r"^(\d{4}(0[1-9]|1[0-2]))?$")
 
 
 class RankingLine(Schema):

@@ -14,13 +14,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .enums import CHANNEL_CODES, AppealState, Level
 from .models import Appeal, Rating, Rectification
 
 DATASETS = ("评价", "修改", "整改", "撤销")
 CHUNK = 2000
+
+
+def _chinese(label) -> str:
+    """The national data set names levels in Chinese, whatever language the caller runs in."""
+    with translation.override("zh-hans"):
+        return str(label)
 
 
 def interface_level(level: int) -> int:
@@ -51,7 +57,7 @@ def _rating_row(r: Rating) -> dict:
         "node": r.node,
         "channel": CHANNEL_CODES.get(r.channel, "9"),
         "satisfaction": interface_level(level),
-        "satisfaction_name": str(Level(level).label),
+        "satisfaction_name": _chinese(Level(level).label),
         "default": r.is_default,
         "reasons": list(r.reasons),
         "text": r.text,
@@ -89,7 +95,7 @@ def changes(since: dt.date, until: dt.date) -> Iterator[dict]:
             "node": r.node,
             "previous_satisfaction": interface_level(r.previous_level),
             "satisfaction": interface_level(r.level),
-            "satisfaction_name": str(Level(r.level).label),
+            "satisfaction_name": _chinese(Level(r.level).label),
             "reasons": list(r.reasons),
             "text": r.text,
             "changed_at": _time(r.changed_at),

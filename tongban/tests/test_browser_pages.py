@@ -424,7 +424,7 @@ def pages_of(objects: dict) -> list[Page]:
                     "/hotline/workbench/kb/<int:pk>/links/": objects["kb_article"],
                     "/hotline/workbench/kb/live/<int:pk>/": objects["kb_article"],
                     "/ratings/workbench/rect/<int:pk>/": objects["rating_rect"],
-                }.get(route)
+                }.get(route, value)  # (a value set above, such as a theme version's, stands)
                 if route.startswith("/openness/workbench/policies/<int:pk>/"):
                     value = objects["policy"]
             if value is None:

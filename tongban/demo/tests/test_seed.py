@@ -7,6 +7,7 @@ import re
 import sys
 import types
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -69,8 +70,14 @@ def demo(django_db_setup, django_db_blocker):
     """Seed once, keep it for the module's tests, roll everything back afterwards."""
     # The project's tests hash passwords with MD5 (tongban/conftest.py); seed the same way.
     # The other configured hashers stay available behind it (OIDC client secrets may use one).
+    # This module tests the core demo; each later app's demo step (tongban/demo/steps.py) has its
+    # own test, and the browser tests seed the whole demo.
     hashers = [FAST_HASHER, *settings.PASSWORD_HASHERS]
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=hashers):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=hashers),
+        mock.patch("tongban.demo.services.LATER_STEPS", []),
+    ):
         outer = transaction.atomic()
         outer.__enter__()
         first = StringIO()
