@@ -19,7 +19,7 @@ BY = {"dept": Scope.DEPARTMENT, "region": Scope.REGION, "item": Scope.ITEM}
 
 class RankingQuery(Schema):
     by: Literal["dept", "region", "item"] = "dept"
-    level: Literal[1, 2, 3] | None = None
+    level: int | None = Field(None, ge=1, le=3)
     since: str = Field("", pattern=r"^(\d{4}(0[1-9]|1[0-2]))?$")
     until: str = Field("", pattern=r"^(\d{4}(0[1-9]|1[0-2]))?$")
 
