@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from tongban.catalog import queries as catalog_queries
 from tongban.core import queries as core_queries
@@ -178,7 +179,7 @@ def member_infos(spec: specs.ThemeSpec, members=None) -> list[MemberInfo]:
             info.level = item.get_level_display()
             info.promised_days = promised_workdays(item.promised_limit, item.promised_unit)
             info.promised_label = (
-                "即时办结"
+                str(_("即时办结"))
                 if item.promised_limit == 0
                 else f"{item.promised_limit}{item.get_promised_unit_display()}"
             )
