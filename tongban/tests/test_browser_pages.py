@@ -334,9 +334,10 @@ def pages_of(objects: dict) -> list[Page]:
         if not_a_page(route):
             continue
         main = route in MAIN
-        workbench = route.startswith(("/workbench/", "/exchange/workbench/", "/openness/workbench/"))
-        workbench = route.startswith(("/workbench/", "/exchange/workbench/", "/insight/evaluation/schemes/"))
-        workbench = workbench or route.startswith("/supervision/iot/")
+        workbench = route.startswith(
+            ("/workbench/", "/exchange/workbench/", "/openness/workbench/", "/insight/evaluation/schemes/",
+             "/supervision/iot/")
+        )  # fmt: skip
         who = "clerk" if route.startswith("/workbench/cases/window/") else "admin" if workbench else wang
         if route == "/accounts/me/enterprises/<int:legal_person_id>/agents/new/":
             who = "17000000004"  # 陈建国, the demo enterprise's legal representative
