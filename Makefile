@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: setup run test lint test-sqlite test-postgres bench-smoke system-deps bench bench-catalog bench-identity \
-	bench-cases bench-licences bench-search bench-exchange lock clean
+	bench-cases bench-licences bench-search bench-exchange lock clean messages
 
 ## Environment only: .venv with the pinned Python packages, node_modules from the lockfile,
 ## compiled translations and collected static files.
@@ -31,6 +31,11 @@ var/.translations: $(VENV)/.installed $(shell find tongban -name '*.po' 2>/dev/n
 	  echo "gettext (msgfmt) is missing: the English UI falls back to Chinese. Run 'make system-deps' as root."; \
 	elif [ -d tongban/locale ]; then $(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0; fi
 	@touch $@
+
+## The English catalogue regenerated from the sources (tongban/locale/en/LC_MESSAGES/django.po):
+## new strings appear untranslated for you to fill in, unused ones go; a test keeps it complete.
+messages: $(VENV)/.installed
+	$(MANAGE) makemessages -l en --no-obsolete -v 0
 
 ## Debian packages the browser tests and PDF notices need (chromium, CJK fonts, gettext).
 system-deps:

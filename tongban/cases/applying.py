@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 
 from tongban.accounts import queries as account_queries
 from tongban.accounts import services as account_services
@@ -591,7 +592,7 @@ def do_submit(
         if case.identity_materials:
             event["identity"] = [{"name": i["name"], "level": i["level"]} for i in case.identity_materials]
         record_event(case, actor, "submit", data=event)
-        notify(case, "已收到您的申请，正在预审")
+        notify(case, N_("已收到您的申请，正在预审"))
         return case
 
     case = idempotent(actor, Idempotency(idempotency_key, "submit"), work)
@@ -732,7 +733,7 @@ def do_refuse(*, actor, number: str, reason: str) -> Case:
         record_event(case, actor, "refuse", before=before, note=reason)
         # notices: 不予受理通知书
         notices.do_issue_notice(actor=actor, case=case, kind=notices.NoticeKind.REFUSAL)
-        notify(case, "不予受理：%(reason)s", {"reason": reason})
+        notify(case, N_("不予受理：%(reason)s"), {"reason": reason})
     return case
 
 
@@ -748,7 +749,7 @@ def do_return(*, actor, number: str, reason: str) -> Case:
         before, case.state, case.return_reason = case.state, CaseState.RETURNED, reason
         save_case(case, "state", "return_reason")
         record_event(case, actor, "return", before=before, note=reason)
-        notify(case, "预审退回：%(reason)s", {"reason": reason})
+        notify(case, N_("预审退回：%(reason)s"), {"reason": reason})
     return case
 
 
@@ -768,7 +769,7 @@ def do_request_supplement(*, actor, number: str, items: list[str], note: str = "
         record_event(case, actor, "request_supplement", before=before, note=note, data={"items": items})
         # notices: 补正材料通知书
         notices.do_issue_notice(actor=actor, case=case, kind=notices.NoticeKind.SUPPLEMENT)
-        notify(case, "请补正材料：%(items)s", {"items": "；".join(items)})
+        notify(case, N_("请补正材料：%(items)s"), {"items": "；".join(items)})
     return case
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 
 from tongban.catalog import queries as catalog_queries
 from tongban.core.errors import DomainError, FieldProblem, InvalidInput
@@ -138,7 +139,7 @@ def do_submit_member(
         if missing:
             data["missing"] = missing
         record_event(case, actor, "submit", note=f"一事联办{bundle_number}", data=data)
-        notify(case, "已收到您的申请，正在预审")
+        notify(case, N_("已收到您的申请，正在预审"))
         return case
 
     return idempotent(actor, Idempotency(idempotency_key, "submit"), work)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop as N_
 
 from tongban.accounts import queries as account_queries
 from tongban.accounts import services as account_services
@@ -60,7 +61,7 @@ COMMITMENT_CHECK_DAYS = 20
 
 
 DEFAULT_CHAIN = [
-    {"name": "承办", "role": StaffRole.APPROVING_OFFICER.value, "share": 0.4},
+    {"name": N_("承办"), "role": StaffRole.APPROVING_OFFICER.value, "share": 0.4},
     {"name": "审核", "role": StaffRole.APPROVING_OFFICER.value, "share": 0.3},
     {"name": "批准", "role": StaffRole.DEPARTMENT_ADMIN.value, "share": 0.3},
 ]
@@ -388,7 +389,7 @@ def accept_case(case: Case, actor, *, on: dt.date | None = None, deemed: bool = 
     # notices: 受理通知书
     notices.do_issue_notice(actor=actor, case=case, kind=notices.NoticeKind.ACCEPTANCE)
     if not case.promised_limit:  # 即办: no date to promise
-        notify(case, "已受理，即办件，当场办结")
+        notify(case, N_("已受理，即办件，当场办结"))
     elif not case.promised_due:
         notify(case, "已受理")
     elif clock.is_provisional(case.promised_due, case.accepted_on):
@@ -398,7 +399,7 @@ def accept_case(case: Case, actor, *, on: dt.date | None = None, deemed: bool = 
             {"due": f"{case.promised_due:%Y-%m-%d}"},
         )
     else:
-        notify(case, "已受理，承诺%(due)s前办结", {"due": f"{case.promised_due:%Y-%m-%d}"})
+        notify(case, N_("已受理，承诺%(due)s前办结"), {"due": f"{case.promised_due:%Y-%m-%d}"})
 
 
 def step_due(case: Case, start: dt.date, days: int) -> dt.date:
@@ -460,7 +461,7 @@ def conclude_case(case: Case, actor, code: str, *, licence: tuple[str, str] | No
             {"result": result, "licence": licence[1]},
         )
     else:
-        notify(case, "已办结：%(result)s", {"result": result})
+        notify(case, N_("已办结：%(result)s"), {"result": result})
 
 
 def resume_clock(case: Case, pause: ClockPause, actor) -> None:

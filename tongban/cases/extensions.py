@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 
 from tongban.accounts import queries as account_queries
 from tongban.accounts import services as account_services
@@ -135,7 +136,7 @@ def do_decide_extension(*, actor, number: str, request_id: int, approve: bool, n
             )
             notify(
                 case,
-                "经批准延期%(days)s个工作日，办结期限为%(due)s",
+                N_("经批准延期%(days)s个工作日，办结期限为%(due)s"),
                 {"days": request.days, "due": f"{case.promised_due:%Y-%m-%d}"},
             )
         else:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.utils.translation import gettext_noop as N_
+
 from tongban.core.errors import FieldProblem, InvalidInput
 from tongban.core.identifiers import (
     check_credit_code,
@@ -59,11 +61,11 @@ MAX_TEXTAREA = 4000
 DEFAULT_SCHEMA = {
     "sections": [
         {
-            "title": "申请人信息",
+            "title": N_("申请人信息"),
             "fields": [
                 {
                     "name": "applicant_name",
-                    "label": "申请人（单位）名称",
+                    "label": N_("申请人（单位）名称"),
                     "type": "text",
                     "required": True,
                     "prefill": "name",
@@ -76,13 +78,13 @@ DEFAULT_SCHEMA = {
                     "prefill": "person_name",
                 },
                 {"name": "contact_phone", "label": "联系电话", "type": "mobile", "required": True},
-                {"name": "address", "label": "联系地址", "type": "text", "required": False},
+                {"name": "address", "label": N_("联系地址"), "type": "text", "required": False},
             ],
         },
         {
-            "title": "申请内容",
+            "title": N_("申请内容"),
             "fields": [
-                {"name": "request", "label": "申请事项说明", "type": "textarea", "required": True},
+                {"name": "request", "label": N_("申请事项说明"), "type": "textarea", "required": True},
             ],
         },
     ]

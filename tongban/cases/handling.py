@@ -7,6 +7,7 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 
 from tongban.accounts import queries as account_queries
 from tongban.accounts.enums import StaffRole
@@ -141,7 +142,7 @@ def _decide(case: Case, actor, decision: str, reason: str) -> None:
         case=case,
         kind=notices.NoticeKind.GRANT if decision == Decision.GRANT else notices.NoticeKind.DENIAL,
     )
-    notify(case, "审批决定：%(decision)s", {"decision": Decision(decision).label})
+    notify(case, N_("审批决定：%(decision)s"), {"decision": Decision(decision).label})
 
 
 def do_conclude(
@@ -215,9 +216,9 @@ def do_pause(
         if kind == PauseKind.SUPPLEMENT:  # notices: 补正材料通知书 (the clock is paused meanwhile)
             notices.do_issue_notice(actor=actor, case=case, kind=notices.NoticeKind.SUPPLEMENT)
         if kind == PauseKind.SUPPLEMENT:
-            notify(case, "暂停计时：请补正：%(items)s", {"items": "；".join(items)})
+            notify(case, N_("暂停计时：请补正：%(items)s"), {"items": "；".join(items)})
         else:
-            notify(case, "暂停计时：%(reason)s", {"reason": reason})
+            notify(case, N_("暂停计时：%(reason)s"), {"reason": reason})
     return case
 
 
@@ -297,9 +298,9 @@ def do_deliver(*, actor, number: str, tracking_number: str = "") -> Case:
         notify(
             case,
             {
-                "window": "请凭取件码%(code)s到窗口领取",
-                "post": "已邮寄，快递单号%(tracking)s",
-                "electronic": "结果已电子送达",
+                "window": N_("请凭取件码%(code)s到窗口领取"),
+                "post": N_("已邮寄，快递单号%(tracking)s"),
+                "electronic": N_("结果已电子送达"),
             }[method],
             {"window": {"code": case.pickup_code}, "post": {"tracking": case.tracking_number}}.get(method),
         )

@@ -26,6 +26,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from django.utils.translation import gettext_noop as N_
+
 from tongban.bundles import queries as bundle_queries
 from tongban.bundles import services as bundle_services
 from tongban.catalog import queries as catalog_queries
@@ -257,9 +259,9 @@ def _theme_specs(items: dict) -> list[dict]:
     company = {
         "promised_days": 1,
         "shared_fields": [
-            {"key": "company_name", "label": "企业名称", "type": "text", "required": True},
+            {"key": "company_name", "label": N_("企业名称"), "type": "text", "required": True},
             {"key": "legal_rep", "label": "法定代表人", "type": "text", "required": True},
-            {"key": "domicile", "label": "住所", "type": "text", "required": True},
+            {"key": "domicile", "label": N_("住所"), "type": "text", "required": True},
             {"key": "contact_phone", "label": "联系电话", "type": "mobile", "required": True},
         ],
         "shared_materials": [

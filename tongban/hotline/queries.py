@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from tongban.core import queries as core_queries
 
@@ -80,25 +81,25 @@ def public_ticket(number: str) -> dict | None:
 
 
 PUBLIC_NOTES = {
-    "intake": "诉求已受理",
-    "answer_directly": "已直接答复",
-    "dispatch": "已派单至承办单位",
-    "redispatch": "已转派至下级承办单位",
-    "accept": "承办单位已签收",
-    "return": "承办单位退回，重新派单中",
-    "arbitration": "争议裁定中",
-    "arbitrate": "已裁定承办单位",
-    "reply": "承办单位已答复",
-    "close": "已办结",
-    "callback": "已回访",
-    "reopen": "回访未解决，已重新办理",
-    "rated": "已评价",
-    "merge": "已与相同诉求合并办理",
+    "intake": _("诉求已受理"),
+    "answer_directly": _("已直接答复"),
+    "dispatch": _("已派单至承办单位"),
+    "redispatch": _("已转派至下级承办单位"),
+    "accept": _("承办单位已签收"),
+    "return": _("承办单位退回，重新派单中"),
+    "arbitration": _("争议裁定中"),
+    "arbitrate": _("已裁定承办单位"),
+    "reply": _("承办单位已答复"),
+    "close": _("已办结"),
+    "callback": _("已回访"),
+    "reopen": _("回访未解决，已重新办理"),
+    "rated": _("已评价"),
+    "merge": _("已与相同诉求合并办理"),
 }
 
 
 def _public_note(event: TicketEvent) -> str:
-    return PUBLIC_NOTES.get(event.action, "")
+    return str(PUBLIC_NOTES.get(event.action, ""))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop as N_
+
 from .enums import FaceFieldType as F
 from .enums import HolderKind, NumberScheme, ValidityKind
 
@@ -57,9 +59,9 @@ BUSINESS_LICENCE = StandardType(
         _f("legal_representative", "法定代表人", max_length=60),
         _f("registered_capital", "注册资本", required=False, max_length=60),
         _f("established_on", "成立日期", F.DATE),
-        _f("business_term", "营业期限", max_length=60),
-        _f("domicile", "住所", max_length=200),
-        _f("business_scope", "经营范围", F.TEXTAREA, max_length=4000),
+        _f("business_term", N_("营业期限"), max_length=60),
+        _f("domicile", N_("住所"), max_length=200),
+        _f("business_scope", N_("经营范围"), F.TEXTAREA, max_length=4000),
     ],
     # The licence stays valid while the entity exists; its 营业期限 is a face field.
     validity_kind=ValidityKind.LONG_TERM,
@@ -80,7 +82,7 @@ SOLE_TRADER_LICENCE = StandardType(
         _f("operator", "经营者", max_length=60),
         _f("composition", "组成形式", F.CHOICE, choices=["个人经营", "家庭经营"]),
         _f("premises", "经营场所", max_length=200),
-        _f("business_scope", "经营范围", F.TEXTAREA, max_length=4000),
+        _f("business_scope", N_("经营范围"), F.TEXTAREA, max_length=4000),
         _f("registered_on", "注册日期", F.DATE),
     ],
     validity_kind=ValidityKind.LONG_TERM,
@@ -95,10 +97,15 @@ FOOD_BUSINESS_LICENCE = StandardType(
     face_fields=[
         _f("credit_code", "社会信用代码", F.CREDIT_CODE),
         _f("legal_representative", "法定代表人（负责人）", max_length=60),
-        _f("domicile", "住所", max_length=200),
+        _f("domicile", N_("住所"), max_length=200),
         _f("premises", "经营场所", max_length=200),
-        _f("main_business", "主体业态", F.CHOICE, choices=["食品销售经营者", "餐饮服务经营者", "单位食堂"]),
-        _f("business_items", "经营项目", F.TEXTAREA, max_length=2000),
+        _f(
+            "main_business",
+            N_("主体业态"),
+            F.CHOICE,
+            choices=[N_("食品销售经营者"), N_("餐饮服务经营者"), N_("单位食堂")],
+        ),
+        _f("business_items", N_("经营项目"), F.TEXTAREA, max_length=2000),
         _f("supervisor", "日常监督管理机构", required=False, max_length=100),
         _f("complaint_phone", "投诉举报电话", required=False, max_length=20),
     ],
@@ -114,13 +121,18 @@ FELLING_LICENCE = StandardType(
     holder_kind=HolderKind.PERSON,  # the demo's story: a villager felling on their own plot
     face_fields=[
         _f("felling_location", "采伐地点", max_length=200),
-        _f("forest_category", "林种", F.CHOICE, choices=["商品林", "公益林"]),
-        _f("tree_species", "树种", max_length=60),
-        _f("felling_method", "采伐方式", F.CHOICE, choices=["皆伐", "择伐", "渐伐", "更新采伐", "其他"]),
-        _f("felling_area", "采伐面积（公顷）", F.DECIMAL),
-        _f("volume", "采伐蓄积（立方米）", F.DECIMAL),
+        _f("forest_category", N_("林种"), F.CHOICE, choices=[N_("商品林"), N_("公益林")]),
+        _f("tree_species", N_("树种"), max_length=60),
+        _f(
+            "felling_method",
+            N_("采伐方式"),
+            F.CHOICE,
+            choices=[N_("皆伐"), N_("择伐"), N_("渐伐"), N_("更新采伐"), "其他"],
+        ),
+        _f("felling_area", N_("采伐面积（公顷）"), F.DECIMAL),
+        _f("volume", N_("采伐蓄积（立方米）"), F.DECIMAL),
         _f("timber_output", "出材量（立方米）", F.DECIMAL, required=False),
-        _f("regeneration_deadline", "更新期限", F.DATE),
+        _f("regeneration_deadline", N_("更新期限"), F.DATE),
         _f("regeneration_area", "更新面积（公顷）", F.DECIMAL, required=False),
     ],
     validity_kind=ValidityKind.GIVEN,

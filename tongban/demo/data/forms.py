@@ -15,6 +15,8 @@ with `trade_name` (字号), `capital` (资金数额) and `employees` (从业人�
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop as N_
+
 from tongban.cases.formschema import DEFAULT_SCHEMA
 
 # The default form's two sections: who applies, and what for.
@@ -26,44 +28,58 @@ def _field(name: str, label: str, kind: str = "text", *, required: bool = True, 
 
 
 ESTABLISHMENT = {
-    "title": "拟设立企业（营业执照登记事项）",
+    "title": N_("拟设立企业（营业执照登记事项）"),
     "fields": [
-        _field("enterprise_name", "企业名称"),
+        _field("enterprise_name", N_("企业名称")),
         _field(
             "entity_type",
-            "企业类型",
+            N_("企业类型"),
             "select",
-            choices=["有限责任公司（自然人独资）", "有限责任公司（自然人投资或控股）", "其他有限责任公司"],
+            choices=[
+                N_("有限责任公司（自然人独资）"),
+                N_("有限责任公司（自然人投资或控股）"),
+                N_("其他有限责任公司"),
+            ],
         ),
         _field("legal_representative", "法定代表人", prefill="person_name"),
-        _field("registered_capital", "注册资本（如：50万元人民币）", required=False),
-        _field("business_term", "营业期限", "select", choices=["长期", "10年", "20年", "30年"]),
-        _field("domicile", "住所"),
-        _field("business_scope", "经营范围", "textarea"),
+        _field("registered_capital", N_("注册资本（如：50万元人民币）"), required=False),
+        _field(
+            "business_term", N_("营业期限"), "select", choices=["长期", N_("10年"), N_("20年"), N_("30年")]
+        ),
+        _field("domicile", N_("住所")),
+        _field("business_scope", N_("经营范围"), "textarea"),
     ],
 }
 FOOD_BUSINESS = {
-    "title": "食品经营许可事项",
+    "title": N_("食品经营许可事项"),
     "fields": [
-        _field("domicile", "住所"),
+        _field("domicile", N_("住所")),
         _field("premises", "经营场所"),
         _field(
-            "main_business", "主体业态", "select", choices=["食品销售经营者", "餐饮服务经营者", "单位食堂"]
+            "main_business",
+            N_("主体业态"),
+            "select",
+            choices=[N_("食品销售经营者"), N_("餐饮服务经营者"), N_("单位食堂")],
         ),
-        _field("business_items", "经营项目", "textarea"),
+        _field("business_items", N_("经营项目"), "textarea"),
     ],
 }
 FELLING = {
-    "title": "采伐申请事项",
+    "title": N_("采伐申请事项"),
     "fields": [
-        _field("felling_location", "采伐地点（乡镇、村、小班）"),
-        _field("forest_category", "林种", "select", choices=["商品林", "公益林"]),
-        _field("tree_species", "树种"),
-        _field("felling_method", "采伐方式", "select", choices=["皆伐", "择伐", "渐伐", "更新采伐", "其他"]),
-        _field("felling_area", "采伐面积（公顷）", "number", min=0.01, max=100),
-        _field("volume", "采伐蓄积（立方米）", "number", min=0.1, max=10000),
-        _field("regeneration_deadline", "更新期限", "date"),
-        _field("valid_until", "采伐期限至", "date"),
+        _field("felling_location", N_("采伐地点（乡镇、村、小班）")),
+        _field("forest_category", N_("林种"), "select", choices=[N_("商品林"), N_("公益林")]),
+        _field("tree_species", N_("树种")),
+        _field(
+            "felling_method",
+            N_("采伐方式"),
+            "select",
+            choices=[N_("皆伐"), N_("择伐"), N_("渐伐"), N_("更新采伐"), "其他"],
+        ),
+        _field("felling_area", N_("采伐面积（公顷）"), "number", min=0.01, max=100),
+        _field("volume", N_("采伐蓄积（立方米）"), "number", min=0.1, max=10000),
+        _field("regeneration_deadline", N_("更新期限"), "date"),
+        _field("valid_until", N_("采伐期限至"), "date"),
     ],
 }
 
@@ -80,7 +96,7 @@ SOLE_TRADER = {
         _field("operator", "经营者", prefill="person_name"),
         _field("composition", "组成形式", "select", choices=["个人经营", "家庭经营"]),
         _field("premises", "经营场所"),
-        _field("business_scope", "经营范围", "textarea"),
+        _field("business_scope", N_("经营范围"), "textarea"),
         _field("capital", "资金数额（万元）", "number", min=0, max=100000),
         _field("employees", "从业人数", "number", min=1, max=1000),
     ],
@@ -114,7 +130,7 @@ FORMS: dict[str, tuple[dict, dict]] = {
         {"sections": [APPLICANT, ESTABLISHMENT, REQUEST]},
         {
             "enterprise_name": "武汉芳华餐饮管理有限公司",
-            "entity_type": "有限责任公司（自然人独资）",
+            "entity_type": N_("有限责任公司（自然人独资）"),
             "registered_capital": "50万元人民币",
             "business_term": "长期",
             "domicile": "武汉市江夏区纸坊街文化大道99号",
@@ -127,7 +143,7 @@ FORMS: dict[str, tuple[dict, dict]] = {
         {
             "domicile": "武汉市江夏区纸坊街文化大道99号",
             "premises": "武汉市江汉区解放大道688号1层",
-            "main_business": "食品销售经营者",
+            "main_business": N_("食品销售经营者"),
             "business_items": "预包装食品（含冷藏冷冻食品）销售",
         },
     ),
@@ -157,9 +173,9 @@ FORMS: dict[str, tuple[dict, dict]] = {
         {"sections": [APPLICANT, FELLING, REQUEST]},
         {
             "felling_location": "恩施市白杨坪镇洞下槽村3林班12小班",
-            "forest_category": "商品林",
+            "forest_category": N_("商品林"),
             "tree_species": "杉木",
-            "felling_method": "择伐",
+            "felling_method": N_("择伐"),
             "felling_area": "0.4",
             "volume": "18.5",
             "regeneration_deadline": "2027-12-31",
