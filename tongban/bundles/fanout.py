@@ -20,7 +20,6 @@ import logging
 import secrets
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from tongban.accounts import queries as account_queries
@@ -46,66 +45,89 @@ ON_HOLD_CASE = frozenset({CaseState.SUPPLEMENT, CaseState.PAUSED})
 
 
 def dispatch_bundle(number: str) -> int:
-    ids = list(
-        BundleOutbox.objects.filter(member__bundle__number=number, done_at__isnull=True)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    return sum(1 for pk in ids if dispatch_one(pk))
+    """Create the member cases of the bundle's pending outbox rows (those another dispatcher
+    does not hold): one transaction for all of them; returns how many cases it created."""
+    return _dispatch(BundleOutbox.objects.filter(member__bundle__number=number))
 
 
 def dispatch_pending(*, limit: int = 1000) -> int:
-    """The recovery: every pending outbox row (oldest first), each in its own transaction."""
-    ids = list(
-        BundleOutbox.objects.filter(done_at__isnull=True).order_by("id").values_list("id", flat=True)[:limit]
+    """The recovery: every pending outbox row (oldest first), one transaction per bundle."""
+    bundles = list(
+        BundleOutbox.objects.filter(done_at__isnull=True)
+        .order_by("id")
+        .values_list("member__bundle_id", flat=True)[:limit]
     )
-    return sum(1 for pk in ids if dispatch_one(pk))
+    return sum(_dispatch(BundleOutbox.objects.filter(member__bundle_id=pk)) for pk in dict.fromkeys(bundles))
 
 
 def pending_count() -> int:
     return BundleOutbox.objects.filter(done_at__isnull=True).count()
 
 
-def _uploads(member: BundleMember) -> list:
-    rows = {f.pk: f for f in BundleFile.objects.filter(pk__in=[u["file_id"] for u in member.uploads])}
-    out = []
-    for entry in member.uploads:
-        row = rows[entry["file_id"]]
-        content = files.open_decrypted(row.file.name)
-        out.append(case_services.Upload(entry["material_id"], row.name, content, row.content_type))
-    return out
+class _Bundle:
+    """What every member case of one bundle needs, read once per dispatch: the combined form
+    (decrypted once), the submitter and the applicant, the shared files (each decrypted once),
+    the member items' current guides and their forms, the sibling members."""
 
-
-def _library(member: BundleMember, bundle: Bundle, applicant) -> list:
-    """What the e-licence library supplies: licences held now (the applicant's) and those the
-    members it requires issued (their holder: the new company a 设立登记 registered)."""
-    siblings = {m.key: m for m in bundle.members.all()}
-    cases = case_services.bundled.member_cases(
-        [siblings[e["member"]].case_number for e in member.library if e["member"]]
-    )
-    out = []
-    own = None
-    for entry in member.library:
-        if entry["member"]:
-            case = cases.get(siblings[entry["member"]].case_number)
-            produced = True
-            if case is None or not case.result_licence:
-                holder = ""  # "continue" policy: none issued; the case names it missing (补正)
-            else:
-                holder = licence_queries.licence_holder_code(licence_queries.get_licence(case.result_licence))
-        else:
-            if own is None:
-                own = case_services.bundled.holder_code_of(applicant, _who(bundle))
-            holder, produced = own, False
-        out.append(
-            case_services.bundled.LibraryMaterial(
-                material_id=entry["material_id"],
-                holder_code=holder,
-                type_code=entry["type_code"],
-                produced=produced,
-            )
+    def __init__(self, bundle: Bundle, members: list[BundleMember]):
+        self.bundle = bundle
+        self.form = json.loads(BUNDLE_FORM.read(bundle))["members"]
+        self.applicant = account_queries.get_user(bundle.applicant_id)
+        self.submitter = (
+            self.applicant
+            if bundle.submitted_by_id == bundle.applicant_id
+            else account_queries.get_user(bundle.submitted_by_id)
         )
-    return out
+        wanted = {u["file_id"] for m in members for u in m.uploads}
+        self.files = {
+            row.pk: (row, files.open_decrypted(row.file.name))
+            for row in BundleFile.objects.filter(pk__in=wanted)
+        }
+        self.items = case_services.bundled.member_items({m.item_code for m in members})
+        self.schemas = case_services.bundled.form_schemas(self.items.values())
+        self.siblings = {m.key: m for m in bundle.members.all()} if any(m.library for m in members) else {}
+        self.holder = None
+
+    def uploads(self, member: BundleMember) -> list:
+        out = []
+        for entry in member.uploads:
+            row, content = self.files[entry["file_id"]]
+            out.append(case_services.Upload(entry["material_id"], row.name, content, row.content_type))
+        return out
+
+    def library(self, member: BundleMember) -> list:
+        """What the e-licence library supplies: licences held now (the applicant's) and those the
+        members it requires issued (their holder: the new company a 设立登记 registered)."""
+        if not member.library:
+            return []
+        siblings = self.siblings
+        cases = case_services.bundled.member_cases(
+            [siblings[e["member"]].case_number for e in member.library if e["member"]]
+        )
+        out = []
+        for entry in member.library:
+            if entry["member"]:
+                case = cases.get(siblings[entry["member"]].case_number)
+                produced = True
+                if case is None or not case.result_licence:
+                    holder = ""  # "continue" policy: none issued; the case names it missing (补正)
+                else:
+                    holder = licence_queries.licence_holder_code(
+                        licence_queries.get_licence(case.result_licence)
+                    )
+            else:
+                if self.holder is None:
+                    self.holder = case_services.bundled.holder_code_of(self.applicant, _who(self.bundle))
+                holder, produced = self.holder, False
+            out.append(
+                case_services.bundled.LibraryMaterial(
+                    material_id=entry["material_id"],
+                    holder_code=holder,
+                    type_code=entry["type_code"],
+                    produced=produced,
+                )
+            )
+        return out
 
 
 def _who(bundle: Bundle) -> dict:
@@ -117,57 +139,73 @@ def _who(bundle: Bundle) -> dict:
     }
 
 
-def dispatch_one(outbox_id: int) -> bool:
-    """Create the member case of one pending outbox row; False when it was done (or is being
-    done) elsewhere, or failed (the error kept on the row, which stays pending)."""
-    try:
-        with transaction.atomic():
-            row = (
-                BundleOutbox.objects.select_for_update(skip_locked=True)
-                .select_related("member__bundle")
-                .filter(pk=outbox_id, done_at__isnull=True)
-                .first()
-            )
-            if row is None:
-                return False
-            member = row.member
-            bundle = member.bundle
+def _dispatch(outbox) -> int:
+    """Create the member cases of these outbox rows (all of one bundle) in ONE transaction with
+    the rows marked done: the rows are locked first (skipped when another dispatcher holds
+    them), so a crash leaves them pending and no case, never a case without its done row. Each
+    member case is made inside its own savepoint: one that fails (the item withdrawn
+    meanwhile, a file gone) keeps its error on its row, which stays pending, and the others go
+    on. The member case is also idempotent by "bundle:<number>:<member>", belt and braces."""
+    failed: dict[int, str] = {}
+    created = 0
+    with transaction.atomic(), audit.batch():
+        rows = list(
+            outbox.select_for_update(skip_locked=True, of=("self",))
+            .select_related("member__bundle")
+            .filter(done_at__isnull=True)
+            .order_by("id")
+        )
+        if not rows:
+            return 0
+        now = timezone.now()
+        for row in rows:
             row.attempts += 1
-            row.done_at = timezone.now()
-            if member.state != MemberState.QUEUED or member.case_number:
-                row.save(update_fields=["attempts", "done_at"])
-                return False
-            form = json.loads(BUNDLE_FORM.read(bundle))["members"][member.key]
-            applicant = account_queries.get_user(bundle.applicant_id)
-            submitter = account_queries.get_user(bundle.submitted_by_id)
-            case = case_services.bundled.do_submit_member(
-                actor=submitter,
-                who=_who(bundle),
-                item_code=member.item_code,
-                cleaned=form,
-                uploads=_uploads(member),
-                library=_library(member, bundle, applicant),
-                bundle_number=bundle.number,
-                channel=bundle.channel,
-                idempotency_key=f"bundle:{bundle.number}:{member.key}",
-                library_actor=applicant,
-            )
+            row.done_at = now
+        todo = [r for r in rows if r.member.state == MemberState.QUEUED and not r.member.case_number]
+        context = _Bundle(rows[0].member.bundle, [r.member for r in todo]) if todo else None
+        for row in todo:
+            member = row.member
+            try:
+                with transaction.atomic():
+                    case = _member_case(context, member)
+            except DomainError as exc:  # kept for the operator; the row stays pending
+                log.warning("bundle outbox %s failed: %s", row.pk, exc)
+                row.done_at, failed[row.pk] = None, str(exc)[:500]
+                continue
             member.case_number, member.state = case.number, MemberState.CASE
             member.save(update_fields=["case_number", "state"])
-            row.save(update_fields=["attempts", "done_at"])
-            audit.record(
-                actor=DISPATCHER,
-                action="bundles.dispatch",
-                obj=bundle,
-                data={"member": member.key, "case": case.number},
-            )
-            return True
-    except DomainError as exc:  # the item withdrawn meanwhile, a file gone: kept for the operator
-        log.warning("bundle outbox %s failed: %s", outbox_id, exc)
-        BundleOutbox.objects.filter(pk=outbox_id).update(
-            attempts=F("attempts") + 1, last_error=str(exc)[:500]
-        )
-        return False
+            created += 1
+        for row in rows:
+            row.last_error = failed.get(row.pk, row.last_error)
+        BundleOutbox.objects.bulk_update(rows, ["attempts", "done_at", "last_error"])
+    return created
+
+
+def _member_case(context: _Bundle, member: BundleMember):
+    bundle = context.bundle
+    item = context.items.get(member.item_code)
+    case = case_services.bundled.do_submit_member(
+        actor=context.submitter,
+        who=_who(bundle),
+        item_code=member.item_code,
+        cleaned=context.form[member.key],
+        uploads=context.uploads(member),
+        library=context.library(member),
+        bundle_number=bundle.number,
+        channel=bundle.channel,
+        idempotency_key=f"bundle:{bundle.number}:{member.key}",
+        library_actor=context.applicant,
+        item=item,
+        schema=context.schemas.get(item.pk) if item is not None else None,
+        provided=member.provided,
+    )
+    audit.record(
+        actor=DISPATCHER,
+        action="bundles.dispatch",
+        obj=bundle,
+        data={"member": member.key, "case": case.number},
+    )
+    return case
 
 
 # --- member cases' events ------------------------------------------------------------------

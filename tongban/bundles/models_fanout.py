@@ -105,6 +105,9 @@ class BundleMember(models.Model):
     # [{"material_id", "type_code", "member": key or ""}] (免提交: held now, or produced by `member`).
     uploads = models.JSONField(default=list, blank=True)
     library = models.JSONField(default=list, blank=True)
+    # What the platform supplies to the member case (cases.bundled.provided_entries: identity
+    # materials, the generated form), decided at submission; None: decided at dispatch.
+    provided = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["bundle", "key"], name="bundle_member_key")]

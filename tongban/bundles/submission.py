@@ -69,6 +69,10 @@ class MemberPlan:
     mapped: dict[str, str]  # member form field -> shared field key
     own_fields: list[dict]  # the member-only form fields (asked where the member applies)
     materials: list[MaterialLine] = field(default_factory=list)
+    schema: dict = field(default_factory=dict)  # the member item's form
+    # What the platform supplies to the member case (cases.bundled.provided_entries), decided
+    # here once and carried to the dispatcher with the member.
+    provided: list[dict] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -150,9 +154,14 @@ def plan_application(actor, theme, answers: dict, *, who: dict | None = None) ->
     plans: list[MemberPlan] = []
     shared: dict[str, SharedMaterial] = {}
     used_fields: set[str] = set()
+    # Every member item and its form read once, for the whole plan (and the forms' check).
+    items = case_services.bundled.member_items(m.item_code for m in members)
+    schemas = case_services.bundled.form_schemas(items.values())
     for member in members:
+        item = items.get(member.item_code)
         try:
-            item = catalog_queries.get_guide(member.item_code)
+            if item is None:
+                item = catalog_queries.get_guide(member.item_code)
         except NotFound as exc:
             raise InvalidInput.field(
                 f"members.{member.key}", "该成员事项已不在办事指南中，暂不能申请"
@@ -161,11 +170,14 @@ def plan_application(actor, theme, answers: dict, *, who: dict | None = None) ->
         produced = {r["result"]: r["member"] for r in requires if r["result"]}
         mapped = member.field_map
         used_fields.update(mapped.values())
-        schema = case_services.form_schema(item)
+        schema = schemas[item.pk] if item.pk in schemas else case_services.form_schema(item)
         own = [f for f in _fields(schema) if f["name"] not in mapped]
-        plan = MemberPlan(member=member, item=item, requires=requires, mapped=mapped, own_fields=own)
-        supplied = {p.pk: p for p in case_services.bundled.member_plan(actor, item.code, who)} if who else {}
-        for material in item.materials.all().order_by("order", "id"):
+        plan = MemberPlan(
+            member=member, item=item, requires=requires, mapped=mapped, own_fields=own, schema=schema
+        )
+        supplied_plans = case_services.bundled.member_plan(actor, item.code, who, item=item) if who else []
+        supplied = {p.pk: p for p in supplied_plans}
+        for material in item.materials.all():  # the guide's order ("order", "id")
             line = MaterialLine(material=material, how=UPLOAD, type_code=material.license_type_code or "")
             sp = supplied.get(material.pk)
             skey = _material_key(member.material_map, material)
@@ -182,6 +194,8 @@ def plan_application(actor, theme, answers: dict, *, who: dict | None = None) ->
             if line.how in (HELD, PRODUCED) and skey:
                 line.key = skey
             plan.materials.append(line)
+            if line.how == PLATFORM and sp is not None:
+                plan.provided += case_services.bundled.provided_entries([sp])
             if skey:
                 definition = shared_defs.get(skey)
                 entry = shared.setdefault(
@@ -219,12 +233,13 @@ def _problems_under(exc: InvalidInput, plan: MemberPlan) -> list[FieldProblem]:
     return out
 
 
-def member_data(actor, plan: MemberPlan, shared: dict, own: dict) -> dict:
+def member_data(actor, plan: MemberPlan, shared: dict, own: dict, *, prefill: dict | None = None) -> dict:
     """The member item's form: mapped fields from the shared answers, the rest from the member's
     own answers (prefilled from the identity where the form says so)."""
-    prefill = case_services.prefill_values(actor) if getattr(actor, "is_authenticated", False) else {}
+    if prefill is None:
+        prefill = case_services.prefill_values(actor) if getattr(actor, "is_authenticated", False) else {}
     data = {}
-    for f in _fields(case_services.form_schema(plan.item)):
+    for f in _fields(plan.schema or case_services.form_schema(plan.item)):
         name = f["name"]
         if name in plan.mapped:
             data[name] = shared.get(plan.mapped[name], "")
@@ -245,10 +260,13 @@ def check_forms(
         if getattr(f, "required", False) and not value:
             problems.append(FieldProblem(f.key, f"请填写{f.label}"))
     cleaned = {}
+    prefill = case_services.prefill_values(actor) if getattr(actor, "is_authenticated", False) else {}
     for m in plan.members:
-        data = member_data(actor, m, shared, own.get(m.key) or {})
+        data = member_data(actor, m, shared, own.get(m.key) or {}, prefill=prefill)
         try:
-            cleaned[m.key] = case_services.bundled.clean_member_form(m.item.code, data, landline=landline)
+            cleaned[m.key] = case_services.bundled.clean_member_form(
+                m.item.code, data, landline=landline, schema=m.schema or None
+            )
         except InvalidInput as exc:
             problems += [p for p in _problems_under(exc, m) if p.field not in {q.field for q in problems}]
     if problems:
@@ -423,6 +441,7 @@ def do_submit_bundle(
             )
             row.save()
             stored[key] = row.pk
+        ready: list[BundleOutbox] = []
         for position, m in enumerate(plan.members):
             member_uploads, library = [], []
             for line in m.materials:
@@ -448,9 +467,11 @@ def do_submit_bundle(
                 state=MemberState.WAITING if m.requires else MemberState.QUEUED,
                 uploads=member_uploads,
                 library=library,
+                provided=m.provided,
             )
             if not m.requires:
-                BundleOutbox.objects.create(member=member)
+                ready.append(BundleOutbox(member=member))
+        BundleOutbox.objects.bulk_create(ready)
         if idempotency_key:
             BundleKey.objects.create(
                 actor_label=_actor_label(actor), key=idempotency_key, bundle=bundle, digest=digest

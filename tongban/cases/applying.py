@@ -424,10 +424,19 @@ def _provided(
 
 
 def _record_provided(
-    case: Case, item, plans: list[supplied.Plan], *, actor, cleaned: dict, signed: set[int], now
+    case: Case,
+    item,
+    plans: list[supplied.Plan],
+    *,
+    actor,
+    cleaned: dict,
+    signed: set[int],
+    now,
+    schema: dict | None = None,
 ) -> None:
     """Write what the platform supplied onto the new case: the identity materials, and the PDFs
-    of the application form and of a commitment signed online."""
+    of the application form and of a commitment signed online. `schema`: the item's form, when
+    the caller has it (read here only when a form is generated)."""
     identity = [
         {
             "material_id": p.pk,
@@ -441,9 +450,9 @@ def _record_provided(
     if identity:
         case.identity_materials = identity
         case.save(update_fields=["identity_materials"])
-    schema = form_schema(item)
     for p in plans:
         if p.how == supplied.GENERATED:
+            schema = schema if schema is not None else form_schema(item)
             content = documents.application_pdf(case, schema, cleaned)
             name = f"{p.material.name.strip('《》')}（系统生成）.pdf"
         elif p.how == supplied.SIGNED and p.pk in signed:
@@ -582,7 +591,9 @@ def do_submit(
         )
         for upload in uploads:
             _store(case, upload, actor=actor, stage="application")
-        _record_provided(case, item, plans, actor=actor, cleaned=cleaned, signed=signed, now=now)
+        _record_provided(
+            case, item, plans, actor=actor, cleaned=cleaned, signed=signed, now=now, schema=schema
+        )
         _supply_from_library(case, item, from_library, actor=actor, holder_code=holder_code)
         Draft.objects.filter(user=actor, item_code=item.code).delete()
         if staged:

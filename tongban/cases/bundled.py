@@ -17,6 +17,7 @@ sealed on commit, the 申请表 generated, identity materials, the query code, t
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -46,7 +47,7 @@ from .common import (
     save_case,
 )
 from .enums import CaseState, Channel, Delivery
-from .models import Case, CaseLicence
+from .models import ApplicationForm, Case, CaseLicence
 
 
 @dataclass(frozen=True)
@@ -66,16 +67,74 @@ def applicant_for(actor, item_code: str) -> dict:
     return _applicant_for(actor, item_code)
 
 
-def clean_member_form(item_code: str, data: dict, *, landline: bool = False) -> dict:
-    """The member item's form cleaned against its schema (problems named by the item's field)."""
-    item = catalog_queries.get_guide(item_code)
-    return formschema.clean_form(form_schema(item), data, landline=landline)
+def clean_member_form(
+    item_code: str, data: dict, *, landline: bool = False, schema: dict | None = None
+) -> dict:
+    """The member item's form cleaned against its schema (problems named by the item's field).
+    `schema`: the item's form as `form_schemas` read it (else read here)."""
+    if schema is None:
+        schema = form_schema(catalog_queries.get_guide(item_code))
+    return formschema.clean_form(schema, data, landline=landline)
 
 
-def member_plan(actor, item_code: str, who: dict | None) -> list[supplied.Plan]:
-    """How each material of the member item is provided for this applicant (`supplied.plan`)."""
-    item = catalog_queries.get_guide(item_code)
+def form_schemas(items) -> dict[int, dict]:
+    """The application forms of several item versions at once (one query), by item id: what
+    `form_schema` gives for each."""
+    items = list(items)
+    rows = dict(
+        ApplicationForm.objects.filter(item_id__in=[i.pk for i in items]).values_list("item_id", "schema")
+    )
+    return {i.pk: rows.get(i.pk, formschema.DEFAULT_SCHEMA) for i in items}
+
+
+def member_items(codes) -> dict:
+    """The current guides of several member items at once (three queries), by code; an item
+    no longer published is absent (`do_submit_member` then reads it and names the problem)."""
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    return {i.code: i for i in catalog_queries.guide_queryset().filter(code__in=codes, is_current=True)}
+
+
+def member_plan(actor, item_code: str, who: dict | None, *, item=None) -> list[supplied.Plan]:
+    """How each material of the member item is provided for this applicant (`supplied.plan`).
+    `item`: the item's current guide when the caller has it (else read here)."""
+    if item is None:
+        item = catalog_queries.get_guide(item_code)
     return supplied.plan(actor, item, who, list(item.materials.all()))
+
+
+# What the platform supplies that a member case records at its creation (`_record_provided`):
+# decided once, at the bundle's submission, and carried to the dispatcher with the member.
+CARRIED = (supplied.IDENTITY, supplied.GENERATED)
+
+
+def provided_entries(plans: list[supplied.Plan]) -> list[dict]:
+    """The part of a member's material plan its case needs at creation, as JSON: identity
+    materials (the verified level and when) and the generated application form."""
+    out = []
+    for p in plans:
+        if p.how not in CARRIED:
+            continue
+        entry = {"material_id": p.pk, "how": p.how}
+        if p.how == supplied.IDENTITY:
+            entry.update(level=p.level, verified_at=p.verified_at.isoformat())
+        out.append(entry)
+    return out
+
+
+def _carried_plans(item, entries: list[dict]) -> list[supplied.Plan]:
+    by_id = {m.pk: m for m in item.materials.all()}
+    out = []
+    for e in entries:
+        material = by_id.get(e["material_id"])
+        if material is None:  # the item's current version changed its materials meanwhile
+            raise InvalidInput.field("materials", "事项材料已变更，请重新申请")
+        plan = supplied.Plan(material=material, how=e["how"])
+        if e["how"] == supplied.IDENTITY:
+            plan.level, plan.verified_at = int(e["level"]), dt.datetime.fromisoformat(e["verified_at"])
+        out.append(plan)
+    return out
 
 
 def holder_code_of(actor, who: dict) -> str:
@@ -94,16 +153,25 @@ def do_submit_member(
     channel: str = Channel.PC,
     idempotency_key: str = "",
     library_actor=None,
+    item=None,
+    schema: dict | None = None,
+    provided: list[dict] | None = None,
 ) -> Case:
     """One member case of bundle `bundle_number`, for `who` (decided at the bundle's submission),
     submitted by `actor` (who submitted the bundle; a window clerk for a hall's bundle, when
     `library_actor`, the applicant, fetches the licences). Idempotent by `idempotency_key` (the
     dispatcher's "bundle:<number>:<member>"): a second call returns the first case. A required
     material neither uploaded nor supplied by the library is left for 补正 (the theme's
-    "continue" policy), named on the timeline."""
+    "continue" policy), named on the timeline.
+
+    What the dispatcher read once for the whole bundle may be given: `item` (the current guide
+    of `item_code`), `schema` (its form) and `provided` (`provided_entries` of the member's
+    material plan, decided at the bundle's submission); each is read or decided here when not."""
     if channel not in Channel.values:
         raise InvalidInput.field("channel", "申报渠道不正确")
-    item = catalog_queries.get_guide(item_code)
+    if item is None or item.code != item_code:
+        item = catalog_queries.get_guide(item_code)
+        schema = None
     for upload in uploads:
         check_upload(upload)
     material_ids = {m.pk for m in item.materials.all()}
@@ -111,9 +179,14 @@ def do_submit_member(
         raise InvalidInput.field("materials", "上传的材料不属于该事项")
     if any(m.material_id not in material_ids for m in library):
         raise InvalidInput.field("materials", "证照材料不属于该事项")
-    schema = form_schema(item)
+    if schema is None:
+        schema = form_schema(item)
     uploaded = {u.material_id for u in uploads} | {m.material_id for m in library}
-    plans = [p for p in supplied.plan(actor, item, who) if p.pk not in uploaded]
+    if provided is None:
+        plans = supplied.plan(actor, item, who, list(item.materials.all()))
+    else:
+        plans = _carried_plans(item, provided)
+    plans = [p for p in plans if p.pk not in uploaded]
     by_id = {m.pk: m for m in item.materials.all()}
 
     def work() -> Case:
@@ -129,7 +202,9 @@ def do_submit_member(
         )
         for upload in uploads:
             _store(case, upload, actor=actor, stage="application")
-        _record_provided(case, item, plans, actor=actor, cleaned=cleaned, signed=set(), now=now)
+        _record_provided(
+            case, item, plans, actor=actor, cleaned=cleaned, signed=set(), now=now, schema=schema
+        )
         missing = []
         for entry in library:
             material = by_id[entry.material_id]

@@ -4,7 +4,8 @@ test can kill it (SIGKILL, no clean-up of any kind) in the middle of the fan-out
     python -m tongban.bundles.tests.fanout_crash <submit|dispatch> <arguments.pickle>
 
 `submit`: stalls inside the submission's transaction, after the third member row is written.
-`dispatch`: stalls inside the third member case's transaction (two member cases committed).
+`dispatch`: stalls at the third member case, inside the fan-out's one transaction (two member
+cases made in it, not committed).
 It prints STALL when it is there, and sleeps until it is killed."""
 
 from __future__ import annotations

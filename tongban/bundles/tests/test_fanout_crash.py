@@ -1,7 +1,7 @@
 """Fan-out atomicity under a killed process (PostgreSQL): a submission killed with SIGKILL in
 its transaction leaves no bundle at all; one killed in the middle of the fan-out leaves the
-bundle with its pending outbox rows and only whole member cases, and the recovery
-(`fanout.dispatch_pending`) completes it, each member case exactly once."""
+bundle with its pending outbox rows and no member case (the fan-out is one transaction), and
+the recovery (`fanout.dispatch_pending`) completes it, each member case exactly once."""
 
 from __future__ import annotations
 
@@ -120,22 +120,19 @@ def test_killed_inside_the_submission_leaves_no_bundle(crash_world):
     assert fanout.dispatch_pending() == 0  # the recovery has nothing to complete
 
 
-def test_killed_mid_fan_out_leaves_whole_cases_and_the_recovery_completes_it(crash_world):
+def test_killed_mid_fan_out_leaves_no_member_case_and_the_recovery_completes_it(crash_world):
     run_until_stall(crash_world, "dispatch")
     wait_unlocked()
     [bundle] = Bundle.objects.all()
     members = list(BundleMember.objects.filter(bundle=bundle))
     assert len(members) == 5
-    cases = list(case_queries.cases_of(crash_world["citizen"]))
-    done = BundleOutbox.objects.filter(member__bundle=bundle, done_at__isnull=False)
-    # Two member cases committed, each with its outbox row done; the third rolled back whole.
-    assert len(cases) == 2 and done.count() == 2
-    linked = {m.case_number for m in members if m.case_number}
-    assert linked == {c.number for c in cases}
-    assert set(done.values_list("member__case_number", flat=True)) == linked
-    assert BundleOutbox.objects.filter(member__bundle=bundle, done_at__isnull=True).count() == 3
-    # The recovery creates the three missing member cases, once.
-    assert fanout.dispatch_pending() == 3
+    # The fan-out is one transaction (the outbox rows locked, every member case, the rows marked
+    # done): killed at the third member case, the two before it rolled back with it.
+    assert case_queries.cases_of(crash_world["citizen"]).count() == 0
+    assert {m.case_number for m in members} == {""}
+    assert BundleOutbox.objects.filter(member__bundle=bundle, done_at__isnull=True).count() == 5
+    # The recovery creates the five member cases, once.
+    assert fanout.dispatch_pending() == 5
     assert fanout.dispatch_pending() == 0
     members = list(BundleMember.objects.filter(bundle=bundle))
     assert {m.state for m in members} == {"case"}
