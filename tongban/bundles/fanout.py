@@ -2,10 +2,13 @@
 
 - `dispatch_bundle(number)` (right after a submission commits, and after an event that makes a
   member ready) and `dispatch_pending()` (the recovery: `manage.py bundles dispatch`, run by the
-  scheduler every minute) turn each pending outbox row into its member case, in ONE transaction
-  with the row marked done (the row is locked, skipped when another dispatcher holds it): a
-  crash leaves the row pending and no case, never a case without its done row. The member case
-  is also idempotent by "bundle:<number>:<member>", belt and braces.
+  scheduler every minute) turn a bundle's pending outbox rows into its member cases, in ONE
+  transaction with the rows marked done (the rows are locked, skipped when another dispatcher
+  holds them): a crash leaves the rows pending and no case, never a case without its done row.
+  What every member case needs is read once per bundle (the combined form decrypted once, each
+  shared file decrypted once, the member items and their forms in one go), and each member's
+  material plan was decided at the submission (`BundleMember.provided`). The member case is
+  also idempotent by "bundle:<number>:<member>", belt and braces.
 - `on_case_changed` (connected to `cases.signals.case_changed`, inside the case's own
   transaction): a member case concluded with its result licence releases the members that
   required it (their outbox rows written there and dispatched after the commit); a refusal
@@ -20,6 +23,7 @@ import logging
 import secrets
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from tongban.accounts import queries as account_queries
@@ -143,9 +147,9 @@ def _dispatch(outbox) -> int:
     """Create the member cases of these outbox rows (all of one bundle) in ONE transaction with
     the rows marked done: the rows are locked first (skipped when another dispatcher holds
     them), so a crash leaves them pending and no case, never a case without its done row. Each
-    member case is made inside its own savepoint: one that fails (the item withdrawn
-    meanwhile, a file gone) keeps its error on its row, which stays pending, and the others go
-    on. The member case is also idempotent by "bundle:<number>:<member>", belt and braces."""
+    member case is made inside its own savepoint (cases' `idempotent`): one that fails (the
+    item withdrawn meanwhile) keeps its error on its row, which stays pending, and the others
+    go on. The member case is also idempotent by "bundle:<number>:<member>", belt and braces."""
     failed: dict[int, str] = {}
     created = 0
     with transaction.atomic(), audit.batch():
@@ -158,26 +162,25 @@ def _dispatch(outbox) -> int:
         if not rows:
             return 0
         now = timezone.now()
-        for row in rows:
-            row.attempts += 1
-            row.done_at = now
         todo = [r for r in rows if r.member.state == MemberState.QUEUED and not r.member.case_number]
         context = _Bundle(rows[0].member.bundle, [r.member for r in todo]) if todo else None
         for row in todo:
             member = row.member
             try:
-                with transaction.atomic():
-                    case = _member_case(context, member)
+                # No savepoint of its own: do_submit_member checks before it writes, and writes
+                # inside cases' own savepoint (`idempotent`), which a failure rolls back.
+                case = _member_case(context, member)
             except DomainError as exc:  # kept for the operator; the row stays pending
                 log.warning("bundle outbox %s failed: %s", row.pk, exc)
-                row.done_at, failed[row.pk] = None, str(exc)[:500]
+                failed[row.pk] = str(exc)[:500]
                 continue
             member.case_number, member.state = case.number, MemberState.CASE
             member.save(update_fields=["case_number", "state"])
             created += 1
-        for row in rows:
-            row.last_error = failed.get(row.pk, row.last_error)
-        BundleOutbox.objects.bulk_update(rows, ["attempts", "done_at", "last_error"])
+        done = [r.pk for r in rows if r.pk not in failed]
+        BundleOutbox.objects.filter(pk__in=done).update(attempts=F("attempts") + 1, done_at=now)
+        for pk, error in failed.items():
+            BundleOutbox.objects.filter(pk=pk).update(attempts=F("attempts") + 1, last_error=error)
     return created
 
 

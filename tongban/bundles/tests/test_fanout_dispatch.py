@@ -1,0 +1,155 @@
+"""The fan-out's one transaction per bundle: the member cases made together from what the
+submission decided once (each member's material plan carried on `BundleMember.provided`), and
+a member that fails at dispatch keeping its error on its pending outbox row while the others
+are made."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import TestCase
+
+from tongban.accounts.models import User
+from tongban.bundles import fanout, submission
+from tongban.bundles.models import BundleMember, BundleOutbox
+from tongban.bundles.testing import make_published_theme
+from tongban.cases import queries as case_queries
+from tongban.catalog import services as catalog_services
+from tongban.catalog.testing import SYSTEM, make_basic_item, make_item
+from tongban.core.models import AuditEvent
+
+from .fanout_support import (  # noqa: F401 - regions_loaded is a fixture
+    SHARED,
+    build_world,
+    day,
+    files,
+    material_of,
+    own_fields,
+    spec_doc,
+    upload,
+)
+
+
+@pytest.fixture
+def world(db, regions_loaded, settings, tmp_path, day):  # noqa: F811
+    return build_world(settings, tmp_path)
+
+
+def submit_later(world, code: str, uploads: dict, own: dict):
+    """Submit, keeping the post-commit dispatch (the last hook) back: returned to run by hand.
+    The other hooks (the files written on commit) run."""
+    with TestCase.captureOnCommitCallbacks(execute=False) as hooks:
+        bundle = submission.do_submit_bundle(
+            actor=world["citizen"], theme_code=code, answers={}, shared=SHARED, own=own, uploads=uploads
+        )
+    *writes, dispatch = hooks
+    for hook in writes:
+        hook()
+    return bundle, dispatch
+
+
+def test_a_member_failing_at_dispatch_keeps_its_error_and_the_others_are_made(world):
+    doc = spec_doc(world)
+    for m in doc["members"]:
+        m["requires"] = []  # five members that start at once
+    make_published_theme(doc, code="qykb-all", region_code="420115000000", name="企业开办")
+    uploads = files(world=world)
+    for key in ("seal", "social", "tax", "fund"):
+        uploads[f"{key}.m_{material_of(world['items'][key], '营业执照').pk}"] = upload("营业执照")
+    bundle, dispatch = submit_later(world, "qykb-all", uploads, own_fields())
+    assert BundleOutbox.objects.filter(member__bundle=bundle, done_at__isnull=True).count() == 5
+    # Between the submission and the dispatch the 印章刻制备案 gets a new version: its materials
+    # are new rows, so the files given for the old ones no longer belong to it.
+    seal = world["items"]["seal"]
+    draft = catalog_services.do_new_version(actor=SYSTEM, item=seal)
+    catalog_services.do_submit_for_review(actor=SYSTEM, item=draft)
+    catalog_services.do_approve(actor=SYSTEM, item=draft)
+    before = AuditEvent.objects.filter(action="bundles.dispatch").count()
+
+    assert fanout.dispatch_bundle(bundle.number) == 4
+
+    members = {m.key: m for m in BundleMember.objects.filter(bundle=bundle)}
+    assert {k: m.state for k, m in members.items()} == {
+        "licence": "case",
+        "seal": "queued",
+        "social": "case",
+        "tax": "case",
+        "fund": "case",
+    }
+    row = BundleOutbox.objects.get(member=members["seal"])
+    assert (row.done_at, row.attempts, row.last_error) == (None, 1, "materials：上传的材料不属于该事项")
+    done = BundleOutbox.objects.filter(member__bundle=bundle, done_at__isnull=False)
+    assert sorted(done.values_list("attempts", flat=True)) == [1, 1, 1, 1]
+    assert AuditEvent.objects.filter(action="bundles.dispatch").count() == before + 4
+    cases = list(case_queries.cases_of(world["citizen"]))
+    assert sorted(c.number for c in cases) == sorted(m.case_number for m in members.values() if m.case_number)
+    # The recovery tries the failing row again (still failing), and makes nothing twice.
+    assert fanout.dispatch_pending() == 0
+    row.refresh_from_db()
+    assert (row.done_at, row.attempts) == (None, 2)
+    assert case_queries.cases_of(world["citizen"]).count() == 4
+    dispatch()  # the submission's own post-commit dispatch, late: nothing left to make
+    assert case_queries.cases_of(world["citizen"]).count() == 4
+
+
+def test_the_material_plan_is_decided_at_submission_and_carried_to_the_member_case(world):
+    materials = [
+        {"name": "《企业登记申请表》", "originals": 1, "copies": 0},
+        {
+            "name": "申请人居民身份证",
+            "source": "2",
+            "originals": 1,
+            "copies": 0,
+            "license_type_code": "11100000000013127D001",
+            "license_type_name": "居民身份证",
+        },
+        {"name": "申请书", "originals": 1, "copies": 0, "requirement": "required"},
+    ]
+    item = make_item(world["depts"]["licence"], make_basic_item(name="名称自主申报"), materials=materials)
+    form_material, card, letter = item.materials.order_by("order", "id")
+    doc = {
+        "promised_days": 1,
+        "questions": [],
+        "shared_fields": [
+            {"key": "company_name", "label": "企业名称", "type": "text", "required": True},
+            {"key": "phone", "label": "联系电话", "type": "mobile", "required": True},
+        ],
+        "shared_materials": [],
+        "members": [
+            {
+                "key": "name",
+                "item_code": item.code,
+                "when": [],
+                "requires": [],
+                "on_requirement_refused": "cancel",
+                "fields": {"applicant_name": "company_name", "contact_phone": "phone"},
+                "materials": {},
+            }
+        ],
+    }
+    make_published_theme(doc, code="mczz", region_code="420115000000", name="名称自主申报")
+    citizen = world["citizen"]
+    verified = citizen.verified_at
+    bundle, dispatch = submit_later(
+        world, "mczz", {f"name.m_{letter.pk}": upload()}, {"name": {"request": "名称申报"}}
+    )
+    member = BundleMember.objects.get(bundle=bundle)
+    assert member.provided == [
+        {"material_id": form_material.pk, "how": "generated"},
+        {"material_id": card.pk, "how": "identity", "level": 2, "verified_at": verified.isoformat()},
+    ]
+    # The dispatcher uses what the submission decided (the page promised it): a change of the
+    # person's verification afterwards does not undo the 免提交 of this application.
+    User.objects.filter(pk=citizen.pk).update(assurance_level=1)
+    dispatch()
+    member.refresh_from_db()
+    case = case_queries.cases_of(citizen).get(number=member.case_number)
+    assert case.identity_materials == [
+        {"material_id": card.pk, "name": "申请人居民身份证", "level": 2, "verified_at": verified.isoformat()}
+    ]
+    generated = list(
+        case_queries.case_materials(case).filter(stage="generated").values_list("name", flat=True)
+    )
+    assert generated == ["企业登记申请表（系统生成）.pdf"]
+    assert isinstance(dt.datetime.fromisoformat(member.provided[1]["verified_at"]), dt.datetime)
