@@ -93,7 +93,9 @@ def member_items(codes) -> dict:
     codes = {c for c in codes if c}
     if not codes:
         return {}
-    return {i.code: i for i in catalog_queries.guide_queryset().filter(code__in=codes, is_current=True)}
+    # The guide without its handling items (a member case needs the item and its materials).
+    rows = catalog_queries.guide_queryset().prefetch_related(None).prefetch_related("materials")
+    return {i.code: i for i in rows.filter(code__in=codes, is_current=True)}
 
 
 def member_plan(actor, item_code: str, who: dict | None, *, item=None) -> list[supplied.Plan]:
@@ -217,7 +219,9 @@ def do_submit_member(
         notify(case, N_("已收到您的申请，正在预审"))
         return case
 
-    return idempotent(actor, Idempotency(idempotency_key, "submit"), work)
+    # The bundle's dispatcher makes each member case once (its outbox row locked): a retry is
+    # rare, so the key is not looked up first; its unique row still refuses a second case.
+    return idempotent(actor, Idempotency(idempotency_key, "submit"), work, replay_first=False)
 
 
 def _from_library(case: Case, item, material, entry: LibraryMaterial, *, actor) -> bool:

@@ -199,9 +199,13 @@ def _remember(actor, idem: Idempotency | None, case: Case) -> None:
         )
 
 
-def idempotent(actor, idem: Idempotency | None, work: Callable[[], Case]) -> Case:
-    """Run `work` once per (actor, key): a retry returns the case the first call produced."""
-    previous = _replayed(actor, idem)
+def idempotent(
+    actor, idem: Idempotency | None, work: Callable[[], Case], *, replay_first: bool = True
+) -> Case:
+    """Run `work` once per (actor, key): a retry returns the case the first call produced.
+    `replay_first` False: skip the look-up before the work, for a caller whose retries are rare
+    (the key's unique row still refuses a second case: the work rolls back, the first returns)."""
+    previous = _replayed(actor, idem) if replay_first else None
     if previous is not None:
         return previous
     try:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import TestCase
 
-from tongban.accounts.models import User
 from tongban.bundles import fanout, submission
 from tongban.bundles.models import BundleMember, BundleOutbox
 from tongban.bundles.testing import make_published_theme
@@ -141,7 +141,7 @@ def test_the_material_plan_is_decided_at_submission_and_carried_to_the_member_ca
     ]
     # The dispatcher uses what the submission decided (the page promised it): a change of the
     # person's verification afterwards does not undo the 免提交 of this application.
-    User.objects.filter(pk=citizen.pk).update(assurance_level=1)
+    get_user_model().objects.filter(pk=citizen.pk).update(assurance_level=1)
     dispatch()
     member.refresh_from_db()
     case = case_queries.cases_of(citizen).get(number=member.case_number)
