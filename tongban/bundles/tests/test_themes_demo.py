@@ -1,16 +1,19 @@
 """The demo's themes (tongban/demo/bundles_themes.py) on the seeded demo: four themes of 江夏 over
 real items, 企业开办 in one working day with the 营业执照 flowing to the other five members, the
-新生儿出生 questionnaire choosing members, and a second run that writes nothing."""
+新生儿出生 questionnaire choosing members, and a second run that writes nothing; and the demo's
+submitted 企业开办 bundle (tongban/demo/bundles_submitted.py): 王芳's, in progress, its first member
+a case in the 市场监督管理 queue, the five others waiting for the 营业执照."""
 
 from __future__ import annotations
 
 import pytest
 
-from tongban.bundles import queries
+from tongban.bundles import queries, queries_fanout
 from tongban.bundles import spec as specs
-from tongban.cases.tests.story_support import seed_demo
+from tongban.cases import queries as case_queries
+from tongban.cases.tests.story_support import demo_person, seed_demo
 from tongban.core.models import AuditEvent
-from tongban.demo import bundles_themes
+from tongban.demo import bundles_submitted, bundles_themes
 from tongban.demo.data import materials
 
 
@@ -43,4 +46,32 @@ def test_the_demo_themes(demo):
 
     before = AuditEvent.objects.count()
     assert bundles_themes.seed_bundle_themes() is False
+    assert AuditEvent.objects.count() == before
+
+
+@pytest.fixture(name="committed_demo")
+def committed_demo_fixture(transactional_db, tmp_path):
+    """The demo seeded with its steps committed, as `seed demo` runs (the submitted bundle's
+    files are written and its first member case dispatched after its step's commit)."""
+    seed_demo(tmp_path)
+
+
+def test_the_demo_submitted_bundle(committed_demo):
+    applicant = demo_person("17000000002")
+    [bundle] = queries_fanout.bundles_of(applicant)
+    assert (bundle.theme_code, bundle.state, bundle.channel) == ("company-opening", "in_progress", "3")
+    status = {m.key: m.state for m in bundle.members.all()}
+    assert status == {
+        "licence": "case",
+        "seal": "waiting",
+        "social": "waiting",
+        "tax": "waiting",
+        "invoice": "waiting",
+        "fund": "waiting",
+    }
+    first = bundle.members.get(key="licence")
+    [case] = case_queries.cases_of(applicant).filter(number=first.case_number)
+    assert (case.state, case.department_id, case.channel) == ("submitted", first.department_id, "3")
+    before = AuditEvent.objects.count()
+    assert bundles_submitted.seed_submitted_bundle(say=lambda _: None) is False
     assert AuditEvent.objects.count() == before
