@@ -93,7 +93,8 @@ def test_a_member_failing_at_dispatch_keeps_its_error_and_the_others_are_made(wo
     assert case_queries.cases_of(world["citizen"]).count() == 4
 
 
-def test_the_material_plan_is_decided_at_submission_and_carried_to_the_member_case(world):
+def name_theme(world) -> dict:
+    """A one-member theme whose item has a generated 申请表, an identity material and an upload."""
     materials = [
         {"name": "《企业登记申请表》", "originals": 1, "copies": 0},
         {
@@ -129,11 +130,21 @@ def test_the_material_plan_is_decided_at_submission_and_carried_to_the_member_ca
         ],
     }
     make_published_theme(doc, code="mczz", region_code="420115000000", name="名称自主申报")
+    return {"form": form_material, "card": card, "letter": letter}
+
+
+def submit_name(world, parts):
+    return submit_later(
+        world, "mczz", {f"name.m_{parts['letter'].pk}": upload()}, {"name": {"request": "名称申报"}}
+    )
+
+
+def test_the_material_plan_is_decided_at_submission_and_carried_to_the_member_case(world):
+    parts = name_theme(world)
+    form_material, card = parts["form"], parts["card"]
     citizen = world["citizen"]
     verified = citizen.verified_at
-    bundle, dispatch = submit_later(
-        world, "mczz", {f"name.m_{letter.pk}": upload()}, {"name": {"request": "名称申报"}}
-    )
+    bundle, dispatch = submit_name(world, parts)
     member = BundleMember.objects.get(bundle=bundle)
     assert member.provided == [
         {"material_id": form_material.pk, "how": "generated"},
@@ -153,3 +164,21 @@ def test_the_material_plan_is_decided_at_submission_and_carried_to_the_member_ca
     )
     assert generated == ["企业登记申请表（系统生成）.pdf"]
     assert isinstance(dt.datetime.fromisoformat(member.provided[1]["verified_at"]), dt.datetime)
+
+
+def test_a_member_without_a_carried_plan_is_decided_at_dispatch(world):
+    """Bundles submitted before the plan was carried (`provided` null) still dispatch: the plan
+    is decided then, for the person as they are at that moment."""
+    parts = name_theme(world)
+    citizen = world["citizen"]
+    bundle, dispatch = submit_name(world, parts)
+    BundleMember.objects.filter(bundle=bundle).update(provided=None)
+    get_user_model().objects.filter(pk=citizen.pk).update(assurance_level=1)
+    dispatch()
+    member = BundleMember.objects.get(bundle=bundle)
+    case = case_queries.cases_of(citizen).get(number=member.case_number)
+    assert case.identity_materials == []  # at L1 now: no verified identity stands for the card
+    generated = list(
+        case_queries.case_materials(case).filter(stage="generated").values_list("name", flat=True)
+    )
+    assert generated == ["企业登记申请表（系统生成）.pdf"]
