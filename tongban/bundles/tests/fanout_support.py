@@ -207,3 +207,22 @@ def conclude(world, key: str, number: str, *, outcome: str = "pass"):
             comment="审查不通过",
         )
     return case_services.do_conclude(actor=officer, number=number)
+
+
+@pytest.fixture
+def qykb_world(db, regions_loaded, settings, tmp_path, day):
+    """The fan-out world with 江夏's 企业开办 theme (code qykb) published."""
+    from tongban.bundles.testing import make_published_theme
+
+    world = build_world(settings, tmp_path)
+    world["theme"] = make_published_theme(
+        spec_doc(world), code="qykb", region_code="420115000000", name="企业开办"
+    )
+    return world
+
+
+def pdf_file(name: str, content: bytes):
+    """An uploaded PDF as a browser posts it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/pdf")

@@ -11,30 +11,16 @@ import pytest
 from django.test import Client
 
 from tongban.bundles.models import Bundle
-from tongban.bundles.testing import make_published_theme
 from tongban.cases.enums import Channel
 from tongban.cases.window_desk import WINDOW_SESSION_KEY
 from tongban.catalog.testing import make_department
 
-from .fanout_support import (  # noqa: F401 - regions_loaded and day are fixtures
-    LEASE,
-    PDF,
-    PDF2,
-    build_world,
-    day,
-    material_of,
-    spec_doc,
-    staff,
-)
+from .fanout_support import LEASE, PDF, PDF2, day, material_of, pdf_file, qykb_world, staff  # noqa: F401 - fixtures
 
 
 @pytest.fixture
-def world(db, regions_loaded, settings, tmp_path, day):  # noqa: F811
-    world = build_world(settings, tmp_path)
-    world["theme"] = make_published_theme(
-        spec_doc(world), code="qykb", region_code="420115000000", name="企业开办"
-    )
-    return world
+def world(qykb_world):  # noqa: F811
+    return qykb_world
 
 
 def desk(clerk, person=None) -> Client:
@@ -45,12 +31,6 @@ def desk(clerk, person=None) -> Client:
         session[WINDOW_SESSION_KEY] = person.pk
         session.save()
     return client
-
-
-def _file(name: str, content: bytes):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return SimpleUploadedFile(name, content, content_type="application/pdf")
 
 
 def form_data(world, key: str) -> dict:
@@ -68,9 +48,9 @@ def form_data(world, key: str) -> dict:
     }
     for member in ("seal", "social", "tax", "fund"):
         data[f"{member}__request"] = "联办"
-    data["f_lease"] = _file(LEASE, PDF2)
+    data["f_lease"] = pdf_file(LEASE, PDF2)
     for member in ("licence", "seal", "social", "tax", "fund"):
-        data[f"f_{member}.m_{material_of(world['items'][member], '申请书').pk}"] = _file("申请书.pdf", PDF)
+        data[f"f_{member}.m_{material_of(world['items'][member], '申请书').pk}"] = pdf_file("申请书.pdf", PDF)
     return data
 
 
