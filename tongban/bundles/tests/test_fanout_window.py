@@ -15,7 +15,7 @@ from tongban.cases.enums import Channel
 from tongban.cases.window_desk import WINDOW_SESSION_KEY
 from tongban.catalog.testing import make_department
 
-from .fanout_support import LEASE, PDF, PDF2, day, material_of, pdf_file, qykb_world, staff  # noqa: F401 - fixtures
+from .fanout_support import combined_form_post, day, qykb_world, staff  # noqa: F401 - fixtures
 
 
 @pytest.fixture
@@ -31,27 +31,6 @@ def desk(clerk, person=None) -> Client:
         session[WINDOW_SESSION_KEY] = person.pk
         session.save()
     return client
-
-
-def form_data(world, key: str) -> dict:
-    data = {
-        "s_company_name": "武汉芳华餐饮管理有限公司",
-        "s_phone": "13900000003",
-        "licence__entity_type": "有限责任公司（自然人独资）",
-        "licence__legal_representative": "娄钢",
-        "licence__business_term": "长期",
-        "licence__domicile": "武汉市江夏区纸坊街文化大道99号",
-        "licence__business_scope": "餐饮管理",
-        "licence__request": "设立登记",
-        "idempotency_key": key,
-        "pickup": "window",
-    }
-    for member in ("seal", "social", "tax", "fund"):
-        data[f"{member}__request"] = "联办"
-    data["f_lease"] = pdf_file(LEASE, PDF2)
-    for member in ("licence", "seal", "social", "tax", "fund"):
-        data[f"f_{member}.m_{material_of(world['items'][member], '申请书').pk}"] = pdf_file("申请书.pdf", PDF)
-    return data
 
 
 def test_the_clerk_files_one_bundle_for_the_person_at_the_desk(world, django_capture_on_commit_callbacks):
@@ -71,7 +50,9 @@ def test_the_clerk_files_one_bundle_for_the_person_at_the_desk(world, django_cap
     )
     assert set(prefilled.values()) == {"娄钢"} and len(prefilled) == 6, prefilled
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/bundles/qykb/window/", {**form_data(world, "window-1"), **prefilled})
+        response = client.post(
+            "/bundles/qykb/window/", {**combined_form_post(world, "window-1"), **prefilled}
+        )
     assert response.status_code == 302, response.content.decode()[-4000:]
     bundle = Bundle.objects.get()
     assert (bundle.channel, bundle.submitted_by_id, bundle.applicant_id, bundle.hall_id) == (
@@ -94,7 +75,7 @@ def test_without_a_person_at_the_desk_the_clerk_is_sent_to_find_one(world):
     home = client.get("/bundles/applications/window/").content.decode()
     assert 'href="/bundles/qykb/window/"' not in home
     assert 'href="/workbench/cases/window/"' in home
-    response = client.post("/bundles/qykb/window/", form_data(world, "window-2"))
+    response = client.post("/bundles/qykb/window/", combined_form_post(world, "window-2"))
     assert (response.status_code, response["Location"]) == (302, "/workbench/cases/window/")
     assert Bundle.objects.count() == 0
 
@@ -103,11 +84,13 @@ def test_a_person_or_a_clerk_of_another_region_files_nothing(world):
     citizen = world["citizen"]
     person_client = desk(citizen, citizen)
     assert person_client.get("/bundles/qykb/window/").status_code == 403
-    assert person_client.post("/bundles/qykb/window/", form_data(world, "window-3")).status_code == 403
+    assert (
+        person_client.post("/bundles/qykb/window/", combined_form_post(world, "window-3")).status_code == 403
+    )
     elsewhere = make_department(region="420102", name="江岸区政务服务中心")
     other = desk(staff("clerk-jiangan", "window_clerk", department=elsewhere), citizen)
     assert 'href="/bundles/qykb/window/"' not in other.get("/bundles/applications/window/").content.decode()
-    response = other.post("/bundles/qykb/window/", form_data(world, "window-4"))
+    response = other.post("/bundles/qykb/window/", combined_form_post(world, "window-4"))
     assert response.status_code == 403
     assert "只能受理本服务大厅所在地区的一件事" in response.content.decode()
     assert Bundle.objects.count() == 0
