@@ -60,6 +60,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--seconds", type=float, default=20.0, help="seconds of intake through the service")
     p.add_argument("--pages", type=int, default=300, help="timed queue pages")
     p.add_argument("--reuse", action="store_true", help="keep a database already holding --tickets tickets")
+    p.add_argument(
+        "--ratings", type=int, default=10_000_000, help="ratings for the ratings part (0: skip it)"
+    )
     p.add_argument("--seed", type=int, default=12345)
     p.add_argument("--batch", type=int, default=20_000, help="tickets per COPY")
     p.add_argument("--out", default=str(ROOT / "var" / "bench" / "hotline.json"))
@@ -68,6 +71,7 @@ def parse_args() -> argparse.Namespace:
         "seconds": 1.0,
         "pages": 20,
         "batch": 500,
+        "ratings": 2000,
         "out": str(SMOKE_DIR / "hotline.json"),
     }
     return parse_args_with_smoke(p, tiny)
@@ -278,14 +282,14 @@ def queue_pages(world: dict, pages: int, seed: int) -> dict:
     }
 
 
-def ratings_hook(smoke: bool) -> dict | None:
+def ratings_hook(smoke: bool, ratings: int) -> dict | None:
     path = Path(__file__).resolve().parent / "hotline_ratings.py"
-    if not path.exists():
+    if not path.exists() or ratings <= 0:
         return None
     spec = importlib.util.spec_from_file_location("hotline_ratings", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.run(os.environ["DATABASE_URL"], smoke)
+    return module.run(os.environ["DATABASE_URL"], smoke, ratings=ratings)
 
 
 # --- Main ----------------------------------------------------------------------------------------
@@ -318,7 +322,7 @@ def run_bench(args, db_name: str, started: dt.datetime) -> None:
     intake = intake_rate(world, args.seconds, args.seed)
     pages = queue_pages(world, args.pages, args.seed)
     load_after = os.getloadavg()
-    ratings = ratings_hook(args.smoke)
+    ratings = ratings_hook(args.smoke, args.ratings)
     tickets = Ticket.objects.count()
     print(f"\ndatabase {db_name}: {tickets:,} tickets")
     print(f"intake: {intake['tickets']} tickets in {intake['seconds']} s = {intake['per_second']}/s "

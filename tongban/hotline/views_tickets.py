@@ -101,7 +101,14 @@ def desk(request):
             states=None if state else (TicketState.DISPATCHED, TicketState.ACCEPTED),
             after=int(after) if after.isdigit() else None,
         )
-    context = {"page": page, "states": TicketState.choices, "chosen": state, "unit": unit}
+    context = {
+        "page": page,
+        "lines": queries.queue_lines(page.rows),
+        "states": TicketState.choices,
+        "chosen": state,
+        "unit": unit,
+        "is_operator": operator,
+    }
     return _wb(request, "hotline/tickets/desk.html", context)
 
 
