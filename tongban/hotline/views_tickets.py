@@ -202,6 +202,7 @@ def _ticket_context(request, ticket, **extra) -> dict:
         and ticket.state == TicketState.RECEIVED
         and has_template("hotline/kb/_assist.html"),
         "text": ticket.text,
+        "form_id": "form-answer",  # the assist panel's article radios belong to the 直接答复 form
     } | extra
 
 
@@ -287,7 +288,12 @@ def desk_action(request, number: str, action: str):
             services.do_merge(actor=user, number=number, into=post.get("into", ""))
             done = _("已合并。")
         elif action == "answer":
-            services.do_answer_directly(actor=user, number=number, answer=post.get("answer", ""))
+            services.do_answer_directly(
+                actor=user,
+                number=number,
+                answer=post.get("answer", ""),
+                article_id=post.get("article_id", ""),
+            )
             done = _("已直接答复并办结。")
         else:
             services.do_arbitrate(
