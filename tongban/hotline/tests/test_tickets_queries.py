@@ -1,14 +1,16 @@
 """What the busy paths ask the database: a queue page asks the same queries whatever its rows
 (names and labels are not looked up per row), and an intake takes its number in one statement
-and asks the operator's roles once per user object."""
+and asks the operator's roles once per user object; the deadline rules are read once per
+process until a rule write commits."""
 
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from ..services import do_dispatch, do_intake
+from .. import deadlines
+from ..services import do_dispatch, do_intake, do_set_deadline_rule
 from .tickets_world import clock_fixture, phone_ticket, run, world_fixture  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +62,41 @@ def test_an_intake_takes_its_number_in_one_statement_and_asks_the_roles_once(wor
     assert sum("hotline_ticketcounter" in s for s in sql) == 2  # one upsert per intake
     assert sum("auth_group" in s for s in sql) == 1  # the operator's roles, asked once
     assert sum("core_department" in s for s in sql) == 1  # the operator's centre, asked once
+
+
+@pytest.fixture(name="fresh_rules")
+def fresh_rules_fixture():
+    """A test that commits rule writes (on-commit run) leaves no snapshot to the next test, whose
+    database no longer holds its rules."""
+    deadlines.rules_changed()
+    yield
+    deadlines.rules_changed()
+
+
+def test_intakes_read_the_rules_once_until_a_rule_write_commits(world, fresh_rules):
+    values = {
+        "channel": "phone",
+        "kind": "help",
+        "text": "小区门口井盖缺失，存在安全隐患",
+        "region_code": "420115",
+    }
+
+    def intakes(n: int) -> tuple[list[int], int]:
+        with CaptureQueriesContext(connection) as asked:
+            days = [do_intake(actor=world.operator, **values).reply_days for _ in range(n)]
+        return days, sum("hotline_deadlinerule" in q["sql"] for q in asked.captured_queries)
+
+    assert intakes(3) == ([5, 5, 5], 1)  # the default for 求助, the table read once
+    # Inside the transaction that writes a rule, the writer reads its own row, uncached.
+    with transaction.atomic():
+        do_set_deadline_rule(actor=world.admin, kind="help", urgency="normal", accept_hours=4, reply_days=2)
+        assert intakes(2) == ([2, 2], 2)
+        # What the commit does (the test's own transaction never commits): the write's callbacks
+        # leave the connection and run, retiring every process's snapshot.
+        mine = [c for c in connection.run_on_commit if c[1] is deadlines.rules_changed]
+        connection.run_on_commit = [c for c in connection.run_on_commit if c not in mine]
+        assert len(mine) == 1
+        version = deadlines._rules_version()
+        mine[0][1]()
+        assert deadlines._rules_version() != version
+    assert intakes(3) == ([2, 2, 2], 1)  # read again once, then from the snapshot
