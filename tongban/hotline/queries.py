@@ -175,6 +175,12 @@ class QueueLine:
     text: str
 
 
+def _truncate(text: str, length: int) -> str:
+    """What `truncatechars` prints for plain text: at most `length` characters, "…" included."""
+    text = text or ""
+    return text if len(text) <= length else f"{text[: length - 1]}…"
+
+
 def queue_lines(rows) -> list[QueueLine]:
     """The queue page's rows ready to print. Each label is translated once per page and the
     ticket links are made from one reversed URL: in the template, 50 rows of
@@ -182,7 +188,6 @@ def queue_lines(rows) -> list[QueueLine]:
     `date` filter took most of the page's time."""
     from django.urls import reverse
     from django.utils import timezone
-    from django.utils.text import Truncator
 
     from .enums import Supervision, TicketKind
 
@@ -192,6 +197,7 @@ def queue_lines(rows) -> list[QueueLine]:
     placeholder = "000000000000"
     link = reverse("hotline:desk_ticket", args=[placeholder])
     head, tail = link.split(placeholder)
+    zone = timezone.get_current_timezone()
     return [
         QueueLine(
             number=r.number,
@@ -200,10 +206,10 @@ def queue_lines(rows) -> list[QueueLine]:
             urgent=r.urgency == "urgent",
             state=states.get(r.state, r.state),
             unit_name=getattr(r, "unit_name", ""),
-            received=f"{timezone.localtime(r.received_at):%Y-%m-%d %H:%M}" if r.received_at else "",
+            received=f"{r.received_at.astimezone(zone):%Y-%m-%d %H:%M}" if r.received_at else "",
             due=f"{r.reply_due:%Y-%m-%d}" if r.reply_due else "",
             supervision=supervision.get(r.supervision, "") if r.supervision else "",
-            text=Truncator(r.text).chars(40),
+            text=_truncate(r.text, 40),
         )
         for r in rows
     ]
