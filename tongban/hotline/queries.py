@@ -108,6 +108,23 @@ class Page:
     next_after: int | None  # the id to pass as `after` for the next page (None: last page)
 
 
+QUEUE_FIELDS = (
+    "id",
+    "number",
+    "kind",
+    "category",
+    "state",
+    "text",
+    "unit_id",
+    "received_at",
+    "reply_due",
+    "accept_due",
+    "supervision",
+    "urgency",
+    "channel",
+)
+
+
 def tickets_page(
     *,
     unit_id: int | None = None,
@@ -119,14 +136,13 @@ def tickets_page(
     limit: int = PAGE_SIZE,
 ) -> Page:
     """A queue page, newest first, keyset-paginated on id (no OFFSET): served by the
-    (unit, state, -id) / (state, -id) / (citizen, -id) indexes."""
+    (unit, state, -id) / (state, -id) / (citizen, -id) indexes. A unit's page over several states
+    reads each state's newest rows from the (unit, state, -id) index and merges them: one query
+    with `state IN (...)` cannot be ordered by that index, and PostgreSQL then walks the primary
+    key backwards past every other unit's tickets (16,000 rows, 33 ms at 10⁶ tickets)."""
     qs: QuerySet[Ticket] = Ticket.objects.all()
     if unit_id is not None:
         qs = qs.filter(unit_id=unit_id)
-    if state:
-        qs = qs.filter(state=state)
-    elif states:
-        qs = qs.filter(state__in=list(states))
     if kind:
         qs = qs.filter(kind=kind)
     if citizen_id is not None:
@@ -134,23 +150,18 @@ def tickets_page(
     if after:
         qs = qs.filter(id__lt=after)
     limit = max(1, min(int(limit), 200))
-    rows = list(
-        qs.order_by("-id").only(
-            "id",
-            "number",
-            "kind",
-            "category",
-            "state",
-            "text",
-            "unit_id",
-            "received_at",
-            "reply_due",
-            "accept_due",
-            "supervision",
-            "urgency",
-            "channel",
-        )[: limit + 1]
-    )
+    if state:
+        parts = [qs.filter(state=state)]
+    elif states and unit_id is not None and citizen_id is None:
+        parts = [qs.filter(state=s) for s in dict.fromkeys(states)]
+    elif states:
+        parts = [qs.filter(state__in=list(states))]
+    else:
+        parts = [qs]
+    rows = [r for part in parts for r in part.order_by("-id").only(*QUEUE_FIELDS)[: limit + 1]]
+    if len(parts) > 1:
+        rows.sort(key=lambda r: r.id, reverse=True)
+        rows = rows[: limit + 1]
     more = len(rows) > limit
     rows = rows[:limit]
     names = core_queries.departments_by_id({r.unit_id for r in rows if r.unit_id})

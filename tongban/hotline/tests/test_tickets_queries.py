@@ -9,8 +9,8 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from .. import deadlines
-from ..services import do_dispatch, do_intake, do_set_deadline_rule
+from .. import deadlines, queries
+from ..services import do_accept, do_dispatch, do_intake, do_set_deadline_rule
 from .tickets_world import clock_fixture, phone_ticket, run, world_fixture  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +100,28 @@ def test_intakes_read_the_rules_once_until_a_rule_write_commits(world, fresh_rul
         mine[0][1]()
         assert deadlines._rules_version() != version
     assert intakes(3) == ([2, 2, 2], 1)  # read again once, then from the snapshot
+
+
+def test_a_units_queue_over_two_states_pages_newest_first_without_gaps(world):
+    tickets = [phone_ticket(world, text=f"江夏区纸坊大街第{i}处施工噪音扰民，请处理") for i in range(7)]
+    for ticket in tickets:
+        run(do_dispatch, actor=world.operator, number=ticket.number, unit_id=world.county.pk)
+    for ticket in tickets[1::2]:
+        run(do_accept, actor=world.county_staff, number=ticket.number)
+    run(do_dispatch, actor=world.operator, number=phone_ticket(world).number, unit_id=world.city.pk)
+    want = sorted((t.pk for t in tickets), reverse=True)
+    seen, after, pages = [], None, 0
+    while True:
+        page = queries.tickets_page(
+            unit_id=world.county.pk, states=("dispatched", "accepted"), after=after, limit=3
+        )
+        seen += [r.id for r in page.rows]
+        pages += 1
+        assert {r.state for r in page.rows} <= {"dispatched", "accepted"}
+        assert all(r.unit_name == world.county.name for r in page.rows)
+        if page.next_after is None:
+            break
+        after = page.next_after
+    assert (seen, pages) == (want, 3)
+    accepted = queries.tickets_page(unit_id=world.county.pk, state="accepted")
+    assert [r.id for r in accepted.rows] == sorted((t.pk for t in tickets[1::2]), reverse=True)
