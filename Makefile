@@ -57,8 +57,17 @@ lint: setup
 PYTEST_WORKERS ?= 2
 PYTEST := $(VENV)/bin/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS)
 
+# Every test runs on PostgreSQL, the production database (test-postgres), when one answers at
+# PG_URL; SQLite, the embedded default of `make run`, then runs the browser tests and the tests of
+# the code that takes another path per database (marked `embedded`, tongban/conftest.py). With no
+# PostgreSQL reachable, the whole suite runs on SQLite. Each test runs once: CI stays under 30 minutes.
 test-sqlite: setup system-deps
-	$(PYTEST)
+	@if scripts/pg-ready "$(PG_URL)"; then \
+	  echo "SQLite: the browser tests and the embedded ones (the rest runs on PostgreSQL)"; \
+	  $(PYTEST) -m "browser or embedded"; \
+	else \
+	  $(PYTEST); \
+	fi
 
 # $(1) with DATABASE_URL=$(PG_URL) when that PostgreSQL answers; else skipped, naming $(2)
 # (failing under CI=true).
@@ -73,7 +82,7 @@ define on_postgres
 endef
 
 # The browser tests (layout, language, accessibility in a real Chromium) run once, in the SQLite
-# half: what they check does not depend on the database, and every other test runs on both.
+# half: what they check does not depend on the database.
 test-postgres: setup system-deps
 	$(call on_postgres,$(PYTEST) -m "not browser",the PostgreSQL half)
 

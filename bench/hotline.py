@@ -14,7 +14,7 @@ encrypted contact columns are left empty (their ciphertext is bound to the numbe
 
 - intake: `do_intake` (phone, by the operator) in a loop for --seconds: tickets per second,
   each a full intake (number counter, deadline on the calendar, audit event, metrics). Target
-  ≥ 100/s.
+  ≥ 100/s. Then --workers operators at once (threads, a connection each) for --seconds.
 - queue pages: GET /hotline/desk/ through django.test.Client as the operator (the platform's
   waiting tickets, first and later keyset pages) and as a unit's officer (its dispatched and
   signed-for tickets), in shuffled order: p50/p95/p99. Target p95 ≤ 100 ms.
@@ -59,7 +59,16 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--tickets", type=int, default=1_000_000, help="tickets to load")
     p.add_argument("--seconds", type=float, default=20.0, help="seconds of intake through the service")
     p.add_argument("--pages", type=int, default=300, help="timed queue pages")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=4,
+        help="operators keying calls in at once for the concurrent intake (threads, a connection each; 0: skip)",
+    )
     p.add_argument("--reuse", action="store_true", help="keep a database already holding --tickets tickets")
+    p.add_argument(
+        "--ratings", type=int, default=10_000_000, help="ratings for the ratings part (0: skip it)"
+    )
     p.add_argument("--seed", type=int, default=12345)
     p.add_argument("--batch", type=int, default=20_000, help="tickets per COPY")
     p.add_argument("--out", default=str(ROOT / "var" / "bench" / "hotline.json"))
@@ -68,6 +77,8 @@ def parse_args() -> argparse.Namespace:
         "seconds": 1.0,
         "pages": 20,
         "batch": 500,
+        "ratings": 2000,
+        "workers": 0,  # bench/test_smoke.py counts the tickets of the single-operator intake only
         "out": str(SMOKE_DIR / "hotline.json"),
     }
     return parse_args_with_smoke(p, tiny)
@@ -205,12 +216,12 @@ def load_tickets(n: int, seed: int, batch: int, world: dict) -> dict | None:
 # --- The loads -----------------------------------------------------------------------------------
 
 
-def intake_rate(world: dict, seconds: float, seed: int) -> dict:
+def _intake_loop(world: dict, seconds: float, seed: int, latencies: list[float]) -> int:
+    """One operator keying calls in through `do_intake` for `seconds`; returns the count."""
     from tongban.demo import hotline_history
     from tongban.hotline import services
 
-    history = hotline_history.history(500, seed=seed + 1)
-    latencies = []
+    history = hotline_history.history(500, seed=seed)
     started = time.perf_counter()
     i = 0
     while time.perf_counter() - started < seconds:
@@ -228,12 +239,60 @@ def intake_rate(world: dict, seconds: float, seed: int) -> dict:
         )
         latencies.append((time.perf_counter() - t) * 1000)
         i += 1
+    return i
+
+
+def intake_rate(world: dict, seconds: float, seed: int) -> dict:
+    latencies: list[float] = []
+    started = time.perf_counter()
+    i = _intake_loop(world, seconds, seed + 1, latencies)
     elapsed = time.perf_counter() - started
     return {
         "tickets": i,
         "seconds": round(elapsed, 2),
         "per_second": round(i / elapsed, 1),
         "ms": summary(latencies),
+    }
+
+
+def concurrent_intake_rate(world: dict, seconds: float, seed: int, workers: int) -> dict | None:
+    """`workers` operators at once (threads, each with its own database connection): the centre's
+    intake rate when the calls come in together. The ticket number counter, the audit chain and
+    the centre's rollup row are each taken by one transaction at a time, so this measures how
+    much of an intake overlaps with the others."""
+    import threading
+
+    from django.db import connections
+
+    if workers <= 0:
+        return None
+    latencies: list[list[float]] = [[] for _ in range(workers)]
+    counts = [0] * workers
+    errors: list[str] = []
+
+    def work(k: int) -> None:
+        try:
+            counts[k] = _intake_loop(world, seconds, seed + 100 + k, latencies[k])
+        except Exception as exc:  # reported, not hidden
+            errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(workers)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    total = sum(counts)
+    return {
+        "workers": workers,
+        "tickets": total,
+        "seconds": round(elapsed, 2),
+        "per_second": round(total / elapsed, 1),
+        "ms": summary([x for per in latencies for x in per]),
+        "errors": errors,
     }
 
 
@@ -278,14 +337,14 @@ def queue_pages(world: dict, pages: int, seed: int) -> dict:
     }
 
 
-def ratings_hook(smoke: bool) -> dict | None:
+def ratings_hook(smoke: bool, ratings: int) -> dict | None:
     path = Path(__file__).resolve().parent / "hotline_ratings.py"
-    if not path.exists():
+    if not path.exists() or ratings <= 0:
         return None
     spec = importlib.util.spec_from_file_location("hotline_ratings", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.run(os.environ["DATABASE_URL"], smoke)
+    return module.run(os.environ["DATABASE_URL"], smoke, ratings=ratings)
 
 
 # --- Main ----------------------------------------------------------------------------------------
@@ -316,13 +375,18 @@ def run_bench(args, db_name: str, started: dt.datetime) -> None:
 
     load_before = os.getloadavg()
     intake = intake_rate(world, args.seconds, args.seed)
+    together = concurrent_intake_rate(world, args.seconds, args.seed, args.workers)
     pages = queue_pages(world, args.pages, args.seed)
     load_after = os.getloadavg()
-    ratings = ratings_hook(args.smoke)
+    ratings = ratings_hook(args.smoke, args.ratings)
     tickets = Ticket.objects.count()
     print(f"\ndatabase {db_name}: {tickets:,} tickets")
     print(f"intake: {intake['tickets']} tickets in {intake['seconds']} s = {intake['per_second']}/s "
           f"(p50 {intake['ms'].get('p50')} ms, p95 {intake['ms'].get('p95')} ms); target ≥ {TARGET_INTAKE_PER_S:.0f}/s")  # fmt: skip
+    if together:
+        print(f"intake, {together['workers']} operators at once: {together['tickets']} tickets in {together['seconds']} s = "
+              f"{together['per_second']}/s (p50 {together['ms'].get('p50')} ms, p95 {together['ms'].get('p95')} ms)"
+              + (f"; errors: {together['errors']}" if together["errors"] else ""))  # fmt: skip
     print("| queue page | n | p50 | p95 | p99 | max |\n| --- | ---: | ---: | ---: | ---: | ---: |")
     for label, s in [*pages["by_page"].items(), ("**all**", pages["all"])]:
         print(f"| {label} | {s['n']} | {s['p50']} | {s['p95']} | {s['p99']} | {s['max']} |")
@@ -335,6 +399,7 @@ def run_bench(args, db_name: str, started: dt.datetime) -> None:
         "database": {"tickets": tickets, "loaded": args.tickets},
         "load": load,
         "intake": intake,
+        "intake_concurrent": together,
         "pages": pages,
         "targets": {"intake_per_second": TARGET_INTAKE_PER_S, "page_p95_ms": TARGET_PAGE_P95_MS},
         "ratings": ratings,

@@ -1,6 +1,44 @@
 """Project-wide test set-up."""
 
+from fnmatch import fnmatch
+
 import pytest
+
+# The tests that `make test` also runs on SQLite, the embedded default (`make run`), besides the
+# browser tests: those of the code that takes another path per database (search, the audit
+# chain's locking, the usage and call logs, rollups, the draw's snapshot, the ticks) and of the
+# demo's seeding. Every test runs on PostgreSQL, the production database. Without a PostgreSQL
+# to run on, `make test` runs the whole suite on SQLite.
+EMBEDDED = (
+    "tongban/core/tests/test_search.py",
+    "tongban/core/tests/test_audit*.py",
+    "tongban/core/tests/test_catalogue.py",
+    "tongban/core/tests/test_commands.py",
+    "tongban/demo/tests/test_seed.py",
+    "tongban/demo/tests/test_scale.py",
+    "tongban/catalog/tests/test_queries.py",
+    "tongban/catalog/tests/test_search_filters.py",
+    "tongban/portal/tests/test_views.py",
+    "tongban/openness/tests/test_search.py",
+    "tongban/exchange/tests/test_calllog.py",
+    "tongban/exchange/tests/test_gateway.py",
+    "tongban/licences/tests/test_usage*.py",
+    "tongban/licences/tests/test_queries.py",
+    "tongban/licences/tests/test_verify*.py",
+    "tongban/licences/tests/test_import*.py",
+    "tongban/insight/tests/test_rollups*.py",
+    "tongban/supervision/tests/test_draw_services.py",
+    "tongban/supervision/tests/test_draw_verify.py",
+    "tongban/supervision/tests/test_iot_ingest.py",
+    "tongban/cases/tests/test_tick.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if any(fnmatch(path, pattern) for pattern in EMBEDDED):
+            item.add_marker(pytest.mark.embedded)
 
 
 @pytest.fixture(autouse=True)

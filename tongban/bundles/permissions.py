@@ -15,25 +15,10 @@ A theme a staff member may not maintain does not exist for them on the workbench
 from __future__ import annotations
 
 from tongban.accounts import queries as account_queries
+from tongban.accounts.actors import is_internal, is_platform_admin, is_staff
 from tongban.accounts.enums import StaffRole
 from tongban.core import queries as core_queries
 from tongban.core.errors import DomainError
-
-
-def is_internal(actor) -> bool:
-    return isinstance(actor, str) and actor.startswith("system")
-
-
-def is_staff(actor) -> bool:
-    return bool(getattr(actor, "is_authenticated", False) and getattr(actor, "is_staff", False))
-
-
-def is_platform_admin(actor) -> bool:
-    if is_internal(actor):
-        return True
-    if not is_staff(actor):
-        return False
-    return actor.is_superuser or account_queries.has_role(actor, StaffRole.PLATFORM_ADMIN)
 
 
 def _department_region(actor) -> str:

@@ -99,6 +99,18 @@ def themes_for_region(region_code: str = "") -> list[PublishedTheme]:
     return [_published(r) for r in rows]
 
 
+def themes_within(region_prefix: str) -> list[PublishedTheme]:
+    """Published themes of a region and the regions below it (a hall takes those), by region
+    then name."""
+    qs = (
+        _current().filter(theme__region__code__startswith=region_prefix)
+        if region_prefix
+        else _current().none()
+    )
+    rows = sorted(qs, key=lambda r: (r.theme.region_id, r.audience, r.name, r.theme.code))
+    return [_published(r) for r in rows]
+
+
 def theme_for_apply(code: str, region_code: str = "") -> PublishedTheme:
     """The published theme to apply for from this region, or NotFound (unknown, withdrawn, or
     a theme of another region)."""

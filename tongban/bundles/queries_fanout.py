@@ -123,3 +123,20 @@ def ready_for_pickup(clerk, *, limit: int = 200) -> list[Bundle]:
 
     rows = Bundle.objects.filter(state=BundleState.COMPLETED).order_by("completed_at", "id")[:limit]
     return [b for b in rows if is_hall_clerk(clerk, b) or getattr(clerk, "is_superuser", False)]
+
+
+def themes_at_hall(clerk) -> list:
+    """The themes a 综合窗口 clerk may apply for at their hall: those of the hall's region and
+    below (what `submission.do_submit_bundle` accepts from the hall)."""
+    from tongban.core import queries as core_queries
+
+    from .queries import themes_within
+
+    department = getattr(clerk, "department", None)
+    if department is None:
+        return []
+    try:
+        hall = core_queries.get_region(department.region_id)
+    except DomainError:
+        return []
+    return themes_within(hall.prefix)

@@ -140,6 +140,16 @@ def who_for(actor, theme, members) -> dict:
     return who
 
 
+def who_at_window(applicant) -> dict:
+    """The applicant side of the member cases a 综合窗口 clerk files for a walk-in person."""
+    return {
+        "applicant_id": applicant.pk,
+        "legal_person_id": None,
+        "applicant_name": applicant.display_name,
+        "agent_id": None,
+    }
+
+
 def plan_application(actor, theme, answers: dict, *, who: dict | None = None) -> ApplicationPlan:
     """What the applicant will be asked, given these answers (raises InvalidInput "answers"
     when they exclude every member or miss one the theme needs)."""
@@ -380,12 +390,7 @@ def do_submit_bundle(
         applicant = account_queries.get_person(applicant_id) if applicant_id else None
         if applicant is None:
             raise InvalidInput.field("applicant", "请先在窗口查找或登记申请人")
-        who = {
-            "applicant_id": applicant.pk,
-            "legal_person_id": None,
-            "applicant_name": applicant.display_name,
-            "agent_id": None,
-        }
+        who = who_at_window(applicant)
     else:
         who = None
     if not isinstance(answers, dict):

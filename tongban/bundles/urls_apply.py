@@ -28,4 +28,5 @@ urlpatterns: list = [
     path("applications/<bundlenumber:number>/withdraw/", views_apply.withdraw, name="withdraw"),
     path("applications/<bundlenumber:number>/pickup/", views_apply.pickup_choice, name="pickup"),
     path("<themecode:code>/apply/", views_apply.apply, name="apply"),
+    path("<themecode:code>/window/", views_apply.window_apply, name="window_apply"),
 ]

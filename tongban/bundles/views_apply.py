@@ -8,8 +8,12 @@
 - `/bundles/applications/`: my bundles (linked from 我的办件); `/bundles/applications/<number>/`:
   the one status page (every member's state, department, deadline and result, the bundle's own
   promised date), with the withdrawal and the pickup choice (POST forms).
-- `/bundles/window/`: the 综合窗口 clerk's pickup desk (综合窗口出件): complete bundles of the
-  hall's region, handed over in one pickup (the applicant's code) or posted in one parcel.
+- `/bundles/applications/window/`: the 综合窗口 clerk's desk: the themes of the hall's region to
+  apply for the person being served (identified on the cases' window desk), and 综合窗口出件:
+  complete bundles of the hall's region, handed over in one pickup (the applicant's code) or
+  posted in one parcel.
+- `/bundles/<code>/window/`: the same questionnaire and combined form, filled by the clerk for
+  that person (channel 窗口, the clerk recorded as submitter; the status page is theirs too).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tongban.accounts import queries as account_queries
 from tongban.cases import services as case_services
+from tongban.cases import window_desk
 from tongban.cases.enums import Channel
 from tongban.core.errors import DomainError, Forbidden, InvalidInput
 from tongban.core.idempotency import once_per_form
@@ -98,10 +103,12 @@ def _field_rows(fields, values: dict, problems: dict, prefix: str) -> list[dict]
     return rows
 
 
-def _context(request, theme, plan, *, shared: dict, own: dict, problems: dict, error: str = "") -> dict:
+def _context(
+    request, theme, plan, *, shared: dict, own: dict, problems: dict, error: str = "", applicant=None
+) -> dict:
     members = []
     for m in plan.members:
-        values = own.get(m.key) or case_services.prefilled_form(request.user, m.item)
+        values = own.get(m.key) or case_services.prefilled_form(applicant or request.user, m.item)
         materials = []
         for line in m.materials:
             materials.append(
@@ -149,6 +156,7 @@ def _context(request, theme, plan, *, shared: dict, own: dict, problems: dict, e
         "error": error,
         "accept": ACCEPT,
         "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
+        "window_applicant": applicant,
     }
 
 
@@ -162,20 +170,27 @@ def _problems(exc: DomainError) -> dict:
 @require_http_methods(["GET", "POST"])
 @once_per_form
 def apply(request, code: str):
+    return _apply(request, code)
+
+
+def _apply(request, code: str, applicant=None):
+    """The questionnaire, the combined form and its submission: online for the signed-in person,
+    or (`applicant`) at a 综合窗口 by the clerk for the walk-in person."""
     theme = submission.theme_or_404(code)
     source = request.GET if request.method == "GET" else request.POST
     answers = _answers(theme, source)
+    page = {"theme": theme, "answers": answers, "window_applicant": applicant}
     if request.method == "GET" and len(answers) < len(theme.spec.questions):
-        return render(request, "bundles/apply/questions.html", {"theme": theme, "answers": answers})
+        return render(request, "bundles/apply/questions.html", page)
+    who = submission.who_at_window(applicant) if applicant is not None else None
     try:
-        plan = submission.plan_application(request.user, theme, answers)
+        plan = submission.plan_application(request.user, theme, answers, who=who)
     except InvalidInput as exc:
-        context = {"theme": theme, "answers": answers, "problems": _problems(exc), "error": exc.message}
+        context = {**page, "problems": _problems(exc), "error": exc.message}
         return render(request, "bundles/apply/questions.html", context, status=400)
     if request.method == "GET":
-        return render(
-            request, "bundles/apply/form.html", _context(request, theme, plan, shared={}, own={}, problems={})
-        )
+        context = _context(request, theme, plan, shared={}, own={}, problems={}, applicant=applicant)
+        return render(request, "bundles/apply/form.html", context)
     shared = {f.key: request.POST.get(f"s_{f.key}", "").strip() for f in plan.shared_fields}
     own = {  # a field left empty takes the identity's value where the form prefills it
         m.key: {
@@ -198,7 +213,8 @@ def apply(request, code: str):
             shared=shared,
             own=own,
             uploads=uploads,
-            channel=_channel(request),
+            channel=Channel.WINDOW if applicant is not None else _channel(request),
+            applicant_id=applicant.pk if applicant is not None else None,
             idempotency_key=request.POST.get("idempotency_key", "")[:80],
             pickup=request.POST.get("pickup", "window"),
         )
@@ -211,9 +227,13 @@ def apply(request, code: str):
             own=own,
             problems=_problems(exc),
             error=_("申请未提交：请按提示修改后重新提交"),
+            applicant=applicant,
         )
         return render(request, "bundles/apply/form.html", context, status=exc.status)
-    messages.success(request, _("已提交：各部门将分别办理，进度在本页查看。"))
+    if applicant is not None:
+        messages.success(request, _("已代为提交：申请人可凭联办件编号查询进度，结果在综合窗口一次领取。"))
+    else:
+        messages.success(request, _("已提交：各部门将分别办理，进度在本页查看。"))
     return redirect("bundles:application", number=bundle.number)
 
 
@@ -303,5 +323,26 @@ def window(request):
         messages.success(request, _("已出件：%(number)s") % {"number": number})
         return redirect("bundles:window")
     return render(
-        request, "bundles/apply/window.html", {"ready": queries_fanout.ready_for_pickup(request.user)}
+        request,
+        "bundles/apply/window.html",
+        {
+            "ready": queries_fanout.ready_for_pickup(request.user),
+            "applicant": window_desk.applicant_of(request),
+            "themes": queries_fanout.themes_at_hall(request.user),
+        },
     )
+
+
+@never_cache
+@clerk_required
+@require_http_methods(["GET", "POST"])
+@once_per_form
+def window_apply(request, code: str):
+    """综合窗口收件: the clerk applies for the person being served at the window desk."""
+    applicant = window_desk.applicant_of(request)
+    if applicant is None:
+        messages.error(request, _("请先在窗口受理页查找或登记申请人"))
+        response = redirect("workbench_cases:window")
+        response.idempotent_keep = False
+        return response
+    return _apply(request, code, applicant=applicant)

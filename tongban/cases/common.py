@@ -395,11 +395,11 @@ def accept_case(case: Case, actor, *, on: dt.date | None = None, deemed: bool = 
     if not case.promised_limit:  # 即办: no date to promise
         notify(case, N_("已受理，即办件，当场办结"))
     elif not case.promised_due:
-        notify(case, "已受理")
+        notify(case, N_("已受理"))
     elif clock.is_provisional(case.promised_due, case.accepted_on):
         notify(
             case,
-            "已受理，承诺%(due)s前办结（暂定，节假日安排公布后可能调整，届时另行通知）",
+            N_("已受理，承诺%(due)s前办结（暂定，节假日安排公布后可能调整，届时另行通知）"),
             {"due": f"{case.promised_due:%Y-%m-%d}"},
         )
     else:
@@ -461,7 +461,7 @@ def conclude_case(case: Case, actor, code: str, *, licence: tuple[str, str] | No
     if licence:
         notify(
             case,
-            "已办结：%(result)s，电子%(licence)s已签发，可在“我的证照”查看、下载和出示",
+            N_("已办结：%(result)s，电子%(licence)s已签发，可在“我的证照”查看、下载和出示"),
             {"result": result, "licence": licence[1]},
         )
     else:

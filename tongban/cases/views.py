@@ -34,7 +34,6 @@ from . import clock, forms, formschema, notices, progress, queries, services, su
 from .enums import CaseState, Channel, Delivery, PauseKind
 
 PAGE_SIZE = 30
-WINDOW_SESSION_KEY = "cases.window.applicant"
 
 
 # --- Helpers ------------------------------------------------------------------------------------

@@ -32,13 +32,13 @@ from . import clock, facts, forms, formschema, notices, progress, queries, servi
 from .enums import CaseState, Channel, StepState
 from .views import (
     PAGE_SIZE,
-    WINDOW_SESSION_KEY,
     apply_error,
     field_problems,
     item_materials,
     max_mb,
     staff_required,
 )
+from .window_desk import WINDOW_SESSION_KEY
 
 # --- Workbench: queues, search, batch ----------------------------------------------------------
 

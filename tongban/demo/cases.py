@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_noop as N_
 
 from tongban.accounts import queries as account_queries
 from tongban.accounts import services as account_services
@@ -59,27 +60,36 @@ CHAINS = (
     (
         "内资有限责任公司设立登记",
         "420115",
-        [{"name": "审查", "role": OFFICER, "limit_days": 0}, {"name": "核准", "role": HEAD, "limit_days": 1}],
+        [
+            {"name": N_("审查"), "role": OFFICER, "limit_days": 0},
+            {"name": N_("核准"), "role": HEAD, "limit_days": 1},
+        ],
     ),
     (
         "企业开办“一件事”（营业执照、公章刻制、发票申领、社保登记一次办）",
         "420115",
-        [{"name": "审查", "role": OFFICER, "limit_days": 1}, {"name": "核准", "role": HEAD, "limit_days": 1}],
+        [
+            {"name": N_("审查"), "role": OFFICER, "limit_days": 1},
+            {"name": N_("核准"), "role": HEAD, "limit_days": 1},
+        ],
     ),
     (
         "食品经营许可",
         "420103",
         [
-            {"name": "承办", "role": OFFICER, "limit_days": 2},
+            {"name": N_("承办"), "role": OFFICER, "limit_days": 2},
             {"name": "审核", "role": OFFICER, "limit_days": 2},
-            {"name": "批准", "role": HEAD, "limit_days": 1},
+            {"name": N_("批准"), "role": HEAD, "limit_days": 1},
         ],
     ),
     ("林木采伐许可证核发", "422801", [{"name": "即办", "role": OFFICER, "limit_days": 0}]),
     (
         "企业实行不定时工作制和综合计算工时工作制审批",
         "420102",
-        [{"name": "审查", "role": OFFICER, "limit_days": 1}, {"name": "批准", "role": HEAD, "limit_days": 1}],
+        [
+            {"name": N_("审查"), "role": OFFICER, "limit_days": 1},
+            {"name": N_("批准"), "role": HEAD, "limit_days": 1},
+        ],
     ),
 )
 

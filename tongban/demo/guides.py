@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_noop as N_
+
 from tongban.catalog.services import ItemBundle
 
 from .data import materials as mat
@@ -374,7 +376,7 @@ def _steps(spec: Spec, mode: str, promised: int, punit: str, dept_name: str) -> 
             "time_limit": "即时",
         },
         {
-            "name": "审查",
+            "name": N_("审查"),
             "description": f"{dept_name}对申请材料进行审查，需要现场核查的组织核查",
             "time_limit": f"{total}内",
         },

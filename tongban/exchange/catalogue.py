@@ -39,6 +39,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from tongban.accounts import queries as account_queries
+from tongban.accounts.actors import is_platform_admin
 from tongban.accounts.enums import StaffRole
 from tongban.core import audit
 from tongban.core import queries as core_queries
@@ -115,18 +116,6 @@ def file_store() -> Path:
 
 
 # --- Who may write -------------------------------------------------------------------------------
-
-
-def _is_internal(actor) -> bool:
-    return isinstance(actor, str) and actor.startswith("system")
-
-
-def is_platform_admin(actor) -> bool:
-    if _is_internal(actor):
-        return True
-    if not getattr(actor, "is_authenticated", False) or not getattr(actor, "is_staff", False):
-        return False
-    return actor.is_superuser or account_queries.has_role(actor, StaffRole.PLATFORM_ADMIN)
 
 
 def may_edit(actor, department_id: int) -> bool:

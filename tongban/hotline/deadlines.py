@@ -12,8 +12,12 @@ Every figure comes with its calculation (`explain`).
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import uuid
 from dataclasses import dataclass
 
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -28,6 +32,8 @@ from .enums import (
     TicketState,
     Urgency,
 )
+
+log = logging.getLogger(__name__)
 
 
 def now() -> dt.datetime:
@@ -46,12 +52,72 @@ class Rule:
     configured: bool  # from a DeadlineRule row (else the defaults)
 
 
-def rule_for(kind: str, urgency: str) -> Rule:
+# The rules table (a few rows) is read on every intake. Each process keeps a snapshot of it,
+# valid for one version token in the shared cache (Redis in production), which a rule write
+# replaces when it commits (`rules_changed`): every process then reads the table again on its
+# next intake. As with the calendar (`core.workdays`): without a reachable cache the table is
+# read every time, and inside the transaction that writes a rule it is read uncached (that
+# connection sees its own uncommitted row; a rollback leaves no snapshot behind).
+RULES_VERSION_KEY = "hotline:deadline-rules:version"
+_rules: tuple[str, dict[tuple[str, str], tuple[int, int]]] | None = None
+
+
+def _rules_version() -> str | None:
+    try:
+        version = cache.get(RULES_VERSION_KEY)
+        if version is None:
+            cache.add(RULES_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+            version = cache.get(RULES_VERSION_KEY)
+        return version
+    except Exception:  # the cache is down: read the rules from the database, uncached
+        log.warning("deadline rules version unavailable from the cache; reading the rules uncached")
+        return None
+
+
+def rules_changed() -> None:
+    """A rule write committed: forget the snapshot here and, through the version, everywhere."""
+    global _rules
+    _rules = None
+    try:
+        cache.set(RULES_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:
+        log.warning("could not publish the new deadline rules version; other processes keep theirs")
+
+
+def _writing_rules() -> bool:
+    return any(func is rules_changed for _, func, _ in transaction.get_connection().run_on_commit)
+
+
+def _read_rules() -> dict[tuple[str, str], tuple[int, int]]:
     from .models import DeadlineRule
 
-    row = DeadlineRule.objects.filter(kind=kind, urgency=urgency).first()
-    if row is not None:
-        return Rule(row.accept_hours, row.reply_days, True)
+    return {
+        (kind, urgency): (hours, days)
+        for kind, urgency, hours, days in DeadlineRule.objects.values_list(
+            "kind", "urgency", "accept_hours", "reply_days"
+        )
+    }
+
+
+def rule_table() -> dict[tuple[str, str], tuple[int, int]]:
+    """The configured rules, (kind, urgency) → (accept_hours, reply_days)."""
+    global _rules
+    if _writing_rules():
+        return _read_rules()
+    version = _rules_version()  # read before the rows: a write committed meanwhile bumps it again
+    kept = _rules
+    if version is not None and kept is not None and kept[0] == version:
+        return kept[1]
+    table = _read_rules()
+    if version is not None:
+        _rules = (version, table)
+    return table
+
+
+def rule_for(kind: str, urgency: str) -> Rule:
+    configured = rule_table().get((kind, urgency))
+    if configured is not None:
+        return Rule(configured[0], configured[1], True)
     days = URGENT_REPLY_DAYS if urgency == Urgency.URGENT else DEFAULT_REPLY_DAYS.get(kind, 10)
     return Rule(DEFAULT_ACCEPT_HOURS[Urgency(urgency)], days, False)
 

@@ -8,16 +8,16 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from tongban.accounts import queries as account_queries
 from tongban.core import audit
 from tongban.core import queries as core_queries
 from tongban.core.crypto import blind_index
-from tongban.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput
+from tongban.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from tongban.core.identifiers import mask_phone, normalize_phone
 
-from . import deadlines, metrics
+from . import deadlines, kb, metrics
 from .enums import MAX_TEXT, Category, Channel, TicketKind, TicketState, Urgency
 from .events import PLATFORM_CENTRE, locked, log_event, notify_caller, require_state
 from .models import TICKET_CONTACT_NAME, TICKET_CONTACT_PHONE, CallRecord, Ticket, TicketCounter
@@ -26,13 +26,22 @@ from .permissions import is_operator, unit_of
 STAFF_CHANNELS = {Channel.PHONE, Channel.TRANSFER}
 
 
+_NEXT_NUMBER_SQL = (
+    "INSERT INTO hotline_ticketcounter (day, last) VALUES (%s, 1) "
+    "ON CONFLICT (day) DO UPDATE SET last = hotline_ticketcounter.last + 1 RETURNING last"
+)
+assert TicketCounter._meta.db_table == "hotline_ticketcounter"
+
+
 def _next_number(day: dt.date) -> str:
-    """yymmdd + 6 digits, from the day's counter (row-locked: numbers are never reused)."""
-    TicketCounter.objects.get_or_create(day=day)
-    counter = TicketCounter.objects.select_for_update().get(day=day)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{day:%y%m%d}{counter.last:06d}"
+    """yymmdd + 6 digits, from the day's counter: one upsert that creates the day's row or moves
+    it on and returns the new value (the row stays locked to the end of the transaction, so
+    numbers are never reused). One round trip where get_or_create + SELECT FOR UPDATE + UPDATE
+    took three; PostgreSQL and SQLite (3.35+) both have ON CONFLICT ... RETURNING."""
+    with connection.cursor() as cur:
+        cur.execute(_NEXT_NUMBER_SQL, [day])
+        last = cur.fetchone()[0]
+    return f"{day:%y%m%d}{last:06d}"
 
 
 def _coordinate(value, field: str, limit: int, problems: list[FieldProblem]) -> Decimal | None:
@@ -49,14 +58,23 @@ def _coordinate(value, field: str, limit: int, problems: list[FieldProblem]) -> 
     return number
 
 
+_CENTRE_ATTR = "_hotline_centre"
+
+
 def centre_of(actor) -> str:
-    """The hotline centre a call or intake counts for: the operator's region, else the province."""
+    """The hotline centre a call or intake counts for: the operator's region, else the province.
+    Kept on the actor object (a request's user, loaded afresh each request) after the first
+    look-up, as the roles are (`permissions._roles`)."""
     unit = unit_of(actor)
-    if unit is not None:
-        dept = core_queries.departments_by_id([unit]).get(unit)
-        if dept is not None:
-            return dept.region_id[:6]
-    return PLATFORM_CENTRE
+    if unit is None:
+        return PLATFORM_CENTRE
+    cached = getattr(actor, _CENTRE_ATTR, None)
+    if cached is not None and cached[0] == unit:
+        return cached[1]
+    dept = core_queries.departments_by_id([unit]).get(unit)
+    centre = dept.region_id[:6] if dept is not None else PLATFORM_CENTRE
+    setattr(actor, _CENTRE_ATTR, (unit, centre))
+    return centre
 
 
 def do_intake(
@@ -123,8 +141,9 @@ def do_intake(
         problems.append(FieldProblem("source_ref", "来源编号不能超过64个字符"))
     if problems:
         raise InvalidInput(problems=problems)
+    operator = is_operator(actor)
     if channel in STAFF_CHANNELS and not (
-        is_operator(actor) or (channel == Channel.TRANSFER and unit_of(actor) is not None)
+        operator or (channel == Channel.TRANSFER and unit_of(actor) is not None)
     ):
         raise Forbidden("只有热线坐席可以录入电话诉求")
     citizen = actor if account_queries.is_person(actor) else None
@@ -147,7 +166,7 @@ def do_intake(
             citizen=citizen,
             anonymous_to_unit=bool(anonymous_to_unit),
             source_ref=source_ref or "",
-            operator=actor if is_operator(actor) else None,
+            operator=actor if operator else None,
             state=TicketState.RECEIVED,
             received_at=at,
             clock_start=start,
@@ -167,9 +186,29 @@ def do_intake(
     return ticket
 
 
-def do_answer_directly(*, actor, number: str, answer: str, article_id: int | None = None) -> Ticket:
+def _article_pk(article_id) -> int | None:
+    """The knowledge-base article an answer used: None when none was picked (an empty form
+    field), else a positive id; anything else is a field error."""
+    if article_id is None or article_id == "":
+        return None
+    if isinstance(article_id, bool):
+        raise InvalidInput.field("article_id", "知识库文章编号无效")
+    if isinstance(article_id, str):
+        article_id = article_id.strip()
+        if not (article_id.isascii() and article_id.isdigit()) or len(article_id) > 18:
+            raise InvalidInput.field("article_id", "知识库文章编号无效")
+        article_id = int(article_id)
+    if not isinstance(article_id, int) or article_id <= 0:
+        raise InvalidInput.field("article_id", "知识库文章编号无效")
+    return article_id
+
+
+def do_answer_directly(*, actor, number: str, answer: str, article_id: int | str | None = None) -> Ticket:
     """直接答复: the operator answers a just-received ticket (a consultation, usually from the
-    knowledge base); the ticket is closed (办结) at once, on time, and counts for 直接答复率."""
+    knowledge base); the ticket is closed (办结) at once, on time, and counts for 直接答复率. The
+    article the answer used (`article_id`, picked in the assist panel) must be live: its use
+    count goes up in the same transaction (`kb.do_count_use`); an unknown, unpublished, retired
+    or expired one is a field error on `article_id` and nothing is written."""
     if not is_operator(actor):
         raise Forbidden("只有热线坐席可以直接答复")
     answer = (answer or "").replace("\x00", "").strip()
@@ -177,24 +216,36 @@ def do_answer_directly(*, actor, number: str, answer: str, article_id: int | Non
         raise InvalidInput.field("answer", "请填写答复内容")
     if len(answer) > MAX_TEXT:
         raise InvalidInput.field("answer", f"答复内容不能超过{MAX_TEXT}个字")
-    if article_id is not None and (not isinstance(article_id, int) or article_id <= 0):
-        raise InvalidInput.field("article_id", "知识库文章编号无效")
+    article_pk = _article_pk(article_id)
     with transaction.atomic():
         ticket = locked(number)
         require_state(ticket, TicketState.RECEIVED, message="只有尚未派单的工单可以直接答复")
         if ticket.dispatches:
             raise Conflict("已派过单的工单不能直接答复")
+        version = None
+        if article_pk is not None:
+            try:
+                version = kb.do_count_use(actor=actor, article_id=article_pk)
+            except NotFound:
+                raise InvalidInput.field("article_id", "该知识库文章不存在或未发布、已下架、已失效") from None
         before = ticket.state
         at = deadlines.now()
         ticket.state = TicketState.CLOSED
         ticket.direct = True
         ticket.answer = answer
-        ticket.article_id = article_id
+        ticket.article_id = article_pk
         ticket.replied_at = at
         ticket.closed_at = at
         ticket.closed_on_time = True
         ticket.save()
-        log_event(ticket, actor=actor, action="answer_directly", from_state=before, note=answer)
+        log_event(
+            ticket,
+            actor=actor,
+            action="answer_directly",
+            from_state=before,
+            note=answer,
+            data={"article": article_pk, "article_version": version.number} if version else None,
+        )
         metrics.bump_centre(centre_of(ticket.operator or actor), at, direct=1)
         notify_caller(ticket, f"您的诉求（工单{ticket.number}）已答复：{answer[:60]}")
     return ticket

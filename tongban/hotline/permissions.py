@@ -14,18 +14,32 @@ from __future__ import annotations
 from tongban.accounts import queries as account_queries
 from tongban.accounts.enums import StaffRole
 
+_ROLES_ATTR = "_hotline_roles"
+
+
+def _roles(user) -> frozenset[str]:
+    """The roles `user` holds, asked once per user object (one query). A request loads its user
+    afresh, so a changed role counts from the next request, as with Django's own permission
+    cache; every check below reads this instead of asking the database again (a queue page
+    asked four times, an intake twice)."""
+    cached = getattr(user, _ROLES_ATTR, None)
+    if cached is None:
+        if not getattr(user, "is_authenticated", False) or getattr(user, "pk", None) is None:
+            return frozenset()
+        cached = frozenset(account_queries.role_names(user))
+        setattr(user, _ROLES_ATTR, cached)
+    return cached
+
 
 def is_platform_admin(user) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or account_queries.has_role(
-        user, StaffRole.PLATFORM_ADMIN
-    )
+    return bool(getattr(user, "is_superuser", False)) or StaffRole.PLATFORM_ADMIN in _roles(user)
 
 
 def is_operator(user) -> bool:
     """The platform's hotline operators and dispatchers (坐席/派单员)."""
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_staff", False):
         return False
-    return account_queries.has_role(user, StaffRole.HOTLINE_OPERATOR) or is_platform_admin(user)
+    return StaffRole.HOTLINE_OPERATOR in _roles(user) or is_platform_admin(user)
 
 
 def unit_of(user) -> int | None:

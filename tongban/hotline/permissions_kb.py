@@ -13,56 +13,28 @@ people and anonymous visitors never see the knowledge base.
 
 from __future__ import annotations
 
-from django.db import transaction
-
-from tongban.accounts import queries as account_queries
-from tongban.accounts.enums import StaffRole
-from tongban.core import audit
+from tongban.accounts import actors
+from tongban.accounts.actors import REVIEWER_ROLES as REVIEWER_ROLES
+from tongban.accounts.actors import is_internal as is_internal
+from tongban.accounts.actors import is_platform_admin as is_platform_admin
 from tongban.core.errors import NotFound
 
 from .models_kb import Article
 
-REVIEWER_ROLES = (StaffRole.DEPARTMENT_ADMIN.value, StaffRole.APPROVING_OFFICER.value)
 NOT_FOUND = "没有找到该知识库文章，或您无权维护它"
-MAX_PK = 2**63 - 1
-
-
-def is_internal(actor) -> bool:
-    return isinstance(actor, str) and actor.startswith("system")
 
 
 def is_staff(actor) -> bool:
-    return is_internal(actor) or bool(
-        getattr(actor, "is_authenticated", False) and getattr(actor, "is_staff", False)
-    )
-
-
-def is_platform_admin(actor) -> bool:
-    if is_internal(actor):
-        return True
-    if not is_staff(actor):
-        return False
-    return actor.is_superuser or account_queries.has_role(actor, StaffRole.PLATFORM_ADMIN)
+    """Staff accounts and internal callers (every staff member reads the live articles)."""
+    return is_internal(actor) or actors.is_staff(actor)
 
 
 def may_write(actor, department_id: int | None) -> bool:
-    if department_id is None:
-        return False
-    if is_platform_admin(actor):
-        return True
-    return is_staff(actor) and actor.department_id == department_id
+    return actors.in_department(actor, department_id)
 
 
 def may_review(actor, department_id: int | None) -> bool:
-    if department_id is None:
-        return False
-    if is_platform_admin(actor):
-        return True
-    return (
-        is_staff(actor)
-        and actor.department_id == department_id
-        and account_queries.has_any_role(actor, list(REVIEWER_ROLES))
-    )
+    return actors.reviews_for(actor, department_id)
 
 
 def is_last_editor(actor, article: Article) -> bool:
@@ -71,27 +43,19 @@ def is_last_editor(actor, article: Article) -> bool:
 
 
 def as_pk(value, message: str = NOT_FOUND) -> int:
-    """A primary key from a URL or form value; anything else (a huge number included) is 404."""
-    try:
-        pk = int(value)
-    except (TypeError, ValueError) as exc:
-        raise NotFound(message) from exc
-    if not 0 < pk <= MAX_PK:
-        raise NotFound(message)
-    return pk
+    return actors.as_pk(value, message)
 
 
 def refuse(actor, *, action: str, object_id, reason: str) -> NotFound:
     """The 404 a refused actor gets, with the refusal recorded."""
-    with transaction.atomic():
-        audit.record(
-            actor=actor,
-            action=action,
-            object_type="hotline.article",
-            object_id=object_id,
-            data={"reason": reason},
-        )
-    return NotFound(NOT_FOUND)
+    return actors.refusal(
+        actor,
+        action=action,
+        object_type="hotline.article",
+        object_id=object_id,
+        reason=reason,
+        message=NOT_FOUND,
+    )
 
 
 def access_article(actor, pk, *, action: str = "hotline.article.view_refused") -> Article:

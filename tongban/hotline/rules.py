@@ -7,13 +7,15 @@ from django.db import transaction
 from tongban.core import audit
 from tongban.core.errors import Forbidden, InvalidInput
 
+from . import deadlines
 from .enums import TicketKind, Urgency
 from .models import DeadlineRule
 from .permissions import is_platform_admin
 
 
 def do_set_deadline_rule(*, actor, kind: str, urgency: str, accept_hours, reply_days) -> DeadlineRule:
-    """Applies to tickets taken in from now on (a ticket keeps the rule it was received under)."""
+    """Applies to tickets taken in from now on (a ticket keeps the rule it was received under);
+    the processes' snapshots of the rules (`deadlines.rule_table`) are retired on commit."""
     if not is_platform_admin(actor) and not (isinstance(actor, str) and actor.startswith("system:")):
         raise Forbidden("只有平台管理员可以设置办理时限")
     if kind not in TicketKind.values:
@@ -32,6 +34,7 @@ def do_set_deadline_rule(*, actor, kind: str, urgency: str, accept_hours, reply_
         rule, _ = DeadlineRule.objects.update_or_create(
             kind=kind, urgency=urgency, defaults={"accept_hours": hours, "reply_days": days}
         )
+        transaction.on_commit(deadlines.rules_changed)  # every process reads the rules again
         audit.record(
             actor=actor,
             action="hotline.rule.set",

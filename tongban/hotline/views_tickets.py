@@ -101,7 +101,14 @@ def desk(request):
             states=None if state else (TicketState.DISPATCHED, TicketState.ACCEPTED),
             after=int(after) if after.isdigit() else None,
         )
-    context = {"page": page, "states": TicketState.choices, "chosen": state, "unit": unit}
+    context = {
+        "page": page,
+        "lines": queries.queue_lines(page.rows),
+        "states": TicketState.choices,
+        "chosen": state,
+        "unit": unit,
+        "is_operator": operator,
+    }
     return _wb(request, "hotline/tickets/desk.html", context)
 
 
@@ -195,6 +202,7 @@ def _ticket_context(request, ticket, **extra) -> dict:
         and ticket.state == TicketState.RECEIVED
         and has_template("hotline/kb/_assist.html"),
         "text": ticket.text,
+        "form_id": "form-answer",  # the assist panel's article radios belong to the 直接答复 form
     } | extra
 
 
@@ -280,7 +288,12 @@ def desk_action(request, number: str, action: str):
             services.do_merge(actor=user, number=number, into=post.get("into", ""))
             done = _("已合并。")
         elif action == "answer":
-            services.do_answer_directly(actor=user, number=number, answer=post.get("answer", ""))
+            services.do_answer_directly(
+                actor=user,
+                number=number,
+                answer=post.get("answer", ""),
+                article_id=post.get("article_id", ""),
+            )
             done = _("已直接答复并办结。")
         else:
             services.do_arbitrate(

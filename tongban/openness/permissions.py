@@ -14,53 +14,24 @@ and anonymous visitors never see the workbench.
 
 from __future__ import annotations
 
-from django.db import transaction
-
-from tongban.accounts import queries as account_queries
-from tongban.accounts.enums import StaffRole
-from tongban.core import audit
+from tongban.accounts import actors
+from tongban.accounts.actors import REVIEWER_ROLES as REVIEWER_ROLES
+from tongban.accounts.actors import is_internal as is_internal
+from tongban.accounts.actors import is_platform_admin as is_platform_admin
+from tongban.accounts.actors import is_staff as is_staff
 from tongban.core.errors import NotFound
 
 from .models import Policy
 
-REVIEWER_ROLES = (StaffRole.DEPARTMENT_ADMIN.value, StaffRole.APPROVING_OFFICER.value)
 NOT_FOUND = "没有找到该政策文件，或您无权维护它"
 
 
-def is_internal(actor) -> bool:
-    return isinstance(actor, str) and actor.startswith("system")
-
-
-def is_staff(actor) -> bool:
-    return bool(getattr(actor, "is_authenticated", False) and getattr(actor, "is_staff", False))
-
-
-def is_platform_admin(actor) -> bool:
-    if is_internal(actor):
-        return True
-    if not is_staff(actor):
-        return False
-    return actor.is_superuser or account_queries.has_role(actor, StaffRole.PLATFORM_ADMIN)
-
-
 def may_draft(actor, department_id: int | None) -> bool:
-    if department_id is None:
-        return False
-    if is_platform_admin(actor):
-        return True
-    return is_staff(actor) and actor.department_id == department_id
+    return actors.in_department(actor, department_id)
 
 
 def may_review(actor, department_id: int | None) -> bool:
-    if department_id is None:
-        return False
-    if is_platform_admin(actor):
-        return True
-    return (
-        is_staff(actor)
-        and actor.department_id == department_id
-        and account_queries.has_any_role(actor, list(REVIEWER_ROLES))
-    )
+    return actors.reviews_for(actor, department_id)
 
 
 def may_view(actor, policy: Policy) -> bool:
@@ -75,29 +46,18 @@ def is_author(actor, policy: Policy) -> bool:
 
 def refuse(actor, *, action: str, object_id, reason: str) -> NotFound:
     """The 404 a refused actor gets, with the refusal recorded."""
-    with transaction.atomic():
-        audit.record(
-            actor=actor,
-            action=action,
-            object_type="openness.policy",
-            object_id=object_id,
-            data={"reason": reason},
-        )
-    return NotFound(NOT_FOUND)
-
-
-MAX_PK = 2**63 - 1
+    return actors.refusal(
+        actor,
+        action=action,
+        object_type="openness.policy",
+        object_id=object_id,
+        reason=reason,
+        message=NOT_FOUND,
+    )
 
 
 def as_pk(value, message: str = NOT_FOUND) -> int:
-    """A primary key from a URL or form value; anything else (a huge number included) is 404."""
-    try:
-        pk = int(value)
-    except (TypeError, ValueError) as exc:
-        raise NotFound(message) from exc
-    if not 0 < pk <= MAX_PK:
-        raise NotFound(message)
-    return pk
+    return actors.as_pk(value, message)
 
 
 def access_policy(actor, pk, *, action: str = "openness.policy.view_refused", lock: bool = False) -> Policy:

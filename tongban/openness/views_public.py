@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tongban.core import queries as core_queries
 from tongban.core.errors import InvalidInput, NotFound
 from tongban.core.idempotency import once_per_form
+from tongban.supervision import queries_draw as supervision_draws
 
 from . import keyarea, queries
 from .enums import LinkKind, PolicyState, Subject, Validity
@@ -152,7 +153,16 @@ def penalties(request):
 
 @require_GET
 def inspections(request):
-    return render(request, "openness/public/inspections.html", {})
+    """双随机抽查结果公示: the 互联网+监管 draws' public plans and latest results (their own
+    pages, with the re-checkable draw, are under /supervision/public/)."""
+    return render(
+        request,
+        "openness/public/inspections.html",
+        {
+            "page": supervision_draws.public_plans(request.GET.get("page", 1)),
+            "recent": supervision_draws.recent_results(10),
+        },
+    )
 
 
 # --- The penalty workbench (department staff) -----------------------------------------------------

@@ -243,6 +243,10 @@ class Rollup(models.Model):
     rect_on_time = models.BigIntegerField(default=0)
     callbacks = models.BigIntegerField(default=0)
     removed = models.BigIntegerField(default=0)
+    # The item's name on item rows (the latest rating's or invitation's), so that a ranking by item
+    # names its lines from the rollups alone; department and region rows leave it empty (their
+    # names are read by primary key from core, where a renaming shows at once).
+    name = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scope", "key", "period"], name="rollup_unique")]

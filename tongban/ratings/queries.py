@@ -3,7 +3,7 @@ ratings and pending invitations, the workbench lists, what the prompt include sh
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet, Sum
 
 from tongban.core import queries as core_queries
 
@@ -12,7 +12,6 @@ from .enums import OPEN_RECT_STATES, AppealState, InviteState, Node, RatingState
 from .models import COUNTERS, Appeal, HallWindow, Invitation, Rating, Rectification, Rollup
 
 SUMS = {name: Sum(name) for name in COUNTERS}
-ITEM_NAMES = 100  # item lines named in a ranking (the public page shows the first of them)
 
 
 def _periods(rows: QuerySet, since: str = "", until: str = "") -> QuerySet:
@@ -46,8 +45,12 @@ def ranking(
     if within and scope == Scope.REGION:
         prefix = within.rstrip("0") or within
         rows = rows.filter(key__startswith=prefix[:4] if len(prefix) > 2 else prefix)
-    summed = _periods(rows, since, until).values("key").annotate(**SUMS).order_by()
-    lines = [{"key": row["key"], **rollups.indicators(row)} for row in summed]
+    sums = {**SUMS, "item_name": Max("name")} if scope == Scope.ITEM else SUMS
+    summed = _periods(rows, since, until).values("key").annotate(**sums).order_by()
+    lines = [
+        {"key": row["key"], **rollups.indicators(row), "item_name": row.get("item_name") or ""}
+        for row in summed
+    ]
     lines = [line for line in lines if line["count"] or line["invited"]]
     lines.sort(
         key=lambda line: (-(line[order] if line[order] is not None else -1), -line["count"], line["key"])
@@ -68,14 +71,11 @@ def _name(scope: str, lines: list[dict]) -> None:
         found = core_queries.regions_by_code([x["key"] + "000000" for x in lines])
         names = {code[:6]: region.name for code, region in found.items()}
     else:
-        # Item names are not in the rollups: the first rating of each of the lines shown names it
-        # (a LIMIT 1 read per item, never a scan of every rating); the rest show their code.
-        names = {}
-        for line in lines[:ITEM_NAMES]:
-            found = Rating.objects.filter(item_code=line["key"]).values_list("item_name", flat=True)[:1]
-            names[line["key"]] = next(iter(found), "") or line["key"]
+        # Item names are kept on the item rollup rows (`Rollup.name`): no look-up in the ratings.
+        names = {x["key"]: x["item_name"] for x in lines if x["item_name"]}
     for line in lines:
         line["name"] = names.get(line["key"], line["key"])
+        line.pop("item_name", None)
 
 
 # --- the rater ------------------------------------------------------------------------------------

@@ -90,16 +90,21 @@ def apply(obj, before: Counter, after: Counter) -> None:
     if not delta:
         return
     for scope, key, level in keys_of(obj):
-        add(scope, key, obj.period, level, delta)
+        name = (getattr(obj, "item_name", "") or "")[:200] if scope == Scope.ITEM else ""
+        add(scope, key, obj.period, level, delta, name=name)
 
 
-def add(scope: str, key: str, period: str, level: int, delta: dict[str, int]) -> None:
-    changes = {name: F(name) + value for name, value in delta.items()}
+def add(scope: str, key: str, period: str, level: int, delta: dict[str, int], *, name: str = "") -> None:
+    """Add `delta` to one row (created when missing); `name` (item rows) is kept on the row, in
+    the same statement, so rankings by item never look names up in the ratings."""
+    changes: dict = {field: F(field) + value for field, value in delta.items()}
+    if name:
+        changes["name"] = name
     if Rollup.objects.filter(scope=scope, key=key, period=period).update(**changes):
         return
     try:
         with transaction.atomic():
-            Rollup.objects.create(scope=scope, key=key, period=period, level=level, **delta)
+            Rollup.objects.create(scope=scope, key=key, period=period, level=level, name=name, **delta)
     except IntegrityError:  # another writer created the row first: add to it
         Rollup.objects.filter(scope=scope, key=key, period=period).update(**changes)
 
@@ -134,10 +139,11 @@ def indicators(row: dict) -> dict:
 # --- the full recount -------------------------------------------------------------------------------
 
 
-def _recount() -> dict[tuple[str, str, str, int], Counter]:
+def _recount(names: dict | None = None) -> dict[tuple[str, str, str, int], Counter]:
     """Every rollup row recounted from the ratings, rectifications and invitations (grouped in
-    the database by department, region, item and month, then fanned out to the rows)."""
-    from django.db.models import Count, Q
+    the database by department, region, item and month, then fanned out to the rows). `names`,
+    when given, receives each item row's name."""
+    from django.db.models import Count, Max, Q
 
     rect_done = Q(rectification__state__in=sorted(RECTIFIED_STATES))
     valid = Q(state=RatingState.VALID)
@@ -155,6 +161,7 @@ def _recount() -> dict[tuple[str, str, str, int], Counter]:
         "removed": Count("id", filter=Q(state=RatingState.REMOVED)),
     }
     rows: dict[tuple[str, str, str, int], Counter] = {}
+    names = {} if names is None else names
 
     def fan(group: dict, counts: dict) -> None:
         obj = type("Keys", (), {})()
@@ -166,12 +173,15 @@ def _recount() -> dict[tuple[str, str, str, int], Counter]:
         for scope, key, level in keys_of(obj):
             row = rows.setdefault((scope, key, group["period"], level), Counter())
             row.update({k: v for k, v in counts.items() if v})
+            if scope == Scope.ITEM and group["item_name"]:
+                names.setdefault((scope, key, group["period"], level), group["item_name"][:200])
 
     dims = ("department_id", "region_code", "item_code", "period")
-    for group in Rating.objects.values(*dims).annotate(**aggregates).order_by():
+    item_name = Max("item_name")
+    for group in Rating.objects.values(*dims).annotate(**aggregates, item_name=item_name).order_by():
         fan(group, {name: group[name] for name in aggregates})
     invited = Invitation.objects.values(*dims).annotate(
-        invited=Count("id"), answered=Count("id", filter=Q(state=InviteState.RATED))
+        invited=Count("id"), answered=Count("id", filter=Q(state=InviteState.RATED)), item_name=item_name
     )
     for group in invited.order_by():
         fan(group, {"invited": group["invited"], "answered": group["answered"]})
@@ -181,12 +191,20 @@ def _recount() -> dict[tuple[str, str, str, int], Counter]:
 def rebuild() -> int:
     """Replace every rollup row by the recount (`manage.py ratings rebuild-rollups`; the bench
     builds its rollups so after COPY). Returns the number of rows written."""
-    rows = _recount()
+    names: dict = {}
+    rows = _recount(names)
     with transaction.atomic():
         Rollup.objects.all().delete()
         Rollup.objects.bulk_create(
             [
-                Rollup(scope=scope, key=key, period=period, level=level, **dict(counts))
+                Rollup(
+                    scope=scope,
+                    key=key,
+                    period=period,
+                    level=level,
+                    name=names.get((scope, key, period, level), ""),
+                    **dict(counts),
+                )
                 for (scope, key, period, level), counts in rows.items()
             ],
             batch_size=2000,

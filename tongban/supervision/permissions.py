@@ -14,6 +14,9 @@
 from __future__ import annotations
 
 from tongban.accounts import queries as account_queries
+from tongban.accounts.actors import is_internal as is_internal
+from tongban.accounts.actors import is_platform_admin as is_platform_admin
+from tongban.accounts.actors import is_staff as is_staff
 from tongban.accounts.enums import StaffRole
 from tongban.core.errors import Forbidden, NotFound
 
@@ -23,22 +26,6 @@ SUPERVISION_ROLES = (
     StaffRole.PLATFORM_ADMIN.value,
 )
 ADMIN_ROLES = (StaffRole.DEPARTMENT_ADMIN.value, StaffRole.PLATFORM_ADMIN.value)
-
-
-def is_internal(actor) -> bool:
-    return isinstance(actor, str) and actor.startswith("system")
-
-
-def is_staff(actor) -> bool:
-    return bool(getattr(actor, "is_authenticated", False) and getattr(actor, "is_staff", False))
-
-
-def is_platform_admin(actor) -> bool:
-    if is_internal(actor):
-        return True
-    if not is_staff(actor):
-        return False
-    return actor.is_superuser or account_queries.has_role(actor, StaffRole.PLATFORM_ADMIN)
 
 
 def is_supervisor(actor) -> bool:

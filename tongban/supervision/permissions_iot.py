@@ -11,67 +11,36 @@ A site a staff member may not see does not exist for them (404, the refusal audi
 
 from __future__ import annotations
 
-from django.db import transaction
-
-from tongban.accounts import queries as account_queries
+from tongban.accounts import actors
+from tongban.accounts.actors import is_internal as is_internal
+from tongban.accounts.actors import is_platform_admin as is_platform_admin
+from tongban.accounts.actors import is_staff as is_staff
 from tongban.accounts.enums import StaffRole
-from tongban.core import audit
 from tongban.core.errors import NotFound
 
 NOT_FOUND = "没有找到该监测点位，或您无权查看"
-MAX_PK = 2**63 - 1
-
-
-def is_internal(actor) -> bool:
-    return isinstance(actor, str) and actor.startswith("system")
-
-
-def is_staff(actor) -> bool:
-    return bool(getattr(actor, "is_authenticated", False) and getattr(actor, "is_staff", False))
-
-
-def is_platform_admin(actor) -> bool:
-    if is_internal(actor):
-        return True
-    if not is_staff(actor):
-        return False
-    return actor.is_superuser or account_queries.has_role(actor, StaffRole.PLATFORM_ADMIN)
 
 
 def may_view_department(actor, department_id: int | None) -> bool:
-    if department_id is None:
-        return False
-    if is_platform_admin(actor):
-        return True
-    return is_staff(actor) and actor.department_id == department_id
+    return actors.in_department(actor, department_id)
 
 
 def may_manage_department(actor, department_id: int | None) -> bool:
     """Register sites and set site thresholds: the department's administrators."""
-    if not may_view_department(actor, department_id):
-        return False
-    return is_platform_admin(actor) or account_queries.has_role(actor, StaffRole.DEPARTMENT_ADMIN)
+    return actors.reviews_for(actor, department_id, roles=(StaffRole.DEPARTMENT_ADMIN.value,))
 
 
 def as_pk(value) -> int:
-    """A primary key from a URL or form value; anything else (a huge number included) is 404."""
-    try:
-        pk = int(value)
-    except (TypeError, ValueError) as exc:
-        raise NotFound(NOT_FOUND) from exc
-    if not 0 < pk <= MAX_PK:
-        raise NotFound(NOT_FOUND)
-    return pk
+    return actors.as_pk(value, NOT_FOUND)
 
 
 def refuse(actor, *, action: str, object_id, reason: str) -> NotFound:
     """The 404 a refused actor gets, with the refusal recorded."""
-    with transaction.atomic():
-        audit.record(
-            actor=actor,
-            action=action,
-            object_type="supervision.site",
-            object_id=object_id,
-            data={"reason": reason},
-        )
-    return NotFound(NOT_FOUND)
+    return actors.refusal(
+        actor,
+        action=action,
+        object_type="supervision.site",
+        object_id=object_id,
+        reason=reason,
+        message=NOT_FOUND,
+    )

@@ -21,7 +21,7 @@ from tongban.core import queries as core_queries
 from tongban.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from tongban.core.inputs import check_text, date_in_range, parse_id
 
-from . import draws, snapshot_draw
+from . import credit, draws, snapshot_draw
 from .enums_draw import ConflictRelation, DrawState, Method, ObjectType, PlanState, ResultCode
 from .models import Entity
 from .models_draw import (
@@ -705,7 +705,44 @@ def do_record_result(
             obj=row,
             data={"target": target.pk, "result": result, "inspected_on": day.isoformat()},
         )
+        _result_into_credit(actor, target, result, day)
     return row
+
+
+# What a result means for the entity's credit (信用): a clean inspection is a bonus, a problem
+# found (including an entity not found at its registered address) counts against it.
+RESULT_FACTORS = {
+    ResultCode.PASS: credit.CreditFactor.INSPECTION_PASS,
+    ResultCode.NO_ISSUE: credit.CreditFactor.INSPECTION_PASS,
+    ResultCode.RECTIFY: credit.CreditFactor.INSPECTION_PROBLEM,
+    ResultCode.FAIL: credit.CreditFactor.INSPECTION_PROBLEM,
+    ResultCode.UNREACHABLE: credit.CreditFactor.INSPECTION_PROBLEM,
+}
+
+
+# Stored in Chinese, whatever language the inspector works in (the labels are translated).
+RESULT_NOTES = {
+    ResultCode.PASS: "合格",
+    ResultCode.NO_ISSUE: "未发现问题",
+    ResultCode.RECTIFY: "发现问题已责令整改",
+    ResultCode.FAIL: "不合格",
+    ResultCode.UNREACHABLE: "查无下落",
+}
+
+
+def _result_into_credit(actor, target: DrawTarget, result: str, day: dt.date) -> None:
+    """The result becomes a credit fact of the inspected entity (idempotent by the target), and
+    the entity's score is recomputed at once (recomputed on events, not only monthly)."""
+    credit.do_record_fact(
+        actor=actor,
+        entity_id=target.entity_id,
+        factor=RESULT_FACTORS[ResultCode(result)],
+        occurred_on=day,
+        source="supervision.draw",
+        ref=f"target:{target.pk}",
+        note=f"{target.draw.plan.matter.name}：{RESULT_NOTES[result]}"[:200],
+    )
+    credit.do_recompute_entity(actor=actor, entity_id=target.entity_id)
 
 
 # --- Seeding the entity registry (demo, tests, matrix) ---------------------------------------------

@@ -26,6 +26,13 @@ BUNDLES_FANOUT = [
         "/bundles/<themecode:code>/apply/",
         rules(403, anonymous=LOGIN, people=200),
     ),
+    Row(  # a clerk with nobody at the window desk is sent there to find the applicant first
+        "bundles_window_apply",
+        "get",
+        "/bundles/{theme}/window/",
+        "/bundles/<themecode:code>/window/",
+        rules(403, anonymous=LOGIN, **each(CLERKS, 302)),
+    ),
     Row(
         "bundles_applications",
         "get",

@@ -207,3 +207,45 @@ def conclude(world, key: str, number: str, *, outcome: str = "pass"):
             comment="审查不通过",
         )
     return case_services.do_conclude(actor=officer, number=number)
+
+
+@pytest.fixture
+def qykb_world(db, regions_loaded, settings, tmp_path, day):
+    """The fan-out world with 江夏's 企业开办 theme (code qykb) published."""
+    from tongban.bundles.testing import make_published_theme
+
+    world = build_world(settings, tmp_path)
+    world["theme"] = make_published_theme(
+        spec_doc(world), code="qykb", region_code="420115000000", name="企业开办"
+    )
+    return world
+
+
+def pdf_file(name: str, content: bytes):
+    """An uploaded PDF as a browser posts it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def combined_form_post(world, key: str) -> dict:
+    """The combined 企业开办 form as the page posts it: the shared fields, the members' own, each
+    material once (uploads included)."""
+    data = {
+        "s_company_name": "武汉芳华餐饮管理有限公司",
+        "s_phone": "13900000003",
+        "licence__entity_type": "有限责任公司（自然人独资）",
+        "licence__legal_representative": "娄钢",
+        "licence__business_term": "长期",
+        "licence__domicile": "武汉市江夏区纸坊街文化大道99号",
+        "licence__business_scope": "餐饮管理",
+        "licence__request": "设立登记",
+        "idempotency_key": key,
+        "pickup": "window",
+    }
+    for member in ("seal", "social", "tax", "fund"):
+        data[f"{member}__request"] = "联办"
+    data["f_lease"] = pdf_file(LEASE, PDF2)
+    for member in ("licence", "seal", "social", "tax", "fund"):
+        data[f"f_{member}.m_{material_of(world['items'][member], '申请书').pk}"] = pdf_file("申请书.pdf", PDF)
+    return data

@@ -16,6 +16,7 @@ from .fanout_support import (  # noqa: F401 - regions_loaded and day are fixture
     PDF,
     PDF2,
     build_world,
+    combined_form_post,
     conclude,
     day,
     material_of,
@@ -49,27 +50,8 @@ def test_the_combined_form_asks_shared_fields_once_and_submits_one_bundle(
     assert html.count('name="s_company_name"') == 1
     assert html.count('name="f_lease"') == 1  # the lease once, for two members
     assert "由本次联办自动获取" in html
-    items = world["items"]
-    data = {
-        "s_company_name": "武汉芳华餐饮管理有限公司",
-        "s_phone": "13900000003",
-        "licence__entity_type": "有限责任公司（自然人独资）",
-        "licence__legal_representative": "娄钢",
-        "licence__business_term": "长期",
-        "licence__domicile": "武汉市江夏区纸坊街文化大道99号",
-        "licence__business_scope": "餐饮管理",
-        "licence__request": "设立登记",
-        "idempotency_key": "page-1",
-        "pickup": "window",
-        "action": "submit",
-    }
-    for key in ("seal", "social", "tax", "fund"):
-        data[f"{key}__request"] = "联办"
-    files = {"f_lease": _file(LEASE, PDF2)}
-    for key in ("licence", "seal", "social", "tax", "fund"):
-        files[f"f_{key}.m_{material_of(items[key], '申请书').pk}"] = _file("申请书.pdf", PDF)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/bundles/qykb/apply/", {**data, **files})
+        response = client.post("/bundles/qykb/apply/", combined_form_post(world, "page-1"))
     assert response.status_code == 302, response.content.decode()[-6000:]
     bundle = Bundle.objects.get()
     assert response["Location"] == f"/bundles/applications/{bundle.number}/"

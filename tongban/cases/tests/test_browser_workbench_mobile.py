@@ -30,7 +30,7 @@ from tongban.core.identifiers import make_resident_id
 from .. import services
 from ..enums import CaseState
 from ..models import Case
-from ..views import WINDOW_SESSION_KEY
+from ..window_desk import WINDOW_SESSION_KEY
 from .conftest import FORM, PDF, citizen, staff, upload
 
 pytestmark = pytest.mark.browser

@@ -92,7 +92,8 @@ def test_declared_conflict_and_recent_inspection_are_recused(world):
         record={"检查情况": "正常"},
     )
     world.add_inspector(10)
-    second = world.drawn(ratios={"A": 0, "B": 0, "C": 0, "D": 10000})
+    # the result was recomputed into the entity's credit (its class may have changed): draw all
+    second = world.drawn(ratios={"A": 10000, "B": 10000, "C": 10000, "D": 10000})
     snapshot = {i["id"]: i for i in __import__("json").loads(second.inspectors_json)}
     assert snapshot[world.inspectors[0].pk]["conflicts"] == [target.pk]
     recused = {world.inspectors[0].pk, *(i.pk for i in world.inspectors if i.user_id in visitors)}
@@ -341,3 +342,48 @@ def test_the_inspector_pool_is_the_qualified_of_the_plan_region(world):
     assert [snapshot_draw.region_prefix_of(c) for c in ("420000", "420100", "420110", "420115")] == [
         "42", "4201", "420110", "420115",
     ]  # fmt: skip
+
+
+def test_a_result_feeds_the_entitys_credit_and_is_explained(world):
+    """Regression: inspection results never reached the credit model (the factor existed, no
+    result ever recorded it), so an entity found with problems kept its score."""
+    from tongban.supervision import credit
+    from tongban.supervision.models import CreditFact, Entity
+
+    entities(2, classes="D")
+    draw = world.drawn(ratios={"D": 10000})
+    first, second = DrawTarget.objects.filter(draw=draw).order_by("position")[:2]
+
+    def record(target, result):
+        user = Assignment.objects.filter(target=target).first().inspector.user
+        services.do_record_result(
+            actor=user,
+            target_id=target.pk,
+            result=result,
+            inspected_on=timezone.localdate(),
+            record={"检查情况": "记录"},
+        )
+
+    record(first, "rectify")
+    record(second, "pass")
+    facts = {
+        (f.entity_id, f.factor, f.source, f.ref)
+        for f in CreditFact.objects.filter(entity_id__in=[first.entity_id, second.entity_id])
+    }
+    assert facts == {
+        (first.entity_id, "inspection_problem", "supervision.draw", f"target:{first.pk}"),
+        (second.entity_id, "inspection_pass", "supervision.draw", f"target:{second.pk}"),
+    }
+    for target, factor, other in (
+        (first, "inspection_problem", "inspection_pass"),
+        (second, "inspection_pass", "inspection_problem"),
+    ):
+        entity = Entity.objects.get(pk=target.entity_id)
+        why = credit.explain(entity)
+        rows = {r["factor"]: r for r in why["factors"]}
+        assert (rows[factor]["count"], rows[other]["count"]) == (1, 0)
+        # recomputed on the event: the stored score is the explained one
+        assert (entity.credit_score, entity.credit_class) == (why["score"], why["class"])
+    problem = credit.explain(Entity.objects.get(pk=first.entity_id))
+    clean = credit.explain(Entity.objects.get(pk=second.entity_id))
+    assert problem["score"] < clean["score"]
