@@ -127,7 +127,6 @@ NOT_PAGES = {
     "/bundles/workbench/themes/versions/<int:pk>/submit/": "POST only",
     "/bundles/workbench/themes/versions/<int:pk>/review/": "POST only",
     "/bundles/workbench/themes/versions/<int:pk>/withdraw/": "POST only",
-    "/bundles/applications/<bundlenumber:number>/": "a bundle's status page: the demo seeds no bundle yet (walked in bundles/tests/test_fanout_pages.py)",
     "/bundles/applications/<bundlenumber:number>/withdraw/": "POST only",
     "/bundles/applications/<bundlenumber:number>/pickup/": "POST only",
 }
@@ -154,6 +153,7 @@ def demo_objects() -> dict:
     """The demo's objects the parametrised pages open."""
     from tongban.accounts.models import Mandate
     from tongban.bundles import queries as bundle_queries
+    from tongban.bundles.models import Bundle
     from tongban.cases.models import Case
     from tongban.catalog import queries as catalog_queries
     from tongban.demo import queries as demo_queries
@@ -218,6 +218,10 @@ def demo_objects() -> dict:
         # 一件事一次办: the demo's 企业开办 theme and its published version (the workbench's pages)
         "theme": "company-opening",
         "theme_version": bundle_queries.published_theme("company-opening").version_id,
+        # 王芳's 企业开办 bundle, submitted on her phone (demo/bundles_submitted.py): its status page
+        "bundle": Bundle.objects.filter(theme_code="company-opening")
+        .values_list("number", flat=True)
+        .first(),
     }
 
 
@@ -363,6 +367,8 @@ def pages_of(objects: dict) -> list[Page]:
             who = "admin"  # the themes workbench (一件事主题)
         if route == "/bundles/applications/window/":
             who = "clerk"  # 综合窗口出件
+        if route == "/bundles/applications/<bundlenumber:number>/":
+            who = "17000000002"  # 王芳, the demo bundle's applicant
         if route in (
             "/accounts/login/",
             "/accounts/signup/",
@@ -395,6 +401,8 @@ def pages_of(objects: dict) -> list[Page]:
                 value = objects["theme"]  # a theme's code (一件事主题)
             if route.startswith("/bundles/workbench/themes/versions/<int:pk>/"):
                 value = objects["theme_version"]
+            if name == "number" and route.startswith("/bundles/applications/"):
+                value = objects["bundle"]
             if name == "pk":
                 value = {
                     "/workbench/catalog/items/<int:pk>/": objects["item_pk"],
