@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tongban.accounts import queries as account_queries
+from tongban.accounts import services as account_services
 from tongban.accounts.enums import StaffRole
 from tongban.cases import clock as cases_clock  # the one "today" of case work (tests set it)
 from tongban.cases import services as case_services
@@ -508,4 +509,17 @@ def do_submit_bundle(
     number = bundle.number
     # After the commit (the files are written then too); at once when no transaction is open.
     transaction.on_commit(lambda: fanout.dispatch_bundle(number))
+    _send_receipt(bundle)
     return bundle
+
+
+def _send_receipt(bundle: Bundle) -> None:
+    """One SMS (and e-mail) for the whole bundle after the commit, instead of one per member
+    case: the number to follow it by and how many departments handle it."""
+    members = bundle.members.count()
+    text = (
+        f"【通办】您的一件事联办{bundle.number}（{bundle.theme_name}）已收到，{members}个事项由各部门分别办理，"
+        f"承诺{bundle.promised_due:%Y-%m-%d}前办结，可在“我的办件”查看进度。"
+    )
+    user_id, subject = bundle.applicant_id, f"【通办】联办件{bundle.number}已收到"
+    transaction.on_commit(lambda: account_services.notify_user(user_id=user_id, text=text, subject=subject))

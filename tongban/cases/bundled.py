@@ -216,7 +216,7 @@ def do_submit_member(
         if missing:
             data["missing"] = missing
         record_event(case, actor, "submit", note=f"一事联办{bundle_number}", data=data)
-        notify(case, N_("已收到您的申请，正在预审"))
+        notify(case, N_("已收到您的申请，正在预审"), send=False)  # the bundle's receipt is one SMS
         return case
 
     # The bundle's dispatcher makes each member case once (its outbox row locked): a retry is

@@ -118,9 +118,10 @@ def record_event(
     case_changed.send(sender=Case, case=case, action=action, before=before)
 
 
-def notify(case: Case, text: str, params: dict | None = None) -> None:
+def notify(case: Case, text: str, params: dict | None = None, *, send: bool = True) -> None:
     """In-app always; SMS and (to a confirmed address) e-mail through the accounts gateways
-    after commit, a failing gateway logged and not raised. `text` is a Chinese msgid of the
+    after commit (unless `send` is False: a bundle's member case, whose receipt the bundle
+    sends once), a failing gateway logged and not raised. `text` is a Chinese msgid of the
     translation catalogue, with `%(name)s` placeholders filled from `params`: the message is
     sent in Chinese and shown in the app in the reader's language."""
     msgid = text
@@ -139,6 +140,8 @@ def notify(case: Case, text: str, params: dict | None = None) -> None:
     Notification.objects.bulk_create(
         [Notification(user_id=u, case=case, text=text[:300], msgid=msgid[:300], params=params) for u in users]
     )
+    if not send:
+        return
     message = f"【通办】您的办件{case.number}（{case.item_name}）：{text}"
     subject = f"【通办】办件{case.number}进展"
     for user_id in users:

@@ -178,3 +178,27 @@ def test_the_lease_file_content_is_what_was_uploaded(world):
 
     assert core_files.open_decrypted(row.file.name) == PDF2
     assert BUSINESS_TYPE in [e["type_code"] for e in members(bundle)["seal"].library]
+
+
+def test_the_applicant_gets_one_receipt_for_the_bundle_not_one_per_member(world):
+    """Regression: each member case sent its own "已收到您的申请" SMS (five for 企业开办)."""
+    from django.core.cache import cache
+
+    from tongban.accounts.gateways import SMS
+    from tongban.accounts.tests.identity_support import mobile
+
+    key = SMS.outbox_key(mobile(3))  # 娄钢, the world's citizen
+    cache.delete(key)
+    try:
+        bundle = submit(world, world["theme"], idempotency_key="receipt-1")
+        sent = cache.get(key, [])
+        assert len(sent) == 1, sent
+        assert sent[0].startswith(f"【通办】您的一件事联办{bundle.number}（企业开办）已收到，5个事项")
+        [case] = cases_of(world)
+        # the member case still tells in the app (its own history), only the SMS is the bundle's
+        notes = case_queries.notifications(world["citizen"]).filter(case=case)
+        assert list(notes.values_list("msgid", flat=True)) == ["已收到您的申请，正在预审"]
+        submit(world, world["theme"], idempotency_key="receipt-1")  # a retry sends nothing more
+        assert len(cache.get(key, [])) == 1
+    finally:
+        cache.delete(key)
