@@ -175,7 +175,7 @@ def test_a_verified_applicant_needs_no_id_card_and_the_case_records_the_identity
     assert not case.materials.filter(material=shop["card"]).exists()
     assert case.events.get(action="submit").data["identity"] == [{"name": "申请人居民身份证", "level": 2}]
     page = body(as_user(wang).get(f"/cases/{case.number}/"))
-    assert "申请人居民身份证：平台实名认证 L2" in page
+    assert '<span lang="zh-Hans">申请人居民身份证</span>：平台实名认证 L2' in page
 
 
 def test_an_l1_applicant_is_told_to_upload_or_verify_first(world, shop):
