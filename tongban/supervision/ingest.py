@@ -240,14 +240,22 @@ class _SomeStored(Exception):
     """Rolls the fast insert back when some rows were already stored."""
 
 
+def _array(items) -> str:
+    """A PostgreSQL array literal of numbers, cast by the statement: one string for the driver
+    to quote, instead of psycopg's element-by-element dumping of a list (half the insert's time).
+    `repr` of a float reads back as the same float8 (PostgreSQL parses the shortest exact form);
+    the ranges checked before exclude inf and nan."""
+    return "{" + ",".join(map(repr, items)) + "}"
+
+
 def _insert_pg(rows: list[Row], received_at: dt.datetime) -> list[Row]:
     params = [
         received_at,
-        [r.device for r in rows],
-        [r.seq for r in rows],
-        [r.ts for r in rows],
-        [r.value for r in rows],
-        [r.exceeded for r in rows],
+        _array([r.device for r in rows]),
+        _array([r.seq for r in rows]),
+        _array([r.ts for r in rows]),
+        _array([r.value for r in rows]),
+        "{" + ",".join(["t" if r.exceeded else "f" for r in rows]) + "}",
     ]
     with connection.cursor() as cursor:
         # Usually every row is new: insert without returning anything and compare the count; when
