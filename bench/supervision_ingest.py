@@ -19,9 +19,9 @@ sending a small burst; `single`: one reading per message), two rounds of fresh r
   worker's stored counter reaches the number published.
 - `drain`: the worker's persistent session is made, the worker stopped, every message published
   (the broker queues the QoS 1 messages for the session), then the worker started again and timed
-  from the moment it reports its subscription (its start-up, Django and its keys, left out; the
-  broker starts delivering on the connection, a moment before) to the commit of the last reading:
-  the worker's own rate, without a publisher competing for the CPU.
+  from the moment it reports that it starts (Django set up; loading its registry of keys and
+  connecting are inside the time) to the commit of the last reading: the worker's own rate,
+  without a publisher competing for the CPU.
 
 Each round also reports the rate after the first commit (the readings committed after it over the
 time from the first to the last commit, seen by polling the stored counter every 10 ms).
@@ -193,11 +193,13 @@ class _Worker:
             text=True,
         )
 
-    def wait_subscribed(self) -> None:
+    def wait_for(self, prefix: str) -> None:
+        """Until the worker prints a line starting with `prefix` ("ingesting from": Django is set
+        up and the worker starts; "subscribed": it has subscribed)."""
         for line in self.proc.stdout:
-            if line.startswith("subscribed"):
+            if line.startswith(prefix):
                 return
-        raise RuntimeError("the worker exited before subscribing")
+        raise RuntimeError(f"the worker exited before printing {prefix!r}")
 
     def stop(self) -> tuple[dict, int]:
         self.proc.send_signal(signal.SIGTERM)
@@ -261,16 +263,16 @@ def run(dsn: str, smoke: bool, publishers: int = 2) -> dict:
             base = _stored()
             worker = _Worker(broker.url, dsn)
             try:
-                worker.wait_subscribed()  # the persistent session exists from here on
+                worker.wait_for("subscribed")  # the persistent session exists from here on
                 if mode == "drain":
                     stopped(worker)
                     worker = None
                 started = time.perf_counter()
                 _publish(broker.url, per_device, publishers, timeout=600)
                 published = time.perf_counter() - started
-                if mode == "drain":  # the clock restarts once the worker is up (Django, its keys)
+                if mode == "drain":  # the clock restarts once Django is set up in the worker
                     worker = _Worker(broker.url, dsn)
-                    worker.wait_subscribed()
+                    worker.wait_for("ingesting from")
                     started = time.perf_counter()
                 first, first_n, last = _wait_stored(base, readings, timeout=600)
             finally:
