@@ -38,6 +38,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -141,8 +142,9 @@ def _stored() -> int:
         return int(cur.fetchone()[0])
 
 
-def _publish(url: str, per_device: list[list], publishers: int, timeout: float) -> None:
-    """Publish from `publishers` processes, each a share of the devices (in order per device)."""
+def _publish(url: str, per_device: list[list], publishers: int, timeout: float, started=None) -> None:
+    """Publish from `publishers` processes, each a share of the devices (in order per device);
+    `started()` is called once they run (threads start after the fork, not before)."""
     import multiprocessing
 
     from tongban.supervision import simulate_iot
@@ -150,6 +152,8 @@ def _publish(url: str, per_device: list[list], publishers: int, timeout: float) 
     shares = [_interleave(per_device[k::publishers]) for k in range(publishers)]
     shares = [s for s in shares if s]
     if len(shares) == 1:
+        if started is not None:
+            started()
         simulate_iot.publish(url, shares[0], timeout=timeout)
         return
     ctx = multiprocessing.get_context("fork")  # the messages are inherited, not pickled
@@ -158,27 +162,53 @@ def _publish(url: str, per_device: list[list], publishers: int, timeout: float) 
     ]
     for p in procs:
         p.start()
+    if started is not None:
+        started()
     for p in procs:
         p.join(timeout)
     if any(p.exitcode != 0 for p in procs):
         raise RuntimeError(f"publishers exited with {[p.exitcode for p in procs]}")
 
 
-def _wait_stored(base: int, readings: int, timeout: float) -> tuple[float, int, float]:
-    """Poll the stored counter until `readings` more are stored: (the time of the first commit,
-    the readings it stored, the time of the last commit)."""
-    deadline = time.monotonic() + timeout
-    first, first_n = None, 0
-    while True:
-        n = _stored() - base
-        now = time.perf_counter()
-        if n > 0 and first is None:
-            first, first_n = now, n
-        if n >= readings:
-            return first, first_n, now
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"stored {n} of {readings} readings")
-        time.sleep(0.01)
+class _Poller(threading.Thread):
+    """Polls the stored counter every 10 ms from before the publishing starts (its own database
+    connection) until `readings` more are stored: the time of the first commit, the readings it
+    stored, the time of the last commit."""
+
+    def __init__(self, base: int, readings: int, timeout: float):
+        super().__init__(daemon=True)
+        self.base, self.readings, self.timeout = base, readings, timeout
+        self.first: float | None = None
+        self.first_n = 0
+        self.last: float | None = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        from django.db import connection
+
+        deadline = time.monotonic() + self.timeout
+        try:
+            while True:
+                n = _stored() - self.base
+                now = time.perf_counter()
+                if n > 0 and self.first is None:
+                    self.first, self.first_n = now, n
+                if n >= self.readings:
+                    self.last = now
+                    return
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"stored {n} of {self.readings} readings")
+                time.sleep(0.01)
+        except BaseException as exc:  # reported by result()
+            self.error = exc
+        finally:
+            connection.close()
+
+    def result(self) -> tuple[float, int, float]:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.first, self.first_n, self.last
 
 
 class _Worker:
@@ -267,14 +297,22 @@ def run(dsn: str, smoke: bool, publishers: int = 2) -> dict:
                 if mode == "drain":
                     stopped(worker)
                     worker = None
+                poller = _Poller(base, readings, timeout=600)
                 started = time.perf_counter()
-                _publish(broker.url, per_device, publishers, timeout=600)
+                _publish(
+                    broker.url,
+                    per_device,
+                    publishers,
+                    timeout=600,
+                    started=poller.start if mode == "live" else None,
+                )
                 published = time.perf_counter() - started
                 if mode == "drain":  # the clock restarts once Django is set up in the worker
                     worker = _Worker(broker.url, dsn)
                     worker.wait_for("ingesting from")
+                    poller.start()
                     started = time.perf_counter()
-                first, first_n, last = _wait_stored(base, readings, timeout=600)
+                first, first_n, last = poller.result()
             finally:
                 if worker is not None:
                     stopped(worker)
