@@ -167,7 +167,9 @@ class BatchResult:
     seconds: Counter = field(default_factory=Counter)  # by stage: validate, insert, evaluate
 
 
-def _validate(msg: iot.Message, registry: Registry, now: dt.datetime, result: BatchResult) -> list[Row]:
+def _validate(
+    msg: iot.Message, registry: Registry, window: tuple[dt.datetime, dt.datetime], result: BatchResult
+) -> list[Row]:
     info = registry.get(msg.device)
     n = len(msg.readings)
     if info is None:
@@ -183,8 +185,7 @@ def _validate(msg: iot.Message, registry: Registry, now: dt.datetime, result: Ba
     if not info.active:
         result.counts[Drop.INACTIVE] += n
         return []
-    oldest = now - dt.timedelta(days=LATE_WINDOW_DAYS)
-    newest = now + dt.timedelta(seconds=FUTURE_SLACK_SECONDS)
+    oldest, newest = window
     rows = []
     for r in msg.readings:
         mac = info.mac.copy()
@@ -524,6 +525,7 @@ class Ingestor:
         result = BatchResult()
         rows: list[Row] = []
         clock = time.perf_counter()
+        window = (now - dt.timedelta(days=LATE_WINDOW_DAYS), now + dt.timedelta(seconds=FUTURE_SLACK_SECONDS))
         for topic, payload in messages:
             try:
                 msg = iot.parse_message(topic, payload)
@@ -531,7 +533,7 @@ class Ingestor:
                 result.counts[Drop.MALFORMED] += 1
                 log.warning("skipped a malformed message on %r: %s", topic[:200], exc)
                 continue
-            rows.extend(_validate(msg, self.registry, now, result))
+            rows.extend(_validate(msg, self.registry, window, result))
         unique = list({(r.device, r.ts, r.seq): r for r in rows}.values())
         result.seconds["validate"] += time.perf_counter() - clock
         with transaction.atomic(), audit.batch():
