@@ -12,9 +12,21 @@ as its own process against it and the database. Every payload is generated and s
 per reading) before the clock starts; 5 % of the devices carry a sustained exceedance.
 
 Timed, for each shape of message (`burst10`: 10 readings of one device per MQTT message, a device
-sending a small burst; `single`: one reading per message), from the first publish to the moment
-the worker's stored counter reaches the number published: readings/s (and messages/s). QoS 1
-both ways; the worker acknowledges after its commit. The worker stops by SIGTERM and reports.
+sending a small burst; `single`: one reading per message), two rounds of fresh readings each:
+
+- `live`: the worker runs and `--publishers` processes (default 2, each a share of the devices,
+  each device's messages in order) publish; end-to-end from the first publish to the moment the
+  worker's stored counter reaches the number published.
+- `drain`: the worker's persistent session is made, the worker stopped, every message published
+  (the broker queues the QoS 1 messages for the session), then the worker started again and timed
+  from the moment it reports that it starts (Django set up; loading its registry of keys and
+  connecting are inside the time) to the commit of the last reading: the worker's own rate,
+  without a publisher competing for the CPU.
+
+Each round also reports the rate after the first commit (the readings committed after it over the
+time from the first to the last commit, seen by polling the stored counter every 10 ms).
+QoS 1 both ways; the worker acknowledges after its commit. Each worker process stops by SIGTERM
+and reports; `worker` sums their counts and stage times.
 """
 
 from __future__ import annotations
@@ -26,7 +38,9 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +53,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
 
 ACTOR = "system:bench"
 TARGET = 5000.0
-FULL = 300_000  # readings in the burst10 round (the single round: a third of it)
+FULL = 300_000  # readings in each burst10 round (each single round: a third of it)
 SITES, DEVICES = 20, 100
 TYPES = ["noise", "noise", "nh3", "h2s", "co", "ph", "cod", "nh3n"]
 
@@ -88,7 +102,8 @@ def _world() -> list:
 
 def _messages(
     devices, total: int, per_message: int, first_seq: int, end: dt.datetime
-) -> list[tuple[str, bytes]]:
+) -> list[list[tuple[str, bytes]]]:
+    """Each device's messages, in its reading-time order, ending at `end`."""
     from tongban.supervision import simulate_iot
 
     minutes = max(total // len(devices), per_message)
@@ -107,10 +122,14 @@ def _messages(
                 seed=first_seq + i,
             )
         )
-    # devices interleaved, as on a broker; each device's own messages in its order (MQTT keeps a
-    # client's QoS 1 messages in order), so that the late-reading path is the exception it is
+    return per_device
+
+
+def _interleave(per_device: list[list]) -> list[tuple[str, bytes]]:
+    """Devices interleaved, as on a broker; each device's own messages in its order (MQTT keeps a
+    client's QoS 1 messages in order), so that the late-reading path is the exception it is."""
     out = []
-    for i in range(max(len(m) for m in per_device)):
+    for i in range(max((len(m) for m in per_device), default=0)):
         out += [m[i] for m in per_device if i < len(m)]
     return out
 
@@ -123,26 +142,112 @@ def _stored() -> int:
         return int(cur.fetchone()[0])
 
 
-def _round(url: str, messages, *, readings: int, timeout: float) -> dict:
+def _publish(url: str, per_device: list[list], publishers: int, timeout: float, started=None) -> None:
+    """Publish from `publishers` processes, each a share of the devices (in order per device);
+    `started()` is called once they run (threads start after the fork, not before)."""
+    import multiprocessing
+
     from tongban.supervision import simulate_iot
 
-    base = _stored()
-    started = time.perf_counter()
-    simulate_iot.publish(url, messages, timeout=timeout)
-    published = time.perf_counter() - started
-    deadline = time.monotonic() + timeout
-    while _stored() - base < readings:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"stored {_stored() - base} of {readings} readings")
-        time.sleep(0.02)
-    seconds = time.perf_counter() - started
+    shares = [_interleave(per_device[k::publishers]) for k in range(publishers)]
+    shares = [s for s in shares if s]
+    if len(shares) == 1:
+        if started is not None:
+            started()
+        simulate_iot.publish(url, shares[0], timeout=timeout)
+        return
+    ctx = multiprocessing.get_context("fork")  # the messages are inherited, not pickled
+    procs = [
+        ctx.Process(target=simulate_iot.publish, args=(url, s), kwargs={"timeout": timeout}) for s in shares
+    ]
+    for p in procs:
+        p.start()
+    if started is not None:
+        started()
+    for p in procs:
+        p.join(timeout)
+    if any(p.exitcode != 0 for p in procs):
+        raise RuntimeError(f"publishers exited with {[p.exitcode for p in procs]}")
+
+
+class _Poller(threading.Thread):
+    """Polls the stored counter every 10 ms from before the publishing starts (its own database
+    connection) until `readings` more are stored: the time of the first commit, the readings it
+    stored, the time of the last commit."""
+
+    def __init__(self, base: int, readings: int, timeout: float):
+        super().__init__(daemon=True)
+        self.base, self.readings, self.timeout = base, readings, timeout
+        self.first: float | None = None
+        self.first_n = 0
+        self.last: float | None = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        from django.db import connection
+
+        deadline = time.monotonic() + self.timeout
+        try:
+            while True:
+                n = _stored() - self.base
+                now = time.perf_counter()
+                if n > 0 and self.first is None:
+                    self.first, self.first_n = now, n
+                if n >= self.readings:
+                    self.last = now
+                    return
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"stored {n} of {self.readings} readings")
+                time.sleep(0.01)
+        except BaseException as exc:  # reported by result()
+            self.error = exc
+        finally:
+            connection.close()
+
+    def result(self) -> tuple[float, int, float]:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.first, self.first_n, self.last
+
+
+class _Worker:
+    """`manage.py supervision ingest` as its own process; stops by SIGTERM and reports."""
+
+    def __init__(self, broker_url: str, dsn: str):
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "supervision", "ingest", "--broker", broker_url],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": dsn},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def wait_for(self, prefix: str) -> None:
+        """Until the worker prints a line starting with `prefix` ("ingesting from": Django is set
+        up and the worker starts; "subscribed": it has subscribed)."""
+        for line in self.proc.stdout:
+            if line.startswith(prefix):
+                return
+        raise RuntimeError(f"the worker exited before printing {prefix!r}")
+
+    def stop(self) -> tuple[dict, int]:
+        self.proc.send_signal(signal.SIGTERM)
+        out, _ = self.proc.communicate(timeout=120)
+        return json.loads(out.strip().splitlines()[-1]), self.proc.returncode
+
+
+def _figures(readings: int, messages: int, started: float, first: float, first_n: int, last: float) -> dict:
+    seconds, after_first = last - started, max(last - first, 1e-6)
     return {
         "readings": readings,
-        "messages": len(messages),
+        "messages": messages,
         "seconds": round(seconds, 3),
-        "publish_seconds": round(published, 3),
         "readings_per_s": round(readings / seconds, 1),
-        "messages_per_s": round(len(messages) / seconds, 1),
+        "messages_per_s": round(messages / seconds, 1),
+        # the commits after the first: the readings they stored over the time between first and last
+        "after_first_commit_seconds": round(after_first, 3),
+        "after_first_commit_readings_per_s": round((readings - first_n) / after_first, 1),
     }
 
 
@@ -150,8 +255,8 @@ def _count(payload: bytes) -> int:
     return len(json.loads(payload).get("readings", [None]))
 
 
-def run(dsn: str, smoke: bool) -> dict:
-    """The section: figures of each message shape, the worker's counts, the alerts raised."""
+def run(dsn: str, smoke: bool, publishers: int = 2) -> dict:
+    """The section: figures of each message shape and round, the workers' counts, the alerts."""
     from django.db import connection
 
     from tongban.supervision.models_iot import Alert, Reading
@@ -160,36 +265,80 @@ def run(dsn: str, smoke: bool) -> dict:
     total = 2_000 if smoke else FULL
     devices = _world()
     end = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
-    single = total // 3
-    prepared = {  # in reading-time order per device: the burst10 block, then the single block
-        "burst10": _messages(devices, total, 10, 1, end - dt.timedelta(minutes=single // len(devices))),
-        "single": _messages(devices, single, 1, 1_000_000, end),
-    }
-    connection.close()  # the worker is another process
-    results: dict = {}
+    # in reading-time order per device, back to back: burst10 live, burst10 drain, single live,
+    # single drain (each round's readings come after what the worker has evaluated)
+    blocks = [("burst10", "live", total, 10), ("burst10", "drain", total, 10)]
+    blocks += [("single", "live", total // 3, 1), ("single", "drain", total // 3, 1)]
+    prepared = []
+    for i, (shape, mode, n, per_message) in enumerate(blocks):
+        later = sum(max(m // len(devices), p) for _, _, m, p in blocks[i + 1 :])
+        per_device = _messages(devices, n, per_message, 1 + i * 1_000_000, end - dt.timedelta(minutes=later))
+        prepared.append((shape, mode, per_device))
+    connection.close()  # the workers are other processes
+    results: dict = {"publishers": publishers}
+    workers: list[dict] = []
+    exits: list[int] = []
+
+    def stopped(w: _Worker) -> None:
+        report, code = w.stop()
+        workers.append(report)
+        exits.append(code)
+
     with Broker() as broker:
-        worker = subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), "supervision", "ingest", "--broker", broker.url],
-            cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": dsn},
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        results["server_pids"] = [worker.pid, broker.proc.pid]
-        try:
-            for line in worker.stdout:  # wait until it has subscribed
-                if line.startswith("subscribed"):
-                    break
-            for name, messages in prepared.items():
-                readings = sum(_count(p) for _, p in messages)
-                print(f"{name}: {readings} readings in {len(messages)} messages", flush=True)
-                results[name] = _round(broker.url, messages, readings=readings, timeout=600)
-                print(f"  {results[name]['readings_per_s']} readings/s", flush=True)
-        finally:
-            worker.send_signal(signal.SIGTERM)
-            out, _ = worker.communicate(timeout=120)
-        results["worker"] = json.loads(out.strip().splitlines()[-1])
-        results["worker_exit"] = worker.returncode
+        results["broker_pid"] = broker.proc.pid
+        for shape, mode, per_device in prepared:
+            n_messages = sum(len(m) for m in per_device)
+            readings = sum(_count(p) for m in per_device for _, p in m)
+            print(f"{shape} {mode}: {readings} readings in {n_messages} messages", flush=True)
+            base = _stored()
+            worker = _Worker(broker.url, dsn)
+            try:
+                worker.wait_for("subscribed")  # the persistent session exists from here on
+                if mode == "drain":
+                    stopped(worker)
+                    worker = None
+                poller = _Poller(base, readings, timeout=600)
+                started = time.perf_counter()
+                _publish(
+                    broker.url,
+                    per_device,
+                    publishers,
+                    timeout=600,
+                    started=poller.start if mode == "live" else None,
+                )
+                published = time.perf_counter() - started
+                if mode == "drain":  # the clock restarts once Django is set up in the worker
+                    worker = _Worker(broker.url, dsn)
+                    worker.wait_for("ingesting from")
+                    poller.start()
+                    started = time.perf_counter()
+                first, first_n, last = poller.result()
+            finally:
+                if worker is not None:
+                    stopped(worker)
+            figures = _figures(readings, n_messages, started, first, first_n, last)
+            figures["publish_seconds"] = round(published, 3)
+            results.setdefault(shape, {"readings": 0})
+            results[shape]["readings"] += readings
+            results[shape][mode] = figures
+            print(
+                f"  {figures['readings_per_s']} readings/s "
+                f"(after the first commit: {figures['after_first_commit_readings_per_s']})",
+                flush=True,
+            )
+    counts: Counter = Counter()
+    seconds: Counter = Counter()
+    for w in workers:
+        counts.update(w["counts"])
+        seconds.update(w["seconds"])
+    results["worker"] = {
+        "processes": len(workers),
+        "batches": sum(w["batches"] for w in workers),
+        "messages": sum(w["messages"] for w in workers),
+        "counts": dict(counts),
+        "seconds": {k: round(v, 3) for k, v in seconds.items()},
+    }
+    results["worker_exit"] = max(exits, key=abs)
     results["database"] = {
         "readings": Reading.objects.count(),
         "alerts": Alert.objects.count(),
@@ -204,7 +353,8 @@ def main() -> None:
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default=str(ROOT / "var" / "bench" / "supervision_ingest.json"))
-    p.add_argument("--readings", type=int, default=FULL, help="readings of the burst10 round")
+    p.add_argument("--readings", type=int, default=FULL, help="readings of each burst10 round")
+    p.add_argument("--publishers", type=int, default=2, help="publishing processes")
     args = parse_args_with_smoke(p, {"out": str(SMOKE_DIR / "supervision_ingest.json")})
     globals()["FULL"] = args.readings
     url = os.environ.get("DATABASE_URL", "")
@@ -219,7 +369,7 @@ def main() -> None:
         if not os.environ.get("BENCH_TEMPLATE_DATABASE"):
             call_command("migrate", verbosity=0)
         load_before = os.getloadavg()
-        results = run(url, args.smoke)
+        results = run(url, args.smoke, max(1, args.publishers))
         load_after = os.getloadavg()
         from django.db import connections
 

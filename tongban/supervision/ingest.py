@@ -167,7 +167,9 @@ class BatchResult:
     seconds: Counter = field(default_factory=Counter)  # by stage: validate, insert, evaluate
 
 
-def _validate(msg: iot.Message, registry: Registry, now: dt.datetime, result: BatchResult) -> list[Row]:
+def _validate(
+    msg: iot.Message, registry: Registry, window: tuple[dt.datetime, dt.datetime], result: BatchResult
+) -> list[Row]:
     info = registry.get(msg.device)
     n = len(msg.readings)
     if info is None:
@@ -183,8 +185,7 @@ def _validate(msg: iot.Message, registry: Registry, now: dt.datetime, result: Ba
     if not info.active:
         result.counts[Drop.INACTIVE] += n
         return []
-    oldest = now - dt.timedelta(days=LATE_WINDOW_DAYS)
-    newest = now + dt.timedelta(seconds=FUTURE_SLACK_SECONDS)
+    oldest, newest = window
     rows = []
     for r in msg.readings:
         mac = info.mac.copy()
@@ -240,14 +241,22 @@ class _SomeStored(Exception):
     """Rolls the fast insert back when some rows were already stored."""
 
 
+def _array(items) -> str:
+    """A PostgreSQL array literal of numbers, cast by the statement: one string for the driver
+    to quote, instead of psycopg's element-by-element dumping of a list (half the insert's time).
+    `repr` of a float reads back as the same float8 (PostgreSQL parses the shortest exact form);
+    the ranges checked before exclude inf and nan."""
+    return "{" + ",".join(map(repr, items)) + "}"
+
+
 def _insert_pg(rows: list[Row], received_at: dt.datetime) -> list[Row]:
     params = [
         received_at,
-        [r.device for r in rows],
-        [r.seq for r in rows],
-        [r.ts for r in rows],
-        [r.value for r in rows],
-        [r.exceeded for r in rows],
+        _array([r.device for r in rows]),
+        _array([r.seq for r in rows]),
+        _array([r.ts for r in rows]),
+        _array([r.value for r in rows]),
+        "{" + ",".join(["t" if r.exceeded else "f" for r in rows]) + "}",
     ]
     with connection.cursor() as cursor:
         # Usually every row is new: insert without returning anything and compare the count; when
@@ -516,6 +525,7 @@ class Ingestor:
         result = BatchResult()
         rows: list[Row] = []
         clock = time.perf_counter()
+        window = (now - dt.timedelta(days=LATE_WINDOW_DAYS), now + dt.timedelta(seconds=FUTURE_SLACK_SECONDS))
         for topic, payload in messages:
             try:
                 msg = iot.parse_message(topic, payload)
@@ -523,7 +533,7 @@ class Ingestor:
                 result.counts[Drop.MALFORMED] += 1
                 log.warning("skipped a malformed message on %r: %s", topic[:200], exc)
                 continue
-            rows.extend(_validate(msg, self.registry, now, result))
+            rows.extend(_validate(msg, self.registry, window, result))
         unique = list({(r.device, r.ts, r.seq): r for r in rows}.values())
         result.seconds["validate"] += time.perf_counter() - clock
         with transaction.atomic(), audit.batch():

@@ -48,6 +48,21 @@ def test_valid_readings_are_stored_and_counted(world, t0):
     assert not Reading.objects.filter(exceeded=True).exists()
 
 
+def test_values_times_and_flags_are_stored_exactly(world, t0):
+    # the PostgreSQL insert sends each column as one array literal: every value, millisecond and
+    # flag must read back as it was sent, in its row
+    texts = ["20.000001", "59.999999", "60.000001", "33.333333", "20.1", "129.987654", "21"]
+    ms = int(t0.timestamp()) * 1000 + 125  # .125 s: exact in binary, so the payload's ms too
+    readings = [
+        (i + 1, dt.datetime.fromtimestamp((ms + i * 60_000) / 1000, tz=dt.UTC), v)
+        for i, v in enumerate(texts)
+    ]
+    result = Ingestor().process([world.message(readings)])
+    assert result.counts["stored"] == len(texts)
+    stored = list(Reading.objects.order_by("seq").values_list("seq", "taken_at", "value", "exceeded"))
+    assert stored == [(s, t, float(v), float(v) > 60) for s, t, v in readings]
+
+
 def test_forged_and_unregistered_devices_are_dropped_and_counted(world, t0):
     other, _ = iot.do_register_device(
         actor=world.admin, site_id=world.site.pk, code="noise-002", sensor_type="noise"
