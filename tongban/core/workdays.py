@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from . import provisional
+from . import provisional, versions
 from .enums import DayKind
 from .errors import CalendarNotCovered, InvalidInput
 from .models import CalendarDay, CalendarYear
@@ -47,15 +45,7 @@ def provisional_limit() -> int:
 
 
 def _version() -> str | None:
-    try:
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-            version = cache.get(VERSION_KEY)
-        return version
-    except Exception:  # the cache is down: read the calendar from the database, uncached
-        log.warning("calendar version unavailable from the cache; reading the calendar uncached")
-        return None
+    return versions.current(VERSION_KEY, "calendar")
 
 
 def changed() -> None:
@@ -63,10 +53,7 @@ def changed() -> None:
     version) in every other. Calendar writes call it on commit."""
     _snapshots.clear()
     _uncommitted.clear()
-    try:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-    except Exception:
-        log.warning("could not publish the new calendar version; other processes keep theirs")
+    versions.retire(VERSION_KEY, "calendar")
 
 
 def changed_on_commit(**_signal) -> None:

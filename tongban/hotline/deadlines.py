@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from tongban.core import workdays
+from tongban.core import versions, workdays
 
 from .enums import (
     DEFAULT_ACCEPT_HOURS,
@@ -63,25 +61,14 @@ _rules: tuple[str, dict[tuple[str, str], tuple[int, int]]] | None = None
 
 
 def _rules_version() -> str | None:
-    try:
-        version = cache.get(RULES_VERSION_KEY)
-        if version is None:
-            cache.add(RULES_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-            version = cache.get(RULES_VERSION_KEY)
-        return version
-    except Exception:  # the cache is down: read the rules from the database, uncached
-        log.warning("deadline rules version unavailable from the cache; reading the rules uncached")
-        return None
+    return versions.current(RULES_VERSION_KEY, "deadline rules")
 
 
 def rules_changed() -> None:
     """A rule write committed: forget the snapshot here and, through the version, everywhere."""
     global _rules
     _rules = None
-    try:
-        cache.set(RULES_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-    except Exception:
-        log.warning("could not publish the new deadline rules version; other processes keep theirs")
+    versions.retire(RULES_VERSION_KEY, "deadline rules")
 
 
 def _writing_rules() -> bool:
