@@ -20,7 +20,7 @@ def mine_fixture(site):  # noqa: F811
         for p in site.pages
         if p.path.startswith("/openness/") and ("/requests/" in p.path or "/concerns/" in p.path)
     ]
-    return Site(url=site.url, pages=pages, seed_seconds=site.seed_seconds)
+    return Site(url=site.url, pages=pages)
 
 
 @pytest.mark.django_db
