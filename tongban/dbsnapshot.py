@@ -93,5 +93,10 @@ def restore(snapshot: Snapshot, using: str = "default") -> None:
 
 
 def _pg_tables(cursor) -> list[str]:
-    cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
+    """The schema's tables that hold rows: plain tables and partitions, not a partitioned
+    table's parent (COPY cannot read it; its partitions are copied instead)."""
+    cursor.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind = 'r' AND n.nspname = current_schema() ORDER BY c.relname"
+    )
     return [row[0] for row in cursor.fetchall()]
