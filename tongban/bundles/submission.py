@@ -507,9 +507,10 @@ def do_submit_bundle(
     from . import fanout
 
     number = bundle.number
-    # After the commit (the files are written then too); at once when no transaction is open.
-    transaction.on_commit(lambda: fanout.dispatch_bundle(number))
     _send_receipt(bundle)
+    # After the commit (the files are written then too); at once when no transaction is open.
+    # The last hook: the fan-out runs after the files and the receipt.
+    transaction.on_commit(lambda: fanout.dispatch_bundle(number))
     return bundle
 
 
