@@ -103,4 +103,7 @@ def test_the_applicant_and_the_officer_see_what_the_library_supplied(world, libr
     ):
         page = client.get(url).content.decode()
         assert "电子证照库调取（免提交）" in page
-        assert f'<span lang="zh-Hans">营业执照</span>：<span lang="zh-Hans">营业执照</span> <span class="code">{licence.number}</span>' in page
+        assert (
+            f'<span lang="zh-Hans">营业执照</span>：<span lang="zh-Hans">营业执照</span> <span class="code">{licence.number}</span>'
+            in page
+        )
