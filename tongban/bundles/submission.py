@@ -507,17 +507,16 @@ def do_submit_bundle(
     from . import fanout
 
     number = bundle.number
-    _send_receipt(bundle)
+    _send_receipt(bundle, members=len(plan.members))
     # After the commit (the files are written then too); at once when no transaction is open.
     # The last hook: the fan-out runs after the files and the receipt.
     transaction.on_commit(lambda: fanout.dispatch_bundle(number))
     return bundle
 
 
-def _send_receipt(bundle: Bundle) -> None:
+def _send_receipt(bundle: Bundle, *, members: int) -> None:
     """One SMS (and e-mail) for the whole bundle after the commit, instead of one per member
     case: the number to follow it by and how many departments handle it."""
-    members = bundle.members.count()
     text = (
         f"【通办】您的一件事联办{bundle.number}（{bundle.theme_name}）已收到，{members}个事项由各部门分别办理，"
         f"承诺{bundle.promised_due:%Y-%m-%d}前办结，可在“我的办件”查看进度。"
