@@ -34,6 +34,28 @@ EMBEDDED = (
 )
 
 
+def pytest_configure(config):
+    """One folder per test run that its processes (pytest-xdist's workers inherit the
+    environment) share, e.g. the seeded demo's snapshot (tongban/cases/tests/story_support.py);
+    removed when the run ends."""
+    import os
+    import tempfile
+
+    if not hasattr(config, "workerinput") and "TONGBAN_TEST_SHARED" not in os.environ:
+        config._tongban_shared = tempfile.mkdtemp(prefix="tongban-test-run-")
+        os.environ["TONGBAN_TEST_SHARED"] = config._tongban_shared
+
+
+def pytest_unconfigure(config):
+    import os
+    import shutil
+
+    shared = getattr(config, "_tongban_shared", None)
+    if shared:
+        shutil.rmtree(shared, ignore_errors=True)
+        os.environ.pop("TONGBAN_TEST_SHARED", None)
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         path = item.nodeid.split("::", 1)[0]

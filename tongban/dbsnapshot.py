@@ -12,11 +12,16 @@ needs it gets the same rows back in a second or two.
 A restore replaces everything in the database, so take and restore only outside a transaction
 (`transactional_db` tests; `available()` says whether the connection is in one) and before the
 test writes anything of its own.
+
+`save(snapshot, path)` and `load(path)` keep a snapshot in a file, so that the test processes of
+one run (pytest-xdist's workers, each with its own test database of the same migrations) share
+one seed: an SQLite database file, or the tables' binary COPY data in one pickle.
 """
 
 from __future__ import annotations
 
 import io
+import pickle
 import sqlite3
 from dataclasses import dataclass
 
@@ -54,6 +59,33 @@ def take(using: str = "default") -> Snapshot:
                     buffer.write(chunk)
             tables[table] = buffer.getvalue()
     return Snapshot("postgresql", tables=tables)
+
+
+def save(snapshot: Snapshot, path) -> None:
+    """Write `snapshot` to the file `path` (see `load`)."""
+    if snapshot.vendor == "sqlite":
+        target = sqlite3.connect(str(path))
+        try:
+            snapshot.sqlite.backup(target)
+        finally:
+            target.close()
+        return
+    with open(path, "wb") as file:
+        pickle.dump(snapshot.tables, file, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load(path, vendor: str) -> Snapshot:
+    """The snapshot of `vendor` ("sqlite" or "postgresql") that `save` wrote to `path`."""
+    if vendor == "sqlite":
+        source = sqlite3.connect(str(path))
+        try:
+            copy = sqlite3.connect(":memory:", check_same_thread=False)
+            source.backup(copy)
+        finally:
+            source.close()
+        return Snapshot("sqlite", sqlite=copy)
+    with open(path, "rb") as file:
+        return Snapshot("postgresql", tables=pickle.load(file))  # noqa: S301 - our own file of this run
 
 
 def restore(snapshot: Snapshot, using: str = "default") -> None:

@@ -40,3 +40,21 @@ def test_a_restore_gives_back_the_rows_taken_and_the_sequences_go_on():
 @pytest.mark.django_db
 def test_it_is_not_offered_inside_a_transaction():
     assert not dbsnapshot.available()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_snapshot_saved_to_a_file_restores_the_same_rows_in_another_process(tmp_path):
+    """What pytest-xdist's workers share: one seeds and saves, another loads the file and restores."""
+    ensure_regions()
+    make_department(region="420115", name="武汉市江夏区行政审批局")
+    taken = rows()
+    path = tmp_path / "snapshot"
+    dbsnapshot.save(dbsnapshot.take(), path)
+
+    call_command("flush", interactive=False, verbosity=0)
+    assert rows() == ([], [])
+
+    from django.db import connection
+
+    dbsnapshot.restore(dbsnapshot.load(path, connection.vendor))
+    assert rows() == taken

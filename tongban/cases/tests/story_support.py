@@ -3,8 +3,11 @@ Chromium, pages at our viewports and signing in as a citizen or as staff (passwo
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from io import StringIO
 from pathlib import Path
 
@@ -25,8 +28,11 @@ FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 # --- The demo data ------------------------------------------------------------------------------
 
 
-# One seeded demo per test process and "today" (its cases are dated by the clock): a database
-# snapshot and a copy of its media files, restored into an empty database (tongban/dbsnapshot.py).
+# One seeded demo per test run and "today" (its cases are dated by the clock): a database snapshot
+# and a copy of its media files, restored into an empty database (tongban/dbsnapshot.py). Kept in
+# this process and, for the other processes of the run (pytest-xdist's workers), in the run's
+# shared folder (`TONGBAN_TEST_SHARED`, tongban/conftest.py), where the first process to need it
+# seeds it while the others wait on its lock.
 _SEEDED: dict[tuple, tuple[dbsnapshot.Snapshot, Path]] = {}
 
 
@@ -34,25 +40,77 @@ def seed_demo(media_root) -> None:
     """`seed demo` with the tests' fast password hasher first (the other configured hashers stay
     behind it: the OIDC client secret may use one), its materials under `media_root`.
 
-    The first seed in a test process is snapshotted; a later call into an empty database outside
-    a transaction gets the same rows and files back instead of seeding again."""
+    The first seed in a test run is snapshotted; a later call into an empty database outside a
+    transaction, in this process or another of the run, gets the same rows and files back
+    instead of seeding again."""
     from django.db import connection
 
-    key = (connection.vendor, connection.settings_dict["NAME"], clock.today())
+    key = (connection.vendor, clock.today())
     ours = [m for m in apps.get_models() if m.__module__.startswith("tongban.")]  # not content types
     reusable = dbsnapshot.available() and not any(m.objects.exists() for m in ours)
-    if reusable and key in _SEEDED:
-        snapshot, media = _SEEDED[key]
-        dbsnapshot.restore(snapshot)
-        shutil.copytree(media, media_root, dirs_exist_ok=True)
+    if not reusable:
+        _seed(media_root)
         return
+    if key not in _SEEDED:
+        shared = os.environ.get("TONGBAN_TEST_SHARED")
+        if shared:
+            with _shared_seed(Path(shared), key, media_root) as found:
+                if found is not None:
+                    _SEEDED[key] = found
+                else:
+                    _seed(media_root)
+                    _SEEDED[key] = _keep(media_root)
+                    _share(Path(shared), key, *_SEEDED[key])
+                    return
+        else:
+            _seed(media_root)
+            _SEEDED[key] = _keep(media_root)
+            return
+    snapshot, media = _SEEDED[key]
+    dbsnapshot.restore(snapshot)
+    shutil.copytree(media, media_root, dirs_exist_ok=True)
+
+
+def _seed(media_root) -> None:
     hashers = [FAST_HASHER, *settings.PASSWORD_HASHERS]
     with override_settings(PASSWORD_HASHERS=hashers, MEDIA_ROOT=str(media_root)):
         call_command("seed", "demo", stdout=StringIO())
-    if reusable:
-        media = Path(tempfile.mkdtemp(prefix="tongban-demo-media-"))
-        shutil.copytree(media_root, media, dirs_exist_ok=True)
-        _SEEDED[key] = (dbsnapshot.take(), media)
+
+
+def _keep(media_root) -> tuple[dbsnapshot.Snapshot, Path]:
+    media = Path(tempfile.mkdtemp(prefix="tongban-demo-media-"))
+    shutil.copytree(media_root, media, dirs_exist_ok=True)
+    return dbsnapshot.take(), media
+
+
+def _stem(key: tuple) -> str:
+    vendor, day = key
+    return f"demo-{vendor}-{day.isoformat()}"
+
+
+@contextmanager
+def _shared_seed(shared: Path, key: tuple, media_root):
+    """Hold the run's lock of `key` and yield the snapshot another process shared, or None (the
+    caller seeds and shares it before the lock is released)."""
+    stem = _stem(key)
+    with open(shared / f"{stem}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            done = shared / f"{stem}.done"
+            yield (
+                (dbsnapshot.load(shared / f"{stem}.snapshot", key[0]), shared / f"{stem}-media")
+                if done.exists()
+                else None
+            )
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _share(shared: Path, key: tuple, snapshot: dbsnapshot.Snapshot, media: Path) -> None:
+    stem = _stem(key)
+    dbsnapshot.save(snapshot, shared / f"{stem}.snapshot")
+    shutil.copytree(media, shared / f"{stem}-media", dirs_exist_ok=True)
+    (shared / f"{stem}.done").touch()
 
 
 def demo_person(mobile: str):

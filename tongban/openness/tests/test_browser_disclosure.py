@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tongban.browsertest import axe_violations, chinese_text, overflow
-from tongban.tests.test_browser_pages import Site, site, walk  # noqa: F401 (the seeded-demo fixture)
+from tongban.tests.test_browser_pages import Site, checks_for, site, walk  # noqa: F401 (the seeded-demo fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -33,18 +32,6 @@ def test_the_walk_has_the_disclosure_pages(mine):
 
 @pytest.mark.parametrize("width", ["375", "1366"])
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_no_disclosure_page_scrolls_sideways(mine, browser, width, language):
-    problems = walk(browser, mine, width, language, overflow, main_only=False)
-    assert problems == [], "\n".join(problems)
-
-
-def test_english_disclosure_pages_write_no_chinese_but_data(mine, browser):
-    problems = walk(browser, mine, "1366", "en", chinese_text, main_only=False)
-    assert problems == [], "\n".join(problems)
-
-
-@pytest.mark.parametrize("width", ["375", "1366"])
-@pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_axe_finds_no_violation_on_the_disclosure_pages(mine, browser, width, language):
-    problems = walk(browser, mine, width, language, axe_violations, main_only=False)
+def test_disclosure_pages_scroll_no_sideways_speak_the_language_and_pass_axe(mine, browser, width, language):
+    problems = walk(browser, mine, width, language, checks_for(width, language, every_page_is_main=True))
     assert problems == [], "\n".join(problems)
