@@ -36,7 +36,7 @@ def _cases(bundle):
     return {key: cases.get(number) for key, number in members.items()}
 
 
-def test_five_departments_act_and_everything_leaves_in_one_pickup(qykb_world):
+def test_five_departments_act_and_everything_leaves_in_one_pickup(qykb_world):  # noqa: F811
     world = qykb_world
     citizen, clerk = world["citizen"], world["clerk"]
     bundle = submit(world, world["theme"], channel=Channel.MOBILE)
@@ -80,10 +80,20 @@ def test_five_departments_act_and_everything_leaves_in_one_pickup(qykb_world):
         supplied = list(case_queries.case_licences(case))
         assert [(x.material_id, x.identifier) for x in supplied] == [(material.pk, licence.result_licence)]
         assert not case_queries.case_materials(case).filter(material_id=material.pk).exists()
+    # ... and their cases are the new company's, its legal representative the applicant, who
+    # sees them among their own; the 设立登记 itself is the person's.
+    assert (licence.applicant, licence.legal_person_id, licence.applicant_name) == (citizen, None, "娄钢")
+    company = {
+        (cases[k].applicant, cases[k].legal_person.credit_code, cases[k].applicant_name) for k in DEPENDANTS
+    }
+    holder = licence_queries.licence_holder_code(issued)
+    assert holder.startswith("91") and company == {(citizen, holder, "武汉芳华餐饮管理有限公司")}
+    mine = case_queries.cases_of(citizen).filter(number__in=[c.number for c in cases.values()])
+    assert set(mine) == set(cases.values())
     status = queries_fanout.bundle_status(bundle.number, citizen)
     assert {m.key: m.produced_from for m in status.members} == {
         "licence": [],
-        **dict.fromkeys(DEPENDANTS, ["内资有限责任公司设立登记"]),
+        **{key: ["内资有限责任公司设立登记"] for key in DEPENDANTS},
     }
 
     # Done within the promised working day on the bundle's own clock.
