@@ -77,6 +77,12 @@ def _bundle_of(user):
     return next((b for b in queries_fanout.bundles_of(user) if b.theme_code == THEME), None)
 
 
+def bundle_number(user) -> str:
+    """The number of the person's 企业开办 bundle, "" when none (for `demo_info`)."""
+    bundle = _bundle_of(user) if user is not None else None
+    return bundle.number if bundle is not None else ""
+
+
 def ensure_member_chains(*, actor) -> int:
     """The theme's members' approval chains (`MEMBER_CHAINS`), where they differ."""
     theme = bundle_queries.published_theme(THEME)
