@@ -5,8 +5,9 @@ case per member item, in its department's queue with the usual clock. Two things
 `applying.do_submit`:
 
 - the case may be created later than the submission, when what it depends on is issued (the
-  bundle's dispatcher does it, with the applicant's side recorded at submission: `who`), so the
-  acting person's context is checked once, at the bundle's submission (`applicant_for`);
+  bundle's dispatcher does it, with the applicant's side recorded at submission: `who`, or the
+  company another member registered, which the applicant represents), so the acting person's
+  context is checked once, at the bundle's submission (`applicant_for`);
 - a material may be supplied by a licence the bundle itself produced (the 营业执照 its first
   member issued), fetched from the e-licence library by its holder and type (no upload), or be
   still missing under the theme's "continue" policy (the department asks for 补正 as usual).
