@@ -297,3 +297,15 @@ def member_cases(numbers) -> dict[str, Case]:
         return {}
     rows = Case.objects.filter(number__in=numbers).select_related("department", "item")
     return {case.number: case for case in rows}
+
+
+def library_identifiers(numbers) -> dict[str, set[str]]:
+    """The identifiers of the licences the e-licence library supplied to these cases (免提交),
+    by case number (one query; for a bundle's status page, which checked who may see it)."""
+    numbers = [n for n in numbers if n]
+    out: dict[str, set[str]] = {}
+    for number, identifier in CaseLicence.objects.filter(case__number__in=numbers).values_list(
+        "case__number", "identifier"
+    ):
+        out.setdefault(number, set()).add(identifier)
+    return out

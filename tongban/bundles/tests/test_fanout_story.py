@@ -7,6 +7,7 @@ promised working day."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from tongban.bundles import queries_fanout
 from tongban.bundles.models import Bundle, BundleMember
@@ -95,6 +96,15 @@ def test_five_departments_act_and_everything_leaves_in_one_pickup(qykb_world):  
         "licence": [],
         **{key: ["内资有限责任公司设立登记"] for key in DEPENDANTS},
     }
+    assert {m.key: m.received for m in status.members} == {
+        "licence": [],
+        **{key: [("营业执照", "内资有限责任公司设立登记")] for key in DEPENDANTS},
+    }
+
+    client = Client()
+    client.force_login(citizen)
+    page = client.get(f"/bundles/applications/{bundle.number}/").content.decode()
+    assert page.count("营业执照（“内资有限责任公司设立登记”签发，由本次联办自动获取）") == 4
 
     # Done within the promised working day on the bundle's own clock.
     assert (bundle.promised_days, bundle.completed_on_time) == (1, True)
