@@ -93,6 +93,7 @@ class _Bundle:
         self.schemas = case_services.bundled.form_schemas(self.items.values())
         self.siblings = {m.key: m for m in bundle.members.all()} if any(m.library for m in members) else {}
         self.holder = None
+        self.companies: dict[str, dict | None] = {}  # holder code -> the company the applicant represents
 
     def uploads(self, member: BundleMember) -> list:
         out = []
@@ -149,7 +150,11 @@ def _filed_for(context: _Bundle, library: list) -> dict:
     for entry in library:
         if not (entry.produced and entry.holder_code):
             continue
-        company = account_queries.represented_by_code(context.applicant, entry.holder_code)
+        if entry.holder_code not in context.companies:  # one read per holder and dispatch
+            context.companies[entry.holder_code] = account_queries.represented_by_code(
+                context.applicant, entry.holder_code
+            )
+        company = context.companies[entry.holder_code]
         if company is not None:
             return {**who, "legal_person_id": company["id"], "applicant_name": company["name"]}
     return who
