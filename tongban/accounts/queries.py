@@ -324,6 +324,20 @@ def legal_rep_mandate(user, legal_person_id) -> Mandate | None:
     )
 
 
+def represented_by_code(user, credit_code: str) -> dict | None:
+    """The legal person with this credit code that the person represents now (a valid legal
+    representative's mandate): {"id", "name", "credit_code"}, or None."""
+    if not credit_code:
+        return None
+    row = (
+        my_mandates(user)
+        .filter(role=MandateRole.LEGAL_REP, legal_person__credit_code=credit_code)
+        .values_list("legal_person_id", "legal_person__name")
+        .first()
+    )
+    return {"id": row[0], "name": row[1], "credit_code": credit_code} if row else None
+
+
 def id_number_of(user) -> str:
     """A person's ID number in clear (for a service that must name the holder, such as the
     e-licence library's holder lookup); "" when they have none on record."""

@@ -8,7 +8,9 @@
   What every member case needs is read once per bundle (the combined form decrypted once, each
   shared file decrypted once, the member items and their forms in one go), and each member's
   material plan was decided at the submission (`BundleMember.provided`). The member case is
-  also idempotent by "bundle:<number>:<member>", belt and braces.
+  also idempotent by "bundle:<number>:<member>", belt and braces. A member that receives the
+  licence of the company another member registered is filed under that company
+  (`_filed_for`).
 - `on_case_changed` (connected to `cases.signals.case_changed`, inside the case's own
   transaction): a member case concluded with its result licence releases the members that
   required it (their outbox rows written there and dispatched after the commit); a refusal
@@ -91,6 +93,7 @@ class _Bundle:
         self.schemas = case_services.bundled.form_schemas(self.items.values())
         self.siblings = {m.key: m for m in bundle.members.all()} if any(m.library for m in members) else {}
         self.holder = None
+        self.companies: dict[str, dict | None] = {}  # holder code -> the company the applicant represents
 
     def uploads(self, member: BundleMember) -> list:
         out = []
@@ -132,6 +135,29 @@ class _Bundle:
                 )
             )
         return out
+
+
+def _filed_for(context: _Bundle, library: list) -> dict:
+    """Who a member case is for: the bundle's applicant side, except that a member receiving the
+    licence another member issued to a legal person (the 营业执照 of the company the 设立登记
+    registered) is filed under that legal person when the applicant, applying as themselves,
+    represents it now (the legal representative's mandate the registration gave them): the
+    company's 印章, 社保, 税务 and 公积金 cases are the company's, as if its representative applied
+    acting for it, and the person still sees them in 我的办件."""
+    who = _who(context.bundle)
+    if who["legal_person_id"] or who["agent_id"]:
+        return who
+    for entry in library:
+        if not (entry.produced and entry.holder_code):
+            continue
+        if entry.holder_code not in context.companies:  # one read per holder and dispatch
+            context.companies[entry.holder_code] = account_queries.represented_by_code(
+                context.applicant, entry.holder_code
+            )
+        company = context.companies[entry.holder_code]
+        if company is not None:
+            return {**who, "legal_person_id": company["id"], "applicant_name": company["name"]}
+    return who
 
 
 def _who(bundle: Bundle) -> dict:
@@ -187,13 +213,14 @@ def _dispatch(outbox) -> int:
 def _member_case(context: _Bundle, member: BundleMember):
     bundle = context.bundle
     item = context.items.get(member.item_code)
+    library = context.library(member)
     case = case_services.bundled.do_submit_member(
         actor=context.submitter,
-        who=_who(bundle),
+        who=_filed_for(context, library),
         item_code=member.item_code,
         cleaned=context.form[member.key],
         uploads=context.uploads(member),
-        library=context.library(member),
+        library=library,
         bundle_number=bundle.number,
         channel=bundle.channel,
         idempotency_key=f"bundle:{bundle.number}:{member.key}",

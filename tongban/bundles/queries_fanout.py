@@ -36,6 +36,8 @@ class MemberStatus:
     licence: str = ""  # the result licence's name, when issued
     note: str = ""
     produced_from: list[str] = field(default_factory=list)  # members whose licence it receives
+    # What it received from them through the library (免提交): (licence name, member item name)
+    received: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -92,6 +94,7 @@ def bundle_status(number: str, user) -> BundleStatus:
             if case.state in (CaseState.REFUSED, CaseState.RETURNED) and not row.note:
                 row.note = case.return_reason
         out.append(row)
+    _received(members, cases, out)
     today = cases_clock.today()
     running = bundle.state in (BundleState.IN_PROGRESS, BundleState.ATTENTION)
     from tongban.core import workdays
@@ -107,6 +110,22 @@ def bundle_status(number: str, user) -> BundleStatus:
         days_left=left,
         applicant=acts_for_applicant(user, bundle) if not getattr(user, "is_staff", False) else False,
     )
+
+
+def _received(members, cases: dict, rows: list[MemberStatus]) -> None:
+    """Each member's licences that another member of the bundle issued and the library supplied
+    to its case (免提交, no upload): named on the status page."""
+    by_key = {m.key: (m, row) for m, row in zip(members, rows, strict=True)}
+    supplied = case_services.bundled.library_identifiers(
+        [m.case_number for m in members if m.requires and m.case_number]
+    )
+    for m, row in zip(members, rows, strict=True):
+        got = supplied.get(m.case_number, set())
+        for requirement in m.requires:
+            source, source_row = by_key.get(requirement["member"], (None, None))
+            case = cases.get(source.case_number) if source is not None else None
+            if case is not None and case.result_licence and case.result_licence in got:
+                row.received.append((source_row.licence or requirement["result"], source.item_name))
 
 
 def bundles_of(user, *, limit: int = 50) -> list[Bundle]:

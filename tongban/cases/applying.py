@@ -87,9 +87,15 @@ def do_set_chain(
 ) -> ApprovalChain:
     """Approval steps as data: name, role (a staff role) and a working-day limit each;
     `separation_of_duties` (职责分离, on by default): one person completes at most one step of
-    a case (`common.require_separate_duties`). Cases accepted afterwards follow the new chain."""
+    a case (`common.require_separate_duties`). Cases accepted afterwards follow the new chain.
+    Set by a superuser or by a department administrator of the item's own department (another
+    department's administrator learns nothing, not even whether the item exists)."""
     if not (actor.is_superuser or account_queries.has_role(actor, StaffRole.DEPARTMENT_ADMIN)):
         raise Forbidden("只有部门管理员可以设置审批环节")
+    if not actor.is_superuser:
+        item = catalog_queries.current_items().filter(code=item_code).values("department_id").first()
+        if item is None or item["department_id"] != actor.department_id:
+            raise Forbidden("只能设置本部门事项的审批环节")
     if not steps or len(steps) > 8:
         raise InvalidInput.field("steps", "审批环节应为1到8个")
     clean = []

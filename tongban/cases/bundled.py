@@ -5,8 +5,9 @@ case per member item, in its department's queue with the usual clock. Two things
 `applying.do_submit`:
 
 - the case may be created later than the submission, when what it depends on is issued (the
-  bundle's dispatcher does it, with the applicant's side recorded at submission: `who`), so the
-  acting person's context is checked once, at the bundle's submission (`applicant_for`);
+  bundle's dispatcher does it, with the applicant's side recorded at submission: `who`, or the
+  company another member registered, which the applicant represents), so the acting person's
+  context is checked once, at the bundle's submission (`applicant_for`);
 - a material may be supplied by a licence the bundle itself produced (the 营业执照 its first
   member issued), fetched from the e-licence library by its holder and type (no upload), or be
   still missing under the theme's "continue" policy (the department asks for 补正 as usual).
@@ -296,3 +297,15 @@ def member_cases(numbers) -> dict[str, Case]:
         return {}
     rows = Case.objects.filter(number__in=numbers).select_related("department", "item")
     return {case.number: case for case in rows}
+
+
+def library_identifiers(numbers) -> dict[str, set[str]]:
+    """The identifiers of the licences the e-licence library supplied to these cases (免提交),
+    by case number (one query; for a bundle's status page, which checked who may see it)."""
+    numbers = [n for n in numbers if n]
+    out: dict[str, set[str]] = {}
+    for number, identifier in CaseLicence.objects.filter(case__number__in=numbers).values_list(
+        "case__number", "identifier"
+    ):
+        out.setdefault(number, set()).add(identifier)
+    return out

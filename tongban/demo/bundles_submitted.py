@@ -46,8 +46,9 @@ SAMPLES = {
 }
 
 
-def _applicant():
-    person = next(p for p in accounts.PEOPLE if p.key == "citizen_l2")
+def demo_citizen(key: str):
+    """(the demo person, their account or None) of `accounts.PEOPLE` by key."""
+    person = next(p for p in accounts.PEOPLE if p.key == key)
     user = get_user_model().objects.filter(mobile_index=blind_index(person.mobile, purpose="mobile")).first()
     return person, user
 
@@ -64,21 +65,16 @@ def _value(field: dict, person) -> object:
     return SAMPLES.get(kind, SAMPLES["text"])
 
 
-def seed_submitted_bundle(*, actor: str = "system:seed", say: Callable[[str], None] = print) -> bool:
-    """Submit the demo's 企业开办 bundle once (see the module docstring); False when it is there
-    already, or when the theme or the person is missing (said)."""
-    person, user = _applicant()
-    if user is None or bundle_queries.published_theme(THEME) is None:
-        say("bundles: no demo 企业开办 theme or no demo citizen: no submitted bundle seeded")
-        return False
-    if any(b.theme_code == THEME for b in queries_fanout.bundles_of(user)):
-        return False
-    theme = submission.theme_or_404(THEME, REGION)
-    plan = submission.plan_application(user, theme, {})
+def combined_form(plan, person, company: dict) -> tuple[dict, dict, dict]:
+    """The combined form of `plan` (`submission.plan_application`) as a person fills it on the
+    phone: (shared fields, each member's own required fields, the required uploads). The
+    company's values by shared key (`company`), the person's mobile for a mobile field, the
+    person as the legal representative, a sample by field type for the rest; a small PDF for
+    each required upload (shared once, or a member's own)."""
     shared = {}
     for f in plan.shared_fields:
-        if f.key in COMPANY:
-            shared[f.key] = COMPANY[f.key]
+        if f.key in company:
+            shared[f.key] = company[f.key]
         elif f.type == "mobile":
             shared[f.key] = person.mobile
         else:
@@ -99,6 +95,21 @@ def seed_submitted_bundle(*, actor: str = "system:seed", say: Callable[[str], No
         key: submission.Upload(None, f"{name.strip('《》')}.pdf", PDF, "application/pdf")
         for key, name in names.items()
     }
+    return shared, own, uploads
+
+
+def seed_submitted_bundle(*, actor: str = "system:seed", say: Callable[[str], None] = print) -> bool:
+    """Submit the demo's 企业开办 bundle once (see the module docstring); False when it is there
+    already, or when the theme or the person is missing (said)."""
+    person, user = demo_citizen("citizen_l2")
+    if user is None or bundle_queries.published_theme(THEME) is None:
+        say("bundles: no demo 企业开办 theme or no demo citizen: no submitted bundle seeded")
+        return False
+    if any(b.theme_code == THEME for b in queries_fanout.bundles_of(user)):
+        return False
+    theme = submission.theme_or_404(THEME, REGION)
+    plan = submission.plan_application(user, theme, {})
+    shared, own, uploads = combined_form(plan, person, COMPANY)
     bundle = submission.do_submit_bundle(
         actor=user,
         theme_code=THEME,

@@ -10,7 +10,9 @@
 - The approving staff the chains at 江岸, 恩施市 and 江汉 need (`data.accounts.CASE_STAFF`, with
   the demo password and published TOTP secrets like the other demo staff): `officer-jiangan`
   and `deptadmin-jiangan` (特殊工时), `officer-enshi` (林木采伐), `officer-jianghan` and
-  `deptadmin-jianghan` (食品经营许可).
+  `deptadmin-jianghan` (食品经营许可); and the officers of the 企业开办 theme's member
+  departments (`data.accounts.BUNDLE_STAFF`: `officer-gongan`, `officer-renshe` and
+  `deptadmin-renshe`, `officer-shuiwu`, `officer-gjj`), who act on the demo's completed bundle.
 - The staff of every implementing body (`ensure_body_staff`): for each department that
   implements a published item, as many people of each role as its chains need under separation
   of duties (two approving officers and a department administrator for the default chain), and
@@ -177,9 +179,10 @@ def ensure_city_clerks(*, actor: str) -> list[str]:
 
 
 def ensure_case_staff(*, actor: str) -> list[str]:
-    """The approving staff of the story departments (`accounts.CASE_STAFF`), when missing."""
+    """The approving staff of the story departments (`accounts.CASE_STAFF`) and of the 企业开办
+    theme's member departments (`accounts.BUNDLE_STAFF`), when missing."""
     added = []
-    for acc in accounts.CASE_STAFF:
+    for acc in accounts.CASE_STAFF + accounts.BUNDLE_STAFF:
         dept = core_queries.departments().filter(name=acc.department).order_by("pk").first()
         if dept is None or _staff(acc.username, dept.pk) is not None:
             continue

@@ -73,6 +73,23 @@ def test_valid_grants_exclude_revoked_expired_and_others(grants):
     assert list(queries.mandates_granted(rep)) == [mandate]
 
 
+def test_represented_by_code_is_the_legal_representatives_only(grants):
+    """The legal person a person represents now, by credit code (a bundle files the company's
+    member cases under it): not for its agent, another code, or once the mandate has ended."""
+    rep, agent, rep_mandate, _mandate, _consent = grants
+    lp = rep_mandate.legal_person
+    assert queries.represented_by_code(rep, lp.credit_code) == {
+        "id": lp.pk,
+        "name": lp.name,
+        "credit_code": lp.credit_code,
+    }
+    assert queries.represented_by_code(agent, lp.credit_code) is None  # an agent, not its representative
+    assert queries.represented_by_code(rep, "") is None
+    assert queries.represented_by_code(rep, "91420100MA4K000000") is None
+    Mandate.objects.filter(pk=rep_mandate.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert queries.represented_by_code(rep, lp.credit_code) is None
+
+
 def test_acting_options_and_claims(grants, django_assert_max_num_queries):
     rep, agent, rep_mandate, mandate, consent = grants
     with django_assert_max_num_queries(2):

@@ -2,7 +2,9 @@
 real items, 企业开办 in one working day with the 营业执照 flowing to the other five members, the
 新生儿出生 questionnaire choosing members, and a second run that writes nothing; and the demo's
 submitted 企业开办 bundle (tongban/demo/bundles_submitted.py): 王芳's, in progress, its first member
-a case in the 市场监督管理 queue, the five others waiting for the 营业执照."""
+a case in the 江夏区行政审批局's queue, the five others waiting for the 营业执照; and the completed one
+(tongban/demo/bundles_completed.py): 刘洋's, decided by five departments' officers, handed over in
+one pickup."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from tongban.bundles import spec as specs
 from tongban.cases import queries as case_queries
 from tongban.cases.tests.story_support import demo_person, seed_demo
 from tongban.core.models import AuditEvent
-from tongban.demo import bundles_submitted, bundles_themes
+from tongban.demo import bundles_completed, bundles_submitted, bundles_themes
 from tongban.demo.data import materials
 
 
@@ -74,4 +76,47 @@ def test_the_demo_submitted_bundle(committed_demo):
     assert (case.state, case.department_id, case.channel) == ("submitted", first.department_id, "3")
     before = AuditEvent.objects.count()
     assert bundles_submitted.seed_submitted_bundle(say=lambda _: None) is False
+    assert AuditEvent.objects.count() == before
+
+
+def test_the_demo_completed_bundle(committed_demo):
+    """刘洋's 企业开办: five departments' demo officers decided its six members, the dependants
+    filed under the new company with its 营业执照 from the library, one pickup by `clerk`."""
+    applicant = demo_person("17000000003")
+    [bundle] = queries_fanout.bundles_of(applicant)
+    assert (bundle.theme_code, bundle.state, bundle.channel, bundle.completed_on_time) == (
+        "company-opening",
+        "delivered",
+        "3",
+        True,
+    )
+    assert bundle.delivered_by.username == "clerk"
+    members = {m.key: m.case_number for m in bundle.members.all()}
+    cases = {c.number: c for c in case_queries.cases_of(applicant).filter(number__in=members.values())}
+    assert len(cases) == 6 and {c.state for c in cases.values()} == {"delivered"}
+    deciders = {}
+    for key, number in members.items():
+        case = cases[number]
+        steps = case_queries.case_steps(case)
+        assert all(s.completed_by.department_id == case.department_id for s in steps)
+        deciders[key] = [s.completed_by.username for s in steps]
+    assert deciders == {
+        "licence": ["officer", "deptadmin"],
+        "seal": ["officer-gongan"],
+        "social": ["officer-renshe", "deptadmin-renshe"],
+        "tax": ["officer-shuiwu"],
+        "invoice": ["officer-shuiwu"],
+        "fund": ["officer-gjj"],
+    }
+    licence = cases[members["licence"]]
+    assert licence.legal_person_id is None and licence.result_licence
+    for key in ("seal", "social", "tax", "invoice", "fund"):
+        case = cases[members[key]]
+        assert case.applicant_name == "武汉洋帆信息科技有限公司"
+        assert [x.identifier for x in case_queries.case_licences(case) if x.name == "营业执照"] == [
+            licence.result_licence
+        ]
+    before = AuditEvent.objects.count()
+    assert bundles_completed.seed_done_bundle(say=lambda _: None) is False
+    assert bundles_completed.complete_done_bundle(say=lambda _: None) is False
     assert AuditEvent.objects.count() == before

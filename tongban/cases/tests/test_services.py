@@ -438,6 +438,25 @@ def test_an_unknown_staff_role_in_a_chain_is_refused(world):
     assert list(case.steps.values_list("name", flat=True)) == ["审批"] and chain.steps[0]["limit_days"] == 1
 
 
+def test_only_the_items_own_department_administrator_sets_its_chain(world):
+    """A department administrator of another department may not change this item's chain
+    (regression: any department administrator could), nor learn whether a code exists."""
+    from tongban.catalog.testing import make_department
+
+    from ..models import ApprovalChain
+    from .conftest import staff
+
+    other = staff("other-head", "department_admin", department=make_department(region="420200"))
+    steps = [{"name": "审批", "role": "approving_officer", "limit_days": 1}]
+    before = (ApprovalChain.objects.count(), AuditEvent.objects.count())
+    for code in (world["item"].code, "no-such-item"):
+        with pytest.raises(Forbidden) as exc:
+            services.do_set_chain(actor=other, item_code=code, steps=steps)
+        assert exc.value.message == "只能设置本部门事项的审批环节"
+    assert (ApprovalChain.objects.count(), AuditEvent.objects.count()) == before
+    assert services.chain_for(world["item"].code, 5)[0]["name"] == "承办"  # the default chain still
+
+
 def test_delivery_is_chosen_among_the_guides_methods_and_the_address_kept_encrypted(world):
     case = submit(world)
     citizen, address = world["citizen"], "武汉市江岸区沿江大道188号 张三 13900000001"

@@ -148,7 +148,57 @@ CASE_STAFF = (
         department="武汉市江汉区行政审批局",
     ),
 )
-STAFF = ACCOUNTS + CASE_STAFF  # every demo staff account, as demo_info lists them
+
+# The officers of the 企业开办 theme's member departments beside 江夏's 行政审批局 (whose `officer`
+# and `deptadmin` take the 设立登记: 审查, 核准), for the demo's completed bundle
+# (`demo/bundles_completed.py`): 印章刻制备案 at 武汉市公安局, 企业社会保险登记 at 江夏's 人社局,
+# 新办纳税人涉税信息确认 and 发票领用 at 武汉市税务局, 住房公积金单位缴存登记 at 武汉住房公积金管理中心.
+# Their 即办件 are handled on the spot by one officer (a one-step 即办 chain); 社保登记, promised in
+# a working day, is 审查 by the officer and 核准 by the department administrator. Seeded with the
+# case handling, on every `seed demo` when missing, so an older demo gets them too.
+BUNDLE_STAFF = (
+    DemoAccount(
+        "officer-gongan",
+        "市公安局审批人员（演示）",
+        ("approving_officer",),
+        "审批人员 approving_officer（武汉市公安局，企业开办：印章刻制备案）",
+        "TONGBANDEMOGONGANOFFICERZZVIAAAA",
+        department="武汉市公安局",
+    ),
+    DemoAccount(
+        "officer-renshe",
+        "江夏区人社局审批人员（演示）",
+        ("approving_officer",),
+        "审批人员 approving_officer（武汉市江夏区人力资源和社会保障局，企业开办：社保登记审查）",
+        "TONGBANDEMORENSHEOFFICERZZVIAAAA",
+        department="武汉市江夏区人力资源和社会保障局",
+    ),
+    DemoAccount(
+        "deptadmin-renshe",
+        "江夏区人社局部门管理员（演示）",
+        ("department_admin",),
+        "部门管理员 department_admin（武汉市江夏区人力资源和社会保障局，企业开办：社保登记核准）",
+        "TONGBANDEMORENSHEDEPTADMINZZVIAA",
+        department="武汉市江夏区人力资源和社会保障局",
+    ),
+    DemoAccount(
+        "officer-shuiwu",
+        "市税务局审批人员（演示）",
+        ("approving_officer",),
+        "审批人员 approving_officer（武汉市税务局，企业开办：涉税信息确认、发票领用）",
+        "TONGBANDEMOSHUIWUOFFICERZZVIAAAA",
+        department="武汉市税务局",
+    ),
+    DemoAccount(
+        "officer-gjj",
+        "市公积金中心审批人员（演示）",
+        ("approving_officer",),
+        "审批人员 approving_officer（武汉住房公积金管理中心，企业开办：公积金缴存登记）",
+        "TONGBANDEMOGJJOFFICERZZVIAAAAAAA",
+        department="武汉住房公积金管理中心",
+    ),
+)
+STAFF = ACCOUNTS + CASE_STAFF + BUNDLE_STAFF  # every demo staff account, as demo_info lists them
 
 # The staff of every implementing body (实施主体) beyond the accounts above: `demo/cases.py`
 # `ensure_body_staff` gives each department that implements a published item as many people of

@@ -37,7 +37,7 @@ from tongban.core.models import AuditEvent
 from tongban.demo import identity, insight_cases, services
 from tongban.demo import queries as demo_queries
 from tongban.demo.data import featured, people, places
-from tongban.demo.data.accounts import ACCOUNTS, CASE_STAFF, DEMO_PASSWORD, PEOPLE, STAFF
+from tongban.demo.data.accounts import ACCOUNTS, BUNDLE_STAFF, CASE_STAFF, DEMO_PASSWORD, PEOPLE, STAFF
 from tongban.demo.data.catalogue import all_specs, spec_by_name
 from tongban.exchange import queries as exchange_queries
 
@@ -257,7 +257,14 @@ def test_second_run_reuses_the_demo_and_writes_nothing(demo):
     walk_ins = int(re.search(r"insight cases: \d+ cases in \d+ cities \((\d+) walk-ins", demo["first"])[1])
     spread = insight_cases.ONLINE_CITIZENS + walk_ins
     assert after_first["users"] == (
-        len(ACCOUNTS) + len(PEOPLE) + 1 + 17 + len(CASE_STAFF) + body_staff.count() + spread
+        len(ACCOUNTS)
+        + len(PEOPLE)
+        + 1
+        + 17
+        + len(CASE_STAFF)
+        + len(BUNDLE_STAFF)
+        + body_staff.count()
+        + spread
     )
     assert (after_first["legal_persons"], after_first["mandates"], after_first["consents"]) == (2, 3, 1)
     assert after_first["clients"] == 2  # the demo RP and 江汉's food-licence system (exchange_story)
@@ -284,7 +291,8 @@ def test_staff_accounts(demo):
     assert set(users) == {
         "admin", "editor", "reviewer", "clerk", "officer", "deptadmin", "platform", "inspector", "hotline",
         "steward", "officer-jiangan", "deptadmin-jiangan", "officer-enshi", "officer-jianghan",
-        "deptadmin-jianghan",
+        "deptadmin-jianghan", "officer-gongan", "officer-renshe", "deptadmin-renshe", "officer-shuiwu",
+        "officer-gjj",
     }  # fmt: skip
     assert len({a.totp_secret for a in STAFF}) == len(STAFF)
     for acc in STAFF:
@@ -494,7 +502,18 @@ def test_demo_cases_chains_clerks_and_queues(demo):
         "officer-jianghan": "武汉市江汉区行政审批局",
         "deptadmin-jianghan": "武汉市江汉区行政审批局",
     }
-    assert f"5 approving staff ({', '.join(a.username for a in CASE_STAFF)})" in demo["first"]
+    assert {
+        u.username: u.department.name
+        for u in get_user_model().objects.filter(username__in=[a.username for a in BUNDLE_STAFF])
+    } == {
+        "officer-gongan": "武汉市公安局",
+        "officer-renshe": "武汉市江夏区人力资源和社会保障局",
+        "deptadmin-renshe": "武汉市江夏区人力资源和社会保障局",
+        "officer-shuiwu": "武汉市税务局",
+        "officer-gjj": "武汉住房公积金管理中心",
+    }
+    named = CASE_STAFF + BUNDLE_STAFF
+    assert f"{len(named)} approving staff ({', '.join(a.username for a in named)})" in demo["first"]
     clerks = get_user_model().objects.filter(username__startswith="clerk-")
     assert clerks.count() == 17 and all(account_queries.has_role(u, "window_clerk") for u in clerks)
     states = {

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from tongban.demo import queries
 from tongban.demo.data.accounts import (
     BODY_TOTP_HINT,
+    BUNDLE_STAFF,
     DEMO_PASSWORD,
     OIDC_CLIENT_NAME,
     OIDC_CLIENT_REDIRECTS,
@@ -82,6 +83,7 @@ class Command(BaseCommand):
             )
             out("")
         self._exchange(out, host, port)
+        self._bundles(out, host, port)
         out(
             f"Annual evaluation 年度评估: http://{host}:{port}/insight/evaluation/ (schemes, as admin: /insight/evaluation/schemes/)"
         )
@@ -118,4 +120,32 @@ class Command(BaseCommand):
             f"  a second request, adding {story.OUTSIDE_FIELD}, waits: sign in as {story.PROVIDER_ADMIN}, open"
         )
         out(f"    {base}/exchange/workbench/requests/ ; the call log: {base}/exchange/workbench/calls/")
+        out("")
+
+    def _bundles(self, out, host, port):
+        """The one-thing bundles (issue 13): 王芳's in progress, 刘洋's completed and collected."""
+        from tongban.demo import bundles_completed, bundles_submitted
+
+        base = f"http://{host}:{port}"
+        rows = []
+        for key, what in (
+            (
+                "citizen_l2",
+                "in progress: 设立登记 waits for 预审 (sign in as officer), five members wait for it",
+            ),
+            ("citizen_l3", "completed: five departments acted, collected in one pickup at the 综合窗口"),
+        ):
+            person, user = bundles_submitted.demo_citizen(key)
+            number = bundles_completed.bundle_number(user)
+            if number:
+                rows.append((person, number, what))
+        if not rows:
+            return
+        out(f"One-thing bundles 一事联办 (企业开办 at 江夏): {base}/bundles/")
+        for person, number, what in rows:
+            out(f"  {_pad(person.display_name, 8)}{person.mobile:<13} {number}  {what}")
+            out(f"    {base}/bundles/applications/{number}/")
+        names = ", ".join(acc.username for acc in BUNDLE_STAFF)
+        out(f"  the member departments' officers: officer, deptadmin (设立登记), {names};")
+        out(f"  the 综合窗口's pickup desk (as clerk): {base}/bundles/applications/window/")
         out("")
