@@ -47,10 +47,15 @@ def render_pdf(run) -> bytes:
 REPORT_CACHE_SECONDS = 24 * 3600
 
 
+def cache_key(run) -> str:
+    """Where the run's rendered report is kept: one per computation."""
+    return f"insight:evaluation-report:{run.pk}:{run.computed_at.timestamp()}"
+
+
 def report_pdf(run) -> bytes:
     """The run's report, rendered once per computation (a re-run makes a new one): WeasyPrint
     takes seconds for the 100-odd regions' tables, and everyone reads the same document."""
-    key = f"insight:evaluation-report:{run.pk}:{run.computed_at.timestamp()}"
+    key = cache_key(run)
     pdf = cache.get(key)
     if pdf is None:
         pdf = render_pdf(run)

@@ -52,3 +52,20 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             patch.undo()
             settings.disable()
             request_log.setLevel(request_log_level)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(world, settings):
+    """As the project's (tongban/conftest.py: every cell starts with no rate-limit counts), but
+    the cache keys the world keeps (`World.cache_kept`: the evaluation report's PDF, which
+    WeasyPrint takes seconds to render) outlive each cell: every cell reads the same run, and the
+    matrix tests who may read it, not the rendering (tongban/insight/tests do)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    cache = caches[settings.RATELIMIT_CACHE]
+    if isinstance(cache, LocMemCache):
+        kept = cache.get_many(world.cache_kept)
+        cache.clear()
+        cache.set_many(kept)
+    yield

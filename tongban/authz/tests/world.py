@@ -43,7 +43,7 @@ from tongban.demo.rp import oidc as rp_oidc
 from tongban.demo.tests.test_rp import PlatformTransport, register_demo_client
 from tongban.exchange import grants as exchange_grants
 from tongban.exchange import testing as exchange_testing
-from tongban.insight import evaluation
+from tongban.insight import evaluation, report
 from tongban.licences import services as licence_services
 from tongban.licences import sharing, validity
 from tongban.licences.tests.conftest import BUSINESS_FACE, CODES, COMPANY, department
@@ -60,6 +60,7 @@ class World:
     tokens: dict = field(default_factory=dict)  # actor kind -> bearer access token (systems)
     sessions: dict = field(default_factory=dict)  # actor kind -> session key
     ids: dict = field(default_factory=dict)  # placeholder -> value for the URL templates
+    cache_kept: list = field(default_factory=list)  # cache keys that outlive each cell (conftest.py)
     _client: Client | None = None
 
     def fresh_ids(self) -> dict:
@@ -333,7 +334,8 @@ def build() -> World:
     )
     evaluation.do_submit_scheme(actor=SYSTEM, version=scheme.version)
     evaluation.do_publish_scheme(actor=SYSTEM, version=scheme.version)
-    evaluation.do_run_evaluation(2026, scheme.version, actor=SYSTEM)
+    run = evaluation.do_run_evaluation(2026, scheme.version, actor=SYSTEM)
+    w.cache_kept.append(report.cache_key(run))  # its PDF, rendered once for every cell
     w.ids |= {"eval_scheme": scheme.version, "eval_year": 2026, "eval_region": "420100000000"}
     w.ids["admin_ct_user"] = ContentType.objects.get_for_model(type(people["principal"])).pk
     for m in admin.site._registry:  # an object of each model the admin shows (0: none exists)

@@ -13,15 +13,24 @@ import pytest
 from tongban.bundles import queries, queries_fanout
 from tongban.bundles import spec as specs
 from tongban.cases import queries as case_queries
-from tongban.cases.tests.story_support import demo_person, seed_demo
+from tongban.cases.tests.story_support import demo_for_module, demo_person
 from tongban.core.models import AuditEvent
 from tongban.demo import bundles_completed, bundles_submitted, bundles_themes
 from tongban.demo.data import materials
 
 
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo seeded with its steps committed, as `seed demo` runs (the submitted bundle's
+    files are written and its first member case dispatched after its step's commit): the run's
+    one seed, restored when another module seeded it first."""
+    with demo_for_module(django_db_blocker, tmp_path_factory.mktemp("demo-media")):
+        yield
+
+
 @pytest.fixture(name="demo")
-def demo_fixture(db, tmp_path):
-    seed_demo(tmp_path)
+def demo_fixture(seeded, db):
+    """Each test on the seeded demo; what it writes rolls back."""
 
 
 def test_the_demo_themes(demo):
@@ -51,14 +60,7 @@ def test_the_demo_themes(demo):
     assert AuditEvent.objects.count() == before
 
 
-@pytest.fixture(name="committed_demo")
-def committed_demo_fixture(transactional_db, tmp_path):
-    """The demo seeded with its steps committed, as `seed demo` runs (the submitted bundle's
-    files are written and its first member case dispatched after its step's commit)."""
-    seed_demo(tmp_path)
-
-
-def test_the_demo_submitted_bundle(committed_demo):
+def test_the_demo_submitted_bundle(demo):
     applicant = demo_person("17000000002")
     [bundle] = queries_fanout.bundles_of(applicant)
     assert (bundle.theme_code, bundle.state, bundle.channel) == ("company-opening", "in_progress", "3")
@@ -79,7 +81,7 @@ def test_the_demo_submitted_bundle(committed_demo):
     assert AuditEvent.objects.count() == before
 
 
-def test_the_demo_completed_bundle(committed_demo):
+def test_the_demo_completed_bundle(demo):
     """刘洋's 企业开办: five departments' demo officers decided its six members, the dependants
     filed under the new company with its 营业执照 from the library, one pickup by `clerk`."""
     applicant = demo_person("17000000003")

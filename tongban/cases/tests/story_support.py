@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 from contextlib import contextmanager
+from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
 
@@ -28,17 +29,26 @@ FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 # --- The demo data ------------------------------------------------------------------------------
 
 
-# One seeded demo per test run and "today" (its cases are dated by the clock): a database snapshot
-# and a copy of its media files, restored into an empty database (tongban/dbsnapshot.py). Kept in
-# this process and, for the other processes of the run (pytest-xdist's workers), in the run's
-# shared folder (`TONGBAN_TEST_SHARED`, tongban/conftest.py), where the first process to need it
-# seeds it while the others wait on its lock.
-_SEEDED: dict[tuple, tuple[dbsnapshot.Snapshot, Path]] = {}
+# One seeded demo per test run and "today" (its cases are dated by the clock): a database snapshot,
+# a copy of its media files and what the seed printed, restored into an empty database
+# (tongban/dbsnapshot.py). Kept in this process and, for the other processes of the run
+# (pytest-xdist's workers), in the run's shared folder (`TONGBAN_TEST_SHARED`,
+# tongban/conftest.py), where the first process to need it seeds it while the others wait on its
+# lock.
+@dataclass
+class Seeded:
+    snapshot: dbsnapshot.Snapshot
+    media: Path
+    report: str
 
 
-def seed_demo(media_root) -> None:
+_SEEDED: dict[tuple, Seeded] = {}
+
+
+def seed_demo(media_root) -> str:
     """`seed demo` with the tests' fast password hasher first (the other configured hashers stay
-    behind it: the OIDC client secret may use one), its materials under `media_root`.
+    behind it: the OIDC client secret may use one), its materials under `media_root`; what the
+    seed printed.
 
     The first seed in a test run is snapshotted; a later call into an empty database outside a
     transaction, in this process or another of the run, gets the same rows and files back
@@ -47,70 +57,61 @@ def seed_demo(media_root) -> None:
 
     key = (connection.vendor, clock.today())
     ours = [m for m in apps.get_models() if m.__module__.startswith("tongban.")]  # not content types
-    reusable = dbsnapshot.available() and not any(m.objects.exists() for m in ours)
-    if not reusable:
-        _seed(media_root)
-        return
-    if key not in _SEEDED:
-        shared = os.environ.get("TONGBAN_TEST_SHARED")
-        if shared:
-            with _shared_seed(Path(shared), key, media_root) as found:
-                if found is not None:
-                    _SEEDED[key] = found
-                else:
-                    _seed(media_root)
-                    _SEEDED[key] = _keep(media_root)
-                    _share(Path(shared), key, *_SEEDED[key])
-                    return
-        else:
-            _seed(media_root)
-            _SEEDED[key] = _keep(media_root)
-            return
-    snapshot, media = _SEEDED[key]
-    dbsnapshot.restore(snapshot)
-    shutil.copytree(media, media_root, dirs_exist_ok=True)
+    if not dbsnapshot.available() or any(m.objects.exists() for m in ours):
+        return _seed(media_root)  # inside a transaction, or onto rows of the test's own
+    if key in _SEEDED:
+        return _restore(_SEEDED[key], media_root)
+    shared = os.environ.get("TONGBAN_TEST_SHARED")
+    if not shared:
+        _SEEDED[key] = _keep(_seed(media_root), media_root)
+        return _SEEDED[key].report
+    stem = Path(shared) / "demo-{}-{}".format(*key)
+    with open(f"{stem}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if Path(f"{stem}.done").exists():  # another process of the run seeded it
+            report = Path(f"{stem}.report").read_text(encoding="utf-8")
+            _SEEDED[key] = Seeded(dbsnapshot.load(f"{stem}.snapshot", key[0]), Path(f"{stem}-media"), report)
+            return _restore(_SEEDED[key], media_root)
+        seeded = _SEEDED[key] = _keep(_seed(media_root), media_root)
+        dbsnapshot.save(seeded.snapshot, f"{stem}.snapshot")
+        shutil.copytree(seeded.media, f"{stem}-media", dirs_exist_ok=True)
+        Path(f"{stem}.report").write_text(seeded.report, encoding="utf-8")
+        Path(f"{stem}.done").touch()
+        return seeded.report
 
 
-def _seed(media_root) -> None:
+def _seed(media_root) -> str:
     hashers = [FAST_HASHER, *settings.PASSWORD_HASHERS]
+    out = StringIO()
     with override_settings(PASSWORD_HASHERS=hashers, MEDIA_ROOT=str(media_root)):
-        call_command("seed", "demo", stdout=StringIO())
+        call_command("seed", "demo", stdout=out)
+    return out.getvalue()
 
 
-def _keep(media_root) -> tuple[dbsnapshot.Snapshot, Path]:
+def _keep(report: str, media_root) -> Seeded:
     media = Path(tempfile.mkdtemp(prefix="tongban-demo-media-"))
     shutil.copytree(media_root, media, dirs_exist_ok=True)
-    return dbsnapshot.take(), media
+    return Seeded(dbsnapshot.take(), media, report)
 
 
-def _stem(key: tuple) -> str:
-    vendor, day = key
-    return f"demo-{vendor}-{day.isoformat()}"
+def _restore(seeded: Seeded, media_root) -> str:
+    dbsnapshot.restore(seeded.snapshot)
+    shutil.copytree(seeded.media, media_root, dirs_exist_ok=True)
+    return seeded.report
 
 
 @contextmanager
-def _shared_seed(shared: Path, key: tuple, media_root):
-    """Hold the run's lock of `key` and yield the snapshot another process shared, or None (the
-    caller seeds and shares it before the lock is released)."""
-    stem = _stem(key)
-    with open(shared / f"{stem}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            done = shared / f"{stem}.done"
-            yield (
-                (dbsnapshot.load(shared / f"{stem}.snapshot", key[0]), shared / f"{stem}-media")
-                if done.exists()
-                else None
-            )
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def _share(shared: Path, key: tuple, snapshot: dbsnapshot.Snapshot, media: Path) -> None:
-    stem = _stem(key)
-    dbsnapshot.save(snapshot, shared / f"{stem}.snapshot")
-    shutil.copytree(media, shared / f"{stem}-media", dirs_exist_ok=True)
-    (shared / f"{stem}.done").touch()
+def demo_for_module(django_db_blocker, media_root):
+    """The seeded demo, committed, for a module's tests (`seed_demo`: restored when the run has
+    seeded it already), and what its seed printed; each test's own writes roll back as usual,
+    and the database is flushed when the module is done, for the modules after it."""
+    with django_db_blocker.unblock():
+        report = seed_demo(media_root)
+    try:
+        yield report
+    finally:
+        with django_db_blocker.unblock():
+            call_command("flush", interactive=False, verbosity=0)
 
 
 def demo_person(mobile: str):

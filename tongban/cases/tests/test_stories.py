@@ -10,7 +10,6 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
-from django.db import transaction
 from django.test import Client
 
 from tongban.accounts import services as account_services
@@ -27,7 +26,7 @@ from tongban.pdftest import needs_pdftotext, pdf_qr_codes
 
 from .. import clock
 from .conftest import PDF, as_user
-from .story_support import demo_person, demo_staff, seed_demo
+from .story_support import demo_for_module, demo_person, demo_staff
 
 URL = "/api/v1/cases/"
 TODAY = "2026-09-29"
@@ -35,15 +34,9 @@ TODAY = "2026-09-29"
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Seed once, keep it for the module's tests, roll everything back afterwards."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        seed_demo(tmp_path_factory.mktemp("demo-media"))
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    """The seeded demo for the module's tests (committed; each test's writes roll back)."""
+    with demo_for_module(django_db_blocker, tmp_path_factory.mktemp("demo-media")):
+        yield
 
 
 pytestmark = pytest.mark.django_db

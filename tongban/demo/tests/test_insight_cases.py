@@ -1,5 +1,5 @@
-"""The demo's cases across Hubei's cities (`insight_cases.py`): `seed demo` once per module (in a
-transaction rolled back at the end); the rollups the hook kept equal a recount, the dashboards'
+"""The demo's cases across Hubei's cities (`insight_cases.py`) on the seeded demo (the run's one
+seed, `story_support.demo_for_module`); the rollups the hook kept equal a recount, the dashboards'
 reads see the cities and counties, the evaluation ranks them, and a second seed writes nothing."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from tongban.cases.tests.story_support import demo_for_module
 from tongban.core.models import AuditEvent
 from tongban.demo import insight_cases
 from tongban.insight import evaluation, rollups
@@ -26,28 +26,24 @@ PROVINCE = "420000000000"
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The seeded demo (committed: the run's one seed, restored when another module seeded it
+    first), then `seed demo` and the spread's seed again, which must write nothing."""
     hashers = [FAST_HASHER, *settings.PASSWORD_HASHERS]
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=hashers):
-        outer = transaction.atomic()
-        outer.__enter__()
-        first = StringIO()
-        call_command("seed", "demo", stdout=first)
-        counts = (AuditEvent.objects.count(), rollups.live_rows(*FAR))
-        second = StringIO()
-        call_command("seed", "demo", stdout=second)
-        again = (AuditEvent.objects.count(), rollups.live_rows(*FAR))
-        said = []
-        third = insight_cases.seed_spread(actor="system:seed", say=said.append)
-    yield {
-        "first": first.getvalue(),
-        "second": second.getvalue(),
-        "counts": (counts, again),
-        "third": (third, said),
-    }
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+    with demo_for_module(django_db_blocker, tmp_path_factory.mktemp("demo-media")) as first:
+        with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=hashers):
+            counts = (AuditEvent.objects.count(), rollups.live_rows(*FAR))
+            second = StringIO()
+            call_command("seed", "demo", stdout=second)
+            again = (AuditEvent.objects.count(), rollups.live_rows(*FAR))
+            said = []
+            third = insight_cases.seed_spread(actor="system:seed", say=said.append)
+        yield {
+            "first": first,
+            "second": second.getvalue(),
+            "counts": (counts, again),
+            "third": (third, said),
+        }
 
 
 pytestmark = pytest.mark.django_db
