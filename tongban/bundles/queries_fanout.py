@@ -15,12 +15,14 @@ from django.utils import translation
 from tongban.cases import clock as cases_clock
 from tongban.cases import services as case_services
 from tongban.cases.enums import CaseState, result_words
+from tongban.core import queries as core_queries
 from tongban.core.errors import DomainError
 from tongban.licences import queries as licence_queries
 
 from .enums_fanout import BundleState, MemberState
 from .models_fanout import Bundle
 from .progress import access_bundle, acts_for_applicant
+from .queries import themes_within
 
 
 @dataclass
@@ -147,10 +149,6 @@ def ready_for_pickup(clerk, *, limit: int = 200) -> list[Bundle]:
 def themes_at_hall(clerk) -> list:
     """The themes a 综合窗口 clerk may apply for at their hall: those of the hall's region and
     below (what `submission.do_submit_bundle` accepts from the hall)."""
-    from tongban.core import queries as core_queries
-
-    from .queries import themes_within
-
     department = getattr(clerk, "department", None)
     if department is None:
         return []

@@ -235,182 +235,179 @@ def _mapped(item, licence: str, key: str) -> dict[str, str]:
     return {m.name: key for m in item.materials.all() if m.license_type_code == licence}
 
 
+def _field(key: str, label: str, kind: str = "text") -> dict:
+    """A required shared field (共享字段) of a theme's spec."""
+    return {"key": key, "label": label, "type": kind, "required": True}
+
+
+def _yes_no(key: str, text: str, no: str = "否") -> dict:
+    """A questionnaire question answered 是 (yes) or `no`."""
+    return {
+        "key": key,
+        "text": text,
+        "choices": [{"value": "yes", "label": "是"}, {"value": "no", "label": no}],
+    }
+
+
+def _member(
+    key: str,
+    item,
+    fields: dict[str, str],
+    *,
+    when: tuple[str, str] | None = None,
+    requires: tuple[str, str] | None = None,
+    refused: str = "cancel",
+    materials: dict[str, str] | None = None,
+) -> dict:
+    """One member of a theme's spec, with only the parts given: `when` (question, answer) makes
+    it conditional, `requires` (member, licence type) makes it wait for that member's result
+    licence, and `refused` is then its on_requirement_refused policy ("cancel" by default)."""
+    doc: dict = {"key": key, "item_code": item.code}
+    if when:
+        doc["when"] = [{"question": when[0], "in": [when[1]]}]
+    if requires:
+        doc["requires"] = [{"member": requires[0], "result": requires[1]}]
+        doc["on_requirement_refused"] = refused
+    doc["fields"] = fields
+    if materials is not None:
+        doc["materials"] = materials
+    return doc
+
+
 def _theme_specs(items: dict) -> list[dict]:
     licence, id_card, hukou_book = _licence("营业执照"), _licence("居民身份证"), _licence("居民户口簿")
     birth_cert, estate = _licence("出生医学证明"), _licence("不动产权证书")
-    needs_licence = [{"member": "licence", "result": licence}]
     company_fields = {
         "applicant_name": "company_name",
         "contact_phone": "contact_phone",
         "address": "domicile",
     }
 
-    def enterprise_member(key: str, name: str, **extra) -> dict:
-        return {
-            "key": key,
-            "item_code": items[name].code,
-            "requires": needs_licence,
-            "on_requirement_refused": "cancel",
-            "fields": company_fields,
-            "materials": _mapped(items[name], id_card, "legal_rep_id"),
-            **extra,
-        }
+    def enterprise(key: str, name: str, refused: str = "cancel") -> dict:
+        return _member(
+            key,
+            items[name],
+            company_fields,
+            requires=("licence", licence),
+            refused=refused,
+            materials=_mapped(items[name], id_card, "legal_rep_id"),
+        )
 
+    setup = items["内资有限责任公司设立登记"]
     company = {
         "promised_days": 1,
         "shared_fields": [
-            {"key": "company_name", "label": N_("企业名称"), "type": "text", "required": True},
-            {"key": "legal_rep", "label": "法定代表人", "type": "text", "required": True},
-            {"key": "domicile", "label": N_("住所"), "type": "text", "required": True},
-            {"key": "contact_phone", "label": "联系电话", "type": "mobile", "required": True},
+            _field("company_name", N_("企业名称")),
+            _field("legal_rep", "法定代表人"),
+            _field("domicile", N_("住所")),
+            _field("contact_phone", "联系电话", "mobile"),
         ],
         "shared_materials": [
             {"key": "legal_rep_id", "name": "法定代表人居民身份证", "licence_type": id_card}
         ],
         "members": [
-            {
-                "key": "licence",
-                "item_code": items["内资有限责任公司设立登记"].code,
-                "fields": {
+            _member(
+                "licence",
+                setup,
+                {
                     "enterprise_name": "company_name",
                     "legal_representative": "legal_rep",
                     "domicile": "domicile",
                 },
-                "materials": _mapped(items["内资有限责任公司设立登记"], id_card, "legal_rep_id"),
-            },
-            enterprise_member("seal", "印章刻制备案"),
-            enterprise_member("social", "企业社会保险登记"),
-            enterprise_member("tax", "新办纳税人涉税信息确认"),
-            enterprise_member("invoice", "发票领用", on_requirement_refused="pause"),
-            enterprise_member("fund", "住房公积金单位缴存登记", on_requirement_refused="continue"),
+                materials=_mapped(setup, id_card, "legal_rep_id"),
+            ),
+            enterprise("seal", "印章刻制备案"),
+            enterprise("social", "企业社会保险登记"),
+            enterprise("tax", "新办纳税人涉税信息确认"),
+            enterprise("invoice", "发票领用", refused="pause"),
+            enterprise("fund", "住房公积金单位缴存登记", refused="continue"),
         ],
     }
-    parents = {
-        "key": "parents_local",
-        "text": "父母双方是否均为本市户籍？",
-        "choices": [{"value": "yes", "label": "是"}, {"value": "no", "label": "否（一方或双方为外地户籍）"}],
-    }
-    baby_fields = [
-        {"key": "baby_name", "label": "新生儿姓名", "type": "text", "required": True},
-        {"key": "guardian_phone", "label": "监护人联系电话", "type": "mobile", "required": True},
-        {"key": "address", "label": "家庭住址", "type": "text", "required": True},
-    ]
     guardian = {"applicant_name": "baby_name", "contact_phone": "guardian_phone", "address": "address"}
-    needs_cert = [{"member": "birth", "result": birth_cert}]
-    needs_book = [{"member": "hukou", "result": hukou_book}]
     newborn = {
         "promised_days": 5,
-        "questions": [parents],
-        "shared_fields": baby_fields,
+        "questions": [
+            _yes_no("parents_local", "父母双方是否均为本市户籍？", no="否（一方或双方为外地户籍）")
+        ],
+        "shared_fields": [
+            _field("baby_name", "新生儿姓名"),
+            _field("guardian_phone", "监护人联系电话", "mobile"),
+            _field("address", "家庭住址"),
+        ],
         "members": [
-            {
-                "key": "birth",
-                "item_code": items["出生医学证明办理"].code,
-                "fields": guardian,
-            },
-            {
-                "key": "hukou",
-                "item_code": items["出生登记（新生儿落户）"].code,
-                "requires": needs_cert,
-                "on_requirement_refused": "pause",
-                "fields": guardian,
-            },
-            {
-                "key": "elsewhere",
-                "item_code": items["新生儿户籍地协查（异地）"].code,
-                "when": [{"question": "parents_local", "in": ["no"]}],
-                "requires": needs_cert,
-                "on_requirement_refused": "pause",
-                "fields": guardian,
-            },
-            {
-                "key": "medical",
-                "item_code": items["城乡居民基本医疗保险参保登记"].code,
-                "requires": needs_book,
-                "on_requirement_refused": "pause",
-                "fields": guardian,
-            },
-            {
-                "key": "sscard",
-                "item_code": items["社会保障卡申领"].code,
-                "requires": needs_book,
-                "on_requirement_refused": "pause",
-                "fields": guardian,
-            },
+            _member("birth", items["出生医学证明办理"], guardian),
+            _member(
+                "hukou",
+                items["出生登记（新生儿落户）"],
+                guardian,
+                requires=("birth", birth_cert),
+                refused="pause",
+            ),
+            _member(
+                "elsewhere",
+                items["新生儿户籍地协查（异地）"],
+                guardian,
+                when=("parents_local", "no"),
+                requires=("birth", birth_cert),
+                refused="pause",
+            ),
+            _member(
+                "medical",
+                items["城乡居民基本医疗保险参保登记"],
+                guardian,
+                requires=("hukou", hukou_book),
+                refused="pause",
+            ),
+            _member(
+                "sscard", items["社会保障卡申领"], guardian, requires=("hukou", hukou_book), refused="pause"
+            ),
         ],
     }
-    needs_estate = [{"member": "transfer", "result": estate}]
     owner = {"applicant_name": "owner_name", "contact_phone": "owner_phone", "address": "property_address"}
 
-    def utility(key: str, name: str, **extra) -> dict:
-        return {
-            "key": key,
-            "item_code": items[name].code,
-            "requires": needs_estate,
-            "on_requirement_refused": "cancel",
-            "fields": owner,
-            **extra,
-        }
+    def utility(key: str, name: str, when: tuple[str, str] | None = None) -> dict:
+        return _member(key, items[name], owner, when=when, requires=("transfer", estate))
 
     estate_theme = {
         "promised_days": 5,
-        "questions": [
-            {
-                "key": "cable",
-                "text": "是否同时办理有线电视过户？",
-                "choices": [{"value": "yes", "label": "是"}, {"value": "no", "label": "否"}],
-            }
-        ],
+        "questions": [_yes_no("cable", "是否同时办理有线电视过户？")],
         "shared_fields": [
-            {"key": "owner_name", "label": "买受人姓名", "type": "text", "required": True},
-            {"key": "owner_phone", "label": "联系电话", "type": "mobile", "required": True},
-            {"key": "property_address", "label": "不动产坐落", "type": "text", "required": True},
+            _field("owner_name", "买受人姓名"),
+            _field("owner_phone", "联系电话", "mobile"),
+            _field("property_address", "不动产坐落"),
         ],
         "members": [
-            {
-                "key": "transfer",
-                "item_code": items["不动产登记（国有建设用地使用权及房屋所有权转移登记）"].code,
-                "fields": owner,
-            },
-            {"key": "deed_tax", "item_code": items["契税申报缴纳"].code, "fields": owner},
+            _member("transfer", items["不动产登记（国有建设用地使用权及房屋所有权转移登记）"], owner),
+            _member("deed_tax", items["契税申报缴纳"], owner),
             utility("water", "供水过户"),
             utility("power", "供电过户"),
             utility("gas", "燃气过户"),
-            utility("cable", "有线电视过户", when=[{"question": "cable", "in": ["yes"]}]),
+            utility("cable", "有线电视过户", when=("cable", "yes")),
         ],
     }
+    enrol = items["义务教育阶段新生入学登记"]
     school = {
         "promised_days": 10,
-        "questions": [
-            {
-                "key": "hukou_here",
-                "text": "儿童户籍是否在江夏区？",
-                "choices": [{"value": "yes", "label": "是"}, {"value": "no", "label": "否（随迁子女）"}],
-            }
-        ],
+        "questions": [_yes_no("hukou_here", "儿童户籍是否在江夏区？", no="否（随迁子女）")],
         "shared_fields": [
-            {"key": "child_name", "label": "儿童姓名", "type": "text", "required": True},
-            {"key": "guardian_phone", "label": "监护人联系电话", "type": "mobile", "required": True},
-            {"key": "address", "label": "实际居住地址", "type": "text", "required": True},
+            _field("child_name", "儿童姓名"),
+            _field("guardian_phone", "监护人联系电话", "mobile"),
+            _field("address", "实际居住地址"),
         ],
         "shared_materials": [{"key": "hukou_book", "name": "居民户口簿", "licence_type": hukou_book}],
         "members": [
-            {
-                "key": "residence",
-                "item_code": items["居住证核发"].code,
-                "when": [{"question": "hukou_here", "in": ["no"]}],
-                "fields": {"contact_phone": "guardian_phone", "address": "address"},
-            },
-            {
-                "key": "enrol",
-                "item_code": items["义务教育阶段新生入学登记"].code,
-                "fields": {
-                    "applicant_name": "child_name",
-                    "contact_phone": "guardian_phone",
-                    "address": "address",
-                },
-                "materials": _mapped(items["义务教育阶段新生入学登记"], hukou_book, "hukou_book"),
-            },
+            _member(
+                "residence",
+                items["居住证核发"],
+                {"contact_phone": "guardian_phone", "address": "address"},
+                when=("hukou_here", "no"),
+            ),
+            _member(
+                "enrol",
+                enrol,
+                {"applicant_name": "child_name", "contact_phone": "guardian_phone", "address": "address"},
+                materials=_mapped(enrol, hukou_book, "hukou_book"),
+            ),
         ],
     }
     return [

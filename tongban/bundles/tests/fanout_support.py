@@ -11,6 +11,7 @@ from django.test import TestCase
 
 from tongban.accounts import services as account_services
 from tongban.accounts.tests.identity_support import person
+from tongban.bundles.testing import make_published_theme
 from tongban.cases import services as case_services
 from tongban.catalog import services as catalog_services
 from tongban.catalog.testing import SYSTEM, make_basic_item, make_department, make_item
@@ -116,6 +117,14 @@ def build_world(settings, tmp_path) -> dict:
     return world
 
 
+def shared_fields() -> list[dict]:
+    """The fields asked once for every member: the company name and the phone."""
+    return [
+        {"key": "company_name", "label": "企业名称", "type": "text", "required": True},
+        {"key": "phone", "label": "联系电话", "type": "mobile", "required": True},
+    ]
+
+
 def spec_doc(world, **policies) -> dict:
     """The 企业开办 theme: the 营业执照 first, the four others need it; the 住所使用证明 is
     uploaded once for 设立登记 and 税务登记; the company name and the phone are asked once."""
@@ -138,16 +147,37 @@ def spec_doc(world, **policies) -> dict:
     return {
         "promised_days": 1,
         "questions": [],
-        "shared_fields": [
-            {"key": "company_name", "label": "企业名称", "type": "text", "required": True},
-            {"key": "phone", "label": "联系电话", "type": "mobile", "required": True},
-        ],
+        "shared_fields": shared_fields(),
         "shared_materials": [{"key": "lease", "name": LEASE, "licence_type": ""}],
         "members": [
             member("licence", requires=False),
             *(member(k) for k in ("seal", "social", "tax", "fund")),
         ],
     }
+
+
+def requiring_nothing(doc: dict, *keys: str) -> dict:
+    """The spec document with members `keys` (every member when none is named) requiring
+    nothing: they start at once instead of waiting for the 营业执照."""
+    for member in doc["members"]:
+        if not keys or member["key"] in keys:
+            member["requires"] = []
+    return doc
+
+
+def publish_theme(
+    world, doc: dict | None = None, *, code: str | None = None, name: str = "企业开办", **policies
+):
+    """Publish a theme of 江夏 over `doc` (by default the 企业开办 spec with these policies)."""
+    return make_published_theme(
+        doc or spec_doc(world, **policies), code=code, region_code="420115000000", name=name
+    )
+
+
+@pytest.fixture(name="world")
+def world_fixture(db, regions_loaded, settings, tmp_path, day):
+    """The fan-out world with no theme: each test publishes the one it needs."""
+    return build_world(settings, tmp_path)
 
 
 def upload(name: str = "申请书", content: bytes = PDF) -> case_services.Upload:
@@ -177,6 +207,14 @@ def files(theme_members=("licence", "seal", "social", "tax", "fund"), world=None
         item = world["items"][key]
         out[f"{key}.m_{material_of(item, '申请书').pk}"] = upload()
     return out
+
+
+def with_licence_uploaded(world, uploads: dict, *keys: str) -> dict:
+    """`uploads` plus a 营业执照 file for each of members `keys`: what a member that does not
+    wait for the licence member needs to be made."""
+    for key in keys:
+        uploads[f"{key}.m_{material_of(world['items'][key], '营业执照').pk}"] = upload("营业执照")
+    return uploads
 
 
 def submit(world, theme, **kw):
@@ -212,12 +250,8 @@ def conclude(world, key: str, number: str, *, outcome: str = "pass"):
 @pytest.fixture
 def qykb_world(db, regions_loaded, settings, tmp_path, day):
     """The fan-out world with 江夏's 企业开办 theme (code qykb) published."""
-    from tongban.bundles.testing import make_published_theme
-
     world = build_world(settings, tmp_path)
-    world["theme"] = make_published_theme(
-        spec_doc(world), code="qykb", region_code="420115000000", name="企业开办"
-    )
+    world["theme"] = publish_theme(world, code="qykb")
     return world
 
 

@@ -20,11 +20,19 @@ from django.db import connection
 
 from tongban.bundles import fanout
 from tongban.bundles.models import Bundle, BundleFile, BundleMember, BundleOutbox
-from tongban.bundles.testing import make_published_theme
 from tongban.cases import queries as case_queries
 from tongban.catalog.testing import ensure_regions
 
-from .fanout_support import SHARED, build_world, files, material_of, own_fields, spec_doc, upload
+from .fanout_support import (
+    SHARED,
+    build_world,
+    files,
+    own_fields,
+    publish_theme,
+    requiring_nothing,
+    spec_doc,
+    with_licence_uploaded,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,13 +46,9 @@ def crash_world(settings, tmp_path):
         )
     ensure_regions()
     world = build_world(settings, tmp_path)
-    doc = spec_doc(world)
-    for m in doc["members"]:
-        m["requires"] = []  # five members that all start at once: a fan-out of five cases
-    world["theme"] = make_published_theme(doc, code="qykb-crash", region_code="420115000000", name="企业开办")
-    uploads = files(world=world)
-    for key in ("seal", "social", "tax", "fund"):
-        uploads[f"{key}.m_{material_of(world['items'][key], '营业执照').pk}"] = upload("营业执照")
+    # five members that all start at once: a fan-out of five cases
+    world["theme"] = publish_theme(world, requiring_nothing(spec_doc(world)), code="qykb-crash")
+    uploads = with_licence_uploaded(world, files(world=world), "seal", "social", "tax", "fund")
     world["args"] = {
         "actor_id": world["citizen"].pk,
         "theme_code": "qykb-crash",

@@ -7,33 +7,29 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.test import TestCase
 
 from tongban.bundles import fanout, submission
 from tongban.bundles.models import BundleMember, BundleOutbox
-from tongban.bundles.testing import make_published_theme
 from tongban.cases import queries as case_queries
 from tongban.catalog import services as catalog_services
 from tongban.catalog.testing import SYSTEM, make_basic_item, make_item
 from tongban.core.models import AuditEvent
 
-from .fanout_support import (  # noqa: F401 - regions_loaded is a fixture
+from .fanout_support import (  # noqa: F401 - day and world_fixture are fixtures
     SHARED,
-    build_world,
     day,
     files,
-    material_of,
     own_fields,
+    publish_theme,
+    requiring_nothing,
+    shared_fields,
     spec_doc,
     upload,
+    with_licence_uploaded,
+    world_fixture,
 )
-
-
-@pytest.fixture
-def world(db, regions_loaded, settings, tmp_path, day):  # noqa: F811
-    return build_world(settings, tmp_path)
 
 
 def submit_later(world, code: str, uploads: dict, own: dict):
@@ -50,13 +46,8 @@ def submit_later(world, code: str, uploads: dict, own: dict):
 
 
 def test_a_member_failing_at_dispatch_keeps_its_error_and_the_others_are_made(world):
-    doc = spec_doc(world)
-    for m in doc["members"]:
-        m["requires"] = []  # five members that start at once
-    make_published_theme(doc, code="qykb-all", region_code="420115000000", name="企业开办")
-    uploads = files(world=world)
-    for key in ("seal", "social", "tax", "fund"):
-        uploads[f"{key}.m_{material_of(world['items'][key], '营业执照').pk}"] = upload("营业执照")
+    publish_theme(world, requiring_nothing(spec_doc(world)), code="qykb-all")  # five start at once
+    uploads = with_licence_uploaded(world, files(world=world), "seal", "social", "tax", "fund")
     bundle, dispatch = submit_later(world, "qykb-all", uploads, own_fields())
     assert BundleOutbox.objects.filter(member__bundle=bundle, done_at__isnull=True).count() == 5
     # Between the submission and the dispatch the 印章刻制备案 gets a new version: its materials
@@ -112,10 +103,7 @@ def name_theme(world) -> dict:
     doc = {
         "promised_days": 1,
         "questions": [],
-        "shared_fields": [
-            {"key": "company_name", "label": "企业名称", "type": "text", "required": True},
-            {"key": "phone", "label": "联系电话", "type": "mobile", "required": True},
-        ],
+        "shared_fields": shared_fields(),
         "shared_materials": [],
         "members": [
             {
@@ -129,7 +117,7 @@ def name_theme(world) -> dict:
             }
         ],
     }
-    make_published_theme(doc, code="mczz", region_code="420115000000", name="名称自主申报")
+    publish_theme(world, doc, code="mczz", name="名称自主申报")
     return {"form": form_material, "card": card, "letter": letter}
 
 

@@ -7,32 +7,21 @@ import pytest
 
 from tongban.bundles import progress, queries_fanout
 from tongban.bundles.models import Bundle, BundleMember, BundleOutbox
-from tongban.bundles.testing import make_published_theme
 from tongban.cases import queries as case_queries
 from tongban.cases import services as case_services
 from tongban.core.errors import Conflict
 
-from .fanout_support import (  # noqa: F401 - regions_loaded and day are fixtures
-    build_world,
+from .fanout_support import (  # noqa: F401 - day and world_fixture are fixtures
     conclude,
     day,
     files,
-    material_of,
+    publish_theme,
+    requiring_nothing,
     spec_doc,
     submit,
-    upload,
+    with_licence_uploaded,
+    world_fixture,
 )
-
-
-@pytest.fixture
-def world(db, regions_loaded, settings, tmp_path, day):  # noqa: F811
-    return build_world(settings, tmp_path)
-
-
-def theme(world, doc=None, **policies):
-    return make_published_theme(
-        doc or spec_doc(world, **policies), region_code="420115000000", name="企业开办"
-    )
 
 
 def states(bundle) -> dict:
@@ -48,7 +37,7 @@ def case(number: str):
 
 
 def test_a_refused_requirement_applies_each_dependants_policy(world, django_capture_on_commit_callbacks):
-    bundle = submit(world, theme(world, seal="cancel", social="pause", tax="continue", fund="cancel"))
+    bundle = submit(world, publish_theme(world, seal="cancel", social="pause", tax="continue", fund="cancel"))
     number = member(bundle, "licence").case_number
     with django_capture_on_commit_callbacks(execute=True):
         case_services.do_refuse(
@@ -80,7 +69,7 @@ def test_a_refused_requirement_applies_each_dependants_policy(world, django_capt
 
 
 def test_a_denied_decision_cancels_dependants_under_cancel(world, django_capture_on_commit_callbacks):
-    bundle = submit(world, theme(world))
+    bundle = submit(world, publish_theme(world))
     number = member(bundle, "licence").case_number
     with django_capture_on_commit_callbacks(execute=True):
         concluded = conclude(world, "licence", number, outcome="fail")
@@ -98,13 +87,10 @@ def test_a_denied_decision_cancels_dependants_under_cancel(world, django_capture
 
 
 def test_a_supplement_pauses_only_what_depends_on_it(world, django_capture_on_commit_callbacks):
-    doc = spec_doc(world)
     # fund needs nothing here: it starts at once and must not be touched by licence's 补正.
-    fund = next(m for m in doc["members"] if m["key"] == "fund")
-    fund["requires"] = []
-    uploads = files(world=world)
-    uploads[f"fund.m_{material_of(world['items']['fund'], '营业执照').pk}"] = upload("营业执照")
-    bundle = submit(world, theme(world, doc), uploads=uploads)
+    doc = requiring_nothing(spec_doc(world), "fund")
+    uploads = with_licence_uploaded(world, files(world=world), "fund")
+    bundle = submit(world, publish_theme(world, doc), uploads=uploads)
     assert states(bundle) == {
         "licence": "case",
         "seal": "waiting",
@@ -151,7 +137,7 @@ def test_a_supplement_pauses_only_what_depends_on_it(world, django_capture_on_co
 def test_withdrawal_withdraws_undecided_members_and_reports_decided_ones(
     world, django_capture_on_commit_callbacks
 ):
-    bundle = submit(world, theme(world))
+    bundle = submit(world, publish_theme(world))
     licence = member(bundle, "licence").case_number
     with django_capture_on_commit_callbacks(execute=True):
         conclude(world, "licence", licence)
@@ -178,7 +164,7 @@ def test_withdrawal_withdraws_undecided_members_and_reports_decided_ones(
 
 
 def test_withdrawal_before_anything_is_decided_leaves_no_waiting_member(world):
-    bundle = submit(world, theme(world))
+    bundle = submit(world, publish_theme(world))
     report = progress.do_withdraw_bundle(actor=world["citizen"], number=bundle.number)
     assert report["decided"] == [] and len(report["withdrawn"]) == 5
     assert set(states(bundle).values()) == {"withdrawn"}

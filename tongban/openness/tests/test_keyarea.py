@@ -9,7 +9,6 @@ import random
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from tongban.accounts import services as account_services
 from tongban.accounts.tests.identity_support import enterprise, person
@@ -233,7 +232,7 @@ def test_licensing_results_list_an_enterprises_decision_and_never_a_natural_pers
 def test_the_inspection_list_publishes_the_supervision_draws_and_results(db, regions_loaded, client):
     """Regression: the key-area list of 双随机 results was a placeholder ("暂无数据来源") while
     supervision published its plans and results; now it shows them and links to their pages."""
-    from tongban.supervision.tests.draw_world import World, entities
+    from tongban.supervision.tests.draw_world import World, entities, record_result
 
     entities(4, classes="D")
     draw = World().drawn(ratios={"D": 10000})
@@ -241,17 +240,7 @@ def test_the_inspection_list_publishes_the_supervision_draws_and_results(db, reg
     assert "暂无数据来源" not in empty and "暂无检查结果" in empty
     assert f'href="/supervision/public/plans/{draw.plan_id}/"' in empty
     target = draw.targets.order_by("position").first()
-    from tongban.supervision import services_draw
-    from tongban.supervision.models_draw import Assignment
-
-    inspector = Assignment.objects.filter(target=target).first().inspector
-    services_draw.do_record_result(
-        actor=inspector.user,
-        target_id=target.pk,
-        result="pass",
-        inspected_on=timezone.localdate(),
-        record={"检查情况": "正常"},
-    )
+    record_result(target, "pass")
     body = client.get("/openness/key-areas/inspections/").content.decode()
     assert target.entity.name in body and target.entity.credit_code in body
     assert 'href="/supervision/public/"' in body

@@ -144,6 +144,20 @@ class World:
         return services.do_reveal(actor=self.official_2, plan_id=plan.pk, secret=SECRET_2)
 
 
+def record_result(target: DrawTarget, result: str = "pass", *, record=None, **extra) -> InspectionResult:
+    """Record the inspection result (检查结果) of a drawn target as its first assigned inspector
+    (in slot order), inspected today; `extra` goes to the service as is (e.g. summary)."""
+    inspector = Assignment.objects.filter(target=target).first().inspector
+    return services.do_record_result(
+        actor=inspector.user,
+        target_id=target.pk,
+        result=result,
+        inspected_on=timezone.localdate(),
+        record={"检查情况": "正常"} if record is None else record,
+        **extra,
+    )
+
+
 def counts() -> dict[str, int]:
     """Row counts a refused write must leave unchanged."""
     return {

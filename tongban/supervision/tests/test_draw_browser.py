@@ -14,15 +14,13 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from tongban.browsertest import ARTIFACTS, axe_violations, chinese_text, new_context, overflow, watch
 from tongban.cases.tests.conftest import english  # noqa: F401 - the compiled English catalogue
 from tongban.catalog.testing import ensure_regions
 
 from .. import queries_draw
-from .. import services_draw as services
-from .draw_world import World, entities
+from .draw_world import World, entities, record_result
 
 pytestmark = pytest.mark.browser
 
@@ -34,15 +32,7 @@ def pages(transactional_db):
     entities(45)
     draw = world.drawn()
     targets = queries_draw.draw_targets(draw)
-    first = queries_draw.assigned_inspector_users(targets[0].pk)[0]
-    services.do_record_result(
-        actor=next(i.user for i in world.inspectors if i.user_id == first),
-        target_id=targets[0].pk,
-        result="rectify",
-        inspected_on=timezone.localdate(),
-        record={"检查情况": "后厨防鼠设施缺失"},
-        summary="已责令整改",
-    )
+    record_result(targets[0], "rectify", record={"检查情况": "后厨防鼠设施缺失"}, summary="已责令整改")
     open_target = targets[1]
     inspector = next(
         i.user

@@ -14,7 +14,7 @@ from tongban.supervision import draws
 from tongban.supervision.enums_draw import PlanState
 from tongban.supervision.models_draw import Assignment, DrawTarget, InspectionResult, Plan
 
-from .draw_world import SECRET_1, SECRET_2, World, entities
+from .draw_world import SECRET_1, SECRET_2, World, entities, record_result
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("regions_loaded")]
 
@@ -28,16 +28,7 @@ def test_public_pages_publish_plan_draw_and_results(client, world):
     rows = entities(30)
     draw = world.drawn()
     target = DrawTarget.objects.filter(draw=draw).select_related("entity").first()
-    inspector = Assignment.objects.filter(target=target).first().inspector
-    from tongban.supervision import services_draw
-
-    services_draw.do_record_result(
-        actor=inspector.user,
-        target_id=target.pk,
-        result="rectify",
-        inspected_on=timezone.localdate(),
-        record={"检查情况": "台账不全"},
-    )
+    record_result(target, "rectify", record={"检查情况": "台账不全"})
     index = client.get("/supervision/public/")
     assert index.status_code == 200
     body = index.content.decode()

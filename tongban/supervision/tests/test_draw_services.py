@@ -14,7 +14,7 @@ from tongban.supervision import services_draw as services
 from tongban.supervision.enums_draw import DrawState, PlanState
 from tongban.supervision.models_draw import Assignment, Draw, DrawTarget, InspectionResult
 
-from .draw_world import SECRET_1, SECRET_2, World, counts, entities, staff
+from .draw_world import SECRET_1, SECRET_2, World, counts, entities, record_result, staff
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("regions_loaded")]
 
@@ -83,14 +83,7 @@ def test_declared_conflict_and_recent_inspection_are_recused(world):
     first = DrawTarget.objects.get(draw=earlier, entity=target)
     visitors = list(Assignment.objects.filter(target=first).values_list("inspector__user", flat=True))
     assert world.inspectors[0].user_id not in visitors
-    recorder = next(i for i in world.inspectors if i.user_id == visitors[0])
-    services.do_record_result(
-        actor=recorder.user,
-        target_id=first.pk,
-        result="pass",
-        inspected_on=timezone.localdate(),
-        record={"检查情况": "正常"},
-    )
+    record_result(first, "pass")  # by visitors[0], the first in slot order
     world.add_inspector(10)
     # the result was recomputed into the entity's credit (its class may have changed): draw all
     second = world.drawn(ratios={"A": 10000, "B": 10000, "C": 10000, "D": 10000})
@@ -353,19 +346,8 @@ def test_a_result_feeds_the_entitys_credit_and_is_explained(world):
     entities(2, classes="D")
     draw = world.drawn(ratios={"D": 10000})
     first, second = DrawTarget.objects.filter(draw=draw).order_by("position")[:2]
-
-    def record(target, result):
-        user = Assignment.objects.filter(target=target).first().inspector.user
-        services.do_record_result(
-            actor=user,
-            target_id=target.pk,
-            result=result,
-            inspected_on=timezone.localdate(),
-            record={"检查情况": "记录"},
-        )
-
-    record(first, "rectify")
-    record(second, "pass")
+    record_result(first, "rectify", record={"检查情况": "记录"})
+    record_result(second, "pass", record={"检查情况": "记录"})
     facts = {
         (f.entity_id, f.factor, f.source, f.ref)
         for f in CreditFact.objects.filter(entity_id__in=[first.entity_id, second.entity_id])
