@@ -3,7 +3,8 @@
 Each event's hash is SM3 over the previous hash and the event's canonical JSON, so editing,
 deleting or reordering any stored event breaks the chain from that point; `manage.py audit
 verify` names the first broken link. Appends are serialised: an advisory transaction lock on
-PostgreSQL, the IMMEDIATE write lock on SQLite.
+PostgreSQL (taken together with the read of the chain's head, one round trip:
+`core_audit_chain_head`, migration 0004), the IMMEDIATE write lock on SQLite.
 
 A busy write path wraps its transaction in `batch()`: the events it records are appended in one
 insert at the end of the block, so the chain's lock is taken once per transaction and held only
@@ -96,12 +97,25 @@ def _event(*, actor: Any, action: str, obj: Any, object_type: str, object_id: An
     )
 
 
-def _append(events: list[AuditEvent]) -> None:
-    """Link `events` to the end of the chain and insert them, under the chain's lock."""
+_HEAD_SQL = "core_audit_chain_head(%s)"  # core migration 0004
+
+
+def _head() -> str:
+    """Take the chain's lock (to the end of the transaction) and return the last event's hash."""
     if connection.vendor == "postgresql":
+        # The lock and the head in one round trip: the function reads the head with a snapshot
+        # taken after the lock is granted.
         with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-    prev = AuditEvent.objects.order_by("-seq").values_list("hash", flat=True).first() or genesis()
+            cur.execute(f"SELECT {_HEAD_SQL}", [_PG_LOCK_KEY])
+            return cur.fetchone()[0] or genesis()
+    return AuditEvent.objects.order_by("-seq").values_list("hash", flat=True).first() or genesis()
+
+
+def _append(events: list[AuditEvent], prev: str | None = None) -> None:
+    """Link `events` to the end of the chain and insert them, under the chain's lock (`prev`:
+    the head already read under the lock this transaction holds)."""
+    if prev is None:
+        prev = _head()
     for event in events:
         event.prev_hash = prev
         event.hash = prev = chain_hash(prev, event)
@@ -112,9 +126,13 @@ def _append(events: list[AuditEvent]) -> None:
 
 
 class _Pending(threading.local):
-    """The events of the current thread's open `batch()`, each with its savepoint marker."""
+    """The events of the current thread's open `batch()`, each with its savepoint marker; the
+    chain's head when `with_chain_head` has taken the lock, and the savepoints open when the
+    batch began."""
 
     events: list[tuple[AuditEvent, _Marker]] | None = None
+    head: str | None = None
+    savepoints: int = 0
 
 
 class _Marker:
@@ -159,15 +177,41 @@ def batch():
         return
     if not connection.in_atomic_block:
         raise RuntimeError("audit.batch() must run inside a transaction")
-    _pending.events = []
+    _pending.events, _pending.head, _pending.savepoints = [], None, len(connection.savepoint_ids)
     try:
         yield
         live = {id(func) for _, func, _ in connection.run_on_commit}
         events = [event for event, marker in _pending.events if id(marker) in live]
         if events:
-            _append(events)
+            _append(events, prev=_pending.head)
     finally:
-        _pending.events = None
+        _pending.events = _pending.head = None
+
+
+def with_chain_head(sql: str, params) -> tuple:
+    """Run `sql` and take the chain's lock in the same round trip, inside a `batch()`: the
+    batch's events are then appended at its end without asking for the head again. `sql` is one
+    statement returning one row whose select list ends with `{chain_head}`, where the head goes
+    (a write path's data-modifying `WITH ... SELECT`); the row is returned without it. The lock is
+    held from this statement to the commit, so call it last but for the batch's end. On SQLite
+    (no functions; its write lock is the transaction's) the head is read after the statement.
+    Inside a savepoint opened after the batch began, the head is read at the batch's end as
+    usual (a rolled-back savepoint gives its lock back)."""
+    if _pending.events is None:
+        raise RuntimeError("audit.with_chain_head() must run inside audit.batch()")
+    if not sql.rstrip().endswith("{chain_head}"):
+        raise ValueError("the statement's select list must end with {chain_head}")
+    nested = len(connection.savepoint_ids) != _pending.savepoints
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cur:
+        if postgres and not nested:
+            cur.execute(sql.replace("{chain_head}", _HEAD_SQL), [*params, _PG_LOCK_KEY])
+            *row, head = cur.fetchone()
+            _pending.head = head or genesis()
+            return tuple(row)
+        cur.execute(sql.replace("{chain_head}", "NULL"), params)
+        *row, _ = cur.fetchone()
+    return tuple(row)
 
 
 @dataclass(frozen=True)

@@ -48,8 +48,27 @@ def log_event(
     data: dict | None = None,
 ) -> TicketEvent:
     """One line in the ticket's log and one audit event, in the caller's transaction."""
+    event = new_event(
+        ticket, actor=actor, action=action, from_state=from_state, note=note, unit_id=unit_id, public=public
+    )
+    event.save()
+    audit_event(ticket, actor=actor, action=action, from_state=from_state, unit_id=unit_id, data=data)
+    return event
+
+
+def new_event(
+    ticket: Ticket,
+    *,
+    actor,
+    action: str,
+    from_state: str,
+    note: str = "",
+    unit_id: int | None = None,
+    public: bool = True,
+) -> TicketEvent:
+    """The log line `log_event` writes, not saved yet (intake writes it in its own statement)."""
     user = actor if getattr(actor, "pk", None) is not None and not isinstance(actor, str) else None
-    event = TicketEvent.objects.create(
+    return TicketEvent(
         ticket=ticket,
         at=deadlines.now(),
         actor=user,
@@ -61,6 +80,10 @@ def log_event(
         note=note,
         public=public,
     )
+
+
+def audit_event(ticket: Ticket, *, actor, action: str, from_state: str, unit_id=None, data=None) -> None:
+    """The audit event of a ticket's transition (`log_event`'s)."""
     audit.record(
         actor=actor,
         action=f"hotline.ticket.{action}",
@@ -68,7 +91,6 @@ def log_event(
         object_id=ticket.number,
         data={"from": from_state, "to": ticket.state, "unit": unit_id, **(data or {})},
     )
-    return event
 
 
 def notify_caller(ticket: Ticket, text: str) -> None:

@@ -1,6 +1,8 @@
 """Metric rollups (指标): counters per handling unit and per hotline centre, per month, moved in
-the transaction of each transition (F() increments on one row), so reading the rates for the
-whole province sums a few hundred rows and never scans tickets.
+the transaction of each transition (increments of one row), so reading the rates for the whole
+province sums a few hundred rows and never scans tickets. A centre's month is split into
+`STRIPES` rows (every intake moves it: one row would serialise the intakes through their
+commit); the totals sum them, exact as before.
 
 Rates (None when the denominator is 0):
 - 接通率 answered calls / calls (centre);            - 直接答复率 direct answers / tickets (centre);
@@ -12,7 +14,11 @@ Rates (None when the denominator is 0):
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import os
+import threading
 
+from django.db import connection
 from django.db.models import F, Sum
 
 from .models import CentreRollup, UnitRollup
@@ -52,15 +58,54 @@ def bump_unit(department_id: int | None, at, **counts: int) -> None:
         UnitRollup.objects.filter(pk=row.pk).update(**changes)
 
 
+STRIPES = 8  # rows per centre and month (CentreRollup.stripe)
+_stripes = itertools.count(os.getpid())
+_thread = threading.local()
+
+
+def _stripe() -> int:
+    """This thread's stripe: threads (and processes, from their pid) take the stripes in turn,
+    so writers at once mostly move different rows; one thread always moves the same row."""
+    stripe = getattr(_thread, "stripe", None)
+    if stripe is None:
+        stripe = _thread.stripe = next(_stripes) % STRIPES
+    return stripe
+
+
+assert CentreRollup._meta.db_table == "hotline_centrerollup"
+_CENTRE_UPSERT_SQL = (
+    "INSERT INTO hotline_centrerollup (region_code, month, stripe, {columns}) VALUES (%s, %s, %s, {values}) "
+    "ON CONFLICT (region_code, month, stripe) DO UPDATE SET {sets}"
+)
+
+
+def centre_upsert(region_code: str, at, **counts: int) -> tuple[str, list] | None:
+    """The statement adding `counts` to the centre's month (this thread's stripe row) and its
+    parameters; None when there is nothing to add. PostgreSQL and SQLite both take it; intake
+    runs it inside its own statement (`intake._insert_ticket`)."""
+    counts = {k: v for k, v in counts.items() if v}
+    if not counts:
+        return None
+    unknown = set(counts) - set(CENTRE_FIELDS)
+    if unknown:
+        raise ValueError(f"not a centre counter: {sorted(unknown)}")
+    # Column names from CENTRE_FIELDS only, never from the caller; a new row gets every column.
+    sql = _CENTRE_UPSERT_SQL.format(
+        columns=", ".join(CENTRE_FIELDS),
+        values=", ".join(["%s"] * len(CENTRE_FIELDS)),
+        sets=", ".join(
+            f"{n} = hotline_centrerollup.{n} + excluded.{n}" for n in CENTRE_FIELDS if n in counts
+        ),
+    )
+    return sql, [region_code, month_of(at), _stripe(), *(counts.get(n, 0) for n in CENTRE_FIELDS)]
+
+
 def bump_centre(region_code: str, at, **counts: int) -> None:
-    changes = {k: F(k) + v for k, v in counts.items() if v}
-    if not changes:
-        return
-    month = month_of(at)
-    updated = CentreRollup.objects.filter(region_code=region_code, month=month).update(**changes)
-    if not updated:
-        row, _ = CentreRollup.objects.get_or_create(region_code=region_code, month=month)
-        CentreRollup.objects.filter(pk=row.pk).update(**changes)
+    """Add `counts` to the centre's month, in the caller's transaction: one upsert."""
+    upsert = centre_upsert(region_code, at, **counts)
+    if upsert is not None:
+        with connection.cursor() as cur:
+            cur.execute(*upsert)
 
 
 def _rate(num: int, den: int) -> float | None:

@@ -176,10 +176,13 @@ class TicketUnit(models.Model):
 
 
 class TicketCounter(models.Model):
-    """The day's last ticket number (工单编号 = yymmdd + 6 digits)."""
+    """A day of ticket numbers (工单编号 = yymmdd + 6 digits; `intake._next_number`).
+    PostgreSQL: `base`, the number sequence's value before the day's first number (a number is
+    the day + nextval - base; `last` stays 0). SQLite: `last`, the day's last number."""
 
     day = models.DateField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
+    base = models.BigIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.day} {self.last}"
@@ -297,9 +300,17 @@ class CentreRollup(models.Model):
     answered_calls = models.PositiveIntegerField(default=0)
     tickets = models.PositiveIntegerField(default=0)
     direct = models.PositiveIntegerField(default=0)
+    # Each centre's month is kept in a few rows (条带 stripes) that the readers sum: writers at
+    # once (every intake moves its centre's row) take different rows instead of queueing on one
+    # row locked to their commit (`metrics.bump_centre`).
+    stripe = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["region_code", "month"], name="hotline_centre_month")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_code", "month", "stripe"], name="hotline_centre_month_stripe"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.region_code} {self.month}"

@@ -273,3 +273,123 @@ def test_a_failed_batch_appends_nothing_and_the_next_one_links_to_the_chain(db):
 def test_a_batch_needs_a_transaction():
     with pytest.raises(RuntimeError, match="inside a transaction"), audit.batch():
         pass
+
+
+# --- Appends at once ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_appends_from_many_connections_at_once_make_one_chain():
+    """Writers that wait for the chain's lock link to the event committed while they waited:
+    each holds the lock a moment before committing, so every other writer is queued behind it
+    (on PostgreSQL the head is read after the lock, with a fresh snapshot)."""
+    import threading
+    import time
+
+    from django.db import connections
+
+    errors: list[str] = []
+
+    def writer(k: int) -> None:
+        try:
+            for i in range(5):
+                with transaction.atomic():
+                    audit.record(
+                        actor=SYSTEM, action="test.busy", object_type="test.thing", object_id=k * 10 + i
+                    )
+                    time.sleep(0.005)
+        except Exception as exc:  # reported below, not hidden
+            errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    events = list(AuditEvent.objects.order_by("seq"))
+    assert sorted(int(e.object_id) for e in events) == sorted(k * 10 + i for k in range(4) for i in range(5))
+    assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+    assert audit.verify_chain() == audit.ChainReport(checked=20)
+
+
+# --- The head taken with a write path's own statement -----------------------------------------
+
+
+def test_a_batch_takes_the_head_with_the_callers_statement_and_links_to_it(db):
+    from django.db import connection
+
+    first = audit.record(actor=SYSTEM, action="test.first", object_type="test.thing", object_id=1)
+    with transaction.atomic(), audit.batch():
+        audit.record(actor=SYSTEM, action="test.second", object_type="test.thing", object_id=2)
+        row = audit.with_chain_head("SELECT 7, 'x', {chain_head}", [])
+        audit.record(actor=SYSTEM, action="test.third", object_type="test.thing", object_id=3)
+        assert row == (7, "x")
+        if connection.vendor == "postgresql":
+            assert audit._pending.head == first.hash  # read with the statement, under the lock
+    events = list(AuditEvent.objects.order_by("seq"))
+    assert [e.action for e in events] == ["test.first", "test.second", "test.third"]
+    assert events[1].prev_hash == first.hash and events[2].prev_hash == events[1].hash
+    assert audit.verify_chain() == audit.ChainReport(checked=3)
+
+
+def test_the_head_is_read_again_when_taken_inside_a_later_savepoint(db):
+    first = audit.record(actor=SYSTEM, action="test.first", object_type="test.thing", object_id=1)
+    with transaction.atomic(), audit.batch():
+        try:
+            with transaction.atomic():
+                assert audit.with_chain_head("SELECT 1, {chain_head}", []) == (1,)
+                assert audit._pending.head is None  # a savepoint that may roll back: not kept
+                raise RuntimeError("the inner work failed")
+        except RuntimeError:
+            pass
+        audit.record(actor=SYSTEM, action="test.after", object_type="test.thing", object_id=2)
+    last = AuditEvent.objects.order_by("-seq").first()
+    assert (last.action, last.prev_hash) == ("test.after", first.hash)
+    assert audit.verify_chain() == audit.ChainReport(checked=2)
+
+
+def test_the_head_with_a_statement_needs_a_batch_and_the_placeholder_last(db):
+    with pytest.raises(RuntimeError, match=r"inside audit\.batch"), transaction.atomic():
+        audit.with_chain_head("SELECT 1, {chain_head}", [])
+    with pytest.raises(ValueError, match="must end with"), transaction.atomic(), audit.batch():
+        audit.with_chain_head("SELECT {chain_head}, 1", [])
+    assert AuditEvent.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writers_taking_the_head_with_their_statements_at_once_make_one_chain():
+    """As the test above with `audit.with_chain_head` (the hotline intake's way)."""
+    import threading
+    import time
+
+    from django.db import connections
+
+    errors: list[str] = []
+
+    def writer(k: int) -> None:
+        try:
+            for i in range(5):
+                with transaction.atomic(), audit.batch():
+                    audit.record(
+                        actor=SYSTEM, action="test.busy", object_type="test.thing", object_id=k * 10 + i
+                    )
+                    audit.with_chain_head("SELECT 1, {chain_head}", [])
+                    time.sleep(0.005)
+        except Exception as exc:  # reported below, not hidden
+            errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    events = list(AuditEvent.objects.order_by("seq"))
+    assert len(events) == 20
+    assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+    assert audit.verify_chain() == audit.ChainReport(checked=20)

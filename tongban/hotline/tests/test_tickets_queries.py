@@ -1,6 +1,6 @@
 """What the busy paths ask the database: a queue page asks the same queries whatever its rows
 (names and labels are not looked up per row), and an intake takes its number in one statement
-and asks the operator's roles once per user object; the deadline rules are read once per
+(no lock), writes in one more and asks the operator's roles once per user object; the deadline rules are read once per
 process until a rule write commits."""
 
 from __future__ import annotations
@@ -54,14 +54,29 @@ def test_an_intake_takes_its_number_in_one_statement_and_asks_the_roles_once(wor
         "text": "江夏区纸坊大街夜间施工噪音扰民，持续一周",
         "region_code": "420115",
     }
-    with CaptureQueriesContext(connection) as asked:
+    with CaptureQueriesContext(connection) as first:
         one = do_intake(actor=world.operator, **values)
+    with CaptureQueriesContext(connection) as asked:
         two = do_intake(actor=world.operator, **values)
-    sql = [q["sql"] for q in asked.captured_queries]
+    sql = [q["sql"] for q in first.captured_queries + asked.captured_queries]
     assert int(two.number) == int(one.number) + 1 and one.number[:6] == "260929"
-    assert sum("hotline_ticketcounter" in s for s in sql) == 2  # one upsert per intake
     assert sum("auth_group" in s for s in sql) == 1  # the operator's roles, asked once
     assert sum("core_department" in s for s in sql) == 1  # the operator's centre, asked once
+    assert not any("FOR UPDATE" in s or "UPDATE hotline_ticketcounter" in s for s in sql)
+    if connection.vendor != "postgresql":
+        return  # SQLite: the ORM's statements under its one write lock
+    # The second intake (the day open): the savepoint, the number, one statement writing the
+    # ticket, its log line and the centre's rollup and taking the chain's head, the audit event,
+    # the savepoint's release.
+    second = [q["sql"] for q in asked.captured_queries]
+    assert len(second) == 5, second
+    assert second[0].startswith("SAVEPOINT") and second[-1].startswith("RELEASE SAVEPOINT")
+    assert "nextval('hotline_ticket_number_seq')" in second[1] and "hotline_ticketcounter" in second[1]
+    write = second[2]
+    assert write.startswith('WITH new_ticket AS (INSERT INTO "hotline_ticket"')
+    assert 'INSERT INTO "hotline_ticketevent"' in write and "INSERT INTO hotline_centrerollup" in write
+    assert write.endswith("core_audit_chain_head(1953459815)")
+    assert second[3].startswith('INSERT INTO "core_auditevent"')
 
 
 @pytest.fixture(name="fresh_rules")
