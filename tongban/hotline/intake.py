@@ -6,11 +6,10 @@ directly (直接答复) at once, which closes it. Call records count for 接通�
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
-from django.db.models.expressions import RawSQL
-from django.db.models.sql import InsertQuery
 
 from tongban.accounts import queries as account_queries
 from tongban.core import audit
@@ -74,19 +73,32 @@ def _next_number(day: dt.date) -> str:
     return f"{day:%y%m%d}{last:06d}"
 
 
-def _insert_sql(obj, **values) -> tuple[str, tuple]:
-    """Django's INSERT of an unsaved `obj` (its fields' own conversions, RETURNING the primary
-    key), with `values` (expressions, e.g. RawSQL) in place of some columns' values."""
-    meta = obj._meta
-    for name, value in values.items():
-        setattr(obj, name, value)
+@functools.cache
+def _insert_statement(model, column_sql: tuple[tuple[str, str], ...] = ()) -> tuple[str, tuple]:
+    """An INSERT of one `model` row RETURNING its primary key, built once per process: the
+    statement and the fields whose values it takes, in order. `column_sql` puts SQL in place of
+    some columns' values (by attname). Fields that need their own placeholder (binary, database
+    defaults) are not taken here."""
+    meta = model._meta
+    qn = connection.ops.quote_name
     fields = [f for f in meta.local_concrete_fields if not f.generated and not f.primary_key]
-    query = InsertQuery(type(obj))
-    query.insert_values(fields, [obj])
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [meta.pk]
-    [(sql, params)] = compiler.as_sql()
-    return sql, params
+    for f in fields:
+        if getattr(f, "get_placeholder_sql", None) is not None or f.has_db_default():
+            raise TypeError(f"{meta.label}.{f.name}: insert it with the ORM")
+    given = dict(column_sql)
+    placeholders = [given.get(f.attname, "%s") for f in fields]
+    # Quoted names of the model's own columns; values are parameters.
+    table, columns = qn(meta.db_table), ", ".join(qn(f.column) for f in fields)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(placeholders)}) "  # noqa: S608
+    sql += f"RETURNING {table}.{qn(meta.pk.column)}"
+    return sql, tuple(f for f in fields if f.attname not in given)
+
+
+def _insert_sql(obj, **column_sql: str) -> tuple[str, list]:
+    """`obj`'s INSERT (`_insert_statement`) and its values, converted by each field as the ORM's
+    save does (pre_save, then get_db_prep_save)."""
+    sql, fields = _insert_statement(type(obj), tuple(sorted(column_sql.items())))
+    return sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
 
 
 def _insert_ticket(ticket: Ticket, event, rollup: tuple[str, list] | None) -> None:
@@ -94,7 +106,7 @@ def _insert_ticket(ticket: Ticket, event, rollup: tuple[str, list] | None) -> No
     rollup in one statement of data-modifying WITH queries, which also takes the audit chain's
     lock and head (`audit.with_chain_head`): one round trip where there were five."""
     ticket_sql, ticket_params = _insert_sql(ticket)
-    event_sql, event_params = _insert_sql(event, ticket_id=RawSQL("(SELECT id FROM new_ticket)", ()))
+    event_sql, event_params = _insert_sql(event, ticket_id="(SELECT id FROM new_ticket)")
     parts = [f"new_ticket AS ({ticket_sql})", f"new_event AS ({event_sql})"]
     params = [*ticket_params, *event_params]
     if rollup is not None:
