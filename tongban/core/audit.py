@@ -97,7 +97,7 @@ def _event(*, actor: Any, action: str, obj: Any, object_type: str, object_id: An
     )
 
 
-_HEAD_SQL = "core_audit_chain_head(%s)"  # core migration 0004
+_HEAD_SQL = f"core_audit_chain_head({_PG_LOCK_KEY})"  # core migration 0004
 
 
 def _head() -> str:
@@ -106,7 +106,7 @@ def _head() -> str:
         # The lock and the head in one round trip: the function reads the head with a snapshot
         # taken after the lock is granted.
         with connection.cursor() as cur:
-            cur.execute(f"SELECT {_HEAD_SQL}", [_PG_LOCK_KEY])
+            cur.execute(f"SELECT {_HEAD_SQL}")
             return cur.fetchone()[0] or genesis()
     return AuditEvent.objects.order_by("-seq").values_list("hash", flat=True).first() or genesis()
 
@@ -188,30 +188,78 @@ def batch():
         _pending.events = _pending.head = None
 
 
-def with_chain_head(sql: str, params) -> tuple:
+def with_chain_head(sql: str, params) -> tuple | None:
     """Run `sql` and take the chain's lock in the same round trip, inside a `batch()`: the
-    batch's events are then appended at its end without asking for the head again. `sql` is one
-    statement returning one row whose select list ends with `{chain_head}`, where the head goes
-    (a write path's data-modifying `WITH ... SELECT`); the row is returned without it. The lock is
-    held from this statement to the commit, so call it last but for the batch's end. On SQLite
-    (no functions; its write lock is the transaction's) the head is read after the statement.
-    Inside a savepoint opened after the batch began, the head is read at the batch's end as
-    usual (a rolled-back savepoint gives its lock back)."""
+    batch's events are then appended without asking for the head again (at the batch's end, or
+    in the caller's own statement: `write_with_events`). `sql` is one statement returning at
+    most one row, whose last column is `{chain_head}` (the head); the row is returned without
+    it (None when there is none: then nothing was taken). The lock is held
+    from this statement to the commit. On SQLite (no functions; its write lock is the
+    transaction's) the head is read at the batch's end. Inside a savepoint opened after the
+    batch began, likewise (a rolled-back savepoint gives its lock back)."""
     if _pending.events is None:
         raise RuntimeError("audit.with_chain_head() must run inside audit.batch()")
-    if not sql.rstrip().endswith("{chain_head}"):
-        raise ValueError("the statement's select list must end with {chain_head}")
+    if sql.count("{chain_head}") != 1:
+        raise ValueError("the statement names {chain_head} once, as its last column")
     nested = len(connection.savepoint_ids) != _pending.savepoints
     postgres = connection.vendor == "postgresql"
     with connection.cursor() as cur:
         if postgres and not nested:
-            cur.execute(sql.replace("{chain_head}", _HEAD_SQL), [*params, _PG_LOCK_KEY])
-            *row, head = cur.fetchone()
+            cur.execute(sql.replace("{chain_head}", _HEAD_SQL), params)
+            found = cur.fetchone()
+            if found is None:
+                return None
+            *row, head = found
             _pending.head = head or genesis()
             return tuple(row)
         cur.execute(sql.replace("{chain_head}", "NULL"), params)
-        *row, _ = cur.fetchone()
-    return tuple(row)
+        found = cur.fetchone()
+    return None if found is None else tuple(found[:-1])
+
+
+_EVENT_FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+
+
+def write_with_events(parts: list[tuple[str, str, list]], select: str) -> tuple:
+    """PostgreSQL, inside a `batch()` whose head `with_chain_head` took: one statement of the
+    caller's data-modifying parts (`WITH name AS (sql), ...`, each with its parameters) and the
+    batch's events so far, linked to the head, as one more part; returns the row of `select`
+    (over the parts' RETURNING). The events are then appended; those recorded later are
+    appended at the batch's end, linked after them. Without the head (a savepoint opened after
+    the batch began) the events wait for the batch's end as usual."""
+    if connection.vendor != "postgresql":
+        raise RuntimeError("audit.write_with_events() needs PostgreSQL (data-modifying WITH)")
+    if _pending.events is None:
+        raise RuntimeError("audit.write_with_events() must run inside audit.batch()")
+    parts = list(parts)
+    taken: list[tuple[AuditEvent, _Marker]] = []
+    head = _pending.head
+    if head is not None and len(connection.savepoint_ids) == _pending.savepoints:
+        live = {id(func) for _, func, _ in connection.run_on_commit}
+        taken = [(event, marker) for event, marker in _pending.events if id(marker) in live]
+    if taken:
+        for event, _marker in taken:
+            event.prev_hash = head
+            event.hash = head = chain_hash(head, event)
+        qn = connection.ops.quote_name
+        row = f"({', '.join(['%s'] * len(_EVENT_FIELDS))})"
+        table, columns = qn(AuditEvent._meta.db_table), ", ".join(qn(f.column) for f in _EVENT_FIELDS)
+        insert = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(taken))}"  # noqa: S608
+        values = [
+            f.get_db_prep_save(f.pre_save(event, True), connection)
+            for event, _ in taken
+            for f in _EVENT_FIELDS
+        ]
+        parts.append(("audit_events", insert, values))
+    sql = f"WITH {', '.join(f'{name} AS ({part})' for name, part, _ in parts)} SELECT {select}"
+    with connection.cursor() as cur:
+        cur.execute(sql, [p for _, _, values in parts for p in values])
+        found = cur.fetchone()
+    if taken:  # written: later events link after them
+        _pending.head = head
+        gone = {id(marker) for _, marker in taken}
+        _pending.events = [(e, m) for e, m in _pending.events if id(m) not in gone]
+    return found
 
 
 @dataclass(frozen=True)

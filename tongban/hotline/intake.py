@@ -42,7 +42,10 @@ _NEXT_NUMBER_SQL = (
 )
 # The base and the next value in one statement: the base row is committed (or this transaction's
 # own), so the nextval that made it came before this statement's, and nextval - base >= 1.
-_DRAW_SQL = f"SELECT base, nextval('{NUMBER_SEQUENCE}') FROM hotline_ticketcounter WHERE day = %s"  # noqa: S608
+# The audit chain's head (and lock) comes with them.
+_DRAW_SQL = (
+    f"SELECT base, nextval('{NUMBER_SEQUENCE}'), {{chain_head}} FROM hotline_ticketcounter WHERE day = %s"  # noqa: S608
+)
 # The day's first intake (once a day): its base is a value of the sequence drawn now. A second
 # intake racing for the same day waits for the first's commit and then reads its row.
 _OPEN_DAY_SQL = (
@@ -53,21 +56,21 @@ assert TicketCounter._meta.db_table == "hotline_ticketcounter"
 
 
 def _next_number(day: dt.date) -> str:
-    """The next ticket number of `day`, in one round trip on PostgreSQL (three on the day's first
-    intake), in one upsert on SQLite."""
-    with connection.cursor() as cur:
-        if connection.vendor != "postgresql":
+    """The next ticket number of `day`: on PostgreSQL one statement (three on the day's first
+    intake), which also takes the audit chain's lock and head for the intake's own statement
+    (`audit.with_chain_head`; the caller is inside `audit.batch()`); one upsert on SQLite."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cur:
             cur.execute(_NEXT_NUMBER_SQL, [day])
             last = cur.fetchone()[0]
-        else:
-            cur.execute(_DRAW_SQL, [day])
-            row = cur.fetchone()
-            if row is None:
+    else:
+        row = audit.with_chain_head(_DRAW_SQL, [day])
+        if row is None:
+            with connection.cursor() as cur:
                 cur.execute(_OPEN_DAY_SQL, [day])
-                cur.execute(_DRAW_SQL, [day])
-                row = cur.fetchone()
-            base, value = row
-            last = value - base
+            row = audit.with_chain_head(_DRAW_SQL, [day])
+        base, value = row
+        last = value - base
     if last > MAX_PER_DAY:
         raise Conflict("今日工单编号已用完")
     return f"{day:%y%m%d}{last:06d}"
@@ -102,18 +105,17 @@ def _insert_sql(obj, **column_sql: str) -> tuple[str, list]:
 
 
 def _insert_ticket(ticket: Ticket, event, rollup: tuple[str, list] | None) -> None:
-    """PostgreSQL: the ticket, its log line (pointing at the ticket's new id) and the centre's
-    rollup in one statement of data-modifying WITH queries, which also takes the audit chain's
-    lock and head (`audit.with_chain_head`): one round trip where there were five."""
+    """PostgreSQL: the ticket, its log line (pointing at the ticket's new id), the centre's
+    rollup and the audit event in one statement of data-modifying WITH queries
+    (`audit.write_with_events`, the chain's head taken with the number)."""
     ticket_sql, ticket_params = _insert_sql(ticket)
     event_sql, event_params = _insert_sql(event, ticket_id="(SELECT id FROM new_ticket)")
-    parts = [f"new_ticket AS ({ticket_sql})", f"new_event AS ({event_sql})"]
-    params = [*ticket_params, *event_params]
+    parts = [("new_ticket", ticket_sql, ticket_params), ("new_event", event_sql, event_params)]
     if rollup is not None:
-        parts.append(f"rollup AS ({rollup[0]})")
-        params += rollup[1]
-    statement = f"WITH {', '.join(parts)} SELECT (SELECT id FROM new_ticket), (SELECT id FROM new_event), "  # noqa: S608 - Django's SQL, values as params
-    ticket_id, event_id = audit.with_chain_head(statement + "{chain_head}", params)
+        parts.append(("rollup", *rollup))
+    ticket_id, event_id = audit.write_with_events(
+        parts, "(SELECT id FROM new_ticket), (SELECT id FROM new_event)"
+    )
     for obj, pk in ((ticket, ticket_id), (event, event_id)):
         obj.pk = pk
         obj._state.adding, obj._state.db = False, connection.alias
@@ -228,10 +230,14 @@ def do_intake(
     start = deadlines.today()
     centre = centre_of(actor)
     # Nothing here is held by one intake against another but the audit chain's lock, from the
-    # statement that reads its head to the commit: the number comes from a sequence and the
-    # centre's rollup row is this thread's stripe (metrics). On PostgreSQL the ticket, its log
-    # line, the rollup and the chain's head are one statement (`_insert_ticket`): BEGIN, the
-    # number, that statement, the audit event, COMMIT.
+    # number's statement to the commit: the number comes from a sequence and the centre's rollup
+    # row is this thread's stripe (metrics). On PostgreSQL: BEGIN, the number with the chain's
+    # head, one statement writing the ticket, its log line, the rollup and the audit event
+    # (`_insert_ticket`), COMMIT. What does not need the number is made before it.
+    rollup = metrics.centre_upsert(centre, at, tickets=1)
+    index = blind_index(phone, purpose="mobile") if phone else ""
+    masked = mask_phone(phone) if phone else ""
+    reply_due = deadlines.reply_due(start, reply_days=rule.reply_days)
     with transaction.atomic(), audit.batch():
         number = _next_number(start)
         ticket = Ticket(
@@ -253,17 +259,16 @@ def do_intake(
             received_at=at,
             clock_start=start,
             reply_days=rule.reply_days,
-            reply_due=deadlines.reply_due(start, reply_days=rule.reply_days),
+            reply_due=reply_due,
+            contact_phone_index=index,
+            contact_phone_masked=masked,
         )
         TICKET_CONTACT_NAME.encrypt_into(ticket, contact_name)
         TICKET_CONTACT_PHONE.encrypt_into(ticket, phone)
-        ticket.contact_phone_index = blind_index(phone, purpose="mobile") if phone else ""
-        ticket.contact_phone_masked = mask_phone(phone) if phone else ""
         event = new_event(ticket, actor=actor, action="intake", from_state="")
         audit_event(
             ticket, actor=actor, action="intake", from_state="", data={"channel": channel, "kind": kind}
         )
-        rollup = metrics.centre_upsert(centre, at, tickets=1)
         if connection.vendor == "postgresql":
             _insert_ticket(ticket, event, rollup)
         else:

@@ -14,7 +14,6 @@ from tongban.core import audit
 from tongban.core.models import AuditEvent
 
 from .. import metrics
-from ..intake import _next_number
 from ..models import Ticket, TicketCounter, TicketEvent
 from ..services import do_intake
 from .tickets_world import NOW, clock_fixture, world_fixture  # noqa: F401 (fixtures)
@@ -83,11 +82,17 @@ def while_another_holds(hold, then) -> tuple[object, object]:
     return out["held"], out["then"]
 
 
-def test_a_number_is_taken_while_another_intakes_number_is_not_committed(world):
+def test_an_intake_leaves_the_days_counter_row_unlocked_until_its_commit(world):
     do_intake(actor=world.operator, **VALUES)  # the day is open (its base committed)
-    first, second = while_another_holds(lambda: _next_number(DAY), lambda: _next_number(DAY))
-    assert isinstance(first, str) and isinstance(second, str), (first, second)
-    assert int(second) == int(first) + 1 and first[:6] == "260929"
+
+    def lock_the_row():
+        with connection.cursor() as cur:
+            cur.execute("SELECT day FROM hotline_ticketcounter WHERE day = %s FOR UPDATE NOWAIT", [DAY])
+            return cur.fetchone()[0]
+
+    number, row = while_another_holds(lambda: do_intake(actor=world.operator, **VALUES).number, lock_the_row)
+    assert isinstance(number, str) and number.startswith("260929"), number
+    assert row == DAY, row  # the uncommitted intake holds no lock on the day's row
 
 
 def test_the_centre_rollup_is_moved_while_another_intakes_move_is_not_committed(world):
