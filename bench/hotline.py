@@ -13,7 +13,7 @@ sequence; kind, category, text from templates, region, unit, state — 10 % wait
 encrypted contact columns are left empty (their ciphertext is bound to the number). Then:
 
 - intake: `do_intake` (phone, by the operator) in a loop for --seconds: tickets per second,
-  each a full intake (number counter, deadline on the calendar, audit event, metrics). Target
+  each a full intake (number, deadline on the calendar, audit event, metrics). Target
   ≥ 100/s. Then --workers operators at once (threads, a connection each) for --seconds.
 - queue pages: GET /hotline/desk/ through django.test.Client as the operator (the platform's
   waiting tickets, first and later keyset pages) and as a unit's officer (its dispatched and
@@ -257,9 +257,10 @@ def intake_rate(world: dict, seconds: float, seed: int) -> dict:
 
 def concurrent_intake_rate(world: dict, seconds: float, seed: int, workers: int) -> dict | None:
     """`workers` operators at once (threads, each with its own database connection): the centre's
-    intake rate when the calls come in together. The ticket number counter, the audit chain and
-    the centre's rollup row are each taken by one transaction at a time, so this measures how
-    much of an intake overlaps with the others."""
+    intake rate when the calls come in together. The audit chain's lock is taken by one
+    transaction at a time, from its number to its commit (the number and the centre's rollup
+    are not: a sequence, a stripe per thread), so this measures how much of an intake overlaps
+    with the others."""
     import threading
 
     from django.db import connections
