@@ -12,6 +12,18 @@ def create_sequence(apps, schema_editor):
         schema_editor.execute("UPDATE hotline_ticketcounter SET base = -last WHERE base IS NULL")
 
 
+def fold_stripes(apps, schema_editor):
+    """Back to one row per centre and month: each month's stripes summed into stripe 0."""
+    rollup = apps.get_model("hotline", "CentreRollup")
+    fields = ("calls", "answered_calls", "tickets", "direct")
+    months = rollup.objects.exclude(stripe=0).values_list("region_code", "month").distinct()
+    for region_code, month in list(months):
+        rows = list(rollup.objects.filter(region_code=region_code, month=month).order_by("stripe"))
+        totals = {f: sum(getattr(r, f) for r in rows) for f in fields}
+        rollup.objects.filter(pk__in=[r.pk for r in rows[1:]]).delete()
+        rollup.objects.filter(pk=rows[0].pk).update(stripe=0, **totals)
+
+
 def drop_sequence(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         # Back to the counter: each day's last number is at most the sequence's last value - base.
@@ -47,5 +59,6 @@ class Migration(migrations.Migration):
             model_name='centrerollup',
             constraint=models.UniqueConstraint(fields=('region_code', 'month', 'stripe'), name='hotline_centre_month_stripe'),
         ),
+        migrations.RunPython(migrations.RunPython.noop, fold_stripes),
         migrations.RunPython(create_sequence, drop_sequence),
     ]
