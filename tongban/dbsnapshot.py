@@ -7,7 +7,8 @@ needs it gets the same rows back in a second or two.
 - PostgreSQL: `COPY ... TO STDOUT` of every table of the schema into memory; a restore truncates
   them all, copies the rows back with triggers and foreign-key checks off
   (`session_replication_role = replica`: the rows were consistent when taken, and trigger-kept
-  columns are copied as they were), then moves each owned sequence past its column's maximum.
+  columns are copied as they were), then moves each owned sequence past its column's maximum
+  and each sequence no column owns to the value it had when taken (or on, never back).
 
 A restore replaces everything in the database, so take and restore only outside a transaction
 (`transactional_db` tests; `available()` says whether the connection is in one) and before the
@@ -34,6 +35,8 @@ class Snapshot:
     vendor: str
     sqlite: sqlite3.Connection | None = None
     tables: dict[str, bytes] | None = None
+    # PostgreSQL sequences no column owns (e.g. the hotline's ticket numbers): their last values.
+    sequences: dict[str, int] | None = None
 
 
 def available(using: str = "default") -> bool:
@@ -58,7 +61,13 @@ def take(using: str = "default") -> Snapshot:
                 for chunk in copy:
                     buffer.write(chunk)
             tables[table] = buffer.getvalue()
-    return Snapshot("postgresql", tables=tables)
+        sequences = {}
+        for name in _pg_free_sequences(cursor):
+            cursor.execute(sql.SQL("SELECT last_value, is_called FROM {}").format(sql.Identifier(name)))
+            last, called = cursor.fetchone()
+            if called:
+                sequences[name] = last
+    return Snapshot("postgresql", tables=tables, sequences=sequences)
 
 
 def save(snapshot: Snapshot, path) -> None:
@@ -71,7 +80,11 @@ def save(snapshot: Snapshot, path) -> None:
             target.close()
         return
     with open(path, "wb") as file:
-        pickle.dump(snapshot.tables, file, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(
+            {"tables": snapshot.tables, "sequences": snapshot.sequences},
+            file,
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
 
 
 def load(path, vendor: str) -> Snapshot:
@@ -85,7 +98,8 @@ def load(path, vendor: str) -> Snapshot:
             source.close()
         return Snapshot("sqlite", sqlite=copy)
     with open(path, "rb") as file:
-        return Snapshot("postgresql", tables=pickle.load(file))  # noqa: S301 - our own file of this run
+        saved = pickle.load(file)  # noqa: S301 - our own file of this run
+    return Snapshot("postgresql", tables=saved["tables"], sequences=saved["sequences"])
 
 
 def restore(snapshot: Snapshot, using: str = "default") -> None:
@@ -122,6 +136,27 @@ def restore(snapshot: Snapshot, using: str = "default") -> None:
                     sql.Literal(sequence), sql.Identifier(column), sql.Identifier(table)
                 )
             )
+        # A sequence no column owns goes on after the value it had when taken (never back): the
+        # restored rows may carry its values (a ticket number is the day's base + nextval).
+        free = set(_pg_free_sequences(cursor))
+        for sequence, last in (snapshot.sequences or {}).items():
+            if sequence in free:
+                cursor.execute(
+                    sql.SQL("SELECT setval({}, GREATEST(%s, (SELECT last_value FROM {})), true)").format(
+                        sql.Literal(sequence), sql.Identifier(sequence)
+                    ),
+                    [last],
+                )
+
+
+def _pg_free_sequences(cursor) -> list[str]:
+    """The schema's sequences that no column owns (owned ones are moved past their column)."""
+    cursor.execute(
+        "SELECT s.relname FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace "
+        "WHERE s.relkind = 'S' AND n.nspname = current_schema() AND NOT EXISTS ("
+        "SELECT 1 FROM pg_depend d WHERE d.objid = s.oid AND d.deptype IN ('a', 'i')) ORDER BY s.relname"
+    )
+    return [row[0] for row in cursor.fetchall()]
 
 
 def _pg_tables(cursor) -> list[str]:

@@ -58,3 +58,27 @@ def test_a_snapshot_saved_to_a_file_restores_the_same_rows_in_another_process(tm
 
     dbsnapshot.restore(dbsnapshot.load(path, connection.vendor))
     assert rows() == taken
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sequence_no_column_owns_goes_on_after_its_value_when_taken(tmp_path):
+    """The hotline's ticket numbers come from such a sequence: restored into a database whose
+    sequence is behind (another process's), it must not hand out values the rows already hold."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("sequences: PostgreSQL")
+
+    def nextval() -> int:
+        with connection.cursor() as cur:
+            cur.execute("SELECT nextval('hotline_ticket_number_seq')")
+            return cur.fetchone()[0]
+
+    taken_at = max(nextval() for _ in range(5))
+    path = tmp_path / "snapshot"
+    dbsnapshot.save(dbsnapshot.take(), path)
+    with connection.cursor() as cur:
+        cur.execute("ALTER SEQUENCE hotline_ticket_number_seq RESTART")  # as a fresh database's
+    assert nextval() == 1
+    dbsnapshot.restore(dbsnapshot.load(path, connection.vendor))
+    assert nextval() == taken_at + 1
