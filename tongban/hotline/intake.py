@@ -367,7 +367,6 @@ def do_record_call(
             seconds=seconds if answered else 0,
             ticket=ticket,
         )
-        metrics.bump_centre(region, at, calls=1, answered_calls=1 if answered else 0)
         audit.record(
             actor=actor,
             action="hotline.call.record",
@@ -375,4 +374,6 @@ def do_record_call(
             object_id=call.pk,
             data={"answered": bool(answered), "centre": region},
         )
+        # After the chain's lock, as intake and 直接答复 do: one lock order, no deadlock.
+        metrics.bump_centre(region, at, calls=1, answered_calls=1 if answered else 0)
     return call
