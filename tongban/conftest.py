@@ -34,6 +34,12 @@ EMBEDDED = (
 )
 
 
+# Of those, the ones that run on SQLite only: the demo's own seeding test seeds the core demo twice
+# (minutes) for what `make run` does on SQLite; on PostgreSQL the whole demo is seeded once per
+# run by the modules that use it (tongban/cases/tests/story_support.py) and checked there.
+SQLITE_ONLY = ("tongban/demo/tests/test_seed.py",)
+
+
 def pytest_configure(config):
     """One folder per test run that its processes (pytest-xdist's workers inherit the
     environment) share, e.g. the seeded demo's snapshot (tongban/cases/tests/story_support.py);
@@ -61,6 +67,8 @@ def pytest_collection_modifyitems(config, items):
         path = item.nodeid.split("::", 1)[0]
         if any(fnmatch(path, pattern) for pattern in EMBEDDED):
             item.add_marker(pytest.mark.embedded)
+        if any(fnmatch(path, pattern) for pattern in SQLITE_ONLY):
+            item.add_marker(pytest.mark.sqlite_only)
 
 
 @pytest.fixture(autouse=True)
