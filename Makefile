@@ -88,9 +88,10 @@ test-postgres: setup system-deps
 	$(call on_postgres,$(PYTEST) -m "not browser and not sqlite_only",the PostgreSQL half)
 
 ## Every benchmark in its smoke mode (tiny sizes, each on its own throwaway *bench* database,
-## no timing asserted): a change that breaks a benchmark fails the build. See bench/README.md.
+## no timing asserted): a change that breaks a benchmark fails the build. Two at a time (each
+## worker migrates its own template database). See bench/README.md.
 bench-smoke: setup
-	$(call on_postgres,$(VENV)/bin/pytest -q -p no:cacheprovider bench/test_smoke.py,the benchmarks' smoke run)
+	$(call on_postgres,$(VENV)/bin/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) bench/test_smoke.py,the benchmarks' smoke run)
 
 ## The whole suite: lint, then SQLite, then PostgreSQL, then the benchmarks' smoke run.
 test: lint test-sqlite test-postgres bench-smoke

@@ -38,14 +38,14 @@ from collections.abc import Callable
 
 from tongban.accounts import queries as account_queries
 from tongban.accounts.enums import StaffRole
-from tongban.bundles import fanout, progress, queries_fanout, submission
+from tongban.bundles import fanout, progress, queries_fanout
 from tongban.bundles import queries as bundle_queries
 from tongban.cases import queries as case_queries
 from tongban.cases import services as case_services
-from tongban.cases.enums import CaseState, Channel
+from tongban.cases.enums import CaseState
 
 from . import queries
-from .bundles_submitted import REGION, THEME, combined_form, demo_citizen
+from .bundles_submitted import THEME, demo_citizen, submit_on_phone
 from .cases import _dept_id, _staff
 from .data import accounts
 
@@ -107,20 +107,7 @@ def seed_done_bundle(*, actor: str = "system:seed", say: Callable[[str], None] =
     chains = ensure_member_chains(actor=admin)
     if _bundle_of(user) is not None:
         return chains > 0
-    theme = submission.theme_or_404(THEME, REGION)
-    plan = submission.plan_application(user, theme, {})
-    shared, own, uploads = combined_form(plan, person, COMPANY)
-    bundle = submission.do_submit_bundle(
-        actor=user,
-        theme_code=THEME,
-        answers={},
-        shared=shared,
-        own=own,
-        uploads=uploads,
-        channel=Channel.MOBILE,
-        idempotency_key=KEY,
-        region_code=REGION,
-    )
+    bundle, plan = submit_on_phone(user, person, COMPANY, KEY)
     say(
         f"bundles: {person.display_name} submitted 企业开办 ({bundle.number}) for {COMPANY['company_name']}, "
         f"{len(plan.members)} members; {chains} member chains set"

@@ -98,6 +98,26 @@ def combined_form(plan, person, company: dict) -> tuple[dict, dict, dict]:
     return shared, own, uploads
 
 
+def submit_on_phone(user, person, company: dict, key: str):
+    """`person` (their account `user`) submits 企业开办 at 江夏 once on a phone (the story's
+    applicants) for `company`, the combined form filled from the theme: the bundle and its plan."""
+    theme = submission.theme_or_404(THEME, REGION)
+    plan = submission.plan_application(user, theme, {})
+    shared, own, uploads = combined_form(plan, person, company)
+    bundle = submission.do_submit_bundle(
+        actor=user,
+        theme_code=THEME,
+        answers={},
+        shared=shared,
+        own=own,
+        uploads=uploads,
+        channel=Channel.MOBILE,
+        idempotency_key=key,
+        region_code=REGION,
+    )
+    return bundle, plan
+
+
 def seed_submitted_bundle(*, actor: str = "system:seed", say: Callable[[str], None] = print) -> bool:
     """Submit the demo's 企业开办 bundle once (see the module docstring); False when it is there
     already, or when the theme or the person is missing (said)."""
@@ -107,19 +127,6 @@ def seed_submitted_bundle(*, actor: str = "system:seed", say: Callable[[str], No
         return False
     if any(b.theme_code == THEME for b in queries_fanout.bundles_of(user)):
         return False
-    theme = submission.theme_or_404(THEME, REGION)
-    plan = submission.plan_application(user, theme, {})
-    shared, own, uploads = combined_form(plan, person, COMPANY)
-    bundle = submission.do_submit_bundle(
-        actor=user,
-        theme_code=THEME,
-        answers={},
-        shared=shared,
-        own=own,
-        uploads=uploads,
-        channel=Channel.MOBILE,  # the story's applicant on a phone
-        idempotency_key=KEY,
-        region_code=REGION,
-    )
+    bundle, plan = submit_on_phone(user, person, COMPANY, KEY)
     say(f"bundles: {person.display_name} submitted 企业开办 ({bundle.number}), {len(plan.members)} members")
     return True
