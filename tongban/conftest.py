@@ -96,17 +96,24 @@ def _fresh_calendar_snapshots():
     yield
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(settings):
-    """Rate limits and lockouts count in the cache (tongban.core.ratelimit), which outlives each
-    test's rolled-back database: every test starts with no counts (local-memory cache only; a
-    test that uses Redis brings its own key prefix)."""
+def clear_rate_limits(settings, keep=()) -> None:
+    """Empty the rate-limit cache (local-memory only; a test that uses Redis brings its own key
+    prefix), but for the keys in `keep`."""
     from django.core.cache import caches
     from django.core.cache.backends.locmem import LocMemCache
 
     cache = caches[settings.RATELIMIT_CACHE]
     if isinstance(cache, LocMemCache):
+        kept = cache.get_many(keep) if keep else {}
         cache.clear()
+        cache.set_many(kept)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(settings):
+    """Rate limits and lockouts count in the cache (tongban.core.ratelimit), which outlives each
+    test's rolled-back database: every test starts with no counts."""
+    clear_rate_limits(settings)
     yield
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import transaction
 from django.test.utils import override_settings
 
+from tongban.conftest import clear_rate_limits
 from tongban.demo.tests.test_rp import CLIENT_ID, CLIENT_SECRET
 
 from .world import build, pin_today, platform_over_http
@@ -60,12 +61,5 @@ def _fresh_rate_limits(world, settings):
     the cache keys the world keeps (`World.cache_kept`: the evaluation report's PDF, which
     WeasyPrint takes seconds to render) outlive each cell: every cell reads the same run, and the
     matrix tests who may read it, not the rendering (tongban/insight/tests do)."""
-    from django.core.cache import caches
-    from django.core.cache.backends.locmem import LocMemCache
-
-    cache = caches[settings.RATELIMIT_CACHE]
-    if isinstance(cache, LocMemCache):
-        kept = cache.get_many(world.cache_kept)
-        cache.clear()
-        cache.set_many(kept)
+    clear_rate_limits(settings, keep=world.cache_kept)
     yield
